@@ -1,0 +1,19 @@
+import { ConfigOf, env, secret } from '@hub/config';
+import { HubServiceBaseConfig } from '@hub/platform';
+
+/** Ingest's own variables; the common service and Kafka ones are added by the platform. */
+export const ingestEnv = {
+  /** Path NewStore's event-stream integration posts to (its callback_url). */
+  INGEST_PATH: env.string('/webhooks/newstore'),
+  /** The api_key(s) set on the NewStore integration, comma-separated; several during a rotation. */
+  INGEST_API_KEYS: secret(env.list()),
+  INGEST_BODY_LIMIT_BYTES: env.integer(1_048_576, 1_024, 64 * 1_048_576),
+  /** Past this, a request gets 503 + Retry-After, and NewStore retries. */
+  INGEST_PRODUCE_DEADLINE_MS: env.integer(5_000, 100, 120_000),
+  INGEST_RETRY_AFTER_SECONDS: env.integer(10, 1, 3_600),
+  /** Window in which concurrent requests share one Kafka send. */
+  INGEST_LINGER_MS: env.integer(2, 0, 1_000),
+  INGEST_MAX_BATCH_SIZE: env.integer(500, 1, 10_000),
+};
+
+export type IngestConfig = ConfigOf<typeof ingestEnv> & HubServiceBaseConfig;

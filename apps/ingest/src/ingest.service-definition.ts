@@ -1,0 +1,20 @@
+import { HubServiceDefinition } from '@hub/platform';
+import { IngestConfig, ingestEnv } from './ingest.config';
+import { ingestModule } from './ingest.module';
+
+/** Ingest: NewStore's event-stream webhook into newstore.events.v1, acknowledged only when durable. */
+export const ingestService: HubServiceDefinition<typeof ingestEnv> = {
+  service: 'ingest',
+  env: ingestEnv,
+  defaultPort: 3000,
+  topics: ['newstoreEvents'],
+  module: ingestModule,
+  bodyLimitFromConfig: (config) => (config as IngestConfig).INGEST_BODY_LIMIT_BYTES,
+  bodyParser: false,
+  configure: (app) => {
+    const fastify = app.getHttpAdapter().getInstance();
+    // The raw bytes are the event store's value: keep them, parse in the intake.
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  },
+};

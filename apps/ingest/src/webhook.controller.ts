@@ -1,0 +1,87 @@
+import { eventNameLabel } from '@hub/newstore';
+import { BearerTokenVerifier, HttpErrorWithHeaders, ServiceRuntime } from '@hub/platform';
+import { Controller, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EventIntake } from './event-intake.service';
+import { IngestConfig } from './ingest.config';
+import { IngestMetrics } from './ingest.metrics';
+
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
+
+/**
+ * NewStore's event-stream webhook, at the configured INGEST_PATH (set on the
+ * class by {@link ingestModule} before Nest reads its routes). Answers: 200 once Kafka has the event; 401 bad key;
+ * 415 not JSON; 413 too large; 400 the event is wrong in itself (NewStore stores
+ * it as rejected, so the body lists every problem); 503 + Retry-After when we
+ * could not store it (NewStore retries).
+ */
+@Controller()
+export class WebhookController {
+  private readonly verifier: BearerTokenVerifier;
+
+  constructor(
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @Inject(EventIntake) private readonly intake: EventIntake,
+    @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+  ) {
+    this.verifier = new BearerTokenVerifier(config.INGEST_API_KEYS);
+  }
+
+  @Post()
+  async handle(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    let eventName: string | undefined;
+    let status = 500;
+    try {
+      const result = await this.accept(request, (name) => (eventName = name));
+      status = 200;
+      await reply.status(200).send(result);
+    } catch (error) {
+      status = error instanceof HttpException ? error.getStatus() : 500;
+      throw error;
+    } finally {
+      this.metrics.requests.inc({ event_name: eventNameLabel(eventName), status: String(status) });
+      this.metrics.requestDuration.observe({ status: String(status) }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async accept(request: FastifyRequest, named: (name: string) => void) {
+    if (!this.verifier.verify(request.headers.authorization)) {
+      this.reject('unauthorized', 401, 'Missing or wrong "Authorization: Bearer <api_key>": check the api_key of the NewStore integration');
+    }
+    const contentType = request.headers['content-type'] ?? '';
+    if (!JSON_MEDIA_TYPE.test(contentType)) {
+      this.reject('unsupported-media-type', 415, `Content-Type must be application/json, got "${contentType || 'none'}"`);
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const traceparent = request.headers.traceparent;
+    const prepared = this.intake.prepare(body, contentType, typeof traceparent === 'string' ? traceparent : undefined);
+    if (!prepared.ok) {
+      this.reject(prepared.reason, 400, 'The event is not a valid NewStore event envelope', prepared.problems);
+    }
+    named(prepared.envelope.name);
+    try {
+      await this.intake.publish(prepared);
+    } catch (error) {
+      this.metrics.rejections.inc({ reason: 'kafka-unavailable' });
+      this.runtime.logger.warn(
+        { err: error, eventId: prepared.eventId, orderId: prepared.record.key, eventName: prepared.envelope.name },
+        'event not stored; answering 503 so NewStore retries',
+      );
+      throw new HttpErrorWithHeaders(
+        { error: 'unavailable', message: 'The event could not be stored durably; retry later' },
+        503,
+        { 'Retry-After': String(this.config.INGEST_RETRY_AFTER_SECONDS) },
+      );
+    }
+    return { status: 'accepted', eventId: prepared.eventId, key: prepared.record.key, keySource: prepared.keySource };
+  }
+
+  private reject(reason: string, status: number, message: string, problems?: unknown[]): never {
+    this.metrics.rejections.inc({ reason });
+    throw new HttpException({ error: reason, message, ...(problems ? { problems } : {}) }, status);
+  }
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runHubService } from '@hub/platform';
+import { reconcilerService } from './reconciler.service-definition';
+
+runHubService(reconcilerService);

@@ -1,0 +1,19 @@
+import { HubServiceDefinition, PlatformModule } from '@hub/platform';
+import { Module } from '@nestjs/common';
+import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
+
+export const reconcilerEnv = {};
+
+/** Reconciler: projections, daily three-way reconciliation (behaviour: the reconciler issue). */
+export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
+  service: 'reconciler',
+  env: reconcilerEnv,
+  defaultPort: 3003,
+  topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'reconciliationDiscrepancies'],
+  database: { schema: 'reconciler', migrations: [CreateProjectionOffsets1732270000000] },
+  module: ({ runtime }) => {
+    @Module({ imports: [PlatformModule.forRuntime(runtime)] })
+    class ReconcilerModule {}
+    return ReconcilerModule;
+  },
+};

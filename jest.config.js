@@ -1,0 +1,25 @@
+/**
+ * One jest run for every tier: unit specs (*.spec.ts) beside the code, and
+ * integration tests (*.int-spec.ts) against a real Kafka, schema registry and
+ * Postgres that test/global-setup.ts provides (see README, "Tests").
+ */
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testRegex: '(apps|libs|tools)/.*\\.(spec|int-spec)\\.ts$',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 120000,
+  // Integration files share one broker; two workers keep the 2-core machine responsive.
+  maxWorkers: 2,
+  verbose: true,
+};

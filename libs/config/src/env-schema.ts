@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * Builders for environment variables. Every variable is a string in the
+ * environment; these parse it into a typed value with a default that serves
+ * local development, and a message that says what was expected.
+ */
+
+const secretKeys = new WeakSet<z.ZodTypeAny>();
+
+/** Marks a schema as a secret: its value is never printed by {@link describeConfig}. */
+export function secret<T extends z.ZodTypeAny>(schema: T): T {
+  secretKeys.add(schema);
+  return schema;
+}
+
+export function isSecret(schema: z.ZodTypeAny): boolean {
+  return secretKeys.has(schema);
+}
+
+export const env = {
+  string: (defaultValue?: string) =>
+    defaultValue === undefined ? z.string().min(1, 'is required') : z.string().min(1).default(defaultValue),
+
+  optionalString: () => z.string().min(1).optional(),
+
+  port: (defaultValue: number) =>
+    z.coerce
+      .number({ invalid_type_error: 'must be a TCP port number' })
+      .int('must be a whole number')
+      .min(1, 'must be a TCP port between 1 and 65535')
+      .max(65535, 'must be a TCP port between 1 and 65535')
+      .default(defaultValue),
+
+  integer: (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce
+      .number({ invalid_type_error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(defaultValue),
+
+  boolean: (defaultValue: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+        errorMap: () => ({ message: 'must be true or false' }),
+      })
+      .transform((value) => value === 'true' || value === '1' || value === 'yes')
+      .default(defaultValue ? 'true' : 'false'),
+
+  url: (defaultValue?: string) => {
+    const schema = z.string().url('must be a URL such as http://host:port');
+    return defaultValue === undefined ? schema : schema.default(defaultValue);
+  },
+
+  /** A comma-separated list; empty items are dropped. */
+  list: (defaultValue?: string) => {
+    const schema = z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item.length > 0),
+      )
+      .refine((items) => items.length > 0, 'must list at least one value, comma-separated');
+    return defaultValue === undefined ? schema : schema.default(defaultValue);
+  },
+
+  enumeration: <const T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) =>
+    z
+      .enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) })
+      .default(defaultValue as never),
+};

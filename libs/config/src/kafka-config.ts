@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { env, secret } from './env-schema';
+
+/**
+ * Kafka connection settings shared by every service. They cover production
+ * clusters (TLS, SASL/SCRAM) as well as the local single-node broker.
+ */
+export const kafkaEnv = {
+  KAFKA_BROKERS: env.list('127.0.0.1:19092'),
+  KAFKA_CLIENT_ID: env.string('parity-hub'),
+  KAFKA_SSL: env.boolean(false),
+  KAFKA_SSL_CA_FILE: env.optionalString(),
+  KAFKA_SASL_MECHANISM: env.enumeration(['none', 'plain', 'scram-sha-256', 'scram-sha-512'], 'none'),
+  KAFKA_SASL_USERNAME: env.optionalString(),
+  KAFKA_SASL_PASSWORD: secret(z.string().min(1).optional()),
+  /** Prefix put before every topic name: isolates tests and environments sharing a cluster. */
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_TOPIC_PARTITIONS: env.integer(6, 1, 1000),
+  KAFKA_REPLICATION_FACTOR: env.integer(1, 1, 7),
+  /** false: topics must exist already (verified at start-up), for clusters where apps may not create them. */
+  KAFKA_CREATE_TOPICS: env.boolean(true),
+  SCHEMA_REGISTRY_URL: env.url('http://127.0.0.1:18081/apis/ccompat/v7'),
+  SCHEMA_REGISTRY_USERNAME: env.optionalString(),
+  SCHEMA_REGISTRY_PASSWORD: secret(z.string().min(1).optional()),
+};
+
+export const databaseEnv = {
+  DATABASE_URL: secret(z.string().url('must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/test')),
+  DATABASE_POOL_SIZE: env.integer(10, 1, 200),
+};
+
+export const serviceEnv = {
+  NODE_ENV: env.enumeration(['development', 'production', 'test'], 'development'),
+  LOG_LEVEL: env.enumeration(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  /** json (production) or pretty (local terminal). */
+  LOG_FORMAT: env.enumeration(['json', 'pretty'], 'json'),
+  HTTP_HOST: env.string('0.0.0.0'),
+  SHUTDOWN_TIMEOUT_MS: env.integer(25_000, 1_000, 600_000),
+};

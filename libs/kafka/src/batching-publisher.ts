@@ -1,0 +1,80 @@
+import { Message, RecordMetadata } from 'kafkajs';
+import { HubProducer } from './hub-producer';
+
+export interface BatchingPublisherOptions {
+  topic: string;
+  /** How long the first message of a batch waits for others (kafkajs has no linger of its own). */
+  lingerMs: number;
+  /** A batch is sent at once when it reaches this many messages. */
+  maxBatchSize: number;
+  /** Per-request timeout passed to the producer. */
+  sendTimeoutMs: number;
+  onBatch?: (size: number, durationMs: number, failed: boolean) => void;
+}
+
+interface Pending {
+  message: Message;
+  resolve: (metadata: RecordMetadata) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Coalesces concurrent publishes into one `send` per short window, and settles
+ * each caller's promise when its batch is acknowledged (acks=all) or failed. A
+ * failed batch fails every one of its callers: none is told "stored" unless the
+ * broker stored it.
+ */
+export class BatchingPublisher {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly producer: HubProducer,
+    private readonly options: BatchingPublisherOptions,
+  ) {}
+
+  publish(message: Message): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      this.pending.push({ message, resolve, reject });
+      if (this.pending.length >= this.options.maxBatchSize) this.flush();
+      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+    });
+  }
+
+  /** Sends what is pending now and waits for every batch in flight. */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const started = performance.now();
+    const sending = this.producer
+      .send(
+        this.options.topic,
+        batch.map((item) => item.message),
+        this.options.sendTimeoutMs,
+      )
+      .then(
+        (metadata) => {
+          this.options.onBatch?.(batch.length, performance.now() - started, false);
+          // One RecordMetadata per partition written; each caller gets its partition's.
+          batch.forEach((item) => item.resolve(metadata[0]));
+        },
+        (error: unknown) => {
+          this.options.onBatch?.(batch.length, performance.now() - started, true);
+          batch.forEach((item) => item.reject(error));
+        },
+      )
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+  }
+}

@@ -1,0 +1,186 @@
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** A message as handlers see it: headers decoded to strings, positions explicit. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export type MessageHandler = (message: ConsumedMessage) => Promise<void>;
+
+export interface HubConsumerOptions {
+  /** One consumer group per subscription set. */
+  groupId: string;
+  topics: string[];
+  handler: MessageHandler;
+  /** Where a group with no committed offset starts. */
+  fromBeginning?: boolean;
+  /** How many partitions are handled at once; order within a partition is always kept. */
+  partitionsConsumedConcurrently?: number;
+  /** First pause after a handler failure; doubles up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxWaitTimeMs?: number;
+  /** Called after each outcome, for metrics. */
+  onOutcome?: (outcome: 'handled' | 'failed', message: ConsumedMessage, durationMs: number) => void;
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    decoded[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return decoded;
+}
+
+function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : null,
+    value: message.value,
+    headers: decodeHeaders(message.headers),
+    timestamp: message.timestamp,
+  };
+}
+
+/**
+ * A consumer whose offsets are committed only after the handler's outcome is
+ * durable: the handler resolves once it has written what it decided (a produced
+ * document, a ledger row); only then is the offset committed. A handler that
+ * throws leaves its message uncommitted; the partition is paused for a growing
+ * delay and the same message is handled again, so nothing is skipped and the
+ * partition's order is kept. Handlers sort their own errors: a permanent one is
+ * dead-lettered by the handler and resolves; throwing means "try again".
+ *
+ * While a handler runs, the consumer heartbeats, so a slow call (an ERP request)
+ * does not cost the group membership.
+ */
+export class HubConsumer {
+  private readonly consumer: Consumer;
+  private readonly failures = new Map<string, number>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private running = false;
+  private inFlight = 0;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: HubConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      allowAutoTopicCreation: false,
+      // A short fetch wait lets a resumed partition be fetched again promptly.
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+      retry: { retries: 10 },
+    });
+  }
+
+  get kafkaConsumer(): Consumer {
+    return this.consumer;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  get messagesInFlight(): number {
+    return this.inFlight;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.running = true;
+  }
+
+  pause(topic: string, partitions?: number[]): void {
+    this.consumer.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions?: number[]): void {
+    this.consumer.resume([{ topic, partitions }]);
+  }
+
+  /**
+   * Graceful stop: kafkajs lets the batch being handled finish (each message of it
+   * is committed as it completes), then leaves the group and disconnects.
+   */
+  async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+    const { topic, partition } = batch;
+    for (const raw of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      const message = toConsumed(topic, partition, raw);
+      const started = performance.now();
+      const beat = setInterval(() => {
+        heartbeat().catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
+      }, this.options.heartbeatIntervalMs ?? 3_000);
+      this.inFlight += 1;
+      try {
+        await this.options.handler(message);
+      } catch (error) {
+        this.options.onOutcome?.('failed', message, performance.now() - started);
+        this.scheduleRetry(topic, partition, raw.offset, error);
+        return;
+      } finally {
+        clearInterval(beat);
+        this.inFlight -= 1;
+      }
+      this.options.onOutcome?.('handled', message, performance.now() - started);
+      this.failures.delete(`${topic}:${partition}`);
+      resolveOffset(raw.offset);
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(raw.offset) + 1n).toString() }]);
+      await heartbeat();
+    }
+  }
+
+  /** Leaves the failed message uncommitted and unresolved, pauses its partition, resumes later. */
+  private scheduleRetry(topic: string, partition: number, offset: string, error: unknown) {
+    const slot = `${topic}:${partition}`;
+    const attempt = (this.failures.get(slot) ?? 0) + 1;
+    this.failures.set(slot, attempt);
+    const base = this.options.retryDelayMs ?? 500;
+    const delay = Math.min(base * 2 ** (attempt - 1), this.options.maxRetryDelayMs ?? 30_000);
+    this.logger.warn(
+      { err: error, topic, partition, offset, attempt, retryInMs: delay },
+      'handler failed; message stays uncommitted and will be handled again',
+    );
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    // Rewind the fetch position to the failed message, so it comes back first.
+    this.consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      if (this.running) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, delay);
+    this.resumeTimers.add(timer);
+  }
+}

@@ -1,0 +1,61 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { redact } from './redact';
+
+export interface LoggerOptions {
+  service: string;
+  level: string;
+  format: 'json' | 'pretty';
+}
+
+/**
+ * Structured logger: JSON lines in production, pretty output for a local
+ * terminal. Every object logged passes through {@link redact}.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino({
+    level: options.level,
+    base: { service: options.service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => redact(object) as Record<string, unknown>,
+    },
+    transport:
+      options.format === 'pretty'
+        ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+        : undefined,
+  });
+}
+
+/** Lets NestJS write through pino, with the Nest context as a field. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+  error(message: unknown, traceOrContext?: string, context?: string): void {
+    this.write('error', message, context ?? traceOrContext);
+  }
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string) {
+    if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ context, ...(message as object) });
+    } else {
+      this.logger[level]({ context }, String(message));
+    }
+  }
+}

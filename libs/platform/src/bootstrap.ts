@@ -1,0 +1,88 @@
+import { ConfigError } from '@hub/config';
+import { PinoNestLogger } from '@hub/observability';
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { HttpErrorFilter } from './http-error.filter';
+import { ServiceRuntime } from './service-runtime';
+
+export interface BootstrapOptions {
+  runtime: ServiceRuntime;
+  module: Type<unknown>;
+  host: string;
+  port: number;
+  shutdownTimeoutMs: number;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number;
+  /** false: Nest registers no body parsers; the app's configure() registers its own. */
+  bodyParser?: boolean;
+  /** Lets an app register content-type parsers or hooks before the routes. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Starts a service: Nest on Fastify, logs through pino, and a graceful shutdown
+ * on SIGTERM/SIGINT: readiness fails first, then Nest's shutdown hooks finish
+ * in-flight work, commit and disconnect; a timer bounds the whole stop.
+ */
+export async function bootstrapService(options: BootstrapOptions): Promise<NestFastifyApplication> {
+  const { runtime } = options;
+  const app = await NestFactory.create<NestFastifyApplication>(
+    options.module,
+    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, trustProxy: true }),
+    {
+      logger: new PinoNestLogger(runtime.logger.child({ context: 'nest' })),
+      bufferLogs: false,
+      bodyParser: options.bodyParser ?? true,
+    },
+  );
+  app.useGlobalFilters(new HttpErrorFilter(runtime.logger.child({ context: 'http' })));
+  await options.configure?.(app);
+  await app.listen(options.port, options.host);
+  runtime.logger.info({ port: options.port, host: options.host }, `${runtime.service} listening`);
+  installShutdown(app, runtime, options.shutdownTimeoutMs);
+  return app;
+}
+
+function installShutdown(app: INestApplication, runtime: ServiceRuntime, timeoutMs: number): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.startDraining();
+    runtime.logger.info({ signal }, 'shutting down: finishing in-flight work');
+    const timer = setTimeout(() => {
+      runtime.logger.error({ timeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    app
+      .close()
+      .then(() => {
+        runtime.logger.info('stopped cleanly');
+        runtime.logger.flush();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        runtime.logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Runs a service's main: a configuration error prints its message (naming the
+ * variables) and exits with code 78 (EX_CONFIG) before anything connects.
+ */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,148 @@
+import { ConfigOf, databaseEnv, describeConfig, env, EnvShape, kafkaEnv, loadConfig, serviceEnv } from '@hub/config';
+import { TopicName } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import { createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
+import { DynamicModule, Type } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { bootstrapService, runMain } from './bootstrap';
+import { ServiceRuntime } from './service-runtime';
+
+export const commonEnv = { ...serviceEnv, ...kafkaEnv };
+export type CommonConfig = ConfigOf<typeof commonEnv>;
+
+export interface HubServiceDependencies<C> {
+  config: C;
+  runtime: ServiceRuntime;
+  kafka: KafkaInfrastructure;
+  /** Present when the service declared a database. */
+  dataSource?: DataSource;
+}
+
+export interface HubServiceDefinition<S extends EnvShape> {
+  service: string;
+  /** The service's own variables; the common service and Kafka variables are added. */
+  env: S;
+  defaultPort: number;
+  topics: readonly TopicName[];
+  database?: {
+    schema: string;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    migrations: Function[];
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+    entities?: Function[];
+  };
+  module: (dependencies: HubServiceDependencies<ConfigOf<S> & HubServiceBaseConfig>) => Type<unknown> | DynamicModule;
+  /** Largest request body, read from the validated config. */
+  bodyLimitFromConfig?: (config: HubServiceBaseConfig) => number;
+  /** false: the service parses bodies itself (ingest keeps the raw bytes). */
+  bodyParser?: boolean;
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+export type HubServiceBaseConfig = CommonConfig & { PORT: number } & Partial<ConfigOf<typeof databaseEnv>> & {
+  DATABASE_SCHEMA?: string;
+};
+
+/** The full environment shape of a service, so tests and docs can validate it without starting anything. */
+export function serviceEnvShape<S extends EnvShape>(definition: Pick<HubServiceDefinition<S>, 'env' | 'defaultPort' | 'database'>) {
+  return {
+    ...commonEnv,
+    ...(definition.database ? { ...databaseEnv, DATABASE_SCHEMA: env.string(definition.database.schema) } : {}),
+    PORT: env.port(definition.defaultPort),
+    ...definition.env,
+  };
+}
+
+/**
+ * The start-up sequence every service follows: validate config (nothing has
+ * connected yet), create logger and metrics, connect Kafka and create or verify
+ * its topics, connect Postgres and migrate its schema, then serve HTTP.
+ */
+export async function startHubService<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<NestFastifyApplication> {
+  const shape = serviceEnvShape(definition);
+  const config = loadConfig(definition.service, shape, source) as unknown as ConfigOf<S> & HubServiceBaseConfig;
+  const runtime = new ServiceRuntime({
+    service: definition.service,
+    logLevel: config.LOG_LEVEL,
+    logFormat: config.LOG_FORMAT,
+  });
+  runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
+
+  const kafka = new KafkaInfrastructure(config, runtime.logger.child({ context: 'kafka' }), source);
+  await kafka.connect(definition.topics);
+  runtime.onShutdown('kafka', () => kafka.close());
+  runtime.addReadinessCheck(kafka.readinessCheck());
+
+  let dataSource: DataSource | undefined;
+  if (definition.database) {
+    dataSource = createServiceDataSource({
+      url: config.DATABASE_URL ?? '',
+      schema: config.DATABASE_SCHEMA ?? definition.database.schema,
+      migrations: definition.database.migrations,
+      entities: definition.database.entities,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: definition.service,
+    });
+    const applied = await migrate(dataSource);
+    const opened = dataSource;
+    runtime.onShutdown('postgres', () => opened.destroy());
+    runtime.logger.info({ schema: config.DATABASE_SCHEMA, applied }, 'database schema up to date');
+    const connected = dataSource;
+    runtime.addReadinessCheck({ name: 'postgres', check: () => databaseAnswers(connected) });
+  }
+
+  return bootstrapService({
+    runtime,
+    module: definition.module({ config, runtime, kafka, dataSource }) as Type<unknown>,
+    host: config.HTTP_HOST,
+    port: config.PORT,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    bodyLimit: definition.bodyLimitFromConfig?.(config),
+    bodyParser: definition.bodyParser,
+    configure: definition.configure,
+  });
+}
+
+/** The `migrate` command of a service: applies its pending migrations and exits. */
+export async function migrateHubService<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
+  if (!definition.database) return [];
+  const config = loadConfig(
+    definition.service,
+    { ...serviceEnv, ...databaseEnv, DATABASE_SCHEMA: env.string(definition.database.schema) },
+    source,
+  );
+  const dataSource = createServiceDataSource({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    migrations: definition.database.migrations,
+    applicationName: `${definition.service}-migrate`,
+  });
+  try {
+    return await migrate(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** main.ts of every service: `node main.js` serves, `node main.js migrate` migrates and exits. */
+export function runHubService<S extends EnvShape>(definition: HubServiceDefinition<S>, argv = process.argv): void {
+  const command = argv[2] ?? 'serve';
+  if (command === 'migrate') {
+    runMain(async () => {
+      const applied = await migrateHubService(definition);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database already up to date\n');
+    });
+  } else if (command === 'serve') {
+    runMain(() => startHubService(definition));
+  } else {
+    process.stderr.write(`unknown command "${command}": use "serve" (default) or "migrate"\n`);
+    process.exit(64);
+  }
+}
