@@ -10,10 +10,10 @@ const { compilerOptions } = require('./tsconfig.base.json');
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testRegex: '(apps|libs|tools)/.*\\.(spec|int-spec)\\.ts$',
+  testRegex: '(apps|libs|tools|test)/.*\\.(spec|int-spec)\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   globalSetup: '<rootDir>/test/global-setup.ts',

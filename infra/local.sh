@@ -9,6 +9,7 @@
 #   infra/local.sh down [kafka|registry|all]
 #   infra/local.sh status
 #   infra/local.sh env              print the variables the hub and the tests read
+#   infra/local.sh tool CLASS ARGS  run a Kafka tool (e.g. org.apache.kafka.tools.ProducerPerformance)
 #
 # Versions are pinned in infra/pom.xml and only there.
 # Settings (environment, with local defaults):
@@ -16,6 +17,8 @@
 #   KAFKA_PORT         broker listener port              (19092)
 #   KAFKA_CONTROLLER_PORT                                (19093)
 #   REGISTRY_PORT      Apicurio HTTP port                (18081)
+#   KAFKA_INSTANCE     name of a second, separate broker (own data, pid and ports),
+#                      e.g. for a test that stops its broker without disturbing others
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,6 +35,7 @@ kafka_version=$(pom_property kafka.version)
 apicurio_version=$(pom_property apicurio.version)
 kafka_home="$cache/kafka-$kafka_version"
 registry_home="$cache/apicurio-$apicurio_version"
+instance=${KAFKA_INSTANCE:+-$KAFKA_INSTANCE}
 run_dir="$cache/run"
 mkdir -p "$run_dir"
 
@@ -75,9 +79,22 @@ wait_for() {
   done
 }
 
+# Kafka's command-line tools (storage format, admin calls, perf tools): warnings to stderr.
 kafka_java() {
-  java -Xms256m -Xmx1g -XX:+UseG1GC \
-    -Dlog4j2.configurationFile="$kafka_home/log4j2.properties" \
+  if [ ! -f "$run_dir/log4j2-tools.properties" ]; then
+    cat >"$run_dir/log4j2-tools.properties" <<EOF
+status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.console.ref = console
+EOF
+  fi
+  java -Xms128m -Xmx1g -XX:+UseG1GC \
+    -Dlog4j2.configurationFile="$run_dir/log4j2-tools.properties" \
     -cp "$kafka_home/libs/*" "$@"
 }
 
@@ -87,16 +104,16 @@ kafka_metadata_ok() {
 }
 
 kafka_up() {
-  if pid_alive "$run_dir/kafka.pid"; then
-    log "Kafka already running (pid $(cat "$run_dir/kafka.pid")) on 127.0.0.1:$kafka_port"
+  if pid_alive "$run_dir/kafka$instance.pid"; then
+    log "Kafka already running (pid $(cat "$run_dir/kafka$instance.pid")) on 127.0.0.1:$kafka_port"
     return 0
   fi
-  local data="$cache/kafka-data"
-  cat >"$kafka_home/log4j2.properties" <<EOF
+  local data="$cache/kafka-data$instance"
+  cat >"$run_dir/log4j2$instance.properties" <<EOF
 status = warn
 appender.file.type = File
 appender.file.name = file
-appender.file.fileName = $run_dir/kafka.log
+appender.file.fileName = $run_dir/kafka$instance.log
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = warn
@@ -104,7 +121,7 @@ rootLogger.appenderRef.file.ref = file
 logger.kafka.name = kafka
 logger.kafka.level = info
 EOF
-  cat >"$run_dir/server.properties" <<EOF
+  cat >"$run_dir/server$instance.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
@@ -129,16 +146,16 @@ EOF
   if [ ! -f "$data/meta.properties" ]; then
     log "formatting KRaft storage in $data"
     kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
-      -c "$run_dir/server.properties" >/dev/null
+      -c "$run_dir/server$instance.properties" >/dev/null
   fi
   log "starting Kafka $kafka_version on 127.0.0.1:$kafka_port"
   nohup java -Xms512m -Xmx1g -XX:+UseG1GC \
-    -Dlog4j2.configurationFile="$kafka_home/log4j2.properties" \
-    -cp "$kafka_home/libs/*" kafka.Kafka "$run_dir/server.properties" \
-    >"$run_dir/kafka.out" 2>&1 &
-  echo $! >"$run_dir/kafka.pid"
+    -Dlog4j2.configurationFile="$run_dir/log4j2$instance.properties" \
+    -cp "$kafka_home/libs/*" kafka.Kafka "$run_dir/server$instance.properties" \
+    >"$run_dir/kafka$instance.out" 2>&1 &
+  echo $! >"$run_dir/kafka$instance.pid"
   if ! wait_for 120 "Kafka" kafka_metadata_ok; then
-    tail -n 40 "$run_dir/kafka.out" "$run_dir/kafka.log" >&2 || true
+    tail -n 40 "$run_dir/kafka$instance.out" "$run_dir/kafka$instance.log" >&2 || true
     return 1
   fi
   log "Kafka ready"
@@ -210,12 +227,14 @@ case "${1:-}" in
     for part in $(which_parts "${2:-all}"); do "${part}_up"; done
     ;;
   down)
-    for part in $(which_parts "${2:-all}"); do stop_pid "$part"; done
+    for part in $(which_parts "${2:-all}"); do
+      if [ "$part" = kafka ]; then stop_pid "kafka$instance"; else stop_pid "$part"; fi
+    done
     ;;
   reset)
     # Stops Kafka and wipes its data: the next 'up' starts from an empty cluster.
-    stop_pid kafka
-    rm -rf "$cache/kafka-data"
+    stop_pid "kafka$instance"
+    rm -rf "$cache/kafka-data$instance"
     ;;
   status)
     for part in kafka registry; do
@@ -223,6 +242,11 @@ case "${1:-}" in
     done
     ;;
   env) print_env ;;
+  tool)
+    fetch
+    shift
+    kafka_java "$@"
+    ;;
   *)
     sed -n '2,20p' "${BASH_SOURCE[0]}"
     exit 2

@@ -47,7 +47,10 @@ async function startContainers(): Promise<Record<string, string>> {
     .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' })
     .withWaitStrategy(Wait.forLogMessage(/ready to accept connections/, 2))
     .start();
-  writeFileSync(STATE_FILE, JSON.stringify({ mode: 'containers', ids: [kafka.getId(), registry.getId(), postgres.getId()] }));
+  writeFileSync(
+    STATE_FILE,
+    JSON.stringify({ mode: 'containers', ids: [kafka.getId(), registry.getId(), postgres.getId()] }),
+  );
   return {
     KAFKA_BROKERS: `127.0.0.1:${kafka.getMappedPort(9092)}`,
     SCHEMA_REGISTRY_URL: `http://${registry.getHost()}:${registry.getMappedPort(8080)}/apis/ccompat/v7`,

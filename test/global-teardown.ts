@@ -15,7 +15,10 @@ export default async function globalTeardown(): Promise<void> {
     const { getContainerRuntimeClient } = await import('testcontainers');
     const client = await getContainerRuntimeClient();
     for (const id of state.ids) {
-      await client.container.getById(id).stop().catch(() => undefined);
+      await client.container
+        .getById(id)
+        .stop()
+        .catch(() => undefined);
     }
   }
 }

@@ -50,11 +50,19 @@ export class WebhookController {
 
   private async accept(request: FastifyRequest, named: (name: string) => void) {
     if (!this.verifier.verify(request.headers.authorization)) {
-      this.reject('unauthorized', 401, 'Missing or wrong "Authorization: Bearer <api_key>": check the api_key of the NewStore integration');
+      this.reject(
+        'unauthorized',
+        401,
+        'Missing or wrong "Authorization: Bearer <api_key>": check the api_key of the NewStore integration',
+      );
     }
     const contentType = request.headers['content-type'] ?? '';
     if (!JSON_MEDIA_TYPE.test(contentType)) {
-      this.reject('unsupported-media-type', 415, `Content-Type must be application/json, got "${contentType || 'none'}"`);
+      this.reject(
+        'unsupported-media-type',
+        415,
+        `Content-Type must be application/json, got "${contentType || 'none'}"`,
+      );
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const traceparent = request.headers.traceparent;

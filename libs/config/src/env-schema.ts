@@ -28,8 +28,8 @@ export const env = {
     z.coerce
       .number({ invalid_type_error: 'must be a TCP port number' })
       .int('must be a whole number')
-      .min(1, 'must be a TCP port between 1 and 65535')
-      .max(65535, 'must be a TCP port between 1 and 65535')
+      .min(0, 'must be a TCP port between 0 (any free port) and 65535')
+      .max(65535, 'must be a TCP port between 0 (any free port) and 65535')
       .default(defaultValue),
 
   integer: (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>

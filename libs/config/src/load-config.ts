@@ -25,7 +25,8 @@ export function loadConfig<S extends EnvShape>(
   if (!result.success) {
     const problems = result.error.issues.map((issue) => ({
       variable: String(issue.path[0] ?? '(environment)'),
-      message: issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required but not set' : issue.message,
+      message:
+        issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required but not set' : issue.message,
     }));
     throw new ConfigError(service, problems);
   }

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       caught = error as ConfigError;
     }
     expect(caught?.problems.map((problem) => problem.variable).sort()).toEqual(['ENABLED', 'PORT', 'UPSTREAM_URL']);
-    expect(caught?.message).toMatch(/PORT: must be a TCP port between 1 and 65535/);
+    expect(caught?.message).toMatch(/PORT: must be a TCP port between 0 \(any free port\) and 65535/);
     expect(caught?.message).toMatch(/ENABLED: must be true or false/);
   });
 

@@ -62,10 +62,7 @@ export function topicOverrideVariable(topic: TopicName): string {
 }
 
 /** Physical topic names for one deployment: prefix plus name, or the override. */
-export function resolveTopicNames(
-  prefix: string,
-  source: NodeJS.ProcessEnv = process.env,
-): Record<TopicName, string> {
+export function resolveTopicNames(prefix: string, source: NodeJS.ProcessEnv = process.env): Record<TopicName, string> {
   const names = {} as Record<TopicName, string>;
   for (const topic of Object.keys(TOPICS) as TopicName[]) {
     const override = source[topicOverrideVariable(topic)]?.trim();

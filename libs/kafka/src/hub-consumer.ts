@@ -135,8 +135,13 @@ export class HubConsumer {
     await this.consumer.disconnect();
   }
 
-  private async handleBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+  private async handleBatch(payload: EachBatchPayload) {
+    const { batch } = payload;
     const { topic, partition } = batch;
+    const heartbeat = () => payload.heartbeat();
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
+    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
     for (const raw of batch.messages) {
       if (!isRunning() || isStale()) return;
       const message = toConsumed(topic, partition, raw);

@@ -41,7 +41,10 @@ export class HubProducer {
   }
 
   /** Several topics in one request, for moves (a message to a retry topic plus its marker). */
-  async sendBatch(topicMessages: { topic: string; messages: Message[] }[], timeoutMs = 30_000): Promise<RecordMetadata[]> {
+  async sendBatch(
+    topicMessages: { topic: string; messages: Message[] }[],
+    timeoutMs = 30_000,
+  ): Promise<RecordMetadata[]> {
     return this.producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs });
   }
 

@@ -20,7 +20,7 @@ function sasl(settings: KafkaConnectionSettings): SASLOptions | undefined {
     );
   }
   const credentials = { username: settings.KAFKA_SASL_USERNAME, password: settings.KAFKA_SASL_PASSWORD };
-  return { mechanism: settings.KAFKA_SASL_MECHANISM, ...credentials } as SASLOptions;
+  return { mechanism: settings.KAFKA_SASL_MECHANISM, ...credentials };
 }
 
 const LEVELS: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {

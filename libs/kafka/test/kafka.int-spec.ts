@@ -77,7 +77,10 @@ describe('libs/kafka against a real broker', () => {
     await infra.admin.setOffsets({
       groupId,
       topic,
-      partitions: (await infra.admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })),
+      partitions: (await infra.admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+        partition,
+        offset: high,
+      })),
     });
     const key = uniqueName('key');
     await infra.producer.send(topic, [

@@ -14,10 +14,7 @@ describe('schema registry (Confluent-compatible API)', () => {
       required: ['idempotencyKey', 'amount'],
       additionalProperties: false,
     };
-    const { id } = await registry.register(
-      { type: SchemaType.JSON, schema: JSON.stringify(schema) },
-      { subject },
-    );
+    const { id } = await registry.register({ type: SchemaType.JSON, schema: JSON.stringify(schema) }, { subject });
     const encoded = await registry.encode(id, { idempotencyKey: 'sales-order:t1:o1', amount: 12.5 });
     // Confluent wire format: magic byte 0, then the 4-byte schema id.
     expect(encoded[0]).toBe(0);

@@ -20,7 +20,11 @@ export interface EnvelopeProblem {
 
 export type EnvelopeParseResult =
   | { ok: true; envelope: NewStoreEnvelope }
-  | { ok: false; reason: 'invalid-utf8' | 'malformed-json' | 'invalid-envelope' | 'too-deep'; problems: EnvelopeProblem[] };
+  | {
+      ok: false;
+      reason: 'invalid-utf8' | 'malformed-json' | 'invalid-envelope' | 'too-deep';
+      problems: EnvelopeProblem[];
+    };
 
 /** Deeper bodies are refused: no NewStore event nests anywhere near this. */
 export const MAX_NESTING_DEPTH = 64;
@@ -67,11 +71,17 @@ export function parseEnvelope(body: Buffer): EnvelopeParseResult {
     return {
       ok: false,
       reason: 'malformed-json',
-      problems: [{ path: '$', message: `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` }],
+      problems: [
+        { path: '$', message: `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}` },
+      ],
     };
   }
   if (nestingDepth(parsed) > MAX_NESTING_DEPTH) {
-    return { ok: false, reason: 'too-deep', problems: [{ path: '$', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels` }] };
+    return {
+      ok: false,
+      reason: 'too-deep',
+      problems: [{ path: '$', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels` }],
+    };
   }
   const problems: EnvelopeProblem[] = [];
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -81,7 +91,8 @@ export function parseEnvelope(body: Buffer): EnvelopeParseResult {
   const body_ = parsed as Record<string, unknown>;
   const requireString = (path: string, value: unknown, pattern?: RegExp, patternHint?: string) => {
     if (value === undefined) problems.push({ path, message: 'is required' });
-    else if (typeof value !== 'string') problems.push({ path, message: `must be a string, got ${describeType(value)}` });
+    else if (typeof value !== 'string')
+      problems.push({ path, message: `must be a string, got ${describeType(value)}` });
     else if (value.trim() === '') problems.push({ path, message: 'must not be empty' });
     else if (value.length > 256) problems.push({ path, message: 'must be at most 256 characters' });
     else if (pattern && !pattern.test(value)) problems.push({ path, message: patternHint ?? 'has an invalid format' });
@@ -90,7 +101,10 @@ export function parseEnvelope(body: Buffer): EnvelopeParseResult {
   requireString('$.name', body_.name, EVENT_NAME, 'must be an event name such as "order.opened"');
   if (body_.published_at !== undefined) {
     if (typeof body_.published_at !== 'string' || Number.isNaN(Date.parse(body_.published_at))) {
-      problems.push({ path: '$.published_at', message: 'must be an ISO-8601 date-time such as 2020-12-01T18:41:09.571Z' });
+      problems.push({
+        path: '$.published_at',
+        message: 'must be an ISO-8601 date-time such as 2020-12-01T18:41:09.571Z',
+      });
     }
   }
   const payload = body_.payload;
@@ -101,7 +115,10 @@ export function parseEnvelope(body: Buffer): EnvelopeParseResult {
     requireString('$.payload.id', (payload as Record<string, unknown>).id);
     const orderId = (payload as Record<string, unknown>).order_id;
     if (orderId !== undefined && orderId !== null && typeof orderId !== 'string') {
-      problems.push({ path: '$.payload.order_id', message: `must be a string when present, got ${describeType(orderId)}` });
+      problems.push({
+        path: '$.payload.order_id',
+        message: `must be a string when present, got ${describeType(orderId)}`,
+      });
     }
   }
   if (problems.length > 0) return { ok: false, reason: 'invalid-envelope', problems };

@@ -23,7 +23,10 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     transport:
       options.format === 'pretty'
-        ? { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }
+        ? {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          }
         : undefined,
   });
 }
@@ -53,7 +56,7 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string) {
     if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ context, ...(message as object) });
+      this.logger[level]({ context, ...(message) });
     } else {
       this.logger[level]({ context }, String(message));
     }

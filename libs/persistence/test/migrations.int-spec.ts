@@ -14,7 +14,11 @@ class CreateWidgets1700000000000 implements MigrationInterface {
 
 describe('migrations against a real Postgres', () => {
   const schema = uniqueName('migrations');
-  const dataSource = createServiceDataSource({ url: testDatabaseUrl(), schema, migrations: [CreateWidgets1700000000000] });
+  const dataSource = createServiceDataSource({
+    url: testDatabaseUrl(),
+    schema,
+    migrations: [CreateWidgets1700000000000],
+  });
 
   afterAll(async () => {
     await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -23,14 +27,14 @@ describe('migrations against a real Postgres', () => {
 
   it('apply on an empty schema, are a no-op the second time, and revert', async () => {
     expect(await migrate(dataSource)).toEqual(['CreateWidgets1700000000000']);
-    const tables = await dataSource.query(
+    const tables: { table_name: string }[] = await dataSource.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
     );
-    expect(tables.map((row: { table_name: string }) => row.table_name)).toEqual(['migrations', 'widgets']);
+    expect(tables.map((row) => row.table_name)).toEqual(['migrations', 'widgets']);
     expect(await migrate(dataSource)).toEqual([]);
     await revertLastMigration(dataSource);
-    const after = await dataSource.query(
+    const after: { n: number }[] = await dataSource.query(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'widgets'`,
       [schema],
     );

@@ -14,6 +14,8 @@ export interface BootstrapOptions {
   shutdownTimeoutMs: number;
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
+  /** false in tests that start a service in-process and close it themselves. */
+  installSignalHandlers?: boolean;
   /** false: Nest registers no body parsers; the app's configure() registers its own. */
   bodyParser?: boolean;
   /** Lets an app register content-type parsers or hooks before the routes. */
@@ -40,7 +42,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   await options.configure?.(app);
   await app.listen(options.port, options.host);
   runtime.logger.info({ port: options.port, host: options.host }, `${runtime.service} listening`);
-  installShutdown(app, runtime, options.shutdownTimeoutMs);
+  if (options.installSignalHandlers ?? true) installShutdown(app, runtime, options.shutdownTimeoutMs);
   return app;
 }
 

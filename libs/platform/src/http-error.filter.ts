@@ -31,7 +31,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'unhandled error');
-    void reply.status(500).send({ error: 'internal', message: 'Internal error; quote this id to the operator', errorId });
+    void reply
+      .status(500)
+      .send({ error: 'internal', message: 'Internal error; quote this id to the operator', errorId });
   }
 }
 

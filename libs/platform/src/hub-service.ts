@@ -41,11 +41,13 @@ export interface HubServiceDefinition<S extends EnvShape> {
 }
 
 export type HubServiceBaseConfig = CommonConfig & { PORT: number } & Partial<ConfigOf<typeof databaseEnv>> & {
-  DATABASE_SCHEMA?: string;
-};
+    DATABASE_SCHEMA?: string;
+  };
 
 /** The full environment shape of a service, so tests and docs can validate it without starting anything. */
-export function serviceEnvShape<S extends EnvShape>(definition: Pick<HubServiceDefinition<S>, 'env' | 'defaultPort' | 'database'>) {
+export function serviceEnvShape<S extends EnvShape>(
+  definition: Pick<HubServiceDefinition<S>, 'env' | 'defaultPort' | 'database'>,
+) {
   return {
     ...commonEnv,
     ...(definition.database ? { ...databaseEnv, DATABASE_SCHEMA: env.string(definition.database.schema) } : {}),
@@ -62,6 +64,7 @@ export function serviceEnvShape<S extends EnvShape>(definition: Pick<HubServiceD
 export async function startHubService<S extends EnvShape>(
   definition: HubServiceDefinition<S>,
   source: NodeJS.ProcessEnv = process.env,
+  options: { installSignalHandlers?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const shape = serviceEnvShape(definition);
   const config = loadConfig(definition.service, shape, source) as unknown as ConfigOf<S> & HubServiceBaseConfig;
@@ -103,6 +106,7 @@ export async function startHubService<S extends EnvShape>(
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     bodyLimit: definition.bodyLimitFromConfig?.(config),
     bodyParser: definition.bodyParser,
+    installSignalHandlers: options.installSignalHandlers,
     configure: definition.configure,
   });
 }

@@ -1,4 +1,10 @@
-import { createLogger, createMetricsRegistry, ReadinessCheck, runReadinessChecks, ReadinessReport } from '@hub/observability';
+import {
+  createLogger,
+  createMetricsRegistry,
+  ReadinessCheck,
+  runReadinessChecks,
+  ReadinessReport,
+} from '@hub/observability';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 

@@ -1,0 +1,20 @@
+import { kafkaEnv, loadConfig } from '@hub/config';
+import pino, { Logger } from 'pino';
+
+/** Kafka settings for a test: the harness's broker, a private topic prefix. */
+export function testKafkaSettings(prefix: string) {
+  return loadConfig('test', kafkaEnv, {
+    ...process.env,
+    KAFKA_TOPIC_PREFIX: `${prefix}.`,
+    KAFKA_TOPIC_PARTITIONS: '3',
+  });
+}
+
+export function testDatabaseUrl(): string {
+  return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** Logs only warnings and errors, to keep test output readable. */
+export function testLogger(): Logger {
+  return pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+}
