@@ -56,7 +56,7 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string) {
     if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ context, ...(message) });
+      this.logger[level]({ context, ...message });
     } else {
       this.logger[level]({ context }, String(message));
     }
