@@ -1,0 +1,21 @@
+# One image recipe for the four apps: docker build --build-arg APP=ingest .
+# Production runs on Node 22 LTS (engines allow 20.19+, 22, 24).
+FROM node:22-bookworm-slim AS build
+WORKDIR /hub
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.base.json tsconfig.build.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ARG APP
+ENV NODE_ENV=production APP=${APP}
+WORKDIR /hub
+COPY --from=build /hub/node_modules ./node_modules
+COPY --from=build /hub/dist ./dist
+COPY package.json ./
+USER node
+# Kubernetes and compose send SIGTERM; node is PID 1's child through tini-less exec form.
+CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

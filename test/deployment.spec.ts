@@ -1,0 +1,82 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serviceEnvShape } from '@hub/platform';
+import { parse } from 'yaml';
+import { enricherService } from '../apps/enricher/src/enricher.service-definition';
+import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
+import { ingestService } from '../apps/ingest/src/ingest.service-definition';
+import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
+
+const ROOT = join(__dirname, '..');
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; args?: Record<string, string> };
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, unknown> | string[];
+}
+
+/** docker-compose.yml checked as docker-compose would read it (no Docker engine here). */
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const definitions = {
+    ingest: ingestService,
+    enricher: enricherService,
+    'erp-sink': erpSinkService,
+    reconciler: reconcilerService,
+  };
+
+  it('runs Kafka, the registry, Postgres, Prometheus, Grafana and the four apps', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['enricher', 'erp-sink', 'grafana', 'ingest', 'kafka', 'postgres', 'prometheus', 'reconciler', 'registry'].sort(),
+    );
+  });
+
+  it.each(Object.entries(definitions))(
+    'builds %s from the Dockerfile with only variables the app knows',
+    (name, definition) => {
+      const service = compose.services[name];
+      expect(service.build?.args?.APP).toBe(name);
+      expect(existsSync(join(ROOT, 'apps', name, 'src', 'main.ts'))).toBe(true);
+      const known = Object.keys(serviceEnvShape(definition as never));
+      for (const variable of Object.keys(service.environment ?? {})) expect(known).toContain(variable);
+      expect(service.environment?.PORT).toBe(String(definition.defaultPort));
+    },
+  );
+
+  it('depends only on services it declares, and publishes each host port once', () => {
+    const hostPorts: string[] = [];
+    for (const service of Object.values(compose.services)) {
+      const dependencies = Array.isArray(service.depends_on)
+        ? service.depends_on
+        : Object.keys(service.depends_on ?? {});
+      for (const dependency of dependencies) expect(Object.keys(compose.services)).toContain(dependency);
+      hostPorts.push(...(service.ports ?? []).map((mapping) => mapping.split(':')[0]));
+    }
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    expect(existsSync(join(ROOT, 'Dockerfile'))).toBe(true);
+  });
+
+  it('has Prometheus scrape every app and Grafana dashboards that parse', () => {
+    const prometheus = parse(readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = prometheus.scrape_configs.flatMap((config) =>
+      config.static_configs.flatMap((item) => item.targets),
+    );
+    expect(targets.sort()).toEqual(
+      Object.entries(definitions)
+        .map(([name, definition]) => `${name}:${definition.defaultPort}`)
+        .sort(),
+    );
+    const dashboards = join(ROOT, 'deploy/grafana/dashboards');
+    for (const file of readdirSync(dashboards)) {
+      const dashboard = JSON.parse(readFileSync(join(dashboards, file), 'utf8')) as { uid: string; panels: unknown[] };
+      expect(dashboard.uid).toBeTruthy();
+      expect(dashboard.panels.length).toBeGreaterThan(0);
+    }
+  });
+});
