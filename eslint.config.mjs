@@ -26,6 +26,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       'no-restricted-imports': ['error', { patterns: [deepLibraryImport] }],
+      // Fastify and Nest route handlers are async by contract even when they do not await.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   ...apps.map((app) => ({

@@ -1,5 +1,4 @@
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
-import { Module } from '@nestjs/common';
 
 export const enricherEnv = {};
 
@@ -9,9 +8,6 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
   env: enricherEnv,
   defaultPort: 3001,
   topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
-  module: ({ runtime }) => {
-    @Module({ imports: [PlatformModule.forRuntime(runtime)] })
-    class EnricherModule {}
-    return EnricherModule;
-  },
+  // Health and metrics only until its behaviour lands.
+  module: ({ runtime }) => PlatformModule.forRuntime(runtime),
 };

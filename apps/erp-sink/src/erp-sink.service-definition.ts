@@ -1,5 +1,4 @@
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
-import { Module } from '@nestjs/common';
 import { CreateIdempotencyLedger1732270000000 } from './migrations/1732270000000-create-idempotency-ledger';
 
 export const erpSinkEnv = {};
@@ -11,9 +10,6 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
   defaultPort: 3002,
   topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'],
   database: { schema: 'erp_sink', migrations: [CreateIdempotencyLedger1732270000000] },
-  module: ({ runtime }) => {
-    @Module({ imports: [PlatformModule.forRuntime(runtime)] })
-    class ErpSinkModule {}
-    return ErpSinkModule;
-  },
+  // Health and metrics only until its behaviour lands.
+  module: ({ runtime }) => PlatformModule.forRuntime(runtime),
 };

@@ -11,8 +11,8 @@ export const ingestEnv = {
   /** Past this, a request gets 503 + Retry-After, and NewStore retries. */
   INGEST_PRODUCE_DEADLINE_MS: env.integer(5_000, 100, 120_000),
   INGEST_RETRY_AFTER_SECONDS: env.integer(10, 1, 3_600),
-  /** Window in which concurrent requests share one Kafka send. */
-  INGEST_LINGER_MS: env.integer(2, 0, 1_000),
+  /** Extra wait for concurrent requests to share one Kafka send; 0 = adaptive (send when none is in flight). */
+  INGEST_LINGER_MS: env.integer(0, 0, 1_000),
   INGEST_MAX_BATCH_SIZE: env.integer(500, 1, 10_000),
 };
 

@@ -1,5 +1,4 @@
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
-import { Module } from '@nestjs/common';
 import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
 
 export const reconcilerEnv = {};
@@ -11,9 +10,6 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   defaultPort: 3003,
   topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'reconciliationDiscrepancies'],
   database: { schema: 'reconciler', migrations: [CreateProjectionOffsets1732270000000] },
-  module: ({ runtime }) => {
-    @Module({ imports: [PlatformModule.forRuntime(runtime)] })
-    class ReconcilerModule {}
-    return ReconcilerModule;
-  },
+  // Health and metrics only until its behaviour lands.
+  module: ({ runtime }) => PlatformModule.forRuntime(runtime),
 };

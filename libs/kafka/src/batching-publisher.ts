@@ -3,7 +3,11 @@ import { HubProducer } from './hub-producer';
 
 export interface BatchingPublisherOptions {
   topic: string;
-  /** How long the first message of a batch waits for others (kafkajs has no linger of its own). */
+  /**
+   * Extra time the first message of a batch waits for others (kafkajs has no linger
+   * of its own). 0: adaptive, the batch goes out as soon as no send is in flight,
+   * and whatever arrives meanwhile forms the next batch.
+   */
   lingerMs: number;
   /** A batch is sent at once when it reaches this many messages. */
   maxBatchSize: number;
@@ -38,8 +42,19 @@ export class BatchingPublisher {
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.pending.push({ message, resolve, reject });
       if (this.pending.length >= this.options.maxBatchSize) this.flush();
-      else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+      else this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pending.length === 0) return;
+    if (this.options.lingerMs > 0) {
+      this.timer = setTimeout(() => this.flush(), this.options.lingerMs);
+    } else if (this.inFlight.size === 0) {
+      // setImmediate: requests parsed in the same turn of the event loop share the send.
+      this.timer = setTimeout(() => this.flush(), 0);
+    }
+    // Otherwise the send in flight triggers the next flush when it settles.
   }
 
   /** Sends what is pending now and waits for every batch in flight. */
@@ -74,7 +89,10 @@ export class BatchingPublisher {
           batch.forEach((item) => item.reject(error));
         },
       )
-      .finally(() => this.inFlight.delete(sending));
+      .finally(() => {
+        this.inFlight.delete(sending);
+        if (this.options.lingerMs === 0 && this.pending.length > 0) this.flush();
+      });
     this.inFlight.add(sending);
   }
 }

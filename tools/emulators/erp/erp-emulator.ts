@@ -1,0 +1,396 @@
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * A NetSuite-like ERP for tests, benchmarks and the demo (DOMAIN.md section 4):
+ * REST record service with create (POST → 204 + Location) and upsert by external
+ * id (PUT .../eid:{externalId}), GET by internal or external id, a SuiteQL-style
+ * query of a day's transactions, OAuth 2.0 client-credentials tokens, NetSuite's
+ * error body, a concurrency limit answered with 429, failure injection and an
+ * inspection API. Records live in memory: they survive restarts of the hub, not
+ * of the emulator.
+ */
+export const RECORD_TYPES = [
+  'salesOrder',
+  'cashSale',
+  'creditMemo',
+  'returnAuthorization',
+  'customerRefund',
+  'cashRefund',
+  'invoice',
+  'itemFulfillment',
+] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** SuiteQL transaction type codes of each record type. */
+const TYPE_CODES: Record<RecordType, string> = {
+  salesOrder: 'SalesOrd',
+  cashSale: 'CashSale',
+  creditMemo: 'CustCred',
+  returnAuthorization: 'RtnAuth',
+  customerRefund: 'CustRfnd',
+  cashRefund: 'CashRfnd',
+  invoice: 'CustInvc',
+  itemFulfillment: 'ItemShip',
+};
+
+export interface ErpRecord {
+  id: string;
+  type: RecordType;
+  externalId?: string;
+  tranDate: string;
+  total: number;
+  body: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  writes: number;
+}
+
+export interface ErpFaults {
+  /** Until this time (ms since epoch) every record/query call fails. */
+  outageUntil?: number;
+  outageMode?: 'unavailable' | 'refuse';
+  /** Share of record calls answered 500 (0..1). */
+  errorRate?: number;
+  latencyMs?: number;
+  latencyJitterMs?: number;
+  /** External ids whose writes are refused with a NetSuite validation error. */
+  rejectExternalIds?: string[];
+}
+
+export interface ErpEmulatorOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** Concurrent record/query requests allowed; more get 429 (NetSuite's per-account governance). */
+  concurrencyLimit?: number;
+  tokenTtlSeconds?: number;
+}
+
+interface NetSuiteErrorDetail {
+  detail: string;
+  'o:errorCode': string;
+  'o:errorPath'?: string;
+}
+
+function netsuiteError(reply: FastifyReply, status: number, title: string, details: NetSuiteErrorDetail[]) {
+  return reply.status(status).send({
+    type: `https://www.rfc-editor.org/rfc/rfc9110.html#section-15.${status >= 500 ? '6' : '5'}.${(status % 100) + 1}`,
+    title,
+    status,
+    'o:errorDetails': details,
+  });
+}
+
+export class ErpEmulator {
+  readonly app: FastifyInstance;
+  readonly records = new Map<string, ErpRecord>();
+  private readonly byExternalId = new Map<string, string>();
+  private readonly tokens = new Map<string, number>();
+  private faults: ErpFaults = {};
+  private active = 0;
+  /** Highest number of record/query requests seen at once: lets a test prove a limit was respected. */
+  peakConcurrency = 0;
+  private nextId = 1000;
+  private readonly options: Required<ErpEmulatorOptions>;
+
+  constructor(options: ErpEmulatorOptions = {}) {
+    this.options = {
+      clientId: options.clientId ?? 'hub-client',
+      clientSecret: options.clientSecret ?? 'hub-secret',
+      concurrencyLimit: options.concurrencyLimit ?? 5,
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    };
+    this.app = Fastify({ logger: false });
+    void this.app.register(formbody);
+    this.routes();
+  }
+
+  setFaults(faults: ErpFaults): void {
+    this.faults = { ...faults };
+  }
+
+  /** Every record written with this external id (more than one would be a duplicate). */
+  recordsWithExternalId(externalId: string): ErpRecord[] {
+    return [...this.records.values()].filter((record) => record.externalId === externalId);
+  }
+
+  private routes(): void {
+    const app = this.app;
+
+    app.post('/services/rest/auth/oauth2/v1/token', async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, string>;
+      // Accepts client credentials (client_id/client_secret) or a JWT assertion naming the client.
+      const assertionClient = body.client_assertion ? decodeJwtIssuer(body.client_assertion) : undefined;
+      const clientOk =
+        body.grant_type === 'client_credentials' &&
+        ((body.client_id === this.options.clientId && body.client_secret === this.options.clientSecret) ||
+          assertionClient === this.options.clientId);
+      if (!clientOk)
+        return reply.status(401).send({ error: 'invalid_client', error_description: 'Invalid client credentials' });
+      const token = randomUUID();
+      this.tokens.set(token, Date.now() + this.options.tokenTtlSeconds * 1000);
+      return { access_token: token, token_type: 'Bearer', expires_in: this.options.tokenTtlSeconds };
+    });
+
+    // Emulator control and inspection: not part of NetSuite.
+    app.put('/_emulator/faults', async (request) => {
+      this.setFaults(request.body ?? {});
+      return this.faults;
+    });
+    app.get('/_emulator/records', async (request) => {
+      const { externalId, type } = request.query as { externalId?: string; type?: string };
+      return [...this.records.values()].filter(
+        (record) => (!externalId || record.externalId === externalId) && (!type || record.type === type),
+      );
+    });
+    app.get('/_emulator/totals', async (request) => {
+      const { date } = request.query as { date?: string };
+      const totals: Record<string, { count: number; total: number }> = {};
+      for (const record of this.records.values()) {
+        if (date && record.tranDate !== date) continue;
+        const entry = (totals[record.type] ??= { count: 0, total: 0 });
+        entry.count += 1;
+        entry.total = Math.round((entry.total + record.total) * 100) / 100;
+      }
+      return { date: date ?? null, totals, peakConcurrency: this.peakConcurrency };
+    });
+    app.delete('/_emulator/records/:id', async (request, reply) => {
+      const record = this.records.get((request.params as { id: string }).id);
+      if (!record) return reply.status(404).send();
+      this.records.delete(record.id);
+      if (record.externalId) this.byExternalId.delete(`${record.type}:${record.externalId}`);
+      return reply.status(204).send();
+    });
+    app.post('/_emulator/records/:type', async (request, reply) => {
+      // Plants a record directly (a duplicate, a changed amount) for reconciliation tests.
+      const type = (request.params as { type: string }).type as RecordType;
+      const record = this.store(type, undefined, (request.body ?? {}) as Record<string, unknown>);
+      return reply.status(201).send(record);
+    });
+
+    app.register(async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        if (!this.authorized(request)) {
+          return netsuiteError(reply, 401, 'Unauthorized', [
+            { detail: 'Invalid login attempt.', 'o:errorCode': 'INVALID_LOGIN' },
+          ]);
+        }
+        if (this.active >= this.options.concurrencyLimit) {
+          return netsuiteError(reply, 429, 'Too Many Requests', [
+            {
+              detail: 'Concurrent request limit exceeded. Request blocked.',
+              'o:errorCode': 'CONCURRENCY_LIMIT_EXCEEDED',
+            },
+          ]);
+        }
+        this.active += 1;
+        this.peakConcurrency = Math.max(this.peakConcurrency, this.active);
+        const release = () => {
+          this.active -= 1;
+        };
+        reply.raw.once('close', release);
+        const { outageUntil, outageMode, errorRate, latencyMs, latencyJitterMs } = this.faults;
+        const delay = (latencyMs ?? 0) + Math.random() * (latencyJitterMs ?? 0);
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (outageUntil && Date.now() < outageUntil) {
+          if (outageMode === 'refuse') {
+            request.raw.socket.destroy();
+            return reply;
+          }
+          return netsuiteError(reply, 503, 'Service Unavailable', [
+            { detail: 'The service is temporarily unavailable.', 'o:errorCode': 'UNEXPECTED_ERROR' },
+          ]);
+        }
+        if (errorRate && Math.random() < errorRate) {
+          return netsuiteError(reply, 500, 'Internal Server Error', [
+            { detail: 'An unexpected error occurred.', 'o:errorCode': 'UNEXPECTED_ERROR' },
+          ]);
+        }
+      });
+
+      api.post('/services/rest/record/v1/:type', async (request, reply) => this.write(request, reply, undefined));
+      api.put('/services/rest/record/v1/:type/:key', async (request, reply) => {
+        const key = (request.params as { key: string }).key;
+        if (!key.startsWith('eid:')) {
+          return netsuiteError(reply, 400, 'Bad Request', [
+            { detail: 'Upsert needs an external id: eid:<externalId>', 'o:errorCode': 'INVALID_ID' },
+          ]);
+        }
+        return this.write(request, reply, key.slice(4));
+      });
+      api.get('/services/rest/record/v1/:type/:key', async (request, reply) => {
+        const { type, key } = request.params as { type: string; key: string };
+        const id = key.startsWith('eid:') ? this.byExternalId.get(`${type}:${key.slice(4)}`) : key;
+        const record = id ? this.records.get(id) : undefined;
+        if (!record || record.type !== type) {
+          return netsuiteError(reply, 404, 'Record Not Found', [
+            { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
+          ]);
+        }
+        return {
+          id: record.id,
+          externalId: record.externalId,
+          tranDate: record.tranDate,
+          total: record.total,
+          ...record.body,
+        };
+      });
+      api.post('/services/rest/query/v1/suiteql', async (request, reply) => this.suiteql(request, reply));
+    });
+  }
+
+  private authorized(request: FastifyRequest): boolean {
+    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+    const expires = match ? this.tokens.get(match[1]) : undefined;
+    return expires !== undefined && expires > Date.now();
+  }
+
+  private write(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
+    const type = (request.params as { type: string }).type;
+    if (!(RECORD_TYPES as readonly string[]).includes(type)) {
+      return netsuiteError(reply, 404, 'Not Found', [
+        { detail: `Record type '${type}' does not exist.`, 'o:errorCode': 'INVALID_RCRD_TYPE' },
+      ]);
+    }
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const effectiveExternalId = externalId ?? (typeof body.externalId === 'string' ? body.externalId : undefined);
+    if (effectiveExternalId && !/^[A-Za-z0-9_-]+$/.test(effectiveExternalId)) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: 'External ids may contain letters, digits, _ and - only.',
+          'o:errorCode': 'INVALID_KEY_OR_REF',
+          'o:errorPath': 'externalId',
+        },
+      ]);
+    }
+    if (effectiveExternalId && this.faults.rejectExternalIds?.includes(effectiveExternalId)) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: `Invalid field value for item: the item on line 1 of ${effectiveExternalId} is inactive.`,
+          'o:errorCode': 'USER_ERROR',
+          'o:errorPath': 'item.items[0].item',
+        },
+      ]);
+    }
+    if (typeof body.tranDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(body.tranDate)) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: 'Please enter value(s) for: Date (tranDate, YYYY-MM-DD).',
+          'o:errorCode': 'USER_ERROR',
+          'o:errorPath': 'tranDate',
+        },
+      ]);
+    }
+    if (!externalId && effectiveExternalId && this.byExternalId.has(`${type}:${effectiveExternalId}`)) {
+      // NetSuite refuses a second record with the same external id on create.
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: 'A record with this external id already exists.',
+          'o:errorCode': 'DUP_RCRD',
+          'o:errorPath': 'externalId',
+        },
+      ]);
+    }
+    const record = this.store(type as RecordType, effectiveExternalId, body);
+    return reply
+      .status(204)
+      .header('Location', `${request.protocol}://${request.hostname}/services/rest/record/v1/${type}/${record.id}`)
+      .send();
+  }
+
+  private store(type: RecordType, externalId: string | undefined, body: Record<string, unknown>): ErpRecord {
+    const now = new Date().toISOString();
+    const existingId = externalId ? this.byExternalId.get(`${type}:${externalId}`) : undefined;
+    const existing = existingId ? this.records.get(existingId) : undefined;
+    const record: ErpRecord = {
+      id: existing?.id ?? String((this.nextId += 1)),
+      type,
+      externalId,
+      tranDate: typeof body.tranDate === 'string' ? body.tranDate : now.slice(0, 10),
+      total: typeof body.total === 'number' ? body.total : 0,
+      body,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      writes: (existing?.writes ?? 0) + 1,
+    };
+    this.records.set(record.id, record);
+    if (externalId) this.byExternalId.set(`${type}:${externalId}`, record.id);
+    return record;
+  }
+
+  /**
+   * SuiteQL, only what the reconciler needs: SELECT ... FROM transaction WHERE
+   * trandate = 'YYYY-MM-DD' (or BETWEEN two dates), optionally AND type IN (...).
+   * Paged by ?limit (≤ 1000) and &offset; at most 100,000 rows per query, as NetSuite.
+   */
+  private suiteql(request: FastifyRequest, reply: FastifyReply) {
+    const rawQuery = ((request.body ?? {}) as { q?: unknown }).q;
+    const query = typeof rawQuery === 'string' ? rawQuery : '';
+    const { limit: limitText, offset: offsetText } = request.query as { limit?: string; offset?: string };
+    const limit = Math.min(Number(limitText ?? 1000), 1000);
+    const offset = Number(offsetText ?? 0);
+    const match =
+      /from\s+transaction\s+where\s+trandate\s*(?:=\s*'(\d{4}-\d{2}-\d{2})'|between\s*'(\d{4}-\d{2}-\d{2})'\s*and\s*'(\d{4}-\d{2}-\d{2})')(?:\s+and\s+type\s+in\s*\(([^)]*)\))?/i.exec(
+        query,
+      );
+    if (!match || !Number.isFinite(limit) || limit < 1 || !Number.isFinite(offset) || offset < 0) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail:
+            "Invalid search query. Supported: SELECT ... FROM transaction WHERE trandate = 'YYYY-MM-DD' [AND type IN (...)]",
+          'o:errorCode': 'INVALID_PARAMETER',
+        },
+      ]);
+    }
+    const from = match[1] ?? match[2];
+    const to = match[1] ?? match[3];
+    const types = match[4]?.split(',').map((code) => code.trim().replace(/'/g, ''));
+    const rows = [...this.records.values()]
+      .filter(
+        (record) =>
+          record.tranDate >= from && record.tranDate <= to && (!types || types.includes(TYPE_CODES[record.type])),
+      )
+      .sort((a, b) => Number(a.id) - Number(b.id));
+    if (rows.length > 100_000) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        { detail: 'The query returns more than 100000 results; narrow it.', 'o:errorCode': 'INVALID_PARAMETER' },
+      ]);
+    }
+    const page = rows.slice(offset, offset + limit).map((record) => ({
+      id: record.id,
+      externalid: record.externalId ?? null,
+      type: TYPE_CODES[record.type],
+      trandate: record.tranDate,
+      total: record.total,
+    }));
+    return {
+      links: [],
+      count: page.length,
+      hasMore: offset + page.length < rows.length,
+      items: page,
+      offset,
+      totalResults: rows.length,
+    };
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    return this.app.listen({ port, host });
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+}
+
+/** The issuer (client id) of a JWT client assertion; the emulator does not check signatures. */
+function decodeJwtIssuer(assertion: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      iss?: string;
+    };
+    return payload.iss;
+  } catch {
+    return undefined;
+  }
+}

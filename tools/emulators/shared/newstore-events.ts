@@ -1,0 +1,111 @@
+import { DayOrder } from './retail-day';
+
+/** One event as NewStore's event stream sends it (DOMAIN.md section 1). */
+export interface StreamEvent {
+  /** When NewStore publishes it (ms since epoch). */
+  at: number;
+  orderId: string;
+  envelope: { tenant: string; name: string; published_at: string; payload: Record<string, unknown> };
+}
+
+const MINUTE = 60_000;
+
+/** The events an order produces during the day, in the order NewStore publishes them. */
+export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
+  const created = Date.parse(order.createdAt);
+  const event = (at: number, name: string, payload: Record<string, unknown>): StreamEvent => ({
+    at,
+    orderId: order.id,
+    envelope: { tenant, name, published_at: new Date(at).toISOString(), payload },
+  });
+  const events: StreamEvent[] = [
+    event(created + 1_000, 'order.opened', {
+      id: order.id,
+      external_id: order.externalId,
+      created_at: order.createdAt,
+      placed_at: order.createdAt,
+      channel_type: order.channelType,
+      channel: order.channel,
+      demand_location_id: order.demandLocationId,
+      is_exchange: order.isExchange,
+      is_historical: order.isHistorical,
+      customer_id: `customer-${order.index % 9973}`,
+      customer_email: `customer${order.index % 9973}@example.com`,
+      subtotal: order.subtotal,
+      discount_total: order.discountTotal,
+      shipping_total: order.shippingTotal,
+      shipping_tax: order.shippingTax,
+      tax_total: order.taxTotal,
+      grand_total: order.grandTotal,
+      currency: order.currency,
+      tax_strategy: order.taxStrategy,
+      tax_exempt: order.taxExempt,
+      items: order.items.map((item) => ({
+        id: item.id,
+        product_id: item.productId,
+        pricebook_price: item.pricebookPrice,
+        list_price: item.listPrice,
+        item_discounts: item.itemDiscounts,
+        order_discounts: item.orderDiscounts,
+        tax: item.tax,
+        quantity: item.quantity,
+        status: 'ordered',
+        shipping_service_level: item.shippingServiceLevel,
+        external_identifiers: { sku: item.sku },
+      })),
+    }),
+    event(created + 2_000, 'payment_account.amount_authorized', {
+      id: order.id,
+      order_id: order.id,
+      amount: order.grandTotal,
+      currency: order.currency,
+      extended_attributes:
+        order.roundedAmount === undefined ? [] : [{ name: 'rounded_amount', value: String(order.roundedAmount) }],
+    }),
+  ];
+  if (order.cancellation) {
+    events.push(
+      event(created + 5 * MINUTE, 'order.items_cancelled', {
+        id: order.id,
+        items: order.cancellation.itemIds.map((id) => ({
+          id,
+          product_id: order.items.find((item) => item.id === id)?.productId,
+          cancellation_reason: 'out_of_stock',
+        })),
+      }),
+    );
+  }
+  if (order.return) {
+    events.push(
+      event(created + order.return.offsetMinutes * MINUTE, 'return.processed', {
+        id: order.return.id,
+        order_id: order.id,
+        returned_at: new Date(created + order.return.offsetMinutes * MINUTE).toISOString(),
+        total_refund_amount: order.return.amount,
+        total_refund_tax: order.return.tax,
+        total_refund_excl_tax: Math.round((order.return.amount - order.return.tax) * 100) / 100,
+        currency: order.currency,
+        items: order.return.itemIds.map((id) => ({
+          id,
+          product_id: order.items.find((item) => item.id === id)?.productId,
+          quantity: 1,
+          return_reason: 'too_small',
+        })),
+      }),
+    );
+  }
+  if (order.appeasement) {
+    events.push(
+      event(created + order.appeasement.offsetMinutes * MINUTE, 'refund_request.issued', {
+        id: order.appeasement.id,
+        order_id: order.id,
+        payment_account_id: order.id,
+        amount: order.appeasement.amount,
+        currency: order.currency,
+        requested_at: new Date(created + order.appeasement.offsetMinutes * MINUTE).toISOString(),
+        reason_code: order.appeasement.reasonCode,
+      }),
+    );
+  }
+  return events;
+}
