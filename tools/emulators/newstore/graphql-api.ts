@@ -1,0 +1,328 @@
+import {
+  ASTVisitor,
+  DocumentNode,
+  execute,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  Kind,
+  parse,
+  SelectionSetNode,
+  specifiedRules,
+  validate,
+  ValidationContext,
+} from 'graphql';
+import { DayOrder } from '../shared/retail-day';
+import { RetailDayStore } from './retail-day-store';
+import { newStoreSchema } from './schema';
+
+/** NewStore's documented limits (DOMAIN.md section 2). */
+export interface GraphQlLimits {
+  maxPageSize: number;
+  maxDepth: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GraphQlLimits = { maxPageSize: 100, maxDepth: 10, timeoutMs: 10_000 };
+
+interface Context {
+  forceTimezone: boolean;
+  now: number;
+}
+
+/** NewStore renders datetimes without offset (they are UTC) unless Force-Render-Timezone is set. */
+function renderDatetime(iso: string, context: Context): string {
+  return context.forceTimezone ? iso : iso.replace(/Z$/, '');
+}
+
+function depthRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const depthOf = (selectionSet: SelectionSetNode | undefined, seen: Set<string>): number => {
+      if (!selectionSet) return 0;
+      let deepest = 0;
+      for (const selection of selectionSet.selections) {
+        if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, seen));
+        else if (selection.kind === Kind.INLINE_FRAGMENT)
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
+        else if (!seen.has(selection.name.value)) {
+          const fragment = fragments.get(selection.name.value);
+          deepest = Math.max(deepest, depthOf(fragment?.selectionSet, new Set([...seen, selection.name.value])));
+        }
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(node) {
+        const depth = depthOf(node.selectionSet, new Set());
+        if (depth > maxDepth)
+          context.reportError(
+            new GraphQLError(`Query depth ${depth} exceeds the maximum of ${maxDepth}`, { nodes: [node] }),
+          );
+      },
+    };
+  };
+}
+
+type StringFilter = { equalTo?: string; notEqualTo?: string; in?: string[]; notIn?: string[] };
+type DatetimeFilter = {
+  equalTo?: string;
+  greaterThan?: string;
+  greaterThanOrEqualTo?: string;
+  lessThan?: string;
+  lessThanOrEqualTo?: string;
+};
+interface OrderFilter {
+  id?: StringFilter;
+  externalId?: StringFilter;
+  createdAt?: DatetimeFilter;
+  placedAt?: DatetimeFilter;
+  channelType?: StringFilter;
+  isExchange?: { equalTo?: boolean };
+  isHistorical?: { equalTo?: boolean };
+  items?: {
+    some?: { status?: StringFilter; productId?: StringFilter };
+    every?: { status?: StringFilter; productId?: StringFilter };
+  };
+  exchangesExist?: boolean;
+}
+
+function matchesString(value: string, filter: StringFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.equalTo !== undefined && value !== filter.equalTo) return false;
+  if (filter.notEqualTo !== undefined && value === filter.notEqualTo) return false;
+  if (filter.in && !filter.in.includes(value)) return false;
+  if (filter.notIn && filter.notIn.includes(value)) return false;
+  return true;
+}
+
+function matchesDatetime(iso: string, filter: DatetimeFilter | undefined): boolean {
+  if (!filter) return true;
+  const value = Date.parse(iso);
+  const bound = (text: string) => Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+  if (filter.equalTo !== undefined && value !== bound(filter.equalTo)) return false;
+  if (filter.greaterThan !== undefined && !(value > bound(filter.greaterThan))) return false;
+  if (filter.greaterThanOrEqualTo !== undefined && !(value >= bound(filter.greaterThanOrEqualTo))) return false;
+  if (filter.lessThan !== undefined && !(value < bound(filter.lessThan))) return false;
+  if (filter.lessThanOrEqualTo !== undefined && !(value <= bound(filter.lessThanOrEqualTo))) return false;
+  return true;
+}
+
+function matchesOrder(order: DayOrder, filter: OrderFilter | undefined): boolean {
+  if (!filter) return true;
+  const itemMatches = (
+    item: DayOrder['items'][number],
+    condition: { status?: StringFilter; productId?: StringFilter },
+  ) => matchesString(item.status, condition.status) && matchesString(item.productId, condition.productId);
+  return (
+    matchesString(order.id, filter.id) &&
+    matchesString(order.externalId, filter.externalId) &&
+    matchesDatetime(order.createdAt, filter.createdAt) &&
+    matchesDatetime(order.createdAt, filter.placedAt) &&
+    matchesString(order.channelType, filter.channelType) &&
+    (filter.isExchange?.equalTo === undefined || order.isExchange === filter.isExchange.equalTo) &&
+    (filter.isHistorical?.equalTo === undefined || order.isHistorical === filter.isHistorical.equalTo) &&
+    (filter.exchangesExist === undefined || order.isExchange === filter.exchangesExist) &&
+    (!filter.items?.some || order.items.some((item) => itemMatches(item, filter.items!.some!))) &&
+    (!filter.items?.every || order.items.every((item) => itemMatches(item, filter.items!.every!)))
+  );
+}
+
+const encodeCursor = (index: number) => Buffer.from(`order:${index}`).toString('base64');
+function decodeCursor(cursor: string): number {
+  const match = /^order:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+  if (!match) throw new GraphQLError(`Invalid cursor "${cursor}"`);
+  return Number(match[1]);
+}
+
+/** The GraphQL object NewStore returns for an order, with datetimes rendered per request. */
+function orderNode(store: RetailDayStore, order: DayOrder, context: Context) {
+  return {
+    ...order,
+    createdAt: renderDatetime(order.createdAt, context),
+    placedAt: renderDatetime(order.createdAt, context),
+    discounts: order.couponCodes.map((couponCode) => ({ couponCode })),
+    paymentAccount: {
+      id: order.id,
+      // Payment transactions can lag behind the order (DOMAIN.md: "payments settle late").
+      instruments: store.paymentsVisible(order, context.now)
+        ? order.instruments.map((instrument) => ({
+            ...instrument,
+            paymentAccountTransactions: instrument.transactions,
+          }))
+        : [],
+    },
+    items: order.items.map((item) => ({ ...item, externalIdentifiers: { sku: item.sku } })),
+  };
+}
+
+export class NewStoreGraphQl {
+  constructor(
+    private readonly store: RetailDayStore,
+    readonly limits: GraphQlLimits = DEFAULT_LIMITS,
+    /** Fault injection: extra time before a query runs (to exercise the timeout). */
+    public queryDelayMs = 0,
+  ) {}
+
+  /** Runs one request; returns the HTTP status and body NewStore would answer. */
+  async run(
+    body: { query?: unknown; variables?: unknown },
+    forceTimezone: boolean,
+  ): Promise<{ status: number; body: unknown }> {
+    if (typeof body.query !== 'string')
+      return { status: 400, body: { errors: [{ message: 'Must provide query string.' }] } };
+    let document: DocumentNode;
+    try {
+      document = parse(body.query);
+    } catch (error) {
+      return { status: 400, body: { errors: [{ message: (error as Error).message }] } };
+    }
+    const errors = validate(newStoreSchema, document, [...specifiedRules, depthRule(this.limits.maxDepth)]);
+    if (errors.length > 0)
+      return { status: 400, body: { errors: errors.map((error) => ({ message: error.message })) } };
+    const context: Context = { forceTimezone, now: Date.now() };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.limits.timeoutMs);
+    });
+    const running = (async () => {
+      if (this.queryDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.queryDelayMs));
+      return execute({
+        schema: newStoreSchema,
+        document,
+        rootValue: this.rootValue(),
+        contextValue: context,
+        variableValues: (body.variables ?? undefined) as Record<string, unknown> | undefined,
+      });
+    })();
+    const outcome = await Promise.race([running, timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      return {
+        status: 504,
+        body: {
+          errors: [
+            {
+              message: `Query exceeded the ${this.limits.timeoutMs / 1000} s time limit`,
+              extensions: { code: 'QUERY_TIMEOUT' },
+            },
+          ],
+        },
+      };
+    }
+    return { status: 200, body: outcome };
+  }
+
+  private pageSize(args: { first?: number | null; last?: number | null }): { size: number; fromEnd: boolean } {
+    const size = args.first ?? args.last;
+    if (size === undefined || size === null)
+      throw new GraphQLError('You must provide a `first` or `last` value to properly paginate the connection.');
+    if (size < 0 || size > this.limits.maxPageSize) {
+      throw new GraphQLError(
+        `Requesting ${size} records exceeds the maximum of ${this.limits.maxPageSize} (first/last).`,
+      );
+    }
+    return { size, fromEnd: args.first === undefined || args.first === null };
+  }
+
+  private rootValue() {
+    const store = this.store;
+    return {
+      order: (args: { id: string; tenant?: string }, context: Context) => {
+        if (args.tenant && args.tenant !== store.day.tenant) return null;
+        const index = store.indexOf(args.id);
+        if (index === undefined) return null;
+        const order = store.order(index);
+        return store.isVisible(order, context.now) ? orderNode(store, order, context) : null;
+      },
+      orders: (
+        args: {
+          filter?: OrderFilter;
+          orderBy?: string[];
+          first?: number | null;
+          last?: number | null;
+          after?: string | null;
+          before?: string | null;
+        },
+        context: Context,
+      ) => {
+        const { size, fromEnd } = this.pageSize(args);
+        const descending = (args.orderBy?.[0] === 'CREATED_AT_DESC') !== fromEnd;
+        // The day is in creation order: a createdAt range is an index range.
+        const created = args.filter?.createdAt;
+        let low = created?.greaterThanOrEqualTo ? store.lowerBound(asUtc(created.greaterThanOrEqualTo)) : 0;
+        let high = created?.lessThan ? store.lowerBound(asUtc(created.lessThan)) : store.size;
+        if (args.after)
+          descending
+            ? (high = Math.min(high, decodeCursor(args.after)))
+            : (low = Math.max(low, decodeCursor(args.after) + 1));
+        if (args.before)
+          descending
+            ? (low = Math.max(low, decodeCursor(args.before) + 1))
+            : (high = Math.min(high, decodeCursor(args.before)));
+        const matches = (index: number) => {
+          const order = store.order(index);
+          return store.isVisible(order, context.now) && matchesOrder(order, args.filter);
+        };
+        const found: number[] = [];
+        let index = descending ? high - 1 : low;
+        while (found.length < size + 1 && index >= low && index < high) {
+          if (matches(index)) found.push(index);
+          index += descending ? -1 : 1;
+        }
+        const hasMore = found.length > size;
+        const page = found.slice(0, size);
+        const ordered = fromEnd ? [...page].reverse() : page;
+        const nodes = ordered.map((position) => orderNode(store, store.order(position), context));
+        return {
+          edges: ordered.map((position, offset) => ({ cursor: encodeCursor(position), node: nodes[offset] })),
+          nodes,
+          pageInfo: {
+            hasNextPage: fromEnd ? Boolean(args.before) : hasMore,
+            hasPreviousPage: fromEnd ? hasMore : Boolean(args.after),
+            startCursor: ordered.length ? encodeCursor(ordered[0]) : null,
+            endCursor: ordered.length ? encodeCursor(ordered[ordered.length - 1]) : null,
+          },
+          totalCount: () => {
+            let count = 0;
+            for (let position = low; position < high; position += 1) if (matches(position)) count += 1;
+            return count;
+          },
+        };
+      },
+      returns: (
+        args: { filter?: { orderId?: StringFilter }; first?: number | null; last?: number | null },
+        context: Context,
+      ) => {
+        const { size } = this.pageSize(args);
+        const nodes: unknown[] = [];
+        for (let index = 0; index < store.size && nodes.length < size; index += 1) {
+          const order = store.order(index);
+          if (!order.return || !store.isVisible(order, context.now) || !matchesString(order.id, args.filter?.orderId))
+            continue;
+          const returnedAt = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
+          nodes.push({
+            id: order.return.id,
+            orderId: order.id,
+            returnedAt: renderDatetime(returnedAt, context),
+            totalRefundAmount: order.return.amount,
+            currency: order.currency,
+            items: order.return.itemIds.map((id) => ({
+              id,
+              productId: order.items.find((item) => item.id === id)?.productId,
+              quantity: 1,
+            })),
+          });
+        }
+        return { edges: [], nodes, pageInfo: { hasNextPage: false, hasPreviousPage: false }, totalCount: nodes.length };
+      },
+    };
+  }
+}
+
+function asUtc(text: string): string {
+  return /[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`;
+}
