@@ -2,7 +2,6 @@ import {
   ASTVisitor,
   DocumentNode,
   execute,
-  FieldNode,
   FragmentDefinitionNode,
   GraphQLError,
   Kind,
@@ -255,14 +254,14 @@ export class NewStoreGraphQl {
         const created = args.filter?.createdAt;
         let low = created?.greaterThanOrEqualTo ? store.lowerBound(asUtc(created.greaterThanOrEqualTo)) : 0;
         let high = created?.lessThan ? store.lowerBound(asUtc(created.lessThan)) : store.size;
-        if (args.after)
-          descending
-            ? (high = Math.min(high, decodeCursor(args.after)))
-            : (low = Math.max(low, decodeCursor(args.after) + 1));
-        if (args.before)
-          descending
-            ? (low = Math.max(low, decodeCursor(args.before) + 1))
-            : (high = Math.min(high, decodeCursor(args.before)));
+        if (args.after) {
+          if (descending) high = Math.min(high, decodeCursor(args.after));
+          else low = Math.max(low, decodeCursor(args.after) + 1);
+        }
+        if (args.before) {
+          if (descending) low = Math.max(low, decodeCursor(args.before) + 1);
+          else high = Math.min(high, decodeCursor(args.before));
+        }
         const matches = (index: number) => {
           const order = store.order(index);
           return store.isVisible(order, context.now) && matchesOrder(order, args.filter);
