@@ -18,17 +18,28 @@ echo "[up] building"
 npm run --silent build
 
 export INGEST_API_KEYS=${INGEST_API_KEYS:-local-dev-key}
+demo_orders=${DEMO_ORDERS:-200}
+
+start_background() {
+  local name=$1
+  shift
+  local pid_file="$run_dir/$name.pid"
+  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    echo "[up] $name already running (pid $(cat "$pid_file"))"
+    return
+  fi
+  nohup "$@" >"$run_dir/$name.log" 2>&1 &
+  echo $! >"$pid_file"
+  echo "[up] started $name (log: $run_dir/$name.log)"
+}
+
+# The emulators stand in for NewStore and NetSuite; the hub reaches them only through configuration.
+NEWSTORE_ORDERS=$demo_orders NEWSTORE_VISIBILITY=published start_background emulator-newstore node "$root/dist/tools/emulators/newstore/main.js"
+start_background emulator-erp node "$root/dist/tools/emulators/erp/main.js"
 export LOG_FORMAT=${LOG_FORMAT:-json}
 declare -A ports=([ingest]=3000 [enricher]=3001 [erp-sink]=3002 [reconciler]=3003)
 for app in ingest enricher erp-sink reconciler; do
-  pid_file="$run_dir/$app.pid"
-  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-    echo "[up] $app already running (pid $(cat "$pid_file"))"
-    continue
-  fi
-  PORT=${ports[$app]} nohup node "$root/dist/apps/$app/src/main.js" >"$run_dir/$app.log" 2>&1 &
-  echo $! >"$pid_file"
-  echo "[up] started $app on :${ports[$app]} (log: $run_dir/$app.log)"
+  PORT=${ports[$app]} start_background "$app" node "$root/dist/apps/$app/src/main.js"
 done
 
 for app in ingest enricher erp-sink reconciler; do
@@ -45,13 +56,23 @@ for app in ingest enricher erp-sink reconciler; do
   printf '[up] %-10s %s\n' "$app" "$(curl -fsS "http://127.0.0.1:$port/health/ready")"
 done
 
-order_id="demo-$(date +%s)"
-echo "[up] posting a sample order.opened event for order $order_id"
-curl -fsS -X POST "http://127.0.0.1:3000/webhooks/newstore" \
-  -H "Authorization: Bearer $INGEST_API_KEYS" -H 'Content-Type: application/json' \
-  -d "{\"tenant\":\"demo\",\"name\":\"order.opened\",\"published_at\":\"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)\",\"payload\":{\"id\":\"$order_id\",\"external_id\":\"D-1\",\"channel_type\":\"web\",\"grand_total\":42.5,\"currency\":\"USD\"}}"
-echo
-echo "[up] end offsets of newstore.events.v1 (one partition grew by the event):"
+newstore=http://127.0.0.1:4001
+token=$(curl -fsS -X POST "$newstore/auth/realms/demo/protocol/openid-connect/token" \
+  -d grant_type=client_credentials -d client_id=hub -d client_secret=hub-secret | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+echo "[up] registering a NewStore event-stream integration that pushes a day of $demo_orders orders to ingest"
+integration=$(curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream" \
+  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"callback_parameters\":{\"callback_url\":\"http://127.0.0.1:3000/webhooks/newstore\",\"api_key\":\"$INGEST_API_KEYS\"}}" |
+  sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream/$integration/_start" -H "Authorization: Bearer $token" >/dev/null
+for _ in $(seq 1 120); do
+  status=$(curl -fsS "$newstore/api/v1/org/integrations/eventstream/$integration" -H "Authorization: Bearer $token")
+  case "$status" in *'"status":"running"'*) sleep 0.5 ;; *) break ;; esac
+done
+echo "[up] integration: $(echo "$status" | sed 's/"api_key":"[^"]*"/"api_key":"[redacted]"/')"
+echo "[up] ingest accepted (parity_ingest_requests_total, status 200):"
+curl -fsS http://127.0.0.1:3000/metrics | grep '^parity_ingest_requests_total' | grep 'status="200"' || true
+echo "[up] end offsets of newstore.events.v1:"
 bash infra/local.sh tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic newstore.events.v1
-echo "[up] metrics: curl http://127.0.0.1:3000/metrics | grep parity_ingest"
-echo "[up] the hub is up. Stop it with: npm run down"
+echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics);"
+echo "[up] NewStore emulator :4001, ERP emulator :4002. Stop everything with: npm run down"
