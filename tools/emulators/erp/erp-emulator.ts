@@ -177,6 +177,7 @@ export class ErpEmulator {
           ]);
         }
         if (this.active >= this.options.concurrencyLimit) {
+          void reply.header('Retry-After', '1');
           return netsuiteError(reply, 429, 'Too Many Requests', [
             {
               detail: 'Concurrent request limit exceeded. Request blocked.',
@@ -198,6 +199,7 @@ export class ErpEmulator {
             request.raw.socket.destroy();
             return reply;
           }
+          void reply.header('Retry-After', '2');
           return netsuiteError(reply, 503, 'Service Unavailable', [
             { detail: 'The service is temporarily unavailable.', 'o:errorCode': 'UNEXPECTED_ERROR' },
           ]);

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * The ERP-neutral document the enricher emits to erp.documents.v1 and the sink
+ * posts (ARCHITECTURE.md). One contract, validated by producer and consumer.
+ */
+export const ERP_DOCUMENT_TYPES = [
+  'salesOrder',
+  'cashSale',
+  'creditMemo',
+  'returnAuthorization',
+  'cashRefund',
+  'customerRefund',
+] as const;
+export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
+
+const money = z.number().finite();
+/** NetSuite external ids: letters, digits, _ and - (DOMAIN.md section 4). */
+const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ and - only, at most 200');
+
+export const erpDocumentSchema = z.object({
+  schemaVersion: z.literal(1),
+  idempotencyKey: z.string().min(1).max(500),
+  tenant: z.string().min(1),
+  orderId: z.string().min(1),
+  documentType: z.enum(ERP_DOCUMENT_TYPES),
+  externalId,
+  /** Business date, YYYY-MM-DD in the tenant's zone. */
+  tranDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+  currency: z.string().length(3),
+  total: money,
+  lines: z.array(
+    z.object({
+      itemId: z.string(),
+      sku: z.string().optional(),
+      quantity: z.number().int(),
+      amount: money,
+      tax: money,
+    }),
+  ),
+  payments: z.array(z.object({ method: z.string(), amount: money })).default([]),
+  /** A document that must be posted first (a credit memo's sales order). */
+  dependsOn: z.object({ idempotencyKey: z.string(), documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
+  source: z.object({ eventId: z.string(), eventName: z.string() }),
+});
+
+export type ErpDocument = z.infer<typeof erpDocumentSchema>;
+
+/**
+ * The idempotency key: document type, tenant and the NewStore ids the document
+ * derives from, sorted, so it does not depend on the order they are given in.
+ */
+export function documentIdempotencyKey(documentType: ErpDocumentType, tenant: string, newStoreIds: string[]): string {
+  return [documentType, tenant, ...[...newStoreIds].sort()].join(':');
+}
+
+/** The outcome of posting one document, as kept on the compacted erp.sync-status.v1 (key = idempotency key). */
+export const syncStatusSchema = z.object({
+  idempotencyKey: z.string(),
+  tenant: z.string(),
+  orderId: z.string(),
+  documentType: z.enum(ERP_DOCUMENT_TYPES),
+  externalId,
+  status: z.enum(['posted', 'failed']),
+  erpInternalId: z.string().nullable(),
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
+  postedAt: z.string().nullable(),
+  updatedAt: z.string(),
+});
+
+export type SyncStatus = z.infer<typeof syncStatusSchema>;

@@ -1,0 +1,42 @@
+import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
+
+/**
+ * How a failed ERP call is to be handled, decided where it arises (the adapter):
+ * temporary → pause, back off, retry the same document, never skip it;
+ * permanent → the document can never be posted as it is: DLQ and a `failed` status.
+ */
+export type ErpFailureKind = 'temporary' | 'permanent';
+
+export class ErpError extends Error {
+  constructor(
+    readonly kind: ErpFailureKind,
+    message: string,
+    readonly details: { status?: number; code?: string; path?: string; retryAfterMs?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ErpError';
+  }
+}
+
+export interface ErpPostResult {
+  /** The ERP's own id of the record. */
+  internalId: string;
+}
+
+/** One ERP transaction of a day, for reconciliation. */
+export interface ErpTransaction {
+  internalId: string;
+  externalId: string | null;
+  documentType: ErpDocumentType | 'other';
+  tranDate: string;
+  total: number;
+}
+
+/** The ERP as the hub sees it. Adapters: NetSuite REST, generic HTTP. */
+export interface ErpPort {
+  readonly name: string;
+  /** Creates or updates the record with the document's external id: repeating it cannot make a second record. */
+  upsert(document: ErpDocument): Promise<ErpPostResult>;
+  /** The transactions of one business day, page by page. */
+  listTransactions(date: string, pageSize?: number): AsyncGenerator<ErpTransaction[]>;
+}

@@ -1,0 +1,4 @@
+export * from './erp-port';
+export * from './generic-http.adapter';
+export * from './http-failure';
+export * from './netsuite-rest.adapter';

@@ -1,0 +1,221 @@
+import { constants, createPrivateKey, sign } from 'node:crypto';
+import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
+import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
+import { classifyHttpFailure, networkFailure } from './http-failure';
+
+/**
+ * NetSuite record type of each document type. A typed record: a new document type
+ * does not compile until it says which record it becomes.
+ */
+export const NETSUITE_RECORDS: Record<ErpDocumentType, { record: string; typeCode: string }> = {
+  salesOrder: { record: 'salesOrder', typeCode: 'SalesOrd' },
+  cashSale: { record: 'cashSale', typeCode: 'CashSale' },
+  creditMemo: { record: 'creditMemo', typeCode: 'CustCred' },
+  returnAuthorization: { record: 'returnAuthorization', typeCode: 'RtnAuth' },
+  cashRefund: { record: 'cashRefund', typeCode: 'CashRfnd' },
+  customerRefund: { record: 'customerRefund', typeCode: 'CustRfnd' },
+};
+
+export interface NetSuiteSettings {
+  /** https://<account>.suitetalk.api.netsuite.com/services/rest */
+  baseUrl: string;
+  /** Defaults to {baseUrl}/auth/oauth2/v1/token. */
+  tokenUrl?: string;
+  clientId: string;
+  /**
+   * OAuth 2.0 machine-to-machine: a certificate's private key (PEM) and its id
+   * signs a JWT assertion (PS256). Without a key, client_secret is sent instead
+   * (emulator and test accounts).
+   */
+  privateKeyPem?: string;
+  certificateId?: string;
+  clientSecret?: string;
+  requestTimeoutMs: number;
+}
+
+interface NetSuiteErrorBody {
+  title?: string;
+  'o:errorDetails'?: { detail?: string; 'o:errorCode'?: string; 'o:errorPath'?: string }[];
+}
+
+function base64url(value: Buffer | string): string {
+  return Buffer.from(value).toString('base64url');
+}
+
+/** The NetSuite REST body of a document: header fields, item lines, NewStore references. */
+export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown> {
+  return {
+    externalId: document.externalId,
+    tranDate: document.tranDate,
+    currency: { refName: document.currency },
+    total: document.total,
+    memo: `NewStore order ${document.orderId}`,
+    custbody_newstore_order_id: document.orderId,
+    custbody_newstore_event_id: document.source.eventId,
+    ...(document.dependsOn ? { createdFrom: { externalId: document.dependsOn.externalId } } : {}),
+    item: {
+      items: document.lines.map((line) => ({
+        item: { externalId: line.sku ?? line.itemId },
+        quantity: line.quantity,
+        amount: line.amount,
+        tax1Amt: line.tax,
+      })),
+    },
+  };
+}
+
+/** NetSuite REST record service, upsert by external id (DOMAIN.md section 4). */
+export class NetSuiteRestAdapter implements ErpPort {
+  readonly name = 'netsuite';
+  private token: { value: string; expiresAt: number } | undefined;
+
+  constructor(private readonly settings: NetSuiteSettings) {
+    if (!settings.privateKeyPem && !settings.clientSecret) {
+      throw new Error('NetSuite needs a private key (JWT assertion) or a client secret');
+    }
+  }
+
+  async upsert(document: ErpDocument): Promise<ErpPostResult> {
+    const { record } = NETSUITE_RECORDS[document.documentType];
+    // PUT on eid: creates or updates: a repeated write cannot create a second record.
+    const response = await this.request(
+      'PUT',
+      `/record/v1/${record}/eid:${document.externalId}`,
+      toNetSuiteRecord(document),
+    );
+    const location = response.headers.get('location');
+    const internalId = location?.split('/').pop();
+    if (response.status !== 204 || !internalId) {
+      throw new ErpError('temporary', `Unexpected answer ${response.status} without a Location header`, {
+        status: response.status,
+      });
+    }
+    return { internalId };
+  }
+
+  async *listTransactions(date: string, pageSize = 1000): AsyncGenerator<ErpTransaction[]> {
+    const byCode = new Map(
+      Object.entries(NETSUITE_RECORDS).map(([type, { typeCode }]) => [typeCode, type as ErpDocumentType]),
+    );
+    const codes = [...byCode.keys()].map((code) => `'${code}'`).join(', ');
+    // One day per query; a day over NetSuite's 100,000-row cap must be split by the caller.
+    const q = `SELECT id, externalid, type, trandate, total FROM transaction WHERE trandate = '${date.replace(/[^0-9-]/g, '')}' AND type IN (${codes})`;
+    for (let offset = 0; ;) {
+      const response = await this.request(
+        'POST',
+        `/query/v1/suiteql?limit=${pageSize}&offset=${offset}`,
+        { q },
+        { prefer: 'transient' },
+      );
+      const page = (await response.json()) as {
+        items: { id: string; externalid: string | null; type: string; trandate: string; total: number }[];
+        hasMore: boolean;
+        count: number;
+      };
+      yield page.items.map((item) => ({
+        internalId: String(item.id),
+        externalId: item.externalid,
+        documentType: byCode.get(item.type) ?? 'other',
+        tranDate: item.trandate,
+        total: Number(item.total),
+      }));
+      if (!page.hasMore) return;
+      offset += page.count;
+    }
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const token = await this.accessToken();
+    let response: Response;
+    try {
+      response = await fetch(`${this.settings.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
+      });
+    } catch (error) {
+      throw networkFailure(error);
+    }
+    if (response.ok) return response;
+    if (response.status === 401) this.token = undefined;
+    const text = await response.text();
+    let parsed: NetSuiteErrorBody = {};
+    try {
+      parsed = JSON.parse(text) as NetSuiteErrorBody;
+    } catch {
+      // Not NetSuite's error shape: keep the raw text.
+    }
+    const detail = parsed['o:errorDetails']?.[0];
+    const message = detail
+      ? `${parsed.title ?? `HTTP ${response.status}`}: ${detail.detail ?? ''}${detail['o:errorCode'] ? ` [${detail['o:errorCode']}]` : ''}${detail['o:errorPath'] ? ` at ${detail['o:errorPath']}` : ''}`
+      : `HTTP ${response.status}: ${text.slice(0, 500)}`;
+    throw classifyHttpFailure(
+      response.status,
+      response.headers.get('retry-after'),
+      message,
+      detail?.['o:errorCode'],
+      detail?.['o:errorPath'],
+    );
+  }
+
+  /** Client-credentials token, cached and refreshed a minute before it expires. */
+  private async accessToken(): Promise<string> {
+    if (this.token && this.token.expiresAt - 60_000 > Date.now()) return this.token.value;
+    const tokenUrl = this.settings.tokenUrl ?? `${this.settings.baseUrl}/auth/oauth2/v1/token`;
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (this.settings.privateKeyPem) {
+      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion', this.assertion(tokenUrl));
+    } else {
+      form.set('client_id', this.settings.clientId);
+      form.set('client_secret', this.settings.clientSecret ?? '');
+    }
+    let response: Response;
+    try {
+      response = await fetch(tokenUrl, {
+        method: 'POST',
+        body: form,
+        signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
+      });
+    } catch (error) {
+      throw networkFailure(error);
+    }
+    if (!response.ok) {
+      throw classifyHttpFailure(
+        response.status,
+        response.headers.get('retry-after'),
+        `NetSuite token request failed with HTTP ${response.status}`,
+      );
+    }
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    this.token = { value: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
+    return body.access_token;
+  }
+
+  /** A JWT client assertion signed with PS256, as NetSuite's OAuth 2.0 client credentials flow asks. */
+  private assertion(audience: string): string {
+    const now = Math.floor(Date.now() / 1000);
+    const header = base64url(JSON.stringify({ alg: 'PS256', typ: 'JWT', kid: this.settings.certificateId }));
+    const payload = base64url(
+      JSON.stringify({
+        iss: this.settings.clientId,
+        scope: ['rest_webservices'],
+        aud: audience,
+        iat: now,
+        exp: now + 3600,
+      }),
+    );
+    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), {
+      key: createPrivateKey(this.settings.privateKeyPem!),
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    });
+    return `${header}.${payload}.${base64url(signature)}`;
+  }
+}

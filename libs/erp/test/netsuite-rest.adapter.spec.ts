@@ -1,0 +1,107 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ErpDocument } from '@hub/contracts';
+import { ErpError, NetSuiteRestAdapter } from '@hub/erp';
+import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
+
+const document = (externalId: string, overrides: Partial<ErpDocument> = {}): ErpDocument => ({
+  schemaVersion: 1,
+  idempotencyKey: `salesOrder:acme:${externalId}`,
+  tenant: 'acme',
+  orderId: `order-${externalId}`,
+  documentType: 'salesOrder',
+  externalId,
+  tranDate: '2024-01-02',
+  currency: 'USD',
+  total: 99.5,
+  lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: 92, tax: 7.5 }],
+  payments: [{ method: 'credit_card', amount: 99.5 }],
+  source: { eventId: 'e1', eventName: 'order.opened' },
+  ...overrides,
+});
+
+describe('NetSuite REST adapter against the ERP emulator', () => {
+  const emulator = new ErpEmulator({ concurrencyLimit: 2 });
+  let baseUrl: string;
+  let adapter: NetSuiteRestAdapter;
+
+  beforeAll(async () => {
+    baseUrl = `${await emulator.listen(0)}/services/rest`;
+    adapter = new NetSuiteRestAdapter({
+      baseUrl,
+      clientId: 'hub-client',
+      clientSecret: 'hub-secret',
+      requestTimeoutMs: 2_000,
+    });
+  });
+  afterAll(() => emulator.close());
+  beforeEach(() => emulator.setFaults({}));
+
+  it('upserts by external id: three posts of one document leave one record with one internal id', async () => {
+    const ids = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) ids.push((await adapter.upsert(document('SO-1'))).internalId);
+    expect(new Set(ids).size).toBe(1);
+    const records = emulator.recordsWithExternalId('SO-1');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ id: ids[0], type: 'salesOrder', total: 99.5, tranDate: '2024-01-02' });
+    expect(records[0].body).toMatchObject({
+      custbody_newstore_order_id: 'order-SO-1',
+      item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1 }] },
+    });
+  });
+
+  it('authenticates with a PS256-signed JWT assertion (OAuth 2.0 machine to machine)', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const signed = new NetSuiteRestAdapter({
+      baseUrl,
+      clientId: 'hub-client',
+      certificateId: 'cert-1',
+      privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      requestTimeoutMs: 2_000,
+    });
+    expect((await signed.upsert(document('SO-JWT'))).internalId).toMatch(/^\d+$/);
+  });
+
+  it("classifies a rejected document as permanent, with NetSuite's message", async () => {
+    emulator.setFaults({ rejectExternalIds: ['SO-BAD'] });
+    const error = (await adapter.upsert(document('SO-BAD')).catch((caught: unknown) => caught)) as ErpError;
+    expect(error).toBeInstanceOf(ErpError);
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toMatch(/inactive.*\[USER_ERROR\] at item.items\[0\].item/);
+    expect(error.details.status).toBe(400);
+  });
+
+  it('classifies outages, refused connections and overload as temporary, with Retry-After', async () => {
+    emulator.setFaults({ outageUntil: Date.now() + 60_000 });
+    const outage = (await adapter.upsert(document('SO-2')).catch((caught: unknown) => caught)) as ErpError;
+    expect(outage).toMatchObject({ kind: 'temporary', details: { status: 503, retryAfterMs: 2_000 } });
+    emulator.setFaults({ outageUntil: Date.now() + 60_000, outageMode: 'refuse' });
+    expect(await adapter.upsert(document('SO-2')).catch((caught: unknown) => caught)).toMatchObject({
+      kind: 'temporary',
+    });
+    emulator.setFaults({ latencyMs: 300 });
+    const results = await Promise.allSettled([1, 2, 3].map((index) => adapter.upsert(document(`SO-C${index}`))));
+    const overloaded = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(overloaded.reason).toMatchObject({ kind: 'temporary', details: { status: 429, retryAfterMs: 1_000 } });
+    const offline = new NetSuiteRestAdapter({
+      baseUrl: 'http://127.0.0.1:9/services/rest',
+      clientId: 'x',
+      clientSecret: 'y',
+      requestTimeoutMs: 500,
+    });
+    expect(await offline.upsert(document('SO-3')).catch((caught: unknown) => caught)).toMatchObject({
+      kind: 'temporary',
+    });
+  });
+
+  it("lists a day's transactions through SuiteQL, page by page", async () => {
+    for (let index = 0; index < 7; index += 1) {
+      await adapter.upsert(
+        document(`DAY-${index}`, { tranDate: '2024-03-01', documentType: index % 2 ? 'cashSale' : 'salesOrder' }),
+      );
+    }
+    const pages = [];
+    for await (const page of adapter.listTransactions('2024-03-01', 3)) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
+    expect(pages.flat().filter((item) => item.documentType === 'cashSale')).toHaveLength(3);
+  });
+});
