@@ -71,3 +71,73 @@ export const syncStatusSchema = z.object({
 });
 
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+/**
+ * The same contract as JSON Schema, registered in the schema registry (subject
+ * `<topic>-value`, compatibility BACKWARD) so other consumers can read the topic.
+ */
+export const erpDocumentJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'ErpDocument',
+  type: 'object',
+  required: [
+    'schemaVersion',
+    'idempotencyKey',
+    'tenant',
+    'orderId',
+    'documentType',
+    'externalId',
+    'tranDate',
+    'currency',
+    'total',
+    'lines',
+    'source',
+  ],
+  properties: {
+    schemaVersion: { const: 1 },
+    idempotencyKey: { type: 'string', minLength: 1 },
+    tenant: { type: 'string', minLength: 1 },
+    orderId: { type: 'string', minLength: 1 },
+    documentType: { enum: [...ERP_DOCUMENT_TYPES] },
+    externalId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' },
+    tranDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+    currency: { type: 'string', minLength: 3, maxLength: 3 },
+    total: { type: 'number' },
+    lines: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['itemId', 'quantity', 'amount', 'tax'],
+        properties: {
+          itemId: { type: 'string' },
+          sku: { type: 'string' },
+          quantity: { type: 'integer' },
+          amount: { type: 'number' },
+          tax: { type: 'number' },
+        },
+      },
+    },
+    payments: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['method', 'amount'],
+        properties: { method: { type: 'string' }, amount: { type: 'number' } },
+      },
+    },
+    dependsOn: {
+      type: 'object',
+      required: ['idempotencyKey', 'documentType', 'externalId'],
+      properties: {
+        idempotencyKey: { type: 'string' },
+        documentType: { enum: [...ERP_DOCUMENT_TYPES] },
+        externalId: { type: 'string' },
+      },
+    },
+    source: {
+      type: 'object',
+      required: ['eventId', 'eventName'],
+      properties: { eventId: { type: 'string' }, eventName: { type: 'string' } },
+    },
+  },
+} as const;

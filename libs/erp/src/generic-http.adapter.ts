@@ -57,7 +57,7 @@ export class GenericHttpAdapter implements ErpPort {
     let fromBody: string | undefined;
     try {
       const id = (JSON.parse(text) as { id?: unknown }).id;
-      fromBody = id === undefined || id === null ? undefined : String(id);
+      fromBody = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
     } catch {
       fromBody = undefined;
     }

@@ -26,6 +26,8 @@ export interface HubConsumerOptions {
   /** First pause after a handler failure; doubles up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** A handler's error may ask for a longer pause (an ERP's Retry-After); the larger wins. */
+  minimumRetryDelayMs?: (error: unknown) => number | undefined;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxWaitTimeMs?: number;
@@ -174,7 +176,10 @@ export class HubConsumer {
     const attempt = (this.failures.get(slot) ?? 0) + 1;
     this.failures.set(slot, attempt);
     const base = this.options.retryDelayMs ?? 500;
-    const delay = Math.min(base * 2 ** (attempt - 1), this.options.maxRetryDelayMs ?? 30_000);
+    const backoff = Math.min(base * 2 ** (attempt - 1), this.options.maxRetryDelayMs ?? 30_000);
+    // Full jitter on the upper half, so consumers that failed together do not retry together.
+    const jittered = backoff / 2 + Math.random() * (backoff / 2);
+    const delay = Math.max(jittered, this.options.minimumRetryDelayMs?.(error) ?? 0);
     this.logger.warn(
       { err: error, topic, partition, offset, attempt, retryInMs: delay },
       'handler failed; message stays uncommitted and will be handled again',

@@ -5,3 +5,5 @@ export * from './schema-registry';
 export * from './topic-admin';
 export * from './kafka-infrastructure';
 export * from './batching-publisher';
+export * from './document-codec';
+export * from './topic-reader';

@@ -35,9 +35,19 @@ export interface HubServiceDefinition<S extends EnvShape> {
   module: (dependencies: HubServiceDependencies<ConfigOf<S> & HubServiceBaseConfig>) => Type<unknown> | DynamicModule;
   /** Largest request body, read from the validated config. */
   bodyLimitFromConfig?: (config: HubServiceBaseConfig) => number;
+  /**
+   * Commands besides `serve` and `migrate` (e.g. `replay-dlq`): run with the
+   * service's validated config, Kafka and database, then exit.
+   */
+  commands?: Record<string, (context: HubCommandContext<ConfigOf<S> & HubServiceBaseConfig>) => Promise<void>>;
   /** false: the service parses bodies itself (ingest keeps the raw bytes). */
   bodyParser?: boolean;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+export interface HubCommandContext<C> extends HubServiceDependencies<C> {
+  /** Arguments after the command name. */
+  args: string[];
 }
 
 export type HubServiceBaseConfig = CommonConfig & { PORT: number } & Partial<ConfigOf<typeof databaseEnv>> & {
@@ -66,6 +76,11 @@ export async function startHubService<S extends EnvShape>(
   source: NodeJS.ProcessEnv = process.env,
   options: { installSignalHandlers?: boolean } = {},
 ): Promise<NestFastifyApplication> {
+  const { config, runtime } = prepare(definition, source);
+  return startWith(definition, config, runtime, source, options);
+}
+
+function prepare<S extends EnvShape>(definition: HubServiceDefinition<S>, source: NodeJS.ProcessEnv) {
   const shape = serviceEnvShape(definition);
   const config = loadConfig(definition.service, shape, source) as unknown as ConfigOf<S> & HubServiceBaseConfig;
   const runtime = new ServiceRuntime({
@@ -74,29 +89,44 @@ export async function startHubService<S extends EnvShape>(
     logFormat: config.LOG_FORMAT,
   });
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
+  return { config, runtime };
+}
 
+/** Kafka (topics created or verified) and, when declared, Postgres (migrated); both closed on shutdown. */
+async function connectDependencies<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  config: ConfigOf<S> & HubServiceBaseConfig,
+  runtime: ServiceRuntime,
+  source: NodeJS.ProcessEnv,
+): Promise<{ kafka: KafkaInfrastructure; dataSource?: DataSource }> {
   const kafka = new KafkaInfrastructure(config, runtime.logger.child({ context: 'kafka' }), source);
   await kafka.connect(definition.topics);
   runtime.onShutdown('kafka', () => kafka.close());
   runtime.addReadinessCheck(kafka.readinessCheck());
+  if (!definition.database) return { kafka };
+  const dataSource = createServiceDataSource({
+    url: config.DATABASE_URL ?? '',
+    schema: config.DATABASE_SCHEMA ?? definition.database.schema,
+    migrations: definition.database.migrations,
+    entities: definition.database.entities,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: definition.service,
+  });
+  const applied = await migrate(dataSource);
+  runtime.onShutdown('postgres', () => dataSource.destroy());
+  runtime.logger.info({ schema: config.DATABASE_SCHEMA, applied }, 'database schema up to date');
+  runtime.addReadinessCheck({ name: 'postgres', check: () => databaseAnswers(dataSource) });
+  return { kafka, dataSource };
+}
 
-  let dataSource: DataSource | undefined;
-  if (definition.database) {
-    dataSource = createServiceDataSource({
-      url: config.DATABASE_URL ?? '',
-      schema: config.DATABASE_SCHEMA ?? definition.database.schema,
-      migrations: definition.database.migrations,
-      entities: definition.database.entities,
-      poolSize: config.DATABASE_POOL_SIZE,
-      applicationName: definition.service,
-    });
-    const applied = await migrate(dataSource);
-    const opened = dataSource;
-    runtime.onShutdown('postgres', () => opened.destroy());
-    runtime.logger.info({ schema: config.DATABASE_SCHEMA, applied }, 'database schema up to date');
-    const connected = dataSource;
-    runtime.addReadinessCheck({ name: 'postgres', check: () => databaseAnswers(connected) });
-  }
+async function startWith<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  config: ConfigOf<S> & HubServiceBaseConfig,
+  runtime: ServiceRuntime,
+  source: NodeJS.ProcessEnv,
+  options: { installSignalHandlers?: boolean },
+): Promise<NestFastifyApplication> {
+  const { kafka, dataSource } = await connectDependencies(definition, config, runtime, source);
 
   return bootstrapService({
     runtime,
@@ -145,8 +175,29 @@ export function runHubService<S extends EnvShape>(definition: HubServiceDefiniti
     });
   } else if (command === 'serve') {
     runMain(() => startHubService(definition));
+  } else if (definition.commands?.[command]) {
+    runMain(() => runHubCommand(definition, command, argv.slice(3)));
   } else {
-    process.stderr.write(`unknown command "${command}": use "serve" (default) or "migrate"\n`);
+    const known = ['serve', 'migrate', ...Object.keys(definition.commands ?? {})].map((name) => `"${name}"`).join(', ');
+    process.stderr.write(`unknown command "${command}": use one of ${known}\n`);
     process.exit(64);
+  }
+}
+
+/** Runs one of a service's commands with its config, Kafka and database, then closes them. */
+export async function runHubCommand<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  command: string,
+  args: string[],
+  source: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const run = definition.commands?.[command];
+  if (!run) throw new Error(`${definition.service} has no command "${command}"`);
+  const { config, runtime } = prepare(definition, source);
+  try {
+    const { kafka, dataSource } = await connectDependencies(definition, config, runtime, source);
+    await run({ config, runtime, kafka, dataSource, args });
+  } finally {
+    await runtime.shutdown();
   }
 }

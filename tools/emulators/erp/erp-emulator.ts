@@ -89,8 +89,11 @@ export class ErpEmulator {
   private readonly tokens = new Map<string, number>();
   private faults: ErpFaults = {};
   private active = 0;
-  /** Highest number of record/query requests seen at once: lets a test prove a limit was respected. */
+  /** Highest number of record/query requests admitted at once. */
   peakConcurrency = 0;
+  /** Highest number of requests in flight at once, refused ones included: what the client sent. */
+  peakAttempted = 0;
+  private attempted = 0;
   private nextId = 1000;
   private readonly options: Required<ErpEmulatorOptions>;
 
@@ -171,6 +174,11 @@ export class ErpEmulator {
 
     app.register(async (api) => {
       api.addHook('onRequest', async (request, reply) => {
+        this.attempted += 1;
+        this.peakAttempted = Math.max(this.peakAttempted, this.attempted);
+        reply.raw.once('close', () => {
+          this.attempted -= 1;
+        });
         if (!this.authorized(request)) {
           return netsuiteError(reply, 401, 'Unauthorized', [
             { detail: 'Invalid login attempt.', 'o:errorCode': 'INVALID_LOGIN' },

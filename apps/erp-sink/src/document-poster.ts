@@ -1,0 +1,198 @@
+import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
+import { ErpError, ErpPort } from '@hub/erp';
+import { ConsumedMessage, DocumentCodec, HubProducer, InvalidDocumentError } from '@hub/kafka';
+import type { Logger } from 'pino';
+import { ErpSinkMetrics } from './erp-sink.metrics';
+import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
+import { WaitingDocumentsRepository } from './waiting-documents.repository';
+
+export interface DocumentPosterTopics {
+  status: string;
+  dlq: string;
+}
+
+export interface DocumentPosterSettings {
+  /** How long a document waits for its dependency before it is dead-lettered. */
+  dependencyMaxWaitMs: number;
+}
+
+/**
+ * Posts one document to the ERP effectively once:
+ *  1. already posted according to the ledger → skip (log, count);
+ *  2. its dependency (a credit memo's sales order) not posted → parked until it is;
+ *  3. upsert by external id; the outcome goes to the compacted status topic, then the
+ *     ledger; only then does the handler resolve and the consumer commit the offset;
+ *  4. temporary ERP failures throw: the partition pauses and the same document is
+ *     retried (never skipped); permanent ones go to the DLQ with the ERP's message
+ *     and a `failed` status.
+ * A crash between the ERP's answer and the ledger write re-posts the document on
+ * restart; the upsert by external id makes that harmless.
+ */
+export class DocumentPoster {
+  constructor(
+    private readonly erp: ErpPort,
+    private readonly codec: DocumentCodec,
+    private readonly ledger: IdempotencyLedgerRepository,
+    private readonly producer: HubProducer,
+    private readonly topics: DocumentPosterTopics,
+    private readonly metrics: ErpSinkMetrics,
+    private readonly logger: Logger,
+    private readonly settings: DocumentPosterSettings,
+    private readonly waiting: WaitingDocumentsRepository,
+  ) {}
+
+  /**
+   * Handles a message from erp.documents.v1, or (`fromWaiting`) a parked document
+   * whose dependency may now be posted. Resolves once the outcome is durable.
+   */
+  async handle(message: ConsumedMessage, fromWaiting = false): Promise<void> {
+    let document: ErpDocument;
+    try {
+      document = await this.codec.decode(message.value);
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) {
+        await this.deadLetter(message, undefined, error.message);
+        return;
+      }
+      throw error;
+    }
+    const context = {
+      idempotencyKey: document.idempotencyKey,
+      orderId: document.orderId,
+      documentType: document.documentType,
+    };
+    const existing = await this.ledger.find(document.idempotencyKey);
+    if (existing?.status === 'posted') {
+      this.metrics.duplicatesSkipped.inc({ document_type: document.documentType });
+      this.logger.info({ ...context, erpInternalId: existing.erpInternalId }, 'already posted; skipping duplicate');
+      if (fromWaiting) await this.waiting.release(document.idempotencyKey);
+      return;
+    }
+    if (document.dependsOn && !(await this.dependencyReady(document, message, fromWaiting, existing?.attempts ?? 0)))
+      return;
+
+    const attempts = (existing?.attempts ?? 0) + 1;
+    const started = performance.now();
+    try {
+      const { internalId } = await this.erp.upsert(document);
+      this.metrics.requestDuration.observe(
+        { document_type: document.documentType, outcome: 'posted' },
+        (performance.now() - started) / 1000,
+      );
+      await this.recordOutcome(document, message, {
+        status: 'posted',
+        erpInternalId: internalId,
+        attempts,
+        error: null,
+      });
+      this.metrics.posts.inc({ document_type: document.documentType, outcome: 'posted' });
+      this.logger.info({ ...context, erpInternalId: internalId, attempts }, 'posted to the ERP');
+    } catch (error) {
+      this.metrics.requestDuration.observe(
+        { document_type: document.documentType, outcome: 'failed' },
+        (performance.now() - started) / 1000,
+      );
+      if (!(error instanceof ErpError && error.kind === 'permanent')) {
+        this.metrics.retries.inc({
+          reason: error instanceof ErpError ? `erp-${error.details.status ?? 'network'}` : 'unknown',
+        });
+        throw error;
+      }
+      await this.fail(document, message, attempts, error.message);
+    }
+    if (fromWaiting) await this.waiting.release(document.idempotencyKey);
+    await this.releaseDependents(document.idempotencyKey);
+  }
+
+  /**
+   * A document whose dependency is not posted is parked (durably, before its offset is
+   * committed) instead of blocking its partition: the dependency is usually right
+   * behind it. It is released when the dependency is posted, dead-lettered when the
+   * dependency is refused or does not come within the configured wait.
+   */
+  private async dependencyReady(
+    document: ErpDocument,
+    message: ConsumedMessage,
+    fromWaiting: boolean,
+    attempts: number,
+  ): Promise<boolean> {
+    const dependsOn = document.dependsOn!.idempotencyKey;
+    const dependency = await this.ledger.find(dependsOn);
+    if (dependency?.status === 'posted') return true;
+    let reason: string | undefined;
+    if (dependency?.status === 'failed') reason = `depends on ${dependsOn}, which the ERP refused`;
+    else if (fromWaiting) {
+      const since = (await this.waiting.firstSeen(document.idempotencyKey))?.getTime() ?? Date.now();
+      if (Date.now() - since > this.settings.dependencyMaxWaitMs)
+        reason = `depends on ${dependsOn}, not posted within ${this.settings.dependencyMaxWaitMs} ms`;
+    }
+    if (reason) {
+      await this.fail(document, message, attempts, reason);
+      await this.waiting.release(document.idempotencyKey);
+      return false;
+    }
+    if (!fromWaiting) {
+      await this.waiting.park(document.idempotencyKey, dependsOn, document.orderId, message);
+      this.metrics.retries.inc({ reason: 'dependency' });
+      this.logger.info(
+        { idempotencyKey: document.idempotencyKey, orderId: document.orderId, dependsOn },
+        'waiting for the document it depends on',
+      );
+    }
+    return false;
+  }
+
+  private async releaseDependents(idempotencyKey: string): Promise<void> {
+    for (const waiting of await this.waiting.waitingOn(idempotencyKey)) {
+      await this.handle(waiting.message, true);
+    }
+  }
+
+  private async fail(document: ErpDocument, message: ConsumedMessage, attempts: number, reason: string): Promise<void> {
+    await this.recordOutcome(document, message, { status: 'failed', erpInternalId: null, attempts, error: reason });
+    await this.deadLetter(message, document, reason);
+    this.metrics.posts.inc({ document_type: document.documentType, outcome: 'failed' });
+  }
+
+  private async recordOutcome(
+    document: ErpDocument,
+    message: ConsumedMessage,
+    outcome: Pick<SyncStatus, 'status' | 'erpInternalId' | 'attempts' | 'error'>,
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    const status: SyncStatus = {
+      idempotencyKey: document.idempotencyKey,
+      tenant: document.tenant,
+      orderId: document.orderId,
+      documentType: document.documentType,
+      externalId: document.externalId,
+      ...outcome,
+      source: { topic: message.topic, partition: message.partition, offset: message.offset },
+      postedAt: outcome.status === 'posted' ? now : null,
+      updatedAt: now,
+    };
+    // Status topic first: the ledger is derived from it and can always be rebuilt.
+    await this.producer.send(this.topics.status, [{ key: document.idempotencyKey, value: JSON.stringify(status) }]);
+    await this.ledger.record(status);
+  }
+
+  private async deadLetter(message: ConsumedMessage, document: ErpDocument | undefined, reason: string): Promise<void> {
+    await this.producer.send(this.topics.dlq, [
+      {
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          [HEADERS.dlqReason]: reason,
+          'dlq-source': `${message.topic}/${message.partition}/${message.offset}`,
+          'dlq-at': new Date().toISOString(),
+        },
+      },
+    ]);
+    this.metrics.deadLettered.inc({ document_type: document?.documentType ?? 'invalid' });
+    this.logger.warn(
+      { idempotencyKey: document?.idempotencyKey, orderId: document?.orderId ?? message.key, reason },
+      'document dead-lettered to erp.dlq.v1',
+    );
+  }
+}

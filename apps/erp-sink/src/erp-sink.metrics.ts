@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState } from '@hub/erp';
+
+const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** The sink's Prometheus series; document types and outcomes are bounded enums. */
+export class ErpSinkMetrics {
+  readonly posts: Counter<'document_type' | 'outcome'>;
+  readonly requestDuration: Histogram<'document_type' | 'outcome'>;
+  readonly duplicatesSkipped: Counter<'document_type'>;
+  readonly retries: Counter<'reason'>;
+  readonly circuitState: Gauge;
+  readonly deadLettered: Counter<'document_type'>;
+  readonly ledgerSize: Gauge;
+  readonly waiting: Gauge;
+
+  constructor(registry: Registry) {
+    this.posts = new Counter({
+      name: 'parity_erp_posts_total',
+      help: 'Documents handled by the sink, by type and outcome (posted, failed)',
+      labelNames: ['document_type', 'outcome'],
+      registers: [registry],
+    });
+    this.requestDuration = new Histogram({
+      name: 'parity_erp_request_duration_seconds',
+      help: 'ERP upsert duration',
+      labelNames: ['document_type', 'outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.duplicatesSkipped = new Counter({
+      name: 'parity_erp_duplicates_skipped_total',
+      help: 'Documents already posted according to the ledger, skipped',
+      labelNames: ['document_type'],
+      registers: [registry],
+    });
+    this.retries = new Counter({
+      name: 'parity_erp_retries_total',
+      help: 'Temporary failures that paused a partition before a retry, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.circuitState = new Gauge({
+      name: 'parity_erp_circuit_state',
+      help: 'ERP circuit breaker: 0 closed, 1 half-open, 2 open',
+      registers: [registry],
+    });
+    this.deadLettered = new Counter({
+      name: 'parity_erp_dead_lettered_total',
+      help: 'Documents sent to erp.dlq.v1',
+      labelNames: ['document_type'],
+      registers: [registry],
+    });
+    this.waiting = new Gauge({
+      name: 'parity_erp_waiting_documents',
+      help: 'Documents parked until their dependency is posted',
+      registers: [registry],
+    });
+    this.ledgerSize = new Gauge({
+      name: 'parity_erp_ledger_entries',
+      help: 'Entries in the idempotency ledger',
+      registers: [registry],
+    });
+  }
+
+  circuit(state: CircuitState): void {
+    this.circuitState.set(CIRCUIT_VALUES[state]);
+  }
+}

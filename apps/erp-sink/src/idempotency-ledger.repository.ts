@@ -1,0 +1,99 @@
+import type { ErpDocumentType, SyncStatus } from '@hub/contracts';
+import { DataSource } from 'typeorm';
+
+export interface LedgerEntry {
+  idempotencyKey: string;
+  status: 'posted' | 'failed';
+  erpInternalId: string | null;
+  attempts: number;
+}
+
+/** The sink's idempotency ledger (schema erp_sink): derived state, rebuilt from erp.sync-status.v1. */
+export class IdempotencyLedgerRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ttlDays: number,
+  ) {}
+
+  async find(idempotencyKey: string): Promise<LedgerEntry | undefined> {
+    const rows: {
+      idempotency_key: string;
+      status: 'posted' | 'failed';
+      erp_internal_id: string | null;
+      attempts: number;
+    }[] = await this.dataSource.query(
+      `SELECT idempotency_key, status, erp_internal_id, attempts FROM idempotency_ledger WHERE idempotency_key = $1 AND expires_at > now()`,
+      [idempotencyKey],
+    );
+    const row = rows[0];
+    return (
+      row && {
+        idempotencyKey: row.idempotency_key,
+        status: row.status,
+        erpInternalId: row.erp_internal_id,
+        attempts: row.attempts,
+      }
+    );
+  }
+
+  /** Records an outcome; the newer status replaces the older (a failed document posted after a fix). */
+  async record(status: SyncStatus): Promise<void> {
+    await this.recordMany([status]);
+  }
+
+  async recordMany(batch: SyncStatus[]): Promise<void> {
+    // One row per key: a batch replayed from the status topic can hold several outcomes of one document.
+    const latest = new Map<string, SyncStatus>();
+    for (const status of batch) {
+      const seen = latest.get(status.idempotencyKey);
+      if (!seen || seen.updatedAt <= status.updatedAt) latest.set(status.idempotencyKey, status);
+    }
+    const statuses = [...latest.values()];
+    if (statuses.length === 0) return;
+    const values: unknown[] = [];
+    const rows = statuses.map((status, index) => {
+      values.push(
+        status.idempotencyKey,
+        status.tenant,
+        status.documentType satisfies ErpDocumentType,
+        status.orderId,
+        status.erpInternalId,
+        status.status,
+        status.attempts,
+        status.error,
+        status.updatedAt,
+      );
+      const base = index * 9;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9}::timestamptz, $${base + 9}::timestamptz + make_interval(days => ${this.ttlDays}))`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO idempotency_ledger (idempotency_key, tenant, document_type, order_id, erp_internal_id, status, attempts, last_error, updated_at, expires_at)
+       VALUES ${rows.join(', ')}
+       ON CONFLICT (idempotency_key) DO UPDATE SET
+         erp_internal_id = EXCLUDED.erp_internal_id, status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+         last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at
+       WHERE idempotency_ledger.updated_at <= EXCLUDED.updated_at`,
+      values,
+    );
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const rows: { present: boolean }[] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM idempotency_ledger) AS present`,
+    );
+    return !rows[0].present;
+  }
+
+  async count(): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM idempotency_ledger`);
+    return rows[0].n;
+  }
+
+  /** Deletes expired entries (TTL, 30 days by default, like NewStore's idempotency records). */
+  async purgeExpired(): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM idempotency_ledger WHERE expires_at <= now()`,
+    );
+    return result[1];
+  }
+}

@@ -1,0 +1,256 @@
+import { ErpDocument, ErpDocumentType, syncStatusSchema } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import { runHubCommand } from '@hub/platform';
+import {
+  readTopic,
+  startServiceForTest,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+  ServiceUnderTest,
+} from '@hub/testing';
+import { Client } from 'pg';
+import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
+import { erpSinkService } from '../src/erp-sink.service-definition';
+
+function document(type: ErpDocumentType, externalId: string, overrides: Partial<ErpDocument> = {}): ErpDocument {
+  return {
+    schemaVersion: 1,
+    idempotencyKey: `${type}:acme:${externalId}`,
+    tenant: 'acme',
+    orderId: `order-${externalId}`,
+    documentType: type,
+    externalId,
+    tranDate: '2024-01-02',
+    currency: 'USD',
+    total: 50,
+    lines: [{ itemId: 'i1', sku: 'SKU-1', quantity: 2, amount: 46, tax: 4 }],
+    payments: [{ method: 'credit_card', amount: 50 }],
+    source: { eventId: `event-${externalId}`, eventName: 'order.opened' },
+    ...overrides,
+  };
+}
+
+describe('erp-sink against a real broker, Postgres and the ERP emulator', () => {
+  const prefix = uniqueName('sink');
+  const schema = uniqueName('erp_sink');
+  const group = uniqueName('sink-group');
+  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const emulator = new ErpEmulator({ concurrencyLimit: 2 });
+  const database = new Client({ connectionString: testDatabaseUrl() });
+  let env: Record<string, string>;
+  let sink: ServiceUnderTest;
+
+  const start = async () => {
+    sink = await startServiceForTest(erpSinkService, env);
+  };
+  const send = (...documents: ErpDocument[]) =>
+    kafka.producer.send(
+      kafka.topics.erpDocuments,
+      documents.map((item) => ({ key: item.orderId, value: JSON.stringify(item) })),
+    );
+  const ledger = async (key: string) =>
+    (
+      await database.query(
+        `SELECT status, erp_internal_id, attempts, last_error FROM "${schema}".idempotency_ledger WHERE idempotency_key = $1`,
+        [key],
+      )
+    ).rows[0] as
+      { status: string; erp_internal_id: string | null; attempts: number; last_error: string | null } | undefined;
+  const posted = (externalId: string) =>
+    waitFor(() => emulator.recordsWithExternalId(externalId)[0], { what: `${externalId} in the ERP` });
+  const metrics = async () => (await fetch(`${sink.url}/metrics`)).text();
+
+  beforeAll(async () => {
+    await database.connect();
+    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
+    const erpUrl = await emulator.listen(0);
+    env = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      DATABASE_SCHEMA: schema,
+      NETSUITE_BASE_URL: `${erpUrl}/services/rest`,
+      ERP_CONCURRENCY: '2',
+      ERP_RETRY_BASE_MS: '100',
+      ERP_RETRY_MAX_MS: '1000',
+      ERP_CIRCUIT_FAILURE_THRESHOLD: '3',
+      ERP_CIRCUIT_OPEN_MS: '300',
+      SINK_CONSUMER_GROUP: group,
+      SINK_WAITING_SWEEP_MS: '200',
+      SINK_DEPENDENCY_MAX_WAIT_MS: '60000',
+    };
+    await start();
+  });
+
+  afterAll(async () => {
+    await sink?.close();
+    await kafka.close();
+    await emulator.close();
+    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await database.end();
+  });
+
+  beforeEach(() => emulator.setFaults({}));
+
+  it('posts each document type with its fields; the ERP id is in the ledger and on the status topic', async () => {
+    const types: ErpDocumentType[] = [
+      'salesOrder',
+      'cashSale',
+      'creditMemo',
+      'returnAuthorization',
+      'cashRefund',
+      'customerRefund',
+    ];
+    await send(...types.map((type) => document(type, `T-${type}`, { total: 10 + types.indexOf(type) })));
+    for (const type of types) {
+      const record = await posted(`T-${type}`);
+      expect(record).toMatchObject({ type, total: 10 + types.indexOf(type), tranDate: '2024-01-02' });
+      expect(record.body).toMatchObject({
+        custbody_newstore_order_id: `order-T-${type}`,
+        item: { items: [{ item: { externalId: 'SKU-1' }, quantity: 2, amount: 46 }] },
+      });
+      const entry = await waitFor(() => ledger(`${type}:acme:T-${type}`), { what: 'ledger row' });
+      expect(entry).toMatchObject({ status: 'posted', erp_internal_id: record.id, attempts: 1 });
+    }
+    const statuses = (await readTopic(kafka.kafka, kafka.topics.erpSyncStatus)).map((message) =>
+      syncStatusSchema.parse(JSON.parse(message.value!.toString())),
+    );
+    const salesOrder = statuses.find((status) => status.externalId === 'T-salesOrder')!;
+    expect(salesOrder).toMatchObject({
+      status: 'posted',
+      erpInternalId: emulator.recordsWithExternalId('T-salesOrder')[0].id,
+      documentType: 'salesOrder',
+    });
+    expect(salesOrder.source.topic).toBe(kafka.topics.erpDocuments);
+  });
+
+  it('posts a document delivered three times, and again after a restart, exactly once', async () => {
+    const repeated = document('salesOrder', 'DUP-1');
+    await send(repeated, repeated, repeated);
+    await posted('DUP-1');
+    await waitFor(
+      async () =>
+        /parity_erp_duplicates_skipped_total\{document_type="salesOrder"[^}]*\} ([2-9]|\d{2,})/.test(await metrics()),
+      {
+        what: 'two duplicates skipped',
+      },
+    );
+    await sink.close();
+    await start();
+    await send(repeated, document('salesOrder', 'DUP-2'));
+    await posted('DUP-2');
+    expect(emulator.recordsWithExternalId('DUP-1')).toHaveLength(1);
+    expect(emulator.recordsWithExternalId('DUP-1')[0].writes).toBe(1);
+  });
+
+  it('sends a document the ERP refuses to the DLQ with the ERP message, and posts it after the fix and a replay', async () => {
+    emulator.setFaults({ rejectExternalIds: ['BAD-1'] });
+    await send(document('cashSale', 'BAD-1'));
+    const failed = await waitFor(
+      async () => (await ledger('cashSale:acme:BAD-1'))?.status === 'failed' && ledger('cashSale:acme:BAD-1'),
+      { what: 'failed status' },
+    );
+    expect(failed && failed.last_error).toMatch(/inactive.*USER_ERROR/);
+    const dead = await waitFor(
+      async () => (await readTopic(kafka.kafka, kafka.topics.erpDlq)).find((message) => message.key === 'order-BAD-1'),
+      { what: 'DLQ entry' },
+    );
+    expect(dead.headers['dlq-reason']).toMatch(/inactive/);
+    expect(emulator.recordsWithExternalId('BAD-1')).toHaveLength(0);
+
+    emulator.setFaults({});
+    await runHubCommand(erpSinkService, 'replay-dlq', ['--order', 'order-BAD-1'], {
+      ...process.env,
+      ...env,
+      LOG_LEVEL: 'warn',
+    });
+    await posted('BAD-1');
+    await waitFor(async () => (await ledger('cashSale:acme:BAD-1'))?.status === 'posted', {
+      what: 'posted after replay',
+    });
+  });
+
+  it('skips nothing during an ERP outage: everything is posted once after recovery, and the circuit opens meanwhile', async () => {
+    emulator.setFaults({ outageUntil: Date.now() + 2_500 });
+    const documents = Array.from({ length: 8 }, (_, index) =>
+      document('salesOrder', `OUT-${index}`, { orderId: `order-out-${index % 3}` }),
+    );
+    await send(...documents);
+    await waitFor(async () => /parity_erp_circuit_state\{[^}]*\} 2/.test(await metrics()), {
+      what: 'circuit open',
+      intervalMs: 50,
+    });
+    for (const item of documents) await posted(item.externalId);
+    for (const item of documents) expect(emulator.recordsWithExternalId(item.externalId)).toHaveLength(1);
+    expect(await metrics()).toMatch(/parity_erp_retries_total\{reason="erp-503"/);
+  });
+
+  it('honours 429 and Retry-After, and never sends more requests at once than ERP_CONCURRENCY', async () => {
+    emulator.peakAttempted = 0;
+    emulator.setFaults({ latencyMs: 80 });
+    const documents = Array.from({ length: 12 }, (_, index) =>
+      document('cashSale', `CONC-${index}`, { orderId: `order-conc-${index}` }),
+    );
+    await send(...documents);
+    for (const item of documents) await posted(item.externalId);
+    expect(emulator.peakAttempted).toBeLessThanOrEqual(2);
+    // A tighter ERP limit than ours: 429s, honoured, and still each document once.
+    const tight = new ErpEmulator({ concurrencyLimit: 1 });
+    const tightUrl = await tight.listen(0);
+    await sink.close();
+    env = { ...env, NETSUITE_BASE_URL: `${tightUrl}/services/rest` };
+    await start();
+    tight.setFaults({ latencyMs: 150 });
+    const more = Array.from({ length: 6 }, (_, index) =>
+      document('cashSale', `TIGHT-${index}`, { orderId: `order-tight-${index}` }),
+    );
+    await send(...more);
+    for (const item of more)
+      await waitFor(() => tight.recordsWithExternalId(item.externalId)[0], {
+        what: item.externalId,
+        timeoutMs: 60_000,
+      });
+    expect(await metrics()).toMatch(/parity_erp_retries_total\{reason="erp-429"/);
+    for (const item of more) expect(tight.recordsWithExternalId(item.externalId)).toHaveLength(1);
+    await sink.close();
+    await tight.close();
+    env = { ...env, NETSUITE_BASE_URL: emulatorUrl() };
+    await start();
+  });
+
+  function emulatorUrl(): string {
+    const address = emulator.app.server.address();
+    return typeof address === 'object' && address ? `http://127.0.0.1:${address.port}/services/rest` : '';
+  }
+
+  it('rebuilds a dropped ledger from erp.sync-status.v1 and posts nothing twice', async () => {
+    await sink.close();
+    await database.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await start();
+    expect(await ledger('salesOrder:acme:T-salesOrder')).toMatchObject({ status: 'posted' });
+    const writesBefore = emulator.recordsWithExternalId('T-salesOrder')[0].writes;
+    await send(document('salesOrder', 'T-salesOrder'), document('salesOrder', 'AFTER-REBUILD'));
+    await posted('AFTER-REBUILD');
+    expect(emulator.recordsWithExternalId('T-salesOrder')[0].writes).toBe(writesBefore);
+  });
+
+  it('holds a credit memo that arrives before its sales order, and posts it after the sales order', async () => {
+    const salesOrder = document('salesOrder', 'SO-DEP', { orderId: 'order-dep' });
+    const creditMemo = document('creditMemo', 'CM-DEP', {
+      orderId: 'order-dep',
+      dependsOn: { idempotencyKey: salesOrder.idempotencyKey, documentType: 'salesOrder', externalId: 'SO-DEP' },
+    });
+    await send(creditMemo);
+    await waitFor(async () => /parity_erp_retries_total\{reason="dependency"/.test(await metrics()), {
+      what: 'credit memo parked',
+    });
+    expect(emulator.recordsWithExternalId('CM-DEP')).toHaveLength(0);
+    await send(salesOrder);
+    const memo = await posted('CM-DEP');
+    const order = emulator.recordsWithExternalId('SO-DEP')[0];
+    expect(Number(memo.id)).toBeGreaterThan(Number(order.id));
+    expect(memo.body).toMatchObject({ createdFrom: { externalId: 'SO-DEP' } });
+  });
+});

@@ -1,0 +1,87 @@
+import type { ErpDocument } from '@hub/contracts';
+import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerSettings {
+  /** Consecutive temporary failures that open the circuit. */
+  failureThreshold: number;
+  /** How long an open circuit refuses calls before one probe is let through. */
+  openMs: number;
+}
+
+/**
+ * Stops hammering an ERP that is down: after N temporary failures in a row, calls
+ * fail at once (as temporary, so nothing is skipped) until `openMs` has passed;
+ * then one call probes, and its outcome closes or reopens the circuit.
+ */
+export class CircuitBreakingErpPort implements ErpPort {
+  private failures = 0;
+  private openedAt = 0;
+  private probing = false;
+  state: CircuitState = 'closed';
+
+  constructor(
+    private readonly inner: ErpPort,
+    private readonly settings: CircuitBreakerSettings,
+    private readonly onStateChange: (state: CircuitState) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  async upsert(document: ErpDocument): Promise<ErpPostResult> {
+    this.admit();
+    try {
+      const result = await this.inner.upsert(document);
+      this.succeeded();
+      return result;
+    } catch (error) {
+      if (error instanceof ErpError && error.kind === 'temporary') this.failed();
+      else this.succeeded(); // The ERP answered: it is up, the document is at fault.
+      throw error;
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  listTransactions(date: string, pageSize?: number): AsyncGenerator<ErpTransaction[]> {
+    return this.inner.listTransactions(date, pageSize);
+  }
+
+  private admit(): void {
+    if (this.state === 'open') {
+      const remaining = this.openedAt + this.settings.openMs - this.now();
+      if (remaining > 0)
+        throw new ErpError('temporary', 'ERP circuit open: not calling an ERP that keeps failing', {
+          retryAfterMs: remaining,
+        });
+      this.transition('half-open');
+    }
+    if (this.state === 'half-open') {
+      if (this.probing)
+        throw new ErpError('temporary', 'ERP circuit half-open: a probe is in flight', { retryAfterMs: 1_000 });
+      this.probing = true;
+    }
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    if (this.state !== 'closed') this.transition('closed');
+  }
+
+  private failed(): void {
+    this.failures += 1;
+    if (this.state === 'half-open' || this.failures >= this.settings.failureThreshold) {
+      this.openedAt = this.now();
+      if (this.state !== 'open') this.transition('open');
+    }
+  }
+
+  private transition(state: CircuitState): void {
+    this.state = state;
+    this.onStateChange(state);
+  }
+}

@@ -1,0 +1,52 @@
+import { ErpDocument, erpDocumentJsonSchema, erpDocumentSchema } from '@hub/contracts';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+
+/** A value that is not a valid document: permanent, it goes to the DLQ with this reason. */
+export class InvalidDocumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidDocumentError';
+  }
+}
+
+/**
+ * Encodes ERP documents with the schema registry (JSON Schema, Confluent wire
+ * format) and decodes either that or plain JSON, validating against the contract
+ * before anyone uses the value.
+ */
+export class DocumentCodec {
+  private schemaId: number | undefined;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly subject: string,
+  ) {}
+
+  async encode(document: ErpDocument): Promise<Buffer> {
+    this.schemaId ??= (
+      await this.registry.register(
+        { type: SchemaType.JSON, schema: JSON.stringify(erpDocumentJsonSchema) },
+        { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
+      )
+    ).id;
+    return this.registry.encode(this.schemaId, erpDocumentSchema.parse(document));
+  }
+
+  async decode(value: Buffer | null): Promise<ErpDocument> {
+    if (!value || value.length === 0) throw new InvalidDocumentError('empty message value');
+    let raw: unknown;
+    try {
+      // Magic byte 0: Confluent wire format (schema id, then the JSON); otherwise plain JSON.
+      raw = value[0] === 0 ? await this.registry.decode(value) : JSON.parse(value.toString('utf8'));
+    } catch (error) {
+      throw new InvalidDocumentError(`undecodable document: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const parsed = erpDocumentSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new InvalidDocumentError(
+        `document breaks the contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '$'} ${issue.message}`).join('; ')}`,
+      );
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,79 @@
+import { Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { ConsumedMessage, decodeHeaders } from './hub-consumer';
+
+/**
+ * Reads a topic from the beginning up to its end as of the call, in batches, with
+ * a throw-away consumer group (nothing is committed). Used to rebuild derived
+ * state (the sink's ledger from erp.sync-status.v1) and to replay a DLQ.
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onBatch: (messages: ConsumedMessage[]) => Promise<void>,
+  options: { timeoutMs?: number; groupPrefix?: string } = {},
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const end = new Map(offsets.map(({ partition, high, low }) => [partition, { high: BigInt(high), low: BigInt(low) }]));
+  const remaining = new Set([...end].filter(([, range]) => range.high > range.low).map(([partition]) => partition));
+  if (remaining.size === 0) return 0;
+  let count = 0;
+  let failure: Error | undefined;
+  const consumer = kafka.consumer({
+    groupId: `${options.groupPrefix ?? 'reader'}-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const range = end.get(batch.partition)!;
+        const messages = batch.messages
+          .filter((message) => BigInt(message.offset) < range.high)
+          .map((message) => ({
+            topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            value: message.value,
+            headers: decodeHeaders(message.headers),
+            timestamp: message.timestamp,
+          }));
+        if (messages.length > 0) {
+          try {
+            await onBatch(messages);
+          } catch (error) {
+            failure ??= error instanceof Error ? error : new Error(String(error));
+            finish();
+            return;
+          }
+          count += messages.length;
+        }
+        const last = messages.length ? BigInt(messages[messages.length - 1].offset) : -1n;
+        if (last + 1n >= range.high || BigInt(batch.lastOffset()) + 1n >= range.high) remaining.delete(batch.partition);
+        if (remaining.size === 0) finish();
+      },
+    });
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      finished,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`reading ${topic} did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await consumer.disconnect();
+  }
+  if (failure) throw failure;
+  return count;
+}
