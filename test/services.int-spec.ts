@@ -1,35 +1,9 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { startServiceForTest, uniqueName, waitFor } from '@hub/testing';
+import { spawnApp, startServiceForTest, uniqueName, waitFor } from '@hub/testing';
 import { Client } from 'pg';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
 import { ingestService } from '../apps/ingest/src/ingest.service-definition';
 import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
-
-const ROOT = join(__dirname, '..');
-
-/** Runs an app's main.ts as its own process, as `npm run start:<app>` would. */
-function runApp(app: string, args: string[], env: Record<string, string | undefined>) {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      join(ROOT, 'apps', app, 'src', 'main.ts'),
-      ...args,
-    ],
-    { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), LOG_LEVEL: 'info', ...env } },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
 
 describe('the four services', () => {
   const schemas: string[] = [];
@@ -72,7 +46,7 @@ describe('the four services', () => {
   );
 
   it('stops start-up with a message naming each missing or malformed variable, before connecting anywhere', async () => {
-    const app = runApp('ingest', [], { INGEST_API_KEYS: '', PORT: 'eighty', KAFKA_BROKERS: '127.0.0.1:1' });
+    const app = spawnApp('ingest', [], { INGEST_API_KEYS: '', PORT: 'eighty', KAFKA_BROKERS: '127.0.0.1:1' });
     expect(await app.exited).toBe(78);
     const { stderr } = app.output();
     expect(stderr).toMatch(/Invalid configuration for ingest/);
@@ -83,16 +57,16 @@ describe('the four services', () => {
   it('migrates as its own step: the first run applies, the second finds nothing to do', async () => {
     const schema = uniqueName('migrate');
     schemas.push(schema);
-    const first = runApp('erp-sink', ['migrate'], { DATABASE_SCHEMA: schema });
+    const first = spawnApp('erp-sink', ['migrate'], { DATABASE_SCHEMA: schema });
     expect(await first.exited).toBe(0);
     expect(first.output().stdout).toMatch(/applied: CreateIdempotencyLedger/);
-    const second = runApp('erp-sink', ['migrate'], { DATABASE_SCHEMA: schema });
+    const second = spawnApp('erp-sink', ['migrate'], { DATABASE_SCHEMA: schema });
     expect(await second.exited).toBe(0);
     expect(second.output().stdout).toMatch(/database already up to date/);
   });
 
   it('finishes in-flight work and stops cleanly on SIGTERM', async () => {
-    const app = runApp('ingest', [], {
+    const app = spawnApp('ingest', [], {
       INGEST_API_KEYS: 'k',
       PORT: '0',
       KAFKA_TOPIC_PREFIX: `${uniqueName('sigterm')}.`,

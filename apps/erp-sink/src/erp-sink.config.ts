@@ -29,6 +29,8 @@ export const erpSinkEnv = {
   /** How often parked documents are looked at again. */
   SINK_WAITING_SWEEP_MS: env.integer(5_000, 50, 600_000),
   SINK_CONSUMER_GROUP: env.string('erp-sink'),
+  /** A crashed instance's partitions move to the others after this long without heartbeats. */
+  SINK_SESSION_TIMEOUT_MS: env.integer(30_000, 6_000, 300_000),
   LEDGER_TTL_DAYS: env.integer(30, 1, 3_650),
   LEDGER_PURGE_INTERVAL_MS: env.integer(3_600_000, 1_000, 86_400_000),
 };

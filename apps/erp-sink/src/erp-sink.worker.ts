@@ -67,7 +67,7 @@ export class ErpSinkWorker {
         maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
         minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
         // A slow ERP call must not cost the group membership: the consumer heartbeats meanwhile.
-        sessionTimeoutMs: 30_000,
+        sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
       },
       logger,
     );

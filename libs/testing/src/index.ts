@@ -2,4 +2,5 @@ export * from './kafka-topic-reader';
 export * from './names';
 export * from './service-under-test';
 export * from './settings';
+export * from './spawn-app';
 export * from './wait-for';
