@@ -1,13 +1,12 @@
 import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
-import { ConsumedMessage, DocumentCodec, HubProducer, InvalidDocumentError } from '@hub/kafka';
+import { BatchingPublisher, ConsumedMessage, DocumentCodec, HubProducer, InvalidDocumentError } from '@hub/kafka';
 import type { Logger } from 'pino';
 import { ErpSinkMetrics } from './erp-sink.metrics';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
 export interface DocumentPosterTopics {
-  status: string;
   dlq: string;
 }
 
@@ -34,6 +33,8 @@ export class DocumentPoster {
     private readonly codec: DocumentCodec,
     private readonly ledger: IdempotencyLedgerRepository,
     private readonly producer: HubProducer,
+    /** Status messages of all partitions share Kafka sends (acks=all) instead of one send each. */
+    private readonly statusPublisher: BatchingPublisher,
     private readonly topics: DocumentPosterTopics,
     private readonly metrics: ErpSinkMetrics,
     private readonly logger: Logger,
@@ -172,7 +173,7 @@ export class DocumentPoster {
       updatedAt: now,
     };
     // Status topic first: the ledger is derived from it and can always be rebuilt.
-    await this.producer.send(this.topics.status, [{ key: document.idempotencyKey, value: JSON.stringify(status) }]);
+    await this.statusPublisher.publish({ key: document.idempotencyKey, value: JSON.stringify(status) });
     await this.ledger.record(status);
   }
 

@@ -20,6 +20,34 @@ export function createErpPort(config: ErpSinkConfig): ErpPort {
       requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
     });
   }
+  if (config.NETSUITE_AUTH === 'tba') {
+    const required = [
+      'NETSUITE_ACCOUNT_ID',
+      'NETSUITE_CONSUMER_KEY',
+      'NETSUITE_CONSUMER_SECRET',
+      'NETSUITE_TOKEN_ID',
+      'NETSUITE_TOKEN_SECRET',
+    ] as const;
+    const missing = required.filter((variable) => !config[variable]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        'erp-sink',
+        missing.map((variable) => ({ variable, message: 'is required with NETSUITE_AUTH=tba' })),
+      );
+    }
+    return new NetSuiteRestAdapter({
+      baseUrl: config.NETSUITE_BASE_URL,
+      clientId: config.NETSUITE_CLIENT_ID,
+      tokenBasedAuth: {
+        accountId: config.NETSUITE_ACCOUNT_ID!,
+        consumerKey: config.NETSUITE_CONSUMER_KEY!,
+        consumerSecret: config.NETSUITE_CONSUMER_SECRET!,
+        tokenId: config.NETSUITE_TOKEN_ID!,
+        tokenSecret: config.NETSUITE_TOKEN_SECRET!,
+      },
+      requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
+    });
+  }
   let privateKeyPem: string | undefined;
   if (config.NETSUITE_PRIVATE_KEY_FILE) {
     try {

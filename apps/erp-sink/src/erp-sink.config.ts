@@ -5,6 +5,13 @@ import { z } from 'zod';
 /** The sink's own variables; local defaults point at the ERP emulator (npm run emulator:erp). */
 export const erpSinkEnv = {
   ERP_ADAPTER: env.enumeration(['netsuite', 'generic-http'], 'netsuite'),
+  /** oauth2 (client credentials: certificate or secret) or tba (token-based auth, HMAC-SHA256). */
+  NETSUITE_AUTH: env.enumeration(['oauth2', 'tba'], 'oauth2'),
+  NETSUITE_ACCOUNT_ID: env.optionalString(),
+  NETSUITE_CONSUMER_KEY: env.optionalString(),
+  NETSUITE_CONSUMER_SECRET: secret(z.string().min(1).optional()),
+  NETSUITE_TOKEN_ID: env.optionalString(),
+  NETSUITE_TOKEN_SECRET: secret(z.string().min(1).optional()),
   NETSUITE_BASE_URL: env.url('http://127.0.0.1:4002/services/rest'),
   NETSUITE_TOKEN_URL: z.string().url().optional(),
   NETSUITE_CLIENT_ID: env.string('hub-client'),

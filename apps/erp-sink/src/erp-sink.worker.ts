@@ -1,6 +1,13 @@
 import { syncStatusSchema, SyncStatus } from '@hub/contracts';
 import { CircuitBreakingErpPort, ErpError } from '@hub/erp';
-import { createSchemaRegistry, DocumentCodec, HubConsumer, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
+import {
+  BatchingPublisher,
+  createSchemaRegistry,
+  DocumentCodec,
+  HubConsumer,
+  KafkaInfrastructure,
+  readTopicToEnd,
+} from '@hub/kafka';
 import { ServiceRuntime } from '@hub/platform';
 import { DataSource } from 'typeorm';
 import { DocumentPoster } from './document-poster';
@@ -49,7 +56,13 @@ export class ErpSinkWorker {
       new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
       this.ledger,
       kafka.producer,
-      { status: kafka.topics.erpSyncStatus, dlq: kafka.topics.erpDlq },
+      new BatchingPublisher(kafka.producer, {
+        topic: kafka.topics.erpSyncStatus,
+        lingerMs: 0,
+        maxBatchSize: 500,
+        sendTimeoutMs: 30_000,
+      }),
+      { dlq: kafka.topics.erpDlq },
       this.metrics,
       logger,
       { dependencyMaxWaitMs: config.SINK_DEPENDENCY_MAX_WAIT_MS },

@@ -2,6 +2,7 @@ import { constants, createPrivateKey, sign } from 'node:crypto';
 import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
 import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, networkFailure } from './http-failure';
+import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
 
 /**
  * NetSuite record type of each document type. A typed record: a new document type
@@ -30,6 +31,8 @@ export interface NetSuiteSettings {
   privateKeyPem?: string;
   certificateId?: string;
   clientSecret?: string;
+  /** Token-based authentication instead of OAuth 2.0. */
+  tokenBasedAuth?: TokenBasedAuth;
   requestTimeoutMs: number;
 }
 
@@ -70,8 +73,8 @@ export class NetSuiteRestAdapter implements ErpPort {
   private token: { value: string; expiresAt: number } | undefined;
 
   constructor(private readonly settings: NetSuiteSettings) {
-    if (!settings.privateKeyPem && !settings.clientSecret) {
-      throw new Error('NetSuite needs a private key (JWT assertion) or a client secret');
+    if (!settings.privateKeyPem && !settings.clientSecret && !settings.tokenBasedAuth) {
+      throw new Error('NetSuite needs a private key (JWT assertion), a client secret or token-based auth');
     }
   }
 
@@ -130,12 +133,15 @@ export class NetSuiteRestAdapter implements ErpPort {
     body: unknown,
     headers: Record<string, string> = {},
   ): Promise<Response> {
-    const token = await this.accessToken();
+    const url = `${this.settings.baseUrl}${path}`;
+    const authorization = this.settings.tokenBasedAuth
+      ? tokenBasedAuthorization(method, url, this.settings.tokenBasedAuth)
+      : `Bearer ${await this.accessToken()}`;
     let response: Response;
     try {
-      response = await fetch(`${this.settings.baseUrl}${path}`, {
+      response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+        headers: { authorization, 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });

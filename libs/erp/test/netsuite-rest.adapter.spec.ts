@@ -20,7 +20,14 @@ const document = (externalId: string, overrides: Partial<ErpDocument> = {}): Erp
 });
 
 describe('NetSuite REST adapter against the ERP emulator', () => {
-  const emulator = new ErpEmulator({ concurrencyLimit: 2 });
+  const tba = {
+    accountId: '1234567_SB1',
+    consumerKey: 'ck',
+    consumerSecret: 'cs&secret',
+    tokenId: 'tk',
+    tokenSecret: 'ts',
+  };
+  const emulator = new ErpEmulator({ concurrencyLimit: 2, tba });
   let baseUrl: string;
   let adapter: NetSuiteRestAdapter;
 
@@ -59,6 +66,28 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
       requestTimeoutMs: 2_000,
     });
     expect((await signed.upsert(document('SO-JWT'))).internalId).toMatch(/^\d+$/);
+  });
+
+  it('authenticates with token-based auth (OAuth 1.0a, HMAC-SHA256), and a wrong secret is refused', async () => {
+    const signed = new NetSuiteRestAdapter({
+      baseUrl,
+      clientId: 'unused',
+      tokenBasedAuth: tba,
+      requestTimeoutMs: 2_000,
+    });
+    expect((await signed.upsert(document('SO-TBA'))).internalId).toMatch(/^\d+$/);
+    const pages = [];
+    for await (const page of signed.listTransactions('2024-01-02', 2)) pages.push(page);
+    expect(pages.flat().length).toBeGreaterThan(0);
+    const wrong = new NetSuiteRestAdapter({
+      baseUrl,
+      clientId: 'unused',
+      tokenBasedAuth: { ...tba, tokenSecret: 'nope' },
+      requestTimeoutMs: 2_000,
+    });
+    expect(await wrong.upsert(document('SO-TBA2')).catch((caught: unknown) => caught)).toMatchObject({
+      details: { status: 401 },
+    });
   });
 
   it("classifies a rejected document as permanent, with NetSuite's message", async () => {

@@ -31,6 +31,8 @@ export interface HubConsumerOptions {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxWaitTimeMs?: number;
+  /** Handled offsets are committed at least this often, and at the end of every batch. */
+  commitIntervalMs?: number;
   /** Called after each outcome, for metrics. */
   onOutcome?: (outcome: 'handled' | 'failed', message: ConsumedMessage, durationMs: number) => void;
 }
@@ -60,7 +62,9 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
 /**
  * A consumer whose offsets are committed only after the handler's outcome is
  * durable: the handler resolves once it has written what it decided (a produced
- * document, a ledger row); only then is the offset committed. A handler that
+ * document, a ledger row); only then is its offset committed (grouped: at most
+ * every commitIntervalMs and at the end of each batch, so a crash redelivers at
+ * most that window, which idempotent handlers absorb). A handler that
  * throws leaves its message uncommitted; the partition is paused for a growing
  * delay and the same message is handled again, so nothing is skipped and the
  * partition's order is kept. Handlers sort their own errors: a permanent one is
@@ -144,29 +148,48 @@ export class HubConsumer {
     const isRunning = () => payload.isRunning();
     const isStale = () => payload.isStale();
     const resolveOffset = (offset: string) => payload.resolveOffset(offset);
-    for (const raw of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const message = toConsumed(topic, partition, raw);
-      const started = performance.now();
-      const beat = setInterval(() => {
-        heartbeat().catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
-      }, this.options.heartbeatIntervalMs ?? 3_000);
-      this.inFlight += 1;
-      try {
-        await this.options.handler(message);
-      } catch (error) {
-        this.options.onOutcome?.('failed', message, performance.now() - started);
-        this.scheduleRetry(topic, partition, raw.offset, error);
-        return;
-      } finally {
-        clearInterval(beat);
-        this.inFlight -= 1;
+    const commitIntervalMs = this.options.commitIntervalMs ?? 200;
+    // Offsets of handled messages are committed at most every commitIntervalMs and always
+    // when the batch ends: never before a handler resolved, so never before its outcome is durable.
+    let handled: string | undefined;
+    let lastCommit = performance.now();
+    const commit = async () => {
+      if (handled === undefined) return;
+      const next = (BigInt(handled) + 1n).toString();
+      handled = undefined;
+      lastCommit = performance.now();
+      await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    };
+    try {
+      for (const raw of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        const message = toConsumed(topic, partition, raw);
+        const started = performance.now();
+        const beat = setInterval(() => {
+          heartbeat().catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
+        }, this.options.heartbeatIntervalMs ?? 3_000);
+        this.inFlight += 1;
+        try {
+          await this.options.handler(message);
+        } catch (error) {
+          this.options.onOutcome?.('failed', message, performance.now() - started);
+          // What succeeded before the failure is committed before the partition is rewound.
+          await commit();
+          this.scheduleRetry(topic, partition, raw.offset, error);
+          return;
+        } finally {
+          clearInterval(beat);
+          this.inFlight -= 1;
+        }
+        this.options.onOutcome?.('handled', message, performance.now() - started);
+        this.failures.delete(`${topic}:${partition}`);
+        resolveOffset(raw.offset);
+        handled = raw.offset;
+        if (performance.now() - lastCommit >= commitIntervalMs) await commit();
+        await heartbeat();
       }
-      this.options.onOutcome?.('handled', message, performance.now() - started);
-      this.failures.delete(`${topic}:${partition}`);
-      resolveOffset(raw.offset);
-      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(raw.offset) + 1n).toString() }]);
-      await heartbeat();
+    } finally {
+      if (!isStale()) await commit();
     }
   }
 

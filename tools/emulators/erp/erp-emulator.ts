@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -62,6 +62,8 @@ export interface ErpFaults {
 export interface ErpEmulatorOptions {
   clientId?: string;
   clientSecret?: string;
+  /** Token-based-auth credentials the emulator accepts (OAuth 1.0a, HMAC-SHA256). */
+  tba?: { accountId: string; consumerKey: string; consumerSecret: string; tokenId: string; tokenSecret: string };
   /** Concurrent record/query requests allowed; more get 429 (NetSuite's per-account governance). */
   concurrencyLimit?: number;
   tokenTtlSeconds?: number;
@@ -95,7 +97,7 @@ export class ErpEmulator {
   peakAttempted = 0;
   private attempted = 0;
   private nextId = 1000;
-  private readonly options: Required<ErpEmulatorOptions>;
+  private readonly options: Required<Omit<ErpEmulatorOptions, 'tba'>> & Pick<ErpEmulatorOptions, 'tba'>;
 
   constructor(options: ErpEmulatorOptions = {}) {
     this.options = {
@@ -103,6 +105,7 @@ export class ErpEmulator {
       clientSecret: options.clientSecret ?? 'hub-secret',
       concurrencyLimit: options.concurrencyLimit ?? 5,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      tba: options.tba,
     };
     this.app = Fastify({ logger: false });
     void this.app.register(formbody);
@@ -251,9 +254,40 @@ export class ErpEmulator {
   }
 
   private authorized(request: FastifyRequest): boolean {
+    const header = request.headers.authorization ?? '';
+    if (header.startsWith('OAuth ')) return this.tbaValid(request, header);
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
     const expires = match ? this.tokens.get(match[1]) : undefined;
     return expires !== undefined && expires > Date.now();
+  }
+
+  /** Recomputes the OAuth 1.0a HMAC-SHA256 signature the way NetSuite does and compares. */
+  private tbaValid(request: FastifyRequest, header: string): boolean {
+    const tba = this.options.tba;
+    if (!tba) return false;
+    const fields = Object.fromEntries(
+      [...header.slice(6).matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], decodeURIComponent(match[2])]),
+    );
+    if (
+      fields.realm !== tba.accountId ||
+      fields.oauth_consumer_key !== tba.consumerKey ||
+      fields.oauth_token !== tba.tokenId
+    )
+      return false;
+    if (fields.oauth_signature_method !== 'HMAC-SHA256') return false;
+    const rfc3986 = (text: string) =>
+      encodeURIComponent(text).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    const url = new URL(request.url, `${request.protocol}://${request.headers.host}`);
+    const pairs: string[] = [];
+    for (const [name, value] of Object.entries(fields))
+      if (name.startsWith('oauth_') && name !== 'oauth_signature') pairs.push(`${rfc3986(name)}=${rfc3986(value)}`);
+    url.searchParams.forEach((value, name) => pairs.push(`${rfc3986(name)}=${rfc3986(value)}`));
+    pairs.sort();
+    const base = `${request.method}&${rfc3986(`${url.protocol}//${url.host}${url.pathname}`)}&${rfc3986(pairs.join('&'))}`;
+    const expected = createHmac('sha256', `${rfc3986(tba.consumerSecret)}&${rfc3986(tba.tokenSecret)}`)
+      .update(base)
+      .digest('base64');
+    return expected === fields.oauth_signature;
   }
 
   private write(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
