@@ -1,6 +1,13 @@
-import { ErpDocument } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
-import { spawnApp, testDatabaseUrl, testKafkaSettings, testLogger, uniqueName, waitFor } from '@hub/testing';
+import {
+  sampleErpDocument,
+  spawnApp,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
 import { Client } from 'pg';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
@@ -24,20 +31,9 @@ describe('erp-sink killed with SIGKILL mid-stream', () => {
     const erpUrl = await emulator.listen(0);
     // Slow ERP answers widen the window between the ERP's answer and the ledger write.
     emulator.setFaults({ latencyMs: 15, latencyJitterMs: 15 });
-    const documents: ErpDocument[] = Array.from({ length: 150 }, (_, index) => ({
-      schemaVersion: 1,
-      idempotencyKey: `salesOrder:acme:K-${index}`,
-      tenant: 'acme',
-      orderId: `order-${index % 25}`,
-      documentType: 'salesOrder',
-      externalId: `K-${index}`,
-      tranDate: '2024-01-02',
-      currency: 'USD',
-      total: index,
-      lines: [],
-      payments: [],
-      source: { eventId: `e-${index}`, eventName: 'order.opened' },
-    }));
+    const documents = Array.from({ length: 150 }, (_, index) =>
+      sampleErpDocument('salesOrder', `K-${index}`, { orderId: `order-${index % 25}`, total: index }),
+    );
     await kafka.producer.send(
       kafka.topics.erpDocuments,
       documents.map((document) => ({ key: document.orderId, value: JSON.stringify(document) })),

@@ -1,8 +1,9 @@
-import { ErpDocument, ErpDocumentType, syncStatusSchema } from '@hub/contracts';
+import { ERP_DOCUMENT_TYPES, ErpDocument, syncStatusSchema } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { runHubCommand } from '@hub/platform';
 import {
   readTopic,
+  sampleErpDocument,
   startServiceForTest,
   testDatabaseUrl,
   testKafkaSettings,
@@ -15,23 +16,7 @@ import { Client } from 'pg';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
 
-function document(type: ErpDocumentType, externalId: string, overrides: Partial<ErpDocument> = {}): ErpDocument {
-  return {
-    schemaVersion: 1,
-    idempotencyKey: `${type}:acme:${externalId}`,
-    tenant: 'acme',
-    orderId: `order-${externalId}`,
-    documentType: type,
-    externalId,
-    tranDate: '2024-01-02',
-    currency: 'USD',
-    total: 50,
-    lines: [{ itemId: 'i1', sku: 'SKU-1', quantity: 2, amount: 46, tax: 4 }],
-    payments: [{ method: 'credit_card', amount: 50 }],
-    source: { eventId: `event-${externalId}`, eventName: 'order.opened' },
-    ...overrides,
-  };
-}
+const document = sampleErpDocument;
 
 describe('erp-sink against a real broker, Postgres and the ERP emulator', () => {
   const prefix = uniqueName('sink');
@@ -95,14 +80,7 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
   beforeEach(() => emulator.setFaults({}));
 
   it('posts each document type with its fields; the ERP id is in the ledger and on the status topic', async () => {
-    const types: ErpDocumentType[] = [
-      'salesOrder',
-      'cashSale',
-      'creditMemo',
-      'returnAuthorization',
-      'cashRefund',
-      'customerRefund',
-    ];
+    const types = [...ERP_DOCUMENT_TYPES];
     await send(...types.map((type) => document(type, `T-${type}`, { total: 10 + types.indexOf(type) })));
     for (const type of types) {
       const record = await posted(`T-${type}`);

@@ -1,23 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ErpDocument } from '@hub/contracts';
 import { ErpError, NetSuiteRestAdapter } from '@hub/erp';
+import { sampleErpDocument } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
-const document = (externalId: string, overrides: Partial<ErpDocument> = {}): ErpDocument => ({
-  schemaVersion: 1,
-  idempotencyKey: `salesOrder:acme:${externalId}`,
-  tenant: 'acme',
-  orderId: `order-${externalId}`,
-  documentType: 'salesOrder',
-  externalId,
-  tranDate: '2024-01-02',
-  currency: 'USD',
-  total: 99.5,
-  lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: 92, tax: 7.5 }],
-  payments: [{ method: 'credit_card', amount: 99.5 }],
-  source: { eventId: 'e1', eventName: 'order.opened' },
-  ...overrides,
-});
+const document = (externalId: string, overrides: Partial<ErpDocument> = {}) =>
+  sampleErpDocument('salesOrder', externalId, {
+    total: 99.5,
+    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: 92, tax: 7.5 }],
+    ...overrides,
+  });
 
 describe('NetSuite REST adapter against the ERP emulator', () => {
   const tba = {
