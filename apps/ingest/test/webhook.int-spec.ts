@@ -38,7 +38,7 @@ describe('ingest webhook against a real broker', () => {
     return fetch(`${service.url}/webhooks/newstore`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers },
-      body,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
     });
   }
 

@@ -4,3 +4,5 @@ export * from './event-key';
 export * from './event-names';
 export * from './event-record';
 export * from './trace-context';
+export * from './document-mapping';
+export * from './graphql-order';

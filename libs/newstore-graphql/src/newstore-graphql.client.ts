@@ -1,0 +1,110 @@
+import { GraphQlOrder, NewStoreOrders, ORDER_QUERY } from '@hub/newstore';
+import { ClientError, GraphQLClient } from 'graphql-request';
+
+export interface NewStoreGraphQlSettings {
+  /** https://{tenant}.p.newstore.net/api/v1/org/data/query; {tenant} is replaced. */
+  graphqlUrl: string;
+  /** https://id.p.newstore.net/auth/realms/{tenant}/protocol/openid-connect/token; {tenant} is replaced. */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** NewStore fails queries over 10 s; the client gives up at the same point. */
+  timeoutMs: number;
+}
+
+/** Why a NewStore call failed: temporary (5xx, 429, timeouts, network) → retry; permanent → DLQ. */
+export class NewStoreError extends Error {
+  constructor(
+    readonly kind: 'temporary' | 'permanent',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'NewStoreError';
+  }
+}
+
+const fill = (template: string, tenant: string) => template.replace('{tenant}', encodeURIComponent(tenant));
+
+/**
+ * NewStore GraphQL through graphql-request: one client-credentials token per
+ * tenant, cached and refreshed a minute before it expires; variables, never
+ * string-built queries; `Force-Render-Timezone` so datetimes carry their Z.
+ */
+export class NewStoreGraphQlClient implements NewStoreOrders {
+  private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
+
+  constructor(
+    private readonly settings: NewStoreGraphQlSettings,
+    private readonly observe: (outcome: 'ok' | 'error', seconds: number) => void = () => undefined,
+  ) {}
+
+  async order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
+    const result = await this.query<{ order: GraphQlOrder | null }>(tenant, ORDER_QUERY, { id: orderId, tenant });
+    return result.order;
+  }
+
+  private async query<T>(tenant: string, document: string, variables: Record<string, unknown>): Promise<T> {
+    const started = performance.now();
+    const client = new GraphQLClient(fill(this.settings.graphqlUrl, tenant), {
+      headers: { authorization: `Bearer ${await this.token(tenant)}`, 'force-render-timezone': 'true' },
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, { ...init, signal: AbortSignal.timeout(this.settings.timeoutMs) }),
+    });
+    try {
+      const data = await client.request<T>(document, variables);
+      this.observe('ok', (performance.now() - started) / 1000);
+      return data;
+    } catch (error) {
+      this.observe('error', (performance.now() - started) / 1000);
+      throw this.classify(tenant, error);
+    }
+  }
+
+  private classify(tenant: string, error: unknown): NewStoreError {
+    if (error instanceof ClientError) {
+      const status = error.response.status;
+      if (status === 401) this.tokens.delete(tenant);
+      const message = `NewStore GraphQL answered ${status}: ${error.response.errors?.map((item) => item.message).join('; ') ?? 'no message'}`;
+      const temporary = status === 401 || status === 408 || status === 429 || status >= 500;
+      return new NewStoreError(temporary ? 'temporary' : 'permanent', message, status);
+    }
+    return new NewStoreError(
+      'temporary',
+      `NewStore GraphQL unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  private async token(tenant: string): Promise<string> {
+    const cached = this.tokens.get(tenant);
+    if (cached && cached.expiresAt - 60_000 > Date.now()) return cached.value;
+    let response: Response;
+    try {
+      response = await fetch(fill(this.settings.tokenUrl, tenant), {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: this.settings.clientId,
+          client_secret: this.settings.clientSecret,
+        }),
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+    } catch (error) {
+      throw new NewStoreError(
+        'temporary',
+        `NewStore token endpoint unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (!response.ok) {
+      const temporary = response.status === 429 || response.status >= 500;
+      throw new NewStoreError(
+        temporary ? 'temporary' : 'permanent',
+        `NewStore token request failed with HTTP ${response.status}`,
+        response.status,
+      );
+    }
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    this.tokens.set(tenant, { value: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 });
+    return body.access_token;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * An order as NewStore GraphQL returns it to the enricher: only the fields the ERP
+ * playbooks query (DOMAIN.md section 2). Datetimes are UTC, with or without the Z.
+ */
+export interface GraphQlOrder {
+  id: string;
+  externalId: string;
+  createdAt: string;
+  channelType: string;
+  channel: string | null;
+  demandLocationId: string | null;
+  currency: string;
+  isExchange: boolean;
+  isHistorical: boolean;
+  taxTotal: number;
+  shippingTotal: number;
+  shippingTax: number;
+  subtotal: number;
+  discountTotal: number;
+  grandTotal: number;
+  discounts: { couponCode: string | null }[];
+  paymentAccount: {
+    instruments: {
+      paymentMethod: string;
+      paymentProvider: string | null;
+      paymentAccountTransactions: { amount: number; currency: string; transactionType: string }[];
+    }[];
+  } | null;
+  items: {
+    id: string;
+    productId: string;
+    quantity: number;
+    status: string;
+    pricebookPrice: number;
+    itemDiscounts: number;
+    orderDiscounts: number;
+    tax: number;
+    shippingServiceLevel: string | null;
+    externalIdentifiers: { sku: string | null } | null;
+  }[];
+}
+
+/** The query the enricher sends: minimal fields, the id as a variable, never string-built. */
+export const ORDER_QUERY = `query EnrichOrder($id: String!, $tenant: String) {
+  order(id: $id, tenant: $tenant) {
+    id externalId createdAt channelType channel demandLocationId currency isExchange isHistorical
+    taxTotal shippingTotal shippingTax subtotal discountTotal grandTotal
+    discounts { couponCode }
+    paymentAccount { instruments { paymentMethod paymentProvider paymentAccountTransactions { amount currency transactionType } } }
+    items { id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax shippingServiceLevel externalIdentifiers { sku } }
+  }
+}`;
+
+/** The port through which the enricher and the reconciler read NewStore (adapter: libs/newstore-graphql). */
+export interface NewStoreOrders {
+  /** The order, or null while GraphQL does not have it (it lags the event stream). */
+  order(tenant: string, orderId: string): Promise<GraphQlOrder | null>;
+}
