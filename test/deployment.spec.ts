@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceEnvShape } from '@hub/platform';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
 import { ingestService } from '../apps/ingest/src/ingest.service-definition';
@@ -77,6 +77,44 @@ describe('docker-compose.yml', () => {
       const dashboard = JSON.parse(readFileSync(join(dashboards, file), 'utf8')) as { uid: string; panels: unknown[] };
       expect(dashboard.uid).toBeTruthy();
       expect(dashboard.panels.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+// Kubernetes objects are untyped YAML; the test reads the few fields it checks.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type KubernetesObject = Record<string, any>;
+
+describe('Kubernetes manifests (deploy/kubernetes)', () => {
+  const folder = join(ROOT, 'deploy/kubernetes');
+  const kustomization = parse(readFileSync(join(folder, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+  const documents = kustomization.resources.flatMap((file) =>
+    parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((document) => document.toJS() as KubernetesObject),
+  );
+  const definitions = {
+    ingest: ingestService,
+    enricher: enricherService,
+    'erp-sink': erpSinkService,
+    reconciler: reconcilerService,
+  };
+
+  it('deploys each app with probes on its health endpoints and only variables it knows', () => {
+    const config = documents.find((document) => document.kind === 'ConfigMap')!;
+    for (const [name, definition] of Object.entries(definitions)) {
+      const deployment = documents.find(
+        (document) => document.kind === 'Deployment' && document.metadata.name === name,
+      );
+      expect(deployment).toBeDefined();
+      const container = deployment!.spec.template.spec.containers[0];
+      expect(container.command).toEqual(['node', `dist/apps/${name}/src/main.js`]);
+      expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+      expect(container.ports[0].containerPort).toBe(definition.defaultPort);
+      const known = Object.keys(serviceEnvShape(definition as never));
+      for (const variable of container.env as { name: string }[]) expect(known).toContain(variable.name);
+      for (const variable of Object.keys(config.data as object)) expect(known).toContain(variable);
+      const service = documents.find((document) => document.kind === 'Service' && document.metadata.name === name);
+      expect(service!.spec.ports[0].port).toBe(definition.defaultPort);
     }
   });
 });
