@@ -17,7 +17,7 @@ describe('the four services', () => {
 
   it.each([
     ['ingest', ingestService, false],
-    ['enricher', enricherService, false],
+    ['enricher', enricherService, true],
     ['erp-sink', erpSinkService, true],
     ['reconciler', reconcilerService, true],
   ] as const)(

@@ -1,13 +1,56 @@
+import { parseReplayArguments, replayDeadLetters } from '@hub/kafka';
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
+import { HEADERS } from '@hub/contracts';
+import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { enricherEnv } from './enricher.config';
+import { EnricherWorker } from './enricher.worker';
+import { CreateEnricherState1732300000000 } from './migrations/1732300000000-create-enricher-state';
 
-export const enricherEnv = {};
+@Injectable()
+class EnricherStarter implements OnApplicationBootstrap {
+  constructor(@Inject(EnricherWorker) private readonly worker: EnricherWorker) {}
 
-/** Enricher: consumes newstore.events.v1 and emits ERP documents (behaviour: the enricher issue). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.worker.start();
+  }
+}
+
+@Module({})
+class EnricherModule {}
+
+/** Enricher: completes NewStore events from GraphQL and emits ERP documents, with ordered delay retries. */
 export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
   service: 'enricher',
   env: enricherEnv,
   defaultPort: 3001,
   topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
-  // Health and metrics only until its behaviour lands.
-  module: ({ runtime }) => PlatformModule.forRuntime(runtime),
+  database: { schema: 'enricher', migrations: [CreateEnricherState1732300000000] },
+  module: ({ config, runtime, kafka, dataSource }) => ({
+    module: EnricherModule,
+    imports: [PlatformModule.forRuntime(runtime)],
+    providers: [
+      { provide: EnricherWorker, useValue: new EnricherWorker(config, runtime, kafka, dataSource!) },
+      EnricherStarter,
+    ],
+  }),
+  commands: {
+    /** replay-dlq [--order ID | --event EVENT_ID]...: enricher.dlq.v1 back to newstore.events.v1 with a replay marker. */
+    'replay-dlq': async ({ kafka, args }) => {
+      const { orders, ids } = parseReplayArguments(args, '--event');
+      const replayed = await replayDeadLetters(
+        kafka.kafka,
+        kafka.producer,
+        kafka.topics.enricherDlq,
+        kafka.topics.newstoreEvents,
+        {
+          orders,
+          ids,
+          idOf: (message) => message.headers[HEADERS.eventId],
+        },
+      );
+      process.stdout.write(
+        `replayed ${replayed} event(s) from ${kafka.topics.enricherDlq} to ${kafka.topics.newstoreEvents}\n`,
+      );
+    },
+  },
 };

@@ -7,3 +7,4 @@ export * from './kafka-infrastructure';
 export * from './batching-publisher';
 export * from './document-codec';
 export * from './topic-reader';
+export * from './dead-letter-replay';

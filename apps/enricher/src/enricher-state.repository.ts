@@ -1,0 +1,89 @@
+import { DataSource, EntityManager } from 'typeorm';
+
+export interface ParkedEvent {
+  seq: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Deduplication and ordered-retry state of the enricher (schema enricher). */
+export class EnricherStateRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async isProcessed(eventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [
+      eventId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async markProcessed(eventId: string, orderKey: string, outcome: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO processed_events (event_id, order_key, outcome) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
+      [eventId, orderKey, outcome],
+    );
+  }
+
+  async startRetrying(orderKey: string, eventId: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO retrying_keys (order_key, event_id) VALUES ($1, $2) ON CONFLICT (order_key) DO NOTHING`,
+      [orderKey, eventId],
+    );
+  }
+
+  /**
+   * Parks the event if its order has an event in retry; false when the order has
+   * none (the caller handles the event now). Serialised per key with the release.
+   */
+  async parkIfRetrying(orderKey: string, value: Buffer, headers: Record<string, string>): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.lock(manager, orderKey);
+      const retrying: unknown[] = await manager.query(`SELECT 1 FROM retrying_keys WHERE order_key = $1`, [orderKey]);
+      if (retrying.length === 0) return false;
+      await manager.query(`INSERT INTO parked_events (order_key, message_value, message_headers) VALUES ($1, $2, $3)`, [
+        orderKey,
+        value,
+        JSON.stringify(headers),
+      ]);
+      return true;
+    });
+  }
+
+  async nextParked(orderKey: string): Promise<ParkedEvent | undefined> {
+    const rows: { seq: string; message_value: Buffer; message_headers: Record<string, string> }[] =
+      await this.dataSource.query(
+        `SELECT seq, message_value, message_headers FROM parked_events WHERE order_key = $1 ORDER BY seq LIMIT 1`,
+        [orderKey],
+      );
+    const row = rows[0];
+    return row && { seq: String(row.seq), value: row.message_value, headers: row.message_headers };
+  }
+
+  async removeParked(seq: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM parked_events WHERE seq = $1`, [seq]);
+  }
+
+  /** Ends the key's retry state unless events were parked meanwhile; true when ended. */
+  async finishRetrying(orderKey: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.lock(manager, orderKey);
+      const parked: unknown[] = await manager.query(`SELECT 1 FROM parked_events WHERE order_key = $1 LIMIT 1`, [
+        orderKey,
+      ]);
+      if (parked.length > 0) return false;
+      await manager.query(`DELETE FROM retrying_keys WHERE order_key = $1`, [orderKey]);
+      return true;
+    });
+  }
+
+  async counts(): Promise<{ retryingKeys: number; parkedEvents: number }> {
+    const rows: { keys: number; parked: number }[] = await this.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM retrying_keys) AS keys, (SELECT count(*)::int FROM parked_events) AS parked`,
+    );
+    return { retryingKeys: rows[0].keys, parkedEvents: rows[0].parked };
+  }
+
+  private async lock(manager: EntityManager, orderKey: string): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [orderKey]);
+  }
+}

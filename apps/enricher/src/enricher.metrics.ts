@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The enricher's series; event names are bounded by KNOWN_EVENT_NAMES ("other" otherwise). */
+export class EnricherMetrics {
+  readonly events: Counter<'event_name' | 'outcome'>;
+  readonly retryDepth: Counter<'tier'>;
+  readonly parkedKeys: Gauge;
+  readonly parkedEvents: Gauge;
+  readonly graphqlDuration: Histogram<'outcome'>;
+
+  constructor(registry: Registry) {
+    this.events = new Counter({
+      name: 'parity_enricher_events_total',
+      help: 'Events by name and outcome: enriched, skipped, retried, dead-lettered, duplicate, parked',
+      labelNames: ['event_name', 'outcome'],
+      registers: [registry],
+    });
+    this.retryDepth = new Counter({
+      name: 'parity_enricher_retries_total',
+      help: 'Events sent to a delay-retry tier',
+      labelNames: ['tier'],
+      registers: [registry],
+    });
+    this.parkedKeys = new Gauge({
+      name: 'parity_enricher_retrying_orders',
+      help: 'Orders with an event in retry',
+      registers: [registry],
+    });
+    this.parkedEvents = new Gauge({
+      name: 'parity_enricher_parked_events',
+      help: 'Events parked behind an event in retry',
+      registers: [registry],
+    });
+    this.graphqlDuration = new Histogram({
+      name: 'parity_enricher_graphql_duration_seconds',
+      help: 'NewStore GraphQL request duration',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,269 @@
+import { HEADERS } from '@hub/contracts';
+import { ConsumedMessage, createSchemaRegistry, DocumentCodec, HubConsumer, KafkaInfrastructure } from '@hub/kafka';
+import { deriveEventKey, parseEnvelope } from '@hub/newstore';
+import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
+import { ServiceRuntime } from '@hub/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { EnricherConfig } from './enricher.config';
+import { EnricherMetrics } from './enricher.metrics';
+import { EnricherStateRepository } from './enricher-state.repository';
+import { EnrichOutcome, EventEnricher } from './event-enricher';
+
+/** A retry message whose due time has not come: its partition pauses until then. */
+class NotDueYet extends Error {
+  constructor(readonly remainingMs: number) {
+    super(`due in ${remainingMs} ms`);
+    this.name = 'NotDueYet';
+  }
+}
+
+const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The enricher's two consumers:
+ *  - main (newstore.events.v1): duplicates dropped by event id; an event whose order
+ *    has an event in retry is parked behind it; otherwise enriched now, or sent to the
+ *    first delay tier (offset committed), or dead-lettered with its reason;
+ *  - retry (enricher.retry.<delay>ms.v1, one topic per tier): a partition pauses until
+ *    its head message is due (no busy loop, no long sleep in a handler); then the event
+ *    is tried again and moves to the next tier or the DLQ; when the head of an order
+ *    is done, its parked events are released in arrival order.
+ */
+export class EnricherWorker {
+  readonly metrics: EnricherMetrics;
+  readonly state: EnricherStateRepository;
+  readonly retryTopics: string[];
+  private readonly enricher: EventEnricher;
+  private readonly main: HubConsumer;
+  private readonly retry: HubConsumer;
+  private readonly logger: Logger;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: EnricherConfig,
+    private readonly runtime: ServiceRuntime,
+    private readonly kafka: KafkaInfrastructure,
+    dataSource: DataSource,
+  ) {
+    this.logger = runtime.logger.child({ context: 'enricher' });
+    this.metrics = new EnricherMetrics(runtime.metrics);
+    this.state = new EnricherStateRepository(dataSource);
+    this.retryTopics = config.ENRICHER_RETRY_TIERS_MS.map(
+      (delay) => `${config.KAFKA_TOPIC_PREFIX}enricher.retry.${delay}ms.v1`,
+    );
+    const newStore = new NewStoreGraphQlClient(
+      {
+        graphqlUrl: config.NEWSTORE_GRAPHQL_URL,
+        tokenUrl: config.NEWSTORE_TOKEN_URL,
+        clientId: config.NEWSTORE_CLIENT_ID,
+        clientSecret: config.NEWSTORE_CLIENT_SECRET,
+        timeoutMs: config.NEWSTORE_TIMEOUT_MS,
+      },
+      (outcome, seconds) => this.metrics.graphqlDuration.observe({ outcome }, seconds),
+    );
+    this.enricher = new EventEnricher(
+      newStore,
+      new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
+      kafka.producer,
+      kafka.topics.erpDocuments,
+      this.metrics,
+      this.logger,
+    );
+    const common = { sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS, partitionsConsumedConcurrently: 3 };
+    this.main = new HubConsumer(
+      kafka.kafka,
+      {
+        ...common,
+        groupId: config.ENRICHER_CONSUMER_GROUP,
+        topics: [kafka.topics.newstoreEvents],
+        handler: (message) => this.onEvent(message),
+      },
+      this.logger,
+    );
+    this.retry = new HubConsumer(
+      kafka.kafka,
+      {
+        ...common,
+        groupId: `${config.ENRICHER_CONSUMER_GROUP}-retry`,
+        topics: this.retryTopics,
+        handler: (message) => this.onRetry(message),
+        retryDelayMs: 10,
+        maxRetryDelayMs: 1_000,
+        // Not due yet: pause exactly until the head message is due.
+        minimumRetryDelayMs: (error) => (error instanceof NotDueYet ? error.remainingMs : undefined),
+      },
+      this.logger,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.ensureRetryTopics();
+    await this.retry.start();
+    await this.main.start();
+    this.runtime.onShutdown('enricher-consumers', () => this.stop());
+    this.runtime.addReadinessCheck({
+      name: 'enricher-consumers',
+      check: async () => this.main.isRunning && this.retry.isRunning,
+    });
+    this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.gaugeTimer);
+    await Promise.all([this.main.stop(), this.retry.stop()]);
+  }
+
+  private async ensureRetryTopics(): Promise<void> {
+    const existing = new Set(await this.kafka.admin.listTopics());
+    const missing = this.retryTopics.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await this.kafka.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.config.KAFKA_TOPIC_PARTITIONS,
+        replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
+        configEntries: [
+          { name: 'cleanup.policy', value: 'delete' },
+          { name: 'retention.ms', value: String(RETRY_RETENTION_MS) },
+        ],
+      })),
+    });
+  }
+
+  private orderKey(message: Pick<ConsumedMessage, 'key' | 'value'>): string {
+    if (message.key) return message.key;
+    const parsed = message.value ? parseEnvelope(message.value) : undefined;
+    return parsed?.ok ? deriveEventKey(parsed.envelope).key : 'unknown';
+  }
+
+  private async onEvent(message: ConsumedMessage): Promise<void> {
+    const eventId = message.headers[HEADERS.eventId];
+    const orderKey = this.orderKey(message);
+    const replay = message.headers[HEADERS.replay] !== undefined;
+    if (this.config.ENRICHER_DEDUP && eventId && !replay && (await this.state.isProcessed(eventId))) {
+      this.enricher.count(message.headers, 'duplicate');
+      this.logger.info({ eventId, orderId: orderKey }, 'duplicate event skipped');
+      return;
+    }
+    if (message.value && (await this.state.parkIfRetrying(orderKey, message.value, message.headers))) {
+      this.enricher.count(message.headers, 'parked');
+      return;
+    }
+    const outcome = await this.enricher.enrich(message.value, message.headers);
+    if (outcome.kind === 'retry') {
+      await this.sendToTier(0, orderKey, message.value, message.headers, outcome.reason, new Date().toISOString());
+      await this.state.startRetrying(orderKey, eventId ?? 'unknown');
+      return;
+    }
+    await this.settle(orderKey, message.value, message.headers, outcome);
+  }
+
+  private async onRetry(message: ConsumedMessage): Promise<void> {
+    const due = Date.parse(message.headers[HEADERS.dueAt] ?? '');
+    const remaining = Number.isNaN(due) ? 0 : due - Date.now();
+    if (remaining > 0) throw new NotDueYet(remaining);
+    const orderKey = this.orderKey(message);
+    const tier = this.retryTopics.indexOf(message.topic);
+    const outcome = await this.enricher.enrich(message.value, message.headers);
+    if (outcome.kind === 'retry') {
+      const firstSeen = message.headers[HEADERS.firstSeenAt] ?? new Date().toISOString();
+      if (tier + 1 < this.retryTopics.length) {
+        await this.sendToTier(tier + 1, orderKey, message.value, message.headers, outcome.reason, firstSeen);
+        return;
+      }
+      await this.settle(orderKey, message.value, message.headers, {
+        kind: 'dead',
+        reason: `still not ready after ${this.retryTopics.length} retries: ${outcome.reason}`,
+      });
+    } else {
+      await this.settle(orderKey, message.value, message.headers, outcome);
+    }
+    await this.releaseParked(orderKey);
+  }
+
+  /** Releases the events parked behind an order's head, in arrival order, until one needs a retry itself. */
+  private async releaseParked(orderKey: string): Promise<void> {
+    for (;;) {
+      const parked = await this.state.nextParked(orderKey);
+      if (!parked) {
+        if (await this.state.finishRetrying(orderKey)) return;
+        continue;
+      }
+      const outcome = await this.enricher.enrich(parked.value, parked.headers);
+      if (outcome.kind === 'retry') {
+        // It becomes the order's new head in retry; the key stays in retry.
+        await this.sendToTier(0, orderKey, parked.value, parked.headers, outcome.reason, new Date().toISOString());
+        await this.state.removeParked(parked.seq);
+        return;
+      }
+      await this.settle(orderKey, parked.value, parked.headers, outcome);
+      await this.state.removeParked(parked.seq);
+    }
+  }
+
+  private async settle(
+    orderKey: string,
+    value: Buffer | null,
+    headers: Record<string, string>,
+    outcome: Exclude<EnrichOutcome, { kind: 'retry' }>,
+  ) {
+    if (outcome.kind === 'dead') {
+      await this.kafka.producer.send(this.kafka.topics.enricherDlq, [
+        {
+          key: orderKey,
+          value,
+          headers: { ...headers, [HEADERS.dlqReason]: outcome.reason, 'dlq-at': new Date().toISOString() },
+        },
+      ]);
+      this.logger.warn(
+        { orderId: orderKey, eventId: headers[HEADERS.eventId], reason: outcome.reason },
+        'event dead-lettered',
+      );
+    }
+    this.enricher.count(headers, outcome.kind === 'dead' ? 'dead-lettered' : outcome.kind);
+    const eventId = headers[HEADERS.eventId];
+    if (eventId) await this.state.markProcessed(eventId, orderKey, outcome.kind);
+  }
+
+  private async sendToTier(
+    tier: number,
+    orderKey: string,
+    value: Buffer | null,
+    headers: Record<string, string>,
+    reason: string,
+    firstSeen: string,
+  ) {
+    const attempt = Number(headers[HEADERS.attempt] ?? 0) + 1;
+    await this.kafka.producer.send(this.retryTopics[tier], [
+      {
+        key: orderKey,
+        value,
+        headers: {
+          ...headers,
+          [HEADERS.attempt]: String(attempt),
+          [HEADERS.firstSeenAt]: firstSeen,
+          [HEADERS.dueAt]: new Date(Date.now() + this.config.ENRICHER_RETRY_TIERS_MS[tier]).toISOString(),
+          [HEADERS.lastError]: reason.slice(0, 500),
+        },
+      },
+    ]);
+    this.metrics.retryDepth.inc({ tier: String(this.config.ENRICHER_RETRY_TIERS_MS[tier]) });
+    this.enricher.count(headers, 'retried');
+    this.logger.info(
+      { orderId: orderKey, eventId: headers[HEADERS.eventId], attempt, reason },
+      'event sent to delay retry',
+    );
+  }
+
+  private async updateGauges(): Promise<void> {
+    try {
+      const counts = await this.state.counts();
+      this.metrics.parkedKeys.set(counts.retryingKeys);
+      this.metrics.parkedEvents.set(counts.parkedEvents);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read parked-state counts');
+    }
+  }
+}

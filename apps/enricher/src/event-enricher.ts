@@ -1,0 +1,84 @@
+import { HEADERS } from '@hub/contracts';
+import { DocumentCodec, HubProducer } from '@hub/kafka';
+import {
+  deriveEventKey,
+  eventNameLabel,
+  mapEventToDocument,
+  NewStoreOrders,
+  parseEnvelope,
+  impliesDocument,
+} from '@hub/newstore';
+import { NewStoreError } from '@hub/newstore-graphql';
+import type { Logger } from 'pino';
+import { EnricherMetrics } from './enricher.metrics';
+
+export type EnrichOutcome =
+  { kind: 'enriched' | 'skipped' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
+
+/**
+ * Completes one raw NewStore event: fetches its order from GraphQL when the event
+ * implies an ERP document, maps it, and produces the document (schema-registry
+ * encoded) to erp.documents.v1 keyed by order id. Data not there yet and NewStore
+ * outages are `retry`; an event that can never become a document is `dead`.
+ */
+export class EventEnricher {
+  constructor(
+    private readonly newStore: NewStoreOrders,
+    private readonly codec: DocumentCodec,
+    private readonly producer: HubProducer,
+    private readonly documentsTopic: string,
+    private readonly metrics: EnricherMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async enrich(value: Buffer | null, headers: Record<string, string>): Promise<EnrichOutcome> {
+    const parsed = value ? parseEnvelope(value) : undefined;
+    if (!parsed?.ok) return { kind: 'dead', reason: 'not a valid NewStore event envelope' };
+    const { envelope } = parsed;
+    if (!impliesDocument(envelope.name)) return { kind: 'skipped' };
+    const orderKey = deriveEventKey(envelope);
+    const hasOrder = orderKey.source !== 'entity-id';
+    let order = null;
+    if (hasOrder) {
+      try {
+        order = await this.newStore.order(envelope.tenant, orderKey.key);
+      } catch (error) {
+        if (error instanceof NewStoreError && error.kind === 'permanent')
+          return { kind: 'dead', reason: error.message };
+        return { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const outcome = mapEventToDocument({ envelope, eventId: headers[HEADERS.eventId] ?? 'unknown', order });
+    if (outcome.kind === 'not-ready') return { kind: 'retry', reason: outcome.reason };
+    if (outcome.kind === 'skip') {
+      this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
+      return { kind: 'skipped' };
+    }
+    const document = outcome.document;
+    await this.producer.send(this.documentsTopic, [
+      {
+        key: document.orderId,
+        value: await this.codec.encode(document),
+        headers: {
+          [HEADERS.eventId]: document.source.eventId,
+          [HEADERS.eventName]: envelope.name,
+          [HEADERS.tenant]: envelope.tenant,
+        },
+      },
+    ]);
+    this.logger.info(
+      {
+        orderId: document.orderId,
+        idempotencyKey: document.idempotencyKey,
+        documentType: document.documentType,
+        eventName: envelope.name,
+      },
+      'document emitted',
+    );
+    return { kind: 'enriched' };
+  }
+
+  count(headers: Record<string, string>, outcome: string): void {
+    this.metrics.events.inc({ event_name: eventNameLabel(headers[HEADERS.eventName]), outcome });
+  }
+}
