@@ -34,7 +34,8 @@ start_background() {
 }
 
 # The emulators stand in for NewStore and NetSuite; the hub reaches them only through configuration.
-NEWSTORE_ORDERS=$demo_orders NEWSTORE_VISIBILITY=published start_background emulator-newstore node "$root/dist/tools/emulators/newstore/main.js"
+# GraphQL lags the event stream: a tenth of NewStore's real lag keeps the demo short.
+NEWSTORE_ORDERS=$demo_orders NEWSTORE_VISIBILITY=published NEWSTORE_LAG_SCALE=${NEWSTORE_LAG_SCALE:-0.1} start_background emulator-newstore node "$root/dist/tools/emulators/newstore/main.js"
 start_background emulator-erp node "$root/dist/tools/emulators/erp/main.js"
 export LOG_FORMAT=${LOG_FORMAT:-json}
 declare -A ports=([ingest]=3000 [enricher]=3001 [erp-sink]=3002 [reconciler]=3003)
@@ -72,6 +73,19 @@ done
 echo "[up] integration: $(echo "$status" | sed 's/"api_key":"[^"]*"/"api_key":"[redacted]"/')"
 echo "[up] ingest accepted (parity_ingest_requests_total, status 200):"
 curl -fsS http://127.0.0.1:3000/metrics | grep '^parity_ingest_requests_total' | grep 'status="200"' || true
+echo "[up] waiting for the documents to reach the ERP emulator (enricher → erp.documents.v1 → erp-sink)"
+previous=-1
+stable=0
+for _ in $(seq 1 60); do
+  count=$( (curl -fsS http://127.0.0.1:4002/_emulator/records || true) | grep -o '"externalId"' | wc -l || true)
+  if [ "$count" -gt 0 ] && [ "$count" -eq "$previous" ]; then stable=$((stable + 1)); else stable=0; fi
+  [ "$stable" -ge 5 ] && break
+  previous=$count
+  sleep 2
+done
+echo "[up] ERP emulator totals (records per type): $(curl -fsS http://127.0.0.1:4002/_emulator/totals)"
+echo "[up] enricher outcomes:"
+curl -fsS http://127.0.0.1:3001/metrics | grep '^parity_enricher_events_total' || true
 echo "[up] end offsets of newstore.events.v1:"
 bash infra/local.sh tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic newstore.events.v1
 echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics);"

@@ -1,5 +1,12 @@
 import { HEADERS } from '@hub/contracts';
-import { ConsumedMessage, createSchemaRegistry, DocumentCodec, HubConsumer, KafkaInfrastructure } from '@hub/kafka';
+import {
+  ConsumedMessage,
+  createSchemaRegistry,
+  DocumentCodec,
+  ensurePhysicalTopics,
+  HubConsumer,
+  KafkaInfrastructure,
+} from '@hub/kafka';
 import { deriveEventKey, parseEnvelope } from '@hub/newstore';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { ServiceRuntime } from '@hub/platform';
@@ -115,21 +122,15 @@ export class EnricherWorker {
   }
 
   private async ensureRetryTopics(): Promise<void> {
-    const existing = new Set(await this.kafka.admin.listTopics());
-    const missing = this.retryTopics.filter((topic) => !existing.has(topic));
-    if (missing.length === 0) return;
-    await this.kafka.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: this.config.KAFKA_TOPIC_PARTITIONS,
+    await ensurePhysicalTopics(
+      this.kafka.admin,
+      this.retryTopics.map((name) => ({ name, cleanupPolicy: 'delete', retentionMs: RETRY_RETENTION_MS })),
+      {
+        partitions: this.config.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
-        configEntries: [
-          { name: 'cleanup.policy', value: 'delete' },
-          { name: 'retention.ms', value: String(RETRY_RETENTION_MS) },
-        ],
-      })),
-    });
+        create: this.config.KAFKA_CREATE_TOPICS,
+      },
+    );
   }
 
   private orderKey(message: Pick<ConsumedMessage, 'key' | 'value'>): string {

@@ -6,6 +6,7 @@ import { writeS3Export } from './s3-export';
  * npm run emulator:newstore -- export DIR   write the day as S3-export files
  * Day: NEWSTORE_TENANT (demo), NEWSTORE_DAY (today, UTC), NEWSTORE_ORDERS (1000), NEWSTORE_SEED (1).
  * Client: NEWSTORE_CLIENT_ID (hub), NEWSTORE_CLIENT_SECRET (hub-secret).
+ * Lag: NEWSTORE_VISIBILITY=published shows orders only after their event plus lag; NEWSTORE_LAG_SCALE (1) shrinks it.
  */
 async function main() {
   const emulator = new NewStoreEmulator({
@@ -18,6 +19,7 @@ async function main() {
     clientId: process.env.NEWSTORE_CLIENT_ID,
     clientSecret: process.env.NEWSTORE_CLIENT_SECRET,
     visibility: process.env.NEWSTORE_VISIBILITY === 'published' ? 'published' : 'all',
+    lag: { timeScale: Number(process.env.NEWSTORE_LAG_SCALE ?? 1) },
   });
   if (process.argv[2] === 'export') {
     const folder = process.argv[3] ?? 'newstore-export';

@@ -1,0 +1,97 @@
+import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import {
+  readTopic,
+  startServiceForTest,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+  ServiceUnderTest,
+} from '@hub/testing';
+import { Client } from 'pg';
+import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
+import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { enricherService } from '../src/enricher.service-definition';
+
+describe('enricher: a second instance joins while retry partitions are paused', () => {
+  const prefix = uniqueName('rebalance');
+  const schema = uniqueName('enricher_rb');
+  const settings = testKafkaSettings(prefix);
+  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  const emulator = new NewStoreEmulator({
+    day: { tenant: 'acme', date: '2024-01-02', orders: 60, seed: 33 },
+    visibility: 'published',
+    lag: { timeScale: 1, paymentExtraMs: 0 },
+  });
+  const instances: ServiceUnderTest[] = [];
+
+  afterAll(async () => {
+    await Promise.allSettled(instances.map((instance) => instance.close()));
+    await kafka.close();
+    await emulator.close();
+    const database = new Client({ connectionString: testDatabaseUrl() });
+    await database.connect();
+    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await database.end();
+  });
+
+  it('loses and duplicates nothing', async () => {
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
+    const base = await emulator.listen(0);
+    const env = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      DATABASE_SCHEMA: schema,
+      NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
+      NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ENRICHER_RETRY_TIERS_MS: '2500,2500,2500,2500',
+      ENRICHER_CONSUMER_GROUP: uniqueName('rb-group'),
+      ENRICHER_SESSION_TIMEOUT_MS: '10000',
+    };
+    instances.push(await startServiceForTest(enricherService, env));
+    const orders = Array.from({ length: 12 }, (_, index) => emulator.store.order(index)).filter(
+      (order) => !order.isHistorical,
+    );
+    for (const order of orders) {
+      // Visible 3 s after publication: every first attempt goes to the 2.5 s tier and waits, paused.
+      emulator.store.setLag(order.id, 3_000);
+      emulator.store.markPublished(order.id);
+      const prepared = prepareEventRecord(
+        Buffer.from(JSON.stringify(eventsOfOrder(order, 'acme')[0].envelope as NewStoreEnvelope)),
+        {
+          receivedAt: new Date(),
+          contentType: 'application/json',
+        },
+      );
+      if (!prepared.ok) throw new Error('invalid test event');
+      await kafka.producer.send(kafka.topics.newstoreEvents, [prepared.record]);
+    }
+    const metrics = async (instance: ServiceUnderTest) => (await fetch(`${instance.url}/metrics`)).text();
+    await waitFor(
+      async () => new RegExp(`outcome="retried"[^}]*\\} ${orders.length}\\b`).test(await metrics(instances[0])),
+      { what: 'all events in retry' },
+    );
+
+    instances.push(await startServiceForTest(enricherService, env));
+
+    const documentsByOrder = async () => {
+      const counts = new Map<string, number>();
+      for (const message of await readTopic(kafka.kafka, kafka.topics.erpDocuments)) {
+        const document = await codec.decode(message.value);
+        counts.set(document.orderId, (counts.get(document.orderId) ?? 0) + 1);
+      }
+      return counts;
+    };
+    await waitFor(async () => (await documentsByOrder()).size === orders.length, {
+      what: 'a document for every order',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const counts = await documentsByOrder();
+    for (const order of orders) expect(counts.get(order.id)).toBe(1);
+  });
+});
