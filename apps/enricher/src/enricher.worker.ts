@@ -56,9 +56,8 @@ export class EnricherWorker {
     this.logger = runtime.logger.child({ context: 'enricher' });
     this.metrics = new EnricherMetrics(runtime.metrics);
     this.state = new EnricherStateRepository(dataSource);
-    this.retryTopics = config.ENRICHER_RETRY_TIERS_MS.map(
-      (delay) => `${config.KAFKA_TOPIC_PREFIX}enricher.retry.${delay}ms.v1`,
-    );
+    // One topic per distinct delay; an event's tier is its attempt number, carried in a header.
+    this.retryTopics = [...new Set(config.ENRICHER_RETRY_TIERS_MS.map((delay) => this.topicForDelay(delay)))];
     const newStore = new NewStoreGraphQlClient(
       {
         graphqlUrl: config.NEWSTORE_GRAPHQL_URL,
@@ -133,6 +132,10 @@ export class EnricherWorker {
     );
   }
 
+  private topicForDelay(delay: number): string {
+    return `${this.config.KAFKA_TOPIC_PREFIX}enricher.retry.${delay}ms.v1`;
+  }
+
   private orderKey(message: Pick<ConsumedMessage, 'key' | 'value'>): string {
     if (message.key) return message.key;
     const parsed = message.value ? parseEnvelope(message.value) : undefined;
@@ -166,17 +169,17 @@ export class EnricherWorker {
     const remaining = Number.isNaN(due) ? 0 : due - Date.now();
     if (remaining > 0) throw new NotDueYet(remaining);
     const orderKey = this.orderKey(message);
-    const tier = this.retryTopics.indexOf(message.topic);
+    const tier = Math.max(0, Number(message.headers[HEADERS.attempt] ?? 1) - 1);
     const outcome = await this.enricher.enrich(message.value, message.headers);
     if (outcome.kind === 'retry') {
       const firstSeen = message.headers[HEADERS.firstSeenAt] ?? new Date().toISOString();
-      if (tier + 1 < this.retryTopics.length) {
+      if (tier + 1 < this.config.ENRICHER_RETRY_TIERS_MS.length) {
         await this.sendToTier(tier + 1, orderKey, message.value, message.headers, outcome.reason, firstSeen);
         return;
       }
       await this.settle(orderKey, message.value, message.headers, {
         kind: 'dead',
-        reason: `still not ready after ${this.retryTopics.length} retries: ${outcome.reason}`,
+        reason: `still not ready after ${this.config.ENRICHER_RETRY_TIERS_MS.length} retries: ${outcome.reason}`,
       });
     } else {
       await this.settle(orderKey, message.value, message.headers, outcome);
@@ -236,8 +239,8 @@ export class EnricherWorker {
     reason: string,
     firstSeen: string,
   ) {
-    const attempt = Number(headers[HEADERS.attempt] ?? 0) + 1;
-    await this.kafka.producer.send(this.retryTopics[tier], [
+    const attempt = tier + 1;
+    await this.kafka.producer.send(this.topicForDelay(this.config.ENRICHER_RETRY_TIERS_MS[tier]), [
       {
         key: orderKey,
         value,
