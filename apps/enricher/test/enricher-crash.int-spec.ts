@@ -1,0 +1,103 @@
+import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import { readTopic, spawnApp, testDatabaseUrl, testKafkaSettings, testLogger, uniqueName, waitFor } from '@hub/testing';
+import { Client } from 'pg';
+import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
+import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+
+describe('enricher killed with SIGKILL mid-stream', () => {
+  const prefix = uniqueName('enrichcrash');
+  const schema = uniqueName('enricher_crash');
+  const settings = testKafkaSettings(prefix);
+  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  const emulator = new NewStoreEmulator({
+    day: { tenant: 'acme', date: '2024-01-02', orders: 150, seed: 44 },
+    visibility: 'all',
+  });
+
+  afterAll(async () => {
+    await kafka.close();
+    await emulator.close();
+    const database = new Client({ connectionString: testDatabaseUrl() });
+    await database.connect();
+    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await database.end();
+  });
+
+  it('ends with every event enriched once in effect: duplicates only with the same idempotency key', async () => {
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
+    const base = await emulator.listen(0);
+    const expected = new Set<string>();
+    for (let index = 0; index < emulator.store.size; index += 1) {
+      const order = emulator.store.order(index);
+      const records = eventsOfOrder(order, 'acme').map((event) => {
+        const prepared = prepareEventRecord(Buffer.from(JSON.stringify(event.envelope as NewStoreEnvelope)), {
+          receivedAt: new Date(),
+          contentType: 'application/json',
+        });
+        if (!prepared.ok) throw new Error('invalid test event');
+        return prepared.record;
+      });
+      await kafka.producer.send(kafka.topics.newstoreEvents, records);
+      if (!order.isHistorical) expected.add(order.id);
+    }
+    const env = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      DATABASE_SCHEMA: schema,
+      NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
+      NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ENRICHER_RETRY_TIERS_MS: '200,400',
+      ENRICHER_CONSUMER_GROUP: uniqueName('crash-group'),
+      ENRICHER_SESSION_TIMEOUT_MS: '6000',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    };
+    const documents = async () =>
+      Promise.all(
+        (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).map((message) => codec.decode(message.value)),
+      );
+    const first = spawnApp('enricher', [], env);
+    await waitFor(async () => (await documents()).length >= 40, {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+      what: '40 documents',
+    });
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+
+    const second = spawnApp('enricher', [], env);
+    try {
+      await waitFor(
+        async () =>
+          new Set(
+            (await documents())
+              .filter((document) => ['salesOrder', 'cashSale'].includes(document.documentType))
+              .map((document) => document.orderId),
+          ).size >= expected.size,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 500,
+          what: 'a sale for every order',
+        },
+      );
+      const all = await documents();
+      const byKey = new Map<string, string>();
+      for (const document of all) {
+        const fingerprint = JSON.stringify({ ...document, source: undefined });
+        // A duplicate is allowed only as the same document: same key, same content.
+        if (byKey.has(document.idempotencyKey)) expect(fingerprint).toBe(byKey.get(document.idempotencyKey));
+        byKey.set(document.idempotencyKey, fingerprint);
+      }
+      const sales = new Set(
+        all
+          .filter((document) => ['salesOrder', 'cashSale'].includes(document.documentType))
+          .map((document) => document.orderId),
+      );
+      expect(sales).toEqual(expected);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+});
