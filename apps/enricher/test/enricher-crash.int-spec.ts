@@ -1,7 +1,15 @@
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
-import { readTopic, spawnApp, testDatabaseUrl, testKafkaSettings, testLogger, uniqueName, waitFor } from '@hub/testing';
-import { Client } from 'pg';
+import {
+  dropSchema,
+  eventRecordOf,
+  newStoreEnv,
+  readTopic,
+  spawnApp,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 
@@ -19,10 +27,7 @@ describe('enricher killed with SIGKILL mid-stream', () => {
   afterAll(async () => {
     await kafka.close();
     await emulator.close();
-    const database = new Client({ connectionString: testDatabaseUrl() });
-    await database.connect();
-    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await database.end();
+    await dropSchema(schema);
   });
 
   it('ends with every event enriched once in effect: duplicates only with the same idempotency key', async () => {
@@ -31,22 +36,14 @@ describe('enricher killed with SIGKILL mid-stream', () => {
     const expected = new Set<string>();
     for (let index = 0; index < emulator.store.size; index += 1) {
       const order = emulator.store.order(index);
-      const records = eventsOfOrder(order, 'acme').map((event) => {
-        const prepared = prepareEventRecord(Buffer.from(JSON.stringify(event.envelope as NewStoreEnvelope)), {
-          receivedAt: new Date(),
-          contentType: 'application/json',
-        });
-        if (!prepared.ok) throw new Error('invalid test event');
-        return prepared.record;
-      });
+      const records = eventsOfOrder(order, 'acme').map((event) => eventRecordOf(event.envelope));
       await kafka.producer.send(kafka.topics.newstoreEvents, records);
       if (!order.isHistorical) expected.add(order.id);
     }
     const env = {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       DATABASE_SCHEMA: schema,
-      NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
-      NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ...newStoreEnv(base),
       ENRICHER_RETRY_TIERS_MS: '200,400',
       ENRICHER_CONSUMER_GROUP: uniqueName('crash-group'),
       ENRICHER_SESSION_TIMEOUT_MS: '6000',

@@ -1,16 +1,16 @@
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
 import {
   readTopic,
   startServiceForTest,
-  testDatabaseUrl,
+  dropSchema,
+  eventRecordOf,
+  newStoreEnv,
   testKafkaSettings,
   testLogger,
   uniqueName,
   waitFor,
   ServiceUnderTest,
 } from '@hub/testing';
-import { Client } from 'pg';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { enricherService } from '../src/enricher.service-definition';
@@ -32,10 +32,7 @@ describe('enricher: a second instance joins while retry partitions are paused', 
     await Promise.allSettled(instances.map((instance) => instance.close()));
     await kafka.close();
     await emulator.close();
-    const database = new Client({ connectionString: testDatabaseUrl() });
-    await database.connect();
-    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await database.end();
+    await dropSchema(schema);
   });
 
   it('loses and duplicates nothing', async () => {
@@ -45,8 +42,7 @@ describe('enricher: a second instance joins while retry partitions are paused', 
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '3',
       DATABASE_SCHEMA: schema,
-      NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
-      NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ...newStoreEnv(base),
       ENRICHER_RETRY_TIERS_MS: '2500,2500,2500,2500',
       ENRICHER_CONSUMER_GROUP: uniqueName('rb-group'),
       ENRICHER_SESSION_TIMEOUT_MS: '10000',
@@ -59,15 +55,7 @@ describe('enricher: a second instance joins while retry partitions are paused', 
       // Visible 3 s after publication: every first attempt goes to the 2.5 s tier and waits, paused.
       emulator.store.setLag(order.id, 3_000);
       emulator.store.markPublished(order.id);
-      const prepared = prepareEventRecord(
-        Buffer.from(JSON.stringify(eventsOfOrder(order, 'acme')[0].envelope as NewStoreEnvelope)),
-        {
-          receivedAt: new Date(),
-          contentType: 'application/json',
-        },
-      );
-      if (!prepared.ok) throw new Error('invalid test event');
-      await kafka.producer.send(kafka.topics.newstoreEvents, [prepared.record]);
+      await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope)]);
     }
     const metrics = async (instance: ServiceUnderTest) => (await fetch(`${instance.url}/metrics`)).text();
     await waitFor(

@@ -1,19 +1,20 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { mapEventToDocument, NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { runHubCommand } from '@hub/platform';
 import {
   readTopic,
   startServiceForTest,
-  testDatabaseUrl,
+  dropSchema,
+  eventRecordOf,
+  newStoreEnv,
   testKafkaSettings,
   testLogger,
   uniqueName,
   waitFor,
   ServiceUnderTest,
 } from '@hub/testing';
-import { Client } from 'pg';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { enricherService } from '../src/enricher.service-definition';
@@ -42,12 +43,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
   const publish = async (...envelopes: NewStoreEnvelope[]) => {
     for (const envelope of envelopes) {
       if (envelope.name === 'order.opened') emulator.store.markPublished(envelope.payload.id);
-      const prepared = prepareEventRecord(Buffer.from(JSON.stringify(envelope)), {
-        receivedAt: new Date(),
-        contentType: 'application/json',
-      });
-      if (!prepared.ok) throw new Error('test event invalid');
-      await kafka.producer.send(kafka.topics.newstoreEvents, [prepared.record]);
+      await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
     }
   };
   const documentsOf = async (orderId: string): Promise<ErpDocument[]> => {
@@ -61,9 +57,10 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
   beforeAll(async () => {
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const base = await emulator.listen(0);
+    const urls = newStoreEnv(base);
     graphql = new NewStoreGraphQlClient({
-      graphqlUrl: `${base}/api/v1/org/data/query`,
-      tokenUrl: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
+      tokenUrl: urls.NEWSTORE_TOKEN_URL,
       clientId: 'hub',
       clientSecret: 'hub-secret',
       timeoutMs: 2_000,
@@ -72,8 +69,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '3',
       DATABASE_SCHEMA: schema,
-      NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
-      NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ...newStoreEnv(base),
       ENRICHER_RETRY_TIERS_MS: '200,400,800',
       ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
     };
@@ -84,10 +80,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
     await enricher?.close();
     await kafka.close();
     await emulator.close();
-    const database = new Client({ connectionString: testDatabaseUrl() });
-    await database.connect();
-    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await database.end();
+    await dropSchema(schema);
   });
 
   it('emits the document of an order opened while GraphQL lags 30 s, after retries, the same as without lag', async () => {

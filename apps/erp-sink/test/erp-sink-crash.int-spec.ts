@@ -2,13 +2,12 @@ import { KafkaInfrastructure } from '@hub/kafka';
 import {
   sampleErpDocument,
   spawnApp,
-  testDatabaseUrl,
+  dropSchema,
   testKafkaSettings,
   testLogger,
   uniqueName,
   waitFor,
 } from '@hub/testing';
-import { Client } from 'pg';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 describe('erp-sink killed with SIGKILL mid-stream', () => {
@@ -20,10 +19,7 @@ describe('erp-sink killed with SIGKILL mid-stream', () => {
   afterAll(async () => {
     await kafka.close();
     await emulator.close();
-    const database = new Client({ connectionString: testDatabaseUrl() });
-    await database.connect();
-    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await database.end();
+    await dropSchema(schema);
   });
 
   it('leaves exactly one ERP record per document after a restart, whatever was in flight', async () => {

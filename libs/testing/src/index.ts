@@ -1,3 +1,4 @@
+export * from './fixtures';
 export * from './kafka-topic-reader';
 export * from './names';
 export * from './service-under-test';

@@ -1,0 +1,32 @@
+import { EventRecord, NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import { Client } from 'pg';
+import { testDatabaseUrl } from './settings';
+
+/** Drops a test's own Postgres schema. */
+export async function dropSchema(schema: string): Promise<void> {
+  const database = new Client({ connectionString: testDatabaseUrl() });
+  await database.connect();
+  try {
+    await database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await database.end();
+  }
+}
+
+/** The record ingest would store for this envelope (key, raw bytes, headers with the event id). */
+export function eventRecordOf(envelope: unknown): EventRecord {
+  const prepared = prepareEventRecord(Buffer.from(JSON.stringify(envelope as NewStoreEnvelope)), {
+    receivedAt: new Date(),
+    contentType: 'application/json',
+  });
+  if (!prepared.ok) throw new Error(`invalid test event: ${JSON.stringify(prepared.problems)}`);
+  return prepared.record;
+}
+
+/** The enricher's NewStore settings pointing at an emulator listening on `base`. */
+export function newStoreEnv(base: string): Record<string, string> {
+  return {
+    NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
+    NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
+  };
+}
