@@ -16,6 +16,8 @@ WORKDIR /hub
 COPY --from=build /hub/node_modules ./node_modules
 COPY --from=build /hub/dist ./dist
 COPY package.json ./
+# The example mapping; deployments mount their own and set ENRICHER_MAPPING_FILE.
+COPY config ./config
 USER node
 # Kubernetes and compose send SIGTERM; node is PID 1's child through tini-less exec form.
 CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

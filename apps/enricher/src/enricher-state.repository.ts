@@ -24,6 +24,15 @@ export class EnricherStateRepository {
     );
   }
 
+  /** Forgets processed event ids older than the TTL. */
+  async purgeProcessed(ttlDays: number): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => $1)`,
+      [ttlDays],
+    );
+    return result[1];
+  }
+
   async startRetrying(orderKey: string, eventId: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO retrying_keys (order_key, event_id) VALUES ($1, $2) ON CONFLICT (order_key) DO NOTHING`,

@@ -16,6 +16,10 @@ export const enricherEnv = {
     .pipe(z.array(z.coerce.number().int().min(10, 'each tier is at least 10 ms'))),
   /** NewStore recommends a switch for idempotent processing: false turns event-id deduplication off. */
   ENRICHER_DEDUP: env.boolean(true),
+  /** Per-deployment maps to ERP ids (JSON); validated at start-up. */
+  ENRICHER_MAPPING_FILE: env.string('config/mapping.example.json'),
+  /** Processed event ids are kept this long for deduplication (NewStore advises 30 days). */
+  ENRICHER_DEDUP_TTL_DAYS: env.integer(30, 1, 3_650),
   ENRICHER_CONSUMER_GROUP: env.string('enricher'),
   ENRICHER_SESSION_TIMEOUT_MS: env.integer(30_000, 6_000, 300_000),
 };

@@ -16,6 +16,7 @@ import { EnricherConfig } from './enricher.config';
 import { EnricherMetrics } from './enricher.metrics';
 import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichOutcome, EventEnricher } from './event-enricher';
+import { loadMappingFile } from './mapping-file';
 
 /** A retry message whose due time has not come: its partition pauses until then. */
 class NotDueYet extends Error {
@@ -46,6 +47,7 @@ export class EnricherWorker {
   private readonly retry: HubConsumer;
   private readonly logger: Logger;
   private gaugeTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: EnricherConfig,
@@ -75,6 +77,7 @@ export class EnricherWorker {
       kafka.topics.erpDocuments,
       this.metrics,
       this.logger,
+      loadMappingFile(config.ENRICHER_MAPPING_FILE),
     );
     const common = { sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS, partitionsConsumedConcurrently: 3 };
     this.main = new HubConsumer(
@@ -113,10 +116,12 @@ export class EnricherWorker {
       check: async () => this.main.isRunning && this.retry.isRunning,
     });
     this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
+    this.purgeTimer = setInterval(() => void this.purgeProcessed(), 3_600_000);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.gaugeTimer);
+    clearInterval(this.purgeTimer);
     await Promise.all([this.main.stop(), this.retry.stop()]);
   }
 
@@ -259,6 +264,15 @@ export class EnricherWorker {
       { orderId: orderKey, eventId: headers[HEADERS.eventId], attempt, reason },
       'event sent to delay retry',
     );
+  }
+
+  private async purgeProcessed(): Promise<void> {
+    try {
+      const purged = await this.state.purgeProcessed(this.config.ENRICHER_DEDUP_TTL_DAYS);
+      if (purged > 0) this.logger.info({ purged }, 'expired deduplication records purged');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'deduplication purge failed; will try again');
+    }
   }
 
   private async updateGauges(): Promise<void> {

@@ -1,8 +1,11 @@
 import { HEADERS } from '@hub/contracts';
 import { DocumentCodec, HubProducer } from '@hub/kafka';
 import {
+  applyDeploymentMapping,
+  DeploymentMapping,
   deriveEventKey,
   eventNameLabel,
+  MappingGapError,
   mapEventToDocument,
   NewStoreOrders,
   parseEnvelope,
@@ -29,6 +32,8 @@ export class EventEnricher {
     private readonly documentsTopic: string,
     private readonly metrics: EnricherMetrics,
     private readonly logger: Logger,
+    /** The deployment's ERP ids; without it, documents carry NewStore values only. */
+    private readonly mapping?: DeploymentMapping,
   ) {}
 
   async enrich(value: Buffer | null, headers: Record<string, string>): Promise<EnrichOutcome> {
@@ -54,7 +59,15 @@ export class EventEnricher {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
       return { kind: 'skipped' };
     }
-    const document = outcome.document;
+    let document = outcome.document;
+    if (this.mapping) {
+      try {
+        document = applyDeploymentMapping(document, order, this.mapping);
+      } catch (error) {
+        if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
+        throw error;
+      }
+    }
     await this.producer.send(this.documentsTopic, [
       {
         key: document.orderId,

@@ -1,6 +1,8 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
+import { applyDeploymentMapping, deploymentMappingSchema, mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { runHubCommand } from '@hub/platform';
 import {
@@ -18,6 +20,10 @@ import {
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { enricherService } from '../src/enricher.service-definition';
+
+const mapping = deploymentMappingSchema.parse(
+  JSON.parse(readFileSync(join(__dirname, '../../../config/mapping.example.json'), 'utf8')),
+);
 
 describe('enricher against a real broker, Postgres, schema registry and the NewStore emulator', () => {
   const prefix = uniqueName('enricher');
@@ -92,12 +98,12 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
       what: 'document after lag',
       timeoutMs: 20_000,
     });
-    const expected = mapEventToDocument({
-      envelope: opened,
-      eventId: document.source.eventId,
-      order: await graphql.order('acme', order.id),
-    });
-    expect(expected.kind === 'document' && expected.document).toEqual(document);
+    const current = await graphql.order('acme', order.id);
+    const expected = mapEventToDocument({ envelope: opened, eventId: document.source.eventId, order: current });
+    expect(expected.kind === 'document' && applyDeploymentMapping(expected.document, current, mapping)).toEqual(
+      document,
+    );
+    expect(document.erp).toMatchObject({ subsidiary: '1', location: '100', channel: 'WEB' });
     expect(document).toMatchObject({ documentType: 'salesOrder', orderId: order.id, total: order.grandTotal });
     expect(await metrics()).toMatch(/parity_enricher_retries_total\{tier="200"/);
   });

@@ -36,9 +36,20 @@ export const erpDocumentSchema = z.object({
       quantity: z.number().int(),
       amount: money,
       tax: money,
+      giftCard: z.boolean().optional(),
     }),
   ),
-  payments: z.array(z.object({ method: z.string(), amount: money })).default([]),
+  payments: z.array(z.object({ method: z.string(), amount: money, erpItem: z.string().optional() })).default([]),
+  /** The deployment's ERP ids (mapping file): where and for whom the transaction is booked. */
+  erp: z
+    .object({
+      subsidiary: z.string(),
+      location: z.string(),
+      channel: z.string().optional(),
+      customer: z.string().optional(),
+      shippingMethod: z.string().optional(),
+    })
+    .optional(),
   /** A document that must be posted first (a credit memo's sales order). */
   dependsOn: z.object({ idempotencyKey: z.string(), documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
   source: z.object({ eventId: z.string(), eventName: z.string() }),
@@ -123,6 +134,17 @@ export const erpDocumentJsonSchema = {
         type: 'object',
         required: ['method', 'amount'],
         properties: { method: { type: 'string' }, amount: { type: 'number' } },
+      },
+    },
+    erp: {
+      type: 'object',
+      required: ['subsidiary', 'location'],
+      properties: {
+        subsidiary: { type: 'string' },
+        location: { type: 'string' },
+        channel: { type: 'string' },
+        customer: { type: 'string' },
+        shippingMethod: { type: 'string' },
       },
     },
     dependsOn: {

@@ -56,6 +56,15 @@ export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown>
     custbody_newstore_order_id: document.orderId,
     custbody_newstore_event_id: document.source.eventId,
     ...(document.dependsOn ? { createdFrom: { externalId: document.dependsOn.externalId } } : {}),
+    ...(document.erp
+      ? {
+          subsidiary: { id: document.erp.subsidiary },
+          location: { id: document.erp.location },
+          ...(document.erp.channel ? { class: { id: document.erp.channel } } : {}),
+          ...(document.erp.customer ? { entity: { id: document.erp.customer } } : {}),
+          ...(document.erp.shippingMethod ? { shipMethod: { id: document.erp.shippingMethod } } : {}),
+        }
+      : {}),
     item: {
       items: document.lines.map((line) => ({
         item: { externalId: line.sku ?? line.itemId },

@@ -6,3 +6,4 @@ export * from './event-record';
 export * from './trace-context';
 export * from './document-mapping';
 export * from './graphql-order';
+export * from './deployment-mapping';
