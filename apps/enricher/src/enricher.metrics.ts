@@ -7,6 +7,7 @@ export class EnricherMetrics {
   readonly parkedKeys: Gauge;
   readonly parkedEvents: Gauge;
   readonly graphqlDuration: Histogram<'outcome'>;
+  readonly consumerLag: Gauge<'consumer'>;
 
   constructor(registry: Registry) {
     this.events = new Counter({
@@ -29,6 +30,12 @@ export class EnricherMetrics {
     this.parkedEvents = new Gauge({
       name: 'parity_enricher_parked_events',
       help: 'Events parked behind an event in retry',
+      registers: [registry],
+    });
+    this.consumerLag = new Gauge({
+      name: 'parity_enricher_consumer_lag_messages',
+      help: 'Messages not yet committed by the enricher, by consumer (events, retry)',
+      labelNames: ['consumer'],
       registers: [registry],
     });
     this.graphqlDuration = new Histogram({

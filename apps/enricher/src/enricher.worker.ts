@@ -3,7 +3,7 @@ import {
   ConsumedMessage,
   createSchemaRegistry,
   DocumentCodec,
-  ensurePhysicalTopics,
+  DelayRetryTopics,
   HubConsumer,
   KafkaInfrastructure,
 } from '@hub/kafka';
@@ -18,16 +18,6 @@ import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichOutcome, EventEnricher } from './event-enricher';
 import { loadMappingFile } from './mapping-file';
 
-/** A retry message whose due time has not come: its partition pauses until then. */
-class NotDueYet extends Error {
-  constructor(readonly remainingMs: number) {
-    super(`due in ${remainingMs} ms`);
-    this.name = 'NotDueYet';
-  }
-}
-
-const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
 /**
  * The enricher's two consumers:
  *  - main (newstore.events.v1): duplicates dropped by event id; an event whose order
@@ -41,7 +31,7 @@ const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export class EnricherWorker {
   readonly metrics: EnricherMetrics;
   readonly state: EnricherStateRepository;
-  readonly retryTopics: string[];
+  readonly retries: DelayRetryTopics;
   private readonly enricher: EventEnricher;
   private readonly main: HubConsumer;
   private readonly retry: HubConsumer;
@@ -58,8 +48,14 @@ export class EnricherWorker {
     this.logger = runtime.logger.child({ context: 'enricher' });
     this.metrics = new EnricherMetrics(runtime.metrics);
     this.state = new EnricherStateRepository(dataSource);
-    // One topic per distinct delay; an event's tier is its attempt number, carried in a header.
-    this.retryTopics = [...new Set(config.ENRICHER_RETRY_TIERS_MS.map((delay) => this.topicForDelay(delay)))];
+    this.retries = new DelayRetryTopics(kafka, {
+      stem: 'enricher.retry',
+      prefix: config.KAFKA_TOPIC_PREFIX,
+      tiersMs: config.ENRICHER_RETRY_TIERS_MS,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      create: config.KAFKA_CREATE_TOPICS,
+    });
     const newStore = new NewStoreGraphQlClient(
       {
         graphqlUrl: config.NEWSTORE_GRAPHQL_URL,
@@ -95,19 +91,19 @@ export class EnricherWorker {
       {
         ...common,
         groupId: `${config.ENRICHER_CONSUMER_GROUP}-retry`,
-        topics: this.retryTopics,
+        topics: this.retries.topics,
         handler: (message) => this.onRetry(message),
         retryDelayMs: 10,
         maxRetryDelayMs: 1_000,
         // Not due yet: pause exactly until the head message is due.
-        minimumRetryDelayMs: (error) => (error instanceof NotDueYet ? error.remainingMs : undefined),
+        minimumRetryDelayMs: DelayRetryTopics.pauseFor,
       },
       this.logger,
     );
   }
 
   async start(): Promise<void> {
-    await this.ensureRetryTopics();
+    await this.retries.ensureTopics();
     await this.retry.start();
     await this.main.start();
     this.runtime.onShutdown('enricher-consumers', () => this.stop());
@@ -116,6 +112,7 @@ export class EnricherWorker {
       check: async () => this.main.isRunning && this.retry.isRunning,
     });
     this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
+    void this.updateGauges();
     this.purgeTimer = setInterval(() => void this.purgeProcessed(), 3_600_000);
   }
 
@@ -123,22 +120,6 @@ export class EnricherWorker {
     clearInterval(this.gaugeTimer);
     clearInterval(this.purgeTimer);
     await Promise.all([this.main.stop(), this.retry.stop()]);
-  }
-
-  private async ensureRetryTopics(): Promise<void> {
-    await ensurePhysicalTopics(
-      this.kafka.admin,
-      this.retryTopics.map((name) => ({ name, cleanupPolicy: 'delete', retentionMs: RETRY_RETENTION_MS })),
-      {
-        partitions: this.config.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: this.config.KAFKA_REPLICATION_FACTOR,
-        create: this.config.KAFKA_CREATE_TOPICS,
-      },
-    );
-  }
-
-  private topicForDelay(delay: number): string {
-    return `${this.config.KAFKA_TOPIC_PREFIX}enricher.retry.${delay}ms.v1`;
   }
 
   private orderKey(message: Pick<ConsumedMessage, 'key' | 'value'>): string {
@@ -170,21 +151,19 @@ export class EnricherWorker {
   }
 
   private async onRetry(message: ConsumedMessage): Promise<void> {
-    const due = Date.parse(message.headers[HEADERS.dueAt] ?? '');
-    const remaining = Number.isNaN(due) ? 0 : due - Date.now();
-    if (remaining > 0) throw new NotDueYet(remaining);
+    this.retries.throwIfNotDue(message);
     const orderKey = this.orderKey(message);
-    const tier = Math.max(0, Number(message.headers[HEADERS.attempt] ?? 1) - 1);
+    const tier = this.retries.tierOf(message);
     const outcome = await this.enricher.enrich(message.value, message.headers);
     if (outcome.kind === 'retry') {
       const firstSeen = message.headers[HEADERS.firstSeenAt] ?? new Date().toISOString();
-      if (tier + 1 < this.config.ENRICHER_RETRY_TIERS_MS.length) {
+      if (tier + 1 < this.retries.tierCount) {
         await this.sendToTier(tier + 1, orderKey, message.value, message.headers, outcome.reason, firstSeen);
         return;
       }
       await this.settle(orderKey, message.value, message.headers, {
         kind: 'dead',
-        reason: `still not ready after ${this.config.ENRICHER_RETRY_TIERS_MS.length} retries: ${outcome.reason}`,
+        reason: `still not ready after ${this.retries.tierCount} retries: ${outcome.reason}`,
       });
     } else {
       await this.settle(orderKey, message.value, message.headers, outcome);
@@ -245,20 +224,8 @@ export class EnricherWorker {
     firstSeen: string,
   ) {
     const attempt = tier + 1;
-    await this.kafka.producer.send(this.topicForDelay(this.config.ENRICHER_RETRY_TIERS_MS[tier]), [
-      {
-        key: orderKey,
-        value,
-        headers: {
-          ...headers,
-          [HEADERS.attempt]: String(attempt),
-          [HEADERS.firstSeenAt]: firstSeen,
-          [HEADERS.dueAt]: new Date(Date.now() + this.config.ENRICHER_RETRY_TIERS_MS[tier]).toISOString(),
-          [HEADERS.lastError]: reason.slice(0, 500),
-        },
-      },
-    ]);
-    this.metrics.retryDepth.inc({ tier: String(this.config.ENRICHER_RETRY_TIERS_MS[tier]) });
+    await this.retries.send(tier, orderKey, value, headers, reason, firstSeen);
+    this.metrics.retryDepth.inc({ tier: String(this.retries.delayOf(tier)) });
     this.enricher.count(headers, 'retried');
     this.logger.info(
       { orderId: orderKey, eventId: headers[HEADERS.eventId], attempt, reason },
@@ -275,11 +242,31 @@ export class EnricherWorker {
     }
   }
 
+  /** End offsets minus committed offsets of a group, summed over its topics' partitions. */
+  private async lag(groupId: string, topics: string[]): Promise<number> {
+    let lag = 0;
+    for (const { topic, partitions } of await this.kafka.admin.fetchOffsets({ groupId, topics })) {
+      for (const { partition, high } of await this.kafka.admin.fetchTopicOffsets(topic)) {
+        const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
+        lag += Number(high) - Math.max(committed, 0);
+      }
+    }
+    return lag;
+  }
+
   private async updateGauges(): Promise<void> {
     try {
       const counts = await this.state.counts();
       this.metrics.parkedKeys.set(counts.retryingKeys);
       this.metrics.parkedEvents.set(counts.parkedEvents);
+      this.metrics.consumerLag.set(
+        { consumer: 'events' },
+        await this.lag(this.config.ENRICHER_CONSUMER_GROUP, [this.kafka.topics.newstoreEvents]),
+      );
+      this.metrics.consumerLag.set(
+        { consumer: 'retry' },
+        await this.lag(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`, this.retries.topics),
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read parked-state counts');
     }

@@ -106,6 +106,10 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
     expect(document.erp).toMatchObject({ subsidiary: '1', location: '100', channel: 'WEB' });
     expect(document).toMatchObject({ documentType: 'salesOrder', orderId: order.id, total: order.grandTotal });
     expect(await metrics()).toMatch(/parity_enricher_retries_total\{tier="200"/);
+    await waitFor(
+      async () => /parity_enricher_consumer_lag_messages\{consumer="events"[^}]*\} 0/.test(await metrics()),
+      { what: 'lag metric' },
+    );
   });
 
   it('never emits the credit memo before the sales order when the opened event is stuck in retry', async () => {

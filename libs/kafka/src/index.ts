@@ -8,3 +8,4 @@ export * from './batching-publisher';
 export * from './document-codec';
 export * from './topic-reader';
 export * from './dead-letter-replay';
+export * from './delay-retry';

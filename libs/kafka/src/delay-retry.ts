@@ -1,0 +1,108 @@
+import { HEADERS } from '@hub/contracts';
+import { ConsumedMessage } from './hub-consumer';
+import { KafkaInfrastructure } from './kafka-infrastructure';
+import { ensurePhysicalTopics } from './topic-admin';
+
+/** A retry message whose due time has not come: the consumer pauses its partition until then. */
+export class NotDueYet extends Error {
+  constructor(readonly remainingMs: number) {
+    super(`due in ${remainingMs} ms`);
+    this.name = 'NotDueYet';
+  }
+}
+
+const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface DelayRetrySettings {
+  /** Topic name stem, e.g. `enricher.retry` → `enricher.retry.2000ms.v1`. */
+  stem: string;
+  prefix: string;
+  /** Delay of each tier, in ms; after the last, the caller dead-letters. */
+  tiersMs: number[];
+  partitions: number;
+  replicationFactor: number;
+  create: boolean;
+}
+
+/**
+ * Delay-retry tiers on Kafka topics, one per distinct delay. A message moved to a
+ * tier carries `retry-attempt` (its tier + 1), `retry-first-seen-at`, `retry-due-at`
+ * and `retry-last-error`. The retry consumer calls {@link throwIfNotDue} first: with
+ * {@link HubConsumer}'s `minimumRetryDelayMs: DelayRetryTopics.pauseFor`, the
+ * partition then pauses exactly until its head is due (no busy loop, no long sleep
+ * in a handler), and a rebalance meanwhile loses nothing, since nothing is committed.
+ */
+export class DelayRetryTopics {
+  readonly topics: string[];
+
+  constructor(
+    private readonly kafka: KafkaInfrastructure,
+    private readonly settings: DelayRetrySettings,
+  ) {
+    this.topics = [...new Set(settings.tiersMs.map((delay) => this.topicFor(delay)))];
+  }
+
+  get tierCount(): number {
+    return this.settings.tiersMs.length;
+  }
+
+  async ensureTopics(): Promise<void> {
+    await ensurePhysicalTopics(
+      this.kafka.admin,
+      this.topics.map((name) => ({ name, cleanupPolicy: 'delete', retentionMs: RETRY_RETENTION_MS })),
+      {
+        partitions: this.settings.partitions,
+        replicationFactor: this.settings.replicationFactor,
+        create: this.settings.create,
+      },
+    );
+  }
+
+  /** The tier a retry message is in (0-based), from its attempt header. */
+  tierOf(message: Pick<ConsumedMessage, 'headers'>): number {
+    return Math.max(0, Number(message.headers[HEADERS.attempt] ?? 1) - 1);
+  }
+
+  throwIfNotDue(message: Pick<ConsumedMessage, 'headers'>): void {
+    const due = Date.parse(message.headers[HEADERS.dueAt] ?? '');
+    const remaining = Number.isNaN(due) ? 0 : due - Date.now();
+    if (remaining > 0) throw new NotDueYet(remaining);
+  }
+
+  static pauseFor(error: unknown): number | undefined {
+    return error instanceof NotDueYet ? error.remainingMs : undefined;
+  }
+
+  /** Moves a message to a tier (offset of the source can be committed afterwards). */
+  async send(
+    tier: number,
+    key: string,
+    value: Buffer | null,
+    headers: Record<string, string>,
+    reason: string,
+    firstSeenAt: string,
+  ): Promise<void> {
+    const delay = this.settings.tiersMs[tier];
+    await this.kafka.producer.send(this.topicFor(delay), [
+      {
+        key,
+        value,
+        headers: {
+          ...headers,
+          [HEADERS.attempt]: String(tier + 1),
+          [HEADERS.firstSeenAt]: firstSeenAt,
+          [HEADERS.dueAt]: new Date(Date.now() + delay).toISOString(),
+          [HEADERS.lastError]: reason.slice(0, 500),
+        },
+      },
+    ]);
+  }
+
+  delayOf(tier: number): number {
+    return this.settings.tiersMs[tier];
+  }
+
+  private topicFor(delay: number): string {
+    return `${this.settings.prefix}${this.settings.stem}.${delay}ms.v1`;
+  }
+}
