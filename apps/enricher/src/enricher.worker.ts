@@ -96,7 +96,7 @@ export class EnricherWorker {
         retryDelayMs: 10,
         maxRetryDelayMs: 1_000,
         // Not due yet: pause exactly until the head message is due.
-        minimumRetryDelayMs: DelayRetryTopics.pauseFor,
+        minimumRetryDelayMs: (error) => DelayRetryTopics.pauseFor(error),
       },
       this.logger,
     );
