@@ -41,14 +41,24 @@ export class EnricherStateRepository {
   }
 
   /**
-   * Parks the event if its order has an event in retry; false when the order has
-   * none (the caller handles the event now). Serialised per key with the release.
+   * Parks the event if its order has another event in retry; false when the order has
+   * none, or when the event in retry is this one (its message was redelivered after a
+   * crash before its offset was committed): the caller handles it now. Serialised per
+   * key with the release.
    */
-  async parkIfRetrying(orderKey: string, value: Buffer, headers: Record<string, string>): Promise<boolean> {
+  async parkIfRetrying(
+    orderKey: string,
+    eventId: string | undefined,
+    value: Buffer,
+    headers: Record<string, string>,
+  ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       await this.lock(manager, orderKey);
-      const retrying: unknown[] = await manager.query(`SELECT 1 FROM retrying_keys WHERE order_key = $1`, [orderKey]);
-      if (retrying.length === 0) return false;
+      const retrying: { event_id: string }[] = await manager.query(
+        `SELECT event_id FROM retrying_keys WHERE order_key = $1`,
+        [orderKey],
+      );
+      if (retrying.length === 0 || retrying[0].event_id === eventId) return false;
       await manager.query(`INSERT INTO parked_events (order_key, message_value, message_headers) VALUES ($1, $2, $3)`, [
         orderKey,
         value,

@@ -137,14 +137,17 @@ export class EnricherWorker {
       this.logger.info({ eventId, orderId: orderKey }, 'duplicate event skipped');
       return;
     }
-    if (message.value && (await this.state.parkIfRetrying(orderKey, message.value, message.headers))) {
+    if (message.value && (await this.state.parkIfRetrying(orderKey, eventId, message.value, message.headers))) {
       this.enricher.count(message.headers, 'parked');
       return;
     }
     const outcome = await this.enricher.enrich(message.value, message.headers);
     if (outcome.kind === 'retry') {
-      await this.sendToTier(0, orderKey, message.value, message.headers, outcome.reason, new Date().toISOString());
+      // Mark the order first: once the retry message exists, its consumer may release the
+      // key at any moment, and a mark written after that would block the order for ever.
+      // A crash between the two redelivers this message, which parkIfRetrying lets through.
       await this.state.startRetrying(orderKey, eventId ?? 'unknown');
+      await this.sendToTier(0, orderKey, message.value, message.headers, outcome.reason, new Date().toISOString());
       return;
     }
     await this.settle(orderKey, message.value, message.headers, outcome);

@@ -1,4 +1,4 @@
-import { Message, RecordMetadata } from 'kafkajs';
+import { Message } from 'kafkajs';
 import { HubProducer } from './hub-producer';
 
 export interface BatchingPublisherOptions {
@@ -18,7 +18,7 @@ export interface BatchingPublisherOptions {
 
 interface Pending {
   message: Message;
-  resolve: (metadata: RecordMetadata) => void;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
@@ -38,8 +38,9 @@ export class BatchingPublisher {
     private readonly options: BatchingPublisherOptions,
   ) {}
 
-  publish(message: Message): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
+  /** Resolves once the message's batch is acknowledged by all in-sync replicas. */
+  publish(message: Message): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.pending.push({ message, resolve, reject });
       if (this.pending.length >= this.options.maxBatchSize) this.flush();
       else this.schedule();
@@ -79,10 +80,9 @@ export class BatchingPublisher {
         this.options.sendTimeoutMs,
       )
       .then(
-        (metadata) => {
+        () => {
           this.options.onBatch?.(batch.length, performance.now() - started, false);
-          // One RecordMetadata per partition written; each caller gets its partition's.
-          batch.forEach((item) => item.resolve(metadata[0]));
+          batch.forEach((item) => item.resolve());
         },
         (error: unknown) => {
           this.options.onBatch?.(batch.length, performance.now() - started, true);
