@@ -60,7 +60,7 @@ export default tseslint.config(
   },
   {
     // Domain libraries: what NewStore and our contracts mean, with no infrastructure.
-    files: ['libs/newstore/src/**/*.ts', 'libs/contracts/src/**/*.ts'],
+    files: ['libs/newstore/src/**/*.ts', 'libs/contracts/src/**/*.ts', 'libs/reconciliation/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

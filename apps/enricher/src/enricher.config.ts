@@ -1,15 +1,11 @@
-import { ConfigOf, env, secret } from '@hub/config';
+import { ConfigOf, env } from '@hub/config';
+import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceBaseConfig } from '@hub/platform';
 import { z } from 'zod';
 
 /** The enricher's variables; local defaults point at the NewStore emulator (npm run emulator:newstore). */
 export const enricherEnv = {
-  NEWSTORE_GRAPHQL_URL: env.string('http://127.0.0.1:4001/api/v1/org/data/query'),
-  NEWSTORE_TOKEN_URL: env.string('http://127.0.0.1:4001/auth/realms/{tenant}/protocol/openid-connect/token'),
-  NEWSTORE_CLIENT_ID: env.string('hub'),
-  /** The default is the NewStore emulator's. */
-  NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
-  NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
+  ...newStoreEnv,
   /** Delay before each retry, in ms: NewStore advises 2, 4, 8 … 512 s; then the DLQ. */
   ENRICHER_RETRY_TIERS_MS: env
     .list('2000,4000,8000,16000,32000,64000,128000,256000,512000')

@@ -8,7 +8,7 @@ import {
   KafkaInfrastructure,
 } from '@hub/kafka';
 import { deriveEventKey, parseEnvelope } from '@hub/newstore';
-import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
+import { createNewStoreClient } from '@hub/newstore-graphql';
 import { ServiceRuntime } from '@hub/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -56,15 +56,8 @@ export class EnricherWorker {
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
       create: config.KAFKA_CREATE_TOPICS,
     });
-    const newStore = new NewStoreGraphQlClient(
-      {
-        graphqlUrl: config.NEWSTORE_GRAPHQL_URL,
-        tokenUrl: config.NEWSTORE_TOKEN_URL,
-        clientId: config.NEWSTORE_CLIENT_ID,
-        clientSecret: config.NEWSTORE_CLIENT_SECRET,
-        timeoutMs: config.NEWSTORE_TIMEOUT_MS,
-      },
-      (outcome, seconds) => this.metrics.graphqlDuration.observe({ outcome }, seconds),
+    const newStore = createNewStoreClient(config, (outcome, seconds) =>
+      this.metrics.graphqlDuration.observe({ outcome }, seconds),
     );
     this.enricher = new EventEnricher(
       newStore,

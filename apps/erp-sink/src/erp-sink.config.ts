@@ -1,30 +1,10 @@
-import { ConfigOf, env, secret } from '@hub/config';
+import { ConfigOf, env } from '@hub/config';
+import { erpEnv } from '@hub/erp';
 import { HubServiceBaseConfig } from '@hub/platform';
-import { z } from 'zod';
 
 /** The sink's own variables; local defaults point at the ERP emulator (npm run emulator:erp). */
 export const erpSinkEnv = {
-  ERP_ADAPTER: env.enumeration(['netsuite', 'generic-http'], 'netsuite'),
-  /** oauth2 (client credentials: certificate or secret) or tba (token-based auth, HMAC-SHA256). */
-  NETSUITE_AUTH: env.enumeration(['oauth2', 'tba'], 'oauth2'),
-  NETSUITE_ACCOUNT_ID: env.optionalString(),
-  NETSUITE_CONSUMER_KEY: env.optionalString(),
-  NETSUITE_CONSUMER_SECRET: secret(z.string().min(1).optional()),
-  NETSUITE_TOKEN_ID: env.optionalString(),
-  NETSUITE_TOKEN_SECRET: secret(z.string().min(1).optional()),
-  NETSUITE_BASE_URL: env.url('http://127.0.0.1:4002/services/rest'),
-  NETSUITE_TOKEN_URL: z.string().url().optional(),
-  NETSUITE_CLIENT_ID: env.string('hub-client'),
-  /** Client secret; the default is the ERP emulator's. Production uses the certificate below. */
-  NETSUITE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
-  NETSUITE_PRIVATE_KEY_FILE: env.optionalString(),
-  NETSUITE_CERTIFICATE_ID: env.optionalString(),
-  GENERIC_ERP_UPSERT_URL: z.string().min(1).optional(),
-  GENERIC_ERP_LIST_URL: z.string().min(1).optional(),
-  GENERIC_ERP_METHOD: env.enumeration(['PUT', 'POST'], 'PUT'),
-  GENERIC_ERP_IDEMPOTENCY_HEADER: env.string('Idempotency-Key'),
-  GENERIC_ERP_TOKEN: secret(z.string().min(1).optional()),
-  ERP_REQUEST_TIMEOUT_MS: env.integer(30_000, 100, 900_000),
+  ...erpEnv,
   /** Partitions posted in parallel: keep it within the ERP's concurrency governance (NetSuite: a handful). */
   ERP_CONCURRENCY: env.integer(4, 1, 64),
   ERP_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),

@@ -1,5 +1,5 @@
 import { syncStatusSchema, SyncStatus } from '@hub/contracts';
-import { CircuitBreakingErpPort, ErpError } from '@hub/erp';
+import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
 import {
   BatchingPublisher,
   createSchemaRegistry,
@@ -11,7 +11,6 @@ import {
 import { ServiceRuntime } from '@hub/platform';
 import { DataSource } from 'typeorm';
 import { DocumentPoster } from './document-poster';
-import { createErpPort } from './erp-port.factory';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
@@ -42,7 +41,7 @@ export class ErpSinkWorker {
     this.ledger = new IdempotencyLedgerRepository(dataSource, config.LEDGER_TTL_DAYS);
     this.waiting = new WaitingDocumentsRepository(dataSource);
     this.erp = new CircuitBreakingErpPort(
-      createErpPort(config),
+      createErpPort(config, 'erp-sink'),
       { failureThreshold: config.ERP_CIRCUIT_FAILURE_THRESHOLD, openMs: config.ERP_CIRCUIT_OPEN_MS },
       (state) => {
         this.metrics.circuit(state);

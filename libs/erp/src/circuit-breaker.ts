@@ -1,4 +1,4 @@
-import type { ErpDocument } from '@hub/contracts';
+import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
 import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -30,6 +30,10 @@ export class CircuitBreakingErpPort implements ErpPort {
 
   get name(): string {
     return this.inner.name;
+  }
+
+  deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
+    return this.inner.deleteTransaction(documentType, internalId);
   }
 
   async upsert(document: ErpDocument): Promise<ErpPostResult> {

@@ -39,4 +39,6 @@ export interface ErpPort {
   upsert(document: ErpDocument): Promise<ErpPostResult>;
   /** The transactions of one business day, page by page. */
   listTransactions(date: string, pageSize?: number): AsyncGenerator<ErpTransaction[]>;
+  /** Deletes one transaction (a duplicate the hub did not create; only on an operator's explicit setting). */
+  deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void>;
 }

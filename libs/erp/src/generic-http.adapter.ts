@@ -1,4 +1,4 @@
-import type { ErpDocument } from '@hub/contracts';
+import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
 import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, networkFailure } from './http-failure';
 
@@ -7,6 +7,8 @@ export interface GenericHttpSettings {
   upsertUrlTemplate: string;
   /** e.g. https://erp.example.com/api/transactions?date={date}&page={page}; answers { items, hasMore }. */
   listUrlTemplate?: string;
+  /** e.g. https://erp.example.com/api/{documentType}/{internalId}; without it, deleting is refused. */
+  deleteUrlTemplate?: string;
   method: 'PUT' | 'POST';
   /** Header carrying the idempotency key, for ERPs that deduplicate on it. */
   idempotencyHeader: string;
@@ -86,5 +88,22 @@ export class GenericHttpAdapter implements ErpPort {
       yield body.items;
       if (!body.hasMore) return;
     }
+  }
+
+  async deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
+    if (!this.settings.deleteUrlTemplate)
+      throw new ErpError('permanent', 'No deleteUrlTemplate configured for the generic ERP adapter');
+    let response: Response;
+    try {
+      response = await fetch(fill(this.settings.deleteUrlTemplate, { documentType, internalId }), {
+        method: 'DELETE',
+        headers: this.settings.bearerToken ? { authorization: `Bearer ${this.settings.bearerToken}` } : {},
+        signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
+      });
+    } catch (error) {
+      throw networkFailure(error);
+    }
+    if (!response.ok)
+      throw classifyHttpFailure(response.status, response.headers.get('retry-after'), `HTTP ${response.status}`);
   }
 }

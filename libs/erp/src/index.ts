@@ -4,3 +4,4 @@ export * from './http-failure';
 export * from './netsuite-rest.adapter';
 export * from './circuit-breaker';
 export * from './netsuite-tba';
+export * from './erp-config';

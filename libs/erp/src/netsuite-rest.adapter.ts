@@ -34,6 +34,8 @@ export interface NetSuiteSettings {
   /** Token-based authentication instead of OAuth 2.0. */
   tokenBasedAuth?: TokenBasedAuth;
   requestTimeoutMs: number;
+  /** Rows one SuiteQL query answers at most (NetSuite: 100,000); larger days are read in windows. */
+  queryRowCap?: number;
 }
 
 interface NetSuiteErrorBody {
@@ -105,35 +107,55 @@ export class NetSuiteRestAdapter implements ErpPort {
     return { internalId };
   }
 
+  /**
+   * The day's transactions, keyset-windowed by internal id: SuiteQL answers at most
+   * `queryRowCap` (100,000) rows of one query, and paging past that silently ends,
+   * so a window that reaches the cap is followed by a new query after its last id.
+   */
   async *listTransactions(date: string, pageSize = 1000): AsyncGenerator<ErpTransaction[]> {
     const byCode = new Map(
       Object.entries(NETSUITE_RECORDS).map(([type, { typeCode }]) => [typeCode, type as ErpDocumentType]),
     );
     const codes = [...byCode.keys()].map((code) => `'${code}'`).join(', ');
-    // One day per query; a day over NetSuite's 100,000-row cap must be split by the caller.
-    const q = `SELECT id, externalid, type, trandate, total FROM transaction WHERE trandate = '${date.replace(/[^0-9-]/g, '')}' AND type IN (${codes})`;
-    for (let offset = 0; ;) {
-      const response = await this.request(
-        'POST',
-        `/query/v1/suiteql?limit=${pageSize}&offset=${offset}`,
-        { q },
-        { prefer: 'transient' },
-      );
-      const page = (await response.json()) as {
-        items: { id: string; externalid: string | null; type: string; trandate: string; total: number }[];
-        hasMore: boolean;
-        count: number;
-      };
-      yield page.items.map((item) => ({
-        internalId: String(item.id),
-        externalId: item.externalid,
-        documentType: byCode.get(item.type) ?? 'other',
-        tranDate: item.trandate,
-        total: Number(item.total),
-      }));
-      if (!page.hasMore) return;
-      offset += page.count;
+    const cap = this.settings.queryRowCap ?? 100_000;
+    const day = date.replace(/[^0-9-]/g, '');
+    let afterId = 0;
+    for (;;) {
+      const q = `SELECT id, externalid, type, trandate, total FROM transaction WHERE trandate = '${day}' AND type IN (${codes}) AND id > ${afterId} ORDER BY id`;
+      let windowRows = 0;
+      let hasMore = true;
+      while (hasMore && windowRows < cap) {
+        const limit = Math.min(pageSize, cap - windowRows);
+        const response = await this.request(
+          'POST',
+          `/query/v1/suiteql?limit=${limit}&offset=${windowRows}`,
+          { q },
+          { prefer: 'transient' },
+        );
+        const page = (await response.json()) as {
+          items: { id: string; externalid: string | null; type: string; trandate: string; total: number }[];
+          hasMore: boolean;
+          count: number;
+        };
+        if (page.items.length === 0) return;
+        yield page.items.map((item) => ({
+          internalId: String(item.id),
+          externalId: item.externalid,
+          documentType: byCode.get(item.type) ?? 'other',
+          tranDate: item.trandate,
+          total: Number(item.total),
+        }));
+        windowRows += page.items.length;
+        afterId = Math.max(afterId, ...page.items.map((item) => Number(item.id)));
+        hasMore = page.hasMore;
+      }
+      if (windowRows < cap) return;
     }
+  }
+
+  async deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
+    const { record } = NETSUITE_RECORDS[documentType];
+    await this.request('DELETE', `/record/v1/${record}/${encodeURIComponent(internalId)}`, undefined);
   }
 
   private async request(
@@ -150,8 +172,8 @@ export class NetSuiteRestAdapter implements ErpPort {
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization, 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
+        headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
     } catch (error) {

@@ -125,4 +125,52 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
     expect(pages.flat().filter((item) => item.documentType === 'cashSale')).toHaveLength(3);
   });
+
+  it('reads a day larger than one query can page through in windows, every transaction once', async () => {
+    const capped = new ErpEmulator({ suiteqlMaxRows: 5 });
+    const cappedBase = `${await capped.listen(0)}/services/rest`;
+    try {
+      const client = new NetSuiteRestAdapter({
+        baseUrl: cappedBase,
+        clientId: 'hub-client',
+        clientSecret: 'hub-secret',
+        requestTimeoutMs: 2_000,
+        queryRowCap: 5,
+      });
+      for (let index = 0; index < 12; index += 1)
+        await client.upsert(document(`WIN-${index}`, { tranDate: '2024-03-02', total: index }));
+      await client.upsert(document('OTHER-DAY', { tranDate: '2024-03-03' }));
+      const rows = [];
+      for await (const page of client.listTransactions('2024-03-02', 2)) rows.push(...page);
+      expect(rows.map((row) => row.externalId)).toEqual(Array.from({ length: 12 }, (_, index) => `WIN-${index}`));
+      // A single query paging past the cap is refused, as NetSuite does: windows are needed.
+      const response = await fetch(`${cappedBase}/query/v1/suiteql?limit=2&offset=4`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await tokenFor(cappedBase)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ q: "SELECT id FROM transaction WHERE trandate = '2024-03-02'" }),
+      });
+      expect(response.status).toBe(400);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('deletes a transaction by internal id, and a second delete is refused as permanent', async () => {
+    const { internalId } = await adapter.upsert(document('DEL-1', { tranDate: '2024-03-04' }));
+    await adapter.deleteTransaction('salesOrder', internalId);
+    expect(emulator.recordsWithExternalId('DEL-1')).toHaveLength(0);
+    await expect(adapter.deleteTransaction('salesOrder', internalId)).rejects.toMatchObject({ kind: 'permanent' });
+  });
 });
+
+async function tokenFor(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/auth/oauth2/v1/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'hub-client',
+      client_secret: 'hub-secret',
+    }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}

@@ -1,1 +1,2 @@
 export * from './newstore-graphql.client';
+export * from './newstore-config';

@@ -1,4 +1,11 @@
-import { GraphQlOrder, NewStoreOrders, ORDER_QUERY } from '@hub/newstore';
+import {
+  GraphQlOrder,
+  NewStoreOrderListing,
+  NewStoreOrders,
+  ORDER_QUERY,
+  ORDERS_CREATED_QUERY,
+  OrdersPage,
+} from '@hub/newstore';
 import { ClientError, GraphQLClient } from 'graphql-request';
 
 export interface NewStoreGraphQlSettings {
@@ -31,7 +38,7 @@ const fill = (template: string, tenant: string) => template.replace('{tenant}', 
  * tenant, cached and refreshed a minute before it expires; variables, never
  * string-built queries; `Force-Render-Timezone` so datetimes carry their Z.
  */
-export class NewStoreGraphQlClient implements NewStoreOrders {
+export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListing {
   private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
 
   constructor(
@@ -42,6 +49,30 @@ export class NewStoreGraphQlClient implements NewStoreOrders {
   async order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
     const result = await this.query<{ order: GraphQlOrder | null }>(tenant, ORDER_QUERY, { id: orderId, tenant });
     return result.order;
+  }
+
+  async ordersCreated(
+    tenant: string,
+    window: { from: Date; to: Date },
+    after: string | null,
+    first = 100,
+  ): Promise<OrdersPage> {
+    const result = await this.query<{
+      orders: {
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        nodes: { id: string; externalId: string; grandTotal: number; isHistorical: boolean; items: { id: string }[] }[];
+      };
+    }>(tenant, ORDERS_CREATED_QUERY, {
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      first,
+      after,
+    });
+    return {
+      orders: result.orders.nodes.map(({ items, ...order }) => ({ ...order, itemCount: items.length })),
+      endCursor: result.orders.pageInfo.endCursor,
+      hasNextPage: result.orders.pageInfo.hasNextPage,
+    };
   }
 
   private async query<T>(tenant: string, document: string, variables: Record<string, unknown>): Promise<T> {

@@ -56,3 +56,36 @@ export interface NewStoreOrders {
   /** The order, or null while GraphQL does not have it (it lags the event stream). */
   order(tenant: string, orderId: string): Promise<GraphQlOrder | null>;
 }
+
+/** An order as the daily reconciliation lists it: only what it compares (DOMAIN.md: minimal fields). */
+export interface OrderSummary {
+  id: string;
+  externalId: string;
+  grandTotal: number;
+  isHistorical: boolean;
+  itemCount: number;
+}
+
+export interface OrdersPage {
+  orders: OrderSummary[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** Orders created in [from, to), oldest first, one page of at most 100 (NewStore's `first` limit) after a cursor. */
+export const ORDERS_CREATED_QUERY = `query OrdersCreated($from: String!, $to: String!, $first: Int!, $after: String) {
+  orders(filter: { createdAt: { greaterThanOrEqualTo: $from, lessThan: $to } }, orderBy: [CREATED_AT_ASC], first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id externalId grandTotal isHistorical items { id } }
+  }
+}`;
+
+/** The port through which the reconciler lists a day's orders (adapter: libs/newstore-graphql). */
+export interface NewStoreOrderListing {
+  ordersCreated(
+    tenant: string,
+    window: { from: Date; to: Date },
+    after: string | null,
+    first: number,
+  ): Promise<OrdersPage>;
+}

@@ -67,6 +67,8 @@ export interface ErpEmulatorOptions {
   /** Concurrent record/query requests allowed; more get 429 (NetSuite's per-account governance). */
   concurrencyLimit?: number;
   tokenTtlSeconds?: number;
+  /** Rows one SuiteQL query can page through (NetSuite: 100,000); paging past them is refused. */
+  suiteqlMaxRows?: number;
 }
 
 interface NetSuiteErrorDetail {
@@ -105,6 +107,7 @@ export class ErpEmulator {
       clientSecret: options.clientSecret ?? 'hub-secret',
       concurrencyLimit: options.concurrencyLimit ?? 5,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      suiteqlMaxRows: options.suiteqlMaxRows ?? 100_000,
       tba: options.tba,
     };
     this.app = Fastify({ logger: false });
@@ -169,10 +172,21 @@ export class ErpEmulator {
       return reply.status(204).send();
     });
     app.post('/_emulator/records/:type', async (request, reply) => {
-      // Plants a record directly (a duplicate, a changed amount) for reconciliation tests.
+      // Plants a record directly for reconciliation tests: with an externalId it is a duplicate
+      // that slipped past the external-id check (a CSV import, another integration).
       const type = (request.params as { type: string }).type as RecordType;
-      const record = this.store(type, undefined, (request.body ?? {}) as Record<string, unknown>);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const record = this.store(type, undefined, body);
+      if (typeof body.externalId === 'string') record.externalId = body.externalId;
       return reply.status(201).send(record);
+    });
+    app.patch('/_emulator/records/:id', async (request, reply) => {
+      // Changes a record behind the hub's back (someone edited the amount in the ERP).
+      const record = this.records.get((request.params as { id: string }).id);
+      if (!record) return reply.status(404).send();
+      const { total } = (request.body ?? {}) as { total?: unknown };
+      if (typeof total === 'number') record.total = total;
+      return record;
     });
 
     app.register(async (api) => {
@@ -248,6 +262,20 @@ export class ErpEmulator {
           total: record.total,
           ...record.body,
         };
+      });
+      api.delete('/services/rest/record/v1/:type/:key', async (request, reply) => {
+        const { type, key } = request.params as { type: string; key: string };
+        const id = key.startsWith('eid:') ? this.byExternalId.get(`${type}:${key.slice(4)}`) : key;
+        const record = id ? this.records.get(id) : undefined;
+        if (!record || record.type !== type) {
+          return netsuiteError(reply, 404, 'Record Not Found', [
+            { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
+          ]);
+        }
+        this.records.delete(record.id);
+        if (record.externalId && this.byExternalId.get(`${type}:${record.externalId}`) === record.id)
+          this.byExternalId.delete(`${type}:${record.externalId}`);
+        return reply.status(204).send();
       });
       api.post('/services/rest/query/v1/suiteql', async (request, reply) => this.suiteql(request, reply));
     });
@@ -365,8 +393,9 @@ export class ErpEmulator {
 
   /**
    * SuiteQL, only what the reconciler needs: SELECT ... FROM transaction WHERE
-   * trandate = 'YYYY-MM-DD' (or BETWEEN two dates), optionally AND type IN (...).
-   * Paged by ?limit (≤ 1000) and &offset; at most 100,000 rows per query, as NetSuite.
+   * trandate = 'YYYY-MM-DD' (or BETWEEN two dates), optionally AND type IN (...) and
+   * AND id > N, in id order. Paged by ?limit (≤ 1000) and &offset; as in NetSuite, one
+   * query pages through at most 100,000 rows: a larger day must be read in windows.
    */
   private suiteql(request: FastifyRequest, reply: FastifyReply) {
     const rawQuery = ((request.body ?? {}) as { q?: unknown }).q;
@@ -375,14 +404,22 @@ export class ErpEmulator {
     const limit = Math.min(Number(limitText ?? 1000), 1000);
     const offset = Number(offsetText ?? 0);
     const match =
-      /from\s+transaction\s+where\s+trandate\s*(?:=\s*'(\d{4}-\d{2}-\d{2})'|between\s*'(\d{4}-\d{2}-\d{2})'\s*and\s*'(\d{4}-\d{2}-\d{2})')(?:\s+and\s+type\s+in\s*\(([^)]*)\))?/i.exec(
+      /from\s+transaction\s+where\s+trandate\s*(?:=\s*'(\d{4}-\d{2}-\d{2})'|between\s*'(\d{4}-\d{2}-\d{2})'\s*and\s*'(\d{4}-\d{2}-\d{2})')(?:\s+and\s+type\s+in\s*\(([^)]*)\))?(?:\s+and\s+id\s*>\s*(\d+))?(?:\s+order\s+by\s+id)?\s*$/i.exec(
         query,
       );
     if (!match || !Number.isFinite(limit) || limit < 1 || !Number.isFinite(offset) || offset < 0) {
       return netsuiteError(reply, 400, 'Bad Request', [
         {
           detail:
-            "Invalid search query. Supported: SELECT ... FROM transaction WHERE trandate = 'YYYY-MM-DD' [AND type IN (...)]",
+            "Invalid search query. Supported: SELECT ... FROM transaction WHERE trandate = 'YYYY-MM-DD' [AND type IN (...)] [AND id > N] [ORDER BY id]",
+          'o:errorCode': 'INVALID_PARAMETER',
+        },
+      ]);
+    }
+    if (offset + limit > this.options.suiteqlMaxRows) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: `A query can page through at most ${this.options.suiteqlMaxRows} results; narrow it.`,
           'o:errorCode': 'INVALID_PARAMETER',
         },
       ]);
@@ -390,31 +427,30 @@ export class ErpEmulator {
     const from = match[1] ?? match[2];
     const to = match[1] ?? match[3];
     const types = match[4]?.split(',').map((code) => code.trim().replace(/'/g, ''));
-    const rows = [...this.records.values()]
-      .filter(
-        (record) =>
-          record.tranDate >= from && record.tranDate <= to && (!types || types.includes(TYPE_CODES[record.type])),
-      )
-      .sort((a, b) => Number(a.id) - Number(b.id));
-    if (rows.length > 100_000) {
-      return netsuiteError(reply, 400, 'Bad Request', [
-        { detail: 'The query returns more than 100000 results; narrow it.', 'o:errorCode': 'INVALID_PARAMETER' },
-      ]);
+    const afterId = Number(match[5] ?? 0);
+    // Records are kept in creation order, which is id order: no sort needed.
+    const page: { id: string; externalid: string | null; type: string; trandate: string; total: number }[] = [];
+    let matched = 0;
+    for (const record of this.records.values()) {
+      if (record.tranDate < from || record.tranDate > to || Number(record.id) <= afterId) continue;
+      if (types && !types.includes(TYPE_CODES[record.type])) continue;
+      if (matched >= offset && page.length < limit)
+        page.push({
+          id: record.id,
+          externalid: record.externalId ?? null,
+          type: TYPE_CODES[record.type],
+          trandate: record.tranDate,
+          total: record.total,
+        });
+      matched += 1;
     }
-    const page = rows.slice(offset, offset + limit).map((record) => ({
-      id: record.id,
-      externalid: record.externalId ?? null,
-      type: TYPE_CODES[record.type],
-      trandate: record.tranDate,
-      total: record.total,
-    }));
     return {
       links: [],
       count: page.length,
-      hasMore: offset + page.length < rows.length,
+      hasMore: offset + page.length < matched,
       items: page,
       offset,
-      totalResults: rows.length,
+      totalResults: matched,
     };
   }
 

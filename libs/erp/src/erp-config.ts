@@ -1,19 +1,50 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@hub/config';
-import { ErpPort, GenericHttpAdapter, NetSuiteRestAdapter } from '@hub/erp';
-import { ErpSinkConfig } from './erp-sink.config';
+import { ConfigError, ConfigOf, env, secret } from '@hub/config';
+import { z } from 'zod';
+import { ErpPort } from './erp-port';
+import { GenericHttpAdapter } from './generic-http.adapter';
+import { NetSuiteRestAdapter } from './netsuite-rest.adapter';
+
+/** How the hub reaches the ERP; local defaults point at the ERP emulator (npm run emulator:erp). */
+export const erpEnv = {
+  ERP_ADAPTER: env.enumeration(['netsuite', 'generic-http'], 'netsuite'),
+  /** oauth2 (client credentials: certificate or secret) or tba (token-based auth, HMAC-SHA256). */
+  NETSUITE_AUTH: env.enumeration(['oauth2', 'tba'], 'oauth2'),
+  NETSUITE_ACCOUNT_ID: env.optionalString(),
+  NETSUITE_CONSUMER_KEY: env.optionalString(),
+  NETSUITE_CONSUMER_SECRET: secret(z.string().min(1).optional()),
+  NETSUITE_TOKEN_ID: env.optionalString(),
+  NETSUITE_TOKEN_SECRET: secret(z.string().min(1).optional()),
+  NETSUITE_BASE_URL: env.url('http://127.0.0.1:4002/services/rest'),
+  NETSUITE_TOKEN_URL: z.string().url().optional(),
+  NETSUITE_CLIENT_ID: env.string('hub-client'),
+  /** Client secret; the default is the ERP emulator's. Production uses the certificate below. */
+  NETSUITE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
+  NETSUITE_PRIVATE_KEY_FILE: env.optionalString(),
+  NETSUITE_CERTIFICATE_ID: env.optionalString(),
+  GENERIC_ERP_UPSERT_URL: z.string().min(1).optional(),
+  GENERIC_ERP_LIST_URL: z.string().min(1).optional(),
+  GENERIC_ERP_DELETE_URL: z.string().min(1).optional(),
+  GENERIC_ERP_METHOD: env.enumeration(['PUT', 'POST'], 'PUT'),
+  GENERIC_ERP_IDEMPOTENCY_HEADER: env.string('Idempotency-Key'),
+  GENERIC_ERP_TOKEN: secret(z.string().min(1).optional()),
+  ERP_REQUEST_TIMEOUT_MS: env.integer(30_000, 100, 900_000),
+};
+
+export type ErpSettings = ConfigOf<typeof erpEnv>;
 
 /** The configured ERP adapter. The hub reaches the ERP only through these settings. */
-export function createErpPort(config: ErpSinkConfig): ErpPort {
+export function createErpPort(config: ErpSettings, service: string): ErpPort {
   if (config.ERP_ADAPTER === 'generic-http') {
     if (!config.GENERIC_ERP_UPSERT_URL) {
-      throw new ConfigError('erp-sink', [
+      throw new ConfigError(service, [
         { variable: 'GENERIC_ERP_UPSERT_URL', message: 'is required with ERP_ADAPTER=generic-http' },
       ]);
     }
     return new GenericHttpAdapter({
       upsertUrlTemplate: config.GENERIC_ERP_UPSERT_URL,
       listUrlTemplate: config.GENERIC_ERP_LIST_URL,
+      deleteUrlTemplate: config.GENERIC_ERP_DELETE_URL,
       method: config.GENERIC_ERP_METHOD,
       idempotencyHeader: config.GENERIC_ERP_IDEMPOTENCY_HEADER,
       bearerToken: config.GENERIC_ERP_TOKEN,
@@ -53,13 +84,13 @@ export function createErpPort(config: ErpSinkConfig): ErpPort {
     try {
       privateKeyPem = readFileSync(config.NETSUITE_PRIVATE_KEY_FILE, 'utf8');
     } catch (error) {
-      throw new ConfigError('erp-sink', [
+      throw new ConfigError(service, [
         { variable: 'NETSUITE_PRIVATE_KEY_FILE', message: `cannot be read: ${(error as Error).message}` },
       ]);
     }
   }
   if (!privateKeyPem && !config.NETSUITE_CLIENT_SECRET) {
-    throw new ConfigError('erp-sink', [
+    throw new ConfigError(service, [
       {
         variable: 'NETSUITE_PRIVATE_KEY_FILE',
         message: 'or NETSUITE_CLIENT_SECRET is required for ERP_ADAPTER=netsuite',

@@ -1,0 +1,32 @@
+import { ConfigOf, env, secret } from '@hub/config';
+import { z } from 'zod';
+import { NewStoreGraphQlClient } from './newstore-graphql.client';
+
+/** How the hub reaches NewStore GraphQL; local defaults point at the NewStore emulator (npm run emulator:newstore). */
+export const newStoreEnv = {
+  NEWSTORE_GRAPHQL_URL: env.string('http://127.0.0.1:4001/api/v1/org/data/query'),
+  NEWSTORE_TOKEN_URL: env.string('http://127.0.0.1:4001/auth/realms/{tenant}/protocol/openid-connect/token'),
+  NEWSTORE_CLIENT_ID: env.string('hub'),
+  /** The default is the NewStore emulator's. */
+  NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
+  NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
+};
+
+export type NewStoreSettings = ConfigOf<typeof newStoreEnv>;
+
+/** The GraphQL client for these settings; `observe` receives each call's outcome and duration. */
+export function createNewStoreClient(
+  config: NewStoreSettings,
+  observe?: (outcome: 'ok' | 'error', seconds: number) => void,
+): NewStoreGraphQlClient {
+  return new NewStoreGraphQlClient(
+    {
+      graphqlUrl: config.NEWSTORE_GRAPHQL_URL,
+      tokenUrl: config.NEWSTORE_TOKEN_URL,
+      clientId: config.NEWSTORE_CLIENT_ID,
+      clientSecret: config.NEWSTORE_CLIENT_SECRET,
+      timeoutMs: config.NEWSTORE_TIMEOUT_MS,
+    },
+    observe,
+  );
+}

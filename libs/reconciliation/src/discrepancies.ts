@@ -1,0 +1,256 @@
+import type { ErpDocumentType } from '@hub/contracts';
+
+/**
+ * What the daily reconciliation can find, and the rules that find it. Pure
+ * functions of what each system says about one order or one document; the
+ * reconciler joins the sources and hands each joined row to these.
+ */
+export const DISCREPANCY_KINDS = [
+  'missing_in_hub',
+  'missing_in_erp',
+  'amount_mismatch',
+  'item_count_mismatch',
+  'duplicate_in_erp',
+  'stuck_in_retry',
+  'stuck_in_dlq',
+] as const;
+export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
+
+/** What a person reads for each kind, and what a resync does about it. */
+export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string; resync: string }> = {
+  missing_in_hub: {
+    meaning: 'NewStore has the order, the hub never received an event of it',
+    resync: 'fetch the order from NewStore GraphQL and inject its opening event',
+  },
+  missing_in_erp: {
+    meaning: 'the hub posted the document, the ERP does not have it',
+    resync: "replay the order's events so the document is posted again",
+  },
+  amount_mismatch: {
+    meaning: 'two systems disagree on an amount (delta = found - expected)',
+    resync: "replay the order's events; the upsert by external id writes the hub's amount",
+  },
+  item_count_mismatch: {
+    meaning: 'NewStore and the hub disagree on the number of items',
+    resync: "replay the order's events",
+  },
+  duplicate_in_erp: {
+    meaning: 'the ERP has more than one record for one document',
+    resync: 'records the hub did not create are voided only when RECONCILER_RESYNC_DELETE_DUPLICATES=true',
+  },
+  stuck_in_retry: {
+    meaning: 'the hub has the event but the document has not reached the ERP yet (delay-retry, parked or pending)',
+    resync: "replay the order's events",
+  },
+  stuck_in_dlq: {
+    meaning: 'the event or its document ended in a dead-letter topic',
+    resync: "replay the order's events after the cause is fixed",
+  },
+};
+
+export interface Discrepancy {
+  kind: DiscrepancyKind;
+  orderId: string;
+  /** What the discrepancy is about: the order id, or a document's idempotency key. */
+  subject: string;
+  documentType: ErpDocumentType | null;
+  externalId: string | null;
+  expected: number | null;
+  found: number | null;
+  delta: number | null;
+  erpInternalIds: string[];
+  detail: string;
+}
+
+/** Amounts are compared in cents: a float sum's last bits are not a discrepancy. */
+export const sameAmount = (a: number, b: number): boolean => Math.round(a * 100) === Math.round(b * 100);
+const cents = (value: number) => Math.round(value * 100) / 100;
+
+export interface OrderComparison {
+  orderId: string;
+  newstore: { externalId: string; total: number; itemCount: number; isHistorical: boolean } | null;
+  /** The hub's order projection; `opened` is false when only later events of the order arrived. */
+  hub: {
+    externalId: string | null;
+    total: number | null;
+    itemCount: number | null;
+    isHistorical: boolean;
+    opened: boolean;
+  } | null;
+  /** The hub has emitted the order's sale document (sales order or cash sale). */
+  hasSaleDocument: boolean;
+  /** Reasons of dead-lettered events of the order that no document followed. */
+  deadLetters: string[];
+}
+
+function discrepancy(
+  kind: DiscrepancyKind,
+  orderId: string,
+  detail: string,
+  extra: Partial<Omit<Discrepancy, 'kind' | 'orderId' | 'detail'>> = {},
+): Discrepancy {
+  return {
+    kind,
+    orderId,
+    subject: orderId,
+    documentType: null,
+    externalId: null,
+    expected: null,
+    found: null,
+    delta: null,
+    erpInternalIds: [],
+    detail,
+    ...extra,
+  };
+}
+
+/** NewStore against the hub's projection, for one order of the day. */
+export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
+  const { orderId, newstore, hub } = comparison;
+  const found: Discrepancy[] = [];
+  if (newstore && !hub?.opened) {
+    found.push(
+      discrepancy(
+        'missing_in_hub',
+        orderId,
+        `order ${newstore.externalId} is in NewStore, no opening event reached the hub`,
+        {
+          externalId: newstore.externalId,
+          expected: newstore.total,
+        },
+      ),
+    );
+    return found;
+  }
+  if (newstore && hub) {
+    if (hub.total !== null && !sameAmount(hub.total, newstore.total)) {
+      found.push(
+        discrepancy('amount_mismatch', orderId, `hub total ${hub.total} differs from NewStore's ${newstore.total}`, {
+          externalId: newstore.externalId,
+          expected: newstore.total,
+          found: hub.total,
+          delta: cents(hub.total - newstore.total),
+        }),
+      );
+    }
+    if (hub.itemCount !== null && hub.itemCount !== newstore.itemCount) {
+      found.push(
+        discrepancy('item_count_mismatch', orderId, `hub has ${hub.itemCount} items, NewStore ${newstore.itemCount}`, {
+          externalId: newstore.externalId,
+          expected: newstore.itemCount,
+          found: hub.itemCount,
+          delta: hub.itemCount - newstore.itemCount,
+        }),
+      );
+    }
+  }
+  if (hub?.opened && !hub.isHistorical && !comparison.hasSaleDocument) {
+    const kind = comparison.deadLetters.length > 0 ? 'stuck_in_dlq' : 'stuck_in_retry';
+    found.push(
+      discrepancy(
+        kind,
+        orderId,
+        kind === 'stuck_in_dlq'
+          ? `no sale document; dead-lettered: ${comparison.deadLetters.join('; ')}`
+          : 'the opening event reached the hub but no sale document was emitted yet',
+        { externalId: hub.externalId },
+      ),
+    );
+  } else if (comparison.deadLetters.length > 0) {
+    found.push(
+      discrepancy('stuck_in_dlq', orderId, `dead-lettered: ${comparison.deadLetters.join('; ')}`, {
+        externalId: hub?.externalId ?? null,
+      }),
+    );
+  }
+  return found;
+}
+
+export interface DocumentComparison {
+  hub: {
+    idempotencyKey: string;
+    orderId: string;
+    documentType: ErpDocumentType;
+    externalId: string;
+    total: number;
+    status: 'posted' | 'failed' | null;
+    erpInternalId: string | null;
+    error: string | null;
+  };
+  /** The ERP's transactions of the day with the document's type and external id. */
+  erp: { internalId: string; total: number }[];
+}
+
+/** The hub's document against the ERP's records of it. */
+export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[] {
+  const base = {
+    subject: hub.idempotencyKey,
+    documentType: hub.documentType,
+    externalId: hub.externalId,
+  };
+  if (erp.length === 0) {
+    if (hub.status === 'failed')
+      return [
+        discrepancy('stuck_in_dlq', hub.orderId, `the ERP refused ${hub.externalId}: ${hub.error ?? 'no message'}`, {
+          ...base,
+          expected: hub.total,
+        }),
+      ];
+    if (hub.status === null)
+      return [
+        discrepancy('stuck_in_retry', hub.orderId, `${hub.documentType} ${hub.externalId} is not posted yet`, {
+          ...base,
+          expected: hub.total,
+        }),
+      ];
+    return [
+      discrepancy(
+        'missing_in_erp',
+        hub.orderId,
+        `${hub.documentType} ${hub.externalId} was posted (ERP id ${hub.erpInternalId ?? 'unknown'}) and is not in the ERP`,
+        { ...base, expected: hub.total, erpInternalIds: hub.erpInternalId ? [hub.erpInternalId] : [] },
+      ),
+    ];
+  }
+  const found: Discrepancy[] = [];
+  const ours = erp.find((record) => record.internalId === hub.erpInternalId) ?? erp[0];
+  if (!sameAmount(ours.total, hub.total)) {
+    found.push(
+      discrepancy(
+        'amount_mismatch',
+        hub.orderId,
+        `ERP record ${ours.internalId} has ${ours.total}, the document ${hub.total}`,
+        {
+          ...base,
+          expected: hub.total,
+          found: ours.total,
+          delta: cents(ours.total - hub.total),
+          erpInternalIds: [ours.internalId],
+        },
+      ),
+    );
+  }
+  if (erp.length > 1) {
+    found.push(
+      discrepancy(
+        'duplicate_in_erp',
+        hub.orderId,
+        `${erp.length} ERP records carry ${hub.documentType} ${hub.externalId}`,
+        {
+          ...base,
+          expected: 1,
+          found: erp.length,
+          delta: erp.length - 1,
+          erpInternalIds: erp.map((record) => record.internalId),
+        },
+      ),
+    );
+  }
+  return found;
+}
+
+/** Share of the day's orders with no open discrepancy (1 for a day with no orders). */
+export function parityRatio(ordersConsidered: number, ordersWithDiscrepancy: number): number {
+  if (ordersConsidered === 0) return 1;
+  return Math.max(0, ordersConsidered - ordersWithDiscrepancy) / ordersConsidered;
+}

@@ -1,0 +1,3 @@
+export * from './business-day';
+export * from './discrepancies';
+export * from './order-events';
