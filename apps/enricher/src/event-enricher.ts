@@ -76,6 +76,8 @@ export class EventEnricher {
           [HEADERS.eventId]: document.source.eventId,
           [HEADERS.eventName]: envelope.name,
           [HEADERS.tenant]: envelope.tenant,
+          // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
+          ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
         },
       },
     ]);

@@ -17,7 +17,7 @@ export interface DocumentPosterSettings {
 
 /**
  * Posts one document to the ERP effectively once:
- *  1. already posted according to the ledger → skip (log, count);
+ *  1. already posted according to the ledger → skip (log, count), unless replayed;
  *  2. its dependency (a credit memo's sales order) not posted → parked until it is;
  *  3. upsert by external id; the outcome goes to the compacted status topic, then the
  *     ledger; only then does the handler resolve and the consumer commit the offset;
@@ -63,7 +63,9 @@ export class DocumentPoster {
       documentType: document.documentType,
     };
     const existing = await this.ledger.find(document.idempotencyKey);
-    if (existing?.status === 'posted') {
+    // A replayed document (a resync after the reconciliation found it missing or changed in the
+    // ERP) is upserted again: the upsert by external id cannot make a second record.
+    if (existing?.status === 'posted' && message.headers[HEADERS.replay] === undefined) {
       this.metrics.duplicatesSkipped.inc({ document_type: document.documentType });
       this.logger.info({ ...context, erpInternalId: existing.erpInternalId }, 'already posted; skipping duplicate');
       if (fromWaiting) await this.waiting.release(document.idempotencyKey);

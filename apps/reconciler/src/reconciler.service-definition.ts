@@ -1,15 +1,50 @@
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
+import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ADMIN_TOKENS, AdminController, AdminTokenGuard } from './admin.controller';
 import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
+import { CreateProjections1732400000000 } from './migrations/1732400000000-create-projections';
+import { CreateReconciliationRuns1732400001000 } from './migrations/1732400001000-create-reconciliation-runs';
+import { reconcilerCommands } from './reconciler.commands';
+import { reconcilerEnv } from './reconciler.config';
+import { ReconcilerWorker } from './reconciler.worker';
 
-export const reconcilerEnv = {};
+/** Starts the projections and the schedule once Nest is up, so /health answers meanwhile. */
+@Injectable()
+class ReconcilerStarter implements OnApplicationBootstrap {
+  constructor(@Inject(ReconcilerWorker) private readonly worker: ReconcilerWorker) {}
 
-/** Reconciler: projections, daily three-way reconciliation (behaviour: the reconciler issue). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.worker.start();
+  }
+}
+
+@Module({})
+class ReconcilerModule {}
+
+/** Reconciler: projections rebuilt by replay, daily three-way reconciliation, parity metrics, resync by replay. */
 export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   service: 'reconciler',
   env: reconcilerEnv,
   defaultPort: 3003,
-  topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'reconciliationDiscrepancies'],
-  database: { schema: 'reconciler', migrations: [CreateProjectionOffsets1732270000000] },
-  // Health and metrics only until its behaviour lands.
-  module: ({ runtime }) => PlatformModule.forRuntime(runtime),
+  topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq', 'reconciliationDiscrepancies'],
+  database: {
+    schema: 'reconciler',
+    migrations: [
+      CreateProjectionOffsets1732270000000,
+      CreateProjections1732400000000,
+      CreateReconciliationRuns1732400001000,
+    ],
+  },
+  module: ({ config, runtime, kafka, dataSource }) => ({
+    module: ReconcilerModule,
+    imports: [PlatformModule.forRuntime(runtime)],
+    controllers: [AdminController],
+    providers: [
+      { provide: ReconcilerWorker, useValue: new ReconcilerWorker(config, runtime, kafka, dataSource!) },
+      { provide: ADMIN_TOKENS, useValue: config.RECONCILER_ADMIN_TOKENS },
+      AdminTokenGuard,
+      ReconcilerStarter,
+    ],
+  }),
+  commands: reconcilerCommands,
 };

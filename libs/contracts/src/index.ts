@@ -1,3 +1,4 @@
 export * from './headers';
 export * from './topics';
 export * from './erp-document';
+export * from './discrepancy';

@@ -9,3 +9,4 @@ export * from './document-codec';
 export * from './topic-reader';
 export * from './dead-letter-replay';
 export * from './delay-retry';
+export * from './batch-consumer';

@@ -77,3 +77,86 @@ export async function readTopicToEnd(
   if (failure) throw failure;
   return count;
 }
+
+/**
+ * Reads the messages at the given offsets of a topic (partition → offsets), with a
+ * throw-away consumer group: each wanted partition is read from its lowest wanted
+ * offset to its highest, the others are paused. Returns them in offset order per
+ * partition. Used to replay one order's events, found through a projection.
+ */
+export async function readOffsets(
+  kafka: Kafka,
+  topic: string,
+  wanted: Map<number, Set<string>>,
+  options: { timeoutMs?: number; groupPrefix?: string } = {},
+): Promise<ConsumedMessage[]> {
+  const targets = [...wanted].filter(([, offsets]) => offsets.size > 0);
+  if (targets.length === 0) return [];
+  const bounds = new Map(
+    targets.map(([partition, offsets]) => {
+      const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return [partition, { low: sorted[0], high: sorted[sorted.length - 1] }];
+    }),
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const found: ConsumedMessage[] = [];
+  const remaining = new Set(bounds.keys());
+  const consumer = kafka.consumer({
+    groupId: `${options.groupPrefix ?? 'offset-reader'}-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const range = bounds.get(batch.partition);
+        if (!range) return;
+        for (const message of batch.messages) {
+          const offset = BigInt(message.offset);
+          if (offset > range.high) break;
+          if (wanted.get(batch.partition)!.has(message.offset)) {
+            found.push({
+              topic,
+              partition: batch.partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? null,
+              value: message.value,
+              headers: decodeHeaders(message.headers),
+              timestamp: message.timestamp,
+            });
+          }
+        }
+        if (BigInt(batch.lastOffset()) >= range.high) {
+          remaining.delete(batch.partition);
+          consumer.pause([{ topic, partitions: [batch.partition] }]);
+        }
+        if (remaining.size === 0) finish();
+      },
+    });
+    for (const { partition } of partitions) {
+      const range = bounds.get(partition);
+      if (range) consumer.seek({ topic, partition, offset: range.low.toString() });
+      else consumer.pause([{ topic, partitions: [partition] }]);
+    }
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      finished,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`reading offsets of ${topic} did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await consumer.disconnect();
+  }
+  return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+}

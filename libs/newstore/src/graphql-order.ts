@@ -1,3 +1,5 @@
+import { NewStoreEnvelope } from './envelope';
+
 /**
  * An order as NewStore GraphQL returns it to the enricher: only the fields the ERP
  * playbooks query (DOMAIN.md section 2). Datetimes are UTC, with or without the Z.
@@ -88,4 +90,48 @@ export interface NewStoreOrderListing {
     after: string | null,
     first: number,
   ): Promise<OrdersPage>;
+}
+
+/**
+ * The opening event of an order rebuilt from GraphQL, for an order whose events
+ * never reached the hub (reconciliation's resync): the same envelope and payload
+ * fields as NewStore's `order.opened`, so it is keyed, identified and mapped like one.
+ */
+export function openingEventFromGraphQl(tenant: string, order: GraphQlOrder): NewStoreEnvelope {
+  const createdAt = /[zZ]|[+-]\d\d:\d\d$/.test(order.createdAt) ? order.createdAt : `${order.createdAt}Z`;
+  return {
+    tenant,
+    name: 'order.opened',
+    published_at: createdAt,
+    payload: {
+      id: order.id,
+      external_id: order.externalId,
+      created_at: createdAt,
+      placed_at: createdAt,
+      channel_type: order.channelType,
+      channel: order.channel,
+      demand_location_id: order.demandLocationId,
+      is_exchange: order.isExchange,
+      is_historical: order.isHistorical,
+      subtotal: order.subtotal,
+      discount_total: order.discountTotal,
+      shipping_total: order.shippingTotal,
+      shipping_tax: order.shippingTax,
+      tax_total: order.taxTotal,
+      grand_total: order.grandTotal,
+      currency: order.currency,
+      items: order.items.map((item) => ({
+        id: item.id,
+        product_id: item.productId,
+        pricebook_price: item.pricebookPrice,
+        item_discounts: item.itemDiscounts,
+        order_discounts: item.orderDiscounts,
+        tax: item.tax,
+        quantity: item.quantity,
+        status: item.status,
+        shipping_service_level: item.shippingServiceLevel,
+        external_identifiers: { sku: item.externalIdentifiers?.sku ?? null },
+      })),
+    },
+  };
 }

@@ -1,21 +1,13 @@
-import type { ErpDocumentType } from '@hub/contracts';
+import type { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
+
+export { DISCREPANCY_KINDS } from '@hub/contracts';
+export type { DiscrepancyKind } from '@hub/contracts';
 
 /**
  * What the daily reconciliation can find, and the rules that find it. Pure
  * functions of what each system says about one order or one document; the
  * reconciler joins the sources and hands each joined row to these.
  */
-export const DISCREPANCY_KINDS = [
-  'missing_in_hub',
-  'missing_in_erp',
-  'amount_mismatch',
-  'item_count_mismatch',
-  'duplicate_in_erp',
-  'stuck_in_retry',
-  'stuck_in_dlq',
-] as const;
-export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
-
 /** What a person reads for each kind, and what a resync does about it. */
 export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string; resync: string }> = {
   missing_in_hub: {

@@ -1,0 +1,121 @@
+import { DISCREPANCY_KINDS } from '@hub/reconciliation';
+
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2024-01-02' };
+const tenant = { type: 'string', description: 'A tenant of RECONCILER_TENANTS; the first one when omitted' };
+const errors = {
+  '400': { description: 'Invalid input; the message says which field and why' },
+  '401': { description: 'Missing or wrong bearer token (RECONCILER_ADMIN_TOKENS)' },
+};
+
+/** The admin API of the reconciler as OpenAPI 3.0; served at GET /admin/openapi.json. */
+export const ADMIN_OPENAPI = {
+  openapi: '3.0.3',
+  info: {
+    title: 'parity-hub reconciler admin API',
+    version: '1.0.0',
+    description:
+      'Daily three-way reconciliation (NewStore, hub, ERP), reports, resync and projection rebuild. Every path but this document needs Authorization: Bearer <token>.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    schemas: {
+      Run: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          tenant: { type: 'string' },
+          businessDate: date,
+          status: { enum: ['running', 'succeeded', 'failed'] },
+          newstoreOrders: { type: 'integer' },
+          hubOrders: { type: 'integer' },
+          hubDocuments: { type: 'integer' },
+          erpTransactions: { type: 'integer' },
+          openDiscrepancies: { type: 'integer' },
+          resolvedDiscrepancies: { type: 'integer' },
+          parityRatio: { type: 'number' },
+          amountDelta: { type: 'number' },
+          error: { type: 'string', nullable: true },
+        },
+      },
+      Discrepancy: {
+        type: 'object',
+        properties: {
+          kind: { enum: [...DISCREPANCY_KINDS] },
+          orderId: { type: 'string' },
+          subject: { type: 'string' },
+          documentType: { type: 'string', nullable: true },
+          externalId: { type: 'string', nullable: true },
+          expected: { type: 'number', nullable: true },
+          found: { type: 'number', nullable: true },
+          delta: { type: 'number', nullable: true },
+          erpInternalIds: { type: 'array', items: { type: 'string' } },
+          detail: { type: 'string' },
+          firstSeenAt: { type: 'string', format: 'date-time' },
+          resolvedAt: { type: 'string', format: 'date-time', nullable: true },
+        },
+      },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/admin/reconciliations': {
+      post: {
+        summary: 'Reconcile a day or a range of days now',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { tenant, date, from: date, to: date } },
+            },
+          },
+        },
+        responses: { '200': { description: 'The runs, one per day' }, ...errors },
+      },
+      get: {
+        summary: 'List runs',
+        parameters: [
+          { name: 'tenant', in: 'query', schema: { type: 'string' } },
+          { name: 'date', in: 'query', schema: date },
+        ],
+        responses: { '200': { description: 'Runs, newest first' }, ...errors },
+      },
+    },
+    '/admin/reports/{date}': {
+      get: {
+        summary: "A day's report: the last run and its discrepancies, as JSON, CSV or text",
+        parameters: [
+          { name: 'date', in: 'path', required: true, schema: date },
+          { name: 'tenant', in: 'query', schema: { type: 'string' } },
+          { name: 'format', in: 'query', schema: { enum: ['json', 'csv', 'text'] } },
+          { name: 'include', in: 'query', schema: { enum: ['open', 'all'] } },
+        ],
+        responses: { '200': { description: 'The report' }, ...errors },
+      },
+    },
+    '/admin/resync': {
+      post: {
+        summary: 'Replay the open discrepancies of a day, or some orders, through the pipeline',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { tenant, date, orderIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'What was replayed, injected, deleted or left to a person' }, ...errors },
+      },
+    },
+    '/admin/rebuild': {
+      post: {
+        summary: 'Drop the projections and replay every topic from the beginning',
+        responses: { '202': { description: 'Started (or already running); progress as in GET' }, ...errors },
+      },
+      get: {
+        summary: 'Progress of the rebuild: events done, events/s, estimated seconds left',
+        responses: { '200': { description: 'Progress' }, ...errors },
+      },
+    },
+  },
+} as const;

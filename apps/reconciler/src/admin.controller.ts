@@ -1,0 +1,188 @@
+import { BearerTokenVerifier } from '@hub/platform';
+import { assertBusinessDate } from '@hub/reconciliation';
+import {
+  BadRequestException,
+  Body,
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Param,
+  Post,
+  Query,
+  Res,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ADMIN_OPENAPI } from './admin-openapi';
+import { ReconcilerWorker } from './reconciler.worker';
+import { discrepanciesCsv, textSummary } from './report-format';
+
+export const ADMIN_TOKENS = Symbol('ADMIN_TOKENS');
+
+/** Admin calls carry `Authorization: Bearer <token>` from RECONCILER_ADMIN_TOKENS. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  private readonly verifier: BearerTokenVerifier;
+
+  constructor(@Inject(ADMIN_TOKENS) tokens: string[]) {
+    this.verifier = new BearerTokenVerifier(tokens);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!this.verifier.verify(request.headers.authorization))
+      throw new UnauthorizedException('a valid admin bearer token is required (RECONCILER_ADMIN_TOKENS)');
+    return true;
+  }
+}
+
+const dateField = z.string().superRefine((value, context) => {
+  try {
+    assertBusinessDate(value);
+  } catch (error) {
+    context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+  }
+});
+
+const reconcileBody = z
+  .object({
+    tenant: z.string().optional(),
+    date: dateField.optional(),
+    from: dateField.optional(),
+    to: dateField.optional(),
+  })
+  .strict()
+  .refine((body) => Boolean(body.date) !== Boolean(body.from && body.to), 'give either "date" or both "from" and "to"')
+  .refine((body) => !body.from || !body.to || body.from <= body.to, '"from" must not be after "to"')
+  .refine(
+    (body) => !body.from || !body.to || Date.parse(body.to) - Date.parse(body.from) <= 92 * 86_400_000,
+    'a range spans at most 93 days',
+  );
+
+const resyncBody = z
+  .object({
+    tenant: z.string().optional(),
+    date: dateField.optional(),
+    orderIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
+  })
+  .strict()
+  .refine((body) => body.date || body.orderIds, 'give "date" (its open discrepancies) or "orderIds", or both');
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success)
+    throw new BadRequestException({
+      error: 'invalid request',
+      message: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
+    });
+  return parsed.data;
+}
+
+/** Reconciliation, reports, resync and rebuild over HTTP (documented at /admin/openapi.json). */
+@Controller('admin')
+export class AdminController {
+  constructor(@Inject(ReconcilerWorker) private readonly worker: ReconcilerWorker) {}
+
+  private tenant(requested: string | undefined): string {
+    const tenants = this.worker.config.RECONCILER_TENANTS;
+    const tenant = requested ?? tenants[0];
+    if (!tenants.includes(tenant))
+      throw new BadRequestException({
+        error: 'unknown tenant',
+        message: `tenant "${tenant}" is not one of ${tenants.join(', ')}`,
+      });
+    return tenant;
+  }
+
+  @Get('openapi.json')
+  openapi() {
+    return ADMIN_OPENAPI;
+  }
+
+  @Post('reconciliations')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async reconcile(@Body() body: unknown) {
+    const request = parse(reconcileBody, body);
+    const tenant = this.tenant(request.tenant);
+    const runs = await this.worker.reconcileRange(
+      tenant,
+      request.date ?? request.from!,
+      request.date ?? request.to!,
+      'api',
+    );
+    return { runs };
+  }
+
+  @Get('reconciliations')
+  @UseGuards(AdminTokenGuard)
+  async runs(@Query('tenant') tenant?: string, @Query('date') date?: string) {
+    if (date) parse(dateField, date);
+    return { runs: await this.worker.repository.runs(tenant, date) };
+  }
+
+  @Get('reports/:date')
+  @UseGuards(AdminTokenGuard)
+  async report(
+    @Param('date') date: string,
+    @Res() reply: FastifyReply,
+    @Query('tenant') requestedTenant?: string,
+    @Query('format') format = 'json',
+    @Query('include') include = 'open',
+  ): Promise<void> {
+    parse(dateField, date);
+    const tenant = this.tenant(requestedTenant);
+    if (!['json', 'csv', 'text'].includes(format))
+      throw new BadRequestException({ error: 'invalid request', message: 'format: one of json, csv, text' });
+    if (!['open', 'all'].includes(include))
+      throw new BadRequestException({ error: 'invalid request', message: 'include: one of open, all' });
+    const [run] = await this.worker.repository.runs(tenant, date, 1);
+    const discrepancies = await this.worker.repository.discrepancies(tenant, date, { all: include === 'all' });
+    if (format === 'csv') {
+      await reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="discrepancies-${tenant}-${date}.csv"`)
+        .send(discrepanciesCsv(discrepancies));
+      return;
+    }
+    if (format === 'text') {
+      await reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .send(textSummary(tenant, date, run, discrepancies));
+      return;
+    }
+    await reply.send({ tenant, businessDate: date, run: run ?? null, discrepancies });
+  }
+
+  @Post('resync')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async resync(@Body() body: unknown) {
+    const request = parse(resyncBody, body);
+    return this.worker.resync.run({
+      tenant: this.tenant(request.tenant),
+      businessDate: request.date,
+      orderIds: request.orderIds,
+    });
+  }
+
+  @Post('rebuild')
+  @HttpCode(202)
+  @UseGuards(AdminTokenGuard)
+  rebuild() {
+    void this.worker.projector.rebuild();
+    return this.worker.projector.rebuildProgress;
+  }
+
+  @Get('rebuild')
+  @UseGuards(AdminTokenGuard)
+  rebuildProgress() {
+    return this.worker.projector.rebuildProgress;
+  }
+}

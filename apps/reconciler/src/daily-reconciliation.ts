@@ -1,0 +1,188 @@
+import { DiscrepancyMessage } from '@hub/contracts';
+import { ErpError, ErpPort } from '@hub/erp';
+import { KafkaInfrastructure } from '@hub/kafka';
+import { NewStoreOrderListing } from '@hub/newstore';
+import { NewStoreError } from '@hub/newstore-graphql';
+import { businessDayWindow, classifyDocument, classifyOrder, parityRatio } from '@hub/reconciliation';
+import type { Logger } from 'pino';
+import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerMetrics } from './reconciler.metrics';
+import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
+
+const COMPARE_PAGE = 1_000;
+
+/** Retries a call on temporary failures with doubling back-off (DOMAIN.md: back off on failure). */
+export async function withBackoff<T>(
+  attempts: number,
+  baseMs: number,
+  call: () => Promise<T>,
+  onRetry: (error: unknown, attempt: number, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const temporary = (error instanceof NewStoreError || error instanceof ErpError) && error.kind === 'temporary';
+      if (!temporary || attempt >= attempts) throw error;
+      const delayMs = baseMs * 2 ** (attempt - 1);
+      onRetry(error, attempt, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/**
+ * One tenant's business day, compared across NewStore (GraphQL), the hub (its
+ * projections) and the ERP (SuiteQL): each side is staged in Postgres page by
+ * page, then joined and classified by the rules of @hub/reconciliation. Every
+ * discrepancy is recorded and published to reconciliation.discrepancies.v1.
+ */
+export class DailyReconciliation {
+  private readonly running = new Map<string, Promise<RunRow>>();
+
+  constructor(
+    private readonly config: ReconcilerConfig,
+    private readonly repository: ReconciliationRepository,
+    private readonly newStore: NewStoreOrderListing,
+    private readonly erp: ErpPort,
+    private readonly kafka: KafkaInfrastructure,
+    private readonly metrics: ReconcilerMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reconciles one day of one tenant; a second call for the same day waits for the first. */
+  run(tenant: string, businessDate: string, trigger: string): Promise<RunRow> {
+    const key = `${tenant}:${businessDate}`;
+    let running = this.running.get(key);
+    if (!running) {
+      running = this.execute(tenant, businessDate, trigger).finally(() => this.running.delete(key));
+      this.running.set(key, running);
+    }
+    return running;
+  }
+
+  private async execute(tenant: string, businessDate: string, trigger: string): Promise<RunRow> {
+    const started = performance.now();
+    const zone = this.config.RECONCILER_TIME_ZONE;
+    const runId = await this.repository.startRun(tenant, businessDate, zone, trigger);
+    const log = this.logger.child({ runId, tenant, businessDate });
+    log.info({ trigger }, 'reconciliation started');
+    try {
+      await Promise.all([this.stageNewStore(runId, tenant, businessDate), this.stageErp(runId, businessDate)]);
+      let found = 0;
+      await this.repository.streamOrders(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+        found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));
+      });
+      await this.repository.streamDocuments(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+        found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyDocument));
+      });
+      await this.repository.resolveUnseen(runId, tenant, businessDate);
+      const figures = await this.repository.figures(runId, tenant, businessDate);
+      const ratio = parityRatio(figures.ordersConsidered, figures.ordersWithDiscrepancy);
+      const run = await this.repository.finishRun(runId, { status: 'succeeded', figures, parityRatio: ratio });
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.recordRun({ tenant, businessDate, ...figures, parityRatio: ratio });
+      this.metrics.recordOutcome(tenant, 'succeeded', seconds);
+      log.info(
+        { seconds, found, parityRatio: ratio, newstoreOrders: figures.newstoreOrders, erp: figures.erpTransactions },
+        'reconciliation finished',
+      );
+      return run;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.error({ err: error }, 'reconciliation failed');
+      this.metrics.recordOutcome(tenant, 'failed', (performance.now() - started) / 1000);
+      return this.repository.finishRun(runId, { status: 'failed', error: message });
+    } finally {
+      await this.repository
+        .clearStaging(runId)
+        .catch((error: unknown) => log.warn({ err: error }, 'staging not cleared'));
+    }
+  }
+
+  /**
+   * NewStore's orders created in the day: the day is split into time windows paged
+   * through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
+   */
+  private async stageNewStore(runId: string, tenant: string, businessDate: string): Promise<void> {
+    const { from, to } = businessDayWindow(businessDate, this.config.RECONCILER_TIME_ZONE);
+    const windows = this.config.RECONCILER_NEWSTORE_CONCURRENCY;
+    const span = (to.getTime() - from.getTime()) / windows;
+    await Promise.all(
+      Array.from({ length: windows }, async (_, index) => {
+        const window = {
+          from: new Date(from.getTime() + Math.round(span * index)),
+          to: index === windows - 1 ? to : new Date(from.getTime() + Math.round(span * (index + 1))),
+        };
+        let after: string | null = null;
+        for (;;) {
+          const page = await withBackoff(
+            this.config.RECONCILER_NEWSTORE_ATTEMPTS,
+            this.config.RECONCILER_RETRY_BASE_MS,
+            () => this.newStore.ordersCreated(tenant, window, after, this.config.RECONCILER_NEWSTORE_PAGE_SIZE),
+            (error, attempt, delayMs) =>
+              this.logger.warn({ err: error, attempt, delayMs, runId }, 'NewStore page failed; backing off'),
+          );
+          await this.repository.stageNewStoreOrders(runId, page.orders);
+          if (!page.hasNextPage || !page.endCursor) break;
+          after = page.endCursor;
+        }
+      }),
+    );
+  }
+
+  /** The ERP's transactions of the day; a temporary failure re-reads the day from the start. */
+  private async stageErp(runId: string, businessDate: string): Promise<void> {
+    await withBackoff(
+      this.config.RECONCILER_NEWSTORE_ATTEMPTS,
+      this.config.RECONCILER_RETRY_BASE_MS,
+      async () => {
+        await this.repository.clearStagedErp(runId);
+        for await (const page of this.erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
+          await this.repository.stageErpTransactions(runId, page);
+      },
+      (error, attempt, delayMs) =>
+        this.logger.warn({ err: error, attempt, delayMs, runId }, 'ERP query failed; backing off'),
+    );
+  }
+
+  /** Records a page of discrepancies and publishes each one (key = order id). */
+  private async record(
+    runId: string,
+    tenant: string,
+    businessDate: string,
+    found: Parameters<ReconciliationRepository['recordDiscrepancies']>[3],
+  ): Promise<number> {
+    if (found.length === 0) return 0;
+    const rows = await this.repository.recordDiscrepancies(runId, tenant, businessDate, found);
+    await this.kafka.producer.send(
+      this.kafka.topics.reconciliationDiscrepancies,
+      rows.map((row) => ({
+        key: row.orderId,
+        value: Buffer.from(JSON.stringify(toMessage(runId, row))),
+        headers: { tenant },
+      })),
+    );
+    return rows.length;
+  }
+}
+
+function toMessage(runId: string, row: DiscrepancyRow): DiscrepancyMessage {
+  return {
+    schemaVersion: 1,
+    runId,
+    tenant: row.tenant,
+    businessDate: row.businessDate,
+    kind: row.kind,
+    orderId: row.orderId,
+    subject: row.subject,
+    documentType: row.documentType,
+    externalId: row.externalId,
+    expected: row.expected,
+    found: row.found,
+    delta: row.delta,
+    erpInternalIds: row.erpInternalIds,
+    detail: row.detail,
+    firstSeenAt: row.firstSeenAt,
+  };
+}

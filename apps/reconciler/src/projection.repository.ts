@@ -1,0 +1,310 @@
+import { HEADERS, syncStatusSchema, SyncStatus, TopicName } from '@hub/contracts';
+import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
+import { businessDateOf, foldOrderEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** The topics the projections are built from. */
+export const PROJECTED_TOPICS = [
+  'newstoreEvents',
+  'erpDocuments',
+  'erpSyncStatus',
+  'enricherDlq',
+] as const satisfies readonly TopicName[];
+export type ProjectedTopic = (typeof PROJECTED_TOPICS)[number];
+
+const PROJECTION = 'hub';
+
+/** A message that cannot be read is skipped (and counted): the projection must not stall on it. */
+export type SkipReporter = (topic: ProjectedTopic, message: ConsumedMessage, reason: string) => void;
+
+/**
+ * The reconciler's projections in Postgres. Each batch of one partition is applied
+ * in one transaction together with that partition's next offset, and messages
+ * below the stored offset are skipped: a redelivered batch is never applied twice,
+ * and a crash never loses an applied one. synchronous_commit is off for these
+ * transactions: a commit lost in a Postgres crash loses rows and offset together,
+ * and the topic still has the messages.
+ */
+export class ProjectionRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly codec: DocumentCodec,
+    private readonly timeZone: string,
+    private readonly logger: Logger,
+    private readonly onSkip: SkipReporter = () => undefined,
+  ) {}
+
+  /** Applies one partition's batch; returns how many messages were new. */
+  async applyBatch(topic: ProjectedTopic, partition: number, messages: ConsumedMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    // Documents are decoded (schema registry) before the transaction opens.
+    const documents = topic === 'erpDocuments' ? await this.decodeDocuments(messages) : undefined;
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL synchronous_commit = off`);
+      await manager.query(
+        `INSERT INTO projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
+        [PROJECTION, topic, partition],
+      );
+      const [{ next_offset: stored }] = (await manager.query(
+        `SELECT next_offset FROM projection_offsets WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+        [PROJECTION, topic, partition],
+      )) as { next_offset: string }[];
+      const from = BigInt(stored);
+      const fresh = messages.filter((message) => BigInt(message.offset) >= from);
+      if (fresh.length === 0) return 0;
+      switch (topic) {
+        case 'newstoreEvents':
+          await this.applyEvents(manager, fresh);
+          break;
+        case 'erpDocuments':
+          await this.applyDocuments(
+            manager,
+            documents!.filter((row) => BigInt(row.offset) >= from),
+          );
+          break;
+        case 'erpSyncStatus':
+          await this.applyStatuses(manager, fresh);
+          break;
+        case 'enricherDlq':
+          await this.applyDeadLetters(manager, fresh);
+          break;
+      }
+      const next = BigInt(fresh[fresh.length - 1].offset) + 1n;
+      await manager.query(
+        `UPDATE projection_offsets SET next_offset = $4, updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3`,
+        [PROJECTION, topic, partition, next.toString()],
+      );
+      return fresh.length;
+    });
+  }
+
+  /** Drops every projected row and offset: the next consumption starts from the beginning. */
+  async truncate(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`TRUNCATE orders, erp_documents, dead_letters`);
+      await manager.query(`DELETE FROM projection_offsets WHERE projection = $1`, [PROJECTION]);
+    });
+  }
+
+  /** Stored next offsets, by topic and partition. */
+  async storedOffsets(): Promise<Map<string, bigint>> {
+    const rows = (await this.dataSource.query(
+      `SELECT topic, partition, next_offset FROM projection_offsets WHERE projection = $1`,
+      [PROJECTION],
+    )) as { topic: string; partition: number; next_offset: string }[];
+    return new Map(rows.map((row) => [`${row.topic}:${row.partition}`, BigInt(row.next_offset)]));
+  }
+
+  private async applyEvents(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
+    const folds = new Map<string, OrderFold>();
+    for (const message of messages) {
+      let envelope: { tenant?: unknown; name?: unknown; payload?: Record<string, unknown> };
+      try {
+        envelope = JSON.parse(message.value?.toString('utf8') ?? 'null') as typeof envelope;
+      } catch {
+        this.onSkip('newstoreEvents', message, 'not JSON');
+        continue;
+      }
+      const tenant =
+        message.headers[HEADERS.tenant] ?? (typeof envelope?.tenant === 'string' ? envelope.tenant : undefined);
+      const name =
+        message.headers[HEADERS.eventName] ?? (typeof envelope?.name === 'string' ? envelope.name : undefined);
+      const orderId = message.key ?? (typeof envelope?.payload?.id === 'string' ? envelope.payload.id : undefined);
+      if (!tenant || !name || !orderId || !envelope?.payload) {
+        this.onSkip('newstoreEvents', message, 'no tenant, name or order id');
+        continue;
+      }
+      const key = `${tenant}\u0000${orderId}`;
+      folds.set(
+        key,
+        foldOrderEvent(folds.get(key), {
+          tenant,
+          orderId,
+          name,
+          payload: envelope.payload,
+          partition: message.partition,
+          offset: message.offset,
+        }),
+      );
+    }
+    if (folds.size === 0) return;
+    const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+    for (const fold of folds.values()) {
+      const details = fold.details;
+      const values = [
+        fold.tenant,
+        fold.orderId,
+        details?.externalId ?? null,
+        details?.channel ?? null,
+        details?.channelType ?? null,
+        details?.createdAt ?? null,
+        details?.createdAt ? businessDateOf(details.createdAt, this.timeZone) : null,
+        details?.currency ?? null,
+        details?.total ?? null,
+        details?.itemCount ?? null,
+        details?.isHistorical ?? false,
+        details !== null,
+        fold.status,
+        lifecycleRank(fold.status),
+        fold.eventCount,
+        fold.partition,
+        `{${fold.offsets.join(',')}}`,
+      ];
+      values.forEach((value, index) => columns[index].push(value));
+    }
+    await manager.query(
+      `INSERT INTO orders AS o (tenant, order_id, external_id, channel, channel_type, created_at, business_date, currency,
+         total, item_count, is_historical, opened, status, status_rank, event_count, event_partition, event_offsets)
+       SELECT t.tenant, t.order_id, t.external_id, t.channel, t.channel_type, t.created_at, t.business_date, t.currency,
+         t.total, t.item_count, t.is_historical, t.opened, t.status, t.status_rank, t.event_count, t.event_partition,
+         t.event_offsets::bigint[]
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::date[], $8::text[],
+         $9::numeric[], $10::int[], $11::boolean[], $12::boolean[], $13::text[], $14::smallint[], $15::int[], $16::int[],
+         $17::text[])
+         AS t(tenant, order_id, external_id, channel, channel_type, created_at, business_date, currency, total, item_count,
+           is_historical, opened, status, status_rank, event_count, event_partition, event_offsets)
+       ON CONFLICT (tenant, order_id) DO UPDATE SET
+         external_id = CASE WHEN o.opened THEN o.external_id ELSE EXCLUDED.external_id END,
+         channel = CASE WHEN o.opened THEN o.channel ELSE EXCLUDED.channel END,
+         channel_type = CASE WHEN o.opened THEN o.channel_type ELSE EXCLUDED.channel_type END,
+         created_at = CASE WHEN o.opened THEN o.created_at ELSE EXCLUDED.created_at END,
+         business_date = CASE WHEN o.opened THEN o.business_date ELSE EXCLUDED.business_date END,
+         currency = CASE WHEN o.opened THEN o.currency ELSE EXCLUDED.currency END,
+         total = CASE WHEN o.opened THEN o.total ELSE EXCLUDED.total END,
+         item_count = CASE WHEN o.opened THEN o.item_count ELSE EXCLUDED.item_count END,
+         is_historical = CASE WHEN o.opened THEN o.is_historical ELSE EXCLUDED.is_historical END,
+         opened = o.opened OR EXCLUDED.opened,
+         status = CASE WHEN EXCLUDED.status_rank > o.status_rank THEN EXCLUDED.status ELSE o.status END,
+         status_rank = GREATEST(o.status_rank, EXCLUDED.status_rank),
+         event_count = o.event_count + EXCLUDED.event_count,
+         event_offsets = o.event_offsets || EXCLUDED.event_offsets`,
+      columns,
+    );
+  }
+
+  private async decodeDocuments(messages: ConsumedMessage[]) {
+    const rows: { offset: string; partition: number; values: unknown[] }[] = [];
+    for (const message of messages) {
+      try {
+        const document = await this.codec.decode(message.value);
+        rows.push({
+          offset: message.offset,
+          partition: message.partition,
+          values: [
+            document.idempotencyKey,
+            document.tenant,
+            document.orderId,
+            document.documentType,
+            document.externalId,
+            document.tranDate,
+            document.total,
+            document.lines.length,
+            document.source.eventId,
+            document.source.eventName,
+            message.partition,
+            message.offset,
+          ],
+        });
+      } catch (error) {
+        if (!(error instanceof InvalidDocumentError)) throw error;
+        this.onSkip('erpDocuments', message, error.message);
+      }
+    }
+    return rows;
+  }
+
+  private async applyDocuments(manager: EntityManager, rows: { values: unknown[] }[]): Promise<void> {
+    // One row per key (the last in offset order), as applying them one by one would leave.
+    const latest = new Map<unknown, unknown[]>();
+    for (const row of rows) latest.set(row.values[0], row.values);
+    if (latest.size === 0) return;
+    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+    for (const values of latest.values()) values.forEach((value, index) => columns[index].push(value));
+    await manager.query(
+      `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, tran_date, amount,
+         line_count, source_event_id, source_event_name, document_partition, document_offset)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::numeric[],
+         $8::int[], $9::text[], $10::text[], $11::int[], $12::bigint[])
+       ON CONFLICT (idempotency_key) DO UPDATE SET
+         tenant = EXCLUDED.tenant, order_id = EXCLUDED.order_id, document_type = EXCLUDED.document_type,
+         external_id = EXCLUDED.external_id, tran_date = EXCLUDED.tran_date, amount = EXCLUDED.amount,
+         line_count = EXCLUDED.line_count, source_event_id = EXCLUDED.source_event_id,
+         source_event_name = EXCLUDED.source_event_name, document_partition = EXCLUDED.document_partition,
+         document_offset = EXCLUDED.document_offset`,
+      columns,
+    );
+  }
+
+  private async applyStatuses(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
+    const latest = new Map<string, SyncStatus>();
+    for (const message of messages) {
+      // A compacted topic may hold tombstones (null values) for deleted keys.
+      if (!message.value) continue;
+      let parsed;
+      try {
+        parsed = syncStatusSchema.safeParse(JSON.parse(message.value.toString('utf8')));
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed?.success) {
+        this.onSkip('erpSyncStatus', message, 'not a sync status');
+        continue;
+      }
+      const seen = latest.get(parsed.data.idempotencyKey);
+      if (!seen || seen.updatedAt <= parsed.data.updatedAt) latest.set(parsed.data.idempotencyKey, parsed.data);
+    }
+    if (latest.size === 0) return;
+    const columns: unknown[][] = Array.from({ length: 10 }, () => []);
+    for (const status of latest.values()) {
+      [
+        status.idempotencyKey,
+        status.tenant,
+        status.orderId,
+        status.documentType,
+        status.externalId,
+        status.status,
+        status.erpInternalId,
+        status.attempts,
+        status.error,
+        status.updatedAt,
+      ].forEach((value, index) => columns[index].push(value));
+    }
+    await manager.query(
+      `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, status,
+         erp_internal_id, attempts, error, status_updated_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+         $8::int[], $9::text[], $10::timestamptz[])
+       ON CONFLICT (idempotency_key) DO UPDATE SET
+         tenant = COALESCE(d.tenant, EXCLUDED.tenant), order_id = COALESCE(d.order_id, EXCLUDED.order_id),
+         document_type = COALESCE(d.document_type, EXCLUDED.document_type),
+         external_id = COALESCE(d.external_id, EXCLUDED.external_id),
+         status = EXCLUDED.status, erp_internal_id = EXCLUDED.erp_internal_id, attempts = EXCLUDED.attempts,
+         error = EXCLUDED.error, status_updated_at = EXCLUDED.status_updated_at
+       WHERE d.status_updated_at IS NULL OR EXCLUDED.status_updated_at >= d.status_updated_at`,
+      columns,
+    );
+  }
+
+  private async applyDeadLetters(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
+    const columns: unknown[][] = Array.from({ length: 7 }, () => []);
+    for (const message of messages) {
+      [
+        message.partition,
+        message.offset,
+        message.headers[HEADERS.tenant] ?? null,
+        message.key,
+        message.headers[HEADERS.eventId] ?? null,
+        message.headers[HEADERS.eventName] ?? null,
+        message.headers[HEADERS.dlqReason] ?? null,
+      ].forEach((value, index) => columns[index].push(value));
+    }
+    await manager.query(
+      `INSERT INTO dead_letters (topic_partition, topic_offset, tenant, order_id, event_id, event_name, reason)
+       SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+       ON CONFLICT DO NOTHING`,
+      columns,
+    );
+    this.logger.debug({ count: messages.length }, 'dead letters projected');
+  }
+}

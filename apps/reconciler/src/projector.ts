@@ -1,0 +1,187 @@
+import { BatchConsumer, KafkaInfrastructure } from '@hub/kafka';
+import type { Logger } from 'pino';
+import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
+import { ReconcilerMetrics } from './reconciler.metrics';
+
+export interface RebuildProgress {
+  state: 'idle' | 'running' | 'done' | 'failed';
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Messages to replay: the topics' sizes when the rebuild started. */
+  total: number;
+  done: number;
+  eventsPerSecond: number;
+  /** Estimated seconds left at the current rate. */
+  etaSeconds: number | null;
+  error: string | null;
+}
+
+const IDLE: RebuildProgress = {
+  state: 'idle',
+  startedAt: null,
+  finishedAt: null,
+  total: 0,
+  done: 0,
+  eventsPerSecond: 0,
+  etaSeconds: null,
+  error: null,
+};
+
+/** Offsets of every partition of the projected topics: earliest and end. */
+type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
+
+/**
+ * Keeps the projections up to date from the topics (a consumer group whose
+ * position lives in Postgres, see ProjectionRepository), and rebuilds them: stop
+ * consuming, reset the group to the beginning, drop the rows, consume again until
+ * the end offsets of the moment the rebuild started are applied. A crash at any
+ * point leaves rows and offsets consistent; the next start resumes from them.
+ */
+export class Projector {
+  private consumer: BatchConsumer | undefined;
+  private progress: RebuildProgress = { ...IDLE };
+  private rebuilding: Promise<RebuildProgress> | undefined;
+  private readonly byPhysicalName: Map<string, ProjectedTopic>;
+
+  constructor(
+    private readonly kafka: KafkaInfrastructure,
+    private readonly repository: ProjectionRepository,
+    private readonly metrics: ReconcilerMetrics,
+    private readonly logger: Logger,
+    private readonly groupId: string,
+  ) {
+    this.byPhysicalName = new Map(PROJECTED_TOPICS.map((topic) => [kafka.topics[topic], topic]));
+  }
+
+  get isRunning(): boolean {
+    return this.consumer?.isRunning ?? false;
+  }
+
+  get rebuildProgress(): RebuildProgress {
+    return { ...this.progress };
+  }
+
+  async start(): Promise<void> {
+    const consumer = new BatchConsumer(
+      this.kafka.kafka,
+      {
+        groupId: this.groupId,
+        topics: PROJECTED_TOPICS.map((topic) => this.kafka.topics[topic]),
+        partitionsConsumedConcurrently: 4,
+        handler: async (physical, partition, messages) => {
+          const topic = this.byPhysicalName.get(physical)!;
+          const applied = await this.repository.applyBatch(topic, partition, messages);
+          this.metrics.projected.inc({ topic }, applied);
+        },
+      },
+      this.logger,
+    );
+    await consumer.start();
+    this.consumer = consumer;
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.stop();
+  }
+
+  /** Starts a rebuild unless one is running; resolves when it has ended. */
+  rebuild(onProgress: (progress: RebuildProgress) => void = () => undefined): Promise<RebuildProgress> {
+    this.rebuilding ??= this.runRebuild(onProgress).finally(() => (this.rebuilding = undefined));
+    return this.rebuilding;
+  }
+
+  get rebuildRunning(): boolean {
+    return this.rebuilding !== undefined;
+  }
+
+  private async runRebuild(onProgress: (progress: RebuildProgress) => void): Promise<RebuildProgress> {
+    const started = performance.now();
+    this.progress = { ...IDLE, state: 'running', startedAt: new Date().toISOString() };
+    try {
+      await this.stop();
+      // Reset first, truncate second: a crash between them replays into rows the offsets skip.
+      for (const topic of PROJECTED_TOPICS) {
+        try {
+          await this.kafka.admin.resetOffsets({
+            groupId: this.groupId,
+            topic: this.kafka.topics[topic],
+            earliest: true,
+          });
+        } catch (error) {
+          throw new Error(
+            `cannot reset consumer group ${this.groupId}: ${(error as Error).message}. ` +
+              'Is the reconciler service running? Use its POST /admin/rebuild, or stop it first.',
+          );
+        }
+      }
+      await this.repository.truncate();
+      const targets = await this.topicOffsets();
+      const total = [...targets.values()].reduce((sum, { low, high }) => sum + Number(high - low), 0);
+      this.progress.total = total;
+      await this.start();
+      for (;;) {
+        const done = await this.applied(targets);
+        const seconds = (performance.now() - started) / 1000;
+        const rate = seconds > 0 ? done / seconds : 0;
+        this.progress = {
+          ...this.progress,
+          done,
+          eventsPerSecond: Math.round(rate),
+          etaSeconds: rate > 0 ? Math.round((total - done) / rate) : null,
+        };
+        this.metrics.replayProgress.set({ operation: 'rebuild' }, total === 0 ? 1 : done / total);
+        onProgress(this.rebuildProgress);
+        if (done >= total) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (!this.consumer) throw new Error('the projector stopped during the rebuild');
+      }
+      this.progress = { ...this.progress, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString() };
+      this.logger.info(this.progress, 'projections rebuilt');
+    } catch (error) {
+      this.progress = {
+        ...this.progress,
+        state: 'failed',
+        error: (error as Error).message,
+        finishedAt: new Date().toISOString(),
+      };
+      this.logger.error({ err: error }, 'rebuild failed');
+    }
+    return this.rebuildProgress;
+  }
+
+  /** Messages applied so far towards the targets, per the stored offsets. */
+  private async applied(targets: TopicOffsets): Promise<number> {
+    const stored = await this.repository.storedOffsets();
+    let done = 0;
+    for (const [key, { low, high }] of targets) {
+      const next = stored.get(key) ?? low;
+      const reached = next < high ? next : high;
+      if (reached > low) done += Number(reached - low);
+    }
+    return done;
+  }
+
+  private async topicOffsets(): Promise<TopicOffsets> {
+    const offsets: TopicOffsets = new Map();
+    for (const topic of PROJECTED_TOPICS) {
+      for (const { partition, low, high } of await this.kafka.admin.fetchTopicOffsets(this.kafka.topics[topic]))
+        offsets.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+    }
+    return offsets;
+  }
+
+  /** Messages of each topic not applied yet; sets the lag gauge. */
+  async updateLag(): Promise<Record<ProjectedTopic, number>> {
+    const [targets, stored] = await Promise.all([this.topicOffsets(), this.repository.storedOffsets()]);
+    const lag = Object.fromEntries(PROJECTED_TOPICS.map((topic) => [topic, 0])) as Record<ProjectedTopic, number>;
+    for (const [key, { low, high }] of targets) {
+      const topic = key.slice(0, key.lastIndexOf(':')) as ProjectedTopic;
+      const next = stored.get(key) ?? low;
+      lag[topic] += Math.max(0, Number(high - (next > low ? next : low)));
+    }
+    for (const topic of PROJECTED_TOPICS) this.metrics.projectionLag.set({ topic }, lag[topic]);
+    return lag;
+  }
+}

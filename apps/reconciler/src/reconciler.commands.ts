@@ -1,0 +1,109 @@
+import { HubCommandContext } from '@hub/platform';
+import { assertBusinessDate } from '@hub/reconciliation';
+import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerWorker } from './reconciler.worker';
+import { discrepanciesCsv, textSummary } from './report-format';
+
+type Context = HubCommandContext<ReconcilerConfig>;
+
+/** `--name value` pairs (repeatable) and bare `--flag`s. */
+function parseArguments(args: string[], known: { values: string[]; flags?: string[] }) {
+  const values = new Map<string, string[]>();
+  const flags = new Set<string>();
+  for (let index = 0; index < args.length; index += 1) {
+    const name = args[index].replace(/^--/, '');
+    if (known.flags?.includes(name)) flags.add(name);
+    else if (known.values.includes(name) && args[index + 1] !== undefined) {
+      values.set(name, [...(values.get(name) ?? []), args[index + 1]]);
+      index += 1;
+    } else {
+      const usage = [
+        ...known.values.map((value) => `--${value} VALUE`),
+        ...(known.flags ?? []).map((flag) => `--${flag}`),
+      ];
+      throw new Error(`unknown or incomplete argument "${args[index]}": use ${usage.join(', ')}`);
+    }
+  }
+  const one = (name: string) => values.get(name)?.[0];
+  return { one, all: (name: string) => values.get(name) ?? [], flags };
+}
+
+function tenantOf(context: Context, requested: string | undefined): string {
+  const tenant = requested ?? context.config.RECONCILER_TENANTS[0];
+  if (!context.config.RECONCILER_TENANTS.includes(tenant))
+    throw new Error(
+      `tenant "${tenant}" is not one of RECONCILER_TENANTS (${context.config.RECONCILER_TENANTS.join(', ')})`,
+    );
+  return tenant;
+}
+
+const worker = (context: Context) =>
+  new ReconcilerWorker(context.config, context.runtime, context.kafka, context.dataSource!);
+
+/** `rebuild`: drops the projections and replays every topic, printing progress. */
+async function rebuild(context: Context): Promise<void> {
+  parseArguments(context.args, { values: [] });
+  const { projector } = worker(context);
+  let last = 0;
+  const result = await projector.rebuild((progress) => {
+    if (performance.now() - last < 1_000 && progress.done < progress.total) return;
+    last = performance.now();
+    const share = progress.total === 0 ? 100 : (progress.done / progress.total) * 100;
+    process.stdout.write(
+      `rebuild: ${progress.done}/${progress.total} events (${share.toFixed(1)} %), ${progress.eventsPerSecond} events/s, ${progress.etaSeconds ?? '?'} s left\n`,
+    );
+  });
+  await projector.stop();
+  if (result.state !== 'done') throw new Error(`rebuild failed: ${result.error ?? 'unknown error'}`);
+  process.stdout.write(`rebuild done: ${result.done} events\n`);
+}
+
+/** `reconcile --date D | --from D --to D [--tenant T]`: runs now and prints each day's summary. */
+async function reconcile(context: Context): Promise<void> {
+  const args = parseArguments(context.args, { values: ['date', 'from', 'to', 'tenant'] });
+  const from = args.one('date') ?? args.one('from');
+  const to = args.one('date') ?? args.one('to');
+  if (!from || !to) throw new Error('give --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');
+  const tenant = tenantOf(context, args.one('tenant'));
+  const parts = worker(context);
+  const runs = await parts.reconcileRange(tenant, from, to, 'command');
+  for (const run of runs) {
+    const discrepancies = await parts.repository.discrepancies(tenant, run.businessDate);
+    process.stdout.write(textSummary(tenant, run.businessDate, run, discrepancies));
+  }
+  if (runs.some((run) => run.status === 'failed')) throw new Error('a reconciliation run failed (see above)');
+}
+
+/** `resync --date D | --order ID... [--tenant T]`: replays the day's open discrepancies or the orders given. */
+async function resync(context: Context): Promise<void> {
+  const args = parseArguments(context.args, { values: ['date', 'order', 'tenant'] });
+  const date = args.one('date');
+  if (date) assertBusinessDate(date);
+  const orderIds = args.all('order');
+  if (!date && orderIds.length === 0) throw new Error('give --date YYYY-MM-DD and/or --order ORDER_ID (repeatable)');
+  const summary = await worker(context).resync.run({
+    tenant: tenantOf(context, args.one('tenant')),
+    businessDate: date,
+    orderIds: orderIds.length ? orderIds : undefined,
+  });
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+/** `report --date D [--tenant T] [--format text|csv|json] [--all]`: the day's last run and discrepancies. */
+async function report(context: Context): Promise<void> {
+  const args = parseArguments(context.args, { values: ['date', 'tenant', 'format'], flags: ['all'] });
+  const date = args.one('date');
+  if (!date) throw new Error('give --date YYYY-MM-DD');
+  assertBusinessDate(date);
+  const tenant = tenantOf(context, args.one('tenant'));
+  const { repository } = worker(context);
+  const [run] = await repository.runs(tenant, date, 1);
+  const discrepancies = await repository.discrepancies(tenant, date, { all: args.flags.has('all') });
+  const format = args.one('format') ?? 'text';
+  if (format === 'csv') process.stdout.write(discrepanciesCsv(discrepancies));
+  else if (format === 'json') process.stdout.write(`${JSON.stringify({ run: run ?? null, discrepancies }, null, 2)}\n`);
+  else if (format === 'text') process.stdout.write(textSummary(tenant, date, run, discrepancies));
+  else throw new Error('--format: one of text, csv, json');
+}
+
+export const reconcilerCommands = { rebuild, reconcile, resync, report };

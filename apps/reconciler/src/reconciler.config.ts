@@ -1,0 +1,47 @@
+import { ConfigOf, env, secret } from '@hub/config';
+import { erpEnv } from '@hub/erp';
+import { newStoreEnv } from '@hub/newstore-graphql';
+import { HubServiceBaseConfig } from '@hub/platform';
+import { assertTimeZone } from '@hub/reconciliation';
+import { z } from 'zod';
+
+/** The reconciler's variables; NewStore and ERP defaults point at the emulators (npm run up). */
+export const reconcilerEnv = {
+  ...newStoreEnv,
+  ...erpEnv,
+  /** Tenants the daily run reconciles. */
+  RECONCILER_TENANTS: env.list('demo'),
+  /** IANA zone of the business day (orders are dated by their creation instant in it). */
+  RECONCILER_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .superRefine((zone, context) => {
+      try {
+        assertTimeZone(zone);
+      } catch (error) {
+        context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+      }
+    }),
+  /** Local time (HH:MM, in RECONCILER_TIME_ZONE) of the daily run; it reconciles the previous day. */
+  RECONCILER_DAILY_AT: z
+    .string()
+    .default('02:00')
+    .refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'must be a time of day, HH:MM'),
+  RECONCILER_SCHEDULE_ENABLED: env.boolean(true),
+  /** Bearer tokens accepted by the admin API (several, for rotation). */
+  RECONCILER_ADMIN_TOKENS: secret(env.list()),
+  RECONCILER_CONSUMER_GROUP: env.string('reconciler-projections'),
+  /** Orders per GraphQL page: NewStore allows at most 100. */
+  RECONCILER_NEWSTORE_PAGE_SIZE: env.integer(100, 1, 100),
+  /** The day is split into this many time windows, paged through in parallel. */
+  RECONCILER_NEWSTORE_CONCURRENCY: env.integer(4, 1, 16),
+  /** Attempts per GraphQL page before the run fails; back-off doubles from RECONCILER_RETRY_BASE_MS. */
+  RECONCILER_NEWSTORE_ATTEMPTS: env.integer(6, 1, 20),
+  RECONCILER_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),
+  /** ERP transactions per SuiteQL page (NetSuite: at most 1,000). */
+  RECONCILER_ERP_PAGE_SIZE: env.integer(1_000, 1, 1_000),
+  /** Resync may delete ERP records that duplicate a document the hub posted (never the hub's own). */
+  RECONCILER_RESYNC_DELETE_DUPLICATES: env.boolean(false),
+};
+
+export type ReconcilerConfig = ConfigOf<typeof reconcilerEnv> & HubServiceBaseConfig;

@@ -1,0 +1,119 @@
+import { createErpPort } from '@hub/erp';
+import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { createNewStoreClient } from '@hub/newstore-graphql';
+import { ServiceRuntime } from '@hub/platform';
+import { datesBetween, nextDailyRun } from '@hub/reconciliation';
+import { DataSource } from 'typeorm';
+import { DailyReconciliation } from './daily-reconciliation';
+import { ProjectionRepository } from './projection.repository';
+import { Projector } from './projector';
+import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerMetrics } from './reconciler.metrics';
+import { ReconciliationRepository, RunRow } from './reconciliation.repository';
+import { Resync } from './resync';
+
+/**
+ * The reconciler's parts, wired once: projections (and their rebuild), the daily
+ * reconciliation with its schedule, resync. The HTTP admin API and the commands
+ * both drive this object.
+ */
+export class ReconcilerWorker {
+  readonly metrics: ReconcilerMetrics;
+  readonly projector: Projector;
+  readonly reconciliation: DailyReconciliation;
+  readonly repository: ReconciliationRepository;
+  readonly resync: Resync;
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private scheduled: Promise<unknown> | undefined;
+  private stopping = false;
+
+  constructor(
+    readonly config: ReconcilerConfig,
+    private readonly runtime: ServiceRuntime,
+    kafka: KafkaInfrastructure,
+    dataSource: DataSource,
+  ) {
+    this.metrics = new ReconcilerMetrics(runtime.metrics);
+    const logger = runtime.logger.child({ context: 'reconciler' });
+    const codec = new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`);
+    const projections = new ProjectionRepository(
+      dataSource,
+      codec,
+      config.RECONCILER_TIME_ZONE,
+      logger,
+      (topic, message, reason) => {
+        this.metrics.skipped.inc({ topic });
+        logger.warn(
+          { topic, partition: message.partition, offset: message.offset, reason },
+          'unreadable message skipped',
+        );
+      },
+    );
+    this.projector = new Projector(kafka, projections, this.metrics, logger, config.RECONCILER_CONSUMER_GROUP);
+    this.repository = new ReconciliationRepository(dataSource);
+    const newStore = createNewStoreClient(config);
+    const erp = createErpPort(config, 'reconciler');
+    this.reconciliation = new DailyReconciliation(config, this.repository, newStore, erp, kafka, this.metrics, logger);
+    this.resync = new Resync(
+      this.repository,
+      kafka,
+      newStore,
+      erp,
+      config.RECONCILER_RESYNC_DELETE_DUPLICATES,
+      this.metrics,
+      logger,
+    );
+  }
+
+  /** Serving: projections consume, the lag gauge refreshes, the daily run is scheduled. */
+  async start(): Promise<void> {
+    await this.projector.start();
+    this.runtime.onShutdown('reconciler', () => this.stop());
+    this.runtime.addReadinessCheck({
+      name: 'projections',
+      check: async () => this.projector.isRunning || this.projector.rebuildRunning,
+    });
+    this.lagTimer = setInterval(() => {
+      this.projector.updateLag().catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'));
+    }, 5_000);
+    if (this.config.RECONCILER_SCHEDULE_ENABLED) this.scheduleNext();
+  }
+
+  /** Graceful stop: no new run starts, the running one finishes, the projections commit and leave. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.scheduleTimer);
+    clearInterval(this.lagTimer);
+    await this.scheduled?.catch(() => undefined);
+    await this.projector.stop();
+  }
+
+  /** Reconciles each day of a range for a tenant, one after the other. */
+  async reconcileRange(tenant: string, from: string, to: string, trigger: string): Promise<RunRow[]> {
+    const runs: RunRow[] = [];
+    for (const date of datesBetween(from, to)) runs.push(await this.reconciliation.run(tenant, date, trigger));
+    return runs;
+  }
+
+  private scheduleNext(): void {
+    if (this.stopping) return;
+    const { at, businessDate } = nextDailyRun(
+      new Date(),
+      this.config.RECONCILER_TIME_ZONE,
+      this.config.RECONCILER_DAILY_AT,
+    );
+    this.runtime.logger.info({ at: at.toISOString(), businessDate }, 'next daily reconciliation scheduled');
+    // Timers cap at about 24.8 days; a day is far below.
+    this.scheduleTimer = setTimeout(() => {
+      this.scheduled = (async () => {
+        for (const tenant of this.config.RECONCILER_TENANTS) {
+          if (this.stopping) return;
+          await this.reconciliation.run(tenant, businessDate, 'schedule');
+        }
+      })()
+        .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'daily reconciliation failed'))
+        .finally(() => this.scheduleNext());
+    }, at.getTime() - Date.now());
+  }
+}

@@ -1,0 +1,456 @@
+import { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
+import { ErpTransaction } from '@hub/erp';
+import { OrderSummary } from '@hub/newstore';
+import { Discrepancy, DISCREPANCY_KINDS, DocumentComparison, OrderComparison } from '@hub/reconciliation';
+import { DataSource, QueryRunner } from 'typeorm';
+
+export interface RunRow {
+  id: string;
+  tenant: string;
+  businessDate: string;
+  timeZone: string;
+  trigger: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  newstoreOrders: number | null;
+  hubOrders: number | null;
+  hubDocuments: number | null;
+  erpTransactions: number | null;
+  openDiscrepancies: number | null;
+  resolvedDiscrepancies: number | null;
+  parityRatio: number | null;
+  amountDelta: number | null;
+  error: string | null;
+}
+
+export interface DiscrepancyRow extends Discrepancy {
+  id: string;
+  tenant: string;
+  businessDate: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  resyncRequestedAt: string | null;
+}
+
+const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, time_zone, trigger, status,
+  started_at, finished_at, newstore_orders, hub_orders, hub_documents, erp_transactions, open_discrepancies,
+  resolved_discrepancies, parity_ratio, amount_delta::float8 AS amount_delta, error`;
+
+type Raw = Record<string, unknown>;
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null ? null : String(value));
+const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+function toRun(row: Raw): RunRow {
+  return {
+    id: String(row.id),
+    tenant: String(row.tenant),
+    businessDate: String(row.business_date),
+    timeZone: String(row.time_zone),
+    trigger: String(row.trigger),
+    status: row.status as RunRow['status'],
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(row.finished_at),
+    newstoreOrders: numberOrNull(row.newstore_orders),
+    hubOrders: numberOrNull(row.hub_orders),
+    hubDocuments: numberOrNull(row.hub_documents),
+    erpTransactions: numberOrNull(row.erp_transactions),
+    openDiscrepancies: numberOrNull(row.open_discrepancies),
+    resolvedDiscrepancies: numberOrNull(row.resolved_discrepancies),
+    parityRatio: numberOrNull(row.parity_ratio),
+    amountDelta: numberOrNull(row.amount_delta),
+    error: row.error === null ? null : String(row.error),
+  };
+}
+
+function toDiscrepancy(row: Raw): DiscrepancyRow {
+  return {
+    id: String(row.id),
+    tenant: String(row.tenant),
+    businessDate: String(row.business_date),
+    kind: row.kind as DiscrepancyKind,
+    orderId: String(row.order_id),
+    subject: String(row.subject),
+    documentType: (row.document_type as ErpDocumentType | null) ?? null,
+    externalId: (row.external_id as string | null) ?? null,
+    expected: numberOrNull(row.expected),
+    found: numberOrNull(row.found),
+    delta: numberOrNull(row.delta),
+    erpInternalIds: (row.erp_internal_ids as string[]) ?? [],
+    detail: String(row.detail),
+    firstSeenAt: iso(row.first_seen_at)!,
+    lastSeenAt: iso(row.last_seen_at)!,
+    resolvedAt: iso(row.resolved_at),
+    resyncRequestedAt: iso(row.resync_requested_at),
+  };
+}
+
+/**
+ * Runs, staging and discrepancies of the daily reconciliation. The sides are
+ * compared by streaming joins (server-side cursors), so memory stays flat
+ * whatever the size of the day.
+ */
+export class ReconciliationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async startRun(tenant: string, businessDate: string, timeZone: string, trigger: string): Promise<string> {
+    const [row] = (await this.dataSource.query(
+      `INSERT INTO reconciliation_runs (tenant, business_date, time_zone, trigger, status) VALUES ($1, $2, $3, $4, 'running') RETURNING id::text`,
+      [tenant, businessDate, timeZone, trigger],
+    )) as { id: string }[];
+    return row.id;
+  }
+
+  async stageNewStoreOrders(runId: string, orders: OrderSummary[]): Promise<void> {
+    if (orders.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO run_newstore_orders (run_id, order_id, external_id, total, item_count, is_historical)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[], $5::int[], $6::boolean[])
+       ON CONFLICT DO NOTHING`,
+      [
+        runId,
+        orders.map((order) => order.id),
+        orders.map((order) => order.externalId),
+        orders.map((order) => order.grandTotal),
+        orders.map((order) => order.itemCount),
+        orders.map((order) => order.isHistorical),
+      ],
+    );
+  }
+
+  async stageErpTransactions(runId: string, transactions: ErpTransaction[]): Promise<void> {
+    const known = transactions.filter((transaction) => transaction.documentType !== 'other');
+    if (known.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO run_erp_transactions (run_id, internal_id, external_id, document_type, total)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[])
+       ON CONFLICT DO NOTHING`,
+      [
+        runId,
+        known.map((transaction) => transaction.internalId),
+        known.map((transaction) => transaction.externalId),
+        known.map((transaction) => transaction.documentType),
+        known.map((transaction) => transaction.total),
+      ],
+    );
+  }
+
+  async clearStagedErp(runId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM run_erp_transactions WHERE run_id = $1`, [runId]);
+  }
+
+  async clearStaging(runId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM run_newstore_orders WHERE run_id = $1`, [runId]);
+    await this.clearStagedErp(runId);
+  }
+
+  /**
+   * Streams the order-level join (NewStore ∪ hub orders of the day) in pages to
+   * `onPage`, inside one read transaction with a server-side cursor.
+   */
+  async streamOrders(
+    runId: string,
+    tenant: string,
+    businessDate: string,
+    pageSize: number,
+    onPage: (rows: OrderComparison[]) => Promise<void>,
+  ): Promise<void> {
+    await this.withCursor(
+      `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::float8 AS ns_total, ns.item_count AS ns_item_count,
+         ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::float8 AS hub_total,
+         h.item_count AS hub_item_count, h.is_historical AS hub_historical, h.opened AS hub_opened,
+         EXISTS (SELECT 1 FROM erp_documents d WHERE d.tenant = $2 AND d.order_id = k.order_id
+           AND d.document_type IN ('salesOrder', 'cashSale') AND d.tran_date IS NOT NULL) AS has_sale,
+         ARRAY(SELECT coalesce(dl.event_name, 'event') || ': ' || coalesce(dl.reason, 'no reason') FROM dead_letters dl
+           WHERE dl.tenant = $2 AND dl.order_id = k.order_id
+           AND NOT EXISTS (SELECT 1 FROM erp_documents d2 WHERE d2.source_event_id = dl.event_id)
+           ORDER BY dl.topic_partition, dl.topic_offset) AS dead_letters
+       FROM (SELECT order_id FROM run_newstore_orders WHERE run_id = $1
+             UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3) k
+       LEFT JOIN run_newstore_orders ns ON ns.run_id = $1 AND ns.order_id = k.order_id
+       LEFT JOIN orders h ON h.tenant = $2 AND h.order_id = k.order_id
+       ORDER BY k.order_id`,
+      [runId, tenant, businessDate],
+      pageSize,
+      async (rows) =>
+        onPage(
+          rows.map((row) => ({
+            orderId: String(row.order_id),
+            newstore:
+              row.ns_external_id === null
+                ? null
+                : {
+                    externalId: String(row.ns_external_id),
+                    total: Number(row.ns_total),
+                    itemCount: Number(row.ns_item_count),
+                    isHistorical: Boolean(row.ns_historical),
+                  },
+            hub:
+              row.hub_opened === null
+                ? null
+                : {
+                    externalId: (row.hub_external_id as string | null) ?? null,
+                    total: numberOrNull(row.hub_total),
+                    itemCount: numberOrNull(row.hub_item_count),
+                    isHistorical: Boolean(row.hub_historical),
+                    opened: Boolean(row.hub_opened),
+                  },
+            hasSaleDocument: Boolean(row.has_sale),
+            deadLetters: row.dead_letters as string[],
+          })),
+        ),
+    );
+  }
+
+  /** Streams the hub's documents of the day, each with the ERP's records of the same type and external id. */
+  async streamDocuments(
+    runId: string,
+    tenant: string,
+    businessDate: string,
+    pageSize: number,
+    onPage: (rows: DocumentComparison[]) => Promise<void>,
+  ): Promise<void> {
+    await this.withCursor(
+      `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id, d.amount::float8 AS amount, d.status,
+         d.erp_internal_id, d.error,
+         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::float8) ORDER BY e.internal_id)
+           FROM run_erp_transactions e WHERE e.run_id = $1 AND e.document_type = d.document_type
+           AND e.external_id = d.external_id), '[]'::json) AS erp
+       FROM erp_documents d
+       WHERE d.tenant = $2 AND d.tran_date = $3
+       ORDER BY d.idempotency_key`,
+      [runId, tenant, businessDate],
+      pageSize,
+      async (rows) =>
+        onPage(
+          rows.map((row) => ({
+            hub: {
+              idempotencyKey: String(row.idempotency_key),
+              orderId: String(row.order_id),
+              documentType: row.document_type as ErpDocumentType,
+              externalId: String(row.external_id),
+              total: Number(row.amount),
+              status: (row.status as 'posted' | 'failed' | null) ?? null,
+              erpInternalId: (row.erp_internal_id as string | null) ?? null,
+              error: (row.error as string | null) ?? null,
+            },
+            erp: row.erp as { internalId: string; total: number }[],
+          })),
+        ),
+    );
+  }
+
+  private async withCursor(
+    sql: string,
+    parameters: unknown[],
+    pageSize: number,
+    onRows: (rows: Raw[]) => Promise<void>,
+  ): Promise<void> {
+    const runner: QueryRunner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      await runner.query(`DECLARE comparison NO SCROLL CURSOR FOR ${sql}`, parameters);
+      for (;;) {
+        const rows = (await runner.query(`FETCH ${pageSize} FROM comparison`)) as Raw[];
+        if (rows.length === 0) break;
+        await onRows(rows);
+        if (rows.length < pageSize) break;
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Records what a run found: new ones are inserted, known ones marked seen again (and reopened). */
+  async recordDiscrepancies(
+    runId: string,
+    tenant: string,
+    businessDate: string,
+    found: Discrepancy[],
+  ): Promise<DiscrepancyRow[]> {
+    if (found.length === 0) return [];
+    // One row per (kind, subject) within a page.
+    const unique = [...new Map(found.map((item) => [`${item.kind}\u0000${item.subject}`, item])).values()];
+    const column = <T>(pick: (item: Discrepancy) => T) => unique.map(pick);
+    const rows = (await this.dataSource.query(
+      `INSERT INTO discrepancies AS x (tenant, business_date, kind, subject, order_id, document_type, external_id, expected,
+         found, delta, erp_internal_ids, detail, first_seen_run, last_seen_run)
+       SELECT $1, $2, t.kind, t.subject, t.order_id, t.document_type, t.external_id, t.expected, t.found, t.delta,
+         CASE WHEN t.erp_ids = '' THEN '{}'::text[] ELSE string_to_array(t.erp_ids, ',') END, t.detail, $3, $3
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::numeric[],
+         $11::numeric[], $12::text[], $13::text[])
+         AS t(kind, subject, order_id, document_type, external_id, expected, found, delta, erp_ids, detail)
+       ON CONFLICT (tenant, business_date, kind, subject) DO UPDATE SET
+         order_id = EXCLUDED.order_id, document_type = EXCLUDED.document_type, external_id = EXCLUDED.external_id,
+         expected = EXCLUDED.expected, found = EXCLUDED.found, delta = EXCLUDED.delta,
+         erp_internal_ids = EXCLUDED.erp_internal_ids, detail = EXCLUDED.detail, last_seen_run = EXCLUDED.last_seen_run,
+         last_seen_at = now(), resolved_at = NULL
+       RETURNING id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
+         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
+         first_seen_at, last_seen_at, resolved_at, resync_requested_at`,
+      [
+        tenant,
+        businessDate,
+        runId,
+        column((item) => item.kind),
+        column((item) => item.subject),
+        column((item) => item.orderId),
+        column((item) => item.documentType),
+        column((item) => item.externalId),
+        column((item) => item.expected),
+        column((item) => item.found),
+        column((item) => item.delta),
+        column((item) => item.erpInternalIds.join(',')),
+        column((item) => item.detail),
+      ],
+    )) as Raw[];
+    return rows.map(toDiscrepancy);
+  }
+
+  /** Discrepancies of the day not seen by this run are resolved now. */
+  async resolveUnseen(runId: string, tenant: string, businessDate: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE discrepancies SET resolved_at = now()
+       WHERE tenant = $1 AND business_date = $2 AND resolved_at IS NULL AND last_seen_run <> $3`,
+      [tenant, businessDate, runId],
+    );
+  }
+
+  /** Counts and parity figures of a finished comparison. */
+  async figures(runId: string, tenant: string, businessDate: string) {
+    const [row] = (await this.dataSource.query(
+      `SELECT
+         (SELECT count(*) FROM run_newstore_orders WHERE run_id = $1)::int AS newstore_orders,
+         (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3)::int AS hub_orders,
+         (SELECT count(*) FROM erp_documents WHERE tenant = $2 AND tran_date = $3)::int AS hub_documents,
+         (SELECT count(*) FROM run_erp_transactions WHERE run_id = $1)::int AS erp_transactions,
+         (SELECT count(*) FROM (SELECT order_id FROM run_newstore_orders WHERE run_id = $1
+            UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3
+            UNION SELECT order_id FROM erp_documents WHERE tenant = $2 AND tran_date = $3) u)::int AS orders_considered,
+         (SELECT count(DISTINCT order_id) FROM discrepancies
+            WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL)::int AS orders_with_discrepancy,
+         (SELECT coalesce(sum(abs(delta)), 0)::float8 FROM discrepancies
+            WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL AND kind = 'amount_mismatch') AS amount_delta`,
+      [runId, tenant, businessDate],
+    )) as Raw[];
+    const counts = (await this.dataSource.query(
+      `SELECT kind, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL)::int AS resolved
+       FROM discrepancies WHERE tenant = $1 AND business_date = $2 GROUP BY kind`,
+      [tenant, businessDate],
+    )) as { kind: DiscrepancyKind; open: number; resolved: number }[];
+    const zero = () =>
+      Object.fromEntries(DISCREPANCY_KINDS.map((kind) => [kind, 0])) as Record<DiscrepancyKind, number>;
+    const open = zero();
+    const resolved = zero();
+    for (const count of counts) {
+      open[count.kind] = count.open;
+      resolved[count.kind] = count.resolved;
+    }
+    return {
+      newstoreOrders: Number(row.newstore_orders),
+      hubOrders: Number(row.hub_orders),
+      hubDocuments: Number(row.hub_documents),
+      erpTransactions: Number(row.erp_transactions),
+      ordersConsidered: Number(row.orders_considered),
+      ordersWithDiscrepancy: Number(row.orders_with_discrepancy),
+      amountDelta: Number(row.amount_delta),
+      open,
+      resolved,
+    };
+  }
+
+  async finishRun(
+    runId: string,
+    outcome:
+      | { status: 'succeeded'; figures: Awaited<ReturnType<ReconciliationRepository['figures']>>; parityRatio: number }
+      | { status: 'failed'; error: string },
+  ): Promise<RunRow> {
+    const figures = outcome.status === 'succeeded' ? outcome.figures : undefined;
+    const sum = (counts: Record<string, number> | undefined) =>
+      counts ? Object.values(counts).reduce((total, count) => total + count, 0) : null;
+    const [row] = (await this.dataSource.query(
+      `UPDATE reconciliation_runs SET status = $2, finished_at = now(), newstore_orders = $3, hub_orders = $4,
+         hub_documents = $5, erp_transactions = $6, open_discrepancies = $7, resolved_discrepancies = $8,
+         parity_ratio = $9, amount_delta = $10, error = $11
+       WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+      [
+        runId,
+        outcome.status,
+        figures?.newstoreOrders ?? null,
+        figures?.hubOrders ?? null,
+        figures?.hubDocuments ?? null,
+        figures?.erpTransactions ?? null,
+        sum(figures?.open),
+        sum(figures?.resolved),
+        outcome.status === 'succeeded' ? outcome.parityRatio : null,
+        figures?.amountDelta ?? null,
+        outcome.status === 'failed' ? outcome.error : null,
+      ],
+    )) as Raw[][];
+    // TypeORM returns [rows, count] for UPDATE ... RETURNING.
+    return toRun((Array.isArray(row) ? row[0] : row) as Raw);
+  }
+
+  async runs(tenant: string | undefined, businessDate: string | undefined, limit = 100): Promise<RunRow[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+       WHERE ($1::text IS NULL OR tenant = $1) AND ($2::date IS NULL OR business_date = $2)
+       ORDER BY id DESC LIMIT $3`,
+      [tenant ?? null, businessDate ?? null, limit],
+    )) as Raw[];
+    return rows.map(toRun);
+  }
+
+  /** The discrepancies of a day, open ones only unless `all`. */
+  async discrepancies(
+    tenant: string,
+    businessDate: string,
+    options: { all?: boolean; orderIds?: string[] } = {},
+  ): Promise<DiscrepancyRow[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
+         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
+         first_seen_at, last_seen_at, resolved_at, resync_requested_at
+       FROM discrepancies WHERE tenant = $1 AND business_date = $2 AND ($3 OR resolved_at IS NULL)
+         AND ($4::text[] IS NULL OR order_id = ANY($4))
+       ORDER BY kind, order_id, subject`,
+      [tenant, businessDate, options.all ?? false, options.orderIds ?? null],
+    )) as Raw[];
+    return rows.map(toDiscrepancy);
+  }
+
+  async markResyncRequested(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(`UPDATE discrepancies SET resync_requested_at = now() WHERE id = ANY($1::bigint[])`, [
+      ids,
+    ]);
+  }
+
+  /** The projection's view of orders: where their events are in newstore.events.v1. */
+  async orderEvents(
+    tenant: string,
+    orderIds: string[],
+  ): Promise<{ orderId: string; partition: number; offsets: string[] }[]> {
+    if (orderIds.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT order_id, event_partition, event_offsets::text[] AS offsets FROM orders WHERE tenant = $1 AND order_id = ANY($2)`,
+      [tenant, orderIds],
+    )) as { order_id: string; event_partition: number; offsets: string[] }[];
+    return rows.map((row) => ({ orderId: row.order_id, partition: row.event_partition, offsets: row.offsets }));
+  }
+
+  /** The ERP id the hub's own record of a document has. */
+  async hubErpIds(idempotencyKeys: string[]): Promise<Map<string, string | null>> {
+    const rows = (await this.dataSource.query(
+      `SELECT idempotency_key, erp_internal_id FROM erp_documents WHERE idempotency_key = ANY($1)`,
+      [idempotencyKeys],
+    )) as { idempotency_key: string; erp_internal_id: string | null }[];
+    return new Map(rows.map((row) => [row.idempotency_key, row.erp_internal_id]));
+  }
+}

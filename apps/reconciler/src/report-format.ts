@@ -1,0 +1,79 @@
+import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
+import { DiscrepancyRow, RunRow } from './reconciliation.repository';
+
+const CSV_COLUMNS = [
+  'kind',
+  'order_id',
+  'document_type',
+  'external_id',
+  'expected',
+  'found',
+  'delta',
+  'erp_internal_ids',
+  'first_seen_at',
+  'resolved_at',
+  'detail',
+] as const;
+
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** RFC 4180 CSV of a day's discrepancies, one per line. */
+export function discrepanciesCsv(rows: DiscrepancyRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const row of rows) {
+    lines.push(
+      [
+        row.kind,
+        row.orderId,
+        row.documentType,
+        row.externalId,
+        row.expected,
+        row.found,
+        row.delta,
+        row.erpInternalIds.join(' '),
+        row.firstSeenAt,
+        row.resolvedAt,
+        row.detail,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What a person reads in the terminal: the run's figures, counts by kind, then each open discrepancy. */
+export function textSummary(
+  tenant: string,
+  businessDate: string,
+  run: RunRow | undefined,
+  rows: DiscrepancyRow[],
+): string {
+  if (!run) return `No reconciliation of ${tenant} on ${businessDate} yet: run "reconcile --date ${businessDate}".\n`;
+  const lines = [
+    `Reconciliation of ${tenant} on ${businessDate} (${run.timeZone}), run ${run.id} ${run.status} at ${run.finishedAt ?? run.startedAt}`,
+  ];
+  if (run.status === 'failed') lines.push(`  failed: ${run.error ?? 'no message'}`);
+  else {
+    lines.push(
+      `  NewStore orders ${run.newstoreOrders}, hub orders ${run.hubOrders}, hub documents ${run.hubDocuments}, ERP transactions ${run.erpTransactions}`,
+      `  parity ${((run.parityRatio ?? 0) * 100).toFixed(2)} %, open discrepancies ${run.openDiscrepancies}, resolved ${run.resolvedDiscrepancies}, amount delta ${run.amountDelta}`,
+    );
+  }
+  const open = rows.filter((row) => row.resolvedAt === null);
+  for (const kind of DISCREPANCY_KINDS) {
+    const ofKind = open.filter((row) => row.kind === kind);
+    if (ofKind.length === 0) continue;
+    lines.push(
+      '',
+      `${kind} (${ofKind.length}): ${DISCREPANCY_DESCRIPTIONS[kind].meaning}; resync: ${DISCREPANCY_DESCRIPTIONS[kind].resync}`,
+    );
+    for (const row of ofKind.slice(0, 50))
+      lines.push(`  order ${row.orderId}${row.externalId ? ` (${row.externalId})` : ''}: ${row.detail}`);
+    if (ofKind.length > 50) lines.push(`  … and ${ofKind.length - 50} more (use --format csv)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+import { HEADERS } from '@hub/contracts';
+import { ErpPort } from '@hub/erp';
+import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
+import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hub/newstore';
+import type { Logger } from 'pino';
+import { ReconcilerMetrics } from './reconciler.metrics';
+import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
+
+export interface ResyncRequest {
+  tenant: string;
+  /** Every open discrepancy of this day. */
+  businessDate?: string;
+  /** These orders (with or without a discrepancy). */
+  orderIds?: string[];
+}
+
+export interface ResyncSummary {
+  eventsReplayed: number;
+  ordersReplayed: string[];
+  ordersInjected: string[];
+  ordersNotFound: string[];
+  duplicatesDeleted: string[];
+  /** Discrepancies a person must look at (ERP duplicates when deleting them is off). */
+  manual: { kind: string; orderId: string; detail: string }[];
+}
+
+/**
+ * Puts what the reconciliation found missing through the pipeline again: the
+ * order's events are replayed from newstore.events.v1 (found through the
+ * projection's offsets) with a replay marker; an order the hub never received is
+ * fetched from NewStore GraphQL and injected as its opening event. Idempotency
+ * keys and the ERP upsert by external id make a replay create nothing twice.
+ */
+export class Resync {
+  constructor(
+    private readonly repository: ReconciliationRepository,
+    private readonly kafka: KafkaInfrastructure,
+    private readonly newStore: NewStoreOrders,
+    private readonly erp: ErpPort,
+    private readonly deleteDuplicates: boolean,
+    private readonly metrics: ReconcilerMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(request: ResyncRequest): Promise<ResyncSummary> {
+    const summary: ResyncSummary = {
+      eventsReplayed: 0,
+      ordersReplayed: [],
+      ordersInjected: [],
+      ordersNotFound: [],
+      duplicatesDeleted: [],
+      manual: [],
+    };
+    const discrepancies = request.businessDate
+      ? await this.repository.discrepancies(request.tenant, request.businessDate, { orderIds: request.orderIds })
+      : [];
+    const orderIds = new Set<string>(request.orderIds ?? []);
+    for (const discrepancy of discrepancies) {
+      if (discrepancy.kind === 'duplicate_in_erp') await this.duplicate(discrepancy, summary);
+      else orderIds.add(discrepancy.orderId);
+    }
+    const known = await this.repository.orderEvents(request.tenant, [...orderIds]);
+    const knownIds = new Set(known.map((order) => order.orderId));
+    summary.eventsReplayed = await this.replay(known);
+    summary.ordersReplayed = known.map((order) => order.orderId).sort();
+    for (const orderId of [...orderIds].filter((id) => !knownIds.has(id)).sort()) {
+      if (await this.inject(request.tenant, orderId)) summary.ordersInjected.push(orderId);
+      else summary.ordersNotFound.push(orderId);
+    }
+    await this.repository.markResyncRequested(discrepancies.map((discrepancy) => discrepancy.id));
+    this.logger.info({ ...summary, tenant: request.tenant, businessDate: request.businessDate }, 'resync done');
+    return summary;
+  }
+
+  /** Replays the orders' events in their original order, each marked as a replay. */
+  private async replay(orders: { partition: number; offsets: string[] }[]): Promise<number> {
+    const wanted = new Map<number, Set<string>>();
+    for (const order of orders) {
+      const offsets = wanted.get(order.partition) ?? new Set<string>();
+      order.offsets.forEach((offset) => offsets.add(offset));
+      wanted.set(order.partition, offsets);
+    }
+    const topic = this.kafka.topics.newstoreEvents;
+    const messages = await readOffsets(this.kafka.kafka, topic, wanted, { groupPrefix: 'reconciler-resync' });
+    const replayedAt = new Date().toISOString();
+    for (let start = 0; start < messages.length; start += 500) {
+      await this.kafka.producer.send(
+        topic,
+        messages.slice(start, start + 500).map((message) => ({
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers, [HEADERS.replay]: replayedAt },
+        })),
+      );
+    }
+    this.metrics.resynced.inc({ action: 'event-replayed' }, messages.length);
+    return messages.length;
+  }
+
+  /** An order NewStore has and the hub never received: its opening event, rebuilt from GraphQL. */
+  private async inject(tenant: string, orderId: string): Promise<boolean> {
+    const order = await this.newStore.order(tenant, orderId);
+    if (!order) {
+      this.logger.warn({ tenant, orderId }, 'order not found in NewStore GraphQL; nothing to inject');
+      this.metrics.resynced.inc({ action: 'not-found' });
+      return false;
+    }
+    const prepared = prepareEventRecord(Buffer.from(JSON.stringify(openingEventFromGraphQl(tenant, order))), {
+      receivedAt: new Date(),
+      contentType: 'application/json',
+    });
+    if (!prepared.ok)
+      throw new Error(`order ${orderId} from GraphQL makes no valid event: ${JSON.stringify(prepared.problems)}`);
+    const { record } = prepared;
+    await this.kafka.producer.send(this.kafka.topics.newstoreEvents, [
+      {
+        key: record.key,
+        value: record.value,
+        headers: { ...record.headers, [HEADERS.replay]: new Date().toISOString(), 'resync-source': 'newstore-graphql' },
+      },
+    ]);
+    this.metrics.resynced.inc({ action: 'order-injected' });
+    return true;
+  }
+
+  /** ERP records duplicating a document: deleted only when configured, and never the hub's own. */
+  private async duplicate(discrepancy: DiscrepancyRow, summary: ResyncSummary): Promise<void> {
+    if (!this.deleteDuplicates || !discrepancy.documentType) {
+      summary.manual.push({ kind: discrepancy.kind, orderId: discrepancy.orderId, detail: discrepancy.detail });
+      this.metrics.resynced.inc({ action: 'manual' });
+      return;
+    }
+    const ours = (await this.repository.hubErpIds([discrepancy.subject])).get(discrepancy.subject);
+    if (!ours) {
+      summary.manual.push({
+        kind: discrepancy.kind,
+        orderId: discrepancy.orderId,
+        detail: `${discrepancy.detail}; the hub does not know which record is its own`,
+      });
+      return;
+    }
+    for (const internalId of discrepancy.erpInternalIds.filter((id) => id !== ours)) {
+      await this.erp.deleteTransaction(discrepancy.documentType, internalId);
+      summary.duplicatesDeleted.push(internalId);
+      this.metrics.resynced.inc({ action: 'duplicate-deleted' });
+      this.logger.warn(
+        { orderId: discrepancy.orderId, externalId: discrepancy.externalId, internalId, kept: ours },
+        'ERP duplicate deleted',
+      );
+    }
+  }
+}

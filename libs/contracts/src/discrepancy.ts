@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ERP_DOCUMENT_TYPES } from './erp-document';
+
+/** What the daily reconciliation can find (meanings: @hub/reconciliation DISCREPANCY_DESCRIPTIONS). */
+export const DISCREPANCY_KINDS = [
+  'missing_in_hub',
+  'missing_in_erp',
+  'amount_mismatch',
+  'item_count_mismatch',
+  'duplicate_in_erp',
+  'stuck_in_retry',
+  'stuck_in_dlq',
+] as const;
+export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
+
+/** One discrepancy on reconciliation.discrepancies.v1 (key = order id). */
+export const discrepancyMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  runId: z.string(),
+  tenant: z.string(),
+  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  kind: z.enum(DISCREPANCY_KINDS),
+  orderId: z.string(),
+  subject: z.string(),
+  documentType: z.enum(ERP_DOCUMENT_TYPES).nullable(),
+  externalId: z.string().nullable(),
+  expected: z.number().nullable(),
+  found: z.number().nullable(),
+  delta: z.number().nullable(),
+  erpInternalIds: z.array(z.string()),
+  detail: z.string(),
+  firstSeenAt: z.string(),
+});
+
+export type DiscrepancyMessage = z.infer<typeof discrepancyMessageSchema>;

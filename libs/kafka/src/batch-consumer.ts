@@ -1,0 +1,119 @@
+import { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { ConsumedMessage, decodeHeaders } from './hub-consumer';
+
+export type BatchHandler = (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  partitionsConsumedConcurrently?: number;
+  /** First pause after a failed batch; doubles up to maxRetryDelayMs. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Bytes fetched per partition per request: larger batches, fewer transactions. */
+  maxBytesPerPartition?: number;
+  sessionTimeoutMs?: number;
+}
+
+/**
+ * A consumer for handlers that keep their own position: the handler gets a whole
+ * batch of one partition and stores its outcome together with the offsets (the
+ * reconciler's projections commit rows and offsets in one Postgres transaction).
+ * Kafka offsets are committed afterwards only so that lag shows in Kafka's tools;
+ * they never run ahead of what the handler stored, so a restart redelivers at most
+ * what the handler already skips. A failed batch pauses its partition and is
+ * fetched again after a growing delay.
+ */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private readonly failures = new Map<string, number>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4_194_304,
+      maxBytes: 4 * (options.maxBytesPerPartition ?? 4_194_304),
+      maxWaitTimeInMs: 500,
+      retry: { retries: 10 },
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const { topic, partition } = batch;
+        const messages: ConsumedMessage[] = batch.messages.map((message) => ({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value,
+          headers: decodeHeaders(message.headers),
+          timestamp: message.timestamp,
+        }));
+        try {
+          await this.options.handler(topic, partition, messages);
+        } catch (error) {
+          this.retryLater(topic, partition, messages[0].offset, error);
+          return;
+        }
+        this.failures.delete(`${topic}:${partition}`);
+        const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
+        await this.consumer
+          .commitOffsets([{ topic, partition, offset: next }])
+          .catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'offset commit failed'));
+        await heartbeat();
+      },
+    });
+    this.running = true;
+  }
+
+  /** Finishes the batch in hand, leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    for (const timer of this.resumeTimers) clearTimeout(timer);
+    this.resumeTimers.clear();
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private retryLater(topic: string, partition: number, offset: string, error: unknown): void {
+    const slot = `${topic}:${partition}`;
+    const attempt = (this.failures.get(slot) ?? 0) + 1;
+    this.failures.set(slot, attempt);
+    const delay = Math.min(
+      (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1),
+      this.options.maxRetryDelayMs ?? 30_000,
+    );
+    this.logger.warn(
+      { err: error, topic, partition, offset, attempt, retryInMs: delay },
+      'batch failed; it will be fetched again',
+    );
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      if (this.running) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, delay);
+    this.resumeTimers.add(timer);
+  }
+}
