@@ -46,10 +46,10 @@ export class ProjectionRepository {
         `INSERT INTO projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
         [PROJECTION, topic, partition],
       );
-      const [{ next_offset: stored }] = (await manager.query(
+      const [{ next_offset: stored }] = await manager.query<{ next_offset: string }[]>(
         `SELECT next_offset FROM projection_offsets WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
         [PROJECTION, topic, partition],
-      )) as { next_offset: string }[];
+      );
       const from = BigInt(stored);
       const fresh = messages.filter((message) => BigInt(message.offset) >= from);
       if (fresh.length === 0) return 0;
@@ -89,10 +89,10 @@ export class ProjectionRepository {
 
   /** Stored next offsets, by topic and partition. */
   async storedOffsets(): Promise<Map<string, bigint>> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ topic: string; partition: number; next_offset: string }[]>(
       `SELECT topic, partition, next_offset FROM projection_offsets WHERE projection = $1`,
       [PROJECTION],
-    )) as { topic: string; partition: number; next_offset: string }[];
+    );
     return new Map(rows.map((row) => [`${row.topic}:${row.partition}`, BigInt(row.next_offset)]));
   }
 

@@ -39,7 +39,9 @@ const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS b
   resolved_discrepancies, parity_ratio, amount_delta::float8 AS amount_delta, error`;
 
 type Raw = Record<string, unknown>;
-const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null ? null : String(value));
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+const iso = (value: unknown) =>
+  value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : text(value);
 const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 function toRun(row: Raw): RunRow {
@@ -60,7 +62,7 @@ function toRun(row: Raw): RunRow {
     resolvedDiscrepancies: numberOrNull(row.resolved_discrepancies),
     parityRatio: numberOrNull(row.parity_ratio),
     amountDelta: numberOrNull(row.amount_delta),
-    error: row.error === null ? null : String(row.error),
+    error: row.error === null ? null : text(row.error),
   };
 }
 
@@ -95,10 +97,10 @@ export class ReconciliationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async startRun(tenant: string, businessDate: string, timeZone: string, trigger: string): Promise<string> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<{ id: string }[]>(
       `INSERT INTO reconciliation_runs (tenant, business_date, time_zone, trigger, status) VALUES ($1, $2, $3, $4, 'running') RETURNING id::text`,
       [tenant, businessDate, timeZone, trigger],
-    )) as { id: string }[];
+    );
     return row.id;
   }
 
@@ -181,7 +183,7 @@ export class ReconciliationRepository {
               row.ns_external_id === null
                 ? null
                 : {
-                    externalId: String(row.ns_external_id),
+                    externalId: text(row.ns_external_id),
                     total: Number(row.ns_total),
                     itemCount: Number(row.ns_item_count),
                     isHistorical: Boolean(row.ns_historical),
@@ -278,7 +280,7 @@ export class ReconciliationRepository {
     // One row per (kind, subject) within a page.
     const unique = [...new Map(found.map((item) => [`${item.kind}\u0000${item.subject}`, item])).values()];
     const column = <T>(pick: (item: Discrepancy) => T) => unique.map(pick);
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Raw[]>(
       `INSERT INTO discrepancies AS x (tenant, business_date, kind, subject, order_id, document_type, external_id, expected,
          found, delta, erp_internal_ids, detail, first_seen_run, last_seen_run)
        SELECT $1, $2, t.kind, t.subject, t.order_id, t.document_type, t.external_id, t.expected, t.found, t.delta,
@@ -309,7 +311,7 @@ export class ReconciliationRepository {
         column((item) => item.erpInternalIds.join(',')),
         column((item) => item.detail),
       ],
-    )) as Raw[];
+    );
     return rows.map(toDiscrepancy);
   }
 
@@ -324,7 +326,7 @@ export class ReconciliationRepository {
 
   /** Counts and parity figures of a finished comparison. */
   async figures(runId: string, tenant: string, businessDate: string) {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Raw[]>(
       `SELECT
          (SELECT count(*) FROM run_newstore_orders WHERE run_id = $1)::int AS newstore_orders,
          (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3)::int AS hub_orders,
@@ -338,12 +340,12 @@ export class ReconciliationRepository {
          (SELECT coalesce(sum(abs(delta)), 0)::float8 FROM discrepancies
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL AND kind = 'amount_mismatch') AS amount_delta`,
       [runId, tenant, businessDate],
-    )) as Raw[];
-    const counts = (await this.dataSource.query(
+    );
+    const counts = await this.dataSource.query<{ kind: DiscrepancyKind; open: number; resolved: number }[]>(
       `SELECT kind, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL)::int AS resolved
        FROM discrepancies WHERE tenant = $1 AND business_date = $2 GROUP BY kind`,
       [tenant, businessDate],
-    )) as { kind: DiscrepancyKind; open: number; resolved: number }[];
+    );
     const zero = () =>
       Object.fromEntries(DISCREPANCY_KINDS.map((kind) => [kind, 0])) as Record<DiscrepancyKind, number>;
     const open = zero();
@@ -374,7 +376,7 @@ export class ReconciliationRepository {
     const figures = outcome.status === 'succeeded' ? outcome.figures : undefined;
     const sum = (counts: Record<string, number> | undefined) =>
       counts ? Object.values(counts).reduce((total, count) => total + count, 0) : null;
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<Raw[][]>(
       `UPDATE reconciliation_runs SET status = $2, finished_at = now(), newstore_orders = $3, hub_orders = $4,
          hub_documents = $5, erp_transactions = $6, open_discrepancies = $7, resolved_discrepancies = $8,
          parity_ratio = $9, amount_delta = $10, error = $11
@@ -392,18 +394,18 @@ export class ReconciliationRepository {
         figures?.amountDelta ?? null,
         outcome.status === 'failed' ? outcome.error : null,
       ],
-    )) as Raw[][];
+    );
     // TypeORM returns [rows, count] for UPDATE ... RETURNING.
-    return toRun((Array.isArray(row) ? row[0] : row) as Raw);
+    return toRun(Array.isArray(row) ? row[0] : row);
   }
 
   async runs(tenant: string | undefined, businessDate: string | undefined, limit = 100): Promise<RunRow[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Raw[]>(
       `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
        WHERE ($1::text IS NULL OR tenant = $1) AND ($2::date IS NULL OR business_date = $2)
        ORDER BY id DESC LIMIT $3`,
       [tenant ?? null, businessDate ?? null, limit],
-    )) as Raw[];
+    );
     return rows.map(toRun);
   }
 
@@ -413,7 +415,7 @@ export class ReconciliationRepository {
     businessDate: string,
     options: { all?: boolean; orderIds?: string[] } = {},
   ): Promise<DiscrepancyRow[]> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<Raw[]>(
       `SELECT id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
          document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
          first_seen_at, last_seen_at, resolved_at, resync_requested_at
@@ -421,7 +423,7 @@ export class ReconciliationRepository {
          AND ($4::text[] IS NULL OR order_id = ANY($4))
        ORDER BY kind, order_id, subject`,
       [tenant, businessDate, options.all ?? false, options.orderIds ?? null],
-    )) as Raw[];
+    );
     return rows.map(toDiscrepancy);
   }
 
@@ -438,19 +440,19 @@ export class ReconciliationRepository {
     orderIds: string[],
   ): Promise<{ orderId: string; partition: number; offsets: string[] }[]> {
     if (orderIds.length === 0) return [];
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ order_id: string; event_partition: number; offsets: string[] }[]>(
       `SELECT order_id, event_partition, event_offsets::text[] AS offsets FROM orders WHERE tenant = $1 AND order_id = ANY($2)`,
       [tenant, orderIds],
-    )) as { order_id: string; event_partition: number; offsets: string[] }[];
+    );
     return rows.map((row) => ({ orderId: row.order_id, partition: row.event_partition, offsets: row.offsets }));
   }
 
   /** The ERP id the hub's own record of a document has. */
   async hubErpIds(idempotencyKeys: string[]): Promise<Map<string, string | null>> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ idempotency_key: string; erp_internal_id: string | null }[]>(
       `SELECT idempotency_key, erp_internal_id FROM erp_documents WHERE idempotency_key = ANY($1)`,
       [idempotencyKeys],
-    )) as { idempotency_key: string; erp_internal_id: string | null }[];
+    );
     return new Map(rows.map((row) => [row.idempotency_key, row.erp_internal_id]));
   }
 }

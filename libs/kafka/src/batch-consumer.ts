@@ -59,8 +59,9 @@ export class BatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const { topic, partition } = batch;
         const messages: ConsumedMessage[] = batch.messages.map((message) => ({
           topic,
@@ -82,7 +83,7 @@ export class BatchConsumer {
         await this.consumer
           .commitOffsets([{ topic, partition, offset: next }])
           .catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'offset commit failed'));
-        await heartbeat();
+        await payload.heartbeat();
       },
     });
     this.running = true;

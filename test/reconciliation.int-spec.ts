@@ -1,0 +1,284 @@
+import { discrepancyMessageSchema } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import {
+  dropSchema,
+  eventRecordOf,
+  newStoreEnv,
+  readTopic,
+  ServiceUnderTest,
+  startServiceForTest,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { Client } from 'pg';
+import { enricherService } from '../apps/enricher/src/enricher.service-definition';
+import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
+import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
+import { ErpEmulator, ErpRecord } from '../tools/emulators/erp/erp-emulator';
+import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
+import { eventsOfOrder } from '../tools/emulators/shared/newstore-events';
+
+const TENANT = 'acme';
+const DAY = '2024-01-02';
+const TOKEN = 'test-admin-token';
+
+/**
+ * The whole pipeline on a real broker, registry and Postgres, against both
+ * emulators: a day flows through enricher and sink into the ERP, the emulators
+ * plant one discrepancy of each kind, the reconciler finds exactly those, a resync
+ * repairs them, and a second run shows full parity.
+ */
+describe('reconciler: a planted day, found, resynced, in parity', () => {
+  const prefix = uniqueName('recon');
+  const schemas = { enricher: uniqueName('enricher'), sink: uniqueName('sink'), reconciler: uniqueName('reconciler') };
+  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const newStore = new NewStoreEmulator({ day: { tenant: TENANT, date: DAY, orders: 40, seed: 7 } });
+  const erp = new ErpEmulator({ concurrencyLimit: 10 });
+  const database = new Client({ connectionString: testDatabaseUrl() });
+  const services: ServiceUnderTest[] = [];
+  let reconciler: ServiceUnderTest;
+  let erpBase: string;
+  const days = Array.from({ length: newStore.store.size }, (_, index) => newStore.store.order(index));
+  // Orders with only a sale (no cancellation, return or appeasement) and not historical: planted ones.
+  const plain = days.filter(
+    (order) => !order.isHistorical && !order.cancellation && !order.return && !order.appeasement,
+  );
+  const [neverDelivered, removed, changed, duplicated] = plain;
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${reconciler.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: await response.text() };
+  };
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await admin(method, path, body);
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.body}`);
+    return JSON.parse(response.body) as T;
+  };
+  const documentOf = (order: { externalId: string }): ErpRecord =>
+    [...erp.records.values()].find((record) => record.externalId === order.externalId)!;
+  const query = async <T>(sql: string, parameters: unknown[] = []) =>
+    (await database.query(sql.replace(/\bS\./g, `"${schemas.reconciler}".`), parameters)).rows as T[];
+  /**
+   * The pipeline is idle: every opened order has its sale document, every projected
+   * document is posted, the ERP holds exactly those, and nothing changed for 2 s.
+   */
+  const settled = async (expectedOrders: number) => {
+    let previous = '';
+    let stableSince = Date.now();
+    return waitFor(
+      async () => {
+        const [row] = await query<{ orders: number; documents: number; pending: number; unsold: number }>(
+          `SELECT (SELECT count(*) FROM S.orders WHERE opened)::int AS orders,
+                  (SELECT count(*) FROM S.erp_documents WHERE tran_date IS NOT NULL)::int AS documents,
+                  (SELECT count(*) FROM S.erp_documents WHERE status IS DISTINCT FROM 'posted')::int AS pending,
+                  (SELECT count(*) FROM S.orders o WHERE o.opened AND NOT o.is_historical AND NOT EXISTS (
+                     SELECT 1 FROM S.erp_documents d WHERE d.order_id = o.order_id
+                     AND d.document_type IN ('salesOrder', 'cashSale')))::int AS unsold`,
+        );
+        const state = JSON.stringify({ ...row, erp: erp.records.size });
+        if (state !== previous) {
+          previous = state;
+          stableSince = Date.now();
+        }
+        const idle =
+          row.orders === expectedOrders &&
+          row.unsold === 0 &&
+          row.pending === 0 &&
+          row.documents > 0 &&
+          row.documents === erp.records.size;
+        return idle && Date.now() - stableSince > 2_000 && row;
+      },
+      { what: 'pipeline settled', timeoutMs: 90_000, intervalMs: 250 },
+    );
+  };
+
+  beforeAll(async () => {
+    await database.connect();
+    await kafka.connect(['newstoreEvents']);
+    const newStoreBase = await newStore.listen(0);
+    erpBase = await erp.listen(0);
+    const common = { KAFKA_TOPIC_PREFIX: `${prefix}.`, KAFKA_TOPIC_PARTITIONS: '3', ...newStoreEnv(newStoreBase) };
+    const erpEnv = { NETSUITE_BASE_URL: `${erpBase}/services/rest` };
+    services.push(
+      await startServiceForTest(enricherService, {
+        ...common,
+        DATABASE_SCHEMA: schemas.enricher,
+        ENRICHER_RETRY_TIERS_MS: '200,400,800',
+        ENRICHER_CONSUMER_GROUP: `${prefix}-enricher`,
+      }),
+      await startServiceForTest(erpSinkService, {
+        ...common,
+        ...erpEnv,
+        DATABASE_SCHEMA: schemas.sink,
+        SINK_CONSUMER_GROUP: `${prefix}-sink`,
+        SINK_WAITING_SWEEP_MS: '200',
+        ERP_RETRY_BASE_MS: '100',
+      }),
+    );
+    reconciler = await startServiceForTest(reconcilerService, {
+      ...common,
+      ...erpEnv,
+      DATABASE_SCHEMA: schemas.reconciler,
+      RECONCILER_TENANTS: TENANT,
+      RECONCILER_ADMIN_TOKENS: TOKEN,
+      RECONCILER_CONSUMER_GROUP: `${prefix}-reconciler`,
+      RECONCILER_SCHEDULE_ENABLED: 'false',
+      RECONCILER_RESYNC_DELETE_DUPLICATES: 'true',
+      RECONCILER_RETRY_BASE_MS: '50',
+    });
+    services.push(reconciler);
+    const events = days
+      .filter((order) => order.id !== neverDelivered.id)
+      .flatMap((order) => eventsOfOrder(order, TENANT))
+      .sort((a, b) => a.at - b.at);
+    await kafka.producer.send(
+      kafka.topics.newstoreEvents,
+      events.map((event) => eventRecordOf(event.envelope)),
+    );
+    await settled(days.length - 1);
+  });
+
+  afterAll(async () => {
+    for (const service of services.reverse()) await service.close();
+    await kafka.close();
+    await Promise.all([newStore.close(), erp.close(), database.end()]);
+    for (const schema of Object.values(schemas)) await dropSchema(schema);
+  });
+
+  it('finds each planted discrepancy with the right kind and nothing else, on the topic and in the report', async () => {
+    // An event never delivered is the order left out above; the ERP loses, changes and duplicates a document.
+    const plant = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${erpBase}/_emulator/records${path}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      expect(response.ok).toBe(true);
+    };
+    await plant('DELETE', `/${documentOf(removed).id}`);
+    await plant('PATCH', `/${documentOf(changed).id}`, { total: Math.round((changed.grandTotal + 5) * 100) / 100 });
+    const original = documentOf(duplicated);
+    await plant('POST', `/${original.type}`, { externalId: original.externalId, tranDate: DAY, total: original.total });
+
+    const { runs } = await json<{
+      runs: { id: string; status: string; openDiscrepancies: number; parityRatio: number; newstoreOrders: number }[];
+    }>('POST', '/admin/reconciliations', { tenant: TENANT, date: DAY });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 4 });
+    expect(runs[0].parityRatio).toBeCloseTo((days.length - 4) / days.length, 5);
+
+    const report = await json<{
+      discrepancies: { kind: string; orderId: string; delta: number | null; erpInternalIds: string[] }[];
+    }>('GET', `/admin/reports/${DAY}?tenant=${TENANT}`);
+    const found = report.discrepancies
+      .map(({ kind, orderId }) => ({ kind, orderId }))
+      .sort((a, b) => a.kind.localeCompare(b.kind));
+    expect(found).toEqual(
+      [
+        { kind: 'amount_mismatch', orderId: changed.id },
+        { kind: 'duplicate_in_erp', orderId: duplicated.id },
+        { kind: 'missing_in_erp', orderId: removed.id },
+        { kind: 'missing_in_hub', orderId: neverDelivered.id },
+      ].sort((a, b) => a.kind.localeCompare(b.kind)),
+    );
+    expect(report.discrepancies.find((item) => item.kind === 'amount_mismatch')?.delta).toBe(5);
+    expect(report.discrepancies.find((item) => item.kind === 'duplicate_in_erp')?.erpInternalIds).toHaveLength(2);
+
+    const messages = (await readTopic(kafka.kafka, `${prefix}.reconciliation.discrepancies.v1`)).map((message) => ({
+      key: message.key,
+      value: discrepancyMessageSchema.parse(JSON.parse(message.value!.toString('utf8'))),
+    }));
+    expect(messages.map((message) => message.value.kind).sort()).toEqual(found.map((item) => item.kind).sort());
+    for (const message of messages) expect(message.key).toBe(message.value.orderId);
+
+    const csv = await admin('GET', `/admin/reports/${DAY}?tenant=${TENANT}&format=csv`);
+    expect(csv.body.trim().split('\n')).toHaveLength(5);
+    expect(csv.body).toContain(`missing_in_hub,${neverDelivered.id}`);
+    const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `parity_reconciliation_discrepancies{tenant="${TENANT}",business_date="${DAY}",kind="missing_in_hub",state="open",service="reconciler"} 1`,
+    );
+    expect(metrics).toContain(
+      `parity_reconciliation_orders{tenant="${TENANT}",business_date="${DAY}",system="newstore",service="reconciler"} ${days.length}`,
+    );
+  });
+
+  it('resyncs the day: a second run shows 100 % parity, the four resolved, and no duplicate ERP record', async () => {
+    const summary = await json<{ ordersInjected: string[]; ordersReplayed: string[]; duplicatesDeleted: string[] }>(
+      'POST',
+      '/admin/resync',
+      { tenant: TENANT, date: DAY },
+    );
+    expect(summary.ordersInjected).toEqual([neverDelivered.id]);
+    expect(summary.ordersReplayed.sort()).toEqual([removed.id, changed.id].sort());
+    expect(summary.duplicatesDeleted).toHaveLength(1);
+    await waitFor(
+      () => documentOf(neverDelivered) && documentOf(removed) && documentOf(changed).total === changed.grandTotal,
+      { what: 'resynced documents in the ERP', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await settled(days.length);
+
+    const { runs } = await json<{
+      runs: { status: string; openDiscrepancies: number; resolvedDiscrepancies: number; parityRatio: number }[];
+    }>('POST', '/admin/reconciliations', { tenant: TENANT, date: DAY });
+    expect(runs[0]).toMatchObject({
+      status: 'succeeded',
+      openDiscrepancies: 0,
+      resolvedDiscrepancies: 4,
+      parityRatio: 1,
+    });
+    const perDocument = new Map<string, number>();
+    for (const record of erp.records.values()) {
+      const key = `${record.type}:${record.externalId}`;
+      perDocument.set(key, (perDocument.get(key) ?? 0) + 1);
+    }
+    expect([...perDocument.values()].every((count) => count === 1)).toBe(true);
+    const [{ documents }] = await query<{ documents: number }>(
+      `SELECT count(*)::int AS documents FROM S.erp_documents`,
+    );
+    expect(erp.records.size).toBe(documents);
+  });
+
+  it('rebuilds the projections through the admin API to exactly the rows the incremental build made', async () => {
+    const snapshot = async () => ({
+      orders: await query(`SELECT * FROM S.orders ORDER BY tenant, order_id`),
+      documents: await query(`SELECT * FROM S.erp_documents ORDER BY idempotency_key`),
+      deadLetters: await query(`SELECT * FROM S.dead_letters ORDER BY topic_partition, topic_offset`),
+    });
+    const before = await snapshot();
+    expect(before.orders.length).toBe(days.length);
+    const started = await admin('POST', '/admin/rebuild');
+    expect(started.status).toBe(202);
+    const progress = await waitFor(
+      async () => {
+        const current = await json<{ state: string; done: number; total: number }>('GET', '/admin/rebuild');
+        return current.state === 'done' && current;
+      },
+      { what: 'rebuild done', timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(progress.done).toBe(progress.total);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses admin calls without the token, and bad input with a message that names the field', async () => {
+    const anonymous = await fetch(`${reconciler.url}/admin/reconciliations`, { method: 'GET' });
+    expect(anonymous.status).toBe(401);
+    const badDate = await admin('POST', '/admin/reconciliations', { tenant: TENANT, date: '2024-02-30' });
+    expect(badDate.status).toBe(400);
+    expect(badDate.body).toContain('date: \\"2024-02-30\\" is not a date');
+    const unknownTenant = await admin('POST', '/admin/resync', { tenant: 'other', date: DAY });
+    expect(unknownTenant.status).toBe(400);
+    expect(unknownTenant.body).toContain('tenant \\"other\\" is not one of acme');
+    const openapi = await json<{ paths: Record<string, unknown> }>('GET', '/admin/openapi.json');
+    expect(Object.keys(openapi.paths).sort()).toEqual(
+      ['/admin/rebuild', '/admin/reconciliations', '/admin/reports/{date}', '/admin/resync'].sort(),
+    );
+  });
+});
