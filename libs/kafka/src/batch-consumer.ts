@@ -79,6 +79,7 @@ export class BatchConsumer {
           return;
         }
         this.failures.delete(`${topic}:${partition}`);
+        payload.resolveOffset(messages[messages.length - 1].offset);
         const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
         await this.consumer
           .commitOffsets([{ topic, partition, offset: next }])
