@@ -101,21 +101,9 @@ export class Projector {
     this.progress = { ...IDLE, state: 'running', startedAt: new Date().toISOString() };
     try {
       await this.stop();
-      // Reset first, truncate second: a crash between them replays into rows the offsets skip.
-      for (const topic of PROJECTED_TOPICS) {
-        try {
-          await this.kafka.admin.resetOffsets({
-            groupId: this.groupId,
-            topic: this.kafka.topics[topic],
-            earliest: true,
-          });
-        } catch (error) {
-          throw new Error(
-            `cannot reset consumer group ${this.groupId}: ${(error as Error).message}. ` +
-              'Is the reconciler service running? Use its POST /admin/rebuild, or stop it first.',
-          );
-        }
-      }
+      // Forget the group's Kafka offsets first, truncate second: a crash between the two
+      // replays from the beginning into rows whose stored offsets skip what is already there.
+      await this.forgetGroupOffsets();
       await this.repository.truncate();
       const targets = await this.topicOffsets();
       const total = [...targets.values()].reduce((sum, { low, high }) => sum + Number(high - low), 0);
@@ -149,6 +137,22 @@ export class Projector {
       this.logger.error({ err: error }, 'rebuild failed');
     }
     return this.rebuildProgress;
+  }
+
+  /** Deletes the consumer group (its committed offsets), so the next consumer starts at the beginning. */
+  private async forgetGroupOffsets(): Promise<void> {
+    try {
+      await this.kafka.admin.deleteGroups([this.groupId]);
+    } catch (error) {
+      const codes = ((error as { groups?: { errorCode?: number; error?: { type?: string } }[] }).groups ?? []).map(
+        (group) => group.error?.type,
+      );
+      if (codes.every((code) => code === 'GROUP_ID_NOT_FOUND')) return;
+      throw new Error(
+        `cannot reset consumer group ${this.groupId} (${codes.join(', ') || (error as Error).message}). ` +
+          'Is the reconciler service running? Use its POST /admin/rebuild, or stop it first.',
+      );
+    }
   }
 
   /** Messages applied so far towards the targets, per the stored offsets. */

@@ -119,6 +119,11 @@ export class ErpEmulator {
     this.faults = { ...faults };
   }
 
+  /** Writes a record as an upsert would, without HTTP: benchmarks seed large days with it. */
+  seed(type: RecordType, externalId: string, tranDate: string, total: number): ErpRecord {
+    return this.store(type, externalId, { tranDate, total });
+  }
+
   /** Every record written with this external id (more than one would be a duplicate). */
   recordsWithExternalId(externalId: string): ErpRecord[] {
     return [...this.records.values()].filter((record) => record.externalId === externalId);

@@ -1,0 +1,380 @@
+/**
+ * bench/reconciler:
+ *  1. Rebuild rate: the projections rebuilt from BENCH_EVENTS (1,000,000) NewStore events by
+ *     the built `rebuild` command, against Kafka's own ConsumerPerformance reading the same
+ *     topic in the same run (the reference), with the command's wall time and peak RSS.
+ *  2. A 100k-order day (BENCH_DAY_ORDERS) reconciled through the admin API: wall time and the
+ *     reconciler's peak RSS during the run, next to a 1k-order day's, to show memory stays flat.
+ * Emulators run in this process, the reconciler as its own (built) process. Prints figures only.
+ *
+ *   npm run bench:reconciler
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kafkaEnv, loadConfig } from '@hub/config';
+import { SyncStatus } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import { prepareEventRecord } from '@hub/newstore';
+import { sampleErpDocument } from '@hub/testing';
+import { Message } from 'kafkajs';
+import pino from 'pino';
+import { ErpEmulator } from '../../tools/emulators/erp/erp-emulator';
+import { NewStoreEmulator } from '../../tools/emulators/newstore/newstore-emulator';
+import { eventsOfOrder } from '../../tools/emulators/shared/newstore-events';
+import { orderAt } from '../../tools/emulators/shared/retail-day';
+import { localInfra, ratio, ROOT, run, startProcess, stopProcess, table } from '../support';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const DAY_ORDERS = Number(process.env.BENCH_DAY_ORDERS ?? 100_000);
+const TOKEN = 'bench-token';
+const stamp = Date.now().toString(36);
+
+function kafkaFor(prefix: string) {
+  const settings = loadConfig('bench', kafkaEnv, {
+    ...process.env,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_TOPIC_PARTITIONS: '3',
+  });
+  return new KafkaInfrastructure(settings, pino({ level: 'error' }), {});
+}
+
+/** Sends messages with a few batches in flight. */
+async function produce(kafka: KafkaInfrastructure, topic: string, messages: Iterable<Message>): Promise<number> {
+  let count = 0;
+  let batch: Message[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  const flush = async () => {
+    const sending = kafka.producer.send(topic, batch);
+    batch = [];
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
+    if (inFlight.size >= 4) await Promise.race(inFlight);
+  };
+  for (const message of messages) {
+    batch.push(message);
+    count += 1;
+    if (batch.length === 2_000) await flush();
+  }
+  if (batch.length) await flush();
+  await Promise.all(inFlight);
+  return count;
+}
+
+/** The day's events in order-index order, as ingest would have stored them. */
+function* eventRecords(
+  tenant: string,
+  date: string,
+  orders: number,
+  seed: number,
+  limit = Infinity,
+): Generator<Message> {
+  let emitted = 0;
+  for (let index = 0; index < orders && emitted < limit; index += 1) {
+    for (const event of eventsOfOrder(orderAt({ tenant, date, orders, seed }, index), tenant)) {
+      const prepared = prepareEventRecord(Buffer.from(JSON.stringify(event.envelope)), {
+        receivedAt: new Date(event.at),
+        contentType: 'application/json',
+      });
+      if (!prepared.ok) continue;
+      yield { key: prepared.record.key, value: prepared.record.value, headers: prepared.record.headers };
+      emitted += 1;
+      if (emitted >= limit) return;
+    }
+  }
+}
+
+/** Peak resident memory of a running process, sampled from /proc until stopped. */
+function sampleRss(pid: number) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peak = Math.max(peak, Number(match[1]) * 1024);
+    } catch {
+      // The process has exited.
+    }
+  }, 50);
+  return { stop: () => (clearInterval(timer), peak) };
+}
+
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MiB`;
+
+async function consumerPerformance(topic: string, messages: number) {
+  const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+  const stdout = await localInfra(
+    'tool',
+    'org.apache.kafka.tools.ConsumerPerformance',
+    '--bootstrap-server',
+    brokers,
+    '--topic',
+    topic,
+    '--messages',
+    String(messages),
+    '--timeout',
+    '60000',
+    '--group',
+    `bench-consumer-perf-${stamp}`,
+  );
+  const lines = stdout.trim().split('\n');
+  const header = lines.findIndex((line) => line.startsWith('start.time'));
+  const names = lines[header].split(',').map((name) => name.trim());
+  const values = lines[header + 1].split(',').map((value) => value.trim());
+  const field = (name: string) => Number(values[names.indexOf(name)]);
+  return { perSecond: field('nMsg.sec'), fetchPerSecond: field('fetch.nMsg.sec') };
+}
+
+async function rebuildBench() {
+  const prefix = `bench-reconciler-rebuild-${stamp}.`;
+  const kafka = kafkaFor(prefix);
+  await kafka.connect([
+    'newstoreEvents',
+    'erpDocuments',
+    'erpSyncStatus',
+    'enricherDlq',
+    'reconciliationDiscrepancies',
+  ]);
+  const orders = Math.ceil(EVENTS / 2); // about 2.2 events per order: enough orders for EVENTS events
+  process.stdout.write(`producing ${EVENTS} events...\n`);
+  const produced = await produce(
+    kafka,
+    kafka.topics.newstoreEvents,
+    eventRecords('bench', '2024-01-02', orders, 3, EVENTS),
+  );
+  await kafka.close();
+  const reference = await consumerPerformance(`${prefix}newstore.events.v1`, produced);
+  const env = {
+    KAFKA_TOPIC_PREFIX: prefix,
+    DATABASE_SCHEMA: `bench_reconciler_rebuild_${stamp}`,
+    RECONCILER_TENANTS: 'bench',
+    RECONCILER_ADMIN_TOKENS: TOKEN,
+    RECONCILER_CONSUMER_GROUP: `${prefix}projections`,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const memory = sampleRss(child.pid!);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const wall = (performance.now() - started) / 1000;
+  const peak = memory.stop();
+  if (code !== 0) throw new Error(`rebuild exited with ${code}: ${output}`);
+  const progress = [...output.matchAll(/rebuild: (\d+)\/(\d+) events .*?, (\d+) events\/s/g)].pop();
+  const rate = progress ? Number(progress[3]) : produced / wall;
+  return { produced, rate, wall, peak, reference };
+}
+
+async function dayBench(reconciler: { url: string; pid: number }, date: string) {
+  const memory = sampleRss(reconciler.pid);
+  const started = performance.now();
+  const response = await fetch(`${reconciler.url}/admin/reconciliations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'bench', date }),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const peak = memory.stop();
+  const body = (await response.json()) as {
+    runs: {
+      status: string;
+      newstoreOrders: number;
+      openDiscrepancies: number;
+      parityRatio: number;
+      error: string | null;
+    }[];
+  };
+  const [runRow] = body.runs;
+  if (runRow.status !== 'succeeded') throw new Error(`reconciliation failed: ${runRow.error}`);
+  return { seconds, peak, run: runRow };
+}
+
+/** The hub's side of a day: every order's events, a sale document and its posted status per order. */
+async function seedDay(kafka: KafkaInfrastructure, erp: ErpEmulator, date: string, orders: number, seed: number) {
+  const day = { tenant: 'bench', date, orders, seed };
+  await produce(kafka, kafka.topics.newstoreEvents, eventRecords('bench', date, orders, seed));
+  function* documents(): Generator<Message> {
+    for (let index = 0; index < orders; index += 1) {
+      const order = orderAt(day, index);
+      const document = sampleErpDocument(order.channelType === 'web' ? 'salesOrder' : 'cashSale', order.externalId, {
+        tenant: 'bench',
+        orderId: order.id,
+        idempotencyKey: `sale:bench:${order.id}`,
+        tranDate: date,
+        total: order.grandTotal,
+      });
+      // One in a thousand ERP records has another amount: the run has something to find.
+      const record = erp.seed(
+        document.documentType,
+        document.externalId,
+        date,
+        index % 1000 === 0 ? document.total + 1 : document.total,
+      );
+      const status: SyncStatus = {
+        idempotencyKey: document.idempotencyKey,
+        tenant: 'bench',
+        orderId: order.id,
+        documentType: document.documentType,
+        externalId: document.externalId,
+        status: 'posted',
+        erpInternalId: record.id,
+        attempts: 1,
+        error: null,
+        source: { topic: 'bench', partition: 0, offset: String(index) },
+        postedAt: record.createdAt,
+        updatedAt: record.createdAt,
+      };
+      yield { key: document.orderId, value: Buffer.from(JSON.stringify(document)) };
+      statuses.push({ key: status.idempotencyKey, value: Buffer.from(JSON.stringify(status)) });
+    }
+  }
+  const statuses: Message[] = [];
+  await produce(kafka, kafka.topics.erpDocuments, documents());
+  await produce(kafka, kafka.topics.erpSyncStatus, statuses);
+}
+
+async function main() {
+  await localInfra('up');
+  Object.assign(
+    process.env,
+    Object.fromEntries(
+      (await localInfra('env'))
+        .split('\n')
+        .map((line) => /^export (\w+)=(.*)$/.exec(line))
+        .filter((match) => match)
+        .map((match) => [match![1], match![2]]),
+    ),
+  );
+  await run('npm', ['run', '--silent', 'build'], { cwd: ROOT });
+
+  const rebuild = await rebuildBench();
+
+  const prefix = `bench-reconciler-day-${stamp}.`;
+  const kafka = kafkaFor(prefix);
+  await kafka.connect([
+    'newstoreEvents',
+    'erpDocuments',
+    'erpSyncStatus',
+    'enricherDlq',
+    'reconciliationDiscrepancies',
+  ]);
+  const small = '2024-01-01';
+  const large = '2024-01-02';
+  const erp = new ErpEmulator({ concurrencyLimit: 10 });
+  const newStoreSmall = new NewStoreEmulator({ day: { tenant: 'bench', date: small, orders: 1_000, seed: 4 } });
+  const newStoreLarge = new NewStoreEmulator({ day: { tenant: 'bench', date: large, orders: DAY_ORDERS, seed: 3 } });
+  const erpBase = await erp.listen(0);
+  const newStoreBase = await newStoreLarge.listen(0);
+  const smallBase = await newStoreSmall.listen(0);
+  process.stdout.write(`seeding a 1k-order day and a ${DAY_ORDERS}-order day...\n`);
+  await seedDay(kafka, erp, small, 1_000, 4);
+  await seedDay(kafka, erp, large, DAY_ORDERS, 3);
+  await kafka.close();
+  let reconciler: ChildProcess | undefined;
+  const port = 3913;
+  const start = async (graphqlBase: string) =>
+    startProcess(
+      process.execPath,
+      [join(ROOT, 'dist/apps/reconciler/src/main.js')],
+      {
+        PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+        KAFKA_TOPIC_PREFIX: prefix,
+        DATABASE_SCHEMA: `bench_reconciler_day_${stamp}`,
+        RECONCILER_TENANTS: 'bench',
+        RECONCILER_ADMIN_TOKENS: TOKEN,
+        RECONCILER_CONSUMER_GROUP: `${prefix}projections`,
+        RECONCILER_SCHEDULE_ENABLED: 'false',
+        NEWSTORE_GRAPHQL_URL: `${graphqlBase}/api/v1/org/data/query`,
+        NEWSTORE_TOKEN_URL: `${graphqlBase}/auth/realms/{tenant}/protocol/openid-connect/token`,
+        NETSUITE_BASE_URL: `${erpBase}/services/rest`,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      },
+      async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
+      'reconciler',
+    );
+  const caughtUp = async () => {
+    for (;;) {
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const lags = [...metrics.matchAll(/^parity_projection_lag_messages\{[^}]*\} (\d+)/gm)].map((match) =>
+        Number(match[1]),
+      );
+      if (lags.length === 4 && lags.every((lag) => lag === 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  };
+  try {
+    // One NewStore emulator serves one day: the reconciler is pointed at each in turn.
+    reconciler = await start(smallBase);
+    await caughtUp();
+    const smallDay = await dayBench({ url: `http://127.0.0.1:${port}`, pid: reconciler.pid! }, small);
+    await stopProcess(reconciler);
+    reconciler = await start(newStoreBase);
+    await caughtUp();
+    const largeDay = await dayBench({ url: `http://127.0.0.1:${port}`, pid: reconciler.pid! }, large);
+
+    process.stdout.write(
+      `\nbench/reconciler: 1 broker, local Postgres, emulators in the bench process, reconciler built, its own process\n\n`,
+    );
+    process.stdout.write(
+      `${table([
+        [
+          'rebuild',
+          'events',
+          'events/s',
+          'wall s',
+          'peak RSS',
+          'ConsumerPerformance msg/s',
+          'ratio',
+          'CP fetch msg/s',
+          'ratio',
+        ],
+        [
+          'projections',
+          rebuild.produced,
+          rebuild.rate.toFixed(0),
+          rebuild.wall.toFixed(1),
+          mib(rebuild.peak),
+          rebuild.reference.perSecond.toFixed(0),
+          ratio(rebuild.rate, rebuild.reference.perSecond),
+          rebuild.reference.fetchPerSecond.toFixed(0),
+          ratio(rebuild.rate, rebuild.reference.fetchPerSecond),
+        ],
+      ])}\n\n`,
+    );
+    process.stdout.write(
+      `${table([
+        ['day', 'NewStore orders', 'open discrepancies', 'parity', 'wall s', 'peak RSS during run'],
+        ...[
+          ['1k orders', smallDay],
+          [`${DAY_ORDERS} orders`, largeDay],
+        ].map(([name, day]) => {
+          const figures = day as Awaited<ReturnType<typeof dayBench>>;
+          return [
+            name as string,
+            figures.run.newstoreOrders,
+            figures.run.openDiscrepancies,
+            figures.run.parityRatio.toFixed(4),
+            figures.seconds.toFixed(1),
+            mib(figures.peak),
+          ];
+        }),
+      ])}\n`,
+    );
+    process.stdout.write(`peak RSS, large day / small day: ${ratio(largeDay.peak, smallDay.peak)}\n`);
+  } finally {
+    if (reconciler) await stopProcess(reconciler);
+    await Promise.all([erp.close(), newStoreLarge.close(), newStoreSmall.close()]);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
