@@ -18,6 +18,8 @@ echo "[up] building"
 npm run --silent build
 
 export INGEST_API_KEYS=${INGEST_API_KEYS:-local-dev-key}
+export RECONCILER_ADMIN_TOKENS=${RECONCILER_ADMIN_TOKENS:-local-admin-token}
+export RECONCILER_TENANTS=${RECONCILER_TENANTS:-demo}
 demo_orders=${DEMO_ORDERS:-200}
 
 start_background() {
@@ -86,7 +88,20 @@ done
 echo "[up] ERP emulator totals (records per type): $(curl -fsS http://127.0.0.1:4002/_emulator/totals)"
 echo "[up] enricher outcomes:"
 curl -fsS http://127.0.0.1:3001/metrics | grep '^parity_enricher_events_total' || true
+demo_day=$(date -u +%F)
+echo "[up] waiting for the reconciler's projections to catch up, then reconciling $demo_day (NewStore, hub, ERP)"
+for _ in $(seq 1 60); do
+  lags=$(curl -fsS http://127.0.0.1:3003/metrics | grep '^parity_projection_lag_messages' || true)
+  if [ -n "$lags" ] && ! echo "$lags" | grep -qv ' 0$'; then break; fi
+  sleep 1
+done
+admin=(-H "Authorization: Bearer $RECONCILER_ADMIN_TOKENS" -H 'Content-Type: application/json')
+curl -fsS -X POST http://127.0.0.1:3003/admin/reconciliations "${admin[@]}" -d "{\"date\":\"$demo_day\"}" >/dev/null
+curl -fsS "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
+echo "[up] parity metrics:"
+curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders)' || true
 echo "[up] end offsets of newstore.events.v1:"
 bash infra/local.sh tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic newstore.events.v1
-echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics);"
+echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics;"
+echo "[up] reconciler admin API with Authorization: Bearer $RECONCILER_ADMIN_TOKENS, documented at /admin/openapi.json);"
 echo "[up] NewStore emulator :4001, ERP emulator :4002. Stop everything with: npm run down"
