@@ -29,6 +29,8 @@ describe('the four services', () => {
         KAFKA_TOPIC_PREFIX: `${uniqueName(name)}.`,
         DATABASE_SCHEMA: schema,
         INGEST_API_KEYS: 'k',
+        RECONCILER_ADMIN_TOKENS: 'k',
+        RECONCILER_CONSUMER_GROUP: uniqueName('projections'),
       });
       try {
         const ready = await fetch(`${service.url}/health/ready`);

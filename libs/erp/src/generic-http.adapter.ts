@@ -73,17 +73,7 @@ export class GenericHttpAdapter implements ErpPort {
     if (!this.settings.listUrlTemplate)
       throw new ErpError('permanent', 'No listUrlTemplate configured for the generic ERP adapter');
     for (let page = 0; ; page += 1) {
-      let response: Response;
-      try {
-        response = await fetch(fill(this.settings.listUrlTemplate, { date, page: String(page) }), {
-          headers: this.settings.bearerToken ? { authorization: `Bearer ${this.settings.bearerToken}` } : {},
-          signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
-        });
-      } catch (error) {
-        throw networkFailure(error);
-      }
-      if (!response.ok)
-        throw classifyHttpFailure(response.status, response.headers.get('retry-after'), `HTTP ${response.status}`);
+      const response = await this.call(fill(this.settings.listUrlTemplate, { date, page: String(page) }), 'GET');
       const body = (await response.json()) as { items: ErpTransaction[]; hasMore: boolean };
       yield body.items;
       if (!body.hasMore) return;
@@ -93,10 +83,15 @@ export class GenericHttpAdapter implements ErpPort {
   async deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
     if (!this.settings.deleteUrlTemplate)
       throw new ErpError('permanent', 'No deleteUrlTemplate configured for the generic ERP adapter');
+    await this.call(fill(this.settings.deleteUrlTemplate, { documentType, internalId }), 'DELETE');
+  }
+
+  /** A bodiless call with the bearer token; failures classified as temporary or permanent. */
+  private async call(url: string, method: 'GET' | 'DELETE'): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(fill(this.settings.deleteUrlTemplate, { documentType, internalId }), {
-        method: 'DELETE',
+      response = await fetch(url, {
+        method,
         headers: this.settings.bearerToken ? { authorization: `Bearer ${this.settings.bearerToken}` } : {},
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
@@ -105,5 +100,6 @@ export class GenericHttpAdapter implements ErpPort {
     }
     if (!response.ok)
       throw classifyHttpFailure(response.status, response.headers.get('retry-after'), `HTTP ${response.status}`);
+    return response;
   }
 }

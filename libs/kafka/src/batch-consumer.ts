@@ -1,6 +1,7 @@
 import { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { ConsumedMessage, decodeHeaders } from './hub-consumer';
+import { ConsumedMessage, toConsumed } from './hub-consumer';
+import { PartitionRetry } from './partition-retry';
 
 export type BatchHandler = (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
 
@@ -28,8 +29,7 @@ export interface BatchConsumerOptions {
  */
 export class BatchConsumer {
   private readonly consumer: Consumer;
-  private readonly failures = new Map<string, number>();
-  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly retry: PartitionRetry;
   private running = false;
 
   constructor(
@@ -46,6 +46,11 @@ export class BatchConsumer {
       maxWaitTimeInMs: 500,
       retry: { retries: 10 },
     });
+    this.retry = new PartitionRetry(
+      this.consumer,
+      { baseMs: options.retryDelayMs ?? 500, maxMs: options.maxRetryDelayMs ?? 30_000, jitter: false },
+      () => this.running,
+    );
   }
 
   get isRunning(): boolean {
@@ -63,22 +68,14 @@ export class BatchConsumer {
         const { batch } = payload;
         if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const { topic, partition } = batch;
-        const messages: ConsumedMessage[] = batch.messages.map((message) => ({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ? message.key.toString('utf8') : null,
-          value: message.value,
-          headers: decodeHeaders(message.headers),
-          timestamp: message.timestamp,
-        }));
+        const messages: ConsumedMessage[] = batch.messages.map((message) => toConsumed(topic, partition, message));
         try {
           await this.options.handler(topic, partition, messages);
         } catch (error) {
           this.retryLater(topic, partition, messages[0].offset, error);
           return;
         }
-        this.failures.delete(`${topic}:${partition}`);
+        this.retry.succeeded(topic, partition);
         payload.resolveOffset(messages[messages.length - 1].offset);
         const next = (BigInt(messages[messages.length - 1].offset) + 1n).toString();
         await this.consumer
@@ -92,30 +89,16 @@ export class BatchConsumer {
 
   /** Finishes the batch in hand, leaves the group and disconnects. */
   async stop(): Promise<void> {
-    for (const timer of this.resumeTimers) clearTimeout(timer);
-    this.resumeTimers.clear();
+    this.retry.cancel();
     this.running = false;
     await this.consumer.disconnect();
   }
 
   private retryLater(topic: string, partition: number, offset: string, error: unknown): void {
-    const slot = `${topic}:${partition}`;
-    const attempt = (this.failures.get(slot) ?? 0) + 1;
-    this.failures.set(slot, attempt);
-    const delay = Math.min(
-      (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1),
-      this.options.maxRetryDelayMs ?? 30_000,
-    );
+    const { attempt, delayMs } = this.retry.schedule(topic, partition, offset);
     this.logger.warn(
-      { err: error, topic, partition, offset, attempt, retryInMs: delay },
+      { err: error, topic, partition, offset, attempt, retryInMs: delayMs },
       'batch failed; it will be fetched again',
     );
-    this.consumer.pause([{ topic, partitions: [partition] }]);
-    this.consumer.seek({ topic, partition, offset });
-    const timer = setTimeout(() => {
-      this.resumeTimers.delete(timer);
-      if (this.running) this.consumer.resume([{ topic, partitions: [partition] }]);
-    }, delay);
-    this.resumeTimers.add(timer);
   }
 }

@@ -1,5 +1,6 @@
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { PartitionRetry } from './partition-retry';
 
 /** A message as handlers see it: headers decoded to strings, positions explicit. */
 export interface ConsumedMessage {
@@ -47,7 +48,8 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
   return decoded;
 }
 
-function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+/** A fetched message as handlers see it. */
+export function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
   return {
     topic,
     partition,
@@ -75,8 +77,7 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
  */
 export class HubConsumer {
   private readonly consumer: Consumer;
-  private readonly failures = new Map<string, number>();
-  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly retry: PartitionRetry;
   private running = false;
   private inFlight = 0;
 
@@ -94,6 +95,11 @@ export class HubConsumer {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
       retry: { retries: 10 },
     });
+    this.retry = new PartitionRetry(
+      this.consumer,
+      { baseMs: options.retryDelayMs ?? 500, maxMs: options.maxRetryDelayMs ?? 30_000, jitter: true },
+      () => this.running,
+    );
   }
 
   get kafkaConsumer(): Consumer {
@@ -135,8 +141,7 @@ export class HubConsumer {
    * is committed as it completes), then leaves the group and disconnects.
    */
   async stop(): Promise<void> {
-    for (const timer of this.resumeTimers) clearTimeout(timer);
-    this.resumeTimers.clear();
+    this.retry.cancel();
     this.running = false;
     await this.consumer.disconnect();
   }
@@ -182,7 +187,7 @@ export class HubConsumer {
           this.inFlight -= 1;
         }
         this.options.onOutcome?.('handled', message, performance.now() - started);
-        this.failures.delete(`${topic}:${partition}`);
+        this.retry.succeeded(topic, partition);
         resolveOffset(raw.offset);
         handled = raw.offset;
         if (performance.now() - lastCommit >= commitIntervalMs) await commit();
@@ -195,25 +200,15 @@ export class HubConsumer {
 
   /** Leaves the failed message uncommitted and unresolved, pauses its partition, resumes later. */
   private scheduleRetry(topic: string, partition: number, offset: string, error: unknown) {
-    const slot = `${topic}:${partition}`;
-    const attempt = (this.failures.get(slot) ?? 0) + 1;
-    this.failures.set(slot, attempt);
-    const base = this.options.retryDelayMs ?? 500;
-    const backoff = Math.min(base * 2 ** (attempt - 1), this.options.maxRetryDelayMs ?? 30_000);
-    // Full jitter on the upper half, so consumers that failed together do not retry together.
-    const jittered = backoff / 2 + Math.random() * (backoff / 2);
-    const delay = Math.max(jittered, this.options.minimumRetryDelayMs?.(error) ?? 0);
+    const { attempt, delayMs } = this.retry.schedule(
+      topic,
+      partition,
+      offset,
+      this.options.minimumRetryDelayMs?.(error) ?? 0,
+    );
     this.logger.warn(
-      { err: error, topic, partition, offset, attempt, retryInMs: delay },
+      { err: error, topic, partition, offset, attempt, retryInMs: delayMs },
       'handler failed; message stays uncommitted and will be handled again',
     );
-    this.consumer.pause([{ topic, partitions: [partition] }]);
-    // Rewind the fetch position to the failed message, so it comes back first.
-    this.consumer.seek({ topic, partition, offset });
-    const timer = setTimeout(() => {
-      this.resumeTimers.delete(timer);
-      if (this.running) this.consumer.resume([{ topic, partitions: [partition] }]);
-    }, delay);
-    this.resumeTimers.add(timer);
   }
 }

@@ -10,3 +10,4 @@ export * from './topic-reader';
 export * from './dead-letter-replay';
 export * from './delay-retry';
 export * from './batch-consumer';
+export * from './partition-retry';

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { ConsumedMessage, decodeHeaders } from './hub-consumer';
+import { ConsumedMessage, toConsumed } from './hub-consumer';
 
 /**
  * Reads a topic from the beginning up to its end as of the call, in batches, with
@@ -36,15 +36,7 @@ export async function readTopicToEnd(
         const range = end.get(batch.partition)!;
         const messages = batch.messages
           .filter((message) => BigInt(message.offset) < range.high)
-          .map((message) => ({
-            topic,
-            partition: batch.partition,
-            offset: message.offset,
-            key: message.key?.toString('utf8') ?? null,
-            value: message.value,
-            headers: decodeHeaders(message.headers),
-            timestamp: message.timestamp,
-          }));
+          .map((message) => toConsumed(topic, batch.partition, message));
         if (messages.length > 0) {
           try {
             await onBatch(messages);
@@ -60,17 +52,7 @@ export async function readTopicToEnd(
         if (remaining.size === 0) finish();
       },
     });
-    const timeoutMs = options.timeoutMs ?? 300_000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      finished,
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`reading ${topic} did not finish within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await within(finished, options.timeoutMs ?? 300_000, `reading ${topic}`);
   } finally {
     await consumer.disconnect();
   }
@@ -121,15 +103,7 @@ export async function readOffsets(
           const offset = BigInt(message.offset);
           if (offset > range.high) break;
           if (wanted.get(batch.partition)!.has(message.offset)) {
-            found.push({
-              topic,
-              partition: batch.partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8') ?? null,
-              value: message.value,
-              headers: decodeHeaders(message.headers),
-              timestamp: message.timestamp,
-            });
+            found.push(toConsumed(topic, batch.partition, message));
           }
         }
         if (BigInt(batch.lastOffset()) >= range.high) {
@@ -144,19 +118,20 @@ export async function readOffsets(
       if (range) consumer.seek({ topic, partition, offset: range.low.toString() });
       else consumer.pause([{ topic, partitions: [partition] }]);
     }
-    const timeoutMs = options.timeoutMs ?? 120_000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      finished,
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`reading offsets of ${topic} did not finish within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    await within(finished, options.timeoutMs ?? 120_000, `reading offsets of ${topic}`);
   } finally {
     await consumer.disconnect();
   }
   return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+}
+
+/** Waits for `done`, failing with a message after `timeoutMs`. */
+async function within(done: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    done,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -86,6 +86,12 @@ function netsuiteError(reply: FastifyReply, status: number, title: string, detai
   });
 }
 
+function recordNotFound(reply: FastifyReply, key: string) {
+  return netsuiteError(reply, 404, 'Record Not Found', [
+    { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
+  ]);
+}
+
 export class ErpEmulator {
   readonly app: FastifyInstance;
   readonly records = new Map<string, ErpRecord>();
@@ -253,13 +259,8 @@ export class ErpEmulator {
       });
       api.get('/services/rest/record/v1/:type/:key', async (request, reply) => {
         const { type, key } = request.params as { type: string; key: string };
-        const id = key.startsWith('eid:') ? this.byExternalId.get(`${type}:${key.slice(4)}`) : key;
-        const record = id ? this.records.get(id) : undefined;
-        if (!record || record.type !== type) {
-          return netsuiteError(reply, 404, 'Record Not Found', [
-            { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
-          ]);
-        }
+        const record = this.find(type, key);
+        if (!record) return recordNotFound(reply, key);
         return {
           id: record.id,
           externalId: record.externalId,
@@ -270,13 +271,8 @@ export class ErpEmulator {
       });
       api.delete('/services/rest/record/v1/:type/:key', async (request, reply) => {
         const { type, key } = request.params as { type: string; key: string };
-        const id = key.startsWith('eid:') ? this.byExternalId.get(`${type}:${key.slice(4)}`) : key;
-        const record = id ? this.records.get(id) : undefined;
-        if (!record || record.type !== type) {
-          return netsuiteError(reply, 404, 'Record Not Found', [
-            { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
-          ]);
-        }
+        const record = this.find(type, key);
+        if (!record) return recordNotFound(reply, key);
         this.records.delete(record.id);
         if (record.externalId && this.byExternalId.get(`${type}:${record.externalId}`) === record.id)
           this.byExternalId.delete(`${type}:${record.externalId}`);
@@ -284,6 +280,13 @@ export class ErpEmulator {
       });
       api.post('/services/rest/query/v1/suiteql', async (request, reply) => this.suiteql(request, reply));
     });
+  }
+
+  /** A record by internal id or `eid:<externalId>`, of the given type. */
+  private find(type: string, key: string): ErpRecord | undefined {
+    const id = key.startsWith('eid:') ? this.byExternalId.get(`${type}:${key.slice(4)}`) : key;
+    const record = id ? this.records.get(id) : undefined;
+    return record?.type === type ? record : undefined;
   }
 
   private authorized(request: FastifyRequest): boolean {

@@ -1,0 +1,53 @@
+import type { Consumer } from 'kafkajs';
+
+export interface PartitionRetrySettings {
+  /** First pause; doubles with each failure of the same partition up to maxMs. */
+  baseMs: number;
+  maxMs: number;
+  /** Full jitter on the upper half, so consumers that failed together do not retry together. */
+  jitter: boolean;
+}
+
+/**
+ * Retrying a failed message or batch in place: its partition is paused, the fetch
+ * position rewound to it, and the partition resumed after a growing delay, so
+ * nothing behind it overtakes it and nothing is skipped.
+ */
+export class PartitionRetry {
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly settings: PartitionRetrySettings,
+    private readonly isRunning: () => boolean,
+  ) {}
+
+  /** Pauses the partition at `offset` and resumes it later; returns the attempt number and the delay. */
+  schedule(topic: string, partition: number, offset: string, minimumMs = 0): { attempt: number; delayMs: number } {
+    const slot = `${topic}:${partition}`;
+    const attempt = (this.failures.get(slot) ?? 0) + 1;
+    this.failures.set(slot, attempt);
+    const backoff = Math.min(this.settings.baseMs * 2 ** (attempt - 1), this.settings.maxMs);
+    const jittered = this.settings.jitter ? backoff / 2 + Math.random() * (backoff / 2) : backoff;
+    const delayMs = Math.max(jittered, minimumMs);
+    this.consumer.pause([{ topic, partitions: [partition] }]);
+    this.consumer.seek({ topic, partition, offset });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.isRunning()) this.consumer.resume([{ topic, partitions: [partition] }]);
+    }, delayMs);
+    this.timers.add(timer);
+    return { attempt, delayMs };
+  }
+
+  /** The partition's next failure starts the back-off again. */
+  succeeded(topic: string, partition: number): void {
+    this.failures.delete(`${topic}:${partition}`);
+  }
+
+  cancel(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
