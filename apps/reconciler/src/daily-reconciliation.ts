@@ -70,7 +70,8 @@ export class DailyReconciliation {
     try {
       await Promise.all([this.stageNewStore(runId, tenant, businessDate), this.stageErp(runId, businessDate)]);
       let found = 0;
-      await this.repository.streamOrders(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+      const settledBefore = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
+      await this.repository.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));
       });
       await this.repository.streamDocuments(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
@@ -105,7 +106,11 @@ export class DailyReconciliation {
    * through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
    */
   private async stageNewStore(runId: string, tenant: string, businessDate: string): Promise<void> {
-    const { from, to } = businessDayWindow(businessDate, this.config.RECONCILER_TIME_ZONE);
+    const day = businessDayWindow(businessDate, this.config.RECONCILER_TIME_ZONE);
+    const from = day.from;
+    const settled = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
+    const to = day.to < settled ? day.to : settled;
+    if (to <= from) return;
     const windows = this.config.RECONCILER_NEWSTORE_CONCURRENCY;
     const span = (to.getTime() - from.getTime()) / windows;
     await Promise.all(

@@ -38,6 +38,11 @@ export const reconcilerEnv = {
   /** Attempts per GraphQL page before the run fails; back-off doubles from RECONCILER_RETRY_BASE_MS. */
   RECONCILER_NEWSTORE_ATTEMPTS: env.integer(6, 1, 20),
   RECONCILER_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),
+  /**
+   * Orders created in the last minutes before a run are left to the next run: NewStore
+   * delivers events within 15 minutes and GraphQL can lag up to 10 (DOMAIN.md).
+   */
+  RECONCILER_SETTLE_MINUTES: env.integer(15, 0, 1_440),
   /** ERP transactions per SuiteQL page (NetSuite: at most 1,000). */
   RECONCILER_ERP_PAGE_SIZE: env.integer(1_000, 1, 1_000),
   /** Resync may delete ERP records that duplicate a document the hub posted (never the hub's own). */

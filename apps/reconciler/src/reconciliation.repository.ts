@@ -155,6 +155,8 @@ export class ReconciliationRepository {
     runId: string,
     tenant: string,
     businessDate: string,
+    /** Hub orders created later are left to the next run, as NewStore's are. */
+    settledBefore: Date,
     pageSize: number,
     onPage: (rows: OrderComparison[]) => Promise<void>,
   ): Promise<void> {
@@ -169,11 +171,11 @@ export class ReconciliationRepository {
            AND NOT EXISTS (SELECT 1 FROM erp_documents d2 WHERE d2.source_event_id = dl.event_id)
            ORDER BY dl.topic_partition, dl.topic_offset) AS dead_letters
        FROM (SELECT order_id FROM run_newstore_orders WHERE run_id = $1
-             UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3) k
+             UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3 AND created_at < $4) k
        LEFT JOIN run_newstore_orders ns ON ns.run_id = $1 AND ns.order_id = k.order_id
        LEFT JOIN orders h ON h.tenant = $2 AND h.order_id = k.order_id
        ORDER BY k.order_id`,
-      [runId, tenant, businessDate],
+      [runId, tenant, businessDate, settledBefore],
       pageSize,
       async (rows) =>
         onPage(
