@@ -1,6 +1,6 @@
 import { HEADERS, syncStatusSchema, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
-import { businessDateOf, foldOrderEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
+import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -99,19 +99,26 @@ export class ProjectionRepository {
   private async applyEvents(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
     const folds = new Map<string, OrderFold>();
     for (const message of messages) {
-      let envelope: { tenant?: unknown; name?: unknown; payload?: Record<string, unknown> };
-      try {
-        envelope = JSON.parse(message.value?.toString('utf8') ?? 'null') as typeof envelope;
-      } catch {
-        this.onSkip('newstoreEvents', message, 'not JSON');
-        continue;
+      let tenant: string | undefined = message.headers[HEADERS.tenant];
+      let name: string | undefined = message.headers[HEADERS.eventName];
+      let orderId = message.key ?? undefined;
+      let payload: Record<string, unknown> = {};
+      // Only opening events carry fields the projection keeps: the others are not parsed
+      // when ingest's headers and key already say what they are.
+      if (!tenant || !name || !orderId || isOpeningEvent(name)) {
+        let envelope: { tenant?: unknown; name?: unknown; payload?: Record<string, unknown> } | null;
+        try {
+          envelope = JSON.parse(message.value?.toString('utf8') ?? 'null') as typeof envelope;
+        } catch {
+          this.onSkip('newstoreEvents', message, 'not JSON');
+          continue;
+        }
+        tenant ??= typeof envelope?.tenant === 'string' ? envelope.tenant : undefined;
+        name ??= typeof envelope?.name === 'string' ? envelope.name : undefined;
+        orderId ??= typeof envelope?.payload?.id === 'string' ? envelope.payload.id : undefined;
+        payload = envelope?.payload ?? {};
       }
-      const tenant =
-        message.headers[HEADERS.tenant] ?? (typeof envelope?.tenant === 'string' ? envelope.tenant : undefined);
-      const name =
-        message.headers[HEADERS.eventName] ?? (typeof envelope?.name === 'string' ? envelope.name : undefined);
-      const orderId = message.key ?? (typeof envelope?.payload?.id === 'string' ? envelope.payload.id : undefined);
-      if (!tenant || !name || !orderId || !envelope?.payload) {
+      if (!tenant || !name || !orderId) {
         this.onSkip('newstoreEvents', message, 'no tenant, name or order id');
         continue;
       }
@@ -122,7 +129,7 @@ export class ProjectionRepository {
           tenant,
           orderId,
           name,
-          payload: envelope.payload,
+          payload,
           partition: message.partition,
           offset: message.offset,
         }),

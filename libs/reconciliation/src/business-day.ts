@@ -66,14 +66,29 @@ function zonedInstant(date: string, minutes: number, zone: string): number {
   return instant;
 }
 
-/** The business date (YYYY-MM-DD) of an instant in a zone. */
+const QUARTER_HOUR = 900_000;
+const datesOfQuarter = new Map<string, string>();
+
+/**
+ * The business date (YYYY-MM-DD) of an instant in a zone. Every zone's offset is a
+ * whole number of quarter hours, so local midnight falls on a UTC quarter hour and
+ * the date is the same across each one: it is computed once per quarter hour.
+ */
 export function businessDateOf(instant: Date | string | number, zone: string): string {
   const time =
     typeof instant === 'string'
       ? Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(instant) ? instant : `${instant}Z`)
       : new Date(instant).getTime();
-  const wall = wallClock(time, zone);
-  return `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
+  const quarter = Math.floor(time / QUARTER_HOUR) * QUARTER_HOUR;
+  const key = `${zone} ${quarter}`;
+  let date = datesOfQuarter.get(key);
+  if (date === undefined) {
+    const wall = wallClock(quarter, zone);
+    date = `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`;
+    if (datesOfQuarter.size > 50_000) datesOfQuarter.clear();
+    datesOfQuarter.set(key, date);
+  }
+  return date;
 }
 
 /** The day's bounds as UTC instants: from (inclusive) to (exclusive). */
