@@ -3,6 +3,7 @@ import {
   ConsumedMessage,
   createSchemaRegistry,
   DocumentCodec,
+  fetchTopicOffsets,
   DelayRetryTopics,
   HubConsumer,
   KafkaInfrastructure,
@@ -242,7 +243,7 @@ export class EnricherWorker {
   private async lag(groupId: string, topics: string[]): Promise<number> {
     let lag = 0;
     for (const { topic, partitions } of await this.kafka.admin.fetchOffsets({ groupId, topics })) {
-      for (const { partition, high } of await this.kafka.admin.fetchTopicOffsets(topic)) {
+      for (const { partition, high } of await fetchTopicOffsets(this.kafka.admin, topic)) {
         const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
         lag += Number(high) - Math.max(committed, 0);
       }

@@ -1,4 +1,4 @@
-import { BatchConsumer, KafkaInfrastructure } from '@hub/kafka';
+import { BatchConsumer, fetchTopicOffsets, KafkaInfrastructure } from '@hub/kafka';
 import type { Logger } from 'pino';
 import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -170,7 +170,7 @@ export class Projector {
   private async topicOffsets(): Promise<TopicOffsets> {
     const offsets: TopicOffsets = new Map();
     for (const topic of PROJECTED_TOPICS) {
-      for (const { partition, low, high } of await this.kafka.admin.fetchTopicOffsets(this.kafka.topics[topic]))
+      for (const { partition, low, high } of await fetchTopicOffsets(this.kafka.admin, this.kafka.topics[topic]))
         offsets.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
     }
     return offsets;

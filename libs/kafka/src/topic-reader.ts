@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ConsumedMessage, toConsumed } from './hub-consumer';
 
@@ -15,7 +15,7 @@ export async function readTopicToEnd(
 ): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const offsets = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
   const end = new Map(offsets.map(({ partition, high, low }) => [partition, { high: BigInt(high), low: BigInt(low) }]));
   const remaining = new Set([...end].filter(([, range]) => range.high > range.low).map(([partition]) => partition));
   if (remaining.size === 0) return 0;
@@ -82,7 +82,7 @@ export async function readOffsets(
   );
   const admin = kafka.admin();
   await admin.connect();
-  const partitions = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const partitions = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
   const found: ConsumedMessage[] = [];
   const remaining = new Set(bounds.keys());
   const consumer = kafka.consumer({
@@ -134,4 +134,20 @@ async function within(done: Promise<void>, timeoutMs: number, what: string): Pro
       timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A topic's offsets per partition. Right after a topic is created its partitions may
+ * not have a leader yet ("not the leader for that topic-partition"): such retriable
+ * answers are retried for a few seconds instead of failing a service's start.
+ */
+export async function fetchTopicOffsets(admin: Admin, topic: string, attempts = 20) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
