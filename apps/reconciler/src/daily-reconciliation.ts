@@ -48,6 +48,8 @@ export class DailyReconciliation {
     private readonly kafka: KafkaInfrastructure,
     private readonly metrics: ReconcilerMetrics,
     private readonly logger: Logger,
+    /** While the projections are rebuilt they are incomplete: no run compares against them. */
+    private readonly projectionsRebuilding: () => boolean = () => false,
   ) {}
 
   /** Reconciles one day of one tenant; a second call for the same day waits for the first. */
@@ -68,6 +70,10 @@ export class DailyReconciliation {
     const log = this.logger.child({ runId, tenant, businessDate });
     log.info({ trigger }, 'reconciliation started');
     try {
+      if (this.projectionsRebuilding())
+        throw new Error(
+          'the projections are being rebuilt; run the reconciliation again when GET /admin/rebuild says done',
+        );
       await Promise.all([this.stageNewStore(runId, tenant, businessDate), this.stageErp(runId, businessDate)]);
       let found = 0;
       const settledBefore = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);

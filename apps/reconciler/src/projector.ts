@@ -99,6 +99,7 @@ export class Projector {
   private async runRebuild(onProgress: (progress: RebuildProgress) => void): Promise<RebuildProgress> {
     const started = performance.now();
     this.progress = { ...IDLE, state: 'running', startedAt: new Date().toISOString() };
+    const wasRunning = this.isRunning;
     try {
       await this.stop();
       // Forget the group's Kafka offsets first, truncate second: a crash between the two
@@ -135,6 +136,11 @@ export class Projector {
         finishedAt: new Date().toISOString(),
       };
       this.logger.error({ err: error }, 'rebuild failed');
+      // A service keeps projecting from the stored offsets; a command never joins a group it did not run in.
+      if (wasRunning && !this.consumer)
+        await this.start().catch((restart: unknown) =>
+          this.logger.error({ err: restart }, 'projections not restarted'),
+        );
     }
     return this.rebuildProgress;
   }

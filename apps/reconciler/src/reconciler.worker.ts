@@ -54,7 +54,16 @@ export class ReconcilerWorker {
     this.repository = new ReconciliationRepository(dataSource);
     const newStore = createNewStoreClient(config);
     const erp = createErpPort(config, 'reconciler');
-    this.reconciliation = new DailyReconciliation(config, this.repository, newStore, erp, kafka, this.metrics, logger);
+    this.reconciliation = new DailyReconciliation(
+      config,
+      this.repository,
+      newStore,
+      erp,
+      kafka,
+      this.metrics,
+      logger,
+      () => this.projector.rebuildRunning,
+    );
     this.resync = new Resync(
       this.repository,
       kafka,
