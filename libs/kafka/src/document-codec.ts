@@ -15,7 +15,7 @@ export class InvalidDocumentError extends Error {
  * before anyone uses the value.
  */
 export class DocumentCodec {
-  private schemaId: number | undefined;
+  private schemaId: Promise<number> | undefined;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -23,13 +23,19 @@ export class DocumentCodec {
   ) {}
 
   async encode(document: ErpDocument): Promise<Buffer> {
-    this.schemaId ??= (
-      await this.registry.register(
+    // Concurrent first encodes share one registration: parallel ones race to create the
+    // subject's compatibility rule, and the registry refuses all but the first.
+    this.schemaId ??= this.registry
+      .register(
         { type: SchemaType.JSON, schema: JSON.stringify(erpDocumentJsonSchema) },
         { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
       )
-    ).id;
-    return this.registry.encode(this.schemaId, erpDocumentSchema.parse(document));
+      .then(({ id }) => id)
+      .catch((error: unknown) => {
+        this.schemaId = undefined;
+        throw error;
+      });
+    return this.registry.encode(await this.schemaId, erpDocumentSchema.parse(document));
   }
 
   async decode(value: Buffer | null): Promise<ErpDocument> {
