@@ -128,7 +128,7 @@ export class DailyReconciliation {
         let after: string | null = null;
         for (;;) {
           const page = await withBackoff(
-            this.config.RECONCILER_NEWSTORE_ATTEMPTS,
+            this.config.RECONCILER_READ_ATTEMPTS,
             this.config.RECONCILER_RETRY_BASE_MS,
             () => this.newStore.ordersCreated(tenant, window, after, this.config.RECONCILER_NEWSTORE_PAGE_SIZE),
             (error, attempt, delayMs) =>
@@ -145,7 +145,7 @@ export class DailyReconciliation {
   /** The ERP's transactions of the day; a temporary failure re-reads the day from the start. */
   private async stageErp(runId: string, businessDate: string): Promise<void> {
     await withBackoff(
-      this.config.RECONCILER_NEWSTORE_ATTEMPTS,
+      this.config.RECONCILER_READ_ATTEMPTS,
       this.config.RECONCILER_RETRY_BASE_MS,
       async () => {
         await this.repository.clearStagedErp(runId);

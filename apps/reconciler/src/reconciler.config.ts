@@ -35,8 +35,8 @@ export const reconcilerEnv = {
   RECONCILER_NEWSTORE_PAGE_SIZE: env.integer(100, 1, 100),
   /** The day is split into this many time windows, paged through in parallel. */
   RECONCILER_NEWSTORE_CONCURRENCY: env.integer(4, 1, 16),
-  /** Attempts per GraphQL page before the run fails; back-off doubles from RECONCILER_RETRY_BASE_MS. */
-  RECONCILER_NEWSTORE_ATTEMPTS: env.integer(6, 1, 20),
+  /** Attempts per NewStore page or ERP read before the run fails; back-off doubles from RECONCILER_RETRY_BASE_MS. */
+  RECONCILER_READ_ATTEMPTS: env.integer(6, 1, 20),
   RECONCILER_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),
   /**
    * Orders created in the last minutes before a run are left to the next run: NewStore

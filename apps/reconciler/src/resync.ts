@@ -81,7 +81,16 @@ export class Resync {
       wanted.set(order.partition, offsets);
     }
     const topic = this.kafka.topics.newstoreEvents;
-    const messages = await readOffsets(this.kafka.kafka, topic, wanted, { groupPrefix: 'reconciler-resync' });
+    const read = await readOffsets(this.kafka.kafka, topic, wanted, { groupPrefix: 'reconciler-resync' });
+    // The projection also records the copies an earlier resync produced: each event goes once.
+    const seen = new Set<string>();
+    const messages = read.filter((message) => {
+      const eventId = message.headers[HEADERS.eventId];
+      if (eventId === undefined) return true;
+      if (seen.has(eventId)) return false;
+      seen.add(eventId);
+      return true;
+    });
     const replayedAt = new Date().toISOString();
     for (let start = 0; start < messages.length; start += 500) {
       await this.kafka.producer.send(

@@ -16,15 +16,83 @@ export async function readTopicToEnd(
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
-  const end = new Map(offsets.map(({ partition, high, low }) => [partition, { high: BigInt(high), low: BigInt(low) }]));
-  const remaining = new Set([...end].filter(([, range]) => range.high > range.low).map(([partition]) => partition));
-  if (remaining.size === 0) return 0;
+  const ranges = new Map(
+    offsets
+      .filter(({ high, low }) => BigInt(high) > BigInt(low))
+      .map(({ partition, high, low }) => [partition, { from: BigInt(low), to: BigInt(high) }]),
+  );
   let count = 0;
+  await readRanges(
+    kafka,
+    topic,
+    offsets.map(({ partition }) => partition),
+    ranges,
+    async (messages) => {
+      await onBatch(messages);
+      count += messages.length;
+    },
+    { timeoutMs: options.timeoutMs ?? 300_000, groupPrefix: options.groupPrefix ?? 'reader', what: `reading ${topic}` },
+  );
+  return count;
+}
+
+/**
+ * Reads the messages at the given offsets of a topic (partition → offsets), with a
+ * throw-away consumer group: each wanted partition is read from its lowest wanted
+ * offset to its highest. Returns them in offset order per partition. Used to replay
+ * one order's events, found through a projection.
+ */
+export async function readOffsets(
+  kafka: Kafka,
+  topic: string,
+  wanted: Map<number, Set<string>>,
+  options: { timeoutMs?: number; groupPrefix?: string } = {},
+): Promise<ConsumedMessage[]> {
+  const ranges = new Map<number, { from: bigint; to: bigint }>();
+  for (const [partition, offsets] of wanted) {
+    if (offsets.size === 0) continue;
+    const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    ranges.set(partition, { from: sorted[0], to: sorted[sorted.length - 1] + 1n });
+  }
+  if (ranges.size === 0) return [];
+  const admin = kafka.admin();
+  await admin.connect();
+  const partitions = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
+  const found: ConsumedMessage[] = [];
+  await readRanges(
+    kafka,
+    topic,
+    partitions.map(({ partition }) => partition),
+    ranges,
+    async (messages) =>
+      void found.push(...messages.filter((message) => wanted.get(message.partition)!.has(message.offset))),
+    {
+      timeoutMs: options.timeoutMs ?? 120_000,
+      groupPrefix: options.groupPrefix ?? 'offset-reader',
+      what: `reading offsets of ${topic}`,
+    },
+  );
+  return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+}
+
+/**
+ * The reader under both: a throw-away consumer group reads each partition of
+ * `ranges` from `from` up to `to` (exclusive) and pauses the others; `onBatch`
+ * gets the messages of each batch inside the range. A failing `onBatch` ends the
+ * read with its error.
+ */
+async function readRanges(
+  kafka: Kafka,
+  topic: string,
+  partitions: number[],
+  ranges: Map<number, { from: bigint; to: bigint }>,
+  onBatch: (messages: ConsumedMessage[]) => Promise<void>,
+  options: { timeoutMs: number; groupPrefix: string; what: string },
+): Promise<void> {
+  if (ranges.size === 0) return;
+  const remaining = new Set(ranges.keys());
   let failure: Error | undefined;
-  const consumer = kafka.consumer({
-    groupId: `${options.groupPrefix ?? 'reader'}-${randomUUID()}`,
-    maxWaitTimeInMs: 250,
-  });
+  const consumer = kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, maxWaitTimeInMs: 250 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -33,9 +101,10 @@ export async function readTopicToEnd(
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const range = end.get(batch.partition)!;
+        const range = ranges.get(batch.partition);
+        if (!range || !remaining.has(batch.partition)) return;
         const messages = batch.messages
-          .filter((message) => BigInt(message.offset) < range.high)
+          .filter((message) => BigInt(message.offset) >= range.from && BigInt(message.offset) < range.to)
           .map((message) => toConsumed(topic, batch.partition, message));
         if (messages.length > 0) {
           try {
@@ -45,84 +114,26 @@ export async function readTopicToEnd(
             finish();
             return;
           }
-          count += messages.length;
         }
+        // Compaction and transaction markers leave gaps: the batch's last offset also counts.
         const last = messages.length ? BigInt(messages[messages.length - 1].offset) : -1n;
-        if (last + 1n >= range.high || BigInt(batch.lastOffset()) + 1n >= range.high) remaining.delete(batch.partition);
-        if (remaining.size === 0) finish();
-      },
-    });
-    await within(finished, options.timeoutMs ?? 300_000, `reading ${topic}`);
-  } finally {
-    await consumer.disconnect();
-  }
-  if (failure) throw failure;
-  return count;
-}
-
-/**
- * Reads the messages at the given offsets of a topic (partition → offsets), with a
- * throw-away consumer group: each wanted partition is read from its lowest wanted
- * offset to its highest, the others are paused. Returns them in offset order per
- * partition. Used to replay one order's events, found through a projection.
- */
-export async function readOffsets(
-  kafka: Kafka,
-  topic: string,
-  wanted: Map<number, Set<string>>,
-  options: { timeoutMs?: number; groupPrefix?: string } = {},
-): Promise<ConsumedMessage[]> {
-  const targets = [...wanted].filter(([, offsets]) => offsets.size > 0);
-  if (targets.length === 0) return [];
-  const bounds = new Map(
-    targets.map(([partition, offsets]) => {
-      const sorted = [...offsets].map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      return [partition, { low: sorted[0], high: sorted[sorted.length - 1] }];
-    }),
-  );
-  const admin = kafka.admin();
-  await admin.connect();
-  const partitions = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
-  const found: ConsumedMessage[] = [];
-  const remaining = new Set(bounds.keys());
-  const consumer = kafka.consumer({
-    groupId: `${options.groupPrefix ?? 'offset-reader'}-${randomUUID()}`,
-    maxWaitTimeInMs: 250,
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const range = bounds.get(batch.partition);
-        if (!range) return;
-        for (const message of batch.messages) {
-          const offset = BigInt(message.offset);
-          if (offset > range.high) break;
-          if (wanted.get(batch.partition)!.has(message.offset)) {
-            found.push(toConsumed(topic, batch.partition, message));
-          }
-        }
-        if (BigInt(batch.lastOffset()) >= range.high) {
+        if (last + 1n >= range.to || BigInt(batch.lastOffset()) + 1n >= range.to) {
           remaining.delete(batch.partition);
           consumer.pause([{ topic, partitions: [batch.partition] }]);
         }
         if (remaining.size === 0) finish();
       },
     });
-    for (const { partition } of partitions) {
-      const range = bounds.get(partition);
-      if (range) consumer.seek({ topic, partition, offset: range.low.toString() });
+    for (const partition of partitions) {
+      const range = ranges.get(partition);
+      if (range) consumer.seek({ topic, partition, offset: range.from.toString() });
       else consumer.pause([{ topic, partitions: [partition] }]);
     }
-    await within(finished, options.timeoutMs ?? 120_000, `reading offsets of ${topic}`);
+    await within(finished, options.timeoutMs, options.what);
   } finally {
     await consumer.disconnect();
   }
-  return found.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  if (failure) throw failure;
 }
 
 /** Waits for `done`, failing with a message after `timeoutMs`. */
