@@ -78,8 +78,16 @@ export async function readOffsets(
 /**
  * The reader under both: a throw-away consumer group reads each partition of
  * `ranges` from `from` up to `to` (exclusive) and pauses the others; `onBatch`
- * gets the messages of each batch inside the range. A failing `onBatch` ends the
- * read with its error.
+ * gets the messages of each batch inside the range, each message once. A failing
+ * `onBatch`, or a consumer crash that kafkajs will not restart, ends the read with
+ * its error.
+ *
+ * Positions are applied on every group join, never right after `run()`: kafkajs
+ * restarts a consumer that crashed on a retriable error (a coordinator still
+ * loading, a broker coming back) with a new group member, and in between `seek`
+ * and `pause` throw "consumer group was not initialized". A restarted member
+ * joins again, is sent back to what this read has not handed out yet, and any
+ * message it is served twice is dropped by the per-partition progress.
  */
 async function readRanges(
   kafka: Kafka,
@@ -91,49 +99,78 @@ async function readRanges(
 ): Promise<void> {
   if (ranges.size === 0) return;
   const remaining = new Set(ranges.keys());
+  /** Next offset to hand out per partition: what a restarted member must not repeat. */
+  const next = new Map([...ranges].map(([partition, range]) => [partition, range.from]));
   let failure: Error | undefined;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const fail = (error: unknown) => {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+    finish();
+  };
   const consumer = kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, maxWaitTimeInMs: 250 });
+  const position = () =>
+    quietly(() => {
+      for (const partition of partitions) {
+        if (remaining.has(partition)) consumer.seek({ topic, partition, offset: next.get(partition)!.toString() });
+        else consumer.pause([{ topic, partitions: [partition] }]);
+      }
+    });
+  const removeJoin = consumer.on(consumer.events.GROUP_JOIN, position);
+  const removeCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) fail(new Error(`${options.what} failed: ${payload.error.message}`));
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         const range = ranges.get(batch.partition);
-        if (!range || !remaining.has(batch.partition)) return;
+        if (!range || !remaining.has(batch.partition) || failure) return;
+        const from = next.get(batch.partition)!;
         const messages = batch.messages
-          .filter((message) => BigInt(message.offset) >= range.from && BigInt(message.offset) < range.to)
+          .filter((message) => BigInt(message.offset) >= from && BigInt(message.offset) < range.to)
           .map((message) => toConsumed(topic, batch.partition, message));
         if (messages.length > 0) {
           try {
             await onBatch(messages);
           } catch (error) {
-            failure ??= error instanceof Error ? error : new Error(String(error));
-            finish();
+            fail(error);
             return;
           }
         }
         // Compaction and transaction markers leave gaps: the batch's last offset also counts.
         const last = messages.length ? BigInt(messages[messages.length - 1].offset) : -1n;
-        if (last + 1n >= range.to || BigInt(batch.lastOffset()) + 1n >= range.to) {
+        const reached = [last + 1n, BigInt(batch.lastOffset()) + 1n, from].reduce((a, b) => (a > b ? a : b));
+        next.set(batch.partition, reached);
+        if (reached >= range.to) {
           remaining.delete(batch.partition);
-          consumer.pause([{ topic, partitions: [batch.partition] }]);
+          quietly(() => consumer.pause([{ topic, partitions: [batch.partition] }]));
         }
         if (remaining.size === 0) finish();
       },
     });
-    for (const partition of partitions) {
-      const range = ranges.get(partition);
-      if (range) consumer.seek({ topic, partition, offset: range.from.toString() });
-      else consumer.pause([{ topic, partitions: [partition] }]);
-    }
     await within(finished, options.timeoutMs, options.what);
   } finally {
+    removeJoin();
+    removeCrash();
     await consumer.disconnect();
   }
   if (failure) throw failure;
+}
+
+/**
+ * Runs a seek or pause that kafkajs refuses only while a crashed member is being
+ * replaced; the replacement's join positions it again, and the progress filter
+ * drops what it re-reads.
+ */
+function quietly(action: () => void): void {
+  try {
+    action();
+  } catch {
+    return;
+  }
 }
 
 /** Waits for `done`, failing with a message after `timeoutMs`. */
