@@ -21,6 +21,8 @@ export INGEST_API_KEYS=${INGEST_API_KEYS:-local-dev-key}
 export RECONCILER_ADMIN_TOKENS=${RECONCILER_ADMIN_TOKENS:-local-admin-token}
 export RECONCILER_TENANTS=${RECONCILER_TENANTS:-demo}
 demo_orders=${DEMO_ORDERS:-200}
+# Yesterday (UTC): the whole day is past the reconciler's settle window, so every order is compared.
+demo_day=${DEMO_DAY:-$(date -u -d yesterday +%F)}
 
 start_background() {
   local name=$1
@@ -37,7 +39,7 @@ start_background() {
 
 # The emulators stand in for NewStore and NetSuite; the hub reaches them only through configuration.
 # GraphQL lags the event stream: a tenth of NewStore's real lag keeps the demo short.
-NEWSTORE_ORDERS=$demo_orders NEWSTORE_VISIBILITY=published NEWSTORE_LAG_SCALE=${NEWSTORE_LAG_SCALE:-0.1} start_background emulator-newstore node "$root/dist/tools/emulators/newstore/main.js"
+NEWSTORE_DAY=$demo_day NEWSTORE_ORDERS=$demo_orders NEWSTORE_VISIBILITY=published NEWSTORE_LAG_SCALE=${NEWSTORE_LAG_SCALE:-0.1} start_background emulator-newstore node "$root/dist/tools/emulators/newstore/main.js"
 start_background emulator-erp node "$root/dist/tools/emulators/erp/main.js"
 export LOG_FORMAT=${LOG_FORMAT:-json}
 declare -A ports=([ingest]=3000 [enricher]=3001 [erp-sink]=3002 [reconciler]=3003)
@@ -88,7 +90,6 @@ done
 echo "[up] ERP emulator totals (records per type): $(curl -fsS http://127.0.0.1:4002/_emulator/totals)"
 echo "[up] enricher outcomes:"
 curl -fsS http://127.0.0.1:3001/metrics | grep '^parity_enricher_events_total' || true
-demo_day=$(date -u +%F)
 echo "[up] waiting for the reconciler's projections to catch up, then reconciling $demo_day (NewStore, hub, ERP)"
 for _ in $(seq 1 60); do
   lags=$(curl -fsS http://127.0.0.1:3003/metrics | grep '^parity_projection_lag_messages' || true)
@@ -96,10 +97,12 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 admin=(-H "Authorization: Bearer $RECONCILER_ADMIN_TOKENS" -H 'Content-Type: application/json')
-curl -fsS -X POST http://127.0.0.1:3003/admin/reconciliations "${admin[@]}" -d "{\"date\":\"$demo_day\"}" >/dev/null
-curl -fsS "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
+# A failed run answers an error status with its reason: shown, and the demo stops there.
+curl -sS --fail-with-body -X POST http://127.0.0.1:3003/admin/reconciliations "${admin[@]}" -d "{\"date\":\"$demo_day\"}" \
+  -o "$run_dir/reconciliation.json" || { cat "$run_dir/reconciliation.json"; echo; exit 1; }
+curl -sS --fail-with-body "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
 echo "[up] parity metrics:"
-curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders)' || true
+curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders|day_known)' || true
 echo "[up] end offsets of newstore.events.v1:"
 bash infra/local.sh tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic newstore.events.v1
 echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics;"

@@ -1,4 +1,4 @@
-import { discrepancyMessageSchema } from '@hub/contracts';
+import { decimal, discrepancyMessageSchema } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import {
   dropSchema,
@@ -47,6 +47,10 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     (order) => !order.isHistorical && !order.cancellation && !order.return && !order.appeasement,
   );
   const [neverDelivered, removed, changed, duplicated] = plain;
+  /** The changed order's ERP total as the hub posted it, before it was changed behind the hub's back. */
+  let changedTotal = '';
+  /** An ERP record with a hub-shaped external id (a credit memo's CM-) that no hub document explains. */
+  const ORPHAN = 'CM-keyed-in-by-hand-1';
 
   const admin = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${reconciler.url}${path}`, {
@@ -163,16 +167,19 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       expect(response.ok).toBe(true);
     };
     await plant('DELETE', `/${documentOf(removed).id}`);
-    await plant('PATCH', `/${documentOf(changed).id}`, { total: Math.round((changed.grandTotal + 5) * 100) / 100 });
+    changedTotal = documentOf(changed).total;
+    await plant('PATCH', `/${documentOf(changed).id}`, { total: decimal(changedTotal).plus(5).toString() });
     const original = documentOf(duplicated);
     await plant('POST', `/${original.type}`, { externalId: original.externalId, tranDate: DAY, total: original.total });
+    await plant('POST', '/creditMemo', { externalId: ORPHAN, tranDate: DAY, total: '3.30' });
 
     const { runs } = await json<{
       runs: { id: string; status: string; openDiscrepancies: number; parityRatio: number; newstoreOrders: number }[];
     }>('POST', '/admin/reconciliations', { tenant: TENANT, date: DAY });
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 4 });
-    expect(runs[0].parityRatio).toBeCloseTo((days.length - 4) / days.length, 5);
+    expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 5 });
+    // Parity is over the union of the three systems' orders: the orphan's record counts as one.
+    expect(runs[0].parityRatio).toBeCloseTo((days.length + 1 - 5) / (days.length + 1), 5);
 
     const report = await json<{
       discrepancies: { kind: string; orderId: string; delta: number | null; erpInternalIds: string[] }[];
@@ -186,6 +193,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
         { kind: 'duplicate_in_erp', orderId: duplicated.id },
         { kind: 'missing_in_erp', orderId: removed.id },
         { kind: 'missing_in_hub', orderId: neverDelivered.id },
+        { kind: 'orphan_in_erp', orderId: `erp:${documentOf({ externalId: ORPHAN }).id}` },
       ].sort((a, b) => a.kind.localeCompare(b.kind)),
     );
     expect(report.discrepancies.find((item) => item.kind === 'amount_mismatch')?.delta).toBe(5);
@@ -199,7 +207,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     for (const message of messages) expect(message.key).toBe(message.value.orderId);
 
     const csv = await admin('GET', `/admin/reports/${DAY}?tenant=${TENANT}&format=csv`);
-    expect(csv.body.trim().split('\n')).toHaveLength(5);
+    expect(csv.body.trim().split('\n')).toHaveLength(6);
     expect(csv.body).toContain(`missing_in_hub,${neverDelivered.id}`);
     const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
     expect(metrics).toContain(
@@ -211,6 +219,9 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   });
 
   it('resyncs the day: a second run shows 100 % parity, the four resolved, and no duplicate ERP record', async () => {
+    // The orphan is a person's call (resync does not touch it): here, the person voids it.
+    const orphan = documentOf({ externalId: ORPHAN });
+    expect((await fetch(`${erpBase}/_emulator/records/${orphan.id}`, { method: 'DELETE' })).status).toBe(204);
     const summary = await json<{ ordersInjected: string[]; ordersReplayed: string[]; duplicatesDeleted: string[] }>(
       'POST',
       '/admin/resync',
@@ -220,7 +231,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(summary.ordersReplayed.sort()).toEqual([removed.id, changed.id].sort());
     expect(summary.duplicatesDeleted).toHaveLength(1);
     await waitFor(
-      () => documentOf(neverDelivered) && documentOf(removed) && documentOf(changed).total === changed.grandTotal,
+      () => documentOf(neverDelivered) && documentOf(removed) && documentOf(changed).total === changedTotal,
       { what: 'resynced documents in the ERP', timeoutMs: 60_000, intervalMs: 250 },
     );
     await settled(days.length);
@@ -231,7 +242,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(runs[0]).toMatchObject({
       status: 'succeeded',
       openDiscrepancies: 0,
-      resolvedDiscrepancies: 4,
+      resolvedDiscrepancies: 5,
       parityRatio: 1,
     });
     const perDocument = new Map<string, number>();
@@ -265,6 +276,35 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     );
     expect(progress.done).toBe(progress.total);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('reports a failed run as failed: an error status with the reason, a report that says parity is unknown, no parity metric', async () => {
+    const otherDay = '2024-01-05';
+    erp.setFaults({ outageUntil: Date.now() + 60_000 });
+    try {
+      const failed = await admin('POST', '/admin/reconciliations', { tenant: TENANT, date: otherDay });
+      expect(failed.status).toBe(502);
+      expect(JSON.parse(failed.body)).toMatchObject({
+        error: 'reconciliation failed',
+        message: expect.stringMatching(/^2024-01-05: /),
+        runs: [{ status: 'failed' }],
+      });
+    } finally {
+      erp.setFaults({});
+    }
+    const report = await admin('GET', `/admin/reports/${otherDay}?tenant=${TENANT}`);
+    expect(report.status).toBe(409);
+    expect(JSON.parse(report.body).message).toMatch(/no successful reconciliation .* its parity is unknown/);
+    const text = await admin('GET', `/admin/reports/${otherDay}?tenant=${TENANT}&format=text`);
+    expect(text.status).toBe(409);
+    const never = await admin('GET', `/admin/reports/2024-01-06?tenant=${TENANT}`);
+    expect(never.status).toBe(404);
+    const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
+    expect(metrics).toContain(
+      `parity_reconciliation_day_known{tenant="${TENANT}",business_date="${otherDay}",service="reconciler"} 0`,
+    );
+    expect(metrics).not.toContain(`parity_reconciliation_parity_ratio{tenant="${TENANT}",business_date="${otherDay}"`);
+    expect(metrics).toContain(`parity_reconciliation_last_run_success{tenant="${TENANT}",service="reconciler"} 0`);
   });
 
   it('refuses admin calls without the token, and bad input with a message that names the field', async () => {

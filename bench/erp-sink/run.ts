@@ -21,7 +21,7 @@ const CONCURRENCY = Number(process.env.ERP_CONCURRENCY ?? 4);
 
 function documents(tag: string, count: number): ErpDocument[] {
   return Array.from({ length: count }, (_, index) => ({
-    schemaVersion: 1,
+    schemaVersion: 2,
     idempotencyKey: `salesOrder:bench:${tag}-${index}`,
     tenant: 'bench',
     orderId: `order-${tag}-${index % 200}`,
@@ -29,9 +29,9 @@ function documents(tag: string, count: number): ErpDocument[] {
     externalId: `${tag}-${index}`,
     tranDate: '2024-01-02',
     currency: 'USD',
-    total: 100,
-    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: 92, tax: 8 }],
-    payments: [{ method: 'credit_card', amount: 100 }],
+    total: '100.00',
+    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: '92.00', tax: '8.00' }],
+    payments: [{ method: 'credit_card', amount: '100.00' }],
     source: { eventId: `e-${index}`, eventName: 'order.opened' },
   }));
 }

@@ -13,7 +13,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaEnv, loadConfig } from '@hub/config';
-import { SyncStatus } from '@hub/contracts';
+import { decimal, money, SyncStatus } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { prepareEventRecord } from '@hub/newstore';
 import { sampleErpDocument } from '@hub/testing';
@@ -209,14 +209,14 @@ async function seedDay(kafka: KafkaInfrastructure, erp: ErpEmulator, date: strin
         orderId: order.id,
         idempotencyKey: `sale:bench:${order.id}`,
         tranDate: date,
-        total: order.grandTotal,
+        total: money(order.grandTotal, order.currency),
       });
       // One in a thousand ERP records has another amount: the run has something to find.
       const record = erp.seed(
         document.documentType,
         document.externalId,
         date,
-        index % 1000 === 0 ? document.total + 1 : document.total,
+        index % 1000 === 0 ? decimal(document.total).plus(1).toString() : document.total,
       );
       const status: SyncStatus = {
         idempotencyKey: document.idempotencyKey,

@@ -55,6 +55,7 @@ export class EventEnricher {
     }
     const outcome = mapEventToDocument({ envelope, eventId: headers[HEADERS.eventId] ?? 'unknown', order });
     if (outcome.kind === 'not-ready') return { kind: 'retry', reason: outcome.reason };
+    if (outcome.kind === 'invalid') return { kind: 'dead', reason: outcome.reason };
     if (outcome.kind === 'skip') {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
       return { kind: 'skipped' };

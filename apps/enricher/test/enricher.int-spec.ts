@@ -1,4 +1,4 @@
-import { ErpDocument, HEADERS } from '@hub/contracts';
+import { ErpDocument, HEADERS, money } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import { applyDeploymentMapping, deploymentMappingSchema, mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { readFileSync } from 'node:fs';
@@ -6,16 +6,17 @@ import { join } from 'node:path';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { runHubCommand } from '@hub/platform';
 import {
-  readTopic,
-  startServiceForTest,
   dropSchema,
   eventRecordOf,
   newStoreEnv,
+  newStoreTestClient,
+  readTopic,
+  ServiceUnderTest,
+  startServiceForTest,
   testKafkaSettings,
   testLogger,
   uniqueName,
   waitFor,
-  ServiceUnderTest,
 } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
@@ -63,14 +64,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
   beforeAll(async () => {
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const base = await emulator.listen(0);
-    const urls = newStoreEnv(base);
-    graphql = new NewStoreGraphQlClient({
-      graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
-      tokenUrl: urls.NEWSTORE_TOKEN_URL,
-      clientId: 'hub',
-      clientSecret: 'hub-secret',
-      timeoutMs: 2_000,
-    });
+    graphql = newStoreTestClient(base, 2_000);
     env = {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '3',
@@ -104,7 +98,12 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
       document,
     );
     expect(document.erp).toMatchObject({ subsidiary: '1', location: '100', channel: 'WEB' });
-    expect(document).toMatchObject({ documentType: 'salesOrder', orderId: order.id, total: order.grandTotal });
+    // NetSuite's total of the document is NewStore's grandTotal (or, paid in cash, the rounded amount captured).
+    expect(document).toMatchObject({
+      documentType: 'salesOrder',
+      orderId: order.id,
+      total: money(order.roundedAmount ?? order.grandTotal, order.currency),
+    });
     expect(await metrics()).toMatch(/parity_enricher_retries_total\{tier="200"/);
     await waitFor(
       async () => /parity_enricher_consumer_lag_messages\{consumer="events"[^}]*\} 0/.test(await metrics()),

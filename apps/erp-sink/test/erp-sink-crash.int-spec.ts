@@ -28,7 +28,7 @@ describe('erp-sink killed with SIGKILL mid-stream', () => {
     // Slow ERP answers widen the window between the ERP's answer and the ledger write.
     emulator.setFaults({ latencyMs: 15, latencyJitterMs: 15 });
     const documents = Array.from({ length: 150 }, (_, index) =>
-      sampleErpDocument('salesOrder', `K-${index}`, { orderId: `order-${index % 25}`, total: index }),
+      sampleErpDocument('salesOrder', `K-${index}`, { orderId: `order-${index % 25}`, total: `${index}.00` }),
     );
     await kafka.producer.send(
       kafka.topics.erpDocuments,

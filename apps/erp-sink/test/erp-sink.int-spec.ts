@@ -81,13 +81,22 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
 
   it('posts each document type with its fields; the ERP id is in the ledger and on the status topic', async () => {
     const types = [...ERP_DOCUMENT_TYPES];
-    await send(...types.map((type) => document(type, `T-${type}`, { total: 10 + types.indexOf(type) })));
+    // NetSuite's total is the sum of the lines (and taxes, shipping): the emulator computes it as NetSuite does.
+    const amountOf = (type: (typeof types)[number]) => `${10 + types.indexOf(type)}.00`;
+    await send(
+      ...types.map((type) =>
+        document(type, `T-${type}`, {
+          total: amountOf(type),
+          lines: [{ itemId: 'i1', sku: 'SKU-1', quantity: 1, amount: amountOf(type), tax: '0.00' }],
+        }),
+      ),
+    );
     for (const type of types) {
       const record = await posted(`T-${type}`);
-      expect(record).toMatchObject({ type, total: 10 + types.indexOf(type), tranDate: '2024-01-02' });
+      expect(record).toMatchObject({ type, total: String(10 + types.indexOf(type)), tranDate: '2024-01-02' });
       expect(record.body).toMatchObject({
         custbody_newstore_order_id: `order-T-${type}`,
-        item: { items: [{ item: { externalId: 'SKU-1' }, quantity: 2, amount: 46 }] },
+        item: { items: [{ item: { externalId: 'SKU-1' }, quantity: 1, amount: 10 + types.indexOf(type) }] },
       });
       const entry = await waitFor(() => ledger(`${type}:acme:T-${type}`), { what: 'ledger row' });
       expect(entry).toMatchObject({ status: 'posted', erp_internal_id: record.id, attempts: 1 });

@@ -16,6 +16,8 @@ import {
   Res,
   UnauthorizedException,
   UseGuards,
+  HttpException,
+  HttpStatus,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -117,6 +119,18 @@ export class AdminController {
       request.date ?? request.to!,
       'api',
     );
+    const failed = runs.filter((run) => run.status !== 'succeeded');
+    if (failed.length > 0) {
+      // A failed run is never an empty success: the caller sees the error and why.
+      throw new HttpException(
+        {
+          error: 'reconciliation failed',
+          message: failed.map((run) => `${run.businessDate}: ${run.error ?? run.status}`).join('; '),
+          runs,
+        },
+        HttpStatus.BAD_GATEWAY,
+      );
+    }
     return { runs };
   }
 
@@ -142,7 +156,16 @@ export class AdminController {
       throw new BadRequestException({ error: 'invalid request', message: 'format: one of json, csv, text' });
     if (!['open', 'all'].includes(include))
       throw new BadRequestException({ error: 'invalid request', message: 'include: one of open, all' });
-    const [run] = await this.worker.repository.runs(tenant, date, 1);
+    const day = await this.worker.repository.dayStatus(tenant, date);
+    if (!day.lastSuccessfulRun) {
+      const message = day.lastRun
+        ? `no successful reconciliation of ${tenant} on ${date}: the last run ${day.lastRun.status}${day.lastRun.error ? ` (${day.lastRun.error})` : ''}; its parity is unknown`
+        : `no reconciliation of ${tenant} on ${date} yet: POST /admin/reconciliations`;
+      throw new HttpException(
+        { error: 'parity unknown', message, run: day.lastRun },
+        day.lastRun ? HttpStatus.CONFLICT : HttpStatus.NOT_FOUND,
+      );
+    }
     const discrepancies = await this.worker.repository.discrepancies(tenant, date, { all: include === 'all' });
     if (format === 'csv') {
       await reply
@@ -154,10 +177,16 @@ export class AdminController {
     if (format === 'text') {
       await reply
         .header('content-type', 'text/plain; charset=utf-8')
-        .send(textSummary(tenant, date, run, discrepancies));
+        .send(textSummary(tenant, date, day, discrepancies));
       return;
     }
-    await reply.send({ tenant, businessDate: date, run: run ?? null, discrepancies });
+    await reply.send({
+      tenant,
+      businessDate: date,
+      run: day.lastRun,
+      lastSuccessfulRun: day.lastSuccessfulRun,
+      discrepancies,
+    });
   }
 
   @Post('resync')

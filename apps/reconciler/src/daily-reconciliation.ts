@@ -1,9 +1,9 @@
-import { DiscrepancyMessage } from '@hub/contracts';
+import { decimal, DiscrepancyMessage } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
 import { KafkaInfrastructure } from '@hub/kafka';
-import { NewStoreOrderListing } from '@hub/newstore';
+import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
-import { businessDayWindow, classifyDocument, classifyOrder, parityRatio } from '@hub/reconciliation';
+import { businessDayWindow, classifyDocument, classifyOrder, classifyOrphan, parityRatio } from '@hub/reconciliation';
 import type { Logger } from 'pino';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -74,17 +74,24 @@ export class DailyReconciliation {
         throw new Error(
           'the projections are being rebuilt; run the reconciliation again when GET /admin/rebuild says done',
         );
-      await Promise.all([this.stageNewStore(runId, tenant, businessDate), this.stageErp(runId, businessDate)]);
-      let found = 0;
+      // One instant for both sides: NewStore's orders and the hub's are cut at the same point.
       const settledBefore = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
+      await Promise.all([
+        this.stageNewStore(runId, tenant, businessDate, settledBefore),
+        this.stageErp(runId, businessDate),
+      ]);
+      let found = 0;
       await this.repository.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));
       });
       await this.repository.streamDocuments(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyDocument));
       });
+      await this.repository.streamOrphans(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+        found += await this.record(runId, tenant, businessDate, rows.map(classifyOrphan));
+      });
       await this.repository.resolveUnseen(runId, tenant, businessDate);
-      const figures = await this.repository.figures(runId, tenant, businessDate);
+      const figures = await this.repository.figures(runId, tenant, businessDate, settledBefore);
       const ratio = parityRatio(figures.ordersConsidered, figures.ordersWithDiscrepancy);
       const run = await this.repository.finishRun(runId, { status: 'succeeded', figures, parityRatio: ratio });
       const seconds = (performance.now() - started) / 1000;
@@ -99,7 +106,10 @@ export class DailyReconciliation {
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, 'reconciliation failed');
       this.metrics.recordOutcome(tenant, 'failed', (performance.now() - started) / 1000);
-      return this.repository.finishRun(runId, { status: 'failed', error: message });
+      const run = await this.repository.finishRun(runId, { status: 'failed', error: message });
+      const day = await this.repository.dayStatus(tenant, businessDate);
+      if (!day.lastSuccessfulRun) this.metrics.recordUnknownDay(tenant, businessDate);
+      return run;
     } finally {
       await this.repository
         .clearStaging(runId)
@@ -111,10 +121,9 @@ export class DailyReconciliation {
    * NewStore's orders created in the day: the day is split into time windows paged
    * through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
    */
-  private async stageNewStore(runId: string, tenant: string, businessDate: string): Promise<void> {
+  private async stageNewStore(runId: string, tenant: string, businessDate: string, settled: Date): Promise<void> {
     const day = businessDayWindow(businessDate, this.config.RECONCILER_TIME_ZONE);
     const from = day.from;
-    const settled = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
     const to = day.to < settled ? day.to : settled;
     if (to <= from) return;
     const windows = this.config.RECONCILER_NEWSTORE_CONCURRENCY;
@@ -134,7 +143,7 @@ export class DailyReconciliation {
             (error, attempt, delayMs) =>
               this.logger.warn({ err: error, attempt, delayMs, runId }, 'NewStore page failed; backing off'),
           );
-          await this.repository.stageNewStoreOrders(runId, page.orders);
+          await this.repository.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
           if (!page.hasNextPage || !page.endCursor) break;
           after = page.endCursor;
         }
@@ -175,6 +184,17 @@ export class DailyReconciliation {
       })),
     );
     return rows.length;
+  }
+}
+
+/** NewStore's grandTotal as an exact decimal; a missing or non-numeric one fails the run with the order named. */
+function checkedAmount(order: OrderSummary): OrderSummary & { grandTotal: string } {
+  try {
+    return { ...order, grandTotal: decimal(order.grandTotal).toString() };
+  } catch {
+    throw new Error(
+      `NewStore order ${order.id} has no readable grandTotal (${JSON.stringify(order.grandTotal) ?? 'missing'}): the day cannot be compared`,
+    );
   }
 }
 

@@ -69,7 +69,8 @@ async function reconcile(context: Context): Promise<void> {
   const runs = await parts.reconcileRange(tenant, from, to, 'command');
   for (const run of runs) {
     const discrepancies = await parts.repository.discrepancies(tenant, run.businessDate);
-    process.stdout.write(textSummary(tenant, run.businessDate, run, discrepancies));
+    const day = await parts.repository.dayStatus(tenant, run.businessDate);
+    process.stdout.write(textSummary(tenant, run.businessDate, day, discrepancies));
   }
   if (runs.some((run) => run.status === 'failed')) throw new Error('a reconciliation run failed (see above)');
 }
@@ -97,13 +98,16 @@ async function report(context: Context): Promise<void> {
   assertBusinessDate(date);
   const tenant = tenantOf(context, args.one('tenant'));
   const { repository } = worker(context);
-  const [run] = await repository.runs(tenant, date, 1);
+  const day = await repository.dayStatus(tenant, date);
   const discrepancies = await repository.discrepancies(tenant, date, { all: args.flags.has('all') });
   const format = args.one('format') ?? 'text';
-  if (format === 'csv') process.stdout.write(discrepanciesCsv(discrepancies));
-  else if (format === 'json') process.stdout.write(`${JSON.stringify({ run: run ?? null, discrepancies }, null, 2)}\n`);
-  else if (format === 'text') process.stdout.write(textSummary(tenant, date, run, discrepancies));
+  if (format === 'text') process.stdout.write(textSummary(tenant, date, day, discrepancies));
+  else if (!day.lastSuccessfulRun)
+    throw new Error(`no successful reconciliation of ${tenant} on ${date}: its parity is unknown (see --format text)`);
+  else if (format === 'csv') process.stdout.write(discrepanciesCsv(discrepancies));
+  else if (format === 'json') process.stdout.write(`${JSON.stringify({ ...day, discrepancies }, null, 2)}\n`);
   else throw new Error('--format: one of text, csv, json');
+  if (!day.lastSuccessfulRun) process.exitCode = 1;
 }
 
 export const reconcilerCommands = { rebuild, reconcile, resync, report };

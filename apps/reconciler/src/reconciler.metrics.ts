@@ -25,6 +25,7 @@ export class ReconcilerMetrics {
   readonly ordersSeen: Gauge<'tenant' | 'business_date' | 'system'>;
   readonly discrepancies: Gauge<'tenant' | 'business_date' | 'kind' | 'state'>;
   readonly parityRatio: Gauge<'tenant' | 'business_date'>;
+  readonly dayKnown: Gauge<'tenant' | 'business_date'>;
   readonly amountDelta: Gauge<'tenant' | 'business_date'>;
   readonly lastRun: Gauge<'tenant' | 'outcome'>;
   readonly lastRunSuccess: Gauge<'tenant'>;
@@ -48,6 +49,12 @@ export class ReconcilerMetrics {
       name: 'parity_reconciliation_discrepancies',
       help: 'Discrepancies of a business day by kind, open or resolved, after its last run',
       labelNames: ['tenant', 'business_date', 'kind', 'state'],
+      registers,
+    });
+    this.dayKnown = new Gauge({
+      name: 'parity_reconciliation_day_known',
+      help: 'Whether a business day has a successful reconciliation (1); 0: every run of it failed, its parity is unknown',
+      labelNames: ['tenant', 'business_date'],
       registers,
     });
     this.parityRatio = new Gauge({
@@ -126,6 +133,26 @@ export class ReconcilerMetrics {
     }
     this.parityRatio.set(labels, figures.parityRatio);
     this.amountDelta.set(labels, figures.amountDelta);
+    this.dayKnown.set(labels, 1);
+  }
+
+  /**
+   * A day whose runs all failed: its parity is unknown. The ratio and the counts
+   * are removed (absent, never a stale or a perfect 1) and `day_known` says 0.
+   */
+  recordUnknownDay(tenant: string, businessDate: string): void {
+    this.keepDate(tenant, businessDate);
+    const labels = { tenant, business_date: businessDate };
+    this.removeFigures(labels);
+    this.dayKnown.set(labels, 0);
+  }
+
+  private removeFigures(labels: { tenant: string; business_date: string }): void {
+    for (const system of ['newstore', 'hub', 'erp']) this.ordersSeen.remove({ ...labels, system });
+    for (const kind of DISCREPANCY_KINDS)
+      for (const state of ['open', 'resolved']) this.discrepancies.remove({ ...labels, kind, state });
+    this.parityRatio.remove(labels);
+    this.amountDelta.remove(labels);
   }
 
   recordOutcome(tenant: string, outcome: 'succeeded' | 'failed', seconds: number): void {
@@ -141,11 +168,8 @@ export class ReconcilerMetrics {
     while (dates.length > DAYS_KEPT) {
       const old = dates.shift()!;
       const labels = { tenant, business_date: old };
-      for (const system of ['newstore', 'hub', 'erp']) this.ordersSeen.remove({ ...labels, system });
-      for (const kind of DISCREPANCY_KINDS)
-        for (const state of ['open', 'resolved']) this.discrepancies.remove({ ...labels, kind, state });
-      this.parityRatio.remove(labels);
-      this.amountDelta.remove(labels);
+      this.removeFigures(labels);
+      this.dayKnown.remove(labels);
     }
     this.dates.set(tenant, dates);
   }

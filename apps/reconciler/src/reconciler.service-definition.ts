@@ -4,6 +4,7 @@ import { ADMIN_TOKENS, AdminController, AdminTokenGuard } from './admin.controll
 import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
 import { CreateProjections1732400000000 } from './migrations/1732400000000-create-projections';
 import { CreateReconciliationRuns1732400001000 } from './migrations/1732400001000-create-reconciliation-runs';
+import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amounts';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { ReconcilerWorker } from './reconciler.worker';
@@ -33,6 +34,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       CreateProjectionOffsets1732270000000,
       CreateProjections1732400000000,
       CreateReconciliationRuns1732400001000,
+      ExactAmounts1764200000000,
     ],
   },
   module: ({ config, runtime, kafka, dataSource }) => ({

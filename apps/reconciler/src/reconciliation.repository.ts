@@ -1,7 +1,13 @@
 import { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
 import { ErpTransaction } from '@hub/erp';
 import { OrderSummary } from '@hub/newstore';
-import { Discrepancy, DISCREPANCY_KINDS, DocumentComparison, OrderComparison } from '@hub/reconciliation';
+import {
+  classifyOrphan,
+  Discrepancy,
+  DISCREPANCY_KINDS,
+  DocumentComparison,
+  OrderComparison,
+} from '@hub/reconciliation';
 import { DataSource, QueryRunner } from 'typeorm';
 
 export interface RunRow {
@@ -15,6 +21,8 @@ export interface RunRow {
   finishedAt: string | null;
   newstoreOrders: number | null;
   hubOrders: number | null;
+  /** Hub orders of the day created within the settle window, left to the next run. */
+  hubOrdersUnsettled: number | null;
   hubDocuments: number | null;
   erpTransactions: number | null;
   openDiscrepancies: number | null;
@@ -22,6 +30,11 @@ export interface RunRow {
   parityRatio: number | null;
   amountDelta: number | null;
   error: string | null;
+}
+
+export interface DayStatus {
+  lastRun: RunRow | null;
+  lastSuccessfulRun: RunRow | null;
 }
 
 export interface DiscrepancyRow extends Discrepancy {
@@ -35,7 +48,7 @@ export interface DiscrepancyRow extends Discrepancy {
 }
 
 const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, time_zone, trigger, status,
-  started_at, finished_at, newstore_orders, hub_orders, hub_documents, erp_transactions, open_discrepancies,
+  started_at, finished_at, newstore_orders, hub_orders, hub_orders_unsettled, hub_documents, erp_transactions, open_discrepancies,
   resolved_discrepancies, parity_ratio, amount_delta::float8 AS amount_delta, error`;
 
 type Raw = Record<string, unknown>;
@@ -56,6 +69,7 @@ function toRun(row: Raw): RunRow {
     finishedAt: iso(row.finished_at),
     newstoreOrders: numberOrNull(row.newstore_orders),
     hubOrders: numberOrNull(row.hub_orders),
+    hubOrdersUnsettled: numberOrNull(row.hub_orders_unsettled),
     hubDocuments: numberOrNull(row.hub_documents),
     erpTransactions: numberOrNull(row.erp_transactions),
     openDiscrepancies: numberOrNull(row.open_discrepancies),
@@ -161,8 +175,8 @@ export class ReconciliationRepository {
     onPage: (rows: OrderComparison[]) => Promise<void>,
   ): Promise<void> {
     await this.withCursor(
-      `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::float8 AS ns_total, ns.item_count AS ns_item_count,
-         ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::float8 AS hub_total,
+      `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::text AS ns_total, ns.item_count AS ns_item_count,
+         ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::text AS hub_total,
          h.item_count AS hub_item_count, h.is_historical AS hub_historical, h.opened AS hub_opened,
          EXISTS (SELECT 1 FROM erp_documents d WHERE d.tenant = $2 AND d.order_id = k.order_id
            AND d.document_type IN ('salesOrder', 'cashSale') AND d.tran_date IS NOT NULL) AS has_sale,
@@ -186,7 +200,7 @@ export class ReconciliationRepository {
                 ? null
                 : {
                     externalId: text(row.ns_external_id),
-                    total: Number(row.ns_total),
+                    total: row.ns_total as string,
                     itemCount: Number(row.ns_item_count),
                     isHistorical: Boolean(row.ns_historical),
                   },
@@ -195,7 +209,7 @@ export class ReconciliationRepository {
                 ? null
                 : {
                     externalId: (row.hub_external_id as string | null) ?? null,
-                    total: numberOrNull(row.hub_total),
+                    total: (row.hub_total as string | null) ?? null,
                     itemCount: numberOrNull(row.hub_item_count),
                     isHistorical: Boolean(row.hub_historical),
                     opened: Boolean(row.hub_opened),
@@ -216,9 +230,9 @@ export class ReconciliationRepository {
     onPage: (rows: DocumentComparison[]) => Promise<void>,
   ): Promise<void> {
     await this.withCursor(
-      `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id, d.amount::float8 AS amount, d.status,
+      `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id, d.amount::text AS amount, d.status,
          d.erp_internal_id, d.error,
-         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::float8) ORDER BY e.internal_id)
+         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::text) ORDER BY e.internal_id)
            FROM run_erp_transactions e WHERE e.run_id = $1 AND e.document_type = d.document_type
            AND e.external_id = d.external_id), '[]'::json) AS erp
        FROM erp_documents d
@@ -234,12 +248,50 @@ export class ReconciliationRepository {
               orderId: String(row.order_id),
               documentType: row.document_type as ErpDocumentType,
               externalId: String(row.external_id),
-              total: Number(row.amount),
+              total: String(row.amount),
               status: (row.status as 'posted' | 'failed' | null) ?? null,
               erpInternalId: (row.erp_internal_id as string | null) ?? null,
               error: (row.error as string | null) ?? null,
             },
-            erp: row.erp as { internalId: string; total: number }[],
+            erp: row.erp as { internalId: string; total: string }[],
+          })),
+        ),
+    );
+  }
+
+  /**
+   * ERP records of the day that carry an external id of the hub's making (a
+   * credit memo's `CM-`, a return's `RT-`, an appeasement's `AP-`, or the order
+   * number of one of the day's orders) and match no hub document of any tenant.
+   */
+  async streamOrphans(
+    runId: string,
+    tenant: string,
+    businessDate: string,
+    pageSize: number,
+    onPage: (rows: Parameters<typeof classifyOrphan>[0][]) => Promise<void>,
+  ): Promise<void> {
+    await this.withCursor(
+      `SELECT e.internal_id, e.external_id, e.document_type, e.total::text AS total,
+         coalesce((SELECT n.order_id FROM run_newstore_orders n WHERE n.run_id = $1 AND n.external_id = e.external_id LIMIT 1),
+           (SELECT o.order_id FROM orders o WHERE o.tenant = $2 AND o.external_id = e.external_id LIMIT 1)) AS order_id
+       FROM run_erp_transactions e
+       WHERE e.run_id = $1 AND e.external_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM erp_documents d WHERE d.document_type = e.document_type AND d.external_id = e.external_id)
+         AND (e.external_id ~ '^(CM|RT|AP)-'
+           OR EXISTS (SELECT 1 FROM run_newstore_orders n WHERE n.run_id = $1 AND n.external_id = e.external_id)
+           OR EXISTS (SELECT 1 FROM orders o WHERE o.tenant = $2 AND o.business_date = $3 AND o.external_id = e.external_id))
+       ORDER BY e.internal_id`,
+      [runId, tenant, businessDate],
+      pageSize,
+      async (rows) =>
+        onPage(
+          rows.map((row) => ({
+            internalId: String(row.internal_id),
+            externalId: String(row.external_id),
+            documentType: row.document_type as ErpDocumentType,
+            total: String(row.total),
+            orderId: (row.order_id as string | null) ?? null,
           })),
         ),
     );
@@ -327,21 +379,25 @@ export class ReconciliationRepository {
   }
 
   /** Counts and parity figures of a finished comparison. */
-  async figures(runId: string, tenant: string, businessDate: string) {
+  async figures(runId: string, tenant: string, businessDate: string, settledBefore: Date) {
     const [row] = await this.dataSource.query<Raw[]>(
       `SELECT
          (SELECT count(*) FROM run_newstore_orders WHERE run_id = $1)::int AS newstore_orders,
-         (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3)::int AS hub_orders,
+         (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3 AND created_at < $4)::int AS hub_orders,
+         (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3 AND NOT (created_at < $4))::int
+           AS hub_orders_unsettled,
          (SELECT count(*) FROM erp_documents WHERE tenant = $2 AND tran_date = $3)::int AS hub_documents,
          (SELECT count(*) FROM run_erp_transactions WHERE run_id = $1)::int AS erp_transactions,
          (SELECT count(*) FROM (SELECT order_id FROM run_newstore_orders WHERE run_id = $1
-            UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3
-            UNION SELECT order_id FROM erp_documents WHERE tenant = $2 AND tran_date = $3) u)::int AS orders_considered,
+            UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3 AND created_at < $4
+            UNION SELECT order_id FROM erp_documents WHERE tenant = $2 AND tran_date = $3
+            UNION SELECT order_id FROM discrepancies WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL) u)::int
+           AS orders_considered,
          (SELECT count(DISTINCT order_id) FROM discrepancies
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL)::int AS orders_with_discrepancy,
          (SELECT coalesce(sum(abs(delta)), 0)::float8 FROM discrepancies
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL AND kind = 'amount_mismatch') AS amount_delta`,
-      [runId, tenant, businessDate],
+      [runId, tenant, businessDate, settledBefore],
     );
     const counts = await this.dataSource.query<{ kind: DiscrepancyKind; open: number; resolved: number }[]>(
       `SELECT kind, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL)::int AS resolved
@@ -359,6 +415,8 @@ export class ReconciliationRepository {
     return {
       newstoreOrders: Number(row.newstore_orders),
       hubOrders: Number(row.hub_orders),
+      /** Hub orders created within the settle window: left to the next run, like NewStore's. */
+      hubOrdersUnsettled: Number(row.hub_orders_unsettled),
       hubDocuments: Number(row.hub_documents),
       erpTransactions: Number(row.erp_transactions),
       ordersConsidered: Number(row.orders_considered),
@@ -381,7 +439,7 @@ export class ReconciliationRepository {
     const [row] = await this.dataSource.query<Raw[][]>(
       `UPDATE reconciliation_runs SET status = $2, finished_at = now(), newstore_orders = $3, hub_orders = $4,
          hub_documents = $5, erp_transactions = $6, open_discrepancies = $7, resolved_discrepancies = $8,
-         parity_ratio = $9, amount_delta = $10, error = $11
+         parity_ratio = $9, amount_delta = $10, error = $11, hub_orders_unsettled = $12
        WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
       [
         runId,
@@ -395,6 +453,7 @@ export class ReconciliationRepository {
         outcome.status === 'succeeded' ? outcome.parityRatio : null,
         figures?.amountDelta ?? null,
         outcome.status === 'failed' ? outcome.error : null,
+        figures?.hubOrdersUnsettled ?? null,
       ],
     );
     // TypeORM returns [rows, count] for UPDATE ... RETURNING.
@@ -409,6 +468,21 @@ export class ReconciliationRepository {
       [tenant ?? null, businessDate ?? null, limit],
     );
     return rows.map(toRun);
+  }
+
+  /**
+   * What is known of a day: its last run, and the last run that succeeded (whose
+   * discrepancies are the day's). A day with no successful run has no parity
+   * figures at all: it is unknown, never clean.
+   */
+  async dayStatus(tenant: string, businessDate: string): Promise<DayStatus> {
+    const [last] = await this.runs(tenant, businessDate, 1);
+    const [succeeded] = await this.dataSource.query<Raw[]>(
+      `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+       WHERE tenant = $1 AND business_date = $2 AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
+      [tenant, businessDate],
+    );
+    return { lastRun: last ?? null, lastSuccessfulRun: succeeded ? toRun(succeeded) : null };
   }
 
   /** The discrepancies of a day, open ones only unless `all`. */

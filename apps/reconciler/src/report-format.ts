@@ -1,5 +1,5 @@
 import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
-import { DiscrepancyRow, RunRow } from './reconciliation.repository';
+import { DiscrepancyRow, DayStatus } from './reconciliation.repository';
 
 const CSV_COLUMNS = [
   'kind',
@@ -45,24 +45,34 @@ export function discrepanciesCsv(rows: DiscrepancyRow[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** What a person reads in the terminal: the run's figures, counts by kind, then each open discrepancy. */
-export function textSummary(
-  tenant: string,
-  businessDate: string,
-  run: RunRow | undefined,
-  rows: DiscrepancyRow[],
-): string {
+/**
+ * What a person reads in the terminal: the last run and the day's standing, counts
+ * by kind, then each open discrepancy. A day with no successful run says so: its
+ * parity is unknown, and no list of zero discrepancies stands in for it.
+ */
+export function textSummary(tenant: string, businessDate: string, day: DayStatus, rows: DiscrepancyRow[]): string {
+  const { lastRun: run, lastSuccessfulRun: succeeded } = day;
   if (!run) return `No reconciliation of ${tenant} on ${businessDate} yet: run "reconcile --date ${businessDate}".\n`;
   const lines = [
     `Reconciliation of ${tenant} on ${businessDate} (${run.timeZone}), run ${run.id} ${run.status} at ${run.finishedAt ?? run.startedAt}`,
   ];
-  if (run.status === 'failed') lines.push(`  failed: ${run.error ?? 'no message'}`);
-  else {
-    lines.push(
-      `  NewStore orders ${run.newstoreOrders}, hub orders ${run.hubOrders}, hub documents ${run.hubDocuments}, ERP transactions ${run.erpTransactions}`,
-      `  parity ${((run.parityRatio ?? 0) * 100).toFixed(2)} %, open discrepancies ${run.openDiscrepancies}, resolved ${run.resolvedDiscrepancies}, amount delta ${run.amountDelta}`,
-    );
+  if (run.status !== 'succeeded') lines.push(`  ${run.status}: ${run.error ?? 'not finished yet'}`);
+  if (!succeeded) {
+    lines.push(`  No successful reconciliation of this day: its parity is UNKNOWN. Fix the cause and run it again.`);
+    return `${lines.join('\n')}\n`;
   }
+  if (succeeded !== run && succeeded.id !== run.id)
+    lines.push(`  The figures below are from the last successful run, ${succeeded.id} at ${succeeded.finishedAt}.`);
+  lines.push(
+    `  NewStore orders ${succeeded.newstoreOrders}, hub orders ${succeeded.hubOrders}, hub documents ${succeeded.hubDocuments}, ERP transactions ${succeeded.erpTransactions}`,
+  );
+  if (succeeded.hubOrdersUnsettled)
+    lines.push(
+      `  ${succeeded.hubOrdersUnsettled} more hub orders were created within the settle window and are left to the next run`,
+    );
+  lines.push(
+    `  parity ${((succeeded.parityRatio ?? 0) * 100).toFixed(2)} %, open discrepancies ${succeeded.openDiscrepancies}, resolved ${succeeded.resolvedDiscrepancies}, amount delta ${succeeded.amountDelta}`,
+  );
   const open = rows.filter((row) => row.resolvedAt === null);
   for (const kind of DISCREPANCY_KINDS) {
     const ofKind = open.filter((row) => row.kind === kind);

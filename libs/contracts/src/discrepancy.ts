@@ -10,6 +10,8 @@ export const DISCREPANCY_KINDS = [
   'duplicate_in_erp',
   'stuck_in_retry',
   'stuck_in_dlq',
+  'missing_in_newstore',
+  'orphan_in_erp',
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 

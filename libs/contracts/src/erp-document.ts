@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalSchema } from './money';
 
 /**
  * The ERP-neutral document the enricher emits to erp.documents.v1 and the sink
@@ -14,12 +15,18 @@ export const ERP_DOCUMENT_TYPES = [
 ] as const;
 export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
 
-const money = z.number().finite();
+/** Amounts are decimal strings in the document's currency (see money.ts): never floats. */
+const money = decimalSchema;
+/**
+ * What a line is: an item sold or returned, the tax on shipping, a cash-rounding
+ * difference, an appeasement. The sink maps each kind to the deployment's ERP item.
+ */
+export const LINE_KINDS = ['item', 'shippingTax', 'rounding', 'appeasement'] as const;
 /** NetSuite external ids: letters, digits, _ and - (DOMAIN.md section 4). */
 const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ and - only, at most 200');
 
 export const erpDocumentSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   idempotencyKey: z.string().min(1).max(500),
   tenant: z.string().min(1),
   orderId: z.string().min(1),
@@ -28,9 +35,19 @@ export const erpDocumentSchema = z.object({
   /** Business date, YYYY-MM-DD in the tenant's zone. */
   tranDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
   currency: z.string().length(3),
+  /**
+   * The total as NetSuite computes it from this document: lines (amount + tax) plus
+   * shipping and handling. Kept for reconciliation; never sent (NetSuite's `total`
+   * is read-only).
+   */
   total: money,
+  /** Shipping and handling charges, sent as NetSuite's `shippingCost` and `handlingCost`. */
+  shippingCost: money.optional(),
+  handlingCost: money.optional(),
   lines: z.array(
     z.object({
+      /** Absent: an item. */
+      kind: z.enum(LINE_KINDS).optional(),
       itemId: z.string(),
       sku: z.string().optional(),
       quantity: z.number().int(),
@@ -87,6 +104,8 @@ export type SyncStatus = z.infer<typeof syncStatusSchema>;
  * The same contract as JSON Schema, registered in the schema registry (subject
  * `<topic>-value`, compatibility BACKWARD) so other consumers can read the topic.
  */
+const DECIMAL_JSON_SCHEMA = { type: 'string', pattern: '^-?\\d{1,15}(\\.\\d{1,6})?$' } as const;
+
 export const erpDocumentJsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'ErpDocument',
@@ -105,26 +124,30 @@ export const erpDocumentJsonSchema = {
     'source',
   ],
   properties: {
-    schemaVersion: { const: 1 },
-    idempotencyKey: { type: 'string', minLength: 1 },
+    schemaVersion: { const: 2 },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 500 },
     tenant: { type: 'string', minLength: 1 },
     orderId: { type: 'string', minLength: 1 },
     documentType: { enum: [...ERP_DOCUMENT_TYPES] },
     externalId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' },
     tranDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     currency: { type: 'string', minLength: 3, maxLength: 3 },
-    total: { type: 'number' },
+    total: DECIMAL_JSON_SCHEMA,
+    shippingCost: DECIMAL_JSON_SCHEMA,
+    handlingCost: DECIMAL_JSON_SCHEMA,
     lines: {
       type: 'array',
       items: {
         type: 'object',
         required: ['itemId', 'quantity', 'amount', 'tax'],
         properties: {
+          kind: { enum: [...LINE_KINDS] },
           itemId: { type: 'string' },
           sku: { type: 'string' },
           quantity: { type: 'integer' },
-          amount: { type: 'number' },
-          tax: { type: 'number' },
+          amount: DECIMAL_JSON_SCHEMA,
+          tax: DECIMAL_JSON_SCHEMA,
+          giftCard: { type: 'boolean' },
         },
       },
     },
@@ -133,7 +156,7 @@ export const erpDocumentJsonSchema = {
       items: {
         type: 'object',
         required: ['method', 'amount'],
-        properties: { method: { type: 'string' }, amount: { type: 'number' } },
+        properties: { method: { type: 'string' }, amount: DECIMAL_JSON_SCHEMA, erpItem: { type: 'string' } },
       },
     },
     erp: {

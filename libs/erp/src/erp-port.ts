@@ -1,4 +1,4 @@
-import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
+import { decimal, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
 
 /**
  * How a failed ERP call is to be handled, decided where it arises (the adapter):
@@ -29,7 +29,8 @@ export interface ErpTransaction {
   externalId: string | null;
   documentType: ErpDocumentType | 'other';
   tranDate: string;
-  total: number;
+  /** The total in the transaction's currency, as a decimal string. */
+  total: string;
 }
 
 /** The ERP as the hub sees it. Adapters: NetSuite REST, generic HTTP. */
@@ -41,4 +42,20 @@ export interface ErpPort {
   listTransactions(date: string, pageSize?: number): AsyncGenerator<ErpTransaction[]>;
   /** Deletes one transaction (a duplicate the hub did not create; only on an operator's explicit setting). */
   deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void>;
+}
+
+/**
+ * An amount the ERP answered, as a decimal string. SuiteQL may answer numbers as
+ * JSON numbers or as text; anything else is not an amount, and fails the read
+ * with the record named, never becomes NaN in a report.
+ */
+export function erpAmount(value: unknown, internalId: string): string {
+  try {
+    return decimal(value).toString();
+  } catch {
+    throw new ErpError(
+      'permanent',
+      `ERP transaction ${internalId} has no readable amount: ${JSON.stringify(value) ?? 'missing'}`,
+    );
+  }
 }

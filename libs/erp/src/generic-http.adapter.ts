@@ -1,5 +1,5 @@
 import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
-import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
+import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, networkFailure } from './http-failure';
 
 export interface GenericHttpSettings {
@@ -74,8 +74,11 @@ export class GenericHttpAdapter implements ErpPort {
       throw new ErpError('permanent', 'No listUrlTemplate configured for the generic ERP adapter');
     for (let page = 0; ; page += 1) {
       const response = await this.call(fill(this.settings.listUrlTemplate, { date, page: String(page) }), 'GET');
-      const body = (await response.json()) as { items: ErpTransaction[]; hasMore: boolean };
-      yield body.items;
+      const body = (await response.json()) as {
+        items: (Omit<ErpTransaction, 'total'> & { total: unknown })[];
+        hasMore: boolean;
+      };
+      yield body.items.map((item) => ({ ...item, total: erpAmount(item.total, item.internalId) }));
       if (!body.hasMore) return;
     }
   }

@@ -1,6 +1,6 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
-import { ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
+import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, networkFailure } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
 
@@ -47,13 +47,20 @@ function base64url(value: Buffer | string): string {
   return Buffer.from(value).toString('base64url');
 }
 
-/** The NetSuite REST body of a document: header fields, item lines, NewStore references. */
+/**
+ * The NetSuite REST body of a document: header fields, item lines, shipping and
+ * handling, NewStore references. Never `total`: NetSuite computes it from the
+ * lines (amount + tax), `shippingCost` and `handlingCost`, and the field is
+ * read-only (DOMAIN.md section 4). Amounts travel as decimal strings inside the
+ * hub; JSON numbers written from that text carry the same digits.
+ */
 export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown> {
   return {
     externalId: document.externalId,
     tranDate: document.tranDate,
     currency: { refName: document.currency },
-    total: document.total,
+    ...(document.shippingCost === undefined ? {} : { shippingCost: jsonAmount(document.shippingCost) }),
+    ...(document.handlingCost === undefined ? {} : { handlingCost: jsonAmount(document.handlingCost) }),
     memo: `NewStore order ${document.orderId}`,
     custbody_newstore_order_id: document.orderId,
     custbody_newstore_event_id: document.source.eventId,
@@ -71,11 +78,16 @@ export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown>
       items: document.lines.map((line) => ({
         item: { externalId: line.sku ?? line.itemId },
         quantity: line.quantity,
-        amount: line.amount,
-        tax1Amt: line.tax,
+        amount: jsonAmount(line.amount),
+        tax1Amt: jsonAmount(line.tax),
       })),
     },
   };
+}
+
+/** A decimal string as a JSON number with the same digits (at most 15 significant, which the contract bounds). */
+function jsonAmount(amount: string): number {
+  return Number(amount);
 }
 
 /** NetSuite REST record service, upsert by external id (DOMAIN.md section 4). */
@@ -121,7 +133,8 @@ export class NetSuiteRestAdapter implements ErpPort {
     const day = date.replace(/[^0-9-]/g, '');
     let afterId = 0;
     for (;;) {
-      const q = `SELECT id, externalid, type, trandate, total FROM transaction WHERE trandate = '${day}' AND type IN (${codes}) AND id > ${afterId} ORDER BY id`;
+      // `foreigntotal` is the total in the transaction's currency; `transaction` has no `total` column (DOMAIN.md section 4).
+      const q = `SELECT id, externalid, type, trandate, foreigntotal FROM transaction WHERE trandate = '${day}' AND type IN (${codes}) AND id > ${afterId} ORDER BY id`;
       let windowRows = 0;
       let hasMore = true;
       while (hasMore && windowRows < cap) {
@@ -133,7 +146,13 @@ export class NetSuiteRestAdapter implements ErpPort {
           { prefer: 'transient' },
         );
         const page = (await response.json()) as {
-          items: { id: string; externalid: string | null; type: string; trandate: string; total: number }[];
+          items: {
+            id: string;
+            externalid: string | null;
+            type: string;
+            trandate: string;
+            foreigntotal: unknown;
+          }[];
           hasMore: boolean;
           count: number;
         };
@@ -143,7 +162,7 @@ export class NetSuiteRestAdapter implements ErpPort {
           externalId: item.externalid,
           documentType: byCode.get(item.type) ?? 'other',
           tranDate: item.trandate,
-          total: Number(item.total),
+          total: erpAmount(item.foreigntotal, item.id),
         }));
         windowRows += page.items.length;
         afterId = Math.max(afterId, ...page.items.map((item) => Number(item.id)));

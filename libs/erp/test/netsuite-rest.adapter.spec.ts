@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ErpDocument } from '@hub/contracts';
-import { ErpError, NetSuiteRestAdapter } from '@hub/erp';
+import { erpAmount, ErpError, NetSuiteRestAdapter } from '@hub/erp';
 import { sampleErpDocument } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 const document = (externalId: string, overrides: Partial<ErpDocument> = {}) =>
   sampleErpDocument('salesOrder', externalId, {
-    total: 99.5,
-    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: 92, tax: 7.5 }],
+    total: '99.50',
+    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: '92.00', tax: '7.50' }],
     ...overrides,
   });
 
@@ -41,7 +41,7 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(new Set(ids).size).toBe(1);
     const records = emulator.recordsWithExternalId('SO-1');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ id: ids[0], type: 'salesOrder', total: 99.5, tranDate: '2024-01-02' });
+    expect(records[0]).toMatchObject({ id: ids[0], type: 'salesOrder', total: '99.5', tranDate: '2024-01-02' });
     expect(records[0].body).toMatchObject({
       custbody_newstore_order_id: 'order-SO-1',
       item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1 }] },
@@ -138,7 +138,7 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
         queryRowCap: 5,
       });
       for (let index = 0; index < 12; index += 1)
-        await client.upsert(document(`WIN-${index}`, { tranDate: '2024-03-02', total: index }));
+        await client.upsert(document(`WIN-${index}`, { tranDate: '2024-03-02', total: `${index}.00` }));
       await client.upsert(document('OTHER-DAY', { tranDate: '2024-03-03' }));
       const rows = [];
       for await (const page of client.listTransactions('2024-03-02', 2)) rows.push(...page);
@@ -153,6 +153,13 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     } finally {
       await capped.close();
     }
+  });
+
+  it('fails a read whose amount is not a number, naming the record, instead of reporting NaN', () => {
+    expect(() => erpAmount('twelve', '1042')).toThrow(/ERP transaction 1042 has no readable amount: "twelve"/);
+    expect(() => erpAmount(undefined, '1043')).toThrow(/1043 has no readable amount: missing/);
+    expect(erpAmount('12.345', '1')).toBe('12.345');
+    expect(erpAmount(0.3, '1')).toBe('0.3');
   });
 
   it('deletes a transaction by internal id, and a second delete is refused as permanent', async () => {

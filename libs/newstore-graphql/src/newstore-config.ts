@@ -10,6 +10,8 @@ export const newStoreEnv = {
   /** The default is the NewStore emulator's. */
   NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
   NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
+  /** Also ask for each item's `externalIdentifiers { sku }`: no NewStore page documents that field, so off unless a tenant has it. */
+  NEWSTORE_QUERY_ITEM_SKU: env.boolean(false),
 };
 
 export type NewStoreSettings = ConfigOf<typeof newStoreEnv>;
@@ -26,6 +28,7 @@ export function createNewStoreClient(
       clientId: config.NEWSTORE_CLIENT_ID,
       clientSecret: config.NEWSTORE_CLIENT_SECRET,
       timeoutMs: config.NEWSTORE_TIMEOUT_MS,
+      queryItemSku: config.NEWSTORE_QUERY_ITEM_SKU,
     },
     observe,
   );

@@ -1,9 +1,13 @@
 import {
+  Connection,
+  flattenOrder,
   GraphQlOrder,
+  GraphQlOrderNode,
   NewStoreOrderListing,
   NewStoreOrders,
-  ORDER_QUERY,
-  ORDERS_CREATED_QUERY,
+  nodesOf,
+  orderQuery,
+  ordersCreatedQuery,
   OrdersPage,
 } from '@hub/newstore';
 import { ClientError, GraphQLClient } from 'graphql-request';
@@ -17,6 +21,8 @@ export interface NewStoreGraphQlSettings {
   clientSecret: string;
   /** NewStore fails queries over 10 s; the client gives up at the same point. */
   timeoutMs: number;
+  /** Also query each item's `externalIdentifiers { sku }`, a field no NewStore page documents. */
+  queryItemSku?: boolean;
 }
 
 /** Why a NewStore call failed: temporary (5xx, 429, timeouts, network) → retry; permanent → DLQ. */
@@ -47,8 +53,15 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
   ) {}
 
   async order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
-    const result = await this.query<{ order: GraphQlOrder | null }>(tenant, ORDER_QUERY, { id: orderId, tenant });
-    return result.order;
+    const result = await this.query<{ order: GraphQlOrderNode | null }>(tenant, this.orderDocument, {
+      id: orderId,
+      tenant,
+    });
+    return result.order ? flattenOrder(result.order) : null;
+  }
+
+  private get orderDocument(): string {
+    return orderQuery({ withItemSku: this.settings.queryItemSku });
   }
 
   async ordersCreated(
@@ -59,19 +72,24 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
   ): Promise<OrdersPage> {
     const result = await this.query<{
       orders: {
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        nodes: { id: string; externalId: string; grandTotal: number; isHistorical: boolean; items: { id: string }[] }[];
+        edges: {
+          cursor: string;
+          node: {
+            id: string;
+            externalId: string;
+            grandTotal: number;
+            isHistorical: boolean;
+            items: Connection<{ quantity: number }>;
+          };
+        }[];
       };
-    }>(tenant, ORDERS_CREATED_QUERY, {
-      from: window.from.toISOString(),
-      to: window.to.toISOString(),
-      first,
-      after,
-    });
+    }>(tenant, ordersCreatedQuery(window, first, after), {});
+    const edges = result.orders.edges;
     return {
-      orders: result.orders.nodes.map(({ items, ...order }) => ({ ...order, itemCount: items.length })),
-      endCursor: result.orders.pageInfo.endCursor,
-      hasNextPage: result.orders.pageInfo.hasNextPage,
+      orders: edges.map(({ node: { items, ...order } }) => ({ ...order, itemCount: nodesOf(items).length })),
+      endCursor: edges.length ? edges[edges.length - 1].cursor : null,
+      // No pageInfo in seed 000's query: a full page may have a next one, a short page is the last.
+      hasNextPage: edges.length === first,
     };
   }
 

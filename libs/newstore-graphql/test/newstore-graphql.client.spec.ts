@@ -1,5 +1,7 @@
+import { decimal, money, sum } from '@hub/contracts';
 import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { NewStoreError, NewStoreGraphQlClient } from '@hub/newstore-graphql';
+import { newStoreTestClient } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 
@@ -14,13 +16,7 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
 
   beforeAll(async () => {
     base = await emulator.listen(0);
-    client = new NewStoreGraphQlClient({
-      graphqlUrl: `${base}/api/v1/org/data/query`,
-      tokenUrl: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
-      clientId: 'hub',
-      clientSecret: 'hub-secret',
-      timeoutMs: 2_000,
-    });
+    client = newStoreTestClient(base, 2_000);
   });
   afterAll(() => emulator.close());
 
@@ -59,10 +55,17 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
               ? 'salesOrder'
               : 'cashSale',
           );
-          expect(document.total).toBe(order.grandTotal);
-          expect(document.payments.reduce((sum, payment) => sum + payment.amount, 0)).toBeCloseTo(
-            order.roundedAmount ?? order.grandTotal,
-            2,
+          // The ERP's total (NetSuite sums the lines, taxes and shipping) is NewStore's grandTotal,
+          // or for cash the rounded amount captured, exactly.
+          const captured = order.roundedAmount ?? order.grandTotal;
+          expect(document.total).toBe(money(captured, order.currency));
+          expect(
+            decimal(document.total).eq(
+              sum(document.lines.flatMap((line) => [line.amount, line.tax])).plus(document.shippingCost ?? 0),
+            ),
+          ).toBe(true);
+          expect(money(sum(document.payments.map((payment) => payment.amount)), order.currency)).toBe(
+            money(captured, order.currency),
           );
         } else {
           expect(document.dependsOn?.idempotencyKey).toMatch(new RegExp(`^(salesOrder|cashSale):acme:${order.id}$`));
@@ -80,6 +83,8 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
       ]),
     );
     expect([...seen.keys()].some((label) => /return.processed->(cashRefund|customerRefund)/.test(label))).toBe(true);
+    // Every event of the day maps: none is refused as invalid, none waits for data that never comes.
+    expect([...seen.keys()].filter((label) => /:(invalid|not-ready)$/.test(label))).toEqual([]);
   });
 
   it('classifies GraphQL outages as temporary', async () => {

@@ -1,7 +1,16 @@
-import { documentIdempotencyKey, ErpDocument, ErpDocumentType } from '@hub/contracts';
+import {
+  decimal,
+  documentIdempotencyKey,
+  ErpDocument,
+  ErpDocumentType,
+  InvalidAmountError,
+  money,
+  sum,
+} from '@hub/contracts';
+import Big from 'big.js';
 import { createHash } from 'node:crypto';
 import { NewStoreEnvelope } from './envelope';
-import { GraphQlOrder } from './graphql-order';
+import { asUtc, GraphQlOrder } from './graphql-order';
 
 /**
  * What an event implies for the ERP (DOMAIN.md section 3), as pure functions of the
@@ -13,7 +22,8 @@ import { GraphQlOrder } from './graphql-order';
 export type MappingOutcome =
   | { kind: 'document'; document: ErpDocument }
   | { kind: 'not-ready'; reason: string }
-  | { kind: 'skip'; reason: string };
+  | { kind: 'skip'; reason: string }
+  | { kind: 'invalid'; reason: string };
 
 export interface EventToMap {
   envelope: NewStoreEnvelope;
@@ -23,7 +33,6 @@ export interface EventToMap {
 }
 
 const IN_STORE = 'IN_STORE_HANDOVER';
-const round = (value: number) => Math.round(value * 100) / 100;
 /** A payload field as text, or the fallback when it is missing or not a scalar. */
 const text = (value: unknown, fallback: string): string =>
   typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
@@ -43,8 +52,19 @@ export function toExternalId(...parts: string[]): string {
     .slice(0, 200);
 }
 
-function businessDate(createdAt: string): string {
-  return new Date(/Z$|[+-]\d\d:\d\d$/.test(createdAt) ? createdAt : `${createdAt}Z`).toISOString().slice(0, 10);
+/** The UTC date of an instant; NewStore's GraphQL datetimes carry no offset and are UTC (seed 003). */
+function businessDate(instant: string): string {
+  const date = new Date(asUtc(instant));
+  if (Number.isNaN(date.getTime())) throw new InvalidInputError(`"${instant}" is not a datetime`);
+  return date.toISOString().slice(0, 10);
+}
+
+/** The event or its order is wrong in itself: no retry can make a document of it. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
 }
 
 function saleReference(order: GraphQlOrder, tenant: string) {
@@ -56,26 +76,63 @@ function saleReference(order: GraphQlOrder, tenant: string) {
   };
 }
 
+/** What each payment instrument paid: its authorized or captured amount (an authorization and its capture are one payment). */
 function payments(order: GraphQlOrder) {
   return (order.paymentAccount?.instruments ?? []).map((instrument) => ({
     method: instrument.paymentMethod,
-    amount: round(
-      instrument.paymentAccountTransactions
-        .filter(
-          (transaction) => transaction.transactionType === 'capture' || transaction.transactionType === 'authorize',
-        )
-        .reduce((max, transaction) => Math.max(max, transaction.amount), 0),
-    ),
+    paid: instrument.paymentAccountTransactions
+      .filter((transaction) => transaction.transactionType === 'capture' || transaction.transactionType === 'authorize')
+      .map((transaction) => decimal(transaction.amount))
+      .reduce((max, amount) => (amount.gt(max) ? amount : max), new Big(0)),
   }));
 }
 
-function lineOf(item: GraphQlOrder['items'][number]) {
+/** An item's line: the price of its quantity less its discounts, and its tax (NetSuite adds them up). */
+function lineOf(item: GraphQlOrder['items'][number], currency: string) {
   return {
     itemId: item.id,
-    sku: item.externalIdentifiers?.sku ?? undefined,
+    ...(item.sku ? { sku: item.sku } : {}),
     quantity: item.quantity,
-    amount: round(item.pricebookPrice * item.quantity - item.itemDiscounts - item.orderDiscounts),
-    tax: item.tax,
+    amount: money(
+      decimal(item.pricebookPrice).times(item.quantity).minus(item.itemDiscounts).minus(item.orderDiscounts),
+      currency,
+    ),
+    tax: money(item.tax, currency),
+  };
+}
+
+type Line = ErpDocument['lines'][number];
+
+/** The total NetSuite computes for a body: every line's amount and tax, plus shipping and handling (DOMAIN.md section 4). */
+export function netSuiteTotal(
+  parts: Pick<ErpDocument, 'lines' | 'shippingCost' | 'handlingCost' | 'currency'>,
+): string {
+  return money(
+    sum([
+      ...parts.lines.flatMap((line) => [line.amount, line.tax]),
+      parts.shippingCost ?? '0',
+      parts.handlingCost ?? '0',
+    ]),
+    parts.currency,
+  );
+}
+
+/**
+ * Cash rounding (seed 004, "Managing payment events"): a cash sale captures the
+ * rounded total (AU$233.87 → AU$233.90). The difference is a line of its own, so
+ * that the ERP's total equals the cash captured. Only for a cash payment, and
+ * only a difference smaller than one major unit: anything larger is not rounding.
+ */
+function roundingLine(order: GraphQlOrder, paid: ReturnType<typeof payments>, grandTotal: Big): Line | undefined {
+  if (!paid.some((payment) => payment.method === 'cash')) return undefined;
+  const difference = sum(paid.map((payment) => payment.paid)).minus(grandTotal);
+  if (difference.eq(0) || difference.abs().gte(1)) return undefined;
+  return {
+    kind: 'rounding',
+    itemId: 'cash-rounding',
+    quantity: 1,
+    amount: money(difference, order.currency),
+    tax: money(0, order.currency),
   };
 }
 
@@ -86,39 +143,78 @@ function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
   if (expectedItems !== undefined && order.items.length < expectedItems) {
     return { kind: 'not-ready', reason: `GraphQL has ${order.items.length} of ${expectedItems} items` };
   }
+  const currency = order.currency;
+  const grandTotal = decimal(order.grandTotal);
   const paid = payments(order);
-  if (paid.length === 0 || paid.every((payment) => payment.amount === 0)) {
-    return { kind: 'not-ready', reason: 'payment transactions not settled yet' };
+  const paidTotal = sum(paid.map((payment) => payment.paid));
+  // Payments settle after the order (seed 001, "Payment details unavailable"); cash may round either way.
+  if (paid.length === 0 || paidTotal.eq(0) || paidTotal.lt(grandTotal.minus(1))) {
+    return {
+      kind: 'not-ready',
+      reason: `payment transactions not settled yet (${money(paidTotal, currency)} of ${money(grandTotal, currency)})`,
+    };
   }
+  const lines: Line[] = order.items.map((item) => lineOf(item, currency));
+  const shippingTax = decimal(order.shippingTax);
+  // NetSuite has no field for a shipping tax amount: it is posted as a line of its own.
+  if (!shippingTax.eq(0))
+    lines.push({
+      kind: 'shippingTax',
+      itemId: 'shipping-tax',
+      quantity: 1,
+      amount: money(0, currency),
+      tax: money(shippingTax, currency),
+    });
+  const shipping = decimal(order.shippingTotal);
+  const parts = { lines, currency, ...(shipping.eq(0) ? {} : { shippingCost: money(shipping, currency) }) };
+  const computed = netSuiteTotal(parts);
+  if (computed !== money(grandTotal, currency)) {
+    return {
+      kind: 'invalid',
+      reason: `lines, taxes and shipping add up to ${computed} ${currency}, NewStore's grandTotal is ${money(grandTotal, currency)}: the ERP would book a different total`,
+    };
+  }
+  const rounding = roundingLine(order, paid, grandTotal);
+  if (rounding) lines.push(rounding);
   const reference = saleReference(order, envelope.tenant);
   return {
     kind: 'document',
     document: {
-      schemaVersion: 1,
+      schemaVersion: 2,
       ...reference,
       tenant: envelope.tenant,
       orderId: order.id,
       tranDate: businessDate(order.createdAt),
-      currency: order.currency,
-      total: order.grandTotal,
+      ...parts,
+      total: netSuiteTotal(parts),
       // Every item as opened; a later cancellation becomes a credit memo against this sale.
-      lines: order.items.map(lineOf),
-      payments: paid,
+      lines,
+      payments: paid.map((payment) => ({ method: payment.method, amount: money(payment.paid, currency) })),
       source: { eventId, eventName: envelope.name },
     },
   };
 }
 
+/** The ids of a payload's items; a payload whose `items` is not a list of objects with an id is invalid. */
+function payloadItemIds(payload: Record<string, unknown>): string[] {
+  const items = payload.items;
+  if (!Array.isArray(items)) throw new InvalidInputError('payload.items is not a list');
+  return items.map((item, index) => {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' && typeof id !== 'number')
+      throw new InvalidInputError(`payload.items[${index}] has no id`);
+    return String(id);
+  });
+}
+
 function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
-  const cancelledIds = ((envelope.payload.items as { id?: unknown }[] | undefined) ?? []).map((item) =>
-    String(item.id),
-  );
+  const cancelledIds = payloadItemIds(envelope.payload);
   const cancelled = order.items.filter((item) => cancelledIds.includes(item.id));
   if (cancelled.length < cancelledIds.length)
     return { kind: 'not-ready', reason: 'cancelled items not in GraphQL yet' };
-  const lines = cancelled.map(lineOf);
+  const lines = cancelled.map((item) => lineOf(item, order.currency));
   const sale_ = saleReference(order, envelope.tenant);
   const fingerprint = createHash('sha256')
     .update([...cancelledIds].sort().join(','))
@@ -127,7 +223,7 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
   return {
     kind: 'document',
     document: {
-      schemaVersion: 1,
+      schemaVersion: 2,
       idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, [order.id, ...cancelledIds]),
       tenant: envelope.tenant,
       orderId: order.id,
@@ -135,7 +231,7 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
       externalId: toExternalId('CM', order.externalId, fingerprint),
       tranDate: businessDate(order.createdAt),
       currency: order.currency,
-      total: round(lines.reduce((sum, line) => sum + line.amount + line.tax, 0)),
+      total: netSuiteTotal({ lines, currency: order.currency }),
       lines,
       payments: [],
       dependsOn: sale_,
@@ -144,35 +240,64 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
   };
 }
 
+/**
+ * The refund of a return (DOMAIN.md section 1, `return.processed`): item lines
+ * when every item carries its refund amount and they add up to the refund, else
+ * one line with the refund's own totals (without and with tax), so that the
+ * ERP's total is NewStore's `total_refund_amount` either way.
+ */
 function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcome {
   const payload = envelope.payload as Record<string, unknown>;
-  const items =
-    (payload.items as
-      | { id?: unknown; product_id?: unknown; quantity?: unknown; refund_amount?: unknown; refund_tax?: unknown }[]
-      | undefined) ?? [];
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
+  payloadItemIds(payload);
+  const items = payload.items as {
+    id: unknown;
+    product_id?: unknown;
+    quantity?: unknown;
+    refund_amount?: unknown;
+    refund_tax?: unknown;
+  }[];
+  const currency = text(payload.currency, order?.currency ?? '');
+  if (!/^[A-Z]{3}$/.test(currency)) return { kind: 'invalid', reason: 'the return has no currency' };
+  const refund = decimal(payload.total_refund_amount);
+  const refundTax = payload.total_refund_tax === undefined ? new Big(0) : decimal(payload.total_refund_tax);
+  const itemLines: Line[] = items.map((item) => ({
+    itemId: String(item.id),
+    ...(item.product_id === undefined ? {} : { sku: text(item.product_id, '') }),
+    quantity: quantityOf(item.quantity),
+    amount: money(item.refund_amount ?? 0, currency),
+    tax: money(item.refund_tax ?? 0, currency),
+  }));
+  const itemised =
+    items.length > 0 &&
+    items.every((item) => item.refund_amount !== undefined) &&
+    netSuiteTotal({ lines: itemLines, currency }) === money(refund, currency);
+  const lines: Line[] = itemised
+    ? itemLines
+    : [
+        {
+          itemId: 'return',
+          quantity: 1,
+          amount: money(refund.minus(refundTax), currency),
+          tax: money(refundTax, currency),
+        },
+      ];
   // Web returns are refunded to the customer; store and endless-aisle returns as a cash refund.
   const documentType: ErpDocumentType = order?.channelType === 'web' ? 'customerRefund' : 'cashRefund';
   return {
     kind: 'document',
     document: {
-      schemaVersion: 1,
+      schemaVersion: 2,
       idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, [envelope.payload.id]),
       tenant: envelope.tenant,
       orderId: orderId ?? envelope.payload.id,
       documentType,
       externalId: toExternalId('RT', envelope.payload.id),
       tranDate: businessDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString())),
-      currency: text(payload.currency, order?.currency ?? 'USD'),
-      total: Number(payload.total_refund_amount ?? 0),
-      lines: items.map((item) => ({
-        itemId: String(item.id),
-        sku: item.product_id === undefined ? undefined : text(item.product_id, ''),
-        quantity: Number(item.quantity ?? 1),
-        amount: Number(item.refund_amount ?? 0),
-        tax: Number(item.refund_tax ?? 0),
-      })),
+      currency,
+      total: netSuiteTotal({ lines, currency }),
+      lines,
       payments: [],
       // A blind return has no order, and no sale to wait for.
       ...(order ? { dependsOn: saleReference(order, envelope.tenant) } : {}),
@@ -181,31 +306,40 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
   };
 }
 
+function quantityOf(value: unknown): number {
+  const quantity = value === undefined ? 1 : Number(value);
+  if (!Number.isInteger(quantity) || quantity < 1)
+    throw new InvalidInputError(`quantity ${JSON.stringify(value)} is not a whole number above 0`);
+  return quantity;
+}
+
 function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order of the refund request not in NewStore GraphQL yet' };
   const payload = envelope.payload as Record<string, unknown>;
-  const amount = Number(payload.amount ?? 0);
+  const currency = text(payload.currency, order.currency);
+  const lines: Line[] = [
+    {
+      kind: 'appeasement',
+      itemId: 'appeasement',
+      sku: `appeasement-${text(payload.reason_code, 'other')}`,
+      quantity: 1,
+      amount: money(decimal(payload.amount), currency),
+      tax: money(0, currency),
+    },
+  ];
   return {
     kind: 'document',
     document: {
-      schemaVersion: 1,
+      schemaVersion: 2,
       idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, [envelope.payload.id]),
       tenant: envelope.tenant,
       orderId: order.id,
       documentType: 'cashRefund',
       externalId: toExternalId('AP', envelope.payload.id),
       tranDate: businessDate(text(payload.requested_at, envelope.published_at ?? order.createdAt)),
-      currency: text(payload.currency, order.currency),
-      total: amount,
-      lines: [
-        {
-          itemId: 'appeasement',
-          sku: `appeasement-${text(payload.reason_code, 'other')}`,
-          quantity: 1,
-          amount,
-          tax: 0,
-        },
-      ],
+      currency,
+      total: netSuiteTotal({ lines, currency }),
+      lines,
       payments: [],
       dependsOn: saleReference(order, envelope.tenant),
       source: { eventId, eventName: envelope.name },
@@ -230,9 +364,21 @@ export function impliesDocument(name: string): name is DocumentEventName {
   return Object.prototype.hasOwnProperty.call(DOCUMENT_MAPPINGS, name);
 }
 
-/** Maps one event; events that imply no ERP document are skipped. */
+/**
+ * Maps one event; events that imply no ERP document are skipped. The mapping is a
+ * pure function of the event and its order, so whatever it cannot read (an amount
+ * that is not a number, a date that is not one, items that are not a list) is
+ * wrong in the input itself: `invalid`, never an exception that would retry the
+ * same bytes for ever.
+ */
 export function mapEventToDocument(event: EventToMap): MappingOutcome {
   if (!impliesDocument(event.envelope.name))
     return { kind: 'skip', reason: `${event.envelope.name} implies no ERP document` };
-  return DOCUMENT_MAPPINGS[event.envelope.name](event);
+  try {
+    return DOCUMENT_MAPPINGS[event.envelope.name](event);
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof InvalidAmountError)
+      return { kind: 'invalid', reason: `${event.envelope.name}: ${error.message}` };
+    throw error;
+  }
 }

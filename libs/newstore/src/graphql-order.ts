@@ -1,29 +1,35 @@
 import { NewStoreEnvelope } from './envelope';
 
 /**
- * An order as NewStore GraphQL returns it to the enricher: only the fields the ERP
- * playbooks query (DOMAIN.md section 2). Datetimes are UTC, with or without the Z.
+ * An order as the enricher uses it: the fields NewStore's ERP playbooks query
+ * (seed 001/002, "Sample GraphQL Query"), with every connection flattened to a
+ * list by the adapter (`flattenOrder`). Amounts are JSON numbers as GraphQL
+ * answers them, read exactly with `decimal()`. Datetimes are UTC, with or without
+ * the Z (seed 003, "Datetime format").
  */
 export interface GraphQlOrder {
   id: string;
   externalId: string;
   createdAt: string;
+  placedAt: string;
   channelType: string;
   channel: string | null;
   demandLocationId: string | null;
   currency: string;
   isExchange: boolean;
   isHistorical: boolean;
+  taxExempt: boolean | null;
+  taxStrategy: string | null;
   taxTotal: number;
   shippingTotal: number;
   shippingTax: number;
   subtotal: number;
-  discountTotal: number;
   grandTotal: number;
   discounts: { couponCode: string | null }[];
   paymentAccount: {
     instruments: {
       paymentMethod: string;
+      paymentOrigin: string | null;
       paymentProvider: string | null;
       paymentAccountTransactions: { amount: number; currency: string; transactionType: string }[];
     }[];
@@ -38,20 +44,81 @@ export interface GraphQlOrder {
     orderDiscounts: number;
     tax: number;
     shippingServiceLevel: string | null;
-    externalIdentifiers: { sku: string | null } | null;
+    fulfillmentLocationId: string | null;
+    /** Only when the deployment asks for it (NEWSTORE_QUERY_ITEM_SKU): no seed names an item's SKU field. */
+    sku?: string | null;
   }[];
 }
 
-/** The query the enricher sends: minimal fields, the id as a variable, never string-built. */
-export const ORDER_QUERY = `query EnrichOrder($id: String!, $tenant: String) {
+/** A relay connection as NewStore returns every list (seeds 000-003): read through `nodes` or `edges { node }`. */
+export interface Connection<T> {
+  nodes?: T[] | null;
+  edges?: { node: T }[] | null;
+}
+
+/** The nodes of a connection, whichever of `nodes` or `edges` the query selected. */
+export function nodesOf<T>(connection: Connection<T> | null | undefined): T[] {
+  if (!connection) return [];
+  if (Array.isArray(connection.nodes)) return connection.nodes;
+  return (connection.edges ?? []).map((edge) => edge.node);
+}
+
+type ItemNode = Omit<GraphQlOrder['items'][number], 'sku'> & { externalIdentifiers?: { sku: string | null } | null };
+type InstrumentNode = Omit<
+  NonNullable<GraphQlOrder['paymentAccount']>['instruments'][number],
+  'paymentAccountTransactions'
+> & { paymentAccountTransactions: Connection<{ amount: number; currency: string; transactionType: string }> };
+
+/** The order as ORDER_QUERY returns it, connections and all. */
+export type GraphQlOrderNode = Omit<GraphQlOrder, 'discounts' | 'paymentAccount' | 'items'> & {
+  discounts: Connection<{ couponCode: string | null }>;
+  paymentAccount: { instruments: Connection<InstrumentNode> } | null;
+  items: Connection<ItemNode>;
+};
+
+/** The order with its connections read into lists. */
+export function flattenOrder(node: GraphQlOrderNode): GraphQlOrder {
+  return {
+    ...node,
+    discounts: nodesOf(node.discounts),
+    paymentAccount: node.paymentAccount
+      ? {
+          instruments: nodesOf(node.paymentAccount.instruments).map((instrument) => ({
+            ...instrument,
+            paymentAccountTransactions: nodesOf(instrument.paymentAccountTransactions),
+          })),
+        }
+      : null,
+    items: nodesOf(node.items).map(({ externalIdentifiers, ...item }) =>
+      externalIdentifiers === undefined ? item : { ...item, sku: externalIdentifiers?.sku ?? null },
+    ),
+  };
+}
+
+/**
+ * The query the enricher sends: the fields of NewStore's ERP playbook query
+ * (seed 001, verbatim shape: `discounts { edges { node { couponCode } } }`,
+ * `paymentAccount { instruments { edges { node { … paymentAccountTransactions
+ * { edges { node { … } } } } } } }`, `items { edges { node { … } } }`), plus the
+ * order's `id` and the items' `id` and `status` (seed 003, "Query a single order
+ * by ID" and "Filter orders by item status"). The id is a variable, never
+ * string-built. `withItemSku` adds `externalIdentifiers { sku }`, a field no
+ * seed names, only for deployments that turn it on.
+ */
+export function orderQuery(options: { withItemSku?: boolean } = {}): string {
+  const sku = options.withItemSku ? ' externalIdentifiers { sku }' : '';
+  return `query EnrichOrder($id: String!, $tenant: String) {
   order(id: $id, tenant: $tenant) {
-    id externalId createdAt channelType channel demandLocationId currency isExchange isHistorical
-    taxTotal shippingTotal shippingTax subtotal discountTotal grandTotal
-    discounts { couponCode }
-    paymentAccount { instruments { paymentMethod paymentProvider paymentAccountTransactions { amount currency transactionType } } }
-    items { id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax shippingServiceLevel externalIdentifiers { sku } }
+    id externalId createdAt placedAt demandLocationId currency isExchange isHistorical channel channelType
+    shippingTax shippingTotal taxExempt taxStrategy taxTotal subtotal grandTotal
+    discounts { edges { node { couponCode } } }
+    paymentAccount { instruments { edges { node { paymentMethod paymentOrigin paymentProvider
+      paymentAccountTransactions { edges { node { amount currency transactionType } } } } } } }
+    items { edges { node { id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax
+      shippingServiceLevel fulfillmentLocationId${sku} } } }
   }
 }`;
+}
 
 /** The port through which the enricher and the reconciler read NewStore (adapter: libs/newstore-graphql). */
 export interface NewStoreOrders {
@@ -59,28 +126,48 @@ export interface NewStoreOrders {
   order(tenant: string, orderId: string): Promise<GraphQlOrder | null>;
 }
 
-/** An order as the daily reconciliation lists it: only what it compares (DOMAIN.md: minimal fields). */
+/** An order as the daily reconciliation lists it: only what it compares (seed 000: minimal fields). */
 export interface OrderSummary {
   id: string;
   externalId: string;
-  grandTotal: number;
+  /** As GraphQL answered it (a JSON number); read exactly with `decimal()`. */
+  grandTotal: number | string;
   isHistorical: boolean;
   itemCount: number;
 }
 
 export interface OrdersPage {
   orders: OrderSummary[];
+  /** The cursor of the page's last edge, or null for an empty page. */
   endCursor: string | null;
   hasNextPage: boolean;
 }
 
-/** Orders created in [from, to), oldest first, one page of at most 100 (NewStore's `first` limit) after a cursor. */
-export const ORDERS_CREATED_QUERY = `query OrdersCreated($from: String!, $to: String!, $first: Int!, $after: String) {
-  orders(filter: { createdAt: { greaterThanOrEqualTo: $from, lessThan: $to } }, orderBy: [CREATED_AT_ASC], first: $first, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    nodes { id externalId grandTotal isHistorical items { id } }
+/**
+ * Orders created in [from, to), one page after a cursor: seed 000's "optimal
+ * query structure" (`orders(orderBy: CREATED_AT_DESC, first, after, filter:
+ * {createdAt: {greaterThanOrEqualTo, lessThan}}) { edges { cursor node {
+ * createdAt id grandTotal items { nodes { … quantity } } } } }`), plus the
+ * order number and the historical flag (order fields of seed 001).
+ *
+ * The bounds and the cursor are literals, as in every seed example: the schema's
+ * type for the bounds is the `Datetime` scalar and for `after` a cursor scalar,
+ * and a literal string is valid for either, where a variable of the wrong
+ * declared type fails validation. The values are our own ISO instants, an
+ * integer and the server's own cursor, written with JSON.stringify (a GraphQL
+ * string literal), so nothing from outside shapes the query. The next page
+ * follows the last edge's cursor; a page shorter than `first` is the last, so no
+ * field beyond the seed's (`pageInfo`) is needed.
+ */
+export function ordersCreatedQuery(window: { from: Date; to: Date }, first: number, after: string | null): string {
+  if (!Number.isInteger(first) || first < 1 || first > 100) throw new RangeError('first must be 1..100 (NewStore)');
+  const cursor = after === null ? '' : `, after: ${JSON.stringify(after)}`;
+  return `query OrdersCreated {
+  orders(orderBy: CREATED_AT_DESC, first: ${first}${cursor}, filter: { createdAt: { greaterThanOrEqualTo: ${JSON.stringify(window.from.toISOString())}, lessThan: ${JSON.stringify(window.to.toISOString())} } }) {
+    edges { cursor node { createdAt id externalId isHistorical grandTotal items { nodes { quantity } } } }
   }
 }`;
+}
 
 /** The port through which the reconciler lists a day's orders (adapter: libs/newstore-graphql). */
 export interface NewStoreOrderListing {
@@ -98,7 +185,7 @@ export interface NewStoreOrderListing {
  * fields as NewStore's `order.opened`, so it is keyed, identified and mapped like one.
  */
 export function openingEventFromGraphQl(tenant: string, order: GraphQlOrder): NewStoreEnvelope {
-  const createdAt = /[zZ]|[+-]\d\d:\d\d$/.test(order.createdAt) ? order.createdAt : `${order.createdAt}Z`;
+  const createdAt = asUtc(order.createdAt);
   return {
     tenant,
     name: 'order.opened',
@@ -107,14 +194,13 @@ export function openingEventFromGraphQl(tenant: string, order: GraphQlOrder): Ne
       id: order.id,
       external_id: order.externalId,
       created_at: createdAt,
-      placed_at: createdAt,
+      placed_at: asUtc(order.placedAt),
       channel_type: order.channelType,
       channel: order.channel,
       demand_location_id: order.demandLocationId,
       is_exchange: order.isExchange,
       is_historical: order.isHistorical,
       subtotal: order.subtotal,
-      discount_total: order.discountTotal,
       shipping_total: order.shippingTotal,
       shipping_tax: order.shippingTax,
       tax_total: order.taxTotal,
@@ -130,8 +216,14 @@ export function openingEventFromGraphQl(tenant: string, order: GraphQlOrder): Ne
         quantity: item.quantity,
         status: item.status,
         shipping_service_level: item.shippingServiceLevel,
-        external_identifiers: { sku: item.externalIdentifiers?.sku ?? null },
+        fulfillment_location_id: item.fulfillmentLocationId,
+        ...(item.sku === undefined ? {} : { external_identifiers: { sku: item.sku } }),
       })),
     },
   };
+}
+
+/** A GraphQL datetime as an ISO instant: NewStore renders UTC without an offset (seed 003, "Datetime format"). */
+export function asUtc(datetime: string): string {
+  return /[zZ]|[+-]\d\d:?\d\d$/.test(datetime) ? datetime : `${datetime}Z`;
 }

@@ -25,8 +25,8 @@ describe('deployment mapping', () => {
 
   it("adds the deployment's ERP ids, the most specific payment item and gift-card lines", () => {
     const document = sampleErpDocument('cashSale', 'CS-1', {
-      lines: [{ itemId: 'i1', quantity: 1, amount: 50, tax: 0 }],
-      payments: [{ method: 'credit_card', amount: 50 }],
+      lines: [{ itemId: 'i1', quantity: 1, amount: '50.00', tax: '0.00' }],
+      payments: [{ method: 'credit_card', amount: '50.00' }],
     });
     expect(applyDeploymentMapping(document, order, mapping)).toMatchObject({
       erp: {

@@ -4,6 +4,7 @@ const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
   id: 'o-1',
   externalId: 'S 1001/A',
   createdAt: '2024-01-02T23:30:00.000',
+  placedAt: '2024-01-02T23:30:00.000',
   channelType: 'store',
   channel: 'store-1',
   demandLocationId: 'store-1',
@@ -14,13 +15,15 @@ const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
   shippingTotal: 0,
   shippingTax: 0,
   subtotal: 100,
-  discountTotal: 0,
+  taxExempt: false,
+  taxStrategy: 'us_tax',
   grandTotal: 108,
   discounts: [],
   paymentAccount: {
     instruments: [
       {
         paymentMethod: 'cash',
+        paymentOrigin: 'store',
         paymentProvider: 'cash',
         paymentAccountTransactions: [{ amount: 108, currency: 'USD', transactionType: 'capture' }],
       },
@@ -37,7 +40,7 @@ const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
       orderDiscounts: 0,
       tax: 4.8,
       shippingServiceLevel: 'IN_STORE_HANDOVER',
-      externalIdentifiers: { sku: 'SKU1' },
+      fulfillmentLocationId: 'store-1',
     },
     {
       id: 'i-2',
@@ -49,7 +52,7 @@ const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
       orderDiscounts: 0,
       tax: 3.2,
       shippingServiceLevel: 'IN_STORE_HANDOVER',
-      externalIdentifiers: { sku: 'SKU2' },
+      fulfillmentLocationId: 'store-1',
     },
   ],
   ...overrides,
@@ -70,7 +73,7 @@ describe('mapping NewStore events to ERP documents', () => {
     });
     expect(store).toMatchObject({
       kind: 'document',
-      document: { documentType: 'cashSale', externalId: 'S-1001-A', tranDate: '2024-01-02', total: 108 },
+      document: { documentType: 'cashSale', externalId: 'S-1001-A', tranDate: '2024-01-02', total: '108.00' },
     });
     const shipped = order({
       items: order().items.map((item, index) => (index === 0 ? { ...item, shippingServiceLevel: 'GROUND' } : item)),
@@ -96,7 +99,7 @@ describe('mapping NewStore events to ERP documents', () => {
         eventId: 'e',
         order: order({ paymentAccount: { instruments: [] } }),
       }),
-    ).toMatchObject({ kind: 'not-ready', reason: 'payment transactions not settled yet' });
+    ).toMatchObject({ kind: 'not-ready', reason: 'payment transactions not settled yet (0.00 of 108.00)' });
     expect(
       mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: order({ isHistorical: true }) }),
     ).toMatchObject({ kind: 'skip' });
@@ -122,7 +125,7 @@ describe('mapping NewStore events to ERP documents', () => {
     expect(a).toMatchObject({
       document: {
         documentType: 'creditMemo',
-        total: 108,
+        total: '108.00',
         dependsOn: { documentType: 'cashSale', idempotencyKey: 'cashSale:acme:o-1' },
       },
     });
@@ -145,8 +148,117 @@ describe('mapping NewStore events to ERP documents', () => {
     });
     expect(blind).toMatchObject({
       kind: 'document',
-      document: { documentType: 'cashRefund', externalId: 'RT-r-9', total: 12, currency: 'EUR' },
+      document: { documentType: 'cashRefund', externalId: 'RT-r-9', total: '12.00', currency: 'EUR' },
     });
     expect(blind.kind === 'document' && blind.document.dependsOn).toBeUndefined();
+  });
+});
+
+describe('documents whose total NetSuite computes as NewStore does', () => {
+  const shippedKwd = order({
+    channelType: 'web',
+    currency: 'KWD',
+    // 0.1 + 0.2 + 4.995 + 0.5 + shipping tax 0.105: a float sum gives 5.8999999…
+    subtotal: 5.095,
+    taxTotal: 0.105,
+    shippingTotal: 0.5,
+    shippingTax: 0.105,
+    grandTotal: 5.9,
+    items: [
+      { ...order().items[0], pricebookPrice: 0.1, tax: 0, shippingServiceLevel: 'GROUND' },
+      { ...order().items[1], pricebookPrice: 0.2, tax: 0, shippingServiceLevel: 'GROUND' },
+      { ...order().items[1], id: 'i-3', pricebookPrice: 4.995, tax: 0, shippingServiceLevel: 'GROUND' },
+    ],
+    paymentAccount: {
+      instruments: [
+        {
+          paymentMethod: 'credit_card',
+          paymentOrigin: 'web',
+          paymentProvider: 'adyen',
+          paymentAccountTransactions: [{ amount: 5.9, currency: 'KWD', transactionType: 'capture' }],
+        },
+      ],
+    },
+  });
+
+  it('sends shipping as shippingCost and shipping tax as a line, in exact three-decimal amounts', () => {
+    const mapped = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: shippedKwd });
+    expect(mapped).toMatchObject({
+      kind: 'document',
+      document: {
+        documentType: 'salesOrder',
+        currency: 'KWD',
+        shippingCost: '0.500',
+        total: '5.900',
+        lines: [
+          { itemId: 'i-1', amount: '0.100', tax: '0.000' },
+          { itemId: 'i-2', amount: '0.200', tax: '0.000' },
+          { itemId: 'i-3', amount: '4.995', tax: '0.000' },
+          { kind: 'shippingTax', amount: '0.000', tax: '0.105' },
+        ],
+      },
+    });
+  });
+
+  it("dead-letters an order whose parts do not add up to NewStore's grandTotal, naming both", () => {
+    const mapped = mapEventToDocument({
+      envelope: event('order.opened', {}),
+      eventId: 'e',
+      order: { ...shippedKwd, grandTotal: 6 },
+    });
+    expect(mapped).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/5\.900 KWD.*6\.000/) });
+  });
+
+  it("books cash rounding as a line, so the cash sale's total is the cash captured (seed 004)", () => {
+    const rounded = order({
+      grandTotal: 233.87,
+      items: [{ ...order().items[0], pricebookPrice: 233.87, tax: 0 }],
+      paymentAccount: {
+        instruments: [
+          {
+            paymentMethod: 'cash',
+            paymentOrigin: 'store',
+            paymentProvider: 'cash',
+            paymentAccountTransactions: [{ amount: 233.9, currency: 'USD', transactionType: 'capture' }],
+          },
+        ],
+      },
+    });
+    const mapped = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: rounded });
+    expect(mapped).toMatchObject({
+      document: {
+        documentType: 'cashSale',
+        total: '233.90',
+        lines: [{ amount: '233.87' }, { kind: 'rounding', amount: '0.03', tax: '0.00' }],
+      },
+    });
+  });
+
+  it('dead-letters input that can never be mapped instead of retrying it', () => {
+    const cases: Record<string, unknown>[] = [{ items: 'all of them' }, { items: [null] }];
+    for (const payload of cases)
+      expect(
+        mapEventToDocument({ envelope: event('order.items_cancelled', payload), eventId: 'e', order: order() }),
+      ).toMatchObject({ kind: 'invalid' });
+    const badReturn = mapEventToDocument({
+      envelope: {
+        tenant: 'acme',
+        name: 'return.processed',
+        payload: { id: 'r-1', total_refund_amount: 'lots', currency: 'USD', items: [] },
+      },
+      eventId: 'e',
+      order: null,
+    });
+    expect(badReturn).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/not an amount: "lots"/) });
+    const badDate = mapEventToDocument({
+      envelope: {
+        tenant: 'acme',
+        name: 'refund_request.issued',
+        payload: { id: 'a-1', order_id: 'o-1', amount: 5, requested_at: 'yesterday' },
+      },
+      eventId: 'e',
+      order: order(),
+    });
+    expect(badDate).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/"yesterday" is not a datetime/) });
   });
 });

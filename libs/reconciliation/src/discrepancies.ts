@@ -1,4 +1,4 @@
-import type { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
+import { decimal, type DiscrepancyKind, type ErpDocumentType } from '@hub/contracts';
 
 export { DISCREPANCY_KINDS } from '@hub/contracts';
 export type { DiscrepancyKind } from '@hub/contracts';
@@ -38,6 +38,14 @@ export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string
     meaning: 'the event or its document ended in a dead-letter topic',
     resync: "replay the order's events after the cause is fixed",
   },
+  missing_in_newstore: {
+    meaning: 'the hub has the order (settled), NewStore GraphQL does not list it for the day',
+    resync: 'none: check the order in NewStore (a test order, another tenant, an order deleted there)',
+  },
+  orphan_in_erp: {
+    meaning: "the ERP has a record with one of the hub's external ids that no hub document explains",
+    resync: 'none: a person decides whether the record stays (it was posted outside the hub) or is voided',
+  },
 };
 
 export interface Discrepancy {
@@ -54,17 +62,19 @@ export interface Discrepancy {
   detail: string;
 }
 
-/** Amounts are compared in cents: a float sum's last bits are not a discrepancy. */
-export const sameAmount = (a: number, b: number): boolean => Math.round(a * 100) === Math.round(b * 100);
-const cents = (value: number) => Math.round(value * 100) / 100;
+/** Amounts are decimal strings compared exactly (each system rounds to the currency's unit itself). */
+export const sameAmount = (a: string, b: string): boolean => decimal(a).eq(decimal(b));
+/** found - expected, exactly, as a number for the report (an exact decimal of at most 15 digits). */
+const difference = (found: string, expected: string): number =>
+  Number(decimal(found).minus(decimal(expected)).toString());
 
 export interface OrderComparison {
   orderId: string;
-  newstore: { externalId: string; total: number; itemCount: number; isHistorical: boolean } | null;
+  newstore: { externalId: string; total: string; itemCount: number; isHistorical: boolean } | null;
   /** The hub's order projection; `opened` is false when only later events of the order arrived. */
   hub: {
     externalId: string | null;
-    total: number | null;
+    total: string | null;
     itemCount: number | null;
     isHistorical: boolean;
     opened: boolean;
@@ -108,20 +118,30 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
         `order ${newstore.externalId} is in NewStore, no opening event reached the hub`,
         {
           externalId: newstore.externalId,
-          expected: newstore.total,
+          expected: Number(newstore.total),
         },
       ),
     );
     return found;
+  }
+  if (!newstore && hub?.opened) {
+    found.push(
+      discrepancy(
+        'missing_in_newstore',
+        orderId,
+        `order ${hub.externalId ?? orderId} reached the hub, NewStore GraphQL does not list it for the day`,
+        { externalId: hub.externalId, found: hub.total === null ? null : Number(hub.total) },
+      ),
+    );
   }
   if (newstore && hub) {
     if (hub.total !== null && !sameAmount(hub.total, newstore.total)) {
       found.push(
         discrepancy('amount_mismatch', orderId, `hub total ${hub.total} differs from NewStore's ${newstore.total}`, {
           externalId: newstore.externalId,
-          expected: newstore.total,
-          found: hub.total,
-          delta: cents(hub.total - newstore.total),
+          expected: Number(newstore.total),
+          found: Number(hub.total),
+          delta: difference(hub.total, newstore.total),
         }),
       );
     }
@@ -164,13 +184,13 @@ export interface DocumentComparison {
     orderId: string;
     documentType: ErpDocumentType;
     externalId: string;
-    total: number;
+    total: string;
     status: 'posted' | 'failed' | null;
     erpInternalId: string | null;
     error: string | null;
   };
   /** The ERP's transactions of the day with the document's type and external id. */
-  erp: { internalId: string; total: number }[];
+  erp: { internalId: string; total: string }[];
 }
 
 /** The hub's document against the ERP's records of it. */
@@ -185,14 +205,14 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
       return [
         discrepancy('stuck_in_dlq', hub.orderId, `the ERP refused ${hub.externalId}: ${hub.error ?? 'no message'}`, {
           ...base,
-          expected: hub.total,
+          expected: Number(hub.total),
         }),
       ];
     if (hub.status === null)
       return [
         discrepancy('stuck_in_retry', hub.orderId, `${hub.documentType} ${hub.externalId} is not posted yet`, {
           ...base,
-          expected: hub.total,
+          expected: Number(hub.total),
         }),
       ];
     return [
@@ -200,7 +220,7 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
         'missing_in_erp',
         hub.orderId,
         `${hub.documentType} ${hub.externalId} was posted (ERP id ${hub.erpInternalId ?? 'unknown'}) and is not in the ERP`,
-        { ...base, expected: hub.total, erpInternalIds: hub.erpInternalId ? [hub.erpInternalId] : [] },
+        { ...base, expected: Number(hub.total), erpInternalIds: hub.erpInternalId ? [hub.erpInternalId] : [] },
       ),
     ];
   }
@@ -214,9 +234,9 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
         `ERP record ${ours.internalId} has ${ours.total}, the document ${hub.total}`,
         {
           ...base,
-          expected: hub.total,
-          found: ours.total,
-          delta: cents(ours.total - hub.total),
+          expected: Number(hub.total),
+          found: Number(ours.total),
+          delta: difference(ours.total, hub.total),
           erpInternalIds: [ours.internalId],
         },
       ),
@@ -239,6 +259,28 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
     );
   }
   return found;
+}
+
+/** An ERP record with a hub-shaped external id that matches no hub document. */
+export function classifyOrphan(record: {
+  internalId: string;
+  externalId: string;
+  documentType: ErpDocumentType;
+  total: string;
+  orderId: string | null;
+}): Discrepancy {
+  return discrepancy(
+    'orphan_in_erp',
+    record.orderId ?? `erp:${record.internalId}`,
+    `ERP ${record.documentType} ${record.internalId} carries external id ${record.externalId}, which no hub document has`,
+    {
+      subject: `erp:${record.documentType}:${record.internalId}`,
+      documentType: record.documentType,
+      externalId: record.externalId,
+      found: Number(record.total),
+      erpInternalIds: [record.internalId],
+    },
+  );
 }
 
 /** Share of the day's orders with no open discrepancy (1 for a day with no orders). */

@@ -1,5 +1,6 @@
 import {
   classifyDocument,
+  classifyOrphan,
   classifyOrder,
   DocumentComparison,
   foldOrderEvent,
@@ -10,8 +11,8 @@ import {
 
 const order = (overrides: Partial<OrderComparison> = {}): OrderComparison => ({
   orderId: 'o1',
-  newstore: { externalId: 'W1', total: 100, itemCount: 2, isHistorical: false },
-  hub: { externalId: 'W1', total: 100, itemCount: 2, isHistorical: false, opened: true },
+  newstore: { externalId: 'W1', total: '100', itemCount: 2, isHistorical: false },
+  hub: { externalId: 'W1', total: '100.00', itemCount: 2, isHistorical: false, opened: true },
   hasSaleDocument: true,
   deadLetters: [],
   ...overrides,
@@ -19,14 +20,14 @@ const order = (overrides: Partial<OrderComparison> = {}): OrderComparison => ({
 
 const document = (
   overrides: Partial<DocumentComparison['hub']> = {},
-  erp: DocumentComparison['erp'] = [{ internalId: '7', total: 50 }],
+  erp: DocumentComparison['erp'] = [{ internalId: '7', total: '50' }],
 ) => ({
   hub: {
     idempotencyKey: 'salesOrder:acme:o1',
     orderId: 'o1',
     documentType: 'salesOrder' as const,
     externalId: 'W1',
-    total: 50,
+    total: '50.00',
     status: 'posted' as const,
     erpInternalId: '7',
     error: null,
@@ -36,13 +37,43 @@ const document = (
 });
 
 describe('reconciliation rules', () => {
-  it('finds nothing when NewStore, hub and ERP agree (amounts compared in cents)', () => {
-    expect(
-      classifyOrder(
-        order({ hub: { externalId: 'W1', total: 100.000001, itemCount: 2, isHistorical: false, opened: true } }),
-      ),
-    ).toEqual([]);
+  it('finds nothing when NewStore, hub and ERP agree (amounts compared exactly, whatever their digits)', () => {
+    expect(classifyOrder(order())).toEqual([]);
     expect(classifyDocument(document())).toEqual([]);
+  });
+
+  it('sees a difference in the third decimal of a three-decimal currency', () => {
+    const found = classifyOrder(
+      order({
+        newstore: { externalId: 'W1', total: '12.345', itemCount: 2, isHistorical: false },
+        hub: { externalId: 'W1', total: '12.346', itemCount: 2, isHistorical: false, opened: true },
+      }),
+    );
+    expect(found).toMatchObject([{ kind: 'amount_mismatch', delta: 0.001 }]);
+  });
+
+  it('an order the hub has and NewStore does not list is missing in NewStore', () => {
+    expect(classifyOrder(order({ newstore: null }))).toMatchObject([
+      { kind: 'missing_in_newstore', orderId: 'o1', externalId: 'W1', found: 100 },
+    ]);
+  });
+
+  it("an ERP record with the hub's external id and no hub document is an orphan", () => {
+    expect(
+      classifyOrphan({
+        internalId: '9',
+        externalId: 'CM-W1-abc',
+        documentType: 'creditMemo',
+        total: '5.5',
+        orderId: null,
+      }),
+    ).toMatchObject({
+      kind: 'orphan_in_erp',
+      orderId: 'erp:9',
+      subject: 'erp:creditMemo:9',
+      erpInternalIds: ['9'],
+      found: 5.5,
+    });
   });
 
   it('an order NewStore has and the hub never opened is missing in the hub, and nothing else', () => {
@@ -58,7 +89,7 @@ describe('reconciliation rules', () => {
 
   it('reports amount and item-count mismatches with the delta (found − expected)', () => {
     const found = classifyOrder(
-      order({ hub: { externalId: 'W1', total: 95.5, itemCount: 3, isHistorical: false, opened: true } }),
+      order({ hub: { externalId: 'W1', total: '95.5', itemCount: 3, isHistorical: false, opened: true } }),
     );
     expect(found.map(({ kind, delta }) => ({ kind, delta }))).toEqual([
       { kind: 'amount_mismatch', delta: -4.5 },
@@ -78,7 +109,7 @@ describe('reconciliation rules', () => {
       classifyOrder(
         order({
           hasSaleDocument: false,
-          hub: { externalId: 'W1', total: 100, itemCount: 2, isHistorical: true, opened: true },
+          hub: { externalId: 'W1', total: '100', itemCount: 2, isHistorical: true, opened: true },
         }),
       ),
     ).toEqual([]);
@@ -100,8 +131,8 @@ describe('reconciliation rules', () => {
   it("compares the amount of the hub's own ERP record, and reports extra records as a duplicate", () => {
     const found = classifyDocument(
       document({}, [
-        { internalId: '3', total: 50 },
-        { internalId: '7', total: 55 },
+        { internalId: '3', total: '50' },
+        { internalId: '7', total: '55' },
       ]),
     );
     expect(found.map(({ kind, delta, erpInternalIds }) => ({ kind, delta, erpInternalIds }))).toEqual([

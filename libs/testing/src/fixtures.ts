@@ -1,4 +1,5 @@
 import { EventRecord, NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './settings';
 
@@ -29,4 +30,16 @@ export function newStoreEnv(base: string): Record<string, string> {
     NEWSTORE_GRAPHQL_URL: `${base}/api/v1/org/data/query`,
     NEWSTORE_TOKEN_URL: `${base}/auth/realms/{tenant}/protocol/openid-connect/token`,
   };
+}
+
+/** A NewStore GraphQL client for the emulator listening on `base`, with the emulator's client credentials. */
+export function newStoreTestClient(base: string, timeoutMs = 5_000): NewStoreGraphQlClient {
+  const urls = newStoreEnv(base);
+  return new NewStoreGraphQlClient({
+    graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
+    tokenUrl: urls.NEWSTORE_TOKEN_URL,
+    clientId: 'hub',
+    clientSecret: 'hub-secret',
+    timeoutMs,
+  });
 }

@@ -7,7 +7,7 @@ export function sampleErpDocument(
   overrides: Partial<ErpDocument> = {},
 ): ErpDocument {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     idempotencyKey: `${type}:acme:${externalId}`,
     tenant: 'acme',
     orderId: `order-${externalId}`,
@@ -15,9 +15,9 @@ export function sampleErpDocument(
     externalId,
     tranDate: '2024-01-02',
     currency: 'USD',
-    total: 50,
-    lines: [{ itemId: 'i1', sku: 'SKU-1', quantity: 2, amount: 46, tax: 4 }],
-    payments: [{ method: 'credit_card', amount: 50 }],
+    total: '50.00',
+    lines: [{ itemId: 'i1', sku: 'SKU-1', quantity: 2, amount: '46.00', tax: '4.00' }],
+    payments: [{ method: 'credit_card', amount: '50.00' }],
     source: { eventId: `event-${externalId}`, eventName: 'order.opened' },
     ...overrides,
   };

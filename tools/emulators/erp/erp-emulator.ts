@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import Big from 'big.js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -10,6 +11,11 @@ import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * error body, a concurrency limit answered with 429, failure injection and an
  * inspection API. Records live in memory: they survive restarts of the hub, not
  * of the emulator.
+ *
+ * Totals are NetSuite's to compute (DOMAIN.md section 4, "Totals"): the record's
+ * total is the sum of its item lines (`amount` + `tax1Amt`) plus `shippingCost`
+ * and `handlingCost`, in exact decimals; a `total` in the body is read-only and
+ * ignored. An amount that is not a number is refused as NetSuite refuses it.
  */
 export const RECORD_TYPES = [
   'salesOrder',
@@ -40,7 +46,8 @@ export interface ErpRecord {
   type: RecordType;
   externalId?: string;
   tranDate: string;
-  total: number;
+  /** Computed from the body as NetSuite does, an exact decimal string. */
+  total: string;
   body: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -125,9 +132,12 @@ export class ErpEmulator {
     this.faults = { ...faults };
   }
 
-  /** Writes a record as an upsert would, without HTTP: benchmarks seed large days with it. */
-  seed(type: RecordType, externalId: string, tranDate: string, total: number): ErpRecord {
-    return this.store(type, externalId, { tranDate, total });
+  /** Writes a record as an upsert would, without HTTP: benchmarks seed large days with it (one line of `total`). */
+  seed(type: RecordType, externalId: string, tranDate: string, total: number | string): ErpRecord {
+    return this.store(type, externalId, {
+      tranDate,
+      item: { items: [{ item: { externalId: 'seeded' }, quantity: 1, amount: Number(total), tax1Amt: 0 }] },
+    });
   }
 
   /** Every record written with this external id (more than one would be a duplicate). */
@@ -166,13 +176,16 @@ export class ErpEmulator {
     });
     app.get('/_emulator/totals', async (request) => {
       const { date } = request.query as { date?: string };
-      const totals: Record<string, { count: number; total: number }> = {};
+      const sums: Record<string, { count: number; total: Big }> = {};
       for (const record of this.records.values()) {
         if (date && record.tranDate !== date) continue;
-        const entry = (totals[record.type] ??= { count: 0, total: 0 });
+        const entry = (sums[record.type] ??= { count: 0, total: new Big(0) });
         entry.count += 1;
-        entry.total = Math.round((entry.total + record.total) * 100) / 100;
+        entry.total = entry.total.plus(record.total);
       }
+      const totals = Object.fromEntries(
+        Object.entries(sums).map(([type, entry]) => [type, { count: entry.count, total: entry.total.toString() }]),
+      );
       return { date: date ?? null, totals, peakConcurrency: this.peakConcurrency };
     });
     app.delete('/_emulator/records/:id', async (request, reply) => {
@@ -189,6 +202,8 @@ export class ErpEmulator {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const record = this.store(type, undefined, body);
       if (typeof body.externalId === 'string') record.externalId = body.externalId;
+      // A planted record may state its total outright (what someone keyed into the ERP).
+      if (isAmount(body.total)) record.total = new Big(body.total as number | string).toString();
       return reply.status(201).send(record);
     });
     app.patch('/_emulator/records/:id', async (request, reply) => {
@@ -196,7 +211,8 @@ export class ErpEmulator {
       const record = this.records.get((request.params as { id: string }).id);
       if (!record) return reply.status(404).send();
       const { total } = (request.body ?? {}) as { total?: unknown };
-      if (typeof total === 'number') record.total = total;
+      if (typeof total === 'number' || (typeof total === 'string' && /^-?\d+(\.\d+)?$/.test(total)))
+        record.total = new Big(total).toString();
       return record;
     });
 
@@ -262,11 +278,11 @@ export class ErpEmulator {
         const record = this.find(type, key);
         if (!record) return recordNotFound(reply, key);
         return {
+          ...record.body,
           id: record.id,
           externalId: record.externalId,
           tranDate: record.tranDate,
-          total: record.total,
-          ...record.body,
+          total: Number(record.total),
         };
       });
       api.delete('/services/rest/record/v1/:type/:key', async (request, reply) => {
@@ -362,6 +378,16 @@ export class ErpEmulator {
         },
       ]);
     }
+    const invalidAmount = this.invalidAmount(body);
+    if (invalidAmount) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: `Invalid number (must be a number): ${invalidAmount}.`,
+          'o:errorCode': 'INVALID_FLD_VALUE',
+          'o:errorPath': invalidAmount,
+        },
+      ]);
+    }
     if (!externalId && effectiveExternalId && this.byExternalId.has(`${type}:${effectiveExternalId}`)) {
       // NetSuite refuses a second record with the same external id on create.
       return netsuiteError(reply, 400, 'Bad Request', [
@@ -388,7 +414,7 @@ export class ErpEmulator {
       type,
       externalId,
       tranDate: typeof body.tranDate === 'string' ? body.tranDate : now.slice(0, 10),
-      total: typeof body.total === 'number' ? body.total : 0,
+      total: computedTotal(body),
       body,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
@@ -397,6 +423,22 @@ export class ErpEmulator {
     this.records.set(record.id, record);
     if (externalId) this.byExternalId.set(`${type}:${externalId}`, record.id);
     return record;
+  }
+
+  /** The path of the first amount in a body that is not a number, if any. */
+  private invalidAmount(body: Record<string, unknown>): string | undefined {
+    for (const field of ['shippingCost', 'handlingCost'])
+      if (body[field] !== undefined && !isAmount(body[field])) return field;
+    const lines = (body.item as { items?: unknown } | undefined)?.items;
+    if (lines === undefined) return undefined;
+    if (!Array.isArray(lines)) return 'item.items';
+    for (const [index, line] of lines.entries()) {
+      const { amount, tax1Amt, quantity } = (line ?? {}) as Record<string, unknown>;
+      if (amount !== undefined && !isAmount(amount)) return `item.items[${index}].amount`;
+      if (tax1Amt !== undefined && !isAmount(tax1Amt)) return `item.items[${index}].tax1Amt`;
+      if (quantity !== undefined && !isAmount(quantity)) return `item.items[${index}].quantity`;
+    }
+    return undefined;
   }
 
   /**
@@ -408,6 +450,22 @@ export class ErpEmulator {
   private suiteql(request: FastifyRequest, reply: FastifyReply) {
     const rawQuery = ((request.body ?? {}) as { q?: unknown }).q;
     const query = typeof rawQuery === 'string' ? rawQuery : '';
+    // An unknown column fails the whole query (DOMAIN.md section 4), as NetSuite's search does.
+    const selected = /^\s*select\s+(.+?)\s+from\s+transaction\b/i.exec(query)?.[1];
+    const columns = selected?.split(',').map((column) => column.trim().toLowerCase()) ?? [];
+    const unknown = columns.find((column) => !(TRANSACTION_COLUMNS as readonly string[]).includes(column));
+    if (!selected || unknown) {
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: `Invalid search query. Detailed unprocessed description follows. Search error occurred: ${
+            unknown
+              ? `Field '${unknown}' for record 'transaction' was not found.`
+              : 'a column list FROM transaction is required.'
+          }`,
+          'o:errorCode': 'INVALID_PARAMETER',
+        },
+      ]);
+    }
     const { limit: limitText, offset: offsetText } = request.query as { limit?: string; offset?: string };
     const limit = Math.min(Number(limitText ?? 1000), 1000);
     const offset = Number(offsetText ?? 0);
@@ -437,19 +495,26 @@ export class ErpEmulator {
     const types = match[4]?.split(',').map((code) => code.trim().replace(/'/g, ''));
     const afterId = Number(match[5] ?? 0);
     // Records are kept in creation order, which is id order: no sort needed.
-    const page: { id: string; externalid: string | null; type: string; trandate: string; total: number }[] = [];
+    const page: Record<string, string | null>[] = [];
     let matched = 0;
     for (const record of this.records.values()) {
       if (record.tranDate < from || record.tranDate > to || Number(record.id) <= afterId) continue;
       if (types && !types.includes(TYPE_CODES[record.type])) continue;
-      if (matched >= offset && page.length < limit)
-        page.push({
+      if (matched >= offset && page.length < limit) {
+        // SuiteQL answers every value as text.
+        const row: Record<(typeof TRANSACTION_COLUMNS)[number], string | null> = {
           id: record.id,
-          externalid: record.externalId ?? null,
+          tranid: record.id,
           type: TYPE_CODES[record.type],
+          externalid: record.externalId ?? null,
           trandate: record.tranDate,
-          total: record.total,
-        });
+          foreigntotal: record.total,
+          currency: currencyOf(record.body),
+          entity: refId(record.body.entity),
+          memo: typeof record.body.memo === 'string' ? record.body.memo : null,
+        };
+        page.push(Object.fromEntries(columns.map((column) => [column, row[column as keyof typeof row]])));
+      }
       matched += 1;
     }
     return {
@@ -469,6 +534,52 @@ export class ErpEmulator {
   async close(): Promise<void> {
     await this.app.close();
   }
+}
+
+/**
+ * Columns of SuiteQL's `transaction` table the emulator knows (DOMAIN.md section 4):
+ * `foreigntotal` is the total in the transaction's currency; there is no `total`.
+ */
+export const TRANSACTION_COLUMNS = [
+  'id',
+  'tranid',
+  'type',
+  'externalid',
+  'trandate',
+  'foreigntotal',
+  'currency',
+  'entity',
+  'memo',
+] as const;
+
+function isAmount(value: unknown): boolean {
+  return (
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value))
+  );
+}
+
+/** NetSuite's total: item lines (amount + tax) plus shipping and handling; a sent `total` is not read. */
+function computedTotal(body: Record<string, unknown>): string {
+  let total = new Big(0);
+  const lines = (body.item as { items?: unknown } | undefined)?.items;
+  for (const line of Array.isArray(lines) ? lines : []) {
+    const { amount, tax1Amt } = (line ?? {}) as Record<string, unknown>;
+    if (isAmount(amount)) total = total.plus(amount as number | string);
+    if (isAmount(tax1Amt)) total = total.plus(tax1Amt as number | string);
+  }
+  for (const field of ['shippingCost', 'handlingCost'])
+    if (isAmount(body[field])) total = total.plus(body[field] as number | string);
+  return total.toString();
+}
+
+function refId(reference: unknown): string | null {
+  const { id, refName } = (reference ?? {}) as { id?: unknown; refName?: unknown };
+  return typeof id === 'string' ? id : typeof refName === 'string' ? refName : null;
+}
+
+function currencyOf(body: Record<string, unknown>): string | null {
+  return refId(body.currency);
 }
 
 /** The issuer (client id) of a JWT client assertion; the emulator does not check signatures. */

@@ -66,6 +66,19 @@ function depthRule(maxDepth: number) {
   };
 }
 
+/**
+ * The validation NewStore applies before running a query: the GraphQL spec's rules
+ * against the schema (unknown fields, wrong variable types, bad literals) and the
+ * depth limit (seed 003, "Limitations"). The contract suite calls it on NewStore's
+ * own example queries and on the hub's.
+ */
+export function validateNewStoreDocument(
+  document: DocumentNode,
+  maxDepth = DEFAULT_LIMITS.maxDepth,
+): readonly GraphQLError[] {
+  return validate(newStoreSchema, document, [...specifiedRules, depthRule(maxDepth)]);
+}
+
 type StringFilter = { equalTo?: string; notEqualTo?: string; in?: string[]; notIn?: string[] };
 type DatetimeFilter = {
   equalTo?: string;
@@ -137,25 +150,96 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+/**
+ * A relay connection over a list, as NewStore returns every list (seeds 000-003):
+ * `edges { cursor node }`, `nodes`, `pageInfo`, `totalCount`; nested lists take an
+ * optional `first`/`after` like top-level ones (the limit of 100 applies to them too).
+ */
+function connectionOf<T>(list: T[], args: { first?: number | null; after?: string | null } = {}) {
+  const start = args.after
+    ? Number(
+        Buffer.from(args.after, 'base64')
+          .toString('utf8')
+          .replace(/^item:/, ''),
+      ) + 1
+    : 0;
+  if (!Number.isInteger(start) || start < 0) throw new GraphQLError(`Invalid cursor "${args.after}"`);
+  if (args.first !== undefined && args.first !== null && (args.first < 0 || args.first > DEFAULT_LIMITS.maxPageSize))
+    throw new GraphQLError(`Requesting ${args.first} records exceeds the maximum of ${DEFAULT_LIMITS.maxPageSize}.`);
+  const end = args.first === undefined || args.first === null ? list.length : Math.min(list.length, start + args.first);
+  const positions = Array.from({ length: Math.max(0, end - start) }, (_, offset) => start + offset);
+  const cursorAt = (position: number) => Buffer.from(`item:${position}`).toString('base64');
+  return {
+    edges: positions.map((position) => ({ cursor: cursorAt(position), node: list[position] })),
+    nodes: positions.map((position) => list[position]),
+    pageInfo: {
+      hasNextPage: end < list.length,
+      hasPreviousPage: start > 0,
+      startCursor: positions.length ? cursorAt(positions[0]) : null,
+      endCursor: positions.length ? cursorAt(positions[positions.length - 1]) : null,
+    },
+    totalCount: list.length,
+  };
+}
+
+/** A nested connection field: resolved with its own `first`/`after` arguments. */
+const nested =
+  <T>(list: T[]) =>
+  (args: { first?: number | null; after?: string | null }) =>
+    connectionOf(list, args);
+
 /** The GraphQL object NewStore returns for an order, with datetimes rendered per request. */
 function orderNode(store: RetailDayStore, order: DayOrder, context: Context) {
-  return {
-    ...order,
+  const node = {
+    id: order.id,
+    externalId: order.externalId,
     createdAt: renderDatetime(order.createdAt, context),
     placedAt: renderDatetime(order.createdAt, context),
-    discounts: order.couponCodes.map((couponCode) => ({ couponCode })),
+    demandLocationId: order.demandLocationId,
+    currency: order.currency,
+    isExchange: order.isExchange,
+    isHistorical: order.isHistorical,
+    channel: order.channel,
+    channelType: order.channelType,
+    associateEmail: order.channelType === 'store' ? `associate-${order.demandLocationId}@example.com` : null,
+    shippingTax: order.shippingTax,
+    shippingTotal: order.shippingTotal,
+    taxExempt: order.taxExempt,
+    taxStrategy: order.taxStrategy,
+    taxTotal: order.taxTotal,
+    subtotal: order.subtotal,
+    grandTotal: order.grandTotal,
+    discounts: nested(
+      order.couponCodes.map((couponCode, index) => ({
+        nodeId: `discount:${order.id}:${index}`,
+        orderId: order.id,
+        couponCode,
+      })),
+    ),
     paymentAccount: {
       id: order.id,
-      // Payment transactions can lag behind the order (DOMAIN.md: "payments settle late").
-      instruments: store.paymentsVisible(order, context.now)
-        ? order.instruments.map((instrument) => ({
-            ...instrument,
-            paymentAccountTransactions: instrument.transactions,
-          }))
-        : [],
+      // Payment transactions can lag behind the order (seed 001: "Payment details unavailable").
+      instruments: nested(
+        store.paymentsVisible(order, context.now)
+          ? order.instruments.map((instrument) => ({
+              paymentMethod: instrument.paymentMethod,
+              paymentOrigin: instrument.paymentOrigin,
+              paymentProvider: instrument.paymentProvider,
+              paymentAccountTransactions: nested(instrument.transactions),
+            }))
+          : [],
+      ),
     },
-    items: order.items.map((item) => ({ ...item, externalIdentifiers: { sku: item.sku } })),
+    items: nested(
+      order.items.map((item) => ({
+        ...item,
+        extendedAttributes: nested([] as unknown[]),
+        externalIdentifiers: { sku: item.sku, ean13: null, upc: null },
+      })),
+    ),
+    exchanges: nested([] as unknown[]),
   };
+  return node;
 }
 
 export class NewStoreGraphQl {
@@ -179,7 +263,7 @@ export class NewStoreGraphQl {
     } catch (error) {
       return { status: 400, body: { errors: [{ message: (error as Error).message }] } };
     }
-    const errors = validate(newStoreSchema, document, [...specifiedRules, depthRule(this.limits.maxDepth)]);
+    const errors = validateNewStoreDocument(document, this.limits.maxDepth);
     if (errors.length > 0)
       return { status: 400, body: { errors: errors.map((error) => ({ message: error.message })) } };
     const context: Context = { forceTimezone, now: Date.now() };
@@ -293,11 +377,17 @@ export class NewStoreGraphQl {
         };
       },
       returns: (
-        args: { filter?: { orderId?: StringFilter }; first?: number | null; last?: number | null },
+        args: {
+          filter?: { orderId?: StringFilter; exchangeDetails?: { originalOrderId?: StringFilter } };
+          first?: number | null;
+          last?: number | null;
+        },
         context: Context,
       ) => {
         const { size } = this.pageSize(args);
         const nodes: unknown[] = [];
+        // Exchanges of blind returns (seed 003) are not modelled: the day has no blind-return orders.
+        if (args.filter?.exchangeDetails) return connectionOf(nodes);
         for (let index = 0; index < store.size && nodes.length < size; index += 1) {
           const order = store.order(index);
           if (!order.return || !store.isVisible(order, context.now) || !matchesString(order.id, args.filter?.orderId))
@@ -309,14 +399,16 @@ export class NewStoreGraphQl {
             returnedAt: renderDatetime(returnedAt, context),
             totalRefundAmount: order.return.amount,
             currency: order.currency,
-            items: order.return.itemIds.map((id) => ({
-              id,
-              productId: order.items.find((item) => item.id === id)?.productId,
-              quantity: 1,
-            })),
+            items: nested(
+              order.return.itemIds.map((id) => ({
+                id,
+                productId: order.items.find((item) => item.id === id)?.productId,
+                quantity: 1,
+              })),
+            ),
           });
         }
-        return { edges: [], nodes, pageInfo: { hasNextPage: false, hasPreviousPage: false }, totalCount: nodes.length };
+        return connectionOf(nodes);
       },
     };
   }

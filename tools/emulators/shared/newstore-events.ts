@@ -1,4 +1,4 @@
-import { DayOrder } from './retail-day';
+import { currencyDigits, DayOrder } from './retail-day';
 
 /** One event as NewStore's event stream sends it (DOMAIN.md section 1). */
 export interface StreamEvent {
@@ -76,6 +76,8 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
     );
   }
   if (order.return) {
+    const digits = currencyDigits(order.currency);
+    const exclTax = Number((order.return.amount - order.return.tax).toFixed(digits));
     events.push(
       event(created + order.return.offsetMinutes * MINUTE, 'return.processed', {
         id: order.return.id,
@@ -83,12 +85,15 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
         returned_at: new Date(created + order.return.offsetMinutes * MINUTE).toISOString(),
         total_refund_amount: order.return.amount,
         total_refund_tax: order.return.tax,
-        total_refund_excl_tax: Math.round((order.return.amount - order.return.tax) * 100) / 100,
+        total_refund_excl_tax: exclTax,
         currency: order.currency,
+        // One item per return in the emulated day: its refund is the return's (DOMAIN.md: items[{refund_amount, refund_tax}]).
         items: order.return.itemIds.map((id) => ({
           id,
           product_id: order.items.find((item) => item.id === id)?.productId,
-          quantity: 1,
+          quantity: order.items.find((item) => item.id === id)?.quantity ?? 1,
+          refund_amount: exclTax,
+          refund_tax: order.return!.tax,
           return_reason: 'too_small',
         })),
       }),

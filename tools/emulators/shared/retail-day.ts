@@ -72,12 +72,34 @@ export interface DayOrder {
   appeasement?: { id: string; amount: number; reasonCode: string; offsetMinutes: number };
 }
 
-const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'GBP', 'CAD'];
+/**
+ * Currencies of the day, with a three-decimal one (KWD: ISO 4217 minor unit 3)
+ * so that a hub rounding everything to cents shows up; draws consume one random
+ * number whatever the list, so the rest of a seeded day does not change.
+ */
+const CURRENCIES = ['USD', 'USD', 'KWD', 'EUR', 'GBP', 'CAD'];
 const STORES = ['store-nyc-01', 'store-sfo-02', 'store-ber-03', 'store-lon-04'];
 const SHIP_LEVELS = ['GROUND', 'EXPRESS', 'NEXT_DAY'];
 const COUPONS = ['WELCOME10', 'SPRING5', 'VIP20'];
+/**
+ * Item prices in minor units of a two-decimal currency; 0.10 and 0.20 (and others
+ * whose float sums drift: 0.1 + 0.2 = 0.30000000000000004) make sure totals are
+ * exact only when computed exactly.
+ */
+const PRICE_CENTS = [10, 20, 110, 220, 330, 499, 999, 1_010, 2_020, 4_999, 12_999, 19_999];
 
-const cents = (value: number) => Math.round(value * 100) / 100;
+/** Minor-unit digits of a currency (ISO 4217, from the runtime's ICU data). */
+export function currencyDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** Integer minor units as the JSON number NewStore would send (its shortest text is the exact decimal). */
+function toAmount(minor: number, digits: number): number {
+  return Number((minor / 10 ** digits).toFixed(digits));
+}
+
+/** A rate applied to integer minor units, rounded half up to a whole unit. */
+const rate = (minor: number, share: number) => Math.round(minor * share);
 
 export function dayStart(date: string): number {
   const start = Date.parse(`${date}T00:00:00.000Z`);
@@ -85,30 +107,40 @@ export function dayStart(date: string): number {
   return start;
 }
 
-/** Order `index` of the day; creation times rise with the index, so the day is in creation order. */
+/**
+ * Order `index` of the day; creation times rise with the index, so the day is in
+ * creation order. Every amount is computed in integer minor units and only then
+ * written as a decimal: grandTotal = subtotal - discounts + shipping + taxTotal,
+ * taxTotal = item taxes + shipping tax, exactly.
+ */
 export function orderAt(options: RetailDayOptions, index: number): DayOrder {
   if (index < 0 || index >= options.orders) throw new RangeError(`order ${index} is outside the day`);
   const random = seededRandom(deriveSeed(options.seed, index));
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
   const start = dayStart(options.date);
-  // Spread evenly over the day with jitter inside the slot, keeping creation order.
   const slot = 86_400_000 / options.orders;
   const createdAt = new Date(Math.floor(start + index * slot + random() * slot * 0.9)).toISOString();
   const channelType = random() < 0.55 ? 'web' : 'store';
   const store = pick(STORES);
   const currency = pick(CURRENCIES);
+  const digits = currencyDigits(currency);
+  // A price list in cents scaled to the currency's minor unit (KWD keeps three digits).
+  const scale = 10 ** (digits - 2);
+  const amount = (minor: number) => toAmount(minor, digits);
   const isExchange = random() < 0.03;
   const itemCount = 1 + Math.floor(random() * 4);
   const coupon = random() < 0.2 ? pick(COUPONS) : undefined;
   const orderDiscountRate = coupon ? 0.1 : 0;
   const taxRate = currency === 'USD' || currency === 'CAD' ? 0.08 : 0.2;
+  const minor: { price: number; itemDiscounts: number; orderDiscounts: number; tax: number; quantity: number }[] = [];
   const items: DayItem[] = Array.from({ length: itemCount }, (_, itemIndex) => {
-    const listPrice = cents(5 + Math.floor(random() * 200) + 0.99);
-    const pricebookPrice = random() < 0.3 ? cents(listPrice * 0.8) : listPrice;
+    const listMinor = pick(PRICE_CENTS) * scale + (digits === 3 ? Math.floor(random() * 10) : 0);
+    const priceMinor = random() < 0.3 ? rate(listMinor, 0.8) : listMinor;
     const quantity = random() < 0.85 ? 1 : 2;
-    const itemDiscounts = random() < 0.1 ? cents(pricebookPrice * quantity * 0.05) : 0;
-    const orderDiscounts = cents((pricebookPrice * quantity - itemDiscounts) * orderDiscountRate);
-    const tax = cents((pricebookPrice * quantity - itemDiscounts - orderDiscounts) * taxRate);
+    const itemDiscounts = random() < 0.1 ? rate(priceMinor * quantity, 0.05) : 0;
+    const orderDiscounts = rate(priceMinor * quantity - itemDiscounts, orderDiscountRate);
+    const tax = rate(priceMinor * quantity - itemDiscounts - orderDiscounts, taxRate);
+    minor.push({ price: priceMinor, itemDiscounts, orderDiscounts, tax, quantity });
     const inStore = channelType === 'store' && random() < 0.9;
     const productNumber = 1000 + Math.floor(random() * 5000);
     return {
@@ -116,23 +148,26 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
       productId: `prod-${productNumber}`,
       sku: `SKU${productNumber}`,
       quantity,
-      listPrice,
-      pricebookPrice,
-      itemDiscounts,
-      orderDiscounts,
-      tax,
+      listPrice: amount(listMinor),
+      pricebookPrice: amount(priceMinor),
+      itemDiscounts: amount(itemDiscounts),
+      orderDiscounts: amount(orderDiscounts),
+      tax: amount(tax),
       shippingServiceLevel: inStore ? 'IN_STORE_HANDOVER' : pick(SHIP_LEVELS),
       fulfillmentLocationId: inStore ? store : 'dc-east',
       status: 'ordered',
     };
   });
-  const subtotal = cents(items.reduce((sum, item) => sum + item.pricebookPrice * item.quantity, 0));
-  const discountTotal = cents(items.reduce((sum, item) => sum + item.itemDiscounts + item.orderDiscounts, 0));
+  const total = (pickMinor: (item: (typeof minor)[number]) => number) =>
+    minor.reduce((sum, item) => sum + pickMinor(item), 0);
+  const subtotalMinor = total((item) => item.price * item.quantity);
+  const discountMinor = total((item) => item.itemDiscounts + item.orderDiscounts);
   const ships = items.some((item) => item.shippingServiceLevel !== 'IN_STORE_HANDOVER');
-  const shippingTotal = ships ? pick([0, 4.99, 9.99]) : 0;
-  const shippingTax = cents(shippingTotal * taxRate);
-  const taxTotal = cents(items.reduce((sum, item) => sum + item.tax, 0) + shippingTax);
-  const grandTotal = cents(subtotal - discountTotal + shippingTotal + taxTotal);
+  const shippingMinor = ships ? pick([0, 499, 999]) * scale : 0;
+  const shippingTaxMinor = rate(shippingMinor, taxRate);
+  const taxMinor = total((item) => item.tax) + shippingTaxMinor;
+  const grandMinor = subtotalMinor - discountMinor + shippingMinor + taxMinor;
+  const grandTotal = amount(grandMinor);
 
   const instruments: DayInstrument[] = [];
   let roundedAmount: number | undefined;
@@ -141,13 +176,13 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
       ? pick(['credit_card', 'credit_card', 'gift_card'] as const)
       : pick(['credit_card', 'cash'] as const);
   if (isExchange) {
-    // Exchanges are balanced by store credit from the returned order.
-    const credit = cents(Math.min(grandTotal, grandTotal * 0.7));
-    instruments.push(instrument('store_credit', 'newstore', channelType, currency, credit));
-    if (grandTotal - credit > 0)
-      instruments.push(instrument('credit_card', 'adyen', channelType, currency, cents(grandTotal - credit)));
+    const creditMinor = rate(grandMinor, 0.7);
+    instruments.push(instrument('store_credit', 'newstore', channelType, currency, amount(creditMinor)));
+    if (grandMinor - creditMinor > 0)
+      instruments.push(instrument('credit_card', 'adyen', channelType, currency, amount(grandMinor - creditMinor)));
   } else if (method === 'cash') {
-    roundedAmount = cents(Math.round(grandTotal * 20) / 20);
+    // Cash is rounded to the nearest 5 minor units (0.05; seed 004's AU$233.87 → AU$233.90 is the model).
+    roundedAmount = amount(Math.round(grandMinor / 5) * 5);
     instruments.push(instrument('cash', 'cash', 'store', currency, roundedAmount));
   } else if (method === 'gift_card') {
     instruments.push(instrument('gift_card', 'giftcards-inc', channelType, currency, grandTotal));
@@ -170,50 +205,42 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
     taxStrategy: taxRate === 0.2 ? 'vat_included' : 'us_tax',
     couponCodes: coupon ? [coupon] : [],
     items,
-    subtotal,
-    discountTotal,
-    shippingTotal,
-    shippingTax,
-    taxTotal,
+    subtotal: amount(subtotalMinor),
+    discountTotal: amount(discountMinor),
+    shippingTotal: amount(shippingMinor),
+    shippingTax: amount(shippingTaxMinor),
+    taxTotal: amount(taxMinor),
     grandTotal,
     roundedAmount,
     instruments,
   };
+  const lineMinor = (position: number) =>
+    minor[position].price * minor[position].quantity - minor[position].itemDiscounts - minor[position].orderDiscounts;
   if (items.length > 1 && random() < 0.08) {
-    const cancelled = items.slice(-1);
-    cancelled.forEach((item) => (item.status = 'cancelled'));
+    const position = items.length - 1;
+    items[position].status = 'cancelled';
     order.cancellation = {
-      itemIds: cancelled.map((item) => item.id),
-      amount: cents(
-        cancelled.reduce(
-          (sum, item) =>
-            sum + item.pricebookPrice * item.quantity - item.itemDiscounts - item.orderDiscounts + item.tax,
-          0,
-        ),
-      ),
+      itemIds: [items[position].id],
+      amount: amount(lineMinor(position) + minor[position].tax),
     };
   }
-  const returnable = items.filter((item) => item.status === 'ordered');
+  const returnable = items
+    .map((item, position) => ({ item, position }))
+    .filter(({ item }) => item.status === 'ordered');
   if (returnable.length > 0 && random() < 0.1) {
-    const returned = returnable.slice(0, 1);
-    const tax = cents(returned.reduce((sum, item) => sum + item.tax, 0));
+    const { item, position } = returnable[0];
     order.return = {
       id: uuidFrom(random),
-      itemIds: returned.map((item) => item.id),
-      amount: cents(
-        returned.reduce(
-          (sum, item) => sum + item.pricebookPrice * item.quantity - item.itemDiscounts - item.orderDiscounts,
-          0,
-        ) + tax,
-      ),
-      tax,
+      itemIds: [item.id],
+      amount: amount(lineMinor(position) + minor[position].tax),
+      tax: amount(minor[position].tax),
       offsetMinutes: 30 + Math.floor(random() * 600),
     };
   }
   if (random() < 0.03) {
     order.appeasement = {
       id: uuidFrom(random),
-      amount: cents(Math.min(grandTotal, 5 + Math.floor(random() * 20))),
+      amount: amount(Math.min(grandMinor, (5 + Math.floor(random() * 20)) * 100 * scale)),
       reasonCode: pick(['late_delivery', 'damaged', 'goodwill']),
       offsetMinutes: 60 + Math.floor(random() * 300),
     };

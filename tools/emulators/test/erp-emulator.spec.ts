@@ -45,7 +45,9 @@ describe('ERP emulator (NetSuite-like)', () => {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const response = await call('PUT', 'record/v1/salesOrder/eid:SO-acme-1001', {
         tranDate: '2024-01-02',
-        total: 42.5,
+        // NetSuite computes the total from the lines; a sent total is read-only and ignored.
+        total: 1,
+        item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1, amount: 40, tax1Amt: 2.5 }] },
         memo: `try ${attempt}`,
       });
       expect(response.status).toBe(204);
@@ -60,6 +62,7 @@ describe('ERP emulator (NetSuite-like)', () => {
       memo: string;
     };
     expect(byId).toMatchObject({ externalId: 'SO-acme-1001', memo: 'try 2', total: 42.5 });
+    expect(emulator.recordsWithExternalId('SO-acme-1001')[0].total).toBe('42.5');
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-acme-1001')).status).toBe(200);
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-missing')).status).toBe(404);
   });
@@ -124,17 +127,18 @@ describe('ERP emulator (NetSuite-like)', () => {
     for (let index = 0; index < 25; index += 1) {
       await call('PUT', `record/v1/${index % 5 === 0 ? 'cashRefund' : 'salesOrder'}/eid:DAY-${index}`, {
         tranDate: '2024-02-01',
-        total: 2,
+        item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1, amount: 0.1, tax1Amt: 0.2 }] },
+        shippingCost: 1.7,
       });
     }
-    const rows: { externalid: string; type: string; trandate: string; total: number }[] = [];
+    const rows: { externalid: string; type: string; trandate: string; foreigntotal: string }[] = [];
     let offset = 0;
     for (;;) {
       const response = await fetch(`${base}/services/rest/query/v1/suiteql?limit=10&offset=${offset}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'transient' },
         body: JSON.stringify({
-          q: "SELECT id, externalid, type, trandate, total FROM transaction WHERE trandate = '2024-02-01'",
+          q: "SELECT id, externalid, type, trandate, foreigntotal FROM transaction WHERE trandate = '2024-02-01'",
         }),
       });
       const page = (await response.json()) as {
@@ -151,9 +155,11 @@ describe('ERP emulator (NetSuite-like)', () => {
     expect(rows).toHaveLength(25);
     expect(new Set(rows.map((row) => row.externalid)).size).toBe(25);
     expect(rows.filter((row) => row.type === 'CashRfnd')).toHaveLength(5);
+    // 0.1 + 0.2 + 1.7 summed exactly, as text (SuiteQL answers values as text).
+    expect(new Set(rows.map((row) => row.foreigntotal))).toEqual(new Set(['2']));
     const totals = (await (await fetch(`${base}/_emulator/totals?date=2024-02-01`)).json()) as {
-      totals: Record<string, { count: number; total: number }>;
+      totals: Record<string, { count: number; total: string }>;
     };
-    expect(totals.totals).toEqual({ salesOrder: { count: 20, total: 40 }, cashRefund: { count: 5, total: 10 } });
+    expect(totals.totals).toEqual({ salesOrder: { count: 20, total: '40' }, cashRefund: { count: 5, total: '10' } });
   });
 });
