@@ -68,6 +68,41 @@ export class EnricherStateRepository {
     });
   }
 
+  /** Whether this event is the one an order's retry mark waits for. */
+  async isRetryHead(orderKey: string, eventId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM retrying_keys WHERE order_key = $1 AND event_id = $2`,
+      [orderKey, eventId],
+    );
+    return rows.length > 0;
+  }
+
+  /** A parked event that needs a retry itself becomes the event the order's mark waits for. */
+  async setRetryHead(orderKey: string, eventId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE retrying_keys SET event_id = $2 WHERE order_key = $1`, [orderKey, eventId]);
+  }
+
+  /**
+   * Runs `release` while holding the order's release lock: a session-level advisory
+   * lock on a connection of its own, in a key space apart from the parking lock, so
+   * parking and finishing (which take the parking lock) stay short, and two releasers
+   * of one order, in this process or another, run one after the other.
+   */
+  async whileReleasing<T>(orderKey: string, release: () => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SELECT pg_advisory_lock(hashtext('release:' || $1))`, [orderKey]);
+      try {
+        return await release();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtext('release:' || $1))`, [orderKey]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   async nextParked(orderKey: string): Promise<ParkedEvent | undefined> {
     const rows: { seq: string; message_value: Buffer; message_headers: Record<string, string> }[] =
       await this.dataSource.query(

@@ -139,12 +139,17 @@ export class EnricherWorker {
     if (outcome.kind === 'retry') {
       // Mark the order first: once the retry message exists, its consumer may release the
       // key at any moment, and a mark written after that would block the order for ever.
-      // A crash between the two redelivers this message, which parkIfRetrying lets through.
+      // A failed send or a crash between the two redelivers this message, which
+      // parkIfRetrying lets through (it is the marked head).
       await this.state.startRetrying(orderKey, eventId ?? 'unknown');
       await this.sendToTier(0, orderKey, message.value, message.headers, outcome.reason, new Date().toISOString());
       return;
     }
     await this.settle(orderKey, message.value, message.headers, outcome);
+    // The marked head itself ended here (its retry message was never sent, or the process
+    // died before the offset was committed): no retry message will release the order, so
+    // this is where its mark is cleared and what was parked behind it goes on.
+    if (eventId && (await this.state.isRetryHead(orderKey, eventId))) await this.releaseParked(orderKey);
   }
 
   private async onRetry(message: ConsumedMessage): Promise<void> {
@@ -165,27 +170,38 @@ export class EnricherWorker {
     } else {
       await this.settle(orderKey, message.value, message.headers, outcome);
     }
-    await this.releaseParked(orderKey);
+    // Only the order's current head releases it: a stale copy of an earlier head (sent
+    // twice around a crash) must not end the retry of a later event.
+    if (await this.state.isRetryHead(orderKey, message.headers[HEADERS.eventId] ?? 'unknown'))
+      await this.releaseParked(orderKey);
   }
 
-  /** Releases the events parked behind an order's head, in arrival order, until one needs a retry itself. */
+  /**
+   * Releases the events parked behind an order's head, in arrival order, until one
+   * needs a retry itself. One releaser per order at a time (a lock held across the
+   * whole release, across instances): two releasers could otherwise emit one order's
+   * parked events out of order.
+   */
   private async releaseParked(orderKey: string): Promise<void> {
-    for (;;) {
-      const parked = await this.state.nextParked(orderKey);
-      if (!parked) {
-        if (await this.state.finishRetrying(orderKey)) return;
-        continue;
-      }
-      const outcome = await this.enricher.enrich(parked.value, parked.headers);
-      if (outcome.kind === 'retry') {
-        // It becomes the order's new head in retry; the key stays in retry.
-        await this.sendToTier(0, orderKey, parked.value, parked.headers, outcome.reason, new Date().toISOString());
+    await this.state.whileReleasing(orderKey, async () => {
+      for (;;) {
+        const parked = await this.state.nextParked(orderKey);
+        if (!parked) {
+          if (await this.state.finishRetrying(orderKey)) return;
+          continue;
+        }
+        const outcome = await this.enricher.enrich(parked.value, parked.headers);
+        if (outcome.kind === 'retry') {
+          // It becomes the order's new head in retry; the key stays in retry.
+          await this.state.setRetryHead(orderKey, parked.headers[HEADERS.eventId] ?? 'unknown');
+          await this.sendToTier(0, orderKey, parked.value, parked.headers, outcome.reason, new Date().toISOString());
+          await this.state.removeParked(parked.seq);
+          return;
+        }
+        await this.settle(orderKey, parked.value, parked.headers, outcome);
         await this.state.removeParked(parked.seq);
-        return;
       }
-      await this.settle(orderKey, parked.value, parked.headers, outcome);
-      await this.state.removeParked(parked.seq);
-    }
+    });
   }
 
   private async settle(

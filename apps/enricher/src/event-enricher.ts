@@ -1,5 +1,5 @@
 import { HEADERS } from '@hub/contracts';
-import { DocumentCodec, HubProducer } from '@hub/kafka';
+import { DocumentCodec, HubProducer, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
 import {
   applyDeploymentMapping,
   DeploymentMapping,
@@ -69,19 +69,34 @@ export class EventEnricher {
         throw error;
       }
     }
-    await this.producer.send(this.documentsTopic, [
-      {
-        key: document.orderId,
-        value: await this.codec.encode(document),
-        headers: {
-          [HEADERS.eventId]: document.source.eventId,
-          [HEADERS.eventName]: envelope.name,
-          [HEADERS.tenant]: envelope.tenant,
-          // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
-          ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
+    let encoded: Buffer;
+    try {
+      encoded = await this.codec.encode(document);
+    } catch (error) {
+      // A document that breaks the contract was made from input that can never make a valid one.
+      if (error instanceof InvalidDocumentError) return { kind: 'dead', reason: error.message };
+      throw error;
+    }
+    try {
+      await this.producer.send(this.documentsTopic, [
+        {
+          key: document.orderId,
+          value: encoded,
+          headers: {
+            [HEADERS.eventId]: document.source.eventId,
+            [HEADERS.eventName]: envelope.name,
+            [HEADERS.tenant]: envelope.tenant,
+            // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
+            ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
+          },
         },
-      },
-    ]);
+      ]);
+    } catch (error) {
+      // The broker refuses a document larger than its max.message.bytes however often it is sent.
+      if (isMessageTooLarge(error))
+        return { kind: 'dead', reason: `document of ${encoded.length} bytes is larger than the broker accepts` };
+      throw error;
+    }
     this.logger.info(
       {
         orderId: document.orderId,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { decimalSchema } from './money';
 
@@ -75,11 +76,24 @@ export const erpDocumentSchema = z.object({
 export type ErpDocument = z.infer<typeof erpDocumentSchema>;
 
 /**
- * The idempotency key: document type, tenant and the NewStore ids the document
- * derives from, sorted, so it does not depend on the order they are given in.
+ * The idempotency key: document type, tenant, the NewStore entity the document is
+ * about, and, when it is about part of that entity (the items of a cancellation),
+ * a hash of those parts, sorted so it does not depend on the order they are given
+ * in. Its length does not grow with the number of parts.
  */
-export function documentIdempotencyKey(documentType: ErpDocumentType, tenant: string, newStoreIds: string[]): string {
-  return [documentType, tenant, ...[...newStoreIds].sort()].join(':');
+export function documentIdempotencyKey(
+  documentType: ErpDocumentType,
+  tenant: string,
+  entityId: string,
+  parts: string[] = [],
+): string {
+  const key = [documentType, tenant, entityId].join(':');
+  if (parts.length === 0) return key;
+  const digest = createHash('sha256')
+    .update([...parts].sort().join('\u0000'))
+    .digest('hex')
+    .slice(0, 24);
+  return `${key}:${digest}`;
 }
 
 /** The outcome of posting one document, as kept on the compacted erp.sync-status.v1 (key = idempotency key). */

@@ -10,6 +10,33 @@ export class InvalidDocumentError extends Error {
 }
 
 /**
+ * The schema registry could not be asked (down, refusing, answering 5xx): temporary.
+ * The same bytes decode once it is back, so they are retried, never dead-lettered.
+ */
+export class RegistryUnavailableError extends Error {
+  readonly temporary = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+/**
+ * Whether a registry failure is the message's own fault (permanent) or the
+ * registry's (temporary): an unknown schema id (404) or bytes the schema does not
+ * describe are the message's; anything else (refused connections, timeouts, 5xx,
+ * 401) is the registry's.
+ */
+function isRegistryOutage(error: unknown): boolean {
+  // The library's own errors (bad magic byte, a payload the schema rejects) are not exported: named ConfluentSchemaRegistry*.
+  if (error instanceof SyntaxError || (error instanceof Error && error.name.startsWith('ConfluentSchemaRegistry')))
+    return false;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') return !(status === 404 || status === 422 || status === 400);
+  return true;
+}
+
+/**
  * Encodes ERP documents with the schema registry (JSON Schema, Confluent wire
  * format) and decodes either that or plain JSON, validating against the contract
  * before anyone uses the value.
@@ -35,7 +62,10 @@ export class DocumentCodec {
         this.schemaId = undefined;
         throw error;
       });
-    return this.registry.encode(await this.schemaId, erpDocumentSchema.parse(document));
+    const valid = erpDocumentSchema.safeParse(document);
+    // A document that breaks the contract is made from input that can never become one: permanent.
+    if (!valid.success) throw new InvalidDocumentError(`document breaks the contract: ${issuesOf(valid.error)}`);
+    return this.registry.encode(await this.schemaId, valid.data);
   }
 
   async decode(value: Buffer | null): Promise<ErpDocument> {
@@ -45,14 +75,17 @@ export class DocumentCodec {
       // Magic byte 0: Confluent wire format (schema id, then the JSON); otherwise plain JSON.
       raw = value[0] === 0 ? await this.registry.decode(value) : JSON.parse(value.toString('utf8'));
     } catch (error) {
-      throw new InvalidDocumentError(`undecodable document: ${error instanceof Error ? error.message : String(error)}`);
+      const message = error instanceof Error ? error.message : String(error);
+      if (value[0] === 0 && isRegistryOutage(error))
+        throw new RegistryUnavailableError(`schema registry unavailable: ${message}`);
+      throw new InvalidDocumentError(`undecodable document: ${message}`);
     }
     const parsed = erpDocumentSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new InvalidDocumentError(
-        `document breaks the contract: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '$'} ${issue.message}`).join('; ')}`,
-      );
-    }
+    if (!parsed.success) throw new InvalidDocumentError(`document breaks the contract: ${issuesOf(parsed.error)}`);
     return parsed.data;
   }
+}
+
+function issuesOf(error: { issues: { path: (string | number)[]; message: string }[] }): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '$'} ${issue.message}`).join('; ');
 }

@@ -4,13 +4,29 @@ import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadat
  * The idempotent producer every service writes through: acks from all in-sync
  * replicas, and one request in flight per broker, which kafkajs requires for
  * idempotence (so retries cannot reorder or duplicate a partition's messages).
+ *
+ * After any failed send the producer is thrown away and the next send goes through
+ * a fresh one (a new producer id). kafkajs rolls a partition's sequence number back
+ * when a batch fails; if the broker had in fact appended that batch, the next batch
+ * of the same size would reuse its sequence, be acknowledged as a duplicate and
+ * never be written: a 200 for an event that was never stored. A new producer id
+ * starts new sequences, so that cannot happen.
  */
 export class HubProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
+  /** Set by a failed send: the next send first replaces the producer. */
+  private stale = false;
+  private replacing: Promise<void> | undefined;
+  /** How many times the producer was replaced after a failure (for tests and metrics). */
+  replacements = 0;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
+  constructor(private readonly kafka: Kafka) {
+    this.producer = this.create();
+  }
+
+  private create(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -18,12 +34,13 @@ export class HubProducer {
       // with any other Kafka client, so tools and other producers agree with the hub.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = false;
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = false;
     });
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.connected = true;
+    producer.on(producer.events.CONNECT, () => {
+      if (producer === this.producer) this.connected = true;
     });
+    return producer;
   }
 
   async connect(): Promise<void> {
@@ -37,7 +54,9 @@ export class HubProducer {
 
   /** Resolves only when every message is acknowledged by all in-sync replicas. */
   async send(topic: string, messages: Message[], timeoutMs = 30_000): Promise<RecordMetadata[]> {
-    return this.producer.send({ topic, messages, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None });
+    return this.guarded((producer) =>
+      producer.send({ topic, messages, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None }),
+    );
   }
 
   /** Several topics in one request, for moves (a message to a retry topic plus its marker). */
@@ -45,11 +64,48 @@ export class HubProducer {
     topicMessages: { topic: string; messages: Message[] }[],
     timeoutMs = 30_000,
   ): Promise<RecordMetadata[]> {
-    return this.producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs });
+    return this.guarded((producer) => producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs }));
   }
 
   async disconnect(): Promise<void> {
+    await this.replacing?.catch(() => undefined);
     await this.producer.disconnect();
     this.connected = false;
   }
+
+  private async guarded(send: (producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+    if (this.stale) await this.replace();
+    const producer = this.producer;
+    try {
+      return await send(producer);
+    } catch (error) {
+      // Only the producer that failed is marked: a send through an already replaced one changes nothing.
+      if (producer === this.producer) this.stale = true;
+      throw error;
+    }
+  }
+
+  /** One replacement at a time: concurrent senders wait for the same new producer. */
+  private replace(): Promise<void> {
+    this.replacing ??= (async () => {
+      const old = this.producer;
+      this.producer = this.create();
+      this.connected = false;
+      await old.disconnect().catch(() => undefined);
+      await this.producer.connect();
+      this.connected = true;
+      this.stale = false;
+      this.replacements += 1;
+    })().finally(() => {
+      this.replacing = undefined;
+    });
+    return this.replacing;
+  }
+}
+
+/** Whether a send failed because a message is larger than the broker accepts (no retry can change that). */
+export function isMessageTooLarge(error: unknown): boolean {
+  for (let cause = error as { type?: unknown; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause)
+    if (cause.type === 'MESSAGE_TOO_LARGE' || cause.type === 'RECORD_LIST_TOO_LARGE') return true;
+  return false;
 }

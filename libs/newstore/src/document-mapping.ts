@@ -44,12 +44,18 @@ export function saleDocumentType(order: Pick<GraphQlOrder, 'channelType' | 'item
     : 'cashSale';
 }
 
-/** NetSuite external ids allow letters, digits, _ and - only. */
+/**
+ * An external id NetSuite accepts (letters, digits, _ and -, at most 200 characters;
+ * DOMAIN.md section 4), derived injectively: an id that needs no change is kept as
+ * it is; one whose characters had to be replaced or that had to be cut gets a hash
+ * of the original as a suffix, so `1001.1` and `1001-1` never share one ERP record.
+ */
 export function toExternalId(...parts: string[]): string {
-  return parts
-    .join('-')
-    .replace(/[^A-Za-z0-9_-]/g, '-')
-    .slice(0, 200);
+  const joined = parts.join('-');
+  const cleaned = joined.replace(/[^A-Za-z0-9_-]/g, '-');
+  if (cleaned === joined && cleaned.length <= 200) return cleaned;
+  const digest = createHash('sha256').update(joined).digest('hex').slice(0, 12);
+  return `${cleaned.slice(0, 200 - digest.length - 2)}__${digest}`;
 }
 
 /** The UTC date of an instant; NewStore's GraphQL datetimes carry no offset and are UTC (seed 003). */
@@ -71,7 +77,7 @@ function saleReference(order: GraphQlOrder, tenant: string) {
   const documentType = saleDocumentType(order);
   return {
     documentType,
-    idempotencyKey: documentIdempotencyKey(documentType, tenant, [order.id]),
+    idempotencyKey: documentIdempotencyKey(documentType, tenant, order.id),
     externalId: toExternalId(order.externalId),
   };
 }
@@ -224,7 +230,7 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
     kind: 'document',
     document: {
       schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, [order.id, ...cancelledIds]),
+      idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, order.id, cancelledIds),
       tenant: envelope.tenant,
       orderId: order.id,
       documentType: 'creditMemo',
@@ -289,7 +295,7 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
     kind: 'document',
     document: {
       schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, [envelope.payload.id]),
+      idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, envelope.payload.id),
       tenant: envelope.tenant,
       orderId: orderId ?? envelope.payload.id,
       documentType,
@@ -331,7 +337,7 @@ function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
     kind: 'document',
     document: {
       schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, [envelope.payload.id]),
+      idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, envelope.payload.id),
       tenant: envelope.tenant,
       orderId: order.id,
       documentType: 'cashRefund',

@@ -1,4 +1,5 @@
-import { GraphQlOrder, mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
+import { documentIdempotencyKey } from '@hub/contracts';
+import { GraphQlOrder, mapEventToDocument, NewStoreEnvelope, toExternalId } from '@hub/newstore';
 
 const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
   id: 'o-1',
@@ -73,7 +74,12 @@ describe('mapping NewStore events to ERP documents', () => {
     });
     expect(store).toMatchObject({
       kind: 'document',
-      document: { documentType: 'cashSale', externalId: 'S-1001-A', tranDate: '2024-01-02', total: '108.00' },
+      document: {
+        documentType: 'cashSale',
+        externalId: expect.stringMatching(/^S-1001-A__[0-9a-f]{12}$/),
+        tranDate: '2024-01-02',
+        total: '108.00',
+      },
     });
     const shipped = order({
       items: order().items.map((item, index) => (index === 0 ? { ...item, shippingServiceLevel: 'GROUND' } : item)),
@@ -260,5 +266,33 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
       order: order(),
     });
     expect(badDate).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/"yesterday" is not a datetime/) });
+  });
+});
+
+describe('external ids and idempotency keys', () => {
+  it('keeps a valid id as it is, and never maps two NewStore ids to one ERP external id', () => {
+    expect(toExternalId('W20240102-000001')).toBe('W20240102-000001');
+    const dotted = toExternalId('1001.1');
+    const dashed = toExternalId('1001-1');
+    expect(dashed).toBe('1001-1');
+    expect(dotted).not.toBe(dashed);
+    expect(dotted).toMatch(/^[A-Za-z0-9_-]{1,200}$/);
+    const long = 'x'.repeat(300);
+    expect(toExternalId(long)).toHaveLength(200);
+    expect(toExternalId(long)).not.toBe(toExternalId(`${long}y`));
+  });
+
+  it('bounds a credit memo key however many items are cancelled, whatever their order', () => {
+    const ids = Array.from({ length: 40 }, (_, index) => `0b8e4c1e-1f3a-4d5e-9a7b-${String(index).padStart(12, '0')}`);
+    const key = documentIdempotencyKey('creditMemo', 'acme', 'o-1', ids);
+    expect(key.length).toBeLessThan(100);
+    expect(documentIdempotencyKey('creditMemo', 'acme', 'o-1', [...ids].reverse())).toBe(key);
+    expect(documentIdempotencyKey('creditMemo', 'acme', 'o-1', ids.slice(1))).not.toBe(key);
+    const cancelled = mapEventToDocument({
+      envelope: event('order.items_cancelled', { items: ids.map((id) => ({ id })) }),
+      eventId: 'e',
+      order: order({ items: ids.map((id) => ({ ...order().items[0], id })) }),
+    });
+    expect(cancelled).toMatchObject({ kind: 'document', document: { idempotencyKey: key } });
   });
 });
