@@ -23,16 +23,17 @@ export class RegistryUnavailableError extends Error {
 
 /**
  * Whether a registry failure is the message's own fault (permanent) or the
- * registry's (temporary): an unknown schema id (404) or bytes the schema does not
- * describe are the message's; anything else (refused connections, timeouts, 5xx,
- * 401) is the registry's.
+ * registry's (temporary): an unknown schema id (404, 422) or bytes the schema does
+ * not describe are the message's; anything else (refused connections, timeouts,
+ * 5xx, 401) is the registry's. The client reports a refused connection as
+ * "status 400: connect ECONNREFUSED", so 400 counts as the registry's too.
  */
 function isRegistryOutage(error: unknown): boolean {
   // The library's own errors (bad magic byte, a payload the schema rejects) are not exported: named ConfluentSchemaRegistry*.
   if (error instanceof SyntaxError || (error instanceof Error && error.name.startsWith('ConfluentSchemaRegistry')))
     return false;
   const status = (error as { status?: unknown }).status;
-  if (typeof status === 'number') return !(status === 404 || status === 422 || status === 400);
+  if (typeof status === 'number') return !(status === 404 || status === 422);
   return true;
 }
 

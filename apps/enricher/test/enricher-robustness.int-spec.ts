@@ -1,0 +1,201 @@
+import { ErpDocument, HEADERS } from '@hub/contracts';
+import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { NewStoreEnvelope } from '@hub/newstore';
+import {
+  dropSchema,
+  eventRecordOf,
+  newStoreEnv,
+  readTopic,
+  ServiceUnderTest,
+  startServiceForTest,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { Client } from 'pg';
+import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
+import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { EnricherWorker } from '../src/enricher.worker';
+import { enricherService } from '../src/enricher.service-definition';
+
+/**
+ * Faults injected into a running enricher: a send to the first retry tier that
+ * fails while GraphQL catches up (the order's retry mark must not outlive it), and
+ * poison events interleaved with valid ones (each bad one dead-lettered at once,
+ * the partition going on).
+ */
+describe('enricher: nothing stalls, nothing is stuck for ever', () => {
+  const prefix = uniqueName('enrich_robust');
+  const schema = uniqueName('enricher');
+  const settings = testKafkaSettings(prefix);
+  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  const emulator = new NewStoreEmulator({
+    day: { tenant: 'acme', date: '2024-01-02', orders: 300, seed: 33 },
+    visibility: 'published',
+    lag: { timeScale: 0.02, paymentExtraMs: 0 },
+  });
+  const database = new Client({ connectionString: testDatabaseUrl() });
+  let enricher: ServiceUnderTest;
+  const day = Array.from({ length: emulator.store.size }, (_, index) => emulator.store.order(index));
+
+  const publish = async (...envelopes: NewStoreEnvelope[]) => {
+    for (const envelope of envelopes) {
+      if (envelope.name === 'order.opened') emulator.store.markPublished(envelope.payload.id);
+      await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
+    }
+  };
+  const documents = async (): Promise<ErpDocument[]> =>
+    Promise.all(
+      (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).map((message) => codec.decode(message.value)),
+    );
+  const count = async (table: string, orderKey: string) =>
+    Number(
+      (await database.query(`SELECT count(*) AS n FROM "${schema}".${table} WHERE order_key = $1`, [orderKey])).rows[0]
+        .n,
+    );
+
+  beforeAll(async () => {
+    await database.connect();
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
+    const base = await emulator.listen(0);
+    enricher = await startServiceForTest(enricherService, {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '2',
+      DATABASE_SCHEMA: schema,
+      ...newStoreEnv(base),
+      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
+      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
+    });
+  });
+
+  afterAll(async () => {
+    await enricher?.close();
+    await kafka.close();
+    await emulator.close();
+    await database.end();
+    await dropSchema(schema);
+  });
+
+  it("clears an order's retry mark when its head succeeds after a failed send to the retry tier, so later events drain", async () => {
+    const worker = enricher.app.get(EnricherWorker, { strict: false });
+    const order = day.find((candidate) => !candidate.isHistorical && candidate.cancellation)!;
+    const events = eventsOfOrder(order, 'acme');
+    const opened = events.find((event) => event.envelope.name === 'order.opened')!.envelope as NewStoreEnvelope;
+    const cancelled = events.find((event) => event.envelope.name === 'order.items_cancelled')!
+      .envelope as NewStoreEnvelope;
+    emulator.store.hide(order.id);
+    // The first send to the retry tier fails; meanwhile GraphQL catches up, so the redelivered
+    // head succeeds on the main topic and no retry message ever exists for it.
+    const send = jest.spyOn(worker.retries, 'send').mockImplementationOnce(async () => {
+      emulator.store.hide(order.id, false);
+      throw new Error('injected: the retry tier is unreachable');
+    });
+    try {
+      await publish(opened);
+      await waitFor(async () => (await documents()).some((document) => document.orderId === order.id), {
+        what: 'the sale after the failed send',
+        timeoutMs: 30_000,
+      });
+      expect(send).toHaveBeenCalled();
+      await publish(cancelled);
+      const ofOrder = await waitFor(
+        async () => {
+          const found = (await documents()).filter((document) => document.orderId === order.id);
+          return found.length >= 2 && found;
+        },
+        { what: 'the credit memo, not parked for ever', timeoutMs: 30_000 },
+      );
+      expect(ofOrder.map((document) => document.documentType)).toEqual([ofOrder[0].documentType, 'creditMemo']);
+      expect(await count('parked_events', order.id)).toBe(0);
+      expect(await count('retrying_keys', order.id)).toBe(0);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('dead-letters each poison event at once, with its reason, while the valid events around it are enriched', async () => {
+    const valid = day.filter((candidate) => !candidate.isHistorical && !candidate.cancellation).slice(5, 11);
+    const victim = valid[0];
+    const poison: { envelope: NewStoreEnvelope; reason: RegExp }[] = [
+      {
+        envelope: { tenant: 'acme', name: 'order.items_cancelled', payload: { id: victim.id, items: 'all of them' } },
+        reason: /payload.items is not a list/,
+      },
+      {
+        envelope: { tenant: 'acme', name: 'order.items_cancelled', payload: { id: victim.id, items: [null] } },
+        reason: /payload.items\[0\] has no id/,
+      },
+      {
+        envelope: {
+          tenant: 'acme',
+          name: 'return.processed',
+          payload: {
+            id: 'r-poison-1',
+            order_id: victim.id,
+            returned_at: 'soon',
+            total_refund_amount: 5,
+            currency: 'USD',
+            items: [],
+          },
+        },
+        reason: /"soon" is not a datetime/,
+      },
+      {
+        envelope: {
+          tenant: 'acme',
+          name: 'refund_request.issued',
+          payload: { id: 'a-poison-1', order_id: victim.id, amount: 'NaN', requested_at: '2024-01-02T10:00:00Z' },
+        },
+        reason: /not an amount: "NaN"/,
+      },
+      {
+        envelope: {
+          tenant: 'acme',
+          name: 'return.processed',
+          payload: {
+            id: 'r-poison-2',
+            order_id: victim.id,
+            returned_at: '2024-01-02T11:00:00Z',
+            total_refund_amount: 'lots',
+            currency: 'USD',
+            items: [],
+          },
+        },
+        reason: /not an amount: "lots"/,
+      },
+    ];
+    // Valid opening events of other orders, each followed by one poison event.
+    const openings = valid.map(
+      (order) => eventsOfOrder(order, 'acme').find((event) => event.envelope.name === 'order.opened')!.envelope,
+    ) as NewStoreEnvelope[];
+    await publish(openings[0]);
+    for (const [index, bad] of poison.entries()) await publish(bad.envelope, openings[index + 1]);
+
+    const dead = await waitFor(
+      async () => {
+        const messages = (await readTopic(kafka.kafka, kafka.topics.enricherDlq)).filter(
+          (message) => message.key === victim.id,
+        );
+        return messages.length >= poison.length && messages;
+      },
+      { what: 'every poison event in the DLQ', timeoutMs: 30_000 },
+    );
+    expect(dead).toHaveLength(poison.length);
+    for (const [index, bad] of poison.entries()) {
+      expect(dead[index].headers[HEADERS.dlqReason]).toMatch(bad.reason);
+      // Straight to the DLQ: never sent through a retry tier.
+      expect(dead[index].headers[HEADERS.attempt]).toBeUndefined();
+    }
+    const emitted = await waitFor(
+      async () => {
+        const found = new Set((await documents()).map((document) => document.orderId));
+        return valid.every((order) => found.has(order.id)) && found;
+      },
+      { what: 'every valid order enriched', timeoutMs: 30_000 },
+    );
+    expect(valid.filter((order) => !emitted.has(order.id))).toEqual([]);
+  });
+});
