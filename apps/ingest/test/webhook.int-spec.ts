@@ -50,6 +50,19 @@ describe('ingest webhook against a real broker', () => {
     return offsets.reduce((sum, { high }) => sum + Number(high), 0);
   }
 
+  it('stores a body sent with a UTF-8 byte-order mark without it, under the same event id, so every consumer reads JSON', async () => {
+    const orderId = uniqueName('order');
+    const json = `{"tenant":"acme","name":"order.opened","payload":{"id":"${orderId}","external_id":"B-1"}}`;
+    const response = await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]));
+    expect(response.status).toBe(200);
+    const { eventId } = (await response.json()) as { eventId: string };
+    const [stored] = (await readTopic(kafka, topic)).filter((message) => message.key === orderId);
+    expect(stored.value!.toString('utf8')).toBe(json);
+    expect(() => JSON.parse(stored.value!.toString('utf8'))).not.toThrow();
+    expect(stored.headers[HEADERS.eventId]).toBe(eventId);
+    expect((await (await post(json)).json()) as { eventId: string }).toMatchObject({ eventId });
+  });
+
   it('stores a valid event with its order id as key, its original bytes and all headers', async () => {
     const orderId = uniqueName('order');
     // Attribute order and spacing are kept as sent: the stored value is the raw body.

@@ -1,5 +1,6 @@
 import { HEADERS, syncStatusSchema, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
+import { withoutBom } from '@hub/newstore';
 import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
@@ -17,6 +18,25 @@ const PROJECTION = 'hub';
 
 /** A message that cannot be read is skipped (and counted): the projection must not stall on it. */
 export type SkipReporter = (topic: ProjectedTopic, message: ConsumedMessage, reason: string) => void;
+type SkipInBatch = (message: ConsumedMessage, reason: string) => void;
+interface Skip {
+  message: ConsumedMessage;
+  reason: string;
+}
+
+/**
+ * Why an opening event cannot be projected, if it cannot: its creation time is
+ * what the business date and the settle window are computed from, so one that is
+ * no datetime ("soon", 12345) would fail the whole batch's insert for ever.
+ */
+function unreadableOpening(payload: Record<string, unknown>): string | undefined {
+  const createdAt = payload.created_at ?? payload.placed_at;
+  if (createdAt === undefined || createdAt === null) return undefined;
+  if (typeof createdAt !== 'string' || !ISO_DATETIME.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
+    return `created_at ${JSON.stringify(createdAt)} is not an ISO 8601 datetime`;
+  return undefined;
+}
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * The reconciler's projections in Postgres. Each batch of one partition is applied
@@ -38,8 +58,11 @@ export class ProjectionRepository {
   /** Applies one partition's batch; returns how many messages were new. */
   async applyBatch(topic: ProjectedTopic, partition: number, messages: ConsumedMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
+    // What cannot be projected is recorded with its reason, in the batch's transaction, and skipped.
+    const skipped: Skip[] = [];
+    const skip: SkipInBatch = (message, reason) => skipped.push({ message, reason });
     // Documents are decoded (schema registry) before the transaction opens.
-    const documents = topic === 'erpDocuments' ? await this.decodeDocuments(messages) : undefined;
+    const documents = topic === 'erpDocuments' ? await this.decodeDocuments(messages, skip) : undefined;
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL synchronous_commit = off`);
       await manager.query(
@@ -55,7 +78,7 @@ export class ProjectionRepository {
       if (fresh.length === 0) return 0;
       switch (topic) {
         case 'newstoreEvents':
-          await this.applyEvents(manager, fresh);
+          await this.applyEvents(manager, fresh, skip);
           break;
         case 'erpDocuments':
           await this.applyDocuments(
@@ -64,12 +87,17 @@ export class ProjectionRepository {
           );
           break;
         case 'erpSyncStatus':
-          await this.applyStatuses(manager, fresh);
+          await this.applyStatuses(manager, fresh, skip);
           break;
         case 'enricherDlq':
           await this.applyDeadLetters(manager, fresh);
           break;
       }
+      await this.recordUnprojectable(
+        manager,
+        topic,
+        skipped.filter(({ message }) => BigInt(message.offset) >= from),
+      );
       const next = BigInt(fresh[fresh.length - 1].offset) + 1n;
       await manager.query(
         `UPDATE projection_offsets SET next_offset = $4, updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3`,
@@ -82,7 +110,7 @@ export class ProjectionRepository {
   /** Drops every projected row and offset: the next consumption starts from the beginning. */
   async truncate(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`TRUNCATE orders, erp_documents, dead_letters`);
+      await manager.query(`TRUNCATE orders, erp_documents, dead_letters, unprojectable_messages`);
       await manager.query(`DELETE FROM projection_offsets WHERE projection = $1`, [PROJECTION]);
     });
   }
@@ -96,7 +124,24 @@ export class ProjectionRepository {
     return new Map(rows.map((row) => [`${row.topic}:${row.partition}`, BigInt(row.next_offset)]));
   }
 
-  private async applyEvents(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
+  /** Keeps what could not be projected, and why, where a person can find it (and counts and logs it). */
+  private async recordUnprojectable(manager: EntityManager, topic: ProjectedTopic, skipped: Skip[]): Promise<void> {
+    if (skipped.length === 0) return;
+    for (const { message, reason } of skipped) this.onSkip(topic, message, reason);
+    await manager.query(
+      `INSERT INTO unprojectable_messages (topic, topic_partition, topic_offset, message_key, reason)
+       SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+      [
+        topic,
+        skipped.map(({ message }) => message.partition),
+        skipped.map(({ message }) => message.offset),
+        skipped.map(({ message }) => message.key),
+        skipped.map(({ reason }) => reason),
+      ],
+    );
+  }
+
+  private async applyEvents(manager: EntityManager, messages: ConsumedMessage[], skip: SkipInBatch): Promise<void> {
     const folds = new Map<string, OrderFold>();
     for (const message of messages) {
       let tenant: string | undefined = message.headers[HEADERS.tenant];
@@ -108,9 +153,10 @@ export class ProjectionRepository {
       if (!tenant || !name || !orderId || isOpeningEvent(name)) {
         let envelope: { tenant?: unknown; name?: unknown; payload?: Record<string, unknown> } | null;
         try {
-          envelope = JSON.parse(message.value?.toString('utf8') ?? 'null') as typeof envelope;
+          // The same bytes the enricher reads: a UTF-8 BOM is not part of the JSON.
+          envelope = JSON.parse(message.value ? withoutBom(message.value).toString('utf8') : 'null') as typeof envelope;
         } catch {
-          this.onSkip('newstoreEvents', message, 'not JSON');
+          skip(message, 'not JSON');
           continue;
         }
         tenant ??= typeof envelope?.tenant === 'string' ? envelope.tenant : undefined;
@@ -119,7 +165,12 @@ export class ProjectionRepository {
         payload = envelope?.payload ?? {};
       }
       if (!tenant || !name || !orderId) {
-        this.onSkip('newstoreEvents', message, 'no tenant, name or order id');
+        skip(message, 'no tenant, name or order id');
+        continue;
+      }
+      const unreadable = isOpeningEvent(name) ? unreadableOpening(payload) : undefined;
+      if (unreadable) {
+        skip(message, unreadable);
         continue;
       }
       const key = `${tenant}\u0000${orderId}`;
@@ -190,7 +241,7 @@ export class ProjectionRepository {
     );
   }
 
-  private async decodeDocuments(messages: ConsumedMessage[]) {
+  private async decodeDocuments(messages: ConsumedMessage[], skip: SkipInBatch) {
     const rows: { offset: string; partition: number; values: unknown[] }[] = [];
     for (const message of messages) {
       try {
@@ -215,7 +266,7 @@ export class ProjectionRepository {
         });
       } catch (error) {
         if (!(error instanceof InvalidDocumentError)) throw error;
-        this.onSkip('erpDocuments', message, error.message);
+        skip(message, error.message);
       }
     }
     return rows;
@@ -243,7 +294,7 @@ export class ProjectionRepository {
     );
   }
 
-  private async applyStatuses(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
+  private async applyStatuses(manager: EntityManager, messages: ConsumedMessage[], skip: SkipInBatch): Promise<void> {
     const latest = new Map<string, SyncStatus>();
     for (const message of messages) {
       // A compacted topic may hold tombstones (null values) for deleted keys.
@@ -255,7 +306,7 @@ export class ProjectionRepository {
         parsed = undefined;
       }
       if (!parsed?.success) {
-        this.onSkip('erpSyncStatus', message, 'not a sync status');
+        skip(message, 'not a sync status');
         continue;
       }
       const seen = latest.get(parsed.data.idempotencyKey);

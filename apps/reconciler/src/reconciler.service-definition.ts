@@ -5,6 +5,7 @@ import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000
 import { CreateProjections1732400000000 } from './migrations/1732400000000-create-projections';
 import { CreateReconciliationRuns1732400001000 } from './migrations/1732400001000-create-reconciliation-runs';
 import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amounts';
+import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-unprojectable-messages';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { ReconcilerWorker } from './reconciler.worker';
@@ -35,6 +36,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       CreateProjections1732400000000,
       CreateReconciliationRuns1732400001000,
       ExactAmounts1764200000000,
+      UnprojectableMessages1764200001000,
     ],
   },
   module: ({ config, runtime, kafka, dataSource }) => ({

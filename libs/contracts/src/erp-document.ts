@@ -33,8 +33,11 @@ export const erpDocumentSchema = z.object({
   orderId: z.string().min(1),
   documentType: z.enum(ERP_DOCUMENT_TYPES),
   externalId,
-  /** Business date, YYYY-MM-DD in the tenant's zone. */
-  tranDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+  /** Business date, YYYY-MM-DD in the tenant's zone: a real date (2024-02-30 would fail every insert downstream). */
+  tranDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+    .refine(isCalendarDate, 'must be a calendar date'),
   currency: z.string().length(3),
   /**
    * The total as NetSuite computes it from this document: lines (amount + tax) plus
@@ -75,6 +78,11 @@ export const erpDocumentSchema = z.object({
 
 export type ErpDocument = z.infer<typeof erpDocumentSchema>;
 
+function isCalendarDate(date: string): boolean {
+  const parsed = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
+}
+
 /**
  * The idempotency key: document type, tenant, the NewStore entity the document is
  * about, and, when it is about part of that entity (the items of a cancellation),
@@ -108,8 +116,8 @@ export const syncStatusSchema = z.object({
   attempts: z.number().int(),
   error: z.string().nullable(),
   source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
-  postedAt: z.string().nullable(),
-  updatedAt: z.string(),
+  postedAt: z.string().datetime({ offset: true }).nullable(),
+  updatedAt: z.string().datetime({ offset: true }),
 });
 
 export type SyncStatus = z.infer<typeof syncStatusSchema>;

@@ -51,6 +51,13 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The bytes without a leading UTF-8 byte-order mark, which some senders put before JSON. */
+export function withoutBom(body: Buffer): Buffer {
+  return body.subarray(0, 3).equals(BOM) ? body.subarray(3) : body;
+}
+
 /**
  * Parses and checks a raw webhook body. Every problem is listed, so an event that
  * NewStore stores as rejected explains itself. Unknown event names that are well

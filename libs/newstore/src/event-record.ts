@@ -1,5 +1,5 @@
 import { HEADERS } from '@hub/contracts';
-import { EnvelopeParseResult, NewStoreEnvelope, parseEnvelope } from './envelope';
+import { EnvelopeParseResult, NewStoreEnvelope, parseEnvelope, withoutBom } from './envelope';
 import { computeEventId } from './event-id';
 import { deriveEventKey, KeySource } from './event-key';
 import { traceparentFor } from './trace-context';
@@ -45,7 +45,9 @@ export function prepareEventRecord(body: Buffer, metadata: EventMetadata): Prepa
     keySource: source,
     record: {
       key,
-      value: body,
+      // Stored without a UTF-8 byte-order mark: every consumer then reads the same JSON
+      // bytes (the BOM is no part of the event, and JSON.parse refuses it).
+      value: withoutBom(body),
       headers: {
         [HEADERS.eventId]: eventId,
         [HEADERS.eventName]: envelope.name,
