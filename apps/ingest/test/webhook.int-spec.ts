@@ -58,7 +58,7 @@ describe('ingest webhook against a real broker', () => {
     const { eventId } = (await response.json()) as { eventId: string };
     const [stored] = (await readTopic(kafka, topic)).filter((message) => message.key === orderId);
     expect(stored.value!.toString('utf8')).toBe(json);
-    expect(() => JSON.parse(stored.value!.toString('utf8'))).not.toThrow();
+    expect(() => JSON.parse(stored.value!.toString('utf8')) as unknown).not.toThrow();
     expect(stored.headers[HEADERS.eventId]).toBe(eventId);
     expect((await (await post(json)).json()) as { eventId: string }).toMatchObject({ eventId });
   });
