@@ -1,4 +1,4 @@
-import { parseReplayArguments, replayDeadLetters } from '@hub/kafka';
+import { describeReplay, parseReplayArguments, replayDeadLetters } from '@hub/kafka';
 import { HubServiceDefinition, PlatformModule } from '@hub/platform';
 import { HEADERS } from '@hub/contracts';
 import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
@@ -34,23 +34,21 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
     ],
   }),
   commands: {
-    /** replay-dlq [--order ID | --event EVENT_ID]...: enricher.dlq.v1 back to newstore.events.v1 with a replay marker. */
+    /**
+     * replay-dlq [--order ID]... [--event EVENT_ID]... [--dry-run] [--limit N]: enricher.dlq.v1 back to
+     * newstore.events.v1 with a replay marker, or (--dry-run) the list of what is there.
+     */
     'replay-dlq': async ({ kafka, args }) => {
-      const { orders, ids } = parseReplayArguments(args, '--event');
-      const replayed = await replayDeadLetters(
+      const { orders, ids, dryRun, limit } = parseReplayArguments(args, '--event');
+      const entries = await replayDeadLetters(
         kafka.kafka,
         kafka.producer,
         kafka.topics.enricherDlq,
         kafka.topics.newstoreEvents,
-        {
-          orders,
-          ids,
-          idOf: (message) => message.headers[HEADERS.eventId],
-        },
+        { orders, ids, idOf: (message) => message.headers[HEADERS.eventId] },
+        { dryRun, limit },
       );
-      process.stdout.write(
-        `replayed ${replayed} event(s) from ${kafka.topics.enricherDlq} to ${kafka.topics.newstoreEvents}\n`,
-      );
+      process.stdout.write(describeReplay(entries, kafka.topics.enricherDlq, kafka.topics.newstoreEvents, dryRun));
     },
   },
 };

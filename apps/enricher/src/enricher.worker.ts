@@ -7,6 +7,7 @@ import {
   DelayRetryTopics,
   HubConsumer,
   KafkaInfrastructure,
+  sendToDeadLetters,
 } from '@hub/kafka';
 import { deriveEventKey, parseEnvelope } from '@hub/newstore';
 import { createNewStoreClient } from '@hub/newstore-graphql';
@@ -145,7 +146,7 @@ export class EnricherWorker {
       await this.sendToTier(0, orderKey, message.value, message.headers, outcome.reason, new Date().toISOString());
       return;
     }
-    await this.settle(orderKey, message.value, message.headers, outcome);
+    await this.settle(message, orderKey, message.value, message.headers, outcome);
     // The marked head itself ended here (its retry message was never sent, or the process
     // died before the offset was committed): no retry message will release the order, so
     // this is where its mark is cleared and what was parked behind it goes on.
@@ -163,12 +164,12 @@ export class EnricherWorker {
         await this.sendToTier(tier + 1, orderKey, message.value, message.headers, outcome.reason, firstSeen);
         return;
       }
-      await this.settle(orderKey, message.value, message.headers, {
+      await this.settle(message, orderKey, message.value, message.headers, {
         kind: 'dead',
         reason: `still not ready after ${this.retries.tierCount} retries: ${outcome.reason}`,
       });
     } else {
-      await this.settle(orderKey, message.value, message.headers, outcome);
+      await this.settle(message, orderKey, message.value, message.headers, outcome);
     }
     // Only the order's current head releases it: a stale copy of an earlier head (sent
     // twice around a crash) must not end the retry of a later event.
@@ -198,26 +199,34 @@ export class EnricherWorker {
           await this.state.removeParked(parked.seq);
           return;
         }
-        await this.settle(orderKey, parked.value, parked.headers, outcome);
+        await this.settle(
+          { topic: 'enricher.parked_events', partition: 0, offset: parked.seq },
+          orderKey,
+          parked.value,
+          parked.headers,
+          outcome,
+        );
         await this.state.removeParked(parked.seq);
       }
     });
   }
 
   private async settle(
+    /** Where the event was read from, for the dead letter's `dlq-source`. */
+    source: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>,
     orderKey: string,
     value: Buffer | null,
     headers: Record<string, string>,
     outcome: Exclude<EnrichOutcome, { kind: 'retry' }>,
   ) {
     if (outcome.kind === 'dead') {
-      await this.kafka.producer.send(this.kafka.topics.enricherDlq, [
-        {
-          key: orderKey,
-          value,
-          headers: { ...headers, [HEADERS.dlqReason]: outcome.reason, 'dlq-at': new Date().toISOString() },
-        },
-      ]);
+      await sendToDeadLetters(
+        this.kafka.producer,
+        this.kafka.topics.enricherDlq,
+        { topic: source.topic, partition: source.partition, offset: source.offset, key: orderKey, value, headers },
+        outcome.reason,
+        headers[HEADERS.eventId],
+      );
       this.logger.warn(
         { orderId: orderKey, eventId: headers[HEADERS.eventId], reason: outcome.reason },
         'event dead-lettered',

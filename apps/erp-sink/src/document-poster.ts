@@ -1,6 +1,13 @@
 import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
-import { BatchingPublisher, ConsumedMessage, DocumentCodec, HubProducer, InvalidDocumentError } from '@hub/kafka';
+import {
+  BatchingPublisher,
+  ConsumedMessage,
+  DocumentCodec,
+  HubProducer,
+  InvalidDocumentError,
+  sendToDeadLetters,
+} from '@hub/kafka';
 import type { Logger } from 'pino';
 import { ErpSinkMetrics } from './erp-sink.metrics';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
@@ -180,18 +187,7 @@ export class DocumentPoster {
   }
 
   private async deadLetter(message: ConsumedMessage, document: ErpDocument | undefined, reason: string): Promise<void> {
-    await this.producer.send(this.topics.dlq, [
-      {
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [HEADERS.dlqReason]: reason,
-          'dlq-source': `${message.topic}/${message.partition}/${message.offset}`,
-          'dlq-at': new Date().toISOString(),
-        },
-      },
-    ]);
+    await sendToDeadLetters(this.producer, this.topics.dlq, message, reason, document?.idempotencyKey);
     this.metrics.deadLettered.inc({ document_type: document?.documentType ?? 'invalid' });
     this.logger.warn(
       { idempotencyKey: document?.idempotencyKey, orderId: document?.orderId ?? message.key, reason },

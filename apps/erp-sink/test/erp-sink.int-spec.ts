@@ -1,5 +1,5 @@
 import { ERP_DOCUMENT_TYPES, ErpDocument, syncStatusSchema } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
+import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import { runHubCommand } from '@hub/platform';
 import {
   readTopic,
@@ -157,6 +157,54 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
     await waitFor(async () => (await ledger('cashSale:acme:BAD-1'))?.status === 'posted', {
       what: 'posted after replay',
     });
+  });
+
+  it('lists, limits and replays dead letters by idempotency key, for documents in the registry wire format too', async () => {
+    const codec = new DocumentCodec(
+      createSchemaRegistry(testKafkaSettings(prefix)),
+      `${prefix}.erp.documents.v1-value`,
+    );
+    const rejected = ['WIRE-1', 'WIRE-2', 'WIRE-3'].map((externalId) => document('cashSale', externalId));
+    emulator.setFaults({ rejectExternalIds: rejected.map((item) => item.externalId) });
+    await kafka.producer.send(
+      kafka.topics.erpDocuments,
+      await Promise.all(rejected.map(async (item) => ({ key: item.orderId, value: await codec.encode(item) }))),
+    );
+    const keys = rejected.map((item) => item.idempotencyKey);
+    await waitFor(
+      async () => {
+        const dead = (await readTopic(kafka.kafka, kafka.topics.erpDlq)).map((message) => message.headers['dlq-id']);
+        return keys.every((key) => dead.includes(key));
+      },
+      { what: 'three dead letters with their keys' },
+    );
+    emulator.setFaults({});
+    const run = async (args: string[]) => {
+      const printed: string[] = [];
+      const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        printed.push(String(chunk));
+        return true;
+      });
+      try {
+        await runHubCommand(erpSinkService, 'replay-dlq', args, { ...process.env, ...env, LOG_LEVEL: 'warn' });
+      } finally {
+        write.mockRestore();
+      }
+      return printed.join('');
+    };
+    const listed = await run(['--key', keys[0], '--key', keys[1], '--dry-run']);
+    expect(listed).toContain(`id=${keys[0]}`);
+    expect(listed).toContain(`id=${keys[1]}`);
+    expect(listed).not.toContain(`id=${keys[2]}`);
+    expect(listed).toMatch(/2 dead letter\(s\) in .* would be replayed .*dry run: nothing sent/);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(emulator.recordsWithExternalId('WIRE-1')).toHaveLength(0);
+
+    const replayed = await run(['--key', keys[0], '--key', keys[1], '--limit', '1']);
+    expect(replayed).toMatch(/replayed 1 dead letter\(s\)/);
+    await posted('WIRE-1');
+    expect(emulator.recordsWithExternalId('WIRE-2')).toHaveLength(0);
+    await expect(run(['--limit', 'many'])).rejects.toThrow(/--limit takes a whole number/);
   });
 
   it('skips nothing during an ERP outage: everything is posted once after recovery, and the circuit opens meanwhile', async () => {

@@ -13,6 +13,11 @@ export const HEADERS = {
   dueAt: 'retry-due-at',
   lastError: 'retry-last-error',
   dlqReason: 'dlq-reason',
+  dlqAt: 'dlq-at',
+  /** topic/partition/offset the dead letter came from. */
+  dlqSource: 'dlq-source',
+  /** The id a dead letter is selected by for replay: an event id (enricher), an idempotency key (sink). */
+  deadLetterId: 'dlq-id',
 } as const;
 
 export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];

@@ -4,29 +4,118 @@ import { ConsumedMessage } from './hub-consumer';
 import { HubProducer } from './hub-producer';
 import { readTopicToEnd } from './topic-reader';
 
-/** Which dead letters to replay: all, or those of some orders (message key) or some ids found by `idOf`. */
+/**
+ * Dead letters, written and replayed in one place for every service: a DLQ
+ * message keeps the original key, value and headers, and adds the reason, when
+ * and from where (`dlq-*` headers), plus the id a person selects it by
+ * (`HEADERS.deadLetterId`: an event id, an idempotency key).
+ */
+export interface DeadLetterSource {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Sends one message to a DLQ with its reason and the id it can be replayed by. */
+export async function sendToDeadLetters(
+  producer: HubProducer,
+  dlqTopic: string,
+  message: DeadLetterSource,
+  reason: string,
+  id?: string,
+): Promise<void> {
+  await producer.send(dlqTopic, [
+    {
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [HEADERS.dlqReason]: reason,
+        [HEADERS.dlqSource]: `${message.topic}/${message.partition}/${message.offset}`,
+        [HEADERS.dlqAt]: new Date().toISOString(),
+        ...(id === undefined ? {} : { [HEADERS.deadLetterId]: id }),
+      },
+    },
+  ]);
+}
+
+/** Which dead letters to act on: all, or those of some orders (message key) or some ids. */
 export interface DeadLetterSelection {
   orders: Set<string>;
   ids: Set<string>;
-  idOf: (message: ConsumedMessage) => string | undefined;
+  /**
+   * The id of a dead letter written before the id header existed (older messages);
+   * the header wins when present.
+   */
+  idOf?: (message: ConsumedMessage) => string | undefined;
 }
 
-/** Parses `--order ID` and `--id ID` arguments of a replay command (none: replay everything). */
-export function parseReplayArguments(args: string[], idFlag: string): { orders: Set<string>; ids: Set<string> } {
-  const orders = new Set<string>();
-  const ids = new Set<string>();
-  for (let index = 0; index < args.length; index += 2) {
-    if (args[index] === '--order') orders.add(args[index + 1]);
-    else if (args[index] === idFlag) ids.add(args[index + 1]);
-    else throw new Error(`unknown argument "${args[index]}": use --order ID or ${idFlag} ID (none: replay all)`);
+export interface ReplayOptions {
+  /** List what would be replayed, send nothing. */
+  dryRun: boolean;
+  /** Replay (or list) at most this many. */
+  limit?: number;
+}
+
+export interface ReplayArguments extends Omit<DeadLetterSelection, 'idOf'>, ReplayOptions {}
+
+/** One dead letter as a person reads it. */
+export interface DeadLetterEntry {
+  partition: number;
+  offset: string;
+  key: string | null;
+  id: string | undefined;
+  reason: string | undefined;
+  at: string | undefined;
+  source: string | undefined;
+}
+
+export const REPLAY_USAGE = (idFlag: string) =>
+  `[--order ID]... [${idFlag} ID]... [--dry-run] [--limit N]: none selected replays everything; --dry-run lists what would be replayed and sends nothing`;
+
+/** Parses a replay command's arguments; an unknown one fails with the usage. */
+export function parseReplayArguments(args: string[], idFlag: string): ReplayArguments {
+  const parsed: ReplayArguments = { orders: new Set(), ids: new Set(), dryRun: false };
+  for (let index = 0; index < args.length; index += 1) {
+    const argument = args[index];
+    const value = () => {
+      const next = args[(index += 1)];
+      if (next === undefined || next.startsWith('--'))
+        throw new Error(`${argument} needs a value: ${REPLAY_USAGE(idFlag)}`);
+      return next;
+    };
+    if (argument === '--order') parsed.orders.add(value());
+    else if (argument === idFlag) parsed.ids.add(value());
+    else if (argument === '--dry-run' || argument === '--list') parsed.dryRun = true;
+    else if (argument === '--limit') {
+      const limit = Number(value());
+      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit takes a whole number above 0`);
+      parsed.limit = limit;
+    } else throw new Error(`unknown argument "${argument}": ${REPLAY_USAGE(idFlag)}`);
   }
-  return { orders, ids };
+  return parsed;
+}
+
+function entryOf(message: ConsumedMessage, id: string | undefined): DeadLetterEntry {
+  return {
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key,
+    id,
+    reason: message.headers[HEADERS.dlqReason],
+    at: message.headers[HEADERS.dlqAt],
+    source: message.headers[HEADERS.dlqSource],
+  };
 }
 
 /**
  * Puts dead letters back on the topic they came from, once their cause is fixed:
  * same key and value, the original headers without the dlq-* ones, plus a replay
- * marker. Consumers are idempotent, so replaying something already handled is harmless.
+ * marker. Consumers are idempotent, so replaying something already handled is
+ * harmless. With `dryRun` it only lists them. Returns what it replayed (or would).
  */
 export async function replayDeadLetters(
   kafka: Kafka,
@@ -34,20 +123,28 @@ export async function replayDeadLetters(
   from: string,
   to: string,
   selection: DeadLetterSelection,
-): Promise<number> {
+  options: ReplayOptions = { dryRun: false },
+): Promise<DeadLetterEntry[]> {
   const everything = selection.orders.size === 0 && selection.ids.size === 0;
-  let replayed = 0;
+  const entries: DeadLetterEntry[] = [];
+  const full = () => options.limit !== undefined && entries.length >= options.limit;
   await readTopicToEnd(
     kafka,
     from,
     async (messages) => {
-      const selected = messages.filter((message) => {
-        if (everything) return true;
-        if (message.key !== null && selection.orders.has(message.key)) return true;
-        const id = selection.idOf(message);
-        return id !== undefined && selection.ids.has(id);
-      });
-      if (selected.length === 0) return;
+      const selected: ConsumedMessage[] = [];
+      for (const message of messages) {
+        if (full()) break;
+        const id = message.headers[HEADERS.deadLetterId] ?? selection.idOf?.(message);
+        const chosen =
+          everything ||
+          (message.key !== null && selection.orders.has(message.key)) ||
+          (id !== undefined && selection.ids.has(id));
+        if (!chosen) continue;
+        entries.push(entryOf(message, id));
+        selected.push(message);
+      }
+      if (selected.length === 0 || options.dryRun) return;
       await producer.send(
         to,
         selected.map((message) => {
@@ -61,9 +158,22 @@ export async function replayDeadLetters(
           };
         }),
       );
-      replayed += selected.length;
     },
     { groupPrefix: 'dlq-replay' },
   );
-  return replayed;
+  return entries;
+}
+
+/** The lines a replay command prints: one per dead letter, then what was done. */
+export function describeReplay(entries: DeadLetterEntry[], from: string, to: string, dryRun: boolean): string {
+  const lines = entries.map(
+    (entry) =>
+      `${entry.partition}/${entry.offset}  key=${entry.key ?? '-'}  id=${entry.id ?? '-'}  at=${entry.at ?? '-'}  reason=${entry.reason ?? '-'}`,
+  );
+  lines.push(
+    dryRun
+      ? `${entries.length} dead letter(s) in ${from} would be replayed to ${to} (dry run: nothing sent)`
+      : `replayed ${entries.length} dead letter(s) from ${from} to ${to}`,
+  );
+  return `${lines.join('\n')}\n`;
 }
