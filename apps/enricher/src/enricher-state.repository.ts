@@ -1,3 +1,4 @@
+import { withAdvisoryLock } from '@hub/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface ParkedEvent {
@@ -89,18 +90,7 @@ export class EnricherStateRepository {
    * of one order, in this process or another, run one after the other.
    */
   async whileReleasing<T>(orderKey: string, release: () => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query(`SELECT pg_advisory_lock(hashtext('release:' || $1))`, [orderKey]);
-      try {
-        return await release();
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtext('release:' || $1))`, [orderKey]);
-      }
-    } finally {
-      await runner.release();
-    }
+    return withAdvisoryLock(this.dataSource, `release:${orderKey}`, release);
   }
 
   async nextParked(orderKey: string): Promise<ParkedEvent | undefined> {

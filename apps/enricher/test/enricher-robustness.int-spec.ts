@@ -5,6 +5,7 @@ import {
   dropSchema,
   eventRecordOf,
   newStoreEnv,
+  newStoreTestClient,
   readTopic,
   ServiceUnderTest,
   startServiceForTest,
@@ -39,6 +40,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
   const database = new Client({ connectionString: testDatabaseUrl() });
   let enricher: ServiceUnderTest;
+  let emulatorBase: string;
   const day = Array.from({ length: emulator.store.size }, (_, index) => emulator.store.order(index));
 
   const publish = async (...envelopes: NewStoreEnvelope[]) => {
@@ -61,6 +63,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     await database.connect();
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const base = await emulator.listen(0);
+    emulatorBase = base;
     enricher = await startServiceForTest(enricherService, {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '2',
@@ -114,6 +117,35 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     } finally {
       send.mockRestore();
     }
+  });
+
+  it("releases an order's parked events once each and in order when two releasers run at once", async () => {
+    const worker = enricher.app.get(EnricherWorker, { strict: false });
+    const order = day.find((candidate) => !candidate.isHistorical && candidate.cancellation && candidate.return)!;
+    const events = eventsOfOrder(order, 'acme');
+    emulator.store.markPublished(order.id);
+    await waitFor(async () => (await newStoreTestClient(emulatorBase).order('acme', order.id)) !== null, {
+      what: 'order visible in GraphQL',
+    });
+    // The order's head is in retry; its later events were parked behind it, in this order.
+    await worker.state.startRetrying(order.id, 'the-head-event');
+    const later = ['order.items_cancelled', 'return.processed'].map((name) => {
+      const record = eventRecordOf(events.find((event) => event.envelope.name === name)!.envelope);
+      return record;
+    });
+    for (const record of later)
+      expect(
+        await worker.state.parkIfRetrying(order.id, record.headers[HEADERS.eventId], record.value, record.headers),
+      ).toBe(true);
+    // Two releasers at once, as when two retry copies (or two instances) finish together.
+    const release = (worker as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(
+      worker,
+    );
+    await Promise.all([release(order.id), release(order.id)]);
+    const ofOrder = (await documents()).filter((document) => document.orderId === order.id);
+    expect(ofOrder.map((document) => document.source.eventName)).toEqual(['order.items_cancelled', 'return.processed']);
+    expect(await count('parked_events', order.id)).toBe(0);
+    expect(await count('retrying_keys', order.id)).toBe(0);
   });
 
   it('dead-letters each poison event at once, with its reason, while the valid events around it are enriched', async () => {

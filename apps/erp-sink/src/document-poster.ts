@@ -54,16 +54,27 @@ export class DocumentPoster {
    * whose dependency may now be posted. Resolves once the outcome is durable.
    */
   async handle(message: ConsumedMessage, fromWaiting = false): Promise<void> {
+    const settled = fromWaiting
+      ? await this.waiting.whileReleasing(message.key ?? '', () => this.handleOnce(message, true))
+      : await this.handleOnce(message, false);
+    // Outside the lock: the documents waiting on this one take the same order's lock.
+    if (settled) await this.releaseDependents(settled);
+  }
+
+  /** Handles one document; returns its idempotency key when its outcome is settled (posted or refused). */
+  private async handleOnce(message: ConsumedMessage, fromWaiting: boolean): Promise<string | undefined> {
     let document: ErpDocument;
     try {
       document = await this.codec.decode(message.value);
     } catch (error) {
       if (error instanceof InvalidDocumentError) {
         await this.deadLetter(message, undefined, error.message);
-        return;
+        return undefined;
       }
       throw error;
     }
+    // Under the order's lock, a parked document another release already handled is left alone.
+    if (fromWaiting && !(await this.waiting.isWaiting(document.idempotencyKey))) return undefined;
     const context = {
       idempotencyKey: document.idempotencyKey,
       orderId: document.orderId,
@@ -76,10 +87,10 @@ export class DocumentPoster {
       this.metrics.duplicatesSkipped.inc({ document_type: document.documentType });
       this.logger.info({ ...context, erpInternalId: existing.erpInternalId }, 'already posted; skipping duplicate');
       if (fromWaiting) await this.waiting.release(document.idempotencyKey);
-      return;
+      return undefined;
     }
     if (document.dependsOn && !(await this.dependencyReady(document, message, fromWaiting, existing?.attempts ?? 0)))
-      return;
+      return undefined;
 
     const attempts = (existing?.attempts ?? 0) + 1;
     const started = performance.now();
@@ -111,7 +122,7 @@ export class DocumentPoster {
       await this.fail(document, message, attempts, error.message);
     }
     if (fromWaiting) await this.waiting.release(document.idempotencyKey);
-    await this.releaseDependents(document.idempotencyKey);
+    return document.idempotencyKey;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ConsumedMessage } from '@hub/kafka';
+import { withAdvisoryLock } from '@hub/persistence';
 import { DataSource } from 'typeorm';
 
 export interface WaitingDocument {
@@ -40,6 +41,23 @@ function toWaiting(row: Row): WaitingDocument {
 /** Documents parked until their dependency is posted (schema erp_sink). */
 export class WaitingDocumentsRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs the release of an order's parked documents while holding that order's lock,
+   * across instances: every sink sweeps and releases, and two releases of one parked
+   * document would post it twice, the loser's answer turning into a false failure.
+   */
+  async whileReleasing<T>(orderKey: string, release: () => Promise<T>): Promise<T> {
+    return withAdvisoryLock(this.dataSource, `sink-release:${orderKey}`, release);
+  }
+
+  /** Whether the document is still parked (another release may have handled it meanwhile). */
+  async isWaiting(idempotencyKey: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM waiting_documents WHERE idempotency_key = $1`, [
+      idempotencyKey,
+    ]);
+    return rows.length > 0;
+  }
 
   async park(idempotencyKey: string, dependsOn: string, orderId: string, message: ConsumedMessage): Promise<void> {
     await this.dataSource.query(

@@ -1,0 +1,78 @@
+import { KafkaInfrastructure } from '@hub/kafka';
+import {
+  dropSchema,
+  readTopic,
+  sampleErpDocument,
+  ServiceUnderTest,
+  startServiceForTest,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
+import { erpSinkService } from '../src/erp-sink.service-definition';
+
+/**
+ * Parked documents released by two sinks at once: each instance sweeps every
+ * 50 ms and releases the dependents of what it posts, while the ERP answers in
+ * 500 ms. One order's release runs under one lock, so each parked document is
+ * written to the ERP once, and no late answer turns into a false failure.
+ */
+describe('erp-sink: two instances releasing parked documents', () => {
+  const prefix = uniqueName('sink_release');
+  const schema = uniqueName('erp_sink');
+  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const emulator = new ErpEmulator({ concurrencyLimit: 50 });
+  const sinks: ServiceUnderTest[] = [];
+
+  afterAll(async () => {
+    for (const sink of sinks) await sink.close();
+    await kafka.close();
+    await emulator.close();
+    await dropSchema(schema);
+  });
+
+  it('writes each parked credit memo once, and dead-letters nothing', async () => {
+    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
+    const env = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '4',
+      DATABASE_SCHEMA: schema,
+      NETSUITE_BASE_URL: `${await emulator.listen(0)}/services/rest`,
+      SINK_CONSUMER_GROUP: uniqueName('sink-group'),
+      SINK_WAITING_SWEEP_MS: '50',
+      ERP_CONCURRENCY: '4',
+      ERP_RETRY_BASE_MS: '100',
+    };
+    sinks.push(await startServiceForTest(erpSinkService, env), await startServiceForTest(erpSinkService, env));
+    emulator.setFaults({ latencyMs: 500 });
+    const orders = Array.from({ length: 8 }, (_, index) => `order-release-${index}`);
+    const pairs = orders.map((orderId) => {
+      const sale = sampleErpDocument('salesOrder', `SO-${orderId}`, { orderId });
+      const memo = sampleErpDocument('creditMemo', `CM-${orderId}`, {
+        orderId,
+        dependsOn: { idempotencyKey: sale.idempotencyKey, documentType: 'salesOrder', externalId: sale.externalId },
+      });
+      return { sale, memo };
+    });
+    // Each credit memo before its sales order: it is parked, then released once the sale is posted.
+    await kafka.producer.send(
+      kafka.topics.erpDocuments,
+      pairs
+        .flatMap(({ sale, memo }) => [memo, sale])
+        .map((item) => ({ key: item.orderId, value: JSON.stringify(item) })),
+    );
+    await waitFor(() => pairs.every(({ memo }) => emulator.recordsWithExternalId(memo.externalId).length > 0), {
+      what: 'every credit memo posted',
+      timeoutMs: 60_000,
+    });
+    // Let any second release that was already under way land before counting.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    for (const { sale, memo } of pairs) {
+      expect(emulator.recordsWithExternalId(sale.externalId).map((record) => record.writes)).toEqual([1]);
+      expect(emulator.recordsWithExternalId(memo.externalId).map((record) => record.writes)).toEqual([1]);
+    }
+    expect(await readTopic(kafka.kafka, kafka.topics.erpDlq)).toHaveLength(0);
+  });
+});
