@@ -99,6 +99,11 @@ export class EnricherWorker {
 
   async start(): Promise<void> {
     await this.retries.ensureTopics();
+    for (const { topic, moved } of await this.retries.drainRemovedTiers(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`))
+      this.logger.warn(
+        { topic, moved },
+        'retry tier no longer configured: its messages moved to a configured tier, topic deleted',
+      );
     await this.retry.start();
     await this.main.start();
     this.runtime.onShutdown('enricher-consumers', () => this.stop());

@@ -231,3 +231,62 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     expect(valid.filter((order) => !emitted.has(order.id))).toEqual([]);
   });
 });
+
+describe('enricher: retry tiers that are no longer configured', () => {
+  const prefix = uniqueName('enrich_tiers');
+  const schema = uniqueName('enricher');
+  const settings = testKafkaSettings(prefix);
+  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  const emulator = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed: 35 } });
+  let enricher: ServiceUnderTest | undefined;
+
+  afterAll(async () => {
+    await enricher?.close();
+    await kafka.close();
+    await emulator.close();
+    await dropSchema(schema);
+  });
+
+  it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
+    const removed = `${prefix}.enricher.retry.50ms.v1`;
+    await kafka.admin.createTopics({ topics: [{ topic: removed, numPartitions: 2 }], waitForLeaders: true });
+    const order = emulator.store.order(3);
+    const record = eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope);
+    // Left in the 50 ms tier when the tiers were changed to 300, 600, 1200 ms.
+    await kafka.producer.send(removed, [
+      {
+        key: record.key,
+        value: record.value,
+        headers: {
+          ...record.headers,
+          [HEADERS.attempt]: '1',
+          [HEADERS.firstSeenAt]: new Date().toISOString(),
+          [HEADERS.dueAt]: new Date().toISOString(),
+          [HEADERS.lastError]: 'order not in NewStore GraphQL yet',
+        },
+      },
+    ]);
+    enricher = await startServiceForTest(enricherService, {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '2',
+      DATABASE_SCHEMA: schema,
+      ...newStoreEnv(await emulator.listen(0)),
+      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
+      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
+    });
+    const [document] = await waitFor(
+      async () => {
+        const messages = (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).filter(
+          (message) => message.key === order.id,
+        );
+        return messages.length > 0 && Promise.all(messages.map((message) => codec.decode(message.value)));
+      },
+      { what: 'the document of the event left in the removed tier', timeoutMs: 30_000 },
+    );
+    expect(document).toMatchObject({ orderId: order.id, source: { eventName: 'order.opened' } });
+    expect(await kafka.admin.listTopics()).not.toContain(removed);
+    expect(await kafka.admin.listTopics()).toContain(`${prefix}.enricher.retry.300ms.v1`);
+  });
+});

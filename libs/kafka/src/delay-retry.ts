@@ -2,6 +2,7 @@ import { HEADERS } from '@hub/contracts';
 import { ConsumedMessage } from './hub-consumer';
 import { KafkaInfrastructure } from './kafka-infrastructure';
 import { ensurePhysicalTopics } from './topic-admin';
+import { readTopicFrom } from './topic-reader';
 
 /** A retry message whose due time has not come: the consumer pauses its partition until then. */
 export class NotDueYet extends Error {
@@ -56,6 +57,43 @@ export class DelayRetryTopics {
         create: this.settings.create,
       },
     );
+  }
+
+  /**
+   * Moves what is left in retry tiers that exist but are no longer configured (the
+   * delays were changed) into the configured tier of the nearest delay at or above
+   * theirs (else the longest), keeping every header, due time included, then
+   * deletes the old topic. Without this, messages in a removed tier would never be
+   * consumed again. Only what `consumerGroup` has not consumed is moved. Returns
+   * the topics drained and how many messages each held.
+   */
+  async drainRemovedTiers(consumerGroup: string): Promise<{ topic: string; moved: number }[]> {
+    const stem = `${this.settings.prefix}${this.settings.stem}.`;
+    const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)ms\\.v1$`);
+    const removed = (await this.kafka.admin.listTopics())
+      .filter((topic) => pattern.test(topic) && !this.topics.includes(topic))
+      .sort();
+    const drained: { topic: string; moved: number }[] = [];
+    const delays = [...new Set(this.settings.tiersMs)].sort((a, b) => a - b);
+    for (const topic of removed) {
+      const delay = Number(pattern.exec(topic)![1]);
+      const target = this.topicFor(delays.find((candidate) => candidate >= delay) ?? delays[delays.length - 1]);
+      const [committed] = await this.kafka.admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
+      const from = new Map(
+        (committed?.partitions ?? [])
+          .filter(({ offset }) => Number(offset) >= 0)
+          .map(({ partition, offset }) => [partition, BigInt(offset)]),
+      );
+      const moved = await readTopicFrom(this.kafka.kafka, topic, from, async (messages) => {
+        await this.kafka.producer.send(
+          target,
+          messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
+        );
+      });
+      await this.kafka.admin.deleteTopics({ topics: [topic] });
+      drained.push({ topic, moved });
+    }
+    return drained;
   }
 
   /** The tier a retry message is in (0-based), from its attempt header. */

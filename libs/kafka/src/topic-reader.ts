@@ -37,6 +37,42 @@ export async function readTopicToEnd(
 }
 
 /**
+ * Reads a topic from the given offsets per partition (the low watermark where none
+ * is given, or where the given one is below it) up to its end as of the call. Used
+ * to move what a consumer group has not consumed yet, for example out of a retry
+ * tier that is no longer configured.
+ */
+export async function readTopicFrom(
+  kafka: Kafka,
+  topic: string,
+  from: Map<number, bigint>,
+  onBatch: (messages: ConsumedMessage[]) => Promise<void>,
+  options: { timeoutMs?: number; groupPrefix?: string } = {},
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
+  const ranges = new Map<number, { from: bigint; to: bigint }>();
+  for (const { partition, high, low } of offsets) {
+    const start = [BigInt(low), from.get(partition) ?? 0n].reduce((a, b) => (a > b ? a : b));
+    if (BigInt(high) > start) ranges.set(partition, { from: start, to: BigInt(high) });
+  }
+  let count = 0;
+  await readRanges(
+    kafka,
+    topic,
+    offsets.map(({ partition }) => partition),
+    ranges,
+    async (messages) => {
+      await onBatch(messages);
+      count += messages.length;
+    },
+    { timeoutMs: options.timeoutMs ?? 300_000, groupPrefix: options.groupPrefix ?? 'reader', what: `reading ${topic}` },
+  );
+  return count;
+}
+
+/**
  * Reads the messages at the given offsets of a topic (partition → offsets), with a
  * throw-away consumer group: each wanted partition is read from its lowest wanted
  * offset to its highest. Returns them in offset order per partition. Used to replay
