@@ -98,7 +98,8 @@ export class EnricherWorker {
   }
 
   async start(): Promise<void> {
-    await this.retries.ensureTopics();
+    for (const change of await this.retries.ensureTopics())
+      this.logger.warn({ change }, 'topic durability raised to what the hub declares');
     for (const { topic, moved } of await this.retries.drainRemovedTiers(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`))
       this.logger.warn(
         { topic, moved },

@@ -31,7 +31,9 @@ export const TOPICS = {
   erpDocuments: {
     name: 'erp.documents.v1',
     cleanupPolicy: 'delete',
-    retentionMs: 30 * DAY_MS,
+    // Kept for ever: the projections are rebuilt from it (ARCHITECTURE.md, "everything rebuildable").
+    // Keyed by order id for ordering, so it cannot be compacted by idempotency key.
+    retentionMs: -1,
     description: 'ERP-neutral documents with their idempotency key, keyed by order id.',
   },
   erpDlq: {

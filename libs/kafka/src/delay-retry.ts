@@ -47,8 +47,8 @@ export class DelayRetryTopics {
     return this.settings.tiersMs.length;
   }
 
-  async ensureTopics(): Promise<void> {
-    await ensurePhysicalTopics(
+  async ensureTopics(): Promise<string[]> {
+    return ensurePhysicalTopics(
       this.kafka.admin,
       this.topics.map((name) => ({ name, cleanupPolicy: 'delete', retentionMs: RETRY_RETENTION_MS })),
       {

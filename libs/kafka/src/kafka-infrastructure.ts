@@ -37,12 +37,13 @@ export class KafkaInfrastructure {
 
   async connect(topics: readonly TopicName[]): Promise<void> {
     await this.admin.connect();
-    await ensureTopics(this.admin, topics, {
+    const raised = await ensureTopics(this.admin, topics, {
       names: this.topics,
       partitions: this.settings.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: this.settings.KAFKA_REPLICATION_FACTOR,
       create: this.settings.KAFKA_CREATE_TOPICS,
     });
+    for (const change of raised) this.logger.warn({ change }, 'topic durability raised to what the hub declares');
     await this.producer.connect();
   }
 

@@ -38,17 +38,36 @@ async function retryWhileSettling<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Creates the declared topics that are missing and verifies the cleanup policy of
- * every one. A compacted topic that is not compacted (or the reverse) would
- * silently lose or keep data, so it stops the service instead. Several services
- * start at once on a new cluster and race to create the same topics: a failed
- * creation is looked at again, and what another one created is only verified.
+ * The durability a topic needs: with three or more replicas an acknowledged write
+ * is on at least two (`min.insync.replicas` 2), so losing one broker loses nothing
+ * acks=all confirmed.
+ */
+export function minInsyncReplicasFor(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+/** Whether a topic's retention keeps at least what is declared (-1: for ever). */
+function keepsEnough(actual: number, declared: number): boolean {
+  if (declared === -1) return actual === -1;
+  return actual === -1 || actual >= declared;
+}
+
+/**
+ * Creates the declared topics that are missing and verifies every one. A
+ * compacted topic that is not compacted (or the reverse) would silently lose or
+ * keep data, so it stops the service. A retention shorter than declared, or a
+ * `min.insync.replicas` below what the replication factor allows, is raised (a
+ * change that can only keep more) and reported in the returned list. Several
+ * services start at once on a new cluster and race to create the same topics: a
+ * failed creation is looked at again, and what another one created is only
+ * verified.
  */
 export async function ensurePhysicalTopics(
   admin: Admin,
   topics: readonly PhysicalTopic[],
   settings: Omit<TopicSettings, 'names'>,
-): Promise<void> {
+): Promise<string[]> {
+  const minInsync = minInsyncReplicasFor(settings.replicationFactor);
   for (let attempt = 1; ; attempt += 1) {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.name));
@@ -68,6 +87,7 @@ export async function ensurePhysicalTopics(
           configEntries: [
             { name: 'cleanup.policy', value: topic.cleanupPolicy },
             { name: 'retention.ms', value: String(topic.retentionMs) },
+            { name: 'min.insync.replicas', value: String(minInsync) },
           ],
         })),
       });
@@ -80,27 +100,59 @@ export async function ensurePhysicalTopics(
   const described = await retryWhileSettling(() =>
     admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((topic) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name: topic.name,
-        configNames: ['cleanup.policy'],
-      })),
+      resources: topics.map((topic) => ({ type: ConfigResourceTypes.TOPIC, name: topic.name })),
     }),
   );
+  const raised: string[] = [];
   for (const topic of topics) {
-    const resource = described.resources.find((item) => item.resourceName === topic.name);
-    const policy = resource?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
+    const entries = described.resources.find((item) => item.resourceName === topic.name)?.configEntries ?? [];
+    const value = (name: string) => entries.find((entry) => entry.configName === name)?.configValue;
+    const policy = value('cleanup.policy');
     if (policy !== topic.cleanupPolicy) {
       throw new TopicConfigurationError(
         `Topic ${topic.name} has cleanup.policy=${policy ?? 'unknown'}, expected ${topic.cleanupPolicy}`,
       );
     }
+    const changes: Record<string, string> = {};
+    const retention = Number(value('retention.ms') ?? topic.retentionMs);
+    if (!keepsEnough(retention, topic.retentionMs)) changes['retention.ms'] = String(topic.retentionMs);
+    if (Number(value('min.insync.replicas') ?? 1) < minInsync) changes['min.insync.replicas'] = String(minInsync);
+    if (Object.keys(changes).length === 0) continue;
+    // AlterConfigs replaces a topic's whole set of overrides: the ones it has are sent again with the changes.
+    const overrides = Object.fromEntries(
+      entries
+        .filter((entry) => !entry.isDefault && !entry.readOnly && entry.configValue !== null)
+        .map((entry) => [entry.configName, entry.configValue]),
+    );
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic.name,
+          configEntries: Object.entries({ ...overrides, ...changes }).map(([name, configValue]) => ({
+            name,
+            value: configValue,
+          })),
+        },
+      ],
+    });
+    raised.push(
+      `${topic.name}: ${Object.entries(changes)
+        .map(([name, configValue]) => `${name} ${value(name) ?? 'default'} → ${configValue}`)
+        .join(', ')}`,
+    );
   }
+  return raised;
 }
 
 /** {@link ensurePhysicalTopics} for the hub's declared topics (libs/contracts). */
-export async function ensureTopics(admin: Admin, topics: readonly TopicName[], settings: TopicSettings): Promise<void> {
-  await ensurePhysicalTopics(
+export async function ensureTopics(
+  admin: Admin,
+  topics: readonly TopicName[],
+  settings: TopicSettings,
+): Promise<string[]> {
+  return ensurePhysicalTopics(
     admin,
     topics.map((topic) => ({
       name: settings.names[topic],
