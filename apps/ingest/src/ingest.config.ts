@@ -7,13 +7,21 @@ export const ingestEnv = {
   INGEST_PATH: env.string('/webhooks/newstore'),
   /** The api_key(s) set on the NewStore integration, comma-separated; several during a rotation. */
   INGEST_API_KEYS: secret(env.list()),
-  INGEST_BODY_LIMIT_BYTES: env.integer(1_048_576, 1_024, 64 * 1_048_576),
+  /**
+   * Largest body accepted (413 above). With the headers ingest adds it must fit the
+   * topic's max.message.bytes (1 MiB by default): checked against the broker at start-up.
+   */
+  INGEST_BODY_LIMIT_BYTES: env.integer(1_000_000, 1_024, 64 * 1_048_576),
   /** Past this, a request gets 503 + Retry-After, and NewStore retries. */
   INGEST_PRODUCE_DEADLINE_MS: env.integer(5_000, 100, 120_000),
   INGEST_RETRY_AFTER_SECONDS: env.integer(10, 1, 3_600),
   /** Extra wait for concurrent requests to share one Kafka send; 0 = adaptive (send when none is in flight). */
   INGEST_LINGER_MS: env.integer(0, 0, 1_000),
   INGEST_MAX_BATCH_SIZE: env.integer(500, 1, 10_000),
+  /** Bytes of one Kafka send at most (one record batch per partition must fit the broker's max.message.bytes). */
+  INGEST_MAX_BATCH_BYTES: env.integer(524_288, 16_384, 64 * 1_048_576),
+  /** Events waiting for Kafka at most; past it, 503 + Retry-After at once instead of an unbounded queue. */
+  INGEST_MAX_BUFFERED_EVENTS: env.integer(10_000, 1, 1_000_000),
 };
 
 export type IngestConfig = ConfigOf<typeof ingestEnv> & HubServiceBaseConfig;

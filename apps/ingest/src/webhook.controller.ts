@@ -1,3 +1,4 @@
+import { isMessageTooLarge, PublisherSaturatedError } from '@hub/kafka';
 import { eventNameLabel } from '@hub/newstore';
 import { BearerTokenVerifier, HttpErrorWithHeaders, ServiceRuntime } from '@hub/platform';
 import { Controller, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
@@ -74,7 +75,16 @@ export class WebhookController {
     try {
       await this.intake.publish(prepared);
     } catch (error) {
-      this.metrics.rejections.inc({ reason: 'kafka-unavailable' });
+      // The broker refuses this event's size whatever the retries: 413, so NewStore stores it as rejected.
+      if (isMessageTooLarge(error))
+        this.reject(
+          'too-large-for-kafka',
+          413,
+          `The event is larger than the event store accepts (${body.length} bytes)`,
+        );
+      this.metrics.rejections.inc({
+        reason: error instanceof PublisherSaturatedError ? 'saturated' : 'kafka-unavailable',
+      });
       this.runtime.logger.warn(
         { err: error, eventId: prepared.eventId, orderId: prepared.record.key, eventName: prepared.envelope.name },
         'event not stored; answering 503 so NewStore retries',

@@ -132,6 +132,12 @@ describe('ingest webhook against a real broker', () => {
       message: expect.stringMatching(/api_key/),
     });
     expect((await post(valid, { authorization: '' })).status).toBe(401);
+    // The key is checked before the body is read: a wrong key with a body over the limit is a 401, not a 413.
+    const unauthorizedLarge = await post(
+      JSON.stringify({ tenant: 'acme', name: 'order.opened', payload: { id: 'x', pad: 'x'.repeat(70_000) } }),
+      { authorization: 'Bearer wrong' },
+    );
+    expect(unauthorizedLarge.status).toBe(401);
 
     const tooLarge = await post(
       JSON.stringify({ tenant: 'acme', name: 'order.opened', payload: { id: 'x', pad: 'x'.repeat(70_000) } }),
@@ -212,5 +218,38 @@ describe('ingest webhook against a real broker', () => {
     expect(metrics).toMatch(/parity_ingest_requests_total\{event_name="order.opened",status="200"[^}]*\} \d+/);
     expect(metrics).toMatch(/parity_ingest_rejections_total\{reason="unauthorized"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/parity_ingest_batch_size_count/);
+  });
+});
+
+describe('ingest start-up against the event store topic', () => {
+  it('refuses to start when a body at its limit could never be stored, naming both sizes', async () => {
+    const prefix = uniqueName('ingest_size');
+    const kafka = createKafka(testKafkaSettings(prefix), testLogger());
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: `${prefix}.newstore.events.v1`,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'retention.ms', value: '-1' },
+              { name: 'max.message.bytes', value: '100000' },
+            ],
+          },
+        ],
+      });
+      await expect(
+        startServiceForTest(ingestService, {
+          KAFKA_TOPIC_PREFIX: `${prefix}.`,
+          INGEST_API_KEYS: API_KEY,
+          INGEST_BODY_LIMIT_BYTES: '200000',
+        }),
+      ).rejects.toThrow(/INGEST_BODY_LIMIT_BYTES=200000 .* max\.message\.bytes=100000/);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -15,8 +15,14 @@ const CSV_COLUMNS = [
   'detail',
 ] as const;
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+/**
+ * One RFC 4180 field. A text cell starting with = + - @ (or a tab or carriage
+ * return) would run as a formula in a spreadsheet: it is prefixed with a quote
+ * (OWASP's CSV-injection advice). Numbers keep their sign.
+ */
+export function csvField(value: unknown): string {
+  const raw = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -11,12 +11,45 @@ export interface BatchingPublisherOptions {
   lingerMs: number;
   /** A batch is sent at once when it reaches this many messages. */
   maxBatchSize: number;
+  /**
+   * A batch is sent before it passes this many bytes (keys, values, headers): the
+   * broker refuses a record batch above its max.message.bytes, and would refuse
+   * every message in it, however often retried. A message larger than this goes alone.
+   */
+  maxBatchBytes?: number;
+  /**
+   * Messages waiting or in flight at most; past it, `publish` fails at once with
+   * {@link PublisherSaturatedError} instead of queueing without bound while the
+   * broker does not answer.
+   */
+  maxBufferedMessages?: number;
   /** Per-request timeout passed to the producer. */
   sendTimeoutMs: number;
   onBatch?: (size: number, durationMs: number, failed: boolean) => void;
 }
 
+/** More messages are waiting or in flight than the publisher holds: the caller answers "retry later". */
+export class PublisherSaturatedError extends Error {
+  constructor(limit: number) {
+    super(`${limit} messages are already waiting for the broker`);
+    this.name = 'PublisherSaturatedError';
+  }
+}
+
+function sizeOf(message: Message): number {
+  const bytes = (value: unknown) =>
+    value === null || value === undefined
+      ? 0
+      : Buffer.isBuffer(value)
+        ? value.length
+        : Buffer.byteLength(String(value));
+  let size = bytes(message.key) + bytes(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + bytes(value);
+  return size;
+}
+
 interface Pending {
+  size: number;
   message: Message;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -30,8 +63,11 @@ interface Pending {
  */
 export class BatchingPublisher {
   private pending: Pending[] = [];
+  private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Messages pending or in flight. */
+  private buffered = 0;
 
   constructor(
     private readonly producer: HubProducer,
@@ -40,11 +76,35 @@ export class BatchingPublisher {
 
   /** Resolves once the message's batch is acknowledged by all in-sync replicas. */
   publish(message: Message): Promise<void> {
+    const limit = this.options.maxBufferedMessages;
+    if (limit !== undefined && this.buffered >= limit) return Promise.reject(new PublisherSaturatedError(limit));
+    const size = sizeOf(message);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ message, resolve, reject });
-      if (this.pending.length >= this.options.maxBatchSize) this.flush();
+      const maxBytes = this.options.maxBatchBytes ?? Infinity;
+      // The batch would pass the byte limit with this message: it goes first, this one starts the next.
+      if (this.pending.length > 0 && this.pendingBytes + size > maxBytes) this.flush();
+      this.buffered += 1;
+      this.pending.push({
+        size,
+        message,
+        resolve: () => {
+          this.buffered -= 1;
+          resolve();
+        },
+        reject: (error) => {
+          this.buffered -= 1;
+          reject(error);
+        },
+      });
+      this.pendingBytes += size;
+      if (this.pending.length >= this.options.maxBatchSize || this.pendingBytes >= maxBytes) this.flush();
       else this.schedule();
     });
+  }
+
+  /** Messages waiting or in flight now. */
+  get bufferedMessages(): number {
+    return this.buffered;
   }
 
   private schedule(): void {
@@ -72,6 +132,7 @@ export class BatchingPublisher {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingBytes = 0;
     const started = performance.now();
     const sending = this.producer
       .send(

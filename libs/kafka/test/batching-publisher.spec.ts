@@ -1,4 +1,4 @@
-import { BatchingPublisher, HubProducer } from '@hub/kafka';
+import { BatchingPublisher, HubProducer, PublisherSaturatedError } from '@hub/kafka';
 import { Message, RecordMetadata } from 'kafkajs';
 
 /** Records each send; the test settles them by hand. */
@@ -55,5 +55,51 @@ describe('BatchingPublisher (adaptive)', () => {
     expect(producer.sends).toHaveLength(1);
     expect(producer.sends[0].messages).toHaveLength(3);
     producer.sends[0].settle();
+  });
+});
+
+describe('BatchingPublisher bounds', () => {
+  it('refuses at once past its buffer while the broker does not answer, and takes messages again once it does', async () => {
+    const producer = new RecordingProducer();
+    const publisher = new BatchingPublisher(producer as unknown as HubProducer, {
+      topic: 't',
+      lingerMs: 0,
+      maxBatchSize: 2,
+      sendTimeoutMs: 1000,
+      maxBufferedMessages: 4,
+    });
+    const accepted = ['a', 'b', 'c', 'd'].map((value) => publisher.publish({ value }));
+    expect(publisher.bufferedMessages).toBe(4);
+    await expect(publisher.publish({ value: 'e' })).rejects.toThrow(PublisherSaturatedError);
+    await tick();
+    for (const send of producer.sends) send.settle();
+    await Promise.all(accepted);
+    expect(publisher.bufferedMessages).toBe(0);
+    const later = publisher.publish({ value: 'f' });
+    await tick();
+    producer.sends[producer.sends.length - 1].settle();
+    await expect(later).resolves.toBeUndefined();
+  });
+
+  it('never puts more bytes in one send than the broker takes in one record batch', async () => {
+    const producer = new RecordingProducer();
+    const publisher = new BatchingPublisher(producer as unknown as HubProducer, {
+      topic: 't',
+      lingerMs: 50,
+      maxBatchSize: 1000,
+      sendTimeoutMs: 1000,
+      maxBatchBytes: 1000,
+    });
+    const published = Array.from({ length: 10 }, (_, index) =>
+      publisher.publish({ key: `k${index}`, value: 'x'.repeat(298) }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const sizes = producer.sends.map((send) =>
+      send.messages.reduce((sum, message) => sum + String(message.key).length + String(message.value).length, 0),
+    );
+    expect(sizes.every((size) => size <= 1000)).toBe(true);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(10 * 300);
+    for (const send of producer.sends) send.settle();
+    await Promise.all(published);
   });
 });

@@ -13,11 +13,52 @@ export function isSensitiveKey(key: string): boolean {
   return SECRET_KEY.test(key) || PERSONAL_KEY.test(key);
 }
 
-/** A copy of the value with every sensitive key's value replaced. Cycles and depth are bounded. */
+/**
+ * Secrets and personal data that travel inside free text (an error's message or
+ * stack quoting a request, a body or a URL): e-mail addresses, bearer and basic
+ * credentials, `secret=...` pairs of forms and query strings, `"password": "..."`
+ * pairs of quoted JSON.
+ */
+const TEXT_PATTERNS: [RegExp, string][] = [
+  [/[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi, REDACTED],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
+  [
+    /\b(client_secret|secret|password|passwd|token|access_token|refresh_token|api_key|apikey)=([^&\s"']+)/gi,
+    `$1=${REDACTED}`,
+  ],
+  [
+    /("(?:[^"]*(?:pass(?:word)?|secret|token|api[_-]?key|authorization|e-?mail|phone|address)[^"]*)"\s*:\s*)"[^"]*"/gi,
+    `$1"${REDACTED}"`,
+  ],
+];
+
+/** Free text with the secrets and personal data it quotes replaced. */
+export function redactText(text: string): string {
+  return TEXT_PATTERNS.reduce((scrubbed, [pattern, replacement]) => scrubbed.replace(pattern, replacement), text);
+}
+
+/**
+ * A copy of the value with every sensitive key's value replaced. Errors are
+ * redacted like objects: their own fields (a request's headers, a response body,
+ * a cause) are walked, and their message and stack scrubbed of what they quote.
+ * Cycles and depth are bounded.
+ */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   if (depth >= MAX_DEPTH || seen.has(value)) return '[truncated]';
+  if (value instanceof Error) {
+    seen.add(value);
+    const fields: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value))
+      fields[key] = isSensitiveKey(key) ? REDACTED : redact(item, depth + 1, seen);
+    return {
+      ...fields,
+      name: value.name,
+      message: redactText(value.message),
+      ...(value.stack ? { stack: redactText(value.stack) } : {}),
+      ...(value.cause !== undefined ? { cause: redact(value.cause, depth + 1, seen) } : {}),
+    };
+  }
   seen.add(value);
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1, seen));
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;

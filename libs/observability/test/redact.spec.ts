@@ -48,3 +48,31 @@ describe('redact', () => {
     expect(lines.join('')).toContain('o1');
   });
 });
+
+describe('redacting errors', () => {
+  it('scrubs what an error message quotes, and walks its fields like an object', () => {
+    const error = Object.assign(
+      new Error(
+        'POST https://id.example/token?client_secret=s3cr3t failed for jane.doe@example.com with Authorization: Bearer eyJhbGci.abc and body {"password": "hunter2", "id": "o1"}',
+      ),
+      { request: { headers: { authorization: 'Bearer xyz', 'x-trace': 't1' } }, status: 401 },
+    );
+    const redacted = redact({ err: error }) as { err: Record<string, unknown> };
+    const text = JSON.stringify(redacted);
+    for (const secret of ['s3cr3t', 'jane.doe@example.com', 'eyJhbGci', 'hunter2', 'xyz'])
+      expect(text).not.toContain(secret);
+    expect(redacted.err).toMatchObject({
+      name: 'Error',
+      status: 401,
+      request: { headers: { authorization: REDACTED, 'x-trace': 't1' } },
+    });
+    expect(redacted.err.message).toContain('"id": "o1"');
+    expect(redacted.err.message).toContain(`client_secret=${REDACTED}`);
+  });
+
+  it('follows an error cause', () => {
+    const cause = new Error('refused for bob@example.org');
+    const redacted = redact(new Error('outer', { cause })) as { cause: { message: string } };
+    expect(redacted.cause.message).toBe(`refused for ${REDACTED}`);
+  });
+});

@@ -77,7 +77,14 @@ export async function startHubService<S extends EnvShape>(
   options: { installSignalHandlers?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const { config, runtime } = prepare(definition, source);
-  return startWith(definition, config, runtime, source, options);
+  try {
+    return await startWith(definition, config, runtime, source, options);
+  } catch (error) {
+    // A start that fails half-way (a check at bootstrap, a port in use) closes what it had
+    // opened (Kafka, Postgres), so nothing keeps the process alive behind the error.
+    await runtime.shutdown().catch(() => undefined);
+    throw error;
+  }
 }
 
 function prepare<S extends EnvShape>(definition: HubServiceDefinition<S>, source: NodeJS.ProcessEnv) {
