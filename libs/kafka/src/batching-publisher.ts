@@ -37,14 +37,12 @@ export class PublisherSaturatedError extends Error {
 }
 
 function sizeOf(message: Message): number {
-  const bytes = (value: unknown) =>
-    value === null || value === undefined
-      ? 0
-      : Buffer.isBuffer(value)
-        ? value.length
-        : Buffer.byteLength(String(value));
+  const bytes = (value: Buffer | string | null | undefined) =>
+    value === null || value === undefined ? 0 : Buffer.isBuffer(value) ? value.length : Buffer.byteLength(value);
   let size = bytes(message.key) + bytes(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + bytes(value);
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    for (const item of Array.isArray(value) ? value : [value])
+      size += Buffer.byteLength(name) + bytes(item);
   return size;
 }
 
@@ -93,7 +91,7 @@ export class BatchingPublisher {
         },
         reject: (error) => {
           this.buffered -= 1;
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         },
       });
       this.pendingBytes += size;
