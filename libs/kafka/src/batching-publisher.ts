@@ -41,8 +41,7 @@ function sizeOf(message: Message): number {
     value === null || value === undefined ? 0 : Buffer.isBuffer(value) ? value.length : Buffer.byteLength(value);
   let size = bytes(message.key) + bytes(message.value);
   for (const [name, value] of Object.entries(message.headers ?? {}))
-    for (const item of Array.isArray(value) ? value : [value])
-      size += Buffer.byteLength(name) + bytes(item);
+    for (const item of Array.isArray(value) ? value : [value]) size += Buffer.byteLength(name) + bytes(item);
   return size;
 }
 
