@@ -17,7 +17,9 @@ mkdir -p "$run_dir"
 echo "[up] building"
 npm run --silent build
 
-export INGEST_API_KEYS=${INGEST_API_KEYS:-local-dev-key}
+# The key the NewStore emulator's integration sends, bound to the demo tenant (tenant:key).
+webhook_key=${WEBHOOK_KEY:-local-dev-key}
+export INGEST_API_KEYS=${INGEST_API_KEYS:-demo:$webhook_key}
 export RECONCILER_ADMIN_TOKENS=${RECONCILER_ADMIN_TOKENS:-local-admin-token}
 export RECONCILER_TENANTS=${RECONCILER_TENANTS:-demo}
 demo_orders=${DEMO_ORDERS:-200}
@@ -67,7 +69,7 @@ token=$(curl -fsS -X POST "$newstore/auth/realms/demo/protocol/openid-connect/to
 echo "[up] registering a NewStore event-stream integration that pushes a day of $demo_orders orders to ingest"
 integration=$(curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream" \
   -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-  -d "{\"callback_parameters\":{\"callback_url\":\"http://127.0.0.1:3000/webhooks/newstore\",\"api_key\":\"$INGEST_API_KEYS\"}}" |
+  -d "{\"callback_parameters\":{\"callback_url\":\"http://127.0.0.1:3000/webhooks/newstore\",\"api_key\":\"$webhook_key\"}}" |
   sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream/$integration/_start" -H "Authorization: Bearer $token" >/dev/null
 for _ in $(seq 1 120); do

@@ -28,7 +28,7 @@ describe('the four services', () => {
       const service = await startServiceForTest(definition as never, {
         KAFKA_TOPIC_PREFIX: `${uniqueName(name)}.`,
         DATABASE_SCHEMA: schema,
-        INGEST_API_KEYS: 'k',
+        INGEST_API_KEYS: 'acme:k',
         RECONCILER_ADMIN_TOKENS: 'k',
         RECONCILER_CONSUMER_GROUP: uniqueName('projections'),
       });
@@ -69,7 +69,7 @@ describe('the four services', () => {
 
   it('finishes in-flight work and stops cleanly on SIGTERM', async () => {
     const app = spawnApp('ingest', [], {
-      INGEST_API_KEYS: 'k',
+      INGEST_API_KEYS: 'acme:k',
       PORT: '0',
       KAFKA_TOPIC_PREFIX: `${uniqueName('sigterm')}.`,
     });

@@ -144,7 +144,7 @@ async function main() {
       HTTP_HOST: '127.0.0.1',
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
-      INGEST_API_KEYS: API_KEY,
+      INGEST_API_KEYS: `bench:${API_KEY}`,
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
     },

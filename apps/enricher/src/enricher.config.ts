@@ -16,6 +16,11 @@ export const enricherEnv = {
   ENRICHER_MAPPING_FILE: env.string('config/mapping.example.json'),
   /** Processed event ids are kept this long for deduplication (NewStore advises 30 days). */
   ENRICHER_DEDUP_TTL_DAYS: env.integer(30, 1, 3_650),
+  /**
+   * Prefix every ERP external id with the tenant: required when several tenants post to
+   * one ERP account, where two tenants' order 1001 would otherwise share one record.
+   */
+  ENRICHER_TENANT_IN_EXTERNAL_ID: env.boolean(false),
   ENRICHER_CONSUMER_GROUP: env.string('enricher'),
   ENRICHER_SESSION_TIMEOUT_MS: env.integer(30_000, 6_000, 300_000),
 };

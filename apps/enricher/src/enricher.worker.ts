@@ -69,6 +69,7 @@ export class EnricherWorker {
       this.metrics,
       this.logger,
       loadMappingFile(config.ENRICHER_MAPPING_FILE),
+      config.ENRICHER_TENANT_IN_EXTERNAL_ID,
     );
     const common = { sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS, partitionsConsumedConcurrently: 3 };
     this.main = new HubConsumer(

@@ -10,6 +10,7 @@ import {
   NewStoreOrders,
   parseEnvelope,
   impliesDocument,
+  withTenantInExternalIds,
 } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
 import type { Logger } from 'pino';
@@ -34,6 +35,8 @@ export class EventEnricher {
     private readonly logger: Logger,
     /** The deployment's ERP ids; without it, documents carry NewStore values only. */
     private readonly mapping?: DeploymentMapping,
+    /** Several tenants share one ERP account: external ids carry the tenant. */
+    private readonly tenantInExternalId = false,
   ) {}
 
   async enrich(value: Buffer | null, headers: Record<string, string>): Promise<EnrichOutcome> {
@@ -60,7 +63,7 @@ export class EventEnricher {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
       return { kind: 'skipped' };
     }
-    let document = outcome.document;
+    let document = this.tenantInExternalId ? withTenantInExternalIds(outcome.document) : outcome.document;
     if (this.mapping) {
       try {
         document = applyDeploymentMapping(document, order, this.mapping);

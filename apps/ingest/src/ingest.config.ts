@@ -5,8 +5,14 @@ import { HubServiceBaseConfig } from '@hub/platform';
 export const ingestEnv = {
   /** Path NewStore's event-stream integration posts to (its callback_url). */
   INGEST_PATH: env.string('/webhooks/newstore'),
-  /** The api_key(s) set on the NewStore integration, comma-separated; several during a rotation. */
+  /**
+   * The api_key(s) set on the NewStore integrations, comma-separated, each bound to its
+   * tenant as `tenant:key` (a key alone serves the one tenant of INGEST_TENANTS); several
+   * per tenant during a rotation.
+   */
   INGEST_API_KEYS: secret(env.list()),
+  /** The tenants this hub serves; events of others get 403. Default: the tenants INGEST_API_KEYS names. */
+  INGEST_TENANTS: env.list().optional(),
   /**
    * Largest body accepted (413 above). With the headers ingest adds it must fit the
    * topic's max.message.bytes (1 MiB by default): checked against the broker at start-up.

@@ -1,5 +1,5 @@
 import { BatchingPublisher, KafkaInfrastructure } from '@hub/kafka';
-import { BearerTokenVerifier, HubServiceDependencies, PlatformModule } from '@hub/platform';
+import { HubServiceDependencies, PlatformModule } from '@hub/platform';
 import {
   DynamicModule,
   Inject,
@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventIntake } from './event-intake.service';
 import { IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
+import { TenantKeys } from './tenant-keys';
 import { INGEST_CONFIG, WebhookController } from './webhook.controller';
 
 const KAFKA = Symbol('KAFKA');
@@ -30,17 +31,13 @@ const HEADER_ALLOWANCE_BYTES = 16_384;
  */
 @Injectable()
 class WebhookAuthMiddleware implements NestMiddleware {
-  private readonly verifier: BearerTokenVerifier;
-
   constructor(
-    @Inject(INGEST_CONFIG) config: IngestConfig,
+    @Inject(TenantKeys) private readonly keys: TenantKeys,
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
-  ) {
-    this.verifier = new BearerTokenVerifier(config.INGEST_API_KEYS);
-  }
+  ) {}
 
   use(request: IncomingMessage, response: ServerResponse, next: () => void): void {
-    if (this.verifier.verify(request.headers.authorization)) return next();
+    if (this.keys.isKnownKey(request.headers.authorization)) return next();
     this.metrics.rejections.inc({ reason: 'unauthorized' });
     this.metrics.requests.inc({ event_name: 'unknown', status: '401' });
     response.statusCode = 401;
@@ -94,6 +91,8 @@ class IngestModule implements NestModule {
 
 /** The ingest app: the webhook route at INGEST_PATH, writing through one batching publisher. */
 export function ingestModule({ config, runtime, kafka }: HubServiceDependencies<IngestConfig>): DynamicModule {
+  // Checked before anything else is built: a key bound to no served tenant stops the start.
+  const keys = new TenantKeys(config.INGEST_API_KEYS, config.INGEST_TENANTS);
   Reflect.defineMetadata(PATH_METADATA, config.INGEST_PATH, WebhookController);
   IngestModule.path = config.INGEST_PATH;
   const metrics = new IngestMetrics(runtime.metrics);
@@ -115,6 +114,7 @@ export function ingestModule({ config, runtime, kafka }: HubServiceDependencies<
     controllers: [WebhookController],
     providers: [
       { provide: INGEST_CONFIG, useValue: config },
+      { provide: TenantKeys, useValue: keys },
       { provide: KAFKA, useValue: kafka },
       { provide: IngestMetrics, useValue: metrics },
       { provide: EventIntake, useValue: intake },

@@ -1,11 +1,12 @@
 import { isMessageTooLarge, PublisherSaturatedError } from '@hub/kafka';
 import { eventNameLabel } from '@hub/newstore';
-import { BearerTokenVerifier, HttpErrorWithHeaders, ServiceRuntime } from '@hub/platform';
+import { HttpErrorWithHeaders, ServiceRuntime } from '@hub/platform';
 import { Controller, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventIntake } from './event-intake.service';
 import { IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
+import { TenantKeys } from './tenant-keys';
 
 export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
@@ -20,16 +21,13 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
  */
 @Controller()
 export class WebhookController {
-  private readonly verifier: BearerTokenVerifier;
-
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
     @Inject(EventIntake) private readonly intake: EventIntake,
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
-  ) {
-    this.verifier = new BearerTokenVerifier(config.INGEST_API_KEYS);
-  }
+    @Inject(TenantKeys) private readonly keys: TenantKeys,
+  ) {}
 
   @Post()
   async handle(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -50,7 +48,7 @@ export class WebhookController {
   }
 
   private async accept(request: FastifyRequest, named: (name: string) => void) {
-    if (!this.verifier.verify(request.headers.authorization)) {
+    if (!this.keys.isKnownKey(request.headers.authorization)) {
       this.reject(
         'unauthorized',
         401,
@@ -72,6 +70,9 @@ export class WebhookController {
       this.reject(prepared.reason, 400, 'The event is not a valid NewStore event envelope', prepared.problems);
     }
     named(prepared.envelope.name);
+    const refusal = this.keys.refusal(request.headers.authorization, prepared.envelope.tenant);
+    // 403 and nothing stored: NewStore keeps the event as rejected, and a person sees why.
+    if (refusal) this.reject('wrong-tenant', 403, `Not accepted: ${refusal}`);
     try {
       await this.intake.publish(prepared);
     } catch (error) {

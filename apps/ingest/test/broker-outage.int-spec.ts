@@ -26,7 +26,7 @@ describe('ingest while its Kafka broker is down', () => {
     service = await startServiceForTest(ingestService, {
       KAFKA_BROKERS: BROKERS,
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      INGEST_API_KEYS: 'k',
+      INGEST_API_KEYS: 'acme:k',
       INGEST_PRODUCE_DEADLINE_MS: String(DEADLINE_MS),
       INGEST_RETRY_AFTER_SECONDS: '7',
     });

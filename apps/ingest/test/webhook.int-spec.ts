@@ -14,6 +14,7 @@ import { ingestService } from '../src/ingest.service-definition';
 
 const API_KEY = 'test-key-current';
 const ROTATED_KEY = 'test-key-next';
+const OTHER_TENANT_KEY = 'test-key-of-other';
 
 describe('ingest webhook against a real broker', () => {
   const prefix = uniqueName('ingest');
@@ -25,7 +26,7 @@ describe('ingest webhook against a real broker', () => {
     service = await startServiceForTest(ingestService, {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '3',
-      INGEST_API_KEYS: `${API_KEY},${ROTATED_KEY}`,
+      INGEST_API_KEYS: `acme:${API_KEY},acme:${ROTATED_KEY},other:${OTHER_TENANT_KEY}`,
       INGEST_BODY_LIMIT_BYTES: '65536',
     });
   });
@@ -96,6 +97,23 @@ describe('ingest webhook against a real broker', () => {
     expect(Date.parse(messages[0].headers[HEADERS.receivedAt])).toBeGreaterThan(Date.now() - 60_000);
     expect(messages[1].headers[HEADERS.keySource]).toBe('payload-order-id');
     expect(messages[1].headers[HEADERS.traceparent]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it("answers 403 and stores nothing for a tenant this hub does not serve, or another tenant's key", async () => {
+    const before = await topicSize();
+    const event = (tenant: string) =>
+      JSON.stringify({ tenant, name: 'order.opened', payload: { id: uniqueName('o') } });
+    const unknownTenant = await post(event('intruder'));
+    expect(unknownTenant.status).toBe(403);
+    expect(((await unknownTenant.json()) as { message: string }).message).toMatch(/"intruder" is not served/);
+    const crossed = await post(event('other'));
+    expect(crossed.status).toBe(403);
+    expect(((await crossed.json()) as { message: string }).message).toMatch(/another tenant/);
+    const pathLike = await post(event('../acme'));
+    expect(pathLike.status).toBe(400);
+    expect(JSON.stringify(await pathLike.json())).toContain('must be a tenant name');
+    expect(await topicSize()).toBe(before);
+    expect((await post(event('other'), { authorization: `Bearer ${OTHER_TENANT_KEY}` })).status).toBe(200);
   });
 
   it('accepts either key during a rotation', async () => {
@@ -244,7 +262,7 @@ describe('ingest start-up against the event store topic', () => {
       await expect(
         startServiceForTest(ingestService, {
           KAFKA_TOPIC_PREFIX: `${prefix}.`,
-          INGEST_API_KEYS: API_KEY,
+          INGEST_API_KEYS: `acme:${API_KEY}`,
           INGEST_BODY_LIMIT_BYTES: '200000',
         }),
       ).rejects.toThrow(/INGEST_BODY_LIMIT_BYTES=200000 .* max\.message\.bytes=100000/);

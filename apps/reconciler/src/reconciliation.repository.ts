@@ -278,7 +278,7 @@ export class ReconciliationRepository {
        FROM run_erp_transactions e
        WHERE e.run_id = $1 AND e.external_id IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM erp_documents d WHERE d.document_type = e.document_type AND d.external_id = e.external_id)
-         AND (e.external_id ~ '^(CM|RT|AP)-'
+         AND (e.external_id ~ '^([A-Za-z0-9_-]+-)?(CM|RT|AP)-'
            OR EXISTS (SELECT 1 FROM run_newstore_orders n WHERE n.run_id = $1 AND n.external_id = e.external_id)
            OR EXISTS (SELECT 1 FROM orders o WHERE o.tenant = $2 AND o.business_date = $3 AND o.external_id = e.external_id))
        ORDER BY e.internal_id`,

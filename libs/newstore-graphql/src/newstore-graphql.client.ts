@@ -9,8 +9,10 @@ import {
   orderQuery,
   ordersCreatedQuery,
   OrdersPage,
+  TENANT_PATTERN,
 } from '@hub/newstore';
 import { ClientError, GraphQLClient } from 'graphql-request';
+import { LRUCache } from 'lru-cache';
 
 export interface NewStoreGraphQlSettings {
   /** https://{tenant}.p.newstore.net/api/v1/org/data/query; {tenant} is replaced. */
@@ -37,7 +39,18 @@ export class NewStoreError extends Error {
   }
 }
 
-const fill = (template: string, tenant: string) => template.replace('{tenant}', encodeURIComponent(tenant));
+/**
+ * A URL of the tenant. The tenant comes from an event's body: anything but a
+ * tenant name (a `..`, a slash) is refused before it can change the URL's path.
+ */
+function fill(template: string, tenant: string): string {
+  if (!TENANT_PATTERN.test(tenant))
+    throw new NewStoreError('permanent', `"${tenant}" is not a NewStore tenant name (letters, digits, - and _)`);
+  return template.replace('{tenant}', tenant);
+}
+
+/** Tokens cached at most: one per tenant a deployment serves, bounded so invented tenant names cannot grow it. */
+const TOKEN_CACHE_SIZE = 256;
 
 /**
  * NewStore GraphQL through graphql-request: one client-credentials token per
@@ -45,7 +58,7 @@ const fill = (template: string, tenant: string) => template.replace('{tenant}', 
  * string-built queries; `Force-Render-Timezone` so datetimes carry their Z.
  */
 export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListing {
-  private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
+  private readonly tokens = new LRUCache<string, { value: string; expiresAt: number }>({ max: TOKEN_CACHE_SIZE });
 
   constructor(
     private readonly settings: NewStoreGraphQlSettings,
@@ -127,9 +140,10 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
   private async token(tenant: string): Promise<string> {
     const cached = this.tokens.get(tenant);
     if (cached && cached.expiresAt - 60_000 > Date.now()) return cached.value;
+    const url = fill(this.settings.tokenUrl, tenant);
     let response: Response;
     try {
-      response = await fetch(fill(this.settings.tokenUrl, tenant), {
+      response = await fetch(url, {
         method: 'POST',
         body: new URLSearchParams({
           grant_type: 'client_credentials',

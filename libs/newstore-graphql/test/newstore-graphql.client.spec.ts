@@ -2,6 +2,8 @@ import { decimal, money, sum } from '@hub/contracts';
 import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { NewStoreError, NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { newStoreTestClient } from '@hub/testing';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 
@@ -85,6 +87,32 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
     expect([...seen.keys()].some((label) => /return.processed->(cashRefund|customerRefund)/.test(label))).toBe(true);
     // Every event of the day maps: none is refused as invalid, none waits for data that never comes.
     expect([...seen.keys()].filter((label) => /:(invalid|not-ready)$/.test(label))).toEqual([]);
+  });
+
+  it('refuses a tenant that is not a name before it reaches a URL, as a permanent error', async () => {
+    for (const tenant of ['../admin', 'acme/x', 'a b'])
+      await expect(client.order(tenant, 'o-1')).rejects.toMatchObject({ kind: 'permanent' });
+  });
+
+  it('keeps a bounded number of tenant tokens, however many tenant names it is asked for', async () => {
+    // A server that knows every realm (the emulator knows one): the cache's bound, not NewStore's 404, is tested.
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        request.url?.includes('/token')
+          ? JSON.stringify({ access_token: 't', expires_in: 3600 })
+          : JSON.stringify({ data: { order: null } }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const open = newStoreTestClient(`http://127.0.0.1:${port}`);
+      for (let index = 0; index < 300; index += 1) await open.order(`invented-${index}`, 'o-1');
+      expect((open as unknown as { tokens: { size: number } }).tokens.size).toBe(256);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('classifies GraphQL outages as temporary', async () => {

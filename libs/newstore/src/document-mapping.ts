@@ -58,6 +58,26 @@ export function toExternalId(...parts: string[]): string {
   return `${cleaned.slice(0, 200 - digest.length - 2)}__${digest}`;
 }
 
+/**
+ * The document with the tenant in its external ids (its own and its dependency's),
+ * for ERP accounts that several tenants share: `acme-W1001` and `beta-W1001` are
+ * two records. Injective like {@link toExternalId}.
+ */
+export function withTenantInExternalIds(document: ErpDocument): ErpDocument {
+  return {
+    ...document,
+    externalId: toExternalId(document.tenant, document.externalId),
+    ...(document.dependsOn
+      ? {
+          dependsOn: {
+            ...document.dependsOn,
+            externalId: toExternalId(document.tenant, document.dependsOn.externalId),
+          },
+        }
+      : {}),
+  };
+}
+
 /** The UTC date of an instant; NewStore's GraphQL datetimes carry no offset and are UTC (seed 003). */
 function businessDate(instant: string): string {
   const date = new Date(asUtc(instant));

@@ -53,6 +53,9 @@ function describeType(value: unknown): string {
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
+/** A NewStore tenant name: it goes into URLs (`https://{tenant}.p.newstore.net`), so letters, digits, - and _ only. */
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
 /** The bytes without a leading UTF-8 byte-order mark, which some senders put before JSON. */
 export function withoutBom(body: Buffer): Buffer {
   return body.subarray(0, 3).equals(BOM) ? body.subarray(3) : body;
@@ -104,7 +107,8 @@ export function parseEnvelope(body: Buffer): EnvelopeParseResult {
     else if (value.length > 256) problems.push({ path, message: 'must be at most 256 characters' });
     else if (pattern && !pattern.test(value)) problems.push({ path, message: patternHint ?? 'has an invalid format' });
   };
-  requireString('$.tenant', body_.tenant);
+  // The tenant becomes part of NewStore URLs and of ERP external ids: a name, never a path.
+  requireString('$.tenant', body_.tenant, TENANT_PATTERN, 'must be a tenant name: letters, digits, - and _');
   requireString('$.name', body_.name, EVENT_NAME, 'must be an event name such as "order.opened"');
   if (body_.published_at !== undefined) {
     if (typeof body_.published_at !== 'string' || Number.isNaN(Date.parse(body_.published_at))) {

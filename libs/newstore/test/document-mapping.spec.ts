@@ -1,5 +1,11 @@
 import { documentIdempotencyKey } from '@hub/contracts';
-import { GraphQlOrder, mapEventToDocument, NewStoreEnvelope, toExternalId } from '@hub/newstore';
+import {
+  GraphQlOrder,
+  mapEventToDocument,
+  NewStoreEnvelope,
+  toExternalId,
+  withTenantInExternalIds,
+} from '@hub/newstore';
 
 const order = (overrides: Partial<GraphQlOrder> = {}): GraphQlOrder => ({
   id: 'o-1',
@@ -280,6 +286,26 @@ describe('external ids and idempotency keys', () => {
     const long = 'x'.repeat(300);
     expect(toExternalId(long)).toHaveLength(200);
     expect(toExternalId(long)).not.toBe(toExternalId(`${long}y`));
+  });
+
+  it('puts the tenant in external ids when tenants share an ERP account, dependency included', () => {
+    const acme = mapEventToDocument({
+      envelope: event('order.items_cancelled', { items: [{ id: 'i-1' }] }),
+      eventId: 'e',
+      order: order({ externalId: 'W1001' }),
+    });
+    const beta = mapEventToDocument({
+      envelope: { ...event('order.items_cancelled', { items: [{ id: 'i-1' }] }), tenant: 'beta' },
+      eventId: 'e',
+      order: order({ externalId: 'W1001' }),
+    });
+    if (acme.kind !== 'document' || beta.kind !== 'document') throw new Error('expected documents');
+    expect(acme.document.externalId).toBe(beta.document.externalId);
+    const [a, b] = [withTenantInExternalIds(acme.document), withTenantInExternalIds(beta.document)];
+    expect(a.externalId).toMatch(/^acme-CM-W1001-/);
+    expect(b.externalId).toMatch(/^beta-CM-W1001-/);
+    expect(a.dependsOn?.externalId).toBe('acme-W1001');
+    expect(a.idempotencyKey).not.toBe(b.idempotencyKey);
   });
 
   it('bounds a credit memo key however many items are cancelled, whatever their order', () => {

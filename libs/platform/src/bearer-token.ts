@@ -15,13 +15,18 @@ export class BearerTokenVerifier {
   }
 
   verify(authorization: string | undefined): boolean {
+    return this.match(authorization) >= 0;
+  }
+
+  /** The index of the token the header carries, or -1; every token is compared whatever the outcome. */
+  match(authorization: string | undefined): number {
     const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     const presented = digest(match ? match[1] : '');
-    let valid = false;
-    for (const accepted of this.digests) {
-      if (timingSafeEqual(presented, accepted) && match) valid = true;
-    }
-    return valid;
+    let found = -1;
+    this.digests.forEach((accepted, index) => {
+      if (timingSafeEqual(presented, accepted) && match && found < 0) found = index;
+    });
+    return found;
   }
 }
 
