@@ -12,12 +12,15 @@ RUN npm run build && npm prune --omit=dev
 FROM node:22-bookworm-slim
 ARG APP
 ENV NODE_ENV=production APP=${APP}
+# tini as PID 1: it forwards SIGTERM to node and reaps zombies.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /hub
 COPY --from=build /hub/node_modules ./node_modules
 COPY --from=build /hub/dist ./dist
 COPY package.json ./
 # The example mapping; deployments mount their own and set ENRICHER_MAPPING_FILE.
 COPY config ./config
-USER node
-# Kubernetes and compose send SIGTERM; node is PID 1's child through tini-less exec form.
+# The image's node user by number: Kubernetes' runAsNonRoot can only verify a numeric user.
+USER 1000:1000
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

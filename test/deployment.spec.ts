@@ -98,6 +98,13 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     reconciler: reconcilerService,
   };
 
+  it('builds an image that runs as a numeric non-root user under an init process', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const user = /^USER\s+(\S+)/m.exec(dockerfile.slice(dockerfile.lastIndexOf('FROM ')))?.[1];
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/m);
+  });
+
   it('deploys each app with probes on its health endpoints and only variables it knows', () => {
     const config = documents.find((document) => document.kind === 'ConfigMap')!;
     for (const [name, definition] of Object.entries(definitions)) {
@@ -106,7 +113,18 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       );
       expect(deployment).toBeDefined();
       const container = deployment!.spec.template.spec.containers[0];
-      expect(container.command).toEqual(['node', `dist/apps/${name}/src/main.js`]);
+      // args: the image's entrypoint (tini) stays PID 1.
+      expect(container.command).toBeUndefined();
+      expect(container.args).toEqual(['node', `dist/apps/${name}/src/main.js`]);
+      // The restricted Pod Security level; a numeric user, which runAsNonRoot can verify.
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: expect.any(Number),
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(container.securityContext.runAsUser).toBeGreaterThan(0);
       expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.ports[0].containerPort).toBe(definition.defaultPort);

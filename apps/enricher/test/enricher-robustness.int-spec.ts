@@ -15,6 +15,7 @@ import {
   uniqueName,
   waitFor,
 } from '@hub/testing';
+import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
@@ -231,6 +232,84 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       { what: 'every valid order enriched', timeoutMs: 30_000 },
     );
     expect(valid.filter((order) => !emitted.has(order.id))).toEqual([]);
+  });
+});
+
+describe('enricher: a document larger than the broker accepts', () => {
+  const prefix = uniqueName('enrich_large');
+  const schema = uniqueName('enricher');
+  const settings = testKafkaSettings(prefix);
+  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const emulator = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed: 37 } });
+  let enricher: ServiceUnderTest | undefined;
+
+  afterAll(async () => {
+    await enricher?.close();
+    await kafka.close();
+    await emulator.close();
+    await dropSchema(schema);
+  });
+
+  it('dead-letters the event with the size in the reason, and the partition goes on', async () => {
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
+    // The documents topic takes at most 3,000 bytes per message (its other settings kept as declared).
+    await kafka.admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: kafka.topics.erpDocuments,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'retention.ms', value: '-1' },
+            { name: 'max.message.bytes', value: '3000' },
+          ],
+        },
+      ],
+    });
+    enricher = await startServiceForTest(enricherService, {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      DATABASE_SCHEMA: schema,
+      ...newStoreEnv(await emulator.listen(0)),
+      ENRICHER_RETRY_TIERS_MS: '300,600',
+      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
+    });
+    const small = emulator.store.order(2);
+    // A blind return of 60 items: its document is far above 3,000 bytes.
+    const huge: NewStoreEnvelope = {
+      tenant: 'acme',
+      name: 'return.processed',
+      payload: {
+        id: 'r-huge',
+        returned_at: '2024-01-02T12:00:00Z',
+        total_refund_amount: 60,
+        total_refund_tax: 0,
+        currency: 'USD',
+        items: Array.from({ length: 60 }, (_, index) => ({
+          id: `item-${index}-${'x'.repeat(20)}`,
+          product_id: `product-${index}`,
+          quantity: 1,
+          refund_amount: 1,
+          refund_tax: 0,
+        })),
+      },
+    };
+    await kafka.producer.send(kafka.topics.newstoreEvents, [
+      eventRecordOf(huge),
+      eventRecordOf(eventsOfOrder(small, 'acme')[0].envelope),
+    ]);
+    const [dead] = await waitFor(
+      async () => {
+        const messages = (await readTopic(kafka.kafka, kafka.topics.enricherDlq)).filter((m) => m.key === 'r-huge');
+        return messages.length > 0 && messages;
+      },
+      { what: 'the oversized document dead-lettered', timeoutMs: 30_000 },
+    );
+    expect(dead.headers[HEADERS.dlqReason]).toMatch(/document of \d+ bytes is larger than the broker accepts/);
+    await waitFor(
+      async () => (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).some((m) => m.key === small.id),
+      { what: 'the next event enriched', timeoutMs: 30_000 },
+    );
   });
 });
 
