@@ -18,8 +18,10 @@ module.exports = {
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 120000,
   // Integration files share one broker; two workers keep the 2-core machine responsive.
   maxWorkers: 2,
-  verbose: true,
+  // A green run prints one line per file and the summary; logs go to node_modules/.cache/test-logs (test/setup-env.ts).
+  verbose: false,
 };

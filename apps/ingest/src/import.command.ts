@@ -25,7 +25,12 @@ runMain(async () => {
     process.exit(paths.length === 0 ? 64 : 0);
   }
   const config = loadConfig('ingest-import', importEnv);
-  const logger = createLogger({ service: 'ingest-import', level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    service: 'ingest-import',
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+    file: config.LOG_FILE,
+  });
   logger.debug({ config: describeConfig(importEnv, config) }, 'configuration valid');
   const sources = await listSources(paths);
   const kafka = new KafkaInfrastructure(config, logger);

@@ -34,6 +34,8 @@ export const serviceEnv = {
   LOG_LEVEL: env.enumeration(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   /** json (production) or pretty (local terminal). */
   LOG_FORMAT: env.enumeration(['json', 'pretty'], 'json'),
+  /** Write log lines to this file (appended) instead of stdout; the tests use it to keep their output short. */
+  LOG_FILE: env.optionalString(),
   HTTP_HOST: env.string('0.0.0.0'),
   SHUTDOWN_TIMEOUT_MS: env.integer(25_000, 1_000, 600_000),
 };

@@ -6,6 +6,8 @@ export interface LoggerOptions {
   service: string;
   level: string;
   format: 'json' | 'pretty';
+  /** A file to append JSON lines to, instead of stdout. */
+  file?: string;
 }
 
 /**
@@ -13,22 +15,26 @@ export interface LoggerOptions {
  * terminal. Every object logged passes through {@link redact}.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
-    level: options.level,
-    base: { service: options.service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: {
-      level: (label) => ({ level: label }),
-      log: (object) => redact(object) as Record<string, unknown>,
+  const destination = options.file ? pino.destination({ dest: options.file, mkdir: true, sync: true }) : undefined;
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redact(object) as Record<string, unknown>,
+      },
+      transport:
+        options.format === 'pretty' && !destination
+          ? {
+              target: 'pino-pretty',
+              options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+            }
+          : undefined,
     },
-    transport:
-      options.format === 'pretty'
-        ? {
-            target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
-          }
-        : undefined,
-  });
+    destination,
+  );
 }
 
 /** Lets NestJS write through pino, with the Nest context as a field. */

@@ -94,6 +94,7 @@ function prepare<S extends EnvShape>(definition: HubServiceDefinition<S>, source
     service: definition.service,
     logLevel: config.LOG_LEVEL,
     logFormat: config.LOG_FORMAT,
+    logFile: config.LOG_FILE,
   });
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };

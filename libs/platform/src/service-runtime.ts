@@ -12,6 +12,7 @@ export interface ServiceRuntimeOptions {
   service: string;
   logLevel: string;
   logFormat: 'json' | 'pretty';
+  logFile?: string;
 }
 
 /**
@@ -27,7 +28,12 @@ export class ServiceRuntime {
   private readonly shutdownSteps: { name: string; run: () => Promise<unknown> }[] = [];
 
   constructor(readonly options: ServiceRuntimeOptions) {
-    this.logger = createLogger({ service: options.service, level: options.logLevel, format: options.logFormat });
+    this.logger = createLogger({
+      service: options.service,
+      level: options.logLevel,
+      format: options.logFormat,
+      file: options.logFile,
+    });
     this.metrics = createMetricsRegistry(options.service);
   }
 

@@ -14,7 +14,9 @@ export function testDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
-/** Logs only warnings and errors, to keep test output readable. */
+/** Logs only warnings and errors, to the test log file when there is one (LOG_FILE), to keep test output short. */
 export function testLogger(): Logger {
-  return pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  const level = process.env.TEST_LOG_LEVEL ?? 'warn';
+  const file = process.env.LOG_FILE;
+  return file ? pino({ level }, pino.destination({ dest: file, mkdir: true, sync: true })) : pino({ level });
 }

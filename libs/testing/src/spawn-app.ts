@@ -21,7 +21,17 @@ export function spawnApp(app: string, args: string[], env: Record<string, string
       join(ROOT, 'apps', app, 'src', 'main.ts'),
       ...args,
     ],
-    { cwd: ROOT, env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), LOG_LEVEL: 'info', ...env } },
+    {
+      cwd: ROOT,
+      // A spawned app logs to its stdout (the tests read it), not to the test log file.
+      env: {
+        ...process.env,
+        LOG_FILE: undefined,
+        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+    },
   );
   let stdout = '';
   let stderr = '';
