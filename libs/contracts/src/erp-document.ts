@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { zodToJsonSchema } from 'zod-to-json-schema';
 import { decimalSchema } from './money';
 
 /**
@@ -123,88 +124,14 @@ export const syncStatusSchema = z.object({
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
 /**
- * The same contract as JSON Schema, registered in the schema registry (subject
+ * The same contract as JSON Schema, generated from the zod schema (never kept by
+ * hand, so the two cannot drift), registered in the schema registry (subject
  * `<topic>-value`, compatibility BACKWARD) so other consumers can read the topic.
+ * Objects stay open (`additionalProperties: true`), as zod's parsing is.
  */
-const DECIMAL_JSON_SCHEMA = { type: 'string', pattern: '^-?\\d{1,15}(\\.\\d{1,6})?$' } as const;
-
-export const erpDocumentJsonSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'ErpDocument',
-  type: 'object',
-  required: [
-    'schemaVersion',
-    'idempotencyKey',
-    'tenant',
-    'orderId',
-    'documentType',
-    'externalId',
-    'tranDate',
-    'currency',
-    'total',
-    'lines',
-    'source',
-  ],
-  properties: {
-    schemaVersion: { const: 2 },
-    idempotencyKey: { type: 'string', minLength: 1, maxLength: 500 },
-    tenant: { type: 'string', minLength: 1 },
-    orderId: { type: 'string', minLength: 1 },
-    documentType: { enum: [...ERP_DOCUMENT_TYPES] },
-    externalId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' },
-    tranDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-    currency: { type: 'string', minLength: 3, maxLength: 3 },
-    total: DECIMAL_JSON_SCHEMA,
-    shippingCost: DECIMAL_JSON_SCHEMA,
-    handlingCost: DECIMAL_JSON_SCHEMA,
-    lines: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['itemId', 'quantity', 'amount', 'tax'],
-        properties: {
-          kind: { enum: [...LINE_KINDS] },
-          itemId: { type: 'string' },
-          sku: { type: 'string' },
-          quantity: { type: 'integer' },
-          amount: DECIMAL_JSON_SCHEMA,
-          tax: DECIMAL_JSON_SCHEMA,
-          giftCard: { type: 'boolean' },
-        },
-      },
-    },
-    payments: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['method', 'amount'],
-        properties: { method: { type: 'string' }, amount: DECIMAL_JSON_SCHEMA, erpItem: { type: 'string' } },
-      },
-    },
-    erp: {
-      type: 'object',
-      required: ['subsidiary', 'location'],
-      properties: {
-        subsidiary: { type: 'string' },
-        location: { type: 'string' },
-        channel: { type: 'string' },
-        customer: { type: 'string' },
-        shippingMethod: { type: 'string' },
-      },
-    },
-    dependsOn: {
-      type: 'object',
-      required: ['idempotencyKey', 'documentType', 'externalId'],
-      properties: {
-        idempotencyKey: { type: 'string' },
-        documentType: { enum: [...ERP_DOCUMENT_TYPES] },
-        externalId: { type: 'string' },
-      },
-    },
-    source: {
-      type: 'object',
-      required: ['eventId', 'eventName'],
-      properties: { eventId: { type: 'string' }, eventName: { type: 'string' } },
-    },
-  },
-} as const;
+export const erpDocumentJsonSchema = zodToJsonSchema(erpDocumentSchema, {
+  name: undefined,
+  target: 'jsonSchema7',
+  $refStrategy: 'none',
+  removeAdditionalStrategy: 'strict',
+});
