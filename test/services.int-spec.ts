@@ -56,6 +56,25 @@ describe('the four services', () => {
     expect(stderr).toMatch(/PORT: must be a TCP port number/);
   });
 
+  it('prints --help for a service and for one command without reading its configuration or connecting', async () => {
+    // No admin tokens, an unreachable broker: help must not need either.
+    const env = {
+      RECONCILER_ADMIN_TOKENS: '',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
+    };
+    const all = spawnApp('reconciler', ['--help'], env);
+    expect(await all.exited).toBe(0);
+    expect(all.output().stdout).toMatch(/reconcile --date D \| --from D --to D/);
+    expect(all.output().stdout).toMatch(/migrate/);
+    const one = spawnApp('reconciler', ['report', '--help'], env);
+    expect(await one.exited).toBe(0);
+    expect(one.output().stdout).toMatch(/report --date D \[--tenant T\] \[--format text\|csv\|json\]/);
+    const sink = spawnApp('erp-sink', ['replay-dlq', '-h'], env);
+    expect(await sink.exited).toBe(0);
+    expect(sink.output().stdout).toMatch(/--dry-run/);
+  });
+
   it('migrates as its own step: the first run applies, the second finds nothing to do', async () => {
     const schema = uniqueName('migrate');
     schemas.push(schema);

@@ -33,6 +33,10 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
       EnricherStarter,
     ],
   }),
+  commandHelp: {
+    'replay-dlq':
+      'replay-dlq [--order ID]... [--event EVENT_ID]... [--dry-run] [--limit N]\n    puts events from enricher.dlq.v1 back on newstore.events.v1 (none selected: all); --dry-run lists them',
+  },
   commands: {
     /**
      * replay-dlq [--order ID]... [--event EVENT_ID]... [--dry-run] [--limit N]: enricher.dlq.v1 back to

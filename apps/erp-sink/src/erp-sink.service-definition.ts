@@ -38,4 +38,8 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
     ],
   }),
   commands: { 'replay-dlq': (context) => replayDlq(context) },
+  commandHelp: {
+    'replay-dlq':
+      'replay-dlq [--order ID]... [--key IDEMPOTENCY_KEY]... [--dry-run] [--limit N]\n    puts documents from erp.dlq.v1 back on erp.documents.v1 (none selected: all); --dry-run lists them',
+  },
 };

@@ -51,4 +51,13 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
     ],
   }),
   commands: reconcilerCommands,
+  commandHelp: {
+    rebuild: 'rebuild               drop the projections and replay the topics into them (service stopped)',
+    reconcile:
+      'reconcile --date D | --from D --to D [--tenant T]\n    reconcile NewStore, hub and ERP for a business day (or range) and print the summary',
+    resync:
+      "resync --date D | --order ID... [--tenant T]\n    replay the events of the day's open discrepancies, or of the orders given",
+    report:
+      "report --date D [--tenant T] [--format text|csv|json] [--all]\n    the day's last run and its discrepancies",
+  },
 };

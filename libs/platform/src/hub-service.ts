@@ -40,6 +40,8 @@ export interface HubServiceDefinition<S extends EnvShape> {
    * service's validated config, Kafka and database, then exit.
    */
   commands?: Record<string, (context: HubCommandContext<ConfigOf<S> & HubServiceBaseConfig>) => Promise<void>>;
+  /** Usage of each command (arguments and what it does), printed by `--help` without connecting to anything. */
+  commandHelp?: Record<string, string>;
   /** false: the service parses bodies itself (ingest keeps the raw bytes). */
   bodyParser?: boolean;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
@@ -176,6 +178,11 @@ export async function migrateHubService<S extends EnvShape>(
 /** main.ts of every service: `node main.js` serves, `node main.js migrate` migrates and exits. */
 export function runHubService<S extends EnvShape>(definition: HubServiceDefinition<S>, argv = process.argv): void {
   const command = argv[2] ?? 'serve';
+  // Help is printed before any configuration is read or anything connected.
+  if (['--help', '-h', 'help'].includes(command) || argv.slice(3).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(hubServiceHelp(definition, ['--help', '-h', 'help'].includes(command) ? undefined : command));
+    return;
+  }
   if (command === 'migrate') {
     runMain(async () => {
       const applied = await migrateHubService(definition);
@@ -208,4 +215,26 @@ export async function runHubCommand<S extends EnvShape>(
   } finally {
     await runtime.shutdown();
   }
+}
+
+/** The usage of a service's commands (or of one), as `--help` prints it. */
+export function hubServiceHelp<S extends EnvShape>(definition: HubServiceDefinition<S>, command?: string): string {
+  const usage: Record<string, string> = {
+    serve: 'serve                 run the service (the default): HTTP on PORT, health, metrics',
+    migrate: 'migrate               apply pending database migrations and exit',
+    ...definition.commandHelp,
+  };
+  const main = `node dist/apps/${definition.service}/src/main.js`;
+  if (command !== undefined) {
+    if (!usage[command]) return `unknown command "${command}"; ${main} --help lists them\n`;
+    return `${main} ${usage[command]}\nConfiguration comes from the environment (see the README's table for ${definition.service}).\n`;
+  }
+  return [
+    `${definition.service}: ${main} [command] [arguments]`,
+    '',
+    ...Object.values(usage).map((line) => `  ${line}`),
+    '',
+    `Configuration comes from the environment (see the README's table for ${definition.service}); --help needs no connection.`,
+    '',
+  ].join('\n');
 }
