@@ -31,6 +31,7 @@ describe('the four services', () => {
         INGEST_API_KEYS: 'acme:k',
         RECONCILER_ADMIN_TOKENS: 'k',
         RECONCILER_CONSUMER_GROUP: uniqueName('projections'),
+        RECONCILER_SCHEDULE_ENABLED: 'false',
       });
       try {
         const ready = await fetch(`${service.url}/health/ready`);

@@ -28,6 +28,11 @@ export const reconcilerEnv = {
     .default('02:00')
     .refine((value) => /^([01]\d|2[0-3]):[0-5]\d$/.test(value), 'must be a time of day, HH:MM'),
   RECONCILER_SCHEDULE_ENABLED: env.boolean(true),
+  /**
+   * At start-up, days whose scheduled run was missed (the service was down) are
+   * reconciled, the most recent this many at most; 0 turns the catch-up off.
+   */
+  RECONCILER_CATCH_UP_DAYS: env.integer(7, 0, 366),
   /** Bearer tokens accepted by the admin API (several, for rotation). */
   RECONCILER_ADMIN_TOKENS: secret(env.list()),
   RECONCILER_CONSUMER_GROUP: env.string('reconciler-projections'),

@@ -2,7 +2,7 @@ import { createErpPort } from '@hub/erp';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import { createNewStoreClient } from '@hub/newstore-graphql';
 import { ServiceRuntime } from '@hub/platform';
-import { datesBetween, nextDailyRun } from '@hub/reconciliation';
+import { addDays, datesBetween, nextDailyRun } from '@hub/reconciliation';
 import { DataSource } from 'typeorm';
 import { DailyReconciliation } from './daily-reconciliation';
 import { ProjectionRepository } from './projection.repository';
@@ -86,7 +86,74 @@ export class ReconcilerWorker {
     this.lagTimer = setInterval(() => {
       this.projector.updateLag().catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'));
     }, 5_000);
-    if (this.config.RECONCILER_SCHEDULE_ENABLED) this.scheduleNext();
+    await this.restoreMetrics();
+    if (this.config.RECONCILER_SCHEDULE_ENABLED) {
+      this.scheduled = this.catchUp().catch((error: unknown) =>
+        this.runtime.logger.error({ err: error }, 'catch-up of missed reconciliations failed'),
+      );
+      this.scheduleNext();
+    }
+  }
+
+  /**
+   * The parity gauges of the last business days as Postgres has them, so a
+   * restarted reconciler shows what it knew (a dashboard is not empty until the
+   * next run), and a day whose runs all failed shows as unknown.
+   */
+  async restoreMetrics(): Promise<void> {
+    for (const tenant of this.config.RECONCILER_TENANTS) {
+      for (const day of await this.repository.recentDays(tenant, 7)) {
+        if (!day.lastSuccessfulRun) {
+          this.metrics.recordUnknownDay(tenant, day.businessDate);
+          continue;
+        }
+        const run = day.lastSuccessfulRun;
+        this.metrics.recordRun({
+          tenant,
+          businessDate: day.businessDate,
+          newstoreOrders: run.newstoreOrders ?? 0,
+          hubOrders: run.hubOrders ?? 0,
+          erpTransactions: run.erpTransactions ?? 0,
+          ...(await this.repository.kindCounts(tenant, day.businessDate)),
+          parityRatio: run.parityRatio ?? 0,
+          amountDelta: run.amountDelta ?? 0,
+        });
+      }
+    }
+  }
+
+  /**
+   * Reconciles the days whose scheduled run did not happen (the service was down
+   * at that time), oldest first, at most RECONCILER_CATCH_UP_DAYS of them.
+   */
+  async catchUp(now = new Date()): Promise<void> {
+    const limit = this.config.RECONCILER_CATCH_UP_DAYS;
+    if (limit === 0) return;
+    const { businessDate: next } = nextDailyRun(now, this.config.RECONCILER_TIME_ZONE, this.config.RECONCILER_DAILY_AT);
+    const lastDue = addDays(next, -1);
+    const earliest = addDays(lastDue, -(limit - 1));
+    for (const tenant of this.config.RECONCILER_TENANTS) {
+      for (const date of datesBetween(earliest, lastDue)) {
+        if (this.stopping) return;
+        await this.runScheduled(tenant, date, 'catch-up');
+      }
+    }
+  }
+
+  /**
+   * A scheduled run, by one replica only: under a Postgres advisory lock, and only
+   * when no scheduled run of that day has succeeded yet (a second replica, or a
+   * restart, finds it done and leaves it).
+   */
+  private async runScheduled(tenant: string, date: string, trigger: 'schedule' | 'catch-up'): Promise<void> {
+    await this.repository.whileScheduling(async (acquired) => {
+      if (!acquired) {
+        this.runtime.logger.info({ tenant, businessDate: date }, 'another replica runs the schedule; skipped');
+        return;
+      }
+      if (await this.repository.hasScheduledSuccess(tenant, date)) return;
+      await this.reconciliation.run(tenant, date, trigger);
+    });
   }
 
   /** Graceful stop: no new run starts, the running one finishes, the projections commit and leave. */
@@ -115,10 +182,12 @@ export class ReconcilerWorker {
     this.runtime.logger.info({ at: at.toISOString(), businessDate }, 'next daily reconciliation scheduled');
     // Timers cap at about 24.8 days; a day is far below.
     this.scheduleTimer = setTimeout(() => {
+      const previous = this.scheduled;
       this.scheduled = (async () => {
+        await previous?.catch(() => undefined);
         for (const tenant of this.config.RECONCILER_TENANTS) {
           if (this.stopping) return;
-          await this.reconciliation.run(tenant, businessDate, 'schedule');
+          await this.runScheduled(tenant, businessDate, 'schedule');
         }
       })()
         .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'daily reconciliation failed'))

@@ -485,6 +485,75 @@ export class ReconciliationRepository {
     return { lastRun: last ?? null, lastSuccessfulRun: succeeded ? toRun(succeeded) : null };
   }
 
+  /** The most recent business days with a run, newest first, each with its last and last successful run. */
+  async recentDays(tenant: string, days: number): Promise<(DayStatus & { businessDate: string })[]> {
+    const dates = await this.dataSource.query<{ business_date: string }[]>(
+      `SELECT DISTINCT to_char(business_date, 'YYYY-MM-DD') AS business_date FROM reconciliation_runs
+       WHERE tenant = $1 ORDER BY business_date DESC LIMIT $2`,
+      [tenant, days],
+    );
+    return Promise.all(
+      dates.map(async ({ business_date }) => ({
+        businessDate: business_date,
+        ...(await this.dayStatus(tenant, business_date)),
+      })),
+    );
+  }
+
+  /** Open and resolved discrepancies of a day by kind, as the metrics show them. */
+  async kindCounts(
+    tenant: string,
+    businessDate: string,
+  ): Promise<{ open: Record<DiscrepancyKind, number>; resolved: Record<DiscrepancyKind, number> }> {
+    const counts = await this.dataSource.query<{ kind: DiscrepancyKind; open: number; resolved: number }[]>(
+      `SELECT kind, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL)::int AS resolved
+       FROM discrepancies WHERE tenant = $1 AND business_date = $2 GROUP BY kind`,
+      [tenant, businessDate],
+    );
+    const zero = () =>
+      Object.fromEntries(DISCREPANCY_KINDS.map((kind) => [kind, 0])) as Record<DiscrepancyKind, number>;
+    const open = zero();
+    const resolved = zero();
+    for (const count of counts) {
+      open[count.kind] = count.open;
+      resolved[count.kind] = count.resolved;
+    }
+    return { open, resolved };
+  }
+
+  /** Whether a scheduled (or caught-up) run of the day has succeeded. */
+  async hasScheduledSuccess(tenant: string, businessDate: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM reconciliation_runs WHERE tenant = $1 AND business_date = $2 AND status = 'succeeded'
+         AND trigger IN ('schedule', 'catch-up') LIMIT 1`,
+      [tenant, businessDate],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Runs `work` while this replica holds the schedule's lock (a Postgres advisory
+   * lock, taken without waiting): `acquired` is false when another replica has it.
+   */
+  async whileScheduling(work: (acquired: boolean) => Promise<void>): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ acquired }] = (await runner.query(
+        // Per schema: reconcilers of other deployments sharing the database keep their own schedule.
+        `SELECT pg_try_advisory_lock(hashtext('reconciler-schedule:' || current_schema())) AS acquired`,
+      )) as { acquired: boolean }[];
+      try {
+        await work(acquired);
+      } finally {
+        if (acquired)
+          await runner.query(`SELECT pg_advisory_unlock(hashtext('reconciler-schedule:' || current_schema()))`);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   /** The discrepancies of a day, open ones only unless `all`. */
   async discrepancies(
     tenant: string,
