@@ -18,6 +18,8 @@ import { localInfra, ratio, ROOT, run, startProcess, stopProcess, table } from '
 
 const DOCUMENTS = Number(process.env.BENCH_DOCUMENTS ?? 3000);
 const CONCURRENCY = Number(process.env.ERP_CONCURRENCY ?? 4);
+/** ERP latencies to measure, in ms; NetSuite answers in about a second. */
+const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,50,1000').split(',').map(Number);
 
 function documents(tag: string, count: number): ErpDocument[] {
   return Array.from({ length: count }, (_, index) => ({
@@ -101,19 +103,32 @@ async function main() {
   const emulator = new ErpEmulator({ concurrencyLimit: Math.max(CONCURRENCY, 5) });
   const baseUrl = `${await emulator.listen(0)}/services/rest`;
   const rows: (string | number)[][] = [
-    ['ERP latency', 'documents', 'erp-sink docs/s', 'adapter alone docs/s', 'ratio', 'sink start s'],
+    [
+      'ERP latency',
+      'documents',
+      'erp-sink docs/s',
+      'adapter alone docs/s',
+      'ratio',
+      'ideal (concurrency / latency)',
+      'ratio to ideal',
+      'sink start s',
+    ],
   ];
   try {
-    for (const latencyMs of [0, 50]) {
-      const count = latencyMs === 0 ? DOCUMENTS : Math.min(DOCUMENTS, 1000);
+    for (const latencyMs of LATENCIES) {
+      // About 20 s of work at the ideal rate for a slow ERP; the full count otherwise.
+      const count = latencyMs >= 500 ? CONCURRENCY * 20 : latencyMs === 0 ? DOCUMENTS : Math.min(DOCUMENTS, 1000);
+      const ideal = latencyMs > 0 ? CONCURRENCY / (latencyMs / 1000) : undefined;
       const reference = await direct(emulator, baseUrl, latencyMs, count);
       const sink = await throughSink(emulator, baseUrl, latencyMs, count);
       rows.push([
         `${latencyMs} ms`,
         count,
-        sink.perSecond.toFixed(0),
-        reference.toFixed(0),
+        sink.perSecond.toFixed(1),
+        reference.toFixed(1),
         ratio(sink.perSecond, reference),
+        ideal === undefined ? '-' : ideal.toFixed(1),
+        ideal === undefined ? '-' : ratio(sink.perSecond, ideal),
         sink.startSeconds.toFixed(1),
       ]);
     }
@@ -121,7 +136,7 @@ async function main() {
     await emulator.close();
   }
   process.stdout.write(
-    `\nbench/erp-sink: ERP_CONCURRENCY=${CONCURRENCY}, emulator in this process, sink as its own process, 1 broker, local Postgres\n\n`,
+    `\nbench/erp-sink: ERP_CONCURRENCY=${CONCURRENCY}, ${process.env.KAFKA_TOPIC_PARTITIONS ?? 6} partitions, emulator in this process, sink as its own process, 1 broker, local Postgres\n\n`,
   );
   process.stdout.write(`${table(rows)}\n`);
 }

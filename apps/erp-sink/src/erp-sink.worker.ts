@@ -4,6 +4,7 @@ import {
   BatchingPublisher,
   createSchemaRegistry,
   DocumentCodec,
+  ConcurrencyLimit,
   HubConsumer,
   KafkaInfrastructure,
   readTopicToEnd,
@@ -28,6 +29,8 @@ export class ErpSinkWorker {
   readonly waiting: WaitingDocumentsRepository;
   private readonly poster: DocumentPoster;
   private readonly consumer: HubConsumer;
+  /** ERP requests in flight, shared by every partition and by the sweep of parked documents. */
+  private readonly erpRequests: ConcurrencyLimit;
   private purgeTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
 
@@ -68,6 +71,7 @@ export class ErpSinkWorker {
       this.waiting,
     );
     this.poster = poster;
+    this.erpRequests = new ConcurrencyLimit(config.ERP_CONCURRENCY);
     this.consumer = new HubConsumer(
       kafka.kafka,
       {
@@ -75,6 +79,9 @@ export class ErpSinkWorker {
         topics: [kafka.topics.erpDocuments],
         handler: (message) => poster.handle(message),
         partitionsConsumedConcurrently: config.ERP_CONCURRENCY,
+        // Documents of different orders are posted at once, those of one order in order:
+        // ERP_CONCURRENCY requests in flight, whatever the number of partitions.
+        keyConcurrency: this.erpRequests,
         retryDelayMs: config.ERP_RETRY_BASE_MS,
         maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
         minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
@@ -123,12 +130,14 @@ export class ErpSinkWorker {
       this.metrics.waiting.set(parked.length);
       for (const document of parked) {
         if (this.stopping) return;
-        await this.poster.handle(document.message, true).catch((error: unknown) => {
-          this.runtime.logger.warn(
-            { err: error, idempotencyKey: document.idempotencyKey },
-            'parked document not handled yet',
-          );
-        });
+        await this.erpRequests
+          .run(() => this.poster.handle(document.message, true))
+          .catch((error: unknown) => {
+            this.runtime.logger.warn(
+              { err: error, idempotencyKey: document.idempotencyKey },
+              'parked document not handled yet',
+            );
+          });
       }
     } catch (error) {
       this.runtime.logger.error({ err: error }, 'sweep of parked documents failed; will try again');

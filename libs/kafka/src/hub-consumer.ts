@@ -1,5 +1,6 @@
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { PartitionRetry } from './partition-retry';
 
 /** A message as handlers see it: headers decoded to strings, positions explicit. */
@@ -36,6 +37,16 @@ export interface HubConsumerOptions {
   commitIntervalMs?: number;
   /** Called after each outcome, for metrics. */
   onOutcome?: (outcome: 'handled' | 'failed', message: ConsumedMessage, durationMs: number) => void;
+  /**
+   * Key-level parallelism (in the manner of Confluent's Parallel Consumer, KEY
+   * order): the messages of a batch with different keys are handled at once, those
+   * of one key strictly in order, at most `limit` handlers at once across all
+   * partitions. The committed offset is the highest below which every message is
+   * done; after a failure the partition is rewound to the first message not done,
+   * so only messages of other keys already done are handled again (idempotent
+   * handlers skip them). Without it, a batch is handled one message after another.
+   */
+  keyConcurrency?: ConcurrencyLimit;
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
@@ -147,6 +158,7 @@ export class HubConsumer {
   }
 
   private async handleBatch(payload: EachBatchPayload) {
+    if (this.options.keyConcurrency) return this.handleBatchByKey(payload, this.options.keyConcurrency);
     const { batch } = payload;
     const { topic, partition } = batch;
     const heartbeat = () => payload.heartbeat();
@@ -196,6 +208,73 @@ export class HubConsumer {
     } finally {
       if (!isStale()) await commit();
     }
+  }
+
+  /**
+   * One lane per key, lanes at once (bounded by `limit`), each lane in offset order.
+   * Then the contiguous prefix of done messages is committed; a failure rewinds the
+   * partition to the first message not done.
+   */
+  private async handleBatchByKey(payload: EachBatchPayload, limit: ConcurrencyLimit) {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const lanes = new Map<string, KafkaMessage[]>();
+    for (const raw of batch.messages) {
+      // Messages without a key have no order to keep with others: each is a lane of its own.
+      const lane = raw.key ? raw.key.toString('utf8') : `\u0000${raw.offset}`;
+      const queue = lanes.get(lane);
+      if (queue) queue.push(raw);
+      else lanes.set(lane, [raw]);
+    }
+    const done = new Set<string>();
+    // Set from the lanes: an object, so the compiler does not narrow it to its initial value.
+    const state: { failure?: { offset: bigint; error: unknown } } = {};
+    const firstFailure = () => state.failure;
+    const beat = setInterval(() => {
+      payload
+        .heartbeat()
+        .catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
+    }, this.options.heartbeatIntervalMs ?? 3_000);
+    try {
+      await Promise.all(
+        [...lanes.values()].map(async (lane) => {
+          for (const raw of lane) {
+            if (!payload.isRunning() || payload.isStale() || state.failure) return;
+            const message = toConsumed(topic, partition, raw);
+            const started = performance.now();
+            this.inFlight += 1;
+            try {
+              await limit.run(() => this.options.handler(message));
+            } catch (error) {
+              this.options.onOutcome?.('failed', message, performance.now() - started);
+              const earlier = firstFailure();
+              if (!earlier || BigInt(raw.offset) < earlier.offset)
+                state.failure = { offset: BigInt(raw.offset), error };
+              return;
+            } finally {
+              this.inFlight -= 1;
+            }
+            this.options.onOutcome?.('handled', message, performance.now() - started);
+            done.add(raw.offset);
+          }
+        }),
+      );
+    } finally {
+      clearInterval(beat);
+    }
+    // The committed offset: the highest below which every message of the batch is done.
+    let next: string | undefined;
+    for (const raw of batch.messages) {
+      if (!done.has(raw.offset)) break;
+      payload.resolveOffset(raw.offset);
+      next = (BigInt(raw.offset) + 1n).toString();
+    }
+    if (next !== undefined && !payload.isStale())
+      await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    if (state.failure) {
+      const firstNotDone = batch.messages.find((raw) => !done.has(raw.offset))!;
+      this.scheduleRetry(topic, partition, firstNotDone.offset, state.failure.error);
+    } else if (next !== undefined) this.retry.succeeded(topic, partition);
   }
 
   /** Leaves the failed message uncommitted and unresolved, pauses its partition, resumes later. */

@@ -11,3 +11,4 @@ export * from './dead-letter-replay';
 export * from './delay-retry';
 export * from './batch-consumer';
 export * from './partition-retry';
+export * from './concurrency-limit';
