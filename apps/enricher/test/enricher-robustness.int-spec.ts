@@ -235,20 +235,33 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 });
 
-describe('enricher: a document larger than the broker accepts', () => {
-  const prefix = uniqueName('enrich_large');
-  const schema = uniqueName('enricher');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const emulator = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed: 37 } });
-  let enricher: ServiceUnderTest | undefined;
-
+/**
+ * What one describe block needs of its own: a topic prefix, a schema, Kafka, a
+ * small emulated day, and the enricher it starts; all closed after the block.
+ */
+function isolatedEnricher(name: string, seed: number) {
+  const prefix = uniqueName(name);
+  const context = {
+    prefix,
+    schema: uniqueName('enricher'),
+    settings: testKafkaSettings(prefix),
+    kafka: undefined as unknown as KafkaInfrastructure,
+    emulator: new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } }),
+    enricher: undefined as ServiceUnderTest | undefined,
+  };
+  context.kafka = new KafkaInfrastructure(context.settings, testLogger(), {});
   afterAll(async () => {
-    await enricher?.close();
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
+    await context.enricher?.close();
+    await context.kafka.close();
+    await context.emulator.close();
+    await dropSchema(context.schema);
   });
+  return context;
+}
+
+describe('enricher: a document larger than the broker accepts', () => {
+  const context = isolatedEnricher('enrich_large', 37);
+  const { prefix, schema, kafka, emulator } = context;
 
   it('dead-letters the event with the size in the reason, and the partition goes on', async () => {
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
@@ -267,7 +280,7 @@ describe('enricher: a document larger than the broker accepts', () => {
         },
       ],
     });
-    enricher = await startServiceForTest(enricherService, {
+    context.enricher = await startServiceForTest(enricherService, {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       DATABASE_SCHEMA: schema,
       ...newStoreEnv(await emulator.listen(0)),
@@ -314,20 +327,9 @@ describe('enricher: a document larger than the broker accepts', () => {
 });
 
 describe('enricher: retry tiers that are no longer configured', () => {
-  const prefix = uniqueName('enrich_tiers');
-  const schema = uniqueName('enricher');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
+  const context = isolatedEnricher('enrich_tiers', 35);
+  const { prefix, schema, settings, kafka, emulator } = context;
   const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const emulator = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed: 35 } });
-  let enricher: ServiceUnderTest | undefined;
-
-  afterAll(async () => {
-    await enricher?.close();
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
-  });
 
   it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
@@ -349,7 +351,7 @@ describe('enricher: retry tiers that are no longer configured', () => {
         },
       },
     ]);
-    enricher = await startServiceForTest(enricherService, {
+    context.enricher = await startServiceForTest(enricherService, {
       KAFKA_TOPIC_PREFIX: `${prefix}.`,
       KAFKA_TOPIC_PARTITIONS: '2',
       DATABASE_SCHEMA: schema,

@@ -399,19 +399,7 @@ export class ReconciliationRepository {
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL AND kind = 'amount_mismatch') AS amount_delta`,
       [runId, tenant, businessDate, settledBefore],
     );
-    const counts = await this.dataSource.query<{ kind: DiscrepancyKind; open: number; resolved: number }[]>(
-      `SELECT kind, count(*) FILTER (WHERE resolved_at IS NULL)::int AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL)::int AS resolved
-       FROM discrepancies WHERE tenant = $1 AND business_date = $2 GROUP BY kind`,
-      [tenant, businessDate],
-    );
-    const zero = () =>
-      Object.fromEntries(DISCREPANCY_KINDS.map((kind) => [kind, 0])) as Record<DiscrepancyKind, number>;
-    const open = zero();
-    const resolved = zero();
-    for (const count of counts) {
-      open[count.kind] = count.open;
-      resolved[count.kind] = count.resolved;
-    }
+    const { open, resolved } = await this.kindCounts(tenant, businessDate);
     return {
       newstoreOrders: Number(row.newstore_orders),
       hubOrders: Number(row.hub_orders),

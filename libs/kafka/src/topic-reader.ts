@@ -13,27 +13,7 @@ export async function readTopicToEnd(
   onBatch: (messages: ConsumedMessage[]) => Promise<void>,
   options: { timeoutMs?: number; groupPrefix?: string } = {},
 ): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
-  const ranges = new Map(
-    offsets
-      .filter(({ high, low }) => BigInt(high) > BigInt(low))
-      .map(({ partition, high, low }) => [partition, { from: BigInt(low), to: BigInt(high) }]),
-  );
-  let count = 0;
-  await readRanges(
-    kafka,
-    topic,
-    offsets.map(({ partition }) => partition),
-    ranges,
-    async (messages) => {
-      await onBatch(messages);
-      count += messages.length;
-    },
-    { timeoutMs: options.timeoutMs ?? 300_000, groupPrefix: options.groupPrefix ?? 'reader', what: `reading ${topic}` },
-  );
-  return count;
+  return readTopicFrom(kafka, topic, new Map(), onBatch, options);
 }
 
 /**
