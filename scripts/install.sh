@@ -18,3 +18,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 bash infra/local.sh fetch
+
+# promtool (Debian's prometheus package) tests the alerting rules. The package is
+# downloaded and unpacked into the cache, not installed: no service is set up.
+cache=${PARITY_HUB_CACHE:-$HOME/.cache/parity-hub}
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$cache/prometheus/usr/bin/promtool" ]; then
+  need apt-get "Debian's package tools fetch promtool (package prometheus)"
+  echo "[install] promtool from Debian's prometheus package"
+  downloads="$cache/downloads"
+  mkdir -p "$downloads"
+  (cd "$downloads" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; })
+  dpkg -x "$(ls -t "$downloads"/prometheus_*.deb | head -n 1)" "$cache/prometheus"
+fi
