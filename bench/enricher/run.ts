@@ -57,7 +57,7 @@ async function scenario(name: string, retryShare: number, emulator: NewStoreEmul
       ENRICHER_RETRY_TIERS_MS: '1000,2000,4000',
       ENRICHER_CONSUMER_GROUP: `${prefix}group`,
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
+      NODE_ENV: 'test',
     },
     async () => (await fetch('http://127.0.0.1:3903/health/ready')).ok,
     'enricher',

@@ -84,7 +84,7 @@ async function throughSink(emulator: ErpEmulator, baseUrl: string, latencyMs: nu
       ERP_CONCURRENCY: String(CONCURRENCY),
       SINK_CONSUMER_GROUP: `${prefix}sink`,
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
+      NODE_ENV: 'test',
     },
     async () => (await fetch('http://127.0.0.1:3902/health/ready')).ok,
     'erp-sink',

@@ -146,7 +146,7 @@ async function main() {
       KAFKA_TOPIC_PREFIX: prefix,
       INGEST_API_KEYS: `bench:${API_KEY}`,
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
+      NODE_ENV: 'test',
     },
     async () => (await fetch('http://127.0.0.1:3900/health/ready')).ok,
     'ingest',

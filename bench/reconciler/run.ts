@@ -153,7 +153,7 @@ async function rebuildBench() {
     RECONCILER_ADMIN_TOKENS: TOKEN,
     RECONCILER_CONSUMER_GROUP: `${prefix}projections`,
     LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
+    NODE_ENV: 'test',
   };
   const started = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
@@ -299,7 +299,7 @@ async function main() {
         NEWSTORE_TOKEN_URL: `${graphqlBase}/auth/realms/{tenant}/protocol/openid-connect/token`,
         NETSUITE_BASE_URL: `${erpBase}/services/rest`,
         LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
+        NODE_ENV: 'test',
       },
       async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
       'reconciler',

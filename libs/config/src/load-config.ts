@@ -30,7 +30,49 @@ export function loadConfig<S extends EnvShape>(
     }));
     throw new ConfigError(service, problems);
   }
+  const data = result.data as Record<string, unknown>;
+  if (data.NODE_ENV === 'production') {
+    const problems = localOnlyValues(shape, values, data);
+    if (problems.length > 0) throw new ConfigError(service, problems);
+  }
   return result.data;
+}
+
+/**
+ * Values that only make sense on a developer's machine: this machine's address,
+ * the emulators' secrets, the example mapping. Their defaults let `npm run up`
+ * work with no configuration; in production they would point the hub at nothing
+ * (or at an emulator), so they stop the start.
+ */
+const LOCAL_ONLY: { pattern: RegExp; what: string }[] = [
+  { pattern: /\b(127\.0\.0\.1|localhost)\b/, what: "this machine's address" },
+  { pattern: /^hub-secret$/, what: "the emulators' secret" },
+  { pattern: /mapping\.example\.json$/, what: 'the example mapping' },
+];
+
+function localOnlyValues(
+  shape: EnvShape,
+  values: Record<string, string | undefined>,
+  data: Record<string, unknown>,
+): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  for (const [variable, schema] of Object.entries(shape)) {
+    const value = data[variable];
+    if (typeof value !== 'string') continue;
+    const local = LOCAL_ONLY.find(({ pattern }) => pattern.test(value));
+    if (!local) continue;
+    // A loopback address set on purpose (a sidecar proxy) is allowed; a default never is, nor a known secret.
+    if (values[variable] !== undefined && local.what === "this machine's address") continue;
+    const shown = isSecret(schema) ? '' : ` ("${value}")`;
+    problems.push({
+      variable,
+      message:
+        values[variable] === undefined
+          ? `must be set with NODE_ENV=production: its default${shown} is ${local.what}, for local use only`
+          : `is ${local.what}, for local use only: set the real value for NODE_ENV=production`,
+    });
+  }
+  return problems;
 }
 
 /** The configuration as text for a start-up log line, with every secret masked. */

@@ -56,3 +56,51 @@ describe('loadConfig', () => {
     expect(loadConfig('svc', { NAME: z.string().default('x') }, { NAME: '  ' })).toEqual({ NAME: 'x' });
   });
 });
+
+describe('configuration in production', () => {
+  const shape = {
+    NODE_ENV: env.enumeration(['development', 'production', 'test'], 'development'),
+    NEWSTORE_GRAPHQL_URL: env.string('http://127.0.0.1:4001/api/v1/org/data/query'),
+    NETSUITE_CLIENT_SECRET: secret(z.string().default('hub-secret')),
+    ENRICHER_MAPPING_FILE: env.string('config/mapping.example.json'),
+  };
+
+  it('accepts the local defaults outside production', () => {
+    expect(loadConfig('enricher', shape, {})).toMatchObject({
+      NEWSTORE_GRAPHQL_URL: expect.stringContaining('127.0.0.1'),
+    });
+  });
+
+  it('refuses every emulator default with NODE_ENV=production, naming each variable and hiding secrets', () => {
+    let error: unknown;
+    try {
+      loadConfig('enricher', shape, { NODE_ENV: 'production' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /NEWSTORE_GRAPHQL_URL: must be set with NODE_ENV=production: its default \("http:\/\/127\.0\.0\.1:4001/,
+    );
+    expect(message).toMatch(/NETSUITE_CLIENT_SECRET: must be set .* the emulators' secret/);
+    expect(message).toMatch(/ENRICHER_MAPPING_FILE: must be set .* the example mapping/);
+    expect(message).not.toContain('hub-secret');
+    expect(() =>
+      loadConfig('enricher', shape, {
+        NODE_ENV: 'production',
+        NEWSTORE_GRAPHQL_URL: 'https://acme.p.newstore.net/api/v1/org/data/query',
+        NETSUITE_CLIENT_SECRET: 'hub-secret',
+        ENRICHER_MAPPING_FILE: '/etc/parity-hub/mapping.json',
+      }),
+    ).toThrow(/NETSUITE_CLIENT_SECRET: is the emulators' secret/);
+    expect(
+      loadConfig('enricher', shape, {
+        NODE_ENV: 'production',
+        NEWSTORE_GRAPHQL_URL: 'https://acme.p.newstore.net/api/v1/org/data/query',
+        NETSUITE_CLIENT_SECRET: 's3cr3t',
+        ENRICHER_MAPPING_FILE: '/etc/parity-hub/mapping.json',
+      }),
+    ).toMatchObject({ NODE_ENV: 'production' });
+  });
+});
