@@ -18,8 +18,11 @@ export const erpEnv = {
   NETSUITE_BASE_URL: env.url('http://127.0.0.1:4002/services/rest'),
   NETSUITE_TOKEN_URL: z.string().url().optional(),
   NETSUITE_CLIENT_ID: env.string('hub-client'),
-  /** Client secret; the default is the ERP emulator's. Production uses the certificate below. */
-  NETSUITE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
+  /**
+   * Client secret, used when no private key is set. Unset outside production it is
+   * the ERP emulator's (`hub-secret`); production uses the certificate below, or sets it.
+   */
+  NETSUITE_CLIENT_SECRET: secret(z.string().min(1).optional()),
   NETSUITE_PRIVATE_KEY_FILE: env.optionalString(),
   NETSUITE_CERTIFICATE_ID: env.optionalString(),
   GENERIC_ERP_UPSERT_URL: z.string().min(1).optional(),
@@ -34,7 +37,10 @@ export const erpEnv = {
 export type ErpSettings = ConfigOf<typeof erpEnv>;
 
 /** The configured ERP adapter. The hub reaches the ERP only through these settings. */
-export function createErpPort(config: ErpSettings, service: string): ErpPort {
+/** The ERP emulator's client secret (tools/emulators/erp): a local default, never one in production. */
+const EMULATOR_CLIENT_SECRET = 'hub-secret';
+
+export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, service: string): ErpPort {
   if (config.ERP_ADAPTER === 'generic-http') {
     if (!config.GENERIC_ERP_UPSERT_URL) {
       throw new ConfigError(service, [
@@ -89,7 +95,9 @@ export function createErpPort(config: ErpSettings, service: string): ErpPort {
       ]);
     }
   }
-  if (!privateKeyPem && !config.NETSUITE_CLIENT_SECRET) {
+  const clientSecret =
+    config.NETSUITE_CLIENT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : EMULATOR_CLIENT_SECRET);
+  if (!privateKeyPem && !clientSecret) {
     throw new ConfigError(service, [
       {
         variable: 'NETSUITE_PRIVATE_KEY_FILE',
@@ -101,7 +109,7 @@ export function createErpPort(config: ErpSettings, service: string): ErpPort {
     baseUrl: config.NETSUITE_BASE_URL,
     tokenUrl: config.NETSUITE_TOKEN_URL,
     clientId: config.NETSUITE_CLIENT_ID,
-    clientSecret: config.NETSUITE_CLIENT_SECRET,
+    clientSecret: privateKeyPem ? undefined : clientSecret,
     privateKeyPem,
     certificateId: config.NETSUITE_CERTIFICATE_ID,
     requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
