@@ -16,6 +16,10 @@ export const enricherEnv = {
   ENRICHER_MAPPING_FILE: env.string('config/mapping.example.json'),
   /** Processed event ids are kept this long for deduplication (NewStore advises 30 days). */
   ENRICHER_DEDUP_TTL_DAYS: env.integer(30, 1, 3_650),
+  /** How often expired deduplication records are purged. */
+  ENRICHER_DEDUP_PURGE_INTERVAL_MS: env.integer(3_600_000, 1_000, 86_400_000),
+  /** Partitions handled at once by each of the enricher's consumers (order within a partition is kept). */
+  ENRICHER_CONCURRENCY: env.integer(3, 1, 64),
   /**
    * Prefix every ERP external id with the tenant: required when several tenants post to
    * one ERP account, where two tenants' order 1001 would otherwise share one record.

@@ -71,7 +71,10 @@ export class EnricherWorker {
       loadMappingFile(config.ENRICHER_MAPPING_FILE),
       config.ENRICHER_TENANT_IN_EXTERNAL_ID,
     );
-    const common = { sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS, partitionsConsumedConcurrently: 3 };
+    const common = {
+      sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS,
+      partitionsConsumedConcurrently: config.ENRICHER_CONCURRENCY,
+    };
     this.main = new HubConsumer(
       kafka.kafka,
       {
@@ -115,7 +118,7 @@ export class EnricherWorker {
     });
     this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
     void this.updateGauges();
-    this.purgeTimer = setInterval(() => void this.purgeProcessed(), 3_600_000);
+    this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
   }
 
   async stop(): Promise<void> {

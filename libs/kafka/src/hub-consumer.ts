@@ -90,7 +90,6 @@ export class HubConsumer {
   private readonly consumer: Consumer;
   private readonly retry: PartitionRetry;
   private running = false;
-  private inFlight = 0;
 
   constructor(
     kafka: Kafka,
@@ -113,16 +112,8 @@ export class HubConsumer {
     );
   }
 
-  get kafkaConsumer(): Consumer {
-    return this.consumer;
-  }
-
   get isRunning(): boolean {
     return this.running;
-  }
-
-  get messagesInFlight(): number {
-    return this.inFlight;
   }
 
   async start(): Promise<void> {
@@ -137,14 +128,6 @@ export class HubConsumer {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.running = true;
-  }
-
-  pause(topic: string, partitions?: number[]): void {
-    this.consumer.pause([{ topic, partitions }]);
-  }
-
-  resume(topic: string, partitions?: number[]): void {
-    this.consumer.resume([{ topic, partitions }]);
   }
 
   /**
@@ -185,7 +168,6 @@ export class HubConsumer {
         const beat = setInterval(() => {
           heartbeat().catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
         }, this.options.heartbeatIntervalMs ?? 3_000);
-        this.inFlight += 1;
         try {
           await this.options.handler(message);
         } catch (error) {
@@ -196,7 +178,6 @@ export class HubConsumer {
           return;
         } finally {
           clearInterval(beat);
-          this.inFlight -= 1;
         }
         this.options.onOutcome?.('handled', message, performance.now() - started);
         this.retry.succeeded(topic, partition);
@@ -242,7 +223,6 @@ export class HubConsumer {
             if (!payload.isRunning() || payload.isStale() || state.failure) return;
             const message = toConsumed(topic, partition, raw);
             const started = performance.now();
-            this.inFlight += 1;
             try {
               await limit.run(() => this.options.handler(message));
             } catch (error) {
@@ -251,8 +231,6 @@ export class HubConsumer {
               if (!earlier || BigInt(raw.offset) < earlier.offset)
                 state.failure = { offset: BigInt(raw.offset), error };
               return;
-            } finally {
-              this.inFlight -= 1;
             }
             this.options.onOutcome?.('handled', message, performance.now() - started);
             done.add(raw.offset);

@@ -59,14 +59,6 @@ export class HubProducer {
     );
   }
 
-  /** Several topics in one request, for moves (a message to a retry topic plus its marker). */
-  async sendBatch(
-    topicMessages: { topic: string; messages: Message[] }[],
-    timeoutMs = 30_000,
-  ): Promise<RecordMetadata[]> {
-    return this.guarded((producer) => producer.sendBatch({ topicMessages, acks: -1, timeout: timeoutMs }));
-  }
-
   async disconnect(): Promise<void> {
     await this.replacing?.catch(() => undefined);
     await this.producer.disconnect();
