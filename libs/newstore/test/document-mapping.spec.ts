@@ -212,6 +212,32 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
     });
   });
 
+  it('reads prices that include their tax (VAT) and a grandTotal without shipping tax, as NewStore totals them', () => {
+    // 119.00 gross with 19.00 VAT inside, 5.00 shipping: grandTotal 124.00.
+    const vat = order({
+      channelType: 'web',
+      currency: 'EUR',
+      grandTotal: 124,
+      shippingTotal: 5,
+      shippingTax: 0.95,
+      items: [{ ...order().items[0], pricebookPrice: 119, tax: 19, shippingServiceLevel: 'GROUND' }],
+      paymentAccount: {
+        instruments: [
+          {
+            paymentMethod: 'credit_card',
+            paymentOrigin: 'web',
+            paymentProvider: 'adyen',
+            paymentAccountTransactions: [{ amount: 124, currency: 'EUR', transactionType: 'capture' }],
+          },
+        ],
+      },
+    });
+    expect(mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: vat })).toMatchObject({
+      kind: 'document',
+      document: { total: '124.00', shippingCost: '5.00', lines: [{ amount: '100.00', tax: '19.00' }] },
+    });
+  });
+
   it("dead-letters an order whose parts do not add up to NewStore's grandTotal, naming both", () => {
     const mapped = mapEventToDocument({
       envelope: event('order.opened', {}),
