@@ -171,7 +171,7 @@ function roundingLine(order: GraphQlOrder, paid: ReturnType<typeof payments>, gr
  * less its tax. The first whose NetSuite total is the grandTotal is posted; when
  * none is, the event is dead-lettered with both figures.
  */
-function saleParts(order: GraphQlOrder): { lines: Line[] }[] {
+function saleParts(order: GraphQlOrder): { lines: Line[]; taxIncluded: boolean }[] {
   const currency = order.currency;
   const exclusive = order.items.map((item) => lineOf(item, currency));
   const inclusive = exclusive.map((line) => ({
@@ -191,11 +191,25 @@ function saleParts(order: GraphQlOrder): { lines: Line[] }[] {
         },
       ];
   return [
-    { lines: [...exclusive, ...shippingTaxLine] },
-    ...(shippingTaxLine.length ? [{ lines: exclusive }] : []),
-    { lines: [...inclusive, ...shippingTaxLine] },
-    ...(shippingTaxLine.length ? [{ lines: inclusive }] : []),
+    { lines: [...exclusive, ...shippingTaxLine], taxIncluded: false },
+    ...(shippingTaxLine.length ? [{ lines: exclusive, taxIncluded: false }] : []),
+    { lines: [...inclusive, ...shippingTaxLine], taxIncluded: true },
+    ...(shippingTaxLine.length ? [{ lines: inclusive, taxIncluded: true }] : []),
   ];
+}
+
+/** Shipping as NetSuite's `shippingCost`, when there is any. */
+function shippingCostOf(order: GraphQlOrder): { shippingCost?: string } {
+  const shipping = decimal(order.shippingTotal);
+  return shipping.eq(0) ? {} : { shippingCost: money(shipping, order.currency) };
+}
+
+/** The way the order's amounts make its grandTotal (see {@link saleParts}), or undefined when none does. */
+function matchingSaleParts(order: GraphQlOrder): { lines: Line[]; taxIncluded: boolean } | undefined {
+  const grandTotal = money(order.grandTotal, order.currency);
+  return saleParts(order).find(
+    (candidate) => netSuiteTotal({ ...candidate, ...shippingCostOf(order), currency: order.currency }) === grandTotal,
+  );
 }
 
 function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
@@ -216,11 +230,8 @@ function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
       reason: `payment transactions not settled yet (${money(paidTotal, currency)} of ${money(grandTotal, currency)})`,
     };
   }
-  const shipping = decimal(order.shippingTotal);
-  const shippingCost = shipping.eq(0) ? {} : { shippingCost: money(shipping, currency) };
-  const found = saleParts(order).find(
-    (candidate) => netSuiteTotal({ ...candidate, ...shippingCost, currency }) === money(grandTotal, currency),
-  );
+  const shippingCost = shippingCostOf(order);
+  const found = matchingSaleParts(order);
   if (!found) {
     const computed = netSuiteTotal({ ...saleParts(order)[0], ...shippingCost, currency });
     return {
@@ -270,7 +281,13 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
   const cancelled = order.items.filter((item) => cancelledIds.includes(item.id));
   if (cancelled.length < cancelledIds.length)
     return { kind: 'not-ready', reason: 'cancelled items not in GraphQL yet' };
-  const lines = cancelled.map((item) => lineOf(item, order.currency));
+  // The cancelled items as the sale booked them: net of their tax when prices include it.
+  const taxIncluded = matchingSaleParts(order)?.taxIncluded ?? false;
+  const lines = cancelled
+    .map((item) => lineOf(item, order.currency))
+    .map((line) =>
+      taxIncluded ? { ...line, amount: money(decimal(line.amount).minus(line.tax), order.currency) } : line,
+    );
   const sale_ = saleReference(order, envelope.tenant);
   const fingerprint = createHash('sha256')
     .update([...cancelledIds].sort().join(','))
