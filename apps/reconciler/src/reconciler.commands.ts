@@ -1,3 +1,4 @@
+import { parseCommandArguments } from '@hub/config';
 import { HubCommandContext } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import { ReconcilerConfig } from './reconciler.config';
@@ -6,27 +7,7 @@ import { discrepanciesCsv, textSummary } from './report-format';
 
 type Context = HubCommandContext<ReconcilerConfig>;
 
-/** `--name value` pairs (repeatable) and bare `--flag`s. */
-function parseArguments(args: string[], known: { values: string[]; flags?: string[] }) {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let index = 0; index < args.length; index += 1) {
-    const name = args[index].replace(/^--/, '');
-    if (known.flags?.includes(name)) flags.add(name);
-    else if (known.values.includes(name) && args[index + 1] !== undefined) {
-      values.set(name, [...(values.get(name) ?? []), args[index + 1]]);
-      index += 1;
-    } else {
-      const usage = [
-        ...known.values.map((value) => `--${value} VALUE`),
-        ...(known.flags ?? []).map((flag) => `--${flag}`),
-      ];
-      throw new Error(`unknown or incomplete argument "${args[index]}": use ${usage.join(', ')}`);
-    }
-  }
-  const one = (name: string) => values.get(name)?.[0];
-  return { one, all: (name: string) => values.get(name) ?? [], flags };
-}
+const parseArguments = parseCommandArguments;
 
 function tenantOf(context: Context, requested: string | undefined): string {
   const tenant = requested ?? context.config.RECONCILER_TENANTS[0];

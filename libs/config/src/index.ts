@@ -2,3 +2,4 @@ export * from './config-error';
 export * from './env-schema';
 export * from './kafka-config';
 export * from './load-config';
+export * from './command-arguments';

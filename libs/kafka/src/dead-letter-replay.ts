@@ -1,3 +1,4 @@
+import { parseCommandArguments } from '@hub/config';
 import { HEADERS } from '@hub/contracts';
 import { Kafka } from 'kafkajs';
 import { ConsumedMessage } from './hub-consumer';
@@ -73,30 +74,20 @@ export interface DeadLetterEntry {
   source: string | undefined;
 }
 
-export const REPLAY_USAGE = (idFlag: string) =>
-  `[--order ID]... [${idFlag} ID]... [--dry-run] [--limit N]: none selected replays everything; --dry-run lists what would be replayed and sends nothing`;
-
 /** Parses a replay command's arguments; an unknown one fails with the usage. */
 export function parseReplayArguments(args: string[], idFlag: string): ReplayArguments {
-  const parsed: ReplayArguments = { orders: new Set(), ids: new Set(), dryRun: false };
-  for (let index = 0; index < args.length; index += 1) {
-    const argument = args[index];
-    const value = () => {
-      const next = args[(index += 1)];
-      if (next === undefined || next.startsWith('--'))
-        throw new Error(`${argument} needs a value: ${REPLAY_USAGE(idFlag)}`);
-      return next;
-    };
-    if (argument === '--order') parsed.orders.add(value());
-    else if (argument === idFlag) parsed.ids.add(value());
-    else if (argument === '--dry-run' || argument === '--list') parsed.dryRun = true;
-    else if (argument === '--limit') {
-      const limit = Number(value());
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit takes a whole number above 0`);
-      parsed.limit = limit;
-    } else throw new Error(`unknown argument "${argument}": ${REPLAY_USAGE(idFlag)}`);
-  }
-  return parsed;
+  const id = idFlag.replace(/^--/, '');
+  const parsed = parseCommandArguments(args, { values: ['order', id, 'limit'], flags: ['dry-run', 'list'] });
+  const limitText = parsed.one('limit');
+  const limit = limitText === undefined ? undefined : Number(limitText);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new Error(`--limit takes a whole number above 0`);
+  return {
+    orders: new Set(parsed.all('order')),
+    ids: new Set(parsed.all(id)),
+    dryRun: parsed.flags.has('dry-run') || parsed.flags.has('list'),
+    limit,
+  };
 }
 
 function entryOf(message: ConsumedMessage, id: string | undefined): DeadLetterEntry {
