@@ -318,7 +318,17 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(unknownTenant.body).toContain('tenant \\"other\\" is not one of acme');
     const openapi = await json<{ paths: Record<string, unknown> }>('GET', '/admin/openapi.json');
     expect(Object.keys(openapi.paths).sort()).toEqual(
-      ['/admin/rebuild', '/admin/reconciliations', '/admin/reports/{date}', '/admin/resync'].sort(),
+      [
+        '/admin/rebuild',
+        '/admin/reconciliations',
+        '/admin/reports/{date}',
+        '/admin/resync',
+        '/admin/eventstream',
+        '/admin/eventstream/{tenant}/rejected',
+        '/admin/eventstream/{tenant}/rejected/{eventId}/retry',
+        '/admin/eventstream/{tenant}/rejected/{eventId}',
+        '/admin/eventstream/{tenant}/start',
+      ].sort(),
     );
   });
 });

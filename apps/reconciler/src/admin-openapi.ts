@@ -107,6 +107,46 @@ export const ADMIN_OPENAPI = {
         responses: { '200': { description: 'What was replayed, injected, deleted or left to a person' }, ...errors },
       },
     },
+    '/admin/eventstream': {
+      get: {
+        summary: "Each tenant's NewStore event-stream integration: status, why it stopped, rejected events, last event",
+        responses: { '200': { description: 'The watched integrations' }, ...errors },
+      },
+    },
+    '/admin/eventstream/{tenant}/rejected': {
+      get: {
+        summary: 'The events NewStore keeps as rejected for the tenant, to retry or delete one by one',
+        parameters: [{ name: 'tenant', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The rejected events' }, ...errors },
+      },
+    },
+    '/admin/eventstream/{tenant}/rejected/{eventId}/retry': {
+      post: {
+        summary: 'Ask NewStore to deliver a rejected event again',
+        parameters: [
+          { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'eventId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: 'Retried' }, ...errors },
+      },
+    },
+    '/admin/eventstream/{tenant}/rejected/{eventId}': {
+      delete: {
+        summary: 'Delete a rejected event for good (it will not reach the hub)',
+        parameters: [
+          { name: 'tenant', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'eventId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '204': { description: 'Deleted' }, ...errors },
+      },
+    },
+    '/admin/eventstream/{tenant}/start': {
+      post: {
+        summary: 'Start the integration again; refused (409) while rejected events are left or ingest is not ready',
+        parameters: [{ name: 'tenant', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'Started' }, '409': { description: 'Not safe yet, and why' }, ...errors },
+      },
+    },
     '/admin/rebuild': {
       post: {
         summary: 'Drop the projections and replay every topic from the beginning',

@@ -1,3 +1,4 @@
+import { NewStoreError } from '@hub/newstore-graphql';
 import { BearerTokenVerifier } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import {
@@ -5,6 +6,7 @@ import {
   Body,
   CanActivate,
   Controller,
+  Delete,
   ExecutionContext,
   Get,
   HttpCode,
@@ -22,6 +24,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_OPENAPI } from './admin-openapi';
+import { WatchdogRefusal } from './event-stream-watchdog';
 import { ReconcilerWorker } from './reconciler.worker';
 import { discrepanciesCsv, textSummary } from './report-format';
 
@@ -187,6 +190,54 @@ export class AdminController {
       lastSuccessfulRun: day.lastSuccessfulRun,
       discrepancies,
     });
+  }
+
+  @Get('eventstream')
+  @UseGuards(AdminTokenGuard)
+  eventStream() {
+    return { integrations: this.worker.watchdog.status() };
+  }
+
+  @Get('eventstream/:tenant/rejected')
+  @UseGuards(AdminTokenGuard)
+  async rejected(@Param('tenant') tenant: string) {
+    return { rejected: await this.watchdogCall(() => this.worker.watchdog.rejectedEvents(tenant)) };
+  }
+
+  @Post('eventstream/:tenant/rejected/:eventId/retry')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async retryRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
+    await this.watchdogCall(() => this.worker.watchdog.retryRejected(tenant, eventId));
+    return { retried: eventId };
+  }
+
+  @Delete('eventstream/:tenant/rejected/:eventId')
+  @HttpCode(204)
+  @UseGuards(AdminTokenGuard)
+  async deleteRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
+    await this.watchdogCall(() => this.worker.watchdog.deleteRejected(tenant, eventId));
+  }
+
+  @Post('eventstream/:tenant/start')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async startIntegration(@Param('tenant') tenant: string) {
+    await this.watchdogCall(() => this.worker.watchdog.restart(tenant));
+    return { integrations: this.worker.watchdog.status().filter((status) => status.tenant === tenant) };
+  }
+
+  /** A refused action is 409 with why; NewStore's own failure is 502 with its answer. */
+  private async watchdogCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WatchdogRefusal)
+        throw new HttpException({ error: 'not now', message: error.message }, HttpStatus.CONFLICT);
+      if (error instanceof NewStoreError)
+        throw new HttpException({ error: 'newstore', message: error.message }, HttpStatus.BAD_GATEWAY);
+      throw error;
+    }
   }
 
   @Post('resync')

@@ -1,4 +1,4 @@
-import { BatchConsumer, fetchTopicOffsets, KafkaInfrastructure } from '@hub/kafka';
+import { ConsumedMessage, BatchConsumer, fetchTopicOffsets, KafkaInfrastructure } from '@hub/kafka';
 import type { Logger } from 'pino';
 import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -49,6 +49,8 @@ export class Projector {
     private readonly metrics: ReconcilerMetrics,
     private readonly logger: Logger,
     private readonly groupId: string,
+    /** Called with every batch of NewStore events projected (the event-stream watchdog's last-event clock). */
+    private readonly onEvents?: (messages: ConsumedMessage[]) => void,
   ) {
     this.byPhysicalName = new Map(PROJECTED_TOPICS.map((topic) => [kafka.topics[topic], topic]));
   }
@@ -72,6 +74,7 @@ export class Projector {
           const topic = this.byPhysicalName.get(physical)!;
           const applied = await this.repository.applyBatch(topic, partition, messages);
           this.metrics.projected.inc({ topic }, applied);
+          if (topic === 'newstoreEvents') this.onEvents?.(messages);
         },
       },
       this.logger,

@@ -91,4 +91,32 @@ async function report(context: Context): Promise<void> {
   if (!day.lastSuccessfulRun) process.exitCode = 1;
 }
 
-export const reconcilerCommands = { rebuild, reconcile, resync, report };
+/**
+ * `eventstream status | rejected | retry --event ID | delete --event ID | start [--tenant T]`:
+ * the NewStore event-stream integrations of WATCHDOG_INTEGRATIONS, as the admin API.
+ */
+async function eventstream(context: Context): Promise<void> {
+  const [action = 'status', ...rest] = context.args;
+  const args = parseArguments(rest, { values: ['tenant', 'event'] });
+  const { watchdog } = worker(context);
+  if (!watchdog.enabled) throw new Error('no integration to watch: set WATCHDOG_INTEGRATIONS=tenant:integrationId');
+  const tenant = tenantOf(context, args.one('tenant'));
+  const event = () => {
+    const id = args.one('event');
+    if (!id) throw new Error(`${action} needs --event EVENT_ID (see "eventstream rejected")`);
+    return id;
+  };
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  if (action === 'status') {
+    await watchdog.poll();
+    print(watchdog.status());
+  } else if (action === 'rejected') print(await watchdog.rejectedEvents(tenant));
+  else if (action === 'retry') await watchdog.retryRejected(tenant, event());
+  else if (action === 'delete') await watchdog.deleteRejected(tenant, event());
+  else if (action === 'start') {
+    await watchdog.restart(tenant);
+    print(watchdog.status());
+  } else throw new Error(`unknown action "${action}": status, rejected, retry, delete or start`);
+}
+
+export const reconcilerCommands = { rebuild, reconcile, resync, report, eventstream };

@@ -33,6 +33,26 @@ export const reconcilerEnv = {
    * reconciled, the most recent this many at most; 0 turns the catch-up off.
    */
   RECONCILER_CATCH_UP_DAYS: env.integer(7, 0, 366),
+  /**
+   * The event-stream integrations to watch, as tenant:integrationId (comma-separated);
+   * unset: no watchdog.
+   */
+  WATCHDOG_INTEGRATIONS: env
+    .list()
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*:\S+$/, 'each entry is tenant:integrationId')))
+    .optional(),
+  WATCHDOG_INTERVAL_MS: env.integer(60_000, 100, 3_600_000),
+  /** Start a stopped integration again by itself once it is safe (no rejected event left, ingest ready). */
+  WATCHDOG_AUTO_RESTART: env.boolean(false),
+  /** ingest's readiness URL, checked before a restart; unset: restarts are refused. */
+  WATCHDOG_INGEST_READY_URL: z.string().url().optional(),
+  /** No event of a tenant for this long during its trading hours is reported; 0: off. */
+  WATCHDOG_SILENCE_MINUTES: env.integer(60, 0, 10_080),
+  /** Local trading hours (RECONCILER_TIME_ZONE), HH:MM-HH:MM; silence outside them is normal. */
+  WATCHDOG_TRADING_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM')
+    .default('00:00-24:00'),
   /** Bearer tokens accepted by the admin API (several, for rotation). */
   RECONCILER_ADMIN_TOKENS: secret(env.list()),
   RECONCILER_CONSUMER_GROUP: env.string('reconciler-projections'),

@@ -59,5 +59,8 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       "resync --date D | --order ID... [--tenant T]\n    replay the events of the day's open discrepancies, or of the orders given",
     report:
       "report --date D [--tenant T] [--format text|csv|json] [--all]\n    the day's last run and its discrepancies",
+
+    eventstream:
+      'eventstream status | rejected | retry --event ID | delete --event ID | start [--tenant T]\n    the NewStore event-stream integrations (WATCHDOG_INTEGRATIONS): why one stopped, its rejected events, a safe restart',
   },
 };

@@ -1,10 +1,11 @@
 import { createErpPort } from '@hub/erp';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { createNewStoreClient } from '@hub/newstore-graphql';
+import { createEventStreamClient, createNewStoreClient } from '@hub/newstore-graphql';
 import { ServiceRuntime } from '@hub/platform';
 import { addDays, datesBetween, nextDailyRun } from '@hub/reconciliation';
 import { DataSource } from 'typeorm';
 import { DailyReconciliation } from './daily-reconciliation';
+import { EventStreamWatchdog } from './event-stream-watchdog';
 import { ProjectionRepository } from './projection.repository';
 import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
@@ -23,6 +24,7 @@ export class ReconcilerWorker {
   readonly reconciliation: DailyReconciliation;
   readonly repository: ReconciliationRepository;
   readonly resync: Resync;
+  readonly watchdog: EventStreamWatchdog;
   private scheduleTimer: NodeJS.Timeout | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
   private scheduled: Promise<unknown> | undefined;
@@ -50,9 +52,36 @@ export class ReconcilerWorker {
         );
       },
     );
-    this.projector = new Projector(kafka, projections, this.metrics, logger, config.RECONCILER_CONSUMER_GROUP);
-    this.repository = new ReconciliationRepository(dataSource);
     const newStore = createNewStoreClient(config);
+    const [from, to] = config.WATCHDOG_TRADING_HOURS.split('-');
+    this.watchdog = new EventStreamWatchdog(
+      createEventStreamClient(config, newStore),
+      {
+        integrations: new Map(
+          (config.WATCHDOG_INTEGRATIONS ?? []).map((entry) => [
+            entry.slice(0, entry.indexOf(':')),
+            entry.slice(entry.indexOf(':') + 1),
+          ]),
+        ),
+        intervalMs: config.WATCHDOG_INTERVAL_MS,
+        autoRestart: config.WATCHDOG_AUTO_RESTART,
+        ingestReadyUrl: config.WATCHDOG_INGEST_READY_URL,
+        silenceMinutes: config.WATCHDOG_SILENCE_MINUTES,
+        tradingHours: { from, to },
+        timeZone: config.RECONCILER_TIME_ZONE,
+      },
+      runtime.metrics,
+      logger.child({ context: 'event-stream-watchdog' }),
+    );
+    this.projector = new Projector(
+      kafka,
+      projections,
+      this.metrics,
+      logger,
+      config.RECONCILER_CONSUMER_GROUP,
+      (messages) => this.watchdog.eventsSeen(messages),
+    );
+    this.repository = new ReconciliationRepository(dataSource);
     const erp = createErpPort(config, 'reconciler');
     this.reconciliation = new DailyReconciliation(
       config,
@@ -87,6 +116,7 @@ export class ReconcilerWorker {
       this.projector.updateLag().catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'));
     }, 5_000);
     await this.restoreMetrics();
+    this.watchdog.start();
     if (this.config.RECONCILER_SCHEDULE_ENABLED) {
       this.scheduled = this.catchUp().catch((error: unknown) =>
         this.runtime.logger.error({ err: error }, 'catch-up of missed reconciliations failed'),
@@ -161,6 +191,7 @@ export class ReconcilerWorker {
     this.stopping = true;
     clearTimeout(this.scheduleTimer);
     clearInterval(this.lagTimer);
+    await this.watchdog.stop();
     await this.scheduled?.catch(() => undefined);
     await this.projector.stop();
   }

@@ -1,2 +1,3 @@
 export * from './newstore-graphql.client';
 export * from './newstore-config';
+export * from './newstore-event-stream.client';

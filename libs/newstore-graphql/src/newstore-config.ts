@@ -1,5 +1,6 @@
 import { ConfigOf, env, secret } from '@hub/config';
 import { z } from 'zod';
+import { NewStoreEventStreamClient } from './newstore-event-stream.client';
 import { NewStoreGraphQlClient } from './newstore-graphql.client';
 
 /** How the hub reaches NewStore GraphQL; local defaults point at the NewStore emulator (npm run emulator:newstore). */
@@ -10,6 +11,8 @@ export const newStoreEnv = {
   /** The default is the NewStore emulator's. */
   NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
   NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
+  /** NewStore's configuration API (event-stream integrations): https://{tenant}.p.newstore.net in production. */
+  NEWSTORE_API_URL: env.string('http://127.0.0.1:4001'),
   /** Also ask for each item's `externalIdentifiers { sku }`: no NewStore page documents that field, so off unless a tenant has it. */
   NEWSTORE_QUERY_ITEM_SKU: env.boolean(false),
 };
@@ -31,5 +34,16 @@ export function createNewStoreClient(
       queryItemSku: config.NEWSTORE_QUERY_ITEM_SKU,
     },
     observe,
+  );
+}
+
+/** The event-stream configuration client for these settings, with the GraphQL client's tokens. */
+export function createEventStreamClient(
+  config: NewStoreSettings,
+  tokens: NewStoreGraphQlClient,
+): NewStoreEventStreamClient {
+  return new NewStoreEventStreamClient(
+    { apiUrl: config.NEWSTORE_API_URL, timeoutMs: config.NEWSTORE_TIMEOUT_MS },
+    tokens,
   );
 }

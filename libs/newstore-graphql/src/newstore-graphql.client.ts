@@ -43,7 +43,7 @@ export class NewStoreError extends Error {
  * A URL of the tenant. The tenant comes from an event's body: anything but a
  * tenant name (a `..`, a slash) is refused before it can change the URL's path.
  */
-function fill(template: string, tenant: string): string {
+export function tenantUrl(template: string, tenant: string): string {
   if (!TENANT_PATTERN.test(tenant))
     throw new NewStoreError('permanent', `"${tenant}" is not a NewStore tenant name (letters, digits, - and _)`);
   return template.replace('{tenant}', tenant);
@@ -108,7 +108,7 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
 
   private async query<T>(tenant: string, document: string, variables: Record<string, unknown>): Promise<T> {
     const started = performance.now();
-    const client = new GraphQLClient(fill(this.settings.graphqlUrl, tenant), {
+    const client = new GraphQLClient(tenantUrl(this.settings.graphqlUrl, tenant), {
       headers: { authorization: `Bearer ${await this.token(tenant)}`, 'force-render-timezone': 'true' },
       fetch: (input: RequestInfo | URL, init?: RequestInit) =>
         fetch(input, { ...init, signal: AbortSignal.timeout(this.settings.timeoutMs) }),
@@ -137,10 +137,11 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
     );
   }
 
-  private async token(tenant: string): Promise<string> {
+  /** A bearer token of the tenant (client credentials), cached until a minute before it expires. */
+  async token(tenant: string): Promise<string> {
     const cached = this.tokens.get(tenant);
     if (cached && cached.expiresAt - 60_000 > Date.now()) return cached.value;
-    const url = fill(this.settings.tokenUrl, tenant);
+    const url = tenantUrl(this.settings.tokenUrl, tenant);
     let response: Response;
     try {
       response = await fetch(url, {

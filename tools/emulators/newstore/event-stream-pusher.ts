@@ -63,6 +63,12 @@ export interface Integration {
   duplicatesSent: number;
   attempts: number;
   rejected: Map<string, RejectedEvent>;
+  /**
+   * What happened to the integration, newest last: why it stopped, when it started.
+   * Seed 004 ("Managing rejected events"): "Call List integration log entries to
+   * learn why the integration was stopped". The entry's shape is assumed.
+   */
+  log: { created_at: string; level: 'info' | 'error'; message: string }[];
 }
 
 /** Merges each order's events (in time order) into the day's publication order, lazily. */
@@ -95,6 +101,7 @@ export class EventStreamPusher {
       id: randomUUID(),
       request,
       status: 'created',
+      log: [],
       delivered: 0,
       duplicatesSent: 0,
       attempts: 0,
@@ -109,6 +116,7 @@ export class EventStreamPusher {
     if (integration.status === 'running') return integration;
     integration.status = 'running';
     integration.stoppedReason = undefined;
+    integration.log.push({ created_at: new Date().toISOString(), level: 'info', message: 'integration started' });
     const run = this.deliverDay(integration).finally(() => this.runs.delete(id));
     this.runs.set(id, run);
     return integration;
@@ -119,6 +127,11 @@ export class EventStreamPusher {
     if (integration.status === 'running') {
       integration.status = 'stopped';
       integration.stoppedReason = reason;
+      integration.log.push({
+        created_at: new Date().toISOString(),
+        level: 'error',
+        message: `integration stopped: ${reason}`,
+      });
     }
     return integration;
   }

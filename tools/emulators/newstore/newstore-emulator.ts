@@ -153,6 +153,11 @@ export class NewStoreEmulator {
         `${integrations}/:id/_stop`,
         withIntegration((id) => integrationView(this.pusher.stop(id))),
       );
+      // Seed 004: "List integration log entries" (path assumed).
+      api.get(
+        `${integrations}/:id/logs`,
+        withIntegration((id) => this.pusher.get(id).log),
+      );
       api.get(
         `${integrations}/:id/rejected`,
         withIntegration((id) => [...this.pusher.get(id).rejected.values()]),

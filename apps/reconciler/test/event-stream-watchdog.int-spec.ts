@@ -1,0 +1,146 @@
+import { KafkaInfrastructure } from '@hub/kafka';
+import {
+  dropSchema,
+  newStoreEnv,
+  newStoreTestClient,
+  ServiceUnderTest,
+  startServiceForTest,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
+import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { reconcilerService } from '../src/reconciler.service-definition';
+
+const TOKEN = 'test-token';
+
+/**
+ * The whole cycle of seed 004's "Managing rejected events": the webhook answers
+ * 400, NewStore stores the events as rejected and stops the integration after
+ * too many; the watchdog reports the stop with its reason, lists the rejected
+ * events, refuses a restart while any is left, each is retried once the webhook
+ * takes them, the integration is started again, and no event is lost.
+ */
+describe('event-stream watchdog', () => {
+  const prefix = uniqueName('watchdog');
+  const schema = uniqueName('reconciler_watch');
+  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const newStore = new NewStoreEmulator({
+    day: { tenant: 'acme', date: '2024-01-02', orders: 15, seed: 9 },
+    pusher: { maxRejected: 3, concurrency: 1, duplicateRate: 0, timeScale: 0.0001 },
+  });
+  const received = new Set<string>();
+  let rejecting = true;
+  let webhook: Server;
+  let reconciler: ServiceUnderTest | undefined;
+
+  const keyOf = (envelope: { name: string; payload: { id?: unknown } }) =>
+    `${envelope.name}:${String(envelope.payload.id)}`;
+  const admin = async (method: string, path: string) => {
+    const response = await fetch(`${reconciler!.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+  const metric = async (name: string) =>
+    new RegExp(`^${name}\\{tenant="acme"[^}]*\\} (\\S+)$`, 'm').exec(
+      await (await fetch(`${reconciler!.url}/metrics`)).text(),
+    )?.[1];
+
+  beforeAll(async () => {
+    // The webhook: 400 (rejected) while `rejecting`, else 200; /ready answers as ingest's readiness would.
+    webhook = createServer((request, response) => {
+      if (request.url === '/ready') return void response.end('{}');
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        if (rejecting) {
+          response.statusCode = 400;
+          return void response.end('{"error":"invalid-envelope"}');
+        }
+        received.add(keyOf(JSON.parse(body) as { name: string; payload: { id?: unknown } }));
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
+  });
+
+  afterAll(async () => {
+    await reconciler?.close();
+    await kafka.close();
+    await newStore.close();
+    await new Promise((resolve) => webhook.close(resolve));
+    await dropSchema(schema);
+  });
+
+  it('reports the stop and why, lists the rejected events, restarts only when safe, and loses no event', async () => {
+    const base = await newStore.listen(0);
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}`;
+    const bearer = await newStoreTestClient(base).token('acme');
+    const api = `${base}/api/v1/org/integrations/eventstream`;
+    const registered = (await (
+      await fetch(api, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ callback_parameters: { callback_url: `${webhookUrl}/webhooks/newstore` } }),
+      })
+    ).json()) as { id: string };
+    await fetch(`${api}/${registered.id}/_start`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } });
+
+    reconciler = await startServiceForTest(reconcilerService, {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      DATABASE_SCHEMA: schema,
+      ...newStoreEnv(base),
+      NEWSTORE_API_URL: base,
+      RECONCILER_TENANTS: 'acme',
+      RECONCILER_ADMIN_TOKENS: TOKEN,
+      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
+      RECONCILER_SCHEDULE_ENABLED: 'false',
+      WATCHDOG_INTEGRATIONS: `acme:${registered.id}`,
+      WATCHDOG_INTERVAL_MS: '200',
+      WATCHDOG_INGEST_READY_URL: `${webhookUrl}/ready`,
+    });
+
+    await waitFor(async () => (await metric('parity_eventstream_integration_up')) === '0', {
+      what: 'the stopped integration reported',
+      timeoutMs: 30_000,
+    });
+    const status = (await admin('GET', '/admin/eventstream')).body as {
+      integrations: { status: string; stoppedReason: string; rejectedEvents: number }[];
+    };
+    expect(status.integrations[0]).toMatchObject({ status: 'stopped', rejectedEvents: 3 });
+    expect(status.integrations[0].stoppedReason).toMatch(/too many rejected events/);
+    expect(await metric('parity_eventstream_rejected_events')).toBe('3');
+
+    const refused = await admin('POST', '/admin/eventstream/acme/start');
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/3 rejected event\(s\) left/);
+
+    rejecting = false;
+    const { rejected } = (await admin('GET', '/admin/eventstream/acme/rejected')).body as {
+      rejected: { eventId: string }[];
+    };
+    expect(rejected).toHaveLength(3);
+    for (const event of rejected)
+      expect((await admin('POST', `/admin/eventstream/acme/rejected/${event.eventId}/retry`)).status).toBe(200);
+    expect((await admin('GET', '/admin/eventstream/acme/rejected')).body.rejected).toEqual([]);
+
+    const started = await admin('POST', '/admin/eventstream/acme/start');
+    expect(started.status).toBe(200);
+    await waitFor(async () => (await metric('parity_eventstream_integration_up')) === '1', { what: 'running again' });
+    const expected = Array.from({ length: newStore.store.size }, (_, index) =>
+      eventsOfOrder(newStore.store.order(index), 'acme').map((event) => keyOf(event.envelope)),
+    ).flat();
+    await waitFor(() => expected.every((key) => received.has(key)), {
+      what: 'every event of the day delivered',
+      timeoutMs: 30_000,
+    });
+  });
+});
