@@ -1,3 +1,4 @@
+import { withAdvisoryLock } from './advisory-lock';
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
 
 export interface ServiceDataSourceOptions {
@@ -42,13 +43,17 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
 /**
  * Creates the schema if needed and applies pending migrations. Returns the names
  * of the migrations applied: empty when the database was already up to date.
+ * Replicas starting together (a rollout, a scaled deployment) migrate one at a
+ * time, under an advisory lock per schema: the next finds nothing left to do.
  */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
   const schema = (dataSource.options as { schema?: string }).schema;
   if (!dataSource.isInitialized) await dataSource.initialize();
-  if (schema) await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((migration) => migration.name);
+  return withAdvisoryLock(dataSource, `migrate:${schema ?? 'public'}`, async () => {
+    if (schema) await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  });
 }
 
 /** Reverts the last applied migration; used to prove migrations are reversible. */
