@@ -34,6 +34,15 @@ export const deploymentMappingSchema = z
     shippingMethods: z.record(erpId),
     /** The ERP customer of anonymous store sales. */
     anonymousCustomer: erpId,
+    /**
+     * ERP items of the lines that are no NewStore item: the tax on shipping, a cash
+     * rounding difference, an appeasement. Absent: the lines name `shipping-tax`,
+     * `cash-rounding` and `appeasement-<reason>`, which the ERP must then know.
+     */
+    lineItems: z
+      .object({ shippingTax: erpId.optional(), rounding: erpId.optional(), appeasement: erpId.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -94,6 +103,8 @@ export function applyDeploymentMapping(
       shippingMethod,
     },
     lines: document.lines.map((line) => {
+      const erpItem = line.kind && line.kind !== 'item' ? mapping.lineItems?.[line.kind] : undefined;
+      if (erpItem) return { ...line, sku: erpItem };
       const item = order.items.find((candidate) => candidate.id === line.itemId);
       return item && mapping.giftCardProducts.includes(item.productId) ? { ...line, giftCard: true } : line;
     }),

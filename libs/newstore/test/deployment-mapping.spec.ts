@@ -41,6 +41,21 @@ describe('deployment mapping', () => {
     });
   });
 
+  it('books the lines that are no NewStore item on the ERP items the mapping names', () => {
+    const document = sampleErpDocument('cashSale', 'CS-2', {
+      lines: [
+        { itemId: 'i1', quantity: 1, amount: '10.00', tax: '0.00' },
+        { kind: 'shippingTax', itemId: 'shipping-tax', quantity: 1, amount: '0.00', tax: '0.40' },
+        { kind: 'rounding', itemId: 'cash-rounding', quantity: 1, amount: '0.02', tax: '0.00' },
+      ],
+    });
+    expect(applyDeploymentMapping(document, order, mapping).lines.map((line) => line.sku)).toEqual([
+      undefined,
+      'ITEM-SHIPPING-TAX',
+      'ITEM-CASH-ROUNDING',
+    ]);
+  });
+
   it('names what is missing from the mapping file', () => {
     const unknownStore = { ...order, channel: null, demandLocationId: 'store-xyz' } as GraphQlOrder;
     const strict = { ...mapping, defaultLocation: undefined };
