@@ -8,6 +8,22 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 bash scripts/install.sh
+# The emulators keep nothing across restarts (the ERP emulator holds its records in memory), so
+# the hub's state of an earlier demo (processed event ids, ledger, projections, topics) would
+# contradict them: each run starts from a clean demo state. DEMO_KEEP_STATE=1 keeps it.
+if [ "${DEMO_KEEP_STATE:-0}" != 1 ]; then
+  echo "[up] starting from a clean demo state (DEMO_KEEP_STATE=1 keeps the previous one)"
+  bash scripts/down.sh >/dev/null 2>&1 || true
+  bash infra/local.sh reset
+  node -e "
+    const { Client } = require('pg');
+    const client = new Client({ connectionString: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test' });
+    client.connect()
+      .then(() => client.query('DROP SCHEMA IF EXISTS enricher, erp_sink, reconciler CASCADE'))
+      .then(() => client.end())
+      .catch((error) => { console.error('[up] could not reset the demo schemas: ' + error.message); process.exit(1); });
+  "
+fi
 bash infra/local.sh up
 eval "$(bash infra/local.sh env)"
 cache=${PARITY_HUB_CACHE:-$HOME/.cache/parity-hub}
