@@ -120,7 +120,7 @@ curl -sS --fail-with-body -X POST http://127.0.0.1:3003/admin/reconciliations "$
   -o "$run_dir/reconciliation.json" || { cat "$run_dir/reconciliation.json"; echo; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
 echo "[up] parity metrics:"
-curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders|day_known)' || true
+curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders|day_known)' | grep "business_date=\"$demo_day\"" || true
 echo "[up] end offsets of newstore.events.v1:"
 bash infra/local.sh tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic newstore.events.v1
 echo "[up] the hub is up: ingest :3000, enricher :3001, erp-sink :3002, reconciler :3003 (each /health/ready, /metrics;"
