@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '@hub/config';
 import { serviceEnvShape } from '@hub/platform';
 import { parse, parseAllDocuments } from 'yaml';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
@@ -103,6 +104,35 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const user = /^USER\s+(\S+)/m.exec(dockerfile.slice(dockerfile.lastIndexOf('FROM ')))?.[1];
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/m);
+  });
+
+  it('gives each app a configuration that production accepts: no local default left, once the secrets are there', () => {
+    const config = documents.find((document) => document.kind === 'ConfigMap')!.data as Record<string, string>;
+    // What the Secret parity-hub-secrets holds (created out of band): stand-in values.
+    const secrets = {
+      INGEST_API_KEYS: 'acme:webhook-key',
+      DATABASE_URL: 'postgres://hub@postgres.example:5432/hub',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
+      NEWSTORE_CLIENT_SECRET: 'newstore-secret',
+      NETSUITE_CLIENT_SECRET: 'netsuite-secret',
+      RECONCILER_ADMIN_TOKENS: 'admin-token',
+    };
+    for (const [name, definition] of Object.entries(definitions)) {
+      const container = documents.find((document) => document.kind === 'Deployment' && document.metadata.name === name)!
+        .spec.template.spec.containers[0];
+      const env = Object.fromEntries(
+        (container.env as { name: string; value?: string }[]).map((variable) => [variable.name, variable.value]),
+      );
+      const shape = serviceEnvShape(definition as never);
+      const source: Record<string, string | undefined> = { ...config, ...secrets, ...env };
+      expect(source.NODE_ENV).toBe('production');
+      expect(() => loadConfig(name, shape, source)).not.toThrow();
+      // Without the secrets, production refuses to start on the emulators' defaults.
+      if ('NEWSTORE_CLIENT_SECRET' in shape)
+        expect(() => loadConfig(name, shape, { ...source, NEWSTORE_CLIENT_SECRET: undefined })).toThrow(
+          /NEWSTORE_CLIENT_SECRET: must be set with NODE_ENV=production/,
+        );
+    }
   });
 
   it('deploys each app with probes on its health endpoints and only variables it knows', () => {

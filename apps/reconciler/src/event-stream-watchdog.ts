@@ -1,3 +1,4 @@
+import { ConfigError } from '@hub/config';
 import { HEADERS } from '@hub/contracts';
 import { ConsumedMessage } from '@hub/kafka';
 import { NewStoreEventStreamClient, RejectedEvent } from '@hub/newstore-graphql';
@@ -55,11 +56,16 @@ export class EventStreamWatchdog {
   private readonly silentGauge: Gauge<'tenant'>;
 
   constructor(
-    private readonly client: NewStoreEventStreamClient,
+    /** Absent when NEWSTORE_API_URL is not set in production: allowed only while nothing is watched. */
+    private readonly configured: NewStoreEventStreamClient | undefined,
     private readonly settings: WatchdogSettings,
     registry: Registry,
     private readonly logger: Logger,
   ) {
+    if (settings.integrations.size > 0 && !configured)
+      throw new ConfigError('reconciler', [
+        { variable: 'NEWSTORE_API_URL', message: 'is required with WATCHDOG_INTEGRATIONS (NODE_ENV=production)' },
+      ]);
     const registers = [registry];
     this.up = new Gauge({
       name: 'parity_eventstream_integration_up',
@@ -97,6 +103,12 @@ export class EventStreamWatchdog {
         checkedAt: null,
         error: null,
       });
+  }
+
+  /** NewStore's configuration API; only reached when an integration is watched, so it is configured. */
+  private client(): NewStoreEventStreamClient {
+    if (!this.configured) throw new WatchdogRefusal('no integration to watch: set WATCHDOG_INTEGRATIONS');
+    return this.configured;
   }
 
   get enabled(): boolean {
@@ -146,11 +158,13 @@ export class EventStreamWatchdog {
     for (const [tenant, integrationId] of this.settings.integrations) {
       const current = this.statuses.get(tenant)!;
       try {
-        const integration = await this.client.integration(tenant, integrationId);
+        const integration = await this.client().integration(tenant, integrationId);
         const running = integration.status === 'running';
         let stoppedReason = current.stoppedReason;
         if (!running && integration.status !== current.status) {
-          const entries = await this.client.logEntries(tenant, integrationId).catch(() => []);
+          const entries = await this.client()
+            .logEntries(tenant, integrationId)
+            .catch(() => []);
           stoppedReason = entries.at(-1)?.message ?? (integration.stopped_reason as string | undefined) ?? null;
           this.logger.error(
             { tenant, integrationId, status: integration.status, reason: stoppedReason },
@@ -158,7 +172,7 @@ export class EventStreamWatchdog {
           );
         }
         if (running) stoppedReason = null;
-        const rejected = running ? [] : await this.client.rejectedEvents(tenant, integrationId);
+        const rejected = running ? [] : await this.client().rejectedEvents(tenant, integrationId);
         this.up.set({ tenant }, running ? 1 : 0);
         this.rejected.set({ tenant }, rejected.length);
         const silent = this.isSilent(tenant, now);
@@ -183,15 +197,15 @@ export class EventStreamWatchdog {
   }
 
   rejectedEvents(tenant: string): Promise<RejectedEvent[]> {
-    return this.client.rejectedEvents(tenant, this.integrationOf(tenant));
+    return this.client().rejectedEvents(tenant, this.integrationOf(tenant));
   }
 
   retryRejected(tenant: string, eventId: string): Promise<void> {
-    return this.client.retryRejected(tenant, this.integrationOf(tenant), eventId);
+    return this.client().retryRejected(tenant, this.integrationOf(tenant), eventId);
   }
 
   deleteRejected(tenant: string, eventId: string): Promise<void> {
-    return this.client.deleteRejected(tenant, this.integrationOf(tenant), eventId);
+    return this.client().deleteRejected(tenant, this.integrationOf(tenant), eventId);
   }
 
   /**
@@ -201,14 +215,14 @@ export class EventStreamWatchdog {
    */
   async restart(tenant: string): Promise<void> {
     const integrationId = this.integrationOf(tenant);
-    const left = await this.client.rejectedEvents(tenant, integrationId);
+    const left = await this.client().rejectedEvents(tenant, integrationId);
     if (left.length > 0)
       throw new WatchdogRefusal(
         `${left.length} rejected event(s) left: retry or delete each first, or NewStore stops the integration again`,
       );
     if (!(await this.ingestReady()))
       throw new WatchdogRefusal('ingest is not ready (WATCHDOG_INGEST_READY_URL): events would be refused again');
-    await this.client.start(tenant, integrationId);
+    await this.client().start(tenant, integrationId);
     this.logger.info({ tenant, integrationId }, 'NewStore event-stream integration started again');
     await this.poll();
   }

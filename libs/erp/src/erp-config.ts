@@ -36,10 +36,10 @@ export const erpEnv = {
 
 export type ErpSettings = ConfigOf<typeof erpEnv>;
 
-/** The configured ERP adapter. The hub reaches the ERP only through these settings. */
 /** The ERP emulator's client secret (tools/emulators/erp): a local default, never one in production. */
 const EMULATOR_CLIENT_SECRET = 'hub-secret';
 
+/** The configured ERP adapter. The hub reaches the ERP only through these settings. */
 export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, service: string): ErpPort {
   if (config.ERP_ADAPTER === 'generic-http') {
     if (!config.GENERIC_ERP_UPSERT_URL) {

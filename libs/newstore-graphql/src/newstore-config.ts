@@ -11,8 +11,11 @@ export const newStoreEnv = {
   /** The default is the NewStore emulator's. */
   NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
   NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
-  /** NewStore's configuration API (event-stream integrations): https://{tenant}.p.newstore.net in production. */
-  NEWSTORE_API_URL: env.string('http://127.0.0.1:4001'),
+  /**
+   * NewStore's configuration API (event-stream integrations), https://{tenant}.p.newstore.net;
+   * only the watchdog uses it. Unset outside production it is the emulator's.
+   */
+  NEWSTORE_API_URL: env.optionalString(),
   /** Also ask for each item's `externalIdentifiers { sku }`: no NewStore page documents that field, so off unless a tenant has it. */
   NEWSTORE_QUERY_ITEM_SKU: env.boolean(false),
 };
@@ -39,11 +42,13 @@ export function createNewStoreClient(
 
 /** The event-stream configuration client for these settings, with the GraphQL client's tokens. */
 export function createEventStreamClient(
-  config: NewStoreSettings,
+  config: NewStoreSettings & { NODE_ENV?: string },
   tokens: NewStoreGraphQlClient,
-): NewStoreEventStreamClient {
-  return new NewStoreEventStreamClient(
-    { apiUrl: config.NEWSTORE_API_URL, timeoutMs: config.NEWSTORE_TIMEOUT_MS },
-    tokens,
-  );
+): NewStoreEventStreamClient | undefined {
+  const apiUrl = config.NEWSTORE_API_URL ?? (config.NODE_ENV === 'production' ? undefined : EMULATOR_API_URL);
+  if (!apiUrl) return undefined;
+  return new NewStoreEventStreamClient({ apiUrl, timeoutMs: config.NEWSTORE_TIMEOUT_MS }, tokens);
 }
+
+/** The NewStore emulator (npm run emulator:newstore): a local default, never one in production. */
+const EMULATOR_API_URL = 'http://127.0.0.1:4001';
