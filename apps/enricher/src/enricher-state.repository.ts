@@ -1,4 +1,5 @@
 import { withAdvisoryLock } from '@hub/persistence';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface ParkedEvent {
@@ -8,8 +9,9 @@ export interface ParkedEvent {
 }
 
 /** Deduplication and ordered-retry state of the enricher (schema enricher). */
+@Injectable()
 export class EnricherStateRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async isProcessed(eventId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [

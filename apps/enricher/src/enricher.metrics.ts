@@ -1,6 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The enricher's series; event names are bounded by KNOWN_EVENT_NAMES ("other" otherwise). */
+@Injectable()
 export class EnricherMetrics {
   readonly events: Counter<'event_name' | 'outcome'>;
   readonly retryDepth: Counter<'tier'>;
@@ -9,7 +11,7 @@ export class EnricherMetrics {
   readonly graphqlDuration: Histogram<'outcome'>;
   readonly consumerLag: Gauge<'consumer'>;
 
-  constructor(registry: Registry) {
+  constructor(@Inject(Registry) registry: Registry) {
     this.events = new Counter({
       name: 'parity_enricher_events_total',
       help: 'Events by name and outcome: enriched, skipped, retried, dead-lettered, duplicate, parked',

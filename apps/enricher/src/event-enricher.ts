@@ -1,5 +1,5 @@
 import { HEADERS } from '@hub/contracts';
-import { DocumentCodec, HubProducer, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
+import { DocumentCodec, InvalidDocumentError, isMessageTooLarge, KafkaInfrastructure } from '@hub/kafka';
 import {
   applyDeploymentMapping,
   DeploymentMapping,
@@ -13,8 +13,12 @@ import {
   withTenantInExternalIds,
 } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { EnricherConfig } from './enricher.config';
 import { EnricherMetrics } from './enricher.metrics';
+import { DEPLOYMENT_MAPPING, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
 
 export type EnrichOutcome =
   { kind: 'enriched' | 'skipped' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
@@ -25,19 +29,23 @@ export type EnrichOutcome =
  * encoded) to erp.documents.v1 keyed by order id. Data not there yet and NewStore
  * outages are `retry`; an event that can never become a document is `dead`.
  */
+@Injectable()
 export class EventEnricher {
+  private readonly logger: Logger;
+
   constructor(
-    private readonly newStore: NewStoreOrders,
-    private readonly codec: DocumentCodec,
-    private readonly producer: HubProducer,
-    private readonly documentsTopic: string,
-    private readonly metrics: EnricherMetrics,
-    private readonly logger: Logger,
-    /** The deployment's ERP ids; without it, documents carry NewStore values only. */
-    private readonly mapping?: DeploymentMapping,
-    /** Several tenants share one ERP account: external ids carry the tenant. */
-    private readonly tenantInExternalId = false,
-  ) {}
+    @Inject(NEWSTORE_ORDERS) private readonly newStore: NewStoreOrders,
+    @Inject(ERP_DOCUMENT_CODEC) private readonly codec: Pick<DocumentCodec, 'encode'>,
+    @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'producer' | 'topics'>,
+    @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
+    /** The deployment's ERP ids (ENRICHER_MAPPING_FILE, validated at start-up). */
+    @Inject(DEPLOYMENT_MAPPING) private readonly mapping: DeploymentMapping,
+    /** ENRICHER_TENANT_IN_EXTERNAL_ID: several tenants share one ERP account, so external ids carry the tenant. */
+    @InjectConfig() private readonly config: Pick<EnricherConfig, 'ENRICHER_TENANT_IN_EXTERNAL_ID'>,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+  ) {
+    this.logger = runtime.logger.child({ context: 'enricher' });
+  }
 
   async enrich(value: Buffer | null, headers: Record<string, string>): Promise<EnrichOutcome> {
     const parsed = value ? parseEnvelope(value) : undefined;
@@ -63,14 +71,14 @@ export class EventEnricher {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
       return { kind: 'skipped' };
     }
-    let document = this.tenantInExternalId ? withTenantInExternalIds(outcome.document) : outcome.document;
-    if (this.mapping) {
-      try {
-        document = applyDeploymentMapping(document, order, this.mapping);
-      } catch (error) {
-        if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
-        throw error;
-      }
+    let document = this.config.ENRICHER_TENANT_IN_EXTERNAL_ID
+      ? withTenantInExternalIds(outcome.document)
+      : outcome.document;
+    try {
+      document = applyDeploymentMapping(document, order, this.mapping);
+    } catch (error) {
+      if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
+      throw error;
     }
     let encoded: Buffer;
     try {
@@ -81,7 +89,7 @@ export class EventEnricher {
       throw error;
     }
     try {
-      await this.producer.send(this.documentsTopic, [
+      await this.kafka.producer.send(this.kafka.topics.erpDocuments, [
         {
           key: document.orderId,
           value: encoded,

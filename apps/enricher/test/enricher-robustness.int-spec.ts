@@ -1,5 +1,5 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
 import {
   dropSchema,
@@ -19,7 +19,8 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { EnricherWorker } from '../src/enricher.worker';
+import { EnricherStateRepository } from '../src/enricher-state.repository';
+import { EnrichmentFlow } from '../src/enrichment-flow';
 import { enricherService } from '../src/enricher.service-definition';
 
 /**
@@ -84,7 +85,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 
   it("clears an order's retry mark when its head succeeds after a failed send to the retry tier, so later events drain", async () => {
-    const worker = enricher.app.get(EnricherWorker, { strict: false });
+    const retries = enricher.app.get(DelayRetryTopics, { strict: false });
     const order = day.find((candidate) => !candidate.isHistorical && candidate.cancellation)!;
     const events = eventsOfOrder(order, 'acme');
     const opened = events.find((event) => event.envelope.name === 'order.opened')!.envelope as NewStoreEnvelope;
@@ -93,7 +94,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     emulator.store.hide(order.id);
     // The first send to the retry tier fails; meanwhile GraphQL catches up, so the redelivered
     // head succeeds on the main topic and no retry message ever exists for it.
-    const send = jest.spyOn(worker.retries, 'send').mockImplementationOnce(async () => {
+    const send = jest.spyOn(retries, 'send').mockImplementationOnce(async () => {
       emulator.store.hide(order.id, false);
       throw new Error('injected: the retry tier is unreachable');
     });
@@ -121,7 +122,8 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 
   it("releases an order's parked events once each and in order when two releasers run at once", async () => {
-    const worker = enricher.app.get(EnricherWorker, { strict: false });
+    const flow = enricher.app.get(EnrichmentFlow, { strict: false });
+    const state = enricher.app.get(EnricherStateRepository, { strict: false });
     const order = day.find((candidate) => !candidate.isHistorical && candidate.cancellation && candidate.return)!;
     const events = eventsOfOrder(order, 'acme');
     emulator.store.markPublished(order.id);
@@ -129,18 +131,18 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       what: 'order visible in GraphQL',
     });
     // The order's head is in retry; its later events were parked behind it, in this order.
-    await worker.state.startRetrying(order.id, 'the-head-event');
+    await state.startRetrying(order.id, 'the-head-event');
     const later = ['order.items_cancelled', 'return.processed'].map((name) => {
       const record = eventRecordOf(events.find((event) => event.envelope.name === name)!.envelope);
       return record;
     });
     for (const record of later)
       expect(
-        await worker.state.parkIfRetrying(order.id, record.headers[HEADERS.eventId], record.value, record.headers),
+        await state.parkIfRetrying(order.id, record.headers[HEADERS.eventId], record.value, record.headers),
       ).toBe(true);
     // Two releasers at once, as when two retry copies (or two instances) finish together.
-    const release = (worker as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(
-      worker,
+    const release = (flow as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(
+      flow,
     );
     // The order may have documents from an earlier test: only what the release emits counts.
     const before = (await documents()).filter((document) => document.orderId === order.id).length;

@@ -4,23 +4,18 @@ import {
   BatchingPublisher,
   ConsumedMessage,
   DocumentCodec,
-  HubProducer,
   InvalidDocumentError,
+  KafkaInfrastructure,
   sendToDeadLetters,
 } from '@hub/kafka';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
+import { ERP_DOCUMENT_CODEC, ERP_PORT, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
-
-export interface DocumentPosterTopics {
-  dlq: string;
-}
-
-export interface DocumentPosterSettings {
-  /** How long a document waits for its dependency before it is dead-lettered. */
-  dependencyMaxWaitMs: number;
-}
 
 /**
  * Posts one document to the ERP effectively once:
@@ -34,20 +29,24 @@ export interface DocumentPosterSettings {
  * A crash between the ERP's answer and the ledger write re-posts the document on
  * restart; the upsert by external id makes that harmless.
  */
+@Injectable()
 export class DocumentPoster {
+  private readonly logger: Logger;
+
   constructor(
-    private readonly erp: ErpPort,
-    private readonly codec: DocumentCodec,
-    private readonly ledger: IdempotencyLedgerRepository,
-    private readonly producer: HubProducer,
+    @Inject(ERP_PORT) private readonly erp: ErpPort,
+    @Inject(ERP_DOCUMENT_CODEC) private readonly codec: DocumentCodec,
+    @Inject(IdempotencyLedgerRepository) private readonly ledger: IdempotencyLedgerRepository,
+    @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
+    @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'producer' | 'topics'>,
     /** Status messages of all partitions share Kafka sends (acks=all) instead of one send each. */
-    private readonly statusPublisher: BatchingPublisher,
-    private readonly topics: DocumentPosterTopics,
-    private readonly metrics: ErpSinkMetrics,
-    private readonly logger: Logger,
-    private readonly settings: DocumentPosterSettings,
-    private readonly waiting: WaitingDocumentsRepository,
-  ) {}
+    @Inject(SYNC_STATUS_PUBLISHER) private readonly statusPublisher: Pick<BatchingPublisher, 'publish'>,
+    @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
+    @InjectConfig() private readonly config: Pick<ErpSinkConfig, 'SINK_DEPENDENCY_MAX_WAIT_MS'>,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+  ) {
+    this.logger = runtime.logger.child({ context: 'document-poster' });
+  }
 
   /**
    * Handles a message from erp.documents.v1, or (`fromWaiting`) a parked document
@@ -144,8 +143,8 @@ export class DocumentPoster {
     if (dependency?.status === 'failed') reason = `depends on ${dependsOn}, which the ERP refused`;
     else if (fromWaiting) {
       const since = (await this.waiting.firstSeen(document.idempotencyKey))?.getTime() ?? Date.now();
-      if (Date.now() - since > this.settings.dependencyMaxWaitMs)
-        reason = `depends on ${dependsOn}, not posted within ${this.settings.dependencyMaxWaitMs} ms`;
+      if (Date.now() - since > this.config.SINK_DEPENDENCY_MAX_WAIT_MS)
+        reason = `depends on ${dependsOn}, not posted within ${this.config.SINK_DEPENDENCY_MAX_WAIT_MS} ms`;
     }
     if (reason) {
       await this.fail(document, message, attempts, reason);
@@ -198,7 +197,7 @@ export class DocumentPoster {
   }
 
   private async deadLetter(message: ConsumedMessage, document: ErpDocument | undefined, reason: string): Promise<void> {
-    await sendToDeadLetters(this.producer, this.topics.dlq, message, reason, document?.idempotencyKey);
+    await sendToDeadLetters(this.kafka.producer, this.kafka.topics.erpDlq, message, reason, document?.idempotencyKey);
     this.metrics.deadLettered.inc({ document_type: document?.documentType ?? 'invalid' });
     this.logger.warn(
       { idempotencyKey: document?.idempotencyKey, orderId: document?.orderId ?? message.key, reason },

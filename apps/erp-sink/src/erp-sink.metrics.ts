@@ -1,9 +1,11 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from '@hub/erp';
 
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** The sink's Prometheus series; document types and outcomes are bounded enums. */
+@Injectable()
 export class ErpSinkMetrics {
   readonly posts: Counter<'document_type' | 'outcome'>;
   readonly requestDuration: Histogram<'document_type' | 'outcome'>;
@@ -14,7 +16,7 @@ export class ErpSinkMetrics {
   readonly ledgerSize: Gauge;
   readonly waiting: Gauge;
 
-  constructor(registry: Registry) {
+  constructor(@Inject(Registry) registry: Registry) {
     this.posts = new Counter({
       name: 'parity_erp_posts_total',
       help: 'Documents handled by the sink, by type and outcome (posted, failed)',

@@ -1,23 +1,9 @@
-import { HubServiceDefinition, PlatformModule } from '@hub/platform';
-import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { HubServiceDefinition } from '@hub/platform';
 import { replayDlq } from './dlq-replay.command';
 import { erpSinkEnv } from './erp-sink.config';
-import { ErpSinkWorker } from './erp-sink.worker';
+import { ErpSinkModule } from './erp-sink.module';
 import { CreateIdempotencyLedger1732270000000 } from './migrations/1732270000000-create-idempotency-ledger';
 import { CreateWaitingDocuments1732290000000 } from './migrations/1732290000000-create-waiting-documents';
-
-/** Starts the worker once Nest is up, so /health answers while the ledger rebuilds. */
-@Injectable()
-class ErpSinkStarter implements OnApplicationBootstrap {
-  constructor(@Inject(ErpSinkWorker) private readonly worker: ErpSinkWorker) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.worker.start();
-  }
-}
-
-@Module({})
-class ErpSinkModule {}
 
 /** ERP sink: posts documents to the ERP effectively once, records outcomes on erp.sync-status.v1. */
 export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
@@ -29,14 +15,7 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
     schema: 'erp_sink',
     migrations: [CreateIdempotencyLedger1732270000000, CreateWaitingDocuments1732290000000],
   },
-  module: ({ config, runtime, kafka, dataSource }) => ({
-    module: ErpSinkModule,
-    imports: [PlatformModule.forRuntime(runtime)],
-    providers: [
-      { provide: ErpSinkWorker, useValue: new ErpSinkWorker(config, runtime, kafka, dataSource!) },
-      ErpSinkStarter,
-    ],
-  }),
+  module: ErpSinkModule,
   commands: { 'replay-dlq': (context) => replayDlq(context) },
   commandHelp: {
     'replay-dlq':

@@ -1,5 +1,8 @@
 import type { ErpDocumentType, SyncStatus } from '@hub/contracts';
+import { InjectConfig } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ErpSinkConfig } from './erp-sink.config';
 
 export interface LedgerEntry {
   idempotencyKey: string;
@@ -9,11 +12,16 @@ export interface LedgerEntry {
 }
 
 /** The sink's idempotency ledger (schema erp_sink): derived state, rebuilt from erp.sync-status.v1. */
+@Injectable()
 export class IdempotencyLedgerRepository {
+  private readonly ttlDays: number;
+
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly ttlDays: number,
-  ) {}
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @InjectConfig() config: Pick<ErpSinkConfig, 'LEDGER_TTL_DAYS'>,
+  ) {
+    this.ttlDays = config.LEDGER_TTL_DAYS;
+  }
 
   async find(idempotencyKey: string): Promise<LedgerEntry | undefined> {
     const rows: {

@@ -1,5 +1,6 @@
 import type { ConsumedMessage } from '@hub/kafka';
 import { withAdvisoryLock } from '@hub/persistence';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 export interface WaitingDocument {
@@ -39,8 +40,9 @@ function toWaiting(row: Row): WaitingDocument {
 }
 
 /** Documents parked until their dependency is posted (schema erp_sink). */
+@Injectable()
 export class WaitingDocumentsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   /**
    * Runs the release of an order's parked documents while holding that order's lock,

@@ -1,6 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 /** Ingest's Prometheus series; event names are bounded by KNOWN_EVENT_NAMES ("other" otherwise). */
+@Injectable()
 export class IngestMetrics {
   readonly requests: Counter<'event_name' | 'status'>;
   readonly requestDuration: Histogram<'status'>;
@@ -8,7 +10,7 @@ export class IngestMetrics {
   readonly batchSize: Histogram;
   readonly rejections: Counter<'reason'>;
 
-  constructor(registry: Registry) {
+  constructor(@Inject(Registry) registry: Registry) {
     this.requests = new Counter({
       name: 'parity_ingest_requests_total',
       help: 'Webhook requests by event name and HTTP status',

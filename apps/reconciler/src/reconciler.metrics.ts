@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { DISCREPANCY_KINDS, DiscrepancyKind } from '@hub/reconciliation';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -21,6 +22,7 @@ export interface RunFigures {
  * configuration, kinds and topics are enums, and only the last seven business
  * dates of each tenant are kept.
  */
+@Injectable()
 export class ReconcilerMetrics {
   readonly ordersSeen: Gauge<'tenant' | 'business_date' | 'system'>;
   readonly discrepancies: Gauge<'tenant' | 'business_date' | 'kind' | 'state'>;
@@ -37,7 +39,7 @@ export class ReconcilerMetrics {
   readonly resynced: Counter<'action'>;
   private readonly dates = new Map<string, string[]>();
 
-  constructor(registry: Registry) {
+  constructor(@Inject(Registry) registry: Registry) {
     const registers = [registry];
     this.ordersSeen = new Gauge({
       name: 'parity_reconciliation_orders',

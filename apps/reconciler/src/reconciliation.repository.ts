@@ -8,6 +8,7 @@ import {
   DocumentComparison,
   OrderComparison,
 } from '@hub/reconciliation';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 
 export interface RunRow {
@@ -107,8 +108,9 @@ function toDiscrepancy(row: Raw): DiscrepancyRow {
  * compared by streaming joins (server-side cursors), so memory stays flat
  * whatever the size of the day.
  */
+@Injectable()
 export class ReconciliationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async startRun(tenant: string, businessDate: string, timeZone: string, trigger: string): Promise<string> {
     const [row] = await this.dataSource.query<{ id: string }[]>(

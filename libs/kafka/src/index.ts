@@ -12,3 +12,4 @@ export * from './delay-retry';
 export * from './batch-consumer';
 export * from './partition-retry';
 export * from './concurrency-limit';
+export * from './hub-kafka.transport';

@@ -1,6 +1,8 @@
 import { ConfigError } from '@hub/config';
 import { PinoNestLogger } from '@hub/observability';
-import { INestApplication, Type } from '@nestjs/common';
+import { HubKafkaTransport, RethrowToTransport } from '@hub/kafka';
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpErrorFilter } from './http-error.filter';
@@ -8,7 +10,8 @@ import { ServiceRuntime } from './service-runtime';
 
 export interface BootstrapOptions {
   runtime: ServiceRuntime;
-  module: Type<unknown>;
+  /** The root module: the platform and the app's module. */
+  module: DynamicModule;
   host: string;
   port: number;
   shutdownTimeoutMs: number;
@@ -40,10 +43,45 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   );
   app.useGlobalFilters(new HttpErrorFilter(runtime.logger.child({ context: 'http' })));
   await options.configure?.(app);
+  const transport = connectKafkaTransport(app);
+  // HTTP first (its bootstrap hooks prepare what the handlers need: a rebuilt ledger,
+  // the retry topics), then the Kafka consumers.
   await app.listen(options.port, options.host);
   runtime.logger.info({ port: options.port, host: options.host }, `${runtime.service} listening`);
+  if (transport) {
+    await app.startAllMicroservices();
+    runtime.logger.info('kafka consumers started');
+  }
   if (options.installSignalHandlers ?? true) installShutdown(app, runtime, options.shutdownTimeoutMs);
   return app;
+}
+
+/**
+ * A command's Nest context: the app's providers, and its Kafka handlers registered
+ * on the transport without starting any consumer (the command starts what it needs).
+ */
+export async function createCommandContext(module: DynamicModule, runtime: ServiceRuntime): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+    logger: new PinoNestLogger(runtime.logger.child({ context: 'nest' })),
+    bufferLogs: false,
+  });
+  const transport = connectKafkaTransport(app);
+  await app.init();
+  if (transport) await app.startAllMicroservices();
+  return app;
+}
+
+/** Connects the app's {@link HubKafkaTransport}, when it has one, as a Nest microservice. */
+function connectKafkaTransport(app: INestApplication): HubKafkaTransport | undefined {
+  let transport: HubKafkaTransport;
+  try {
+    transport = app.get(HubKafkaTransport, { strict: false });
+  } catch {
+    return undefined; // an app without Kafka handlers (ingest)
+  }
+  const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
+  microservice.useGlobalFilters(new RethrowToTransport());
+  return transport;
 }
 
 function installShutdown(app: INestApplication, runtime: ServiceRuntime, timeoutMs: number): void {

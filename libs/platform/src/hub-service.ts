@@ -2,22 +2,16 @@ import { ConfigOf, databaseEnv, describeConfig, env, EnvShape, kafkaEnv, loadCon
 import { TopicName } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
-import { DynamicModule, Type } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { bootstrapService, runMain } from './bootstrap';
+import { bootstrapService, createCommandContext, runMain } from './bootstrap';
+import { HubRootModule, HubServiceConnections } from './platform.module';
 import { ServiceRuntime } from './service-runtime';
 
 export const commonEnv = { ...serviceEnv, ...kafkaEnv };
 export type CommonConfig = ConfigOf<typeof commonEnv>;
 
-export interface HubServiceDependencies<C> {
-  config: C;
-  runtime: ServiceRuntime;
-  kafka: KafkaInfrastructure;
-  /** Present when the service declared a database. */
-  dataSource?: DataSource;
-}
 
 export interface HubServiceDefinition<S extends EnvShape> {
   service: string;
@@ -32,12 +26,19 @@ export interface HubServiceDefinition<S extends EnvShape> {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
     entities?: Function[];
   };
-  module: (dependencies: HubServiceDependencies<ConfigOf<S> & HubServiceBaseConfig>) => Type<unknown> | DynamicModule;
+  /**
+   * The app's Nest module: its controllers (HTTP and `@EventPattern` Kafka handlers)
+   * and providers, which inject the config, runtime, Kafka and DataSource that
+   * {@link PlatformModule} provides. A function when the module's shape depends on
+   * the config (ingest's route path).
+   */
+  module: Type<unknown> | ((config: ConfigOf<S> & HubServiceBaseConfig) => DynamicModule);
   /** Largest request body, read from the validated config. */
   bodyLimitFromConfig?: (config: HubServiceBaseConfig) => number;
   /**
-   * Commands besides `serve` and `migrate` (e.g. `replay-dlq`): run with the
-   * service's validated config, Kafka and database, then exit.
+   * Commands besides `serve` and `migrate` (e.g. `replay-dlq`): run inside the app's
+   * Nest context (the same providers as when serving; no schedule, no consumer unless
+   * the command starts one), then exit.
    */
   commands?: Record<string, (context: HubCommandContext<ConfigOf<S> & HubServiceBaseConfig>) => Promise<void>>;
   /** Usage of each command (arguments and what it does), printed by `--help` without connecting to anything. */
@@ -47,7 +48,9 @@ export interface HubServiceDefinition<S extends EnvShape> {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
-export interface HubCommandContext<C> extends HubServiceDependencies<C> {
+export interface HubCommandContext<C> extends HubServiceConnections<C> {
+  /** The app's providers: `app.get(ReconcilerService)`. */
+  app: INestApplicationContext;
   /** Arguments after the command name. */
   args: string[];
 }
@@ -89,7 +92,11 @@ export async function startHubService<S extends EnvShape>(
   }
 }
 
-function prepare<S extends EnvShape>(definition: HubServiceDefinition<S>, source: NodeJS.ProcessEnv) {
+function prepare<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  source: NodeJS.ProcessEnv,
+  mode: 'serve' | 'command' = 'serve',
+) {
   const shape = serviceEnvShape(definition);
   const config = loadConfig(definition.service, shape, source) as unknown as ConfigOf<S> & HubServiceBaseConfig;
   const runtime = new ServiceRuntime({
@@ -97,6 +104,7 @@ function prepare<S extends EnvShape>(definition: HubServiceDefinition<S>, source
     logLevel: config.LOG_LEVEL,
     logFormat: config.LOG_FORMAT,
     logFile: config.LOG_FILE,
+    mode,
   });
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };
@@ -140,7 +148,7 @@ async function startWith<S extends EnvShape>(
 
   return bootstrapService({
     runtime,
-    module: definition.module({ config, runtime, kafka, dataSource }) as Type<unknown>,
+    module: rootModule(definition, { config, runtime, kafka, dataSource }),
     host: config.HTTP_HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
@@ -208,13 +216,32 @@ export async function runHubCommand<S extends EnvShape>(
 ): Promise<void> {
   const run = definition.commands?.[command];
   if (!run) throw new Error(`${definition.service} has no command "${command}"`);
-  const { config, runtime } = prepare(definition, source);
+  const { config, runtime } = prepare(definition, source, 'command');
+  let app: INestApplicationContext | undefined;
   try {
-    const { kafka, dataSource } = await connectDependencies(definition, config, runtime, source);
-    await run({ config, runtime, kafka, dataSource, args });
+    const connections = { config, runtime, ...(await connectDependencies(definition, config, runtime, source)) };
+    app = await createCommandContext(rootModule(definition, connections), runtime);
+    await run({ ...connections, app, args });
   } finally {
-    await runtime.shutdown();
+    // Closing the app stops what the command started and runs the runtime's steps (Kafka, Postgres).
+    if (app) await app.close();
+    else await runtime.shutdown();
   }
+}
+
+function rootModule<S extends EnvShape>(
+  definition: HubServiceDefinition<S>,
+  connections: HubServiceConnections<ConfigOf<S> & HubServiceBaseConfig>,
+): DynamicModule {
+  const appModule = isModuleFactory(definition.module) ? definition.module(connections.config) : definition.module;
+  return HubRootModule.of(appModule, connections);
+}
+
+function isModuleFactory<C>(
+  module: Type<unknown> | ((config: C) => DynamicModule),
+): module is (config: C) => DynamicModule {
+  // A module class carries Nest's metadata; a factory is a plain function.
+  return Reflect.getMetadataKeys(module).length === 0;
 }
 
 /** The usage of a service's commands (or of one), as `--help` prints it. */

@@ -1,8 +1,37 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { HubKafkaTransport, KafkaInfrastructure, KafkaSubscription } from '@hub/kafka';
+import {
+  DynamicModule,
+  FactoryProvider,
+  Global,
+  InjectionToken,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  Provider,
+  Type,
+} from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
 import { ServiceRuntime } from './service-runtime';
 
-/** Runs the runtime's shutdown steps when Nest closes (after HTTP stopped accepting). */
+/** Injection token of a service's validated configuration (its zod-checked environment). */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');
+
+/** Injects the service's validated configuration: `@InjectConfig() config: ErpSinkConfig`. */
+export const InjectConfig = (): ParameterDecorator => Inject(HUB_CONFIG);
+
+/** What the start-up sequence connected before Nest: provided to every module of the service. */
+export interface HubServiceConnections<C = unknown> {
+  config: C;
+  runtime: ServiceRuntime;
+  kafka: KafkaInfrastructure;
+  /** Present when the service declared a database (migrated before Nest starts). */
+  dataSource?: DataSource;
+}
+
+/** Runs the runtime's shutdown steps when Nest closes (after HTTP and the Kafka consumers stopped). */
 @Injectable()
 export class RuntimeShutdown implements OnApplicationShutdown {
   constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
@@ -12,16 +41,61 @@ export class RuntimeShutdown implements OnApplicationShutdown {
   }
 }
 
-/** Provides the {@link ServiceRuntime} and the health and metrics endpoints. */
+/**
+ * Global: the validated config ({@link HUB_CONFIG}), the {@link ServiceRuntime}
+ * (logger, metrics, readiness), the connected {@link KafkaInfrastructure} and the
+ * migrated {@link DataSource}, plus the health and metrics endpoints. The app's own
+ * module imports nothing of this: it injects what it needs.
+ */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRuntime(runtime: ServiceRuntime): DynamicModule {
+  static forService(connections: HubServiceConnections): DynamicModule {
+    const providers: Provider[] = [
+      { provide: HUB_CONFIG, useValue: connections.config },
+      { provide: ServiceRuntime, useValue: connections.runtime },
+      // The service's Prometheus registry: metrics classes inject it.
+      { provide: Registry, useValue: connections.runtime.metrics },
+      { provide: KafkaInfrastructure, useValue: connections.kafka },
+      ...(connections.dataSource ? [{ provide: DataSource, useValue: connections.dataSource }] : []),
+      RuntimeShutdown,
+    ];
     return {
       module: PlatformModule,
       controllers: [HealthController],
-      providers: [{ provide: ServiceRuntime, useValue: runtime }, RuntimeShutdown],
-      exports: [ServiceRuntime],
+      providers,
+      exports: [HUB_CONFIG, ServiceRuntime, Registry, KafkaInfrastructure, ...(connections.dataSource ? [DataSource] : [])],
     };
+  }
+}
+
+/**
+ * Provides the app's {@link HubKafkaTransport}: its subscriptions (one per
+ * `@EventPattern`) built from the app's providers. The service's start-up connects it
+ * with `connectMicroservice` and starts it after HTTP listens; in a command it starts
+ * nothing until the command asks ({@link HubKafkaTransport.start}).
+ */
+export function kafkaTransportProvider<D extends unknown[]>(definition: {
+  inject: { [K in keyof D]: InjectionToken };
+  subscriptions: (...dependencies: D) => KafkaSubscription[];
+}): FactoryProvider<HubKafkaTransport> {
+  return {
+    provide: HubKafkaTransport,
+    inject: [KafkaInfrastructure, ServiceRuntime, ...definition.inject],
+    useFactory: (kafka: KafkaInfrastructure, runtime: ServiceRuntime, ...dependencies: unknown[]) =>
+      new HubKafkaTransport(
+        kafka.kafka,
+        runtime.logger.child({ context: 'kafka-transport' }),
+        definition.subscriptions(...(dependencies as D)),
+        runtime.mode === 'serve',
+      ),
+  };
+}
+
+/** The root module of a running service: the platform (global) and the app's own module. */
+@Module({})
+export class HubRootModule {
+  static of(appModule: Type<unknown> | DynamicModule, connections: HubServiceConnections): DynamicModule {
+    return { module: HubRootModule, imports: [PlatformModule.forService(connections), appModule] };
   }
 }

@@ -13,6 +13,8 @@ export interface ServiceRuntimeOptions {
   logLevel: string;
   logFormat: 'json' | 'pretty';
   logFile?: string;
+  /** `serve` runs the service; `command` runs one command (no schedule, no consumer unless asked). */
+  mode?: 'serve' | 'command';
 }
 
 /**
@@ -35,6 +37,10 @@ export class ServiceRuntime {
       file: options.logFile,
     });
     this.metrics = createMetricsRegistry(options.service);
+  }
+
+  get mode(): 'serve' | 'command' {
+    return this.options.mode ?? 'serve';
   }
 
   get service(): string {

@@ -1,27 +1,17 @@
 import { HEADERS } from '@hub/contracts';
-import {
-  ConsumedMessage,
-  createSchemaRegistry,
-  DocumentCodec,
-  fetchTopicOffsets,
-  DelayRetryTopics,
-  HubConsumer,
-  KafkaInfrastructure,
-  sendToDeadLetters,
-} from '@hub/kafka';
+import { ConsumedMessage, DelayRetryTopics, KafkaInfrastructure, sendToDeadLetters } from '@hub/kafka';
 import { deriveEventKey, parseEnvelope } from '@hub/newstore';
-import { createNewStoreClient } from '@hub/newstore-graphql';
-import { ServiceRuntime } from '@hub/platform';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { EnricherConfig } from './enricher.config';
 import { EnricherMetrics } from './enricher.metrics';
 import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichOutcome, EventEnricher } from './event-enricher';
-import { loadMappingFile } from './mapping-file';
 
 /**
- * The enricher's two consumers:
+ * What the enricher does with each message of its two subscriptions
+ * ({@link EnricherEventsController}):
  *  - main (newstore.events.v1): duplicates dropped by event id; an event whose order
  *    has an event in retry is parked behind it; otherwise enriched now, or sent to the
  *    first delay tier (offset committed), or dead-lettered with its reason;
@@ -30,101 +20,20 @@ import { loadMappingFile } from './mapping-file';
  *    is tried again and moves to the next tier or the DLQ; when the head of an order
  *    is done, its parked events are released in arrival order.
  */
-export class EnricherWorker {
-  readonly metrics: EnricherMetrics;
-  readonly state: EnricherStateRepository;
-  readonly retries: DelayRetryTopics;
-  private readonly enricher: EventEnricher;
-  private readonly main: HubConsumer;
-  private readonly retry: HubConsumer;
+@Injectable()
+export class EnrichmentFlow {
   private readonly logger: Logger;
-  private gaugeTimer: NodeJS.Timeout | undefined;
-  private purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: EnricherConfig,
-    private readonly runtime: ServiceRuntime,
-    private readonly kafka: KafkaInfrastructure,
-    dataSource: DataSource,
+    @InjectConfig() private readonly config: Pick<EnricherConfig, 'ENRICHER_DEDUP'>,
+    @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'producer' | 'topics'>,
+    @Inject(DelayRetryTopics) private readonly retries: DelayRetryTopics,
+    @Inject(EnricherStateRepository) private readonly state: EnricherStateRepository,
+    @Inject(EventEnricher) private readonly enricher: EventEnricher,
+    @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.logger = runtime.logger.child({ context: 'enricher' });
-    this.metrics = new EnricherMetrics(runtime.metrics);
-    this.state = new EnricherStateRepository(dataSource);
-    this.retries = new DelayRetryTopics(kafka, {
-      stem: 'enricher.retry',
-      prefix: config.KAFKA_TOPIC_PREFIX,
-      tiersMs: config.ENRICHER_RETRY_TIERS_MS,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      create: config.KAFKA_CREATE_TOPICS,
-    });
-    const newStore = createNewStoreClient(config, (outcome, seconds) =>
-      this.metrics.graphqlDuration.observe({ outcome }, seconds),
-    );
-    this.enricher = new EventEnricher(
-      newStore,
-      new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
-      kafka.producer,
-      kafka.topics.erpDocuments,
-      this.metrics,
-      this.logger,
-      loadMappingFile(config.ENRICHER_MAPPING_FILE),
-      config.ENRICHER_TENANT_IN_EXTERNAL_ID,
-    );
-    const common = {
-      sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS,
-      partitionsConsumedConcurrently: config.ENRICHER_CONCURRENCY,
-    };
-    this.main = new HubConsumer(
-      kafka.kafka,
-      {
-        ...common,
-        groupId: config.ENRICHER_CONSUMER_GROUP,
-        topics: [kafka.topics.newstoreEvents],
-        handler: (message) => this.onEvent(message),
-      },
-      this.logger,
-    );
-    this.retry = new HubConsumer(
-      kafka.kafka,
-      {
-        ...common,
-        groupId: `${config.ENRICHER_CONSUMER_GROUP}-retry`,
-        topics: this.retries.topics,
-        handler: (message) => this.onRetry(message),
-        retryDelayMs: 10,
-        maxRetryDelayMs: 1_000,
-        // Not due yet: pause exactly until the head message is due.
-        minimumRetryDelayMs: (error) => DelayRetryTopics.pauseFor(error),
-      },
-      this.logger,
-    );
-  }
-
-  async start(): Promise<void> {
-    for (const change of await this.retries.ensureTopics())
-      this.logger.warn({ change }, 'topic durability raised to what the hub declares');
-    for (const { topic, moved } of await this.retries.drainRemovedTiers(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`))
-      this.logger.warn(
-        { topic, moved },
-        'retry tier no longer configured: its messages moved to a configured tier, topic deleted',
-      );
-    await this.retry.start();
-    await this.main.start();
-    this.runtime.onShutdown('enricher-consumers', () => this.stop());
-    this.runtime.addReadinessCheck({
-      name: 'enricher-consumers',
-      check: async () => this.main.isRunning && this.retry.isRunning,
-    });
-    this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
-    void this.updateGauges();
-    this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.gaugeTimer);
-    clearInterval(this.purgeTimer);
-    await Promise.all([this.main.stop(), this.retry.stop()]);
   }
 
   private orderKey(message: Pick<ConsumedMessage, 'key' | 'value'>): string {
@@ -133,7 +42,7 @@ export class EnricherWorker {
     return parsed?.ok ? deriveEventKey(parsed.envelope).key : 'unknown';
   }
 
-  private async onEvent(message: ConsumedMessage): Promise<void> {
+  async onEvent(message: ConsumedMessage): Promise<void> {
     const eventId = message.headers[HEADERS.eventId];
     const orderKey = this.orderKey(message);
     const replay = message.headers[HEADERS.replay] !== undefined;
@@ -163,7 +72,7 @@ export class EnricherWorker {
     if (eventId && (await this.state.isRetryHead(orderKey, eventId))) await this.releaseParked(orderKey);
   }
 
-  private async onRetry(message: ConsumedMessage): Promise<void> {
+  async onRetry(message: ConsumedMessage): Promise<void> {
     this.retries.throwIfNotDue(message);
     const orderKey = this.orderKey(message);
     const tier = this.retries.tierOf(message);
@@ -263,44 +172,5 @@ export class EnricherWorker {
       { orderId: orderKey, eventId: headers[HEADERS.eventId], attempt, reason },
       'event sent to delay retry',
     );
-  }
-
-  private async purgeProcessed(): Promise<void> {
-    try {
-      const purged = await this.state.purgeProcessed(this.config.ENRICHER_DEDUP_TTL_DAYS);
-      if (purged > 0) this.logger.info({ purged }, 'expired deduplication records purged');
-    } catch (error) {
-      this.logger.warn({ err: error }, 'deduplication purge failed; will try again');
-    }
-  }
-
-  /** End offsets minus committed offsets of a group, summed over its topics' partitions. */
-  private async lag(groupId: string, topics: string[]): Promise<number> {
-    let lag = 0;
-    for (const { topic, partitions } of await this.kafka.admin.fetchOffsets({ groupId, topics })) {
-      for (const { partition, high } of await fetchTopicOffsets(this.kafka.admin, topic)) {
-        const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
-        lag += Number(high) - Math.max(committed, 0);
-      }
-    }
-    return lag;
-  }
-
-  private async updateGauges(): Promise<void> {
-    try {
-      const counts = await this.state.counts();
-      this.metrics.parkedKeys.set(counts.retryingKeys);
-      this.metrics.parkedEvents.set(counts.parkedEvents);
-      this.metrics.consumerLag.set(
-        { consumer: 'events' },
-        await this.lag(this.config.ENRICHER_CONSUMER_GROUP, [this.kafka.topics.newstoreEvents]),
-      );
-      this.metrics.consumerLag.set(
-        { consumer: 'retry' },
-        await this.lag(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`, this.retries.topics),
-      );
-    } catch (error) {
-      this.logger.warn({ err: error }, 'could not read parked-state counts');
-    }
   }
 }

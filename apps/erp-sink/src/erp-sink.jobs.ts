@@ -1,113 +1,56 @@
 import { syncStatusSchema, SyncStatus } from '@hub/contracts';
-import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
-import {
-  BatchingPublisher,
-  createSchemaRegistry,
-  DocumentCodec,
-  ConcurrencyLimit,
-  HubConsumer,
-  KafkaInfrastructure,
-  readTopicToEnd,
-} from '@hub/kafka';
-import { ServiceRuntime } from '@hub/platform';
-import { DataSource } from 'typeorm';
+import { ConcurrencyLimit, HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
+import { ERP_DOCUMENTS } from './erp-documents.controller';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
+import { ERP_REQUESTS } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
 /**
- * The sink's consumer and jobs. Start order: rebuild an empty ledger from the
- * status topic, then consume erp.documents.v1 (partitions in parallel up to
- * ERP_CONCURRENCY, order kept within each), then the TTL purge.
+ * The sink's jobs beside its Kafka handler ({@link ErpDocumentsController}): before
+ * the consumer starts, rebuild an empty ledger from the status topic; while it runs,
+ * sweep the parked documents and purge the expired ledger entries.
  */
-export class ErpSinkWorker {
-  readonly metrics: ErpSinkMetrics;
-  readonly ledger: IdempotencyLedgerRepository;
-  readonly erp: CircuitBreakingErpPort;
-  readonly waiting: WaitingDocumentsRepository;
-  private readonly poster: DocumentPoster;
-  private readonly consumer: HubConsumer;
-  /** ERP requests in flight, shared by every partition and by the sweep of parked documents. */
-  private readonly erpRequests: ConcurrencyLimit;
+@Injectable()
+export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private purgeTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly config: ErpSinkConfig,
-    private readonly runtime: ServiceRuntime,
-    private readonly kafka: KafkaInfrastructure,
-    dataSource: DataSource,
-  ) {
-    this.metrics = new ErpSinkMetrics(runtime.metrics);
-    this.ledger = new IdempotencyLedgerRepository(dataSource, config.LEDGER_TTL_DAYS);
-    this.waiting = new WaitingDocumentsRepository(dataSource);
-    this.erp = new CircuitBreakingErpPort(
-      createErpPort(config, 'erp-sink'),
-      { failureThreshold: config.ERP_CIRCUIT_FAILURE_THRESHOLD, openMs: config.ERP_CIRCUIT_OPEN_MS },
-      (state) => {
-        this.metrics.circuit(state);
-        runtime.logger.warn({ state }, 'ERP circuit breaker changed state');
-      },
-    );
-    this.metrics.circuit('closed');
-    const logger = runtime.logger.child({ context: 'erp-sink' });
-    const poster = new DocumentPoster(
-      this.erp,
-      new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
-      this.ledger,
-      kafka.producer,
-      new BatchingPublisher(kafka.producer, {
-        topic: kafka.topics.erpSyncStatus,
-        lingerMs: 0,
-        maxBatchSize: 500,
-        sendTimeoutMs: 30_000,
-      }),
-      { dlq: kafka.topics.erpDlq },
-      this.metrics,
-      logger,
-      { dependencyMaxWaitMs: config.SINK_DEPENDENCY_MAX_WAIT_MS },
-      this.waiting,
-    );
-    this.poster = poster;
-    this.erpRequests = new ConcurrencyLimit(config.ERP_CONCURRENCY);
-    this.consumer = new HubConsumer(
-      kafka.kafka,
-      {
-        groupId: config.SINK_CONSUMER_GROUP,
-        topics: [kafka.topics.erpDocuments],
-        handler: (message) => poster.handle(message),
-        partitionsConsumedConcurrently: config.ERP_CONCURRENCY,
-        // Documents of different orders are posted at once, those of one order in order:
-        // ERP_CONCURRENCY requests in flight, whatever the number of partitions.
-        keyConcurrency: this.erpRequests,
-        retryDelayMs: config.ERP_RETRY_BASE_MS,
-        maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
-        minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
-        // A slow ERP call must not cost the group membership: the consumer heartbeats meanwhile.
-        sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
-      },
-      logger,
-    );
-  }
+    @InjectConfig() private readonly config: ErpSinkConfig,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
+    @Inject(HubKafkaTransport) private readonly transport: HubKafkaTransport,
+    @Inject(IdempotencyLedgerRepository) private readonly ledger: IdempotencyLedgerRepository,
+    @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
+    @Inject(DocumentPoster) private readonly poster: DocumentPoster,
+    @Inject(ERP_REQUESTS) private readonly erpRequests: ConcurrencyLimit,
+    @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
+  ) {}
 
-  async start(): Promise<void> {
+  /** Runs before the transport starts consuming (the service's start-up listens first, then consumes). */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.runtime.mode !== 'serve') return;
     await this.rebuildLedgerIfEmpty();
-    await this.consumer.start();
-    this.runtime.onShutdown('erp-sink-consumer', () => this.stop());
-    this.runtime.addReadinessCheck({ name: 'erp-sink-consumer', check: async () => this.consumer.isRunning });
+    this.runtime.addReadinessCheck({
+      name: 'erp-sink-consumer',
+      check: async () => this.transport.isRunning(ERP_DOCUMENTS),
+    });
     this.purgeTimer = setInterval(() => void this.purge(), this.config.LEDGER_PURGE_INTERVAL_MS);
     this.scheduleSweep();
     this.metrics.ledgerSize.set(await this.ledger.count());
   }
 
-  async stop(): Promise<void> {
+  /** Before the consumer stops: no new sweep; the one running finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.purgeTimer);
     clearTimeout(this.sweepTimer);
     await this.sweeping;
-    await this.consumer.stop();
   }
 
   private stopping = false;

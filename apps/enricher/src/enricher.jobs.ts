@@ -1,0 +1,96 @@
+import { DelayRetryTopics, fetchTopicOffsets, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { EnricherConfig } from './enricher.config';
+import { ENRICHER_RETRY, NEWSTORE_EVENTS } from './enricher-events.controller';
+import { EnricherMetrics } from './enricher.metrics';
+import { EnricherStateRepository } from './enricher-state.repository';
+
+/**
+ * The enricher's jobs beside its handlers: before the consumers start, the retry
+ * tiers' topics are made (and a tier no longer configured is drained into the
+ * others); while they run, the parked-state and lag gauges refresh and expired
+ * deduplication records are purged.
+ */
+@Injectable()
+export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger: Logger;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectConfig() private readonly config: EnricherConfig,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
+    @Inject(HubKafkaTransport) private readonly transport: HubKafkaTransport,
+    @Inject(DelayRetryTopics) private readonly retries: DelayRetryTopics,
+    @Inject(EnricherStateRepository) private readonly state: EnricherStateRepository,
+    @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
+  ) {
+    this.logger = runtime.logger.child({ context: 'enricher' });
+  }
+
+  /** Runs before the transport starts consuming. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.runtime.mode !== 'serve') return;
+    for (const change of await this.retries.ensureTopics())
+      this.logger.warn({ change }, 'topic durability raised to what the hub declares');
+    for (const { topic, moved } of await this.retries.drainRemovedTiers(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`))
+      this.logger.warn(
+        { topic, moved },
+        'retry tier no longer configured: its messages moved to a configured tier, topic deleted',
+      );
+    this.runtime.addReadinessCheck({
+      name: 'enricher-consumers',
+      check: async () => this.transport.isRunning(NEWSTORE_EVENTS) && this.transport.isRunning(ENRICHER_RETRY),
+    });
+    this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
+    void this.updateGauges();
+    this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.gaugeTimer);
+    clearInterval(this.purgeTimer);
+  }
+
+  private async purgeProcessed(): Promise<void> {
+    try {
+      const purged = await this.state.purgeProcessed(this.config.ENRICHER_DEDUP_TTL_DAYS);
+      if (purged > 0) this.logger.info({ purged }, 'expired deduplication records purged');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'deduplication purge failed; will try again');
+    }
+  }
+
+  /** End offsets minus committed offsets of a group, summed over its topics' partitions. */
+  private async lag(groupId: string, topics: string[]): Promise<number> {
+    let lag = 0;
+    for (const { topic, partitions } of await this.kafka.admin.fetchOffsets({ groupId, topics })) {
+      for (const { partition, high } of await fetchTopicOffsets(this.kafka.admin, topic)) {
+        const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
+        lag += Number(high) - Math.max(committed, 0);
+      }
+    }
+    return lag;
+  }
+
+  private async updateGauges(): Promise<void> {
+    try {
+      const counts = await this.state.counts();
+      this.metrics.parkedKeys.set(counts.retryingKeys);
+      this.metrics.parkedEvents.set(counts.parkedEvents);
+      this.metrics.consumerLag.set(
+        { consumer: 'events' },
+        await this.lag(this.config.ENRICHER_CONSUMER_GROUP, [this.kafka.topics.newstoreEvents]),
+      );
+      this.metrics.consumerLag.set(
+        { consumer: 'retry' },
+        await this.lag(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`, this.retries.topics),
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read parked-state counts');
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { createNewStoreClient } from '@hub/newstore-graphql';
+import { HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
+import { Module } from '@nestjs/common';
+import { EnricherConfig } from './enricher.config';
+import { ENRICHER_RETRY, EnricherEventsController, NEWSTORE_EVENTS } from './enricher-events.controller';
+import { EnricherJobs } from './enricher.jobs';
+import { EnricherMetrics } from './enricher.metrics';
+import { DEPLOYMENT_MAPPING, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
+import { EnricherStateRepository } from './enricher-state.repository';
+import { EnrichmentFlow } from './enrichment-flow';
+import { EventEnricher } from './event-enricher';
+import { loadMappingFile } from './mapping-file';
+
+/**
+ * The enricher: {@link EnricherEventsController} handles newstore.events.v1 and the
+ * delay-retry tiers through the hub's Kafka transport; {@link EnrichmentFlow} decides
+ * (dedup, park, enrich, retry, dead-letter); {@link EventEnricher} turns an event and
+ * its order into an ERP document. Adapters (GraphQL client, codec, retry topics) are
+ * built here, in factory providers, from the validated config.
+ */
+@Module({
+  controllers: [EnricherEventsController],
+  providers: [
+    EnricherMetrics,
+    EnricherStateRepository,
+    EventEnricher,
+    EnrichmentFlow,
+    EnricherJobs,
+    {
+      provide: NEWSTORE_ORDERS,
+      inject: [HUB_CONFIG, EnricherMetrics],
+      useFactory: (config: EnricherConfig, metrics: EnricherMetrics) =>
+        createNewStoreClient(config, (outcome, seconds) => metrics.graphqlDuration.observe({ outcome }, seconds)),
+    },
+    {
+      provide: ERP_DOCUMENT_CODEC,
+      inject: [HUB_CONFIG, KafkaInfrastructure],
+      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) =>
+        new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
+    },
+    {
+      provide: DEPLOYMENT_MAPPING,
+      inject: [HUB_CONFIG],
+      useFactory: (config: EnricherConfig) => loadMappingFile(config.ENRICHER_MAPPING_FILE),
+    },
+    {
+      provide: DelayRetryTopics,
+      inject: [HUB_CONFIG, KafkaInfrastructure],
+      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) =>
+        new DelayRetryTopics(kafka, {
+          stem: 'enricher.retry',
+          prefix: config.KAFKA_TOPIC_PREFIX,
+          tiersMs: config.ENRICHER_RETRY_TIERS_MS,
+          partitions: config.KAFKA_TOPIC_PARTITIONS,
+          replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+          create: config.KAFKA_CREATE_TOPICS,
+        }),
+    },
+    kafkaTransportProvider({
+      inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics],
+      subscriptions: (config: EnricherConfig, kafka: KafkaInfrastructure, retries: DelayRetryTopics) => {
+        const common = {
+          sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS,
+          partitionsConsumedConcurrently: config.ENRICHER_CONCURRENCY,
+        };
+        return [
+          {
+            pattern: ENRICHER_RETRY,
+            mode: 'message',
+            options: {
+              ...common,
+              groupId: `${config.ENRICHER_CONSUMER_GROUP}-retry`,
+              topics: retries.topics,
+              retryDelayMs: 10,
+              maxRetryDelayMs: 1_000,
+              // Not due yet: pause exactly until the head message is due.
+              minimumRetryDelayMs: (error) => DelayRetryTopics.pauseFor(error),
+            },
+          },
+          {
+            pattern: NEWSTORE_EVENTS,
+            mode: 'message',
+            options: { ...common, groupId: config.ENRICHER_CONSUMER_GROUP, topics: [kafka.topics.newstoreEvents] },
+          },
+        ];
+      },
+    }),
+  ],
+})
+export class EnricherModule {}

@@ -1,0 +1,6 @@
+/** NewStore's GraphQL API as the enricher reads it (NewStoreOrders). */
+export const NEWSTORE_ORDERS = Symbol('NEWSTORE_ORDERS');
+/** Encodes erp.documents.v1 values through the schema registry (a DocumentCodec). */
+export const ERP_DOCUMENT_CODEC = Symbol('ERP_DOCUMENT_CODEC');
+/** The deployment's ERP ids, read and validated from ENRICHER_MAPPING_FILE at start-up. */
+export const DEPLOYMENT_MAPPING = Symbol('DEPLOYMENT_MAPPING');

@@ -1,0 +1,89 @@
+import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
+import { BatchingPublisher, ConcurrencyLimit, createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
+import { Module } from '@nestjs/common';
+import { DocumentPoster } from './document-poster';
+import { ERP_DOCUMENTS, ErpDocumentsController } from './erp-documents.controller';
+import { ErpSinkConfig } from './erp-sink.config';
+import { ErpSinkJobs } from './erp-sink.jobs';
+import { ErpSinkMetrics } from './erp-sink.metrics';
+import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
+import { WaitingDocumentsRepository } from './waiting-documents.repository';
+
+/**
+ * The sink: {@link ErpDocumentsController} handles erp.documents.v1 through the hub's
+ * Kafka transport; {@link DocumentPoster} posts each document once; {@link ErpSinkJobs}
+ * rebuilds the ledger and sweeps parked documents. Adapters (ERP port, codec, status
+ * publisher) are built here, in factory providers, from the validated config.
+ */
+@Module({
+  controllers: [ErpDocumentsController],
+  providers: [
+    ErpSinkMetrics,
+    IdempotencyLedgerRepository,
+    WaitingDocumentsRepository,
+    DocumentPoster,
+    ErpSinkJobs,
+    {
+      provide: ERP_PORT,
+      inject: [HUB_CONFIG, ErpSinkMetrics, ServiceRuntime],
+      useFactory: (config: ErpSinkConfig, metrics: ErpSinkMetrics, runtime: ServiceRuntime) => {
+        metrics.circuit('closed');
+        return new CircuitBreakingErpPort(
+          createErpPort(config, 'erp-sink'),
+          { failureThreshold: config.ERP_CIRCUIT_FAILURE_THRESHOLD, openMs: config.ERP_CIRCUIT_OPEN_MS },
+          (state) => {
+            metrics.circuit(state);
+            runtime.logger.warn({ state }, 'ERP circuit breaker changed state');
+          },
+        );
+      },
+    },
+    {
+      provide: ERP_DOCUMENT_CODEC,
+      inject: [HUB_CONFIG, KafkaInfrastructure],
+      useFactory: (config: ErpSinkConfig, kafka: KafkaInfrastructure) =>
+        new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
+    },
+    {
+      provide: SYNC_STATUS_PUBLISHER,
+      inject: [KafkaInfrastructure],
+      useFactory: (kafka: KafkaInfrastructure) =>
+        new BatchingPublisher(kafka.producer, {
+          topic: kafka.topics.erpSyncStatus,
+          lingerMs: 0,
+          maxBatchSize: 500,
+          sendTimeoutMs: 30_000,
+        }),
+    },
+    {
+      provide: ERP_REQUESTS,
+      inject: [HUB_CONFIG],
+      useFactory: (config: ErpSinkConfig) => new ConcurrencyLimit(config.ERP_CONCURRENCY),
+    },
+    kafkaTransportProvider({
+      inject: [HUB_CONFIG, KafkaInfrastructure, ERP_REQUESTS],
+      subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure, erpRequests: ConcurrencyLimit) => [
+        {
+          pattern: ERP_DOCUMENTS,
+          mode: 'message',
+          options: {
+            groupId: config.SINK_CONSUMER_GROUP,
+            topics: [kafka.topics.erpDocuments],
+            partitionsConsumedConcurrently: config.ERP_CONCURRENCY,
+            // Documents of different orders are posted at once, those of one order in order:
+            // ERP_CONCURRENCY requests in flight, whatever the number of partitions.
+            keyConcurrency: erpRequests,
+            retryDelayMs: config.ERP_RETRY_BASE_MS,
+            maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
+            minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
+            // A slow ERP call must not cost the group membership: the consumer heartbeats meanwhile.
+            sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
+          },
+        },
+      ],
+    }),
+  ],
+})
+export class ErpSinkModule {}

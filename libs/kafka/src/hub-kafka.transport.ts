@@ -1,0 +1,152 @@
+import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
+import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { isObservable, lastValueFrom, Observable, throwError } from 'rxjs';
+import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
+import { ConsumedMessage, HubConsumer, HubConsumerOptions } from './hub-consumer';
+
+/**
+ * A consumer the transport runs for one `@EventPattern(pattern)` handler: either
+ * message by message (a {@link HubConsumer}: the handler gets one message) or batch
+ * by batch (a {@link BatchConsumer}: the handler gets the messages of one partition).
+ */
+export type KafkaSubscription =
+  | { pattern: string; mode: 'message'; options: Omit<HubConsumerOptions, 'handler'> }
+  | { pattern: string; mode: 'batch'; options: Omit<BatchConsumerOptions, 'handler'> };
+
+/** What a handler gets besides its payload, as `KafkaContext` gives it for Nest's own Kafka transport. */
+export class HubKafkaContext extends BaseRpcContext<[topic: string, partition: number, messages: ConsumedMessage[]]> {
+  getTopic(): string {
+    return this.args[0];
+  }
+
+  getPartition(): number {
+    return this.args[1];
+  }
+
+  /** The messages handed over: one in message mode, the partition's batch in batch mode. */
+  getMessages(): ConsumedMessage[] {
+    return this.args[2];
+  }
+}
+
+/**
+ * Hands a handler's error back to the transport as it was thrown. Nest's default RPC
+ * filter would turn it into `{ status: 'error', message: 'Internal server error' }`,
+ * and the consumer needs the error itself (an ERP's Retry-After, "not due yet").
+ */
+@Catch()
+export class RethrowToTransport implements RpcExceptionFilter {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+type Running = { stop(): Promise<void>; readonly isRunning: boolean };
+
+/**
+ * The hub's Kafka transport for `@nestjs/microservices`: handlers are
+ * `@EventPattern(pattern)` methods on controllers; the app provides one
+ * {@link KafkaSubscription} per pattern (group, topics, concurrency, retry
+ * pauses). The consumers underneath are the hub's own, so commits, pauses and
+ * retries are what they are without Nest: an offset is committed only after its
+ * handler resolved, and a handler that throws pauses its partition and gets the
+ * same message again. Nest's `ServerKafka` has none of that (no manual commits, no
+ * pause and seek per partition, no batches).
+ *
+ * `listen` starts every subscription unless `autoStart` is false (commands start
+ * only what they need, with {@link start}).
+ */
+export class HubKafkaTransport extends Server implements CustomTransportStrategy {
+  private readonly running = new Map<string, Running>();
+  private readonly subscriptions: Map<string, KafkaSubscription>;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly log: Logger,
+    subscriptions: KafkaSubscription[],
+    private readonly autoStart = true,
+  ) {
+    super();
+    this.subscriptions = new Map(subscriptions.map((subscription) => [subscription.pattern, subscription]));
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      for (const pattern of this.getHandlers().keys())
+        if (!this.subscriptions.has(pattern)) throw new Error(`@EventPattern('${pattern}') has no Kafka subscription`);
+      if (this.autoStart) for (const pattern of this.subscriptions.keys()) await this.start(pattern);
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Starts the consumer of one pattern (again, after {@link stop}); a no-op when it runs. */
+  async start(pattern: string): Promise<void> {
+    if (this.running.has(pattern)) return;
+    const subscription = this.subscriptions.get(pattern);
+    if (!subscription) throw new Error(`no Kafka subscription "${pattern}"`);
+    if (!this.getHandlerByPattern(pattern)) throw new Error(`no @EventPattern('${pattern}') handler`);
+    const logger = this.log.child({ consumer: pattern });
+    const consumer =
+      subscription.mode === 'message'
+        ? new HubConsumer(
+            this.kafka,
+            { ...subscription.options, handler: (message) => this.dispatch(pattern, message, [message]) },
+            logger,
+          )
+        : new BatchConsumer(
+            this.kafka,
+            {
+              ...subscription.options,
+              handler: (topic, partition, messages) =>
+                this.dispatch(pattern, messages, messages, { topic, partition }),
+            },
+            logger,
+          );
+    await consumer.start();
+    this.running.set(pattern, consumer);
+  }
+
+  /** Stops one pattern's consumer: its batch in hand finishes and is committed, then it leaves the group. */
+  async stop(pattern: string): Promise<void> {
+    const consumer = this.running.get(pattern);
+    this.running.delete(pattern);
+    await consumer?.stop();
+  }
+
+  isRunning(pattern: string): boolean {
+    return this.running.get(pattern)?.isRunning ?? false;
+  }
+
+  /** Graceful stop of every consumer, run by Nest before the shutdown hooks close the producer and Postgres. */
+  async close(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((pattern) => this.stop(pattern)));
+  }
+
+  on(): never {
+    throw new Error('HubKafkaTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.kafka as T;
+  }
+
+  /** Calls the handler and resolves when it has: its outcome (or its error) goes back to the consumer. */
+  private async dispatch(
+    pattern: string,
+    payload: unknown,
+    messages: ConsumedMessage[],
+    position: { topic: string; partition: number } = messages[0],
+  ): Promise<void> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) throw new Error(`no @EventPattern('${pattern}') handler`);
+    const result: unknown = await handler(
+      payload,
+      new HubKafkaContext([position.topic, position.partition, messages]),
+    );
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+}
