@@ -137,13 +137,11 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       return record;
     });
     for (const record of later)
-      expect(
-        await state.parkIfRetrying(order.id, record.headers[HEADERS.eventId], record.value, record.headers),
-      ).toBe(true);
+      expect(await state.parkIfRetrying(order.id, record.headers[HEADERS.eventId], record.value, record.headers)).toBe(
+        true,
+      );
     // Two releasers at once, as when two retry copies (or two instances) finish together.
-    const release = (flow as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(
-      flow,
-    );
+    const release = (flow as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(flow);
     // The order may have documents from an earlier test: only what the release emits counts.
     const before = (await documents()).filter((document) => document.orderId === order.id).length;
     await Promise.all([release(order.id), release(order.id)]);

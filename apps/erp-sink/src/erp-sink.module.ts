@@ -1,5 +1,11 @@
 import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
-import { BatchingPublisher, ConcurrencyLimit, createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import {
+  BatchingPublisher,
+  ConcurrencyLimit,
+  createSchemaRegistry,
+  DocumentCodec,
+  KafkaInfrastructure,
+} from '@hub/kafka';
 import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';

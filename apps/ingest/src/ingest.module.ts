@@ -1,5 +1,5 @@
 import { BatchingPublisher, KafkaInfrastructure } from '@hub/kafka';
-import { HubServiceDependencies, PlatformModule } from '@hub/platform';
+import { HUB_CONFIG, InjectConfig, ServiceRuntime } from '@hub/platform';
 import {
   DynamicModule,
   Inject,
@@ -18,9 +18,8 @@ import { EventIntake } from './event-intake.service';
 import { IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
 import { TenantKeys } from './tenant-keys';
-import { INGEST_CONFIG, WebhookController } from './webhook.controller';
+import { WebhookController } from './webhook.controller';
 
-const KAFKA = Symbol('KAFKA');
 /** Room for the headers ingest adds to a body (event id, trace, received-at ...) and the record's framing. */
 const HEADER_ALLOWANCE_BYTES = 16_384;
 
@@ -59,8 +58,8 @@ class WebhookAuthMiddleware implements NestMiddleware {
 @Injectable()
 class MessageSizeCheck implements OnApplicationBootstrap {
   constructor(
-    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
-    @Inject(KAFKA) private readonly kafka: KafkaInfrastructure,
+    @InjectConfig() private readonly config: IngestConfig,
+    @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -89,35 +88,60 @@ class IngestModule implements NestModule {
   }
 }
 
-/** The ingest app: the webhook route at INGEST_PATH, writing through one batching publisher. */
-export function ingestModule({ config, runtime, kafka }: HubServiceDependencies<IngestConfig>): DynamicModule {
-  // Checked before anything else is built: a key bound to no served tenant stops the start.
-  const keys = new TenantKeys(config.INGEST_API_KEYS, config.INGEST_TENANTS);
+/**
+ * Drains the publisher after HTTP stopped and before the producer is closed (the
+ * runtime's steps run in reverse order): batches in flight finish and every request
+ * still waiting is answered.
+ */
+@Injectable()
+class PublisherDrain implements OnApplicationBootstrap {
+  constructor(
+    @Inject(EventIntake) private readonly intake: EventIntake,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.runtime.onShutdown('ingest-publisher', () => this.intake.drain());
+  }
+}
+
+/**
+ * The ingest app: {@link WebhookController} at INGEST_PATH (a dynamic module, because
+ * the route's path comes from the config), keys checked by {@link WebhookAuthMiddleware}
+ * before the body is read, every event written through one batching publisher.
+ */
+export function ingestModule(config: IngestConfig): DynamicModule {
   Reflect.defineMetadata(PATH_METADATA, config.INGEST_PATH, WebhookController);
   IngestModule.path = config.INGEST_PATH;
-  const metrics = new IngestMetrics(runtime.metrics);
-  const publisher = new BatchingPublisher(kafka.producer, {
-    topic: kafka.topics.newstoreEvents,
-    lingerMs: config.INGEST_LINGER_MS,
-    maxBatchSize: config.INGEST_MAX_BATCH_SIZE,
-    maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
-    maxBufferedMessages: config.INGEST_MAX_BUFFERED_EVENTS,
-    sendTimeoutMs: config.INGEST_PRODUCE_DEADLINE_MS,
-    onBatch: EventIntake.batchObserver(metrics),
-  });
-  const intake = new EventIntake(publisher, config.INGEST_PRODUCE_DEADLINE_MS);
-  // Runs before the producer is closed (steps run in reverse): batches in flight finish.
-  runtime.onShutdown('ingest-publisher', () => intake.drain());
   return {
     module: IngestModule,
-    imports: [PlatformModule.forRuntime(runtime)],
     controllers: [WebhookController],
     providers: [
-      { provide: INGEST_CONFIG, useValue: config },
-      { provide: TenantKeys, useValue: keys },
-      { provide: KAFKA, useValue: kafka },
-      { provide: IngestMetrics, useValue: metrics },
-      { provide: EventIntake, useValue: intake },
+      IngestMetrics,
+      // Checked before anything else is built: a key bound to no served tenant stops the start.
+      {
+        provide: TenantKeys,
+        inject: [HUB_CONFIG],
+        useFactory: (ingest: IngestConfig) => new TenantKeys(ingest.INGEST_API_KEYS, ingest.INGEST_TENANTS),
+      },
+      {
+        provide: EventIntake,
+        inject: [HUB_CONFIG, KafkaInfrastructure, IngestMetrics],
+        useFactory: (ingest: IngestConfig, kafka: KafkaInfrastructure, metrics: IngestMetrics) =>
+          new EventIntake(
+            new BatchingPublisher(kafka.producer, {
+              topic: kafka.topics.newstoreEvents,
+              lingerMs: ingest.INGEST_LINGER_MS,
+              maxBatchSize: ingest.INGEST_MAX_BATCH_SIZE,
+              maxBatchBytes: ingest.INGEST_MAX_BATCH_BYTES,
+              maxBufferedMessages: ingest.INGEST_MAX_BUFFERED_EVENTS,
+              sendTimeoutMs: ingest.INGEST_PRODUCE_DEADLINE_MS,
+              onBatch: EventIntake.batchObserver(metrics),
+            }),
+            ingest.INGEST_PRODUCE_DEADLINE_MS,
+          ),
+      },
+      PublisherDrain,
       WebhookAuthMiddleware,
       MessageSizeCheck,
     ],

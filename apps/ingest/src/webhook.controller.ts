@@ -1,14 +1,12 @@
 import { isMessageTooLarge, PublisherSaturatedError } from '@hub/kafka';
 import { eventNameLabel } from '@hub/newstore';
-import { HttpErrorWithHeaders, ServiceRuntime } from '@hub/platform';
+import { HttpErrorWithHeaders, ServiceRuntime, InjectConfig } from '@hub/platform';
 import { Controller, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventIntake } from './event-intake.service';
 import { IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
 import { TenantKeys } from './tenant-keys';
-
-export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
 
@@ -22,7 +20,7 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
 @Controller()
 export class WebhookController {
   constructor(
-    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @InjectConfig() private readonly config: IngestConfig,
     @Inject(EventIntake) private readonly intake: EventIntake,
     @Inject(IngestMetrics) private readonly metrics: IngestMetrics,
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,

@@ -1,5 +1,5 @@
 import { NewStoreError } from '@hub/newstore-graphql';
-import { BearerTokenVerifier } from '@hub/platform';
+import { BearerTokenVerifier, InjectConfig } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import {
   BadRequestException,
@@ -24,19 +24,21 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_OPENAPI } from './admin-openapi';
-import { WatchdogRefusal } from './event-stream-watchdog';
-import { ReconcilerWorker } from './reconciler.worker';
+import { EventStreamWatchdog, WatchdogRefusal } from './event-stream-watchdog';
+import { DailyReconciliation } from './daily-reconciliation';
+import { Projector } from './projector';
+import { ReconcilerConfig } from './reconciler.config';
+import { ReconciliationRepository } from './reconciliation.repository';
+import { Resync } from './resync';
 import { discrepanciesCsv, textSummary } from './report-format';
-
-export const ADMIN_TOKENS = Symbol('ADMIN_TOKENS');
 
 /** Admin calls carry `Authorization: Bearer <token>` from RECONCILER_ADMIN_TOKENS. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
   private readonly verifier: BearerTokenVerifier;
 
-  constructor(@Inject(ADMIN_TOKENS) tokens: string[]) {
-    this.verifier = new BearerTokenVerifier(tokens);
+  constructor(@InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_ADMIN_TOKENS'>) {
+    this.verifier = new BearerTokenVerifier(config.RECONCILER_ADMIN_TOKENS);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -92,10 +94,17 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 /** Reconciliation, reports, resync and rebuild over HTTP (documented at /admin/openapi.json). */
 @Controller('admin')
 export class AdminController {
-  constructor(@Inject(ReconcilerWorker) private readonly worker: ReconcilerWorker) {}
+  constructor(
+    @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_TENANTS'>,
+    @Inject(DailyReconciliation) private readonly reconciliation: DailyReconciliation,
+    @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(Resync) private readonly resyncer: Resync,
+    @Inject(Projector) private readonly projector: Projector,
+    @Inject(EventStreamWatchdog) private readonly watchdog: EventStreamWatchdog,
+  ) {}
 
   private tenant(requested: string | undefined): string {
-    const tenants = this.worker.config.RECONCILER_TENANTS;
+    const tenants = this.config.RECONCILER_TENANTS;
     const tenant = requested ?? tenants[0];
     if (!tenants.includes(tenant))
       throw new BadRequestException({
@@ -116,7 +125,7 @@ export class AdminController {
   async reconcile(@Body() body: unknown) {
     const request = parse(reconcileBody, body);
     const tenant = this.tenant(request.tenant);
-    const runs = await this.worker.reconcileRange(
+    const runs = await this.reconciliation.runRange(
       tenant,
       request.date ?? request.from!,
       request.date ?? request.to!,
@@ -141,7 +150,7 @@ export class AdminController {
   @UseGuards(AdminTokenGuard)
   async runs(@Query('tenant') tenant?: string, @Query('date') date?: string) {
     if (date) parse(dateField, date);
-    return { runs: await this.worker.repository.runs(tenant, date) };
+    return { runs: await this.repository.runs(tenant, date) };
   }
 
   @Get('reports/:date')
@@ -159,7 +168,7 @@ export class AdminController {
       throw new BadRequestException({ error: 'invalid request', message: 'format: one of json, csv, text' });
     if (!['open', 'all'].includes(include))
       throw new BadRequestException({ error: 'invalid request', message: 'include: one of open, all' });
-    const day = await this.worker.repository.dayStatus(tenant, date);
+    const day = await this.repository.dayStatus(tenant, date);
     if (!day.lastSuccessfulRun) {
       const message = day.lastRun
         ? `no successful reconciliation of ${tenant} on ${date}: the last run ${day.lastRun.status}${day.lastRun.error ? ` (${day.lastRun.error})` : ''}; its parity is unknown`
@@ -169,7 +178,7 @@ export class AdminController {
         day.lastRun ? HttpStatus.CONFLICT : HttpStatus.NOT_FOUND,
       );
     }
-    const discrepancies = await this.worker.repository.discrepancies(tenant, date, { all: include === 'all' });
+    const discrepancies = await this.repository.discrepancies(tenant, date, { all: include === 'all' });
     if (format === 'csv') {
       await reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -195,20 +204,20 @@ export class AdminController {
   @Get('eventstream')
   @UseGuards(AdminTokenGuard)
   eventStream() {
-    return { integrations: this.worker.watchdog.status() };
+    return { integrations: this.watchdog.status() };
   }
 
   @Get('eventstream/:tenant/rejected')
   @UseGuards(AdminTokenGuard)
   async rejected(@Param('tenant') tenant: string) {
-    return { rejected: await this.watchdogCall(() => this.worker.watchdog.rejectedEvents(tenant)) };
+    return { rejected: await this.watchdogCall(() => this.watchdog.rejectedEvents(tenant)) };
   }
 
   @Post('eventstream/:tenant/rejected/:eventId/retry')
   @HttpCode(200)
   @UseGuards(AdminTokenGuard)
   async retryRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
-    await this.watchdogCall(() => this.worker.watchdog.retryRejected(tenant, eventId));
+    await this.watchdogCall(() => this.watchdog.retryRejected(tenant, eventId));
     return { retried: eventId };
   }
 
@@ -216,15 +225,15 @@ export class AdminController {
   @HttpCode(204)
   @UseGuards(AdminTokenGuard)
   async deleteRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
-    await this.watchdogCall(() => this.worker.watchdog.deleteRejected(tenant, eventId));
+    await this.watchdogCall(() => this.watchdog.deleteRejected(tenant, eventId));
   }
 
   @Post('eventstream/:tenant/start')
   @HttpCode(200)
   @UseGuards(AdminTokenGuard)
   async startIntegration(@Param('tenant') tenant: string) {
-    await this.watchdogCall(() => this.worker.watchdog.restart(tenant));
-    return { integrations: this.worker.watchdog.status().filter((status) => status.tenant === tenant) };
+    await this.watchdogCall(() => this.watchdog.restart(tenant));
+    return { integrations: this.watchdog.status().filter((status) => status.tenant === tenant) };
   }
 
   /** A refused action is 409 with why; NewStore's own failure is 502 with its answer. */
@@ -245,7 +254,7 @@ export class AdminController {
   @UseGuards(AdminTokenGuard)
   async resync(@Body() body: unknown) {
     const request = parse(resyncBody, body);
-    return this.worker.resync.run({
+    return this.resyncer.run({
       tenant: this.tenant(request.tenant),
       businessDate: request.date,
       orderIds: request.orderIds,
@@ -256,13 +265,13 @@ export class AdminController {
   @HttpCode(202)
   @UseGuards(AdminTokenGuard)
   rebuild() {
-    void this.worker.projector.rebuild();
-    return this.worker.projector.rebuildProgress;
+    void this.projector.rebuild();
+    return this.projector.rebuildProgress;
   }
 
   @Get('rebuild')
   @UseGuards(AdminTokenGuard)
   rebuildProgress() {
-    return this.worker.projector.rebuildProgress;
+    return this.projector.rebuildProgress;
   }
 }

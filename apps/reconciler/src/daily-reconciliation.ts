@@ -3,11 +3,22 @@ import { ErpError, ErpPort } from '@hub/erp';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
-import { businessDayWindow, classifyDocument, classifyOrder, classifyOrphan, parityRatio } from '@hub/reconciliation';
+import {
+  businessDayWindow,
+  classifyDocument,
+  datesBetween,
+  classifyOrder,
+  classifyOrphan,
+  parityRatio,
+} from '@hub/reconciliation';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
+import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
 
 const COMPARE_PAGE = 1_000;
 
@@ -37,20 +48,32 @@ export async function withBackoff<T>(
  * page, then joined and classified by the rules of @hub/reconciliation. Every
  * discrepancy is recorded and published to reconciliation.discrepancies.v1.
  */
+@Injectable()
 export class DailyReconciliation {
   private readonly running = new Map<string, Promise<RunRow>>();
 
+  private readonly logger: Logger;
+
   constructor(
-    private readonly config: ReconcilerConfig,
-    private readonly repository: ReconciliationRepository,
-    private readonly newStore: NewStoreOrderListing,
-    private readonly erp: ErpPort,
-    private readonly kafka: KafkaInfrastructure,
-    private readonly metrics: ReconcilerMetrics,
-    private readonly logger: Logger,
+    @InjectConfig() private readonly config: ReconcilerConfig,
+    @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrderListing,
+    @Inject(ERP_PORT) private readonly erp: ErpPort,
+    @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
+    @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     /** While the projections are rebuilt they are incomplete: no run compares against them. */
-    private readonly projectionsRebuilding: () => boolean = () => false,
-  ) {}
+    @Inject(Projector) private readonly projector: Pick<Projector, 'rebuildRunning'>,
+    @Inject(ServiceRuntime) runtime: ServiceRuntime,
+  ) {
+    this.logger = runtime.logger.child({ context: 'reconciler' });
+  }
+
+  /** Reconciles each day of a range for a tenant, one after the other. */
+  async runRange(tenant: string, from: string, to: string, trigger: string): Promise<RunRow[]> {
+    const runs: RunRow[] = [];
+    for (const date of datesBetween(from, to)) runs.push(await this.run(tenant, date, trigger));
+    return runs;
+  }
 
   /** Reconciles one day of one tenant; a second call for the same day waits for the first. */
   run(tenant: string, businessDate: string, trigger: string): Promise<RunRow> {
@@ -70,7 +93,7 @@ export class DailyReconciliation {
     const log = this.logger.child({ runId, tenant, businessDate });
     log.info({ trigger }, 'reconciliation started');
     try {
-      if (this.projectionsRebuilding())
+      if (this.projector.rebuildRunning)
         throw new Error(
           'the projections are being rebuilt; run the reconciliation again when GET /admin/rebuild says done',
         );

@@ -2,7 +2,12 @@ import { HEADERS, syncStatusSchema, SyncStatus, TopicName } from '@hub/contracts
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
 import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerMetrics } from './reconciler.metrics';
+import { ERP_DOCUMENT_CODEC } from './reconciler.tokens';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** The topics the projections are built from. */
@@ -17,7 +22,6 @@ export type ProjectedTopic = (typeof PROJECTED_TOPICS)[number];
 const PROJECTION = 'hub';
 
 /** A message that cannot be read is skipped (and counted): the projection must not stall on it. */
-export type SkipReporter = (topic: ProjectedTopic, message: ConsumedMessage, reason: string) => void;
 type SkipInBatch = (message: ConsumedMessage, reason: string) => void;
 interface Skip {
   message: ConsumedMessage;
@@ -46,14 +50,21 @@ const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
  * transactions: a commit lost in a Postgres crash loses rows and offset together,
  * and the topic still has the messages.
  */
+@Injectable()
 export class ProjectionRepository {
+  private readonly logger: Logger;
+  private readonly timeZone: string;
+
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly codec: DocumentCodec,
-    private readonly timeZone: string,
-    private readonly logger: Logger,
-    private readonly onSkip: SkipReporter = () => undefined,
-  ) {}
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ERP_DOCUMENT_CODEC) private readonly codec: DocumentCodec,
+    @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_TIME_ZONE'>,
+    @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+  ) {
+    this.logger = runtime.logger.child({ context: 'reconciler' });
+    this.timeZone = config.RECONCILER_TIME_ZONE;
+  }
 
   /** Applies one partition's batch; returns how many messages were new. */
   async applyBatch(topic: ProjectedTopic, partition: number, messages: ConsumedMessage[]): Promise<number> {
@@ -127,7 +138,13 @@ export class ProjectionRepository {
   /** Keeps what could not be projected, and why, where a person can find it (and counts and logs it). */
   private async recordUnprojectable(manager: EntityManager, topic: ProjectedTopic, skipped: Skip[]): Promise<void> {
     if (skipped.length === 0) return;
-    for (const { message, reason } of skipped) this.onSkip(topic, message, reason);
+    for (const { message, reason } of skipped) {
+      this.metrics.skipped.inc({ topic });
+      this.logger.warn(
+        { topic, partition: message.partition, offset: message.offset, reason },
+        'unreadable message skipped',
+      );
+    }
     await manager.query(
       `INSERT INTO unprojectable_messages (topic, topic_partition, topic_offset, message_key, reason)
        SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,

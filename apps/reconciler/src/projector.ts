@@ -1,7 +1,14 @@
-import { ConsumedMessage, BatchConsumer, fetchTopicOffsets, KafkaInfrastructure } from '@hub/kafka';
+import { ConsumedMessage, fetchTopicOffsets, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { EventStreamWatchdog } from './event-stream-watchdog';
 import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
+import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
+
+/** The pattern of the projections' batch handler (ProjectionsController); its subscription is in ReconcilerModule. */
+export const PROJECTIONS = 'projections';
 
 export interface RebuildProgress {
   state: 'idle' | 'running' | 'done' | 'failed';
@@ -37,26 +44,41 @@ type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
  * the end offsets of the moment the rebuild started are applied. A crash at any
  * point leaves rows and offsets consistent; the next start resumes from them.
  */
+@Injectable()
 export class Projector {
-  private consumer: BatchConsumer | undefined;
   private progress: RebuildProgress = { ...IDLE };
   private rebuilding: Promise<RebuildProgress> | undefined;
   private readonly byPhysicalName: Map<string, ProjectedTopic>;
+  private readonly logger: Logger;
+  private readonly groupId: string;
 
   constructor(
-    private readonly kafka: KafkaInfrastructure,
-    private readonly repository: ProjectionRepository,
-    private readonly metrics: ReconcilerMetrics,
-    private readonly logger: Logger,
-    private readonly groupId: string,
-    /** Called with every batch of NewStore events projected (the event-stream watchdog's last-event clock). */
-    private readonly onEvents?: (messages: ConsumedMessage[]) => void,
+    @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
+    /** Runs the projections' consumer (the `projections` subscription): stopped and started again by a rebuild. */
+    @Inject(HubKafkaTransport) private readonly transport: Pick<HubKafkaTransport, 'start' | 'stop' | 'isRunning'>,
+    @Inject(ProjectionRepository) private readonly repository: ProjectionRepository,
+    @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
+    /** Sees every batch of NewStore events projected (its last-event clock). */
+    @Inject(EventStreamWatchdog) private readonly watchdog: Pick<EventStreamWatchdog, 'eventsSeen'>,
+    @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_CONSUMER_GROUP'>,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.byPhysicalName = new Map(PROJECTED_TOPICS.map((topic) => [kafka.topics[topic], topic]));
+    this.logger = runtime.logger.child({ context: 'reconciler' });
+    this.groupId = config.RECONCILER_CONSUMER_GROUP;
   }
 
   get isRunning(): boolean {
-    return this.consumer?.isRunning ?? false;
+    return this.transport.isRunning(PROJECTIONS);
+  }
+
+  /** Applies one partition's batch of a projected topic (rows and offset in one transaction). */
+  async apply(physical: string, partition: number, messages: ConsumedMessage[]): Promise<void> {
+    const topic = this.byPhysicalName.get(physical);
+    if (!topic) throw new Error(`${physical} is not a projected topic`);
+    const applied = await this.repository.applyBatch(topic, partition, messages);
+    this.metrics.projected.inc({ topic }, applied);
+    if (topic === 'newstoreEvents') this.watchdog.eventsSeen(messages);
   }
 
   get rebuildProgress(): RebuildProgress {
@@ -64,29 +86,11 @@ export class Projector {
   }
 
   async start(): Promise<void> {
-    const consumer = new BatchConsumer(
-      this.kafka.kafka,
-      {
-        groupId: this.groupId,
-        topics: PROJECTED_TOPICS.map((topic) => this.kafka.topics[topic]),
-        partitionsConsumedConcurrently: 4,
-        handler: async (physical, partition, messages) => {
-          const topic = this.byPhysicalName.get(physical)!;
-          const applied = await this.repository.applyBatch(topic, partition, messages);
-          this.metrics.projected.inc({ topic }, applied);
-          if (topic === 'newstoreEvents') this.onEvents?.(messages);
-        },
-      },
-      this.logger,
-    );
-    await consumer.start();
-    this.consumer = consumer;
+    await this.transport.start(PROJECTIONS);
   }
 
   async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.stop();
+    await this.transport.stop(PROJECTIONS);
   }
 
   /** Starts a rebuild unless one is running; resolves when it has ended. */
@@ -127,7 +131,7 @@ export class Projector {
         onProgress(this.rebuildProgress);
         if (done >= total) break;
         await new Promise((resolve) => setTimeout(resolve, 500));
-        if (!this.consumer) throw new Error('the projector stopped during the rebuild');
+        if (!this.isRunning) throw new Error('the projector stopped during the rebuild');
       }
       this.progress = { ...this.progress, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString() };
       this.logger.info(this.progress, 'projections rebuilt');
@@ -140,7 +144,7 @@ export class Projector {
       };
       this.logger.error({ err: error }, 'rebuild failed');
       // A service keeps projecting from the stored offsets; a command never joins a group it did not run in.
-      if (wasRunning && !this.consumer)
+      if (wasRunning && !this.isRunning)
         await this.start().catch((restart: unknown) =>
           this.logger.error({ err: restart }, 'projections not restarted'),
         );

@@ -2,7 +2,11 @@ import { parseCommandArguments } from '@hub/config';
 import { HubCommandContext } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import { ReconcilerConfig } from './reconciler.config';
-import { ReconcilerWorker } from './reconciler.worker';
+import { DailyReconciliation } from './daily-reconciliation';
+import { EventStreamWatchdog } from './event-stream-watchdog';
+import { Projector } from './projector';
+import { ReconciliationRepository } from './reconciliation.repository';
+import { Resync } from './resync';
 import { discrepanciesCsv, textSummary } from './report-format';
 
 type Context = HubCommandContext<ReconcilerConfig>;
@@ -18,13 +22,14 @@ function tenantOf(context: Context, requested: string | undefined): string {
   return tenant;
 }
 
-const worker = (context: Context) =>
-  new ReconcilerWorker(context.config, context.runtime, context.kafka, context.dataSource!);
+/** One of the reconciler's providers, from the command's Nest context. */
+const provider = <T>(context: Context, type: new (...args: never[]) => T): T =>
+  context.app.get(type, { strict: false });
 
 /** `rebuild`: drops the projections and replays every topic, printing progress. */
 async function rebuild(context: Context): Promise<void> {
   parseArguments(context.args, { values: [] });
-  const { projector } = worker(context);
+  const projector = provider(context, Projector);
   let last = 0;
   const result = await projector.rebuild((progress) => {
     if (performance.now() - last < 1_000 && progress.done < progress.total) return;
@@ -46,11 +51,11 @@ async function reconcile(context: Context): Promise<void> {
   const to = args.one('date') ?? args.one('to');
   if (!from || !to) throw new Error('give --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');
   const tenant = tenantOf(context, args.one('tenant'));
-  const parts = worker(context);
-  const runs = await parts.reconcileRange(tenant, from, to, 'command');
+  const repository = provider(context, ReconciliationRepository);
+  const runs = await provider(context, DailyReconciliation).runRange(tenant, from, to, 'command');
   for (const run of runs) {
-    const discrepancies = await parts.repository.discrepancies(tenant, run.businessDate);
-    const day = await parts.repository.dayStatus(tenant, run.businessDate);
+    const discrepancies = await repository.discrepancies(tenant, run.businessDate);
+    const day = await repository.dayStatus(tenant, run.businessDate);
     process.stdout.write(textSummary(tenant, run.businessDate, day, discrepancies));
   }
   if (runs.some((run) => run.status === 'failed')) throw new Error('a reconciliation run failed (see above)');
@@ -63,7 +68,7 @@ async function resync(context: Context): Promise<void> {
   if (date) assertBusinessDate(date);
   const orderIds = args.all('order');
   if (!date && orderIds.length === 0) throw new Error('give --date YYYY-MM-DD and/or --order ORDER_ID (repeatable)');
-  const summary = await worker(context).resync.run({
+  const summary = await provider(context, Resync).run({
     tenant: tenantOf(context, args.one('tenant')),
     businessDate: date,
     orderIds: orderIds.length ? orderIds : undefined,
@@ -78,7 +83,7 @@ async function report(context: Context): Promise<void> {
   if (!date) throw new Error('give --date YYYY-MM-DD');
   assertBusinessDate(date);
   const tenant = tenantOf(context, args.one('tenant'));
-  const { repository } = worker(context);
+  const repository = provider(context, ReconciliationRepository);
   const day = await repository.dayStatus(tenant, date);
   const discrepancies = await repository.discrepancies(tenant, date, { all: args.flags.has('all') });
   const format = args.one('format') ?? 'text';
@@ -98,7 +103,7 @@ async function report(context: Context): Promise<void> {
 async function eventstream(context: Context): Promise<void> {
   const [action = 'status', ...rest] = context.args;
   const args = parseArguments(rest, { values: ['tenant', 'event'] });
-  const { watchdog } = worker(context);
+  const watchdog = provider(context, EventStreamWatchdog);
   if (!watchdog.enabled) throw new Error('no integration to watch: set WATCHDOG_INTEGRATIONS=tenant:integrationId');
   const tenant = tenantOf(context, args.one('tenant'));
   const event = () => {

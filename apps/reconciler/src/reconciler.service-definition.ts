@@ -1,6 +1,4 @@
-import { HubServiceDefinition, PlatformModule } from '@hub/platform';
-import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { ADMIN_TOKENS, AdminController, AdminTokenGuard } from './admin.controller';
+import { HubServiceDefinition } from '@hub/platform';
 import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
 import { CreateProjections1732400000000 } from './migrations/1732400000000-create-projections';
 import { CreateReconciliationRuns1732400001000 } from './migrations/1732400001000-create-reconciliation-runs';
@@ -8,20 +6,7 @@ import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amou
 import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-unprojectable-messages';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
-import { ReconcilerWorker } from './reconciler.worker';
-
-/** Starts the projections and the schedule once Nest is up, so /health answers meanwhile. */
-@Injectable()
-class ReconcilerStarter implements OnApplicationBootstrap {
-  constructor(@Inject(ReconcilerWorker) private readonly worker: ReconcilerWorker) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.worker.start();
-  }
-}
-
-@Module({})
-class ReconcilerModule {}
+import { ReconcilerModule } from './reconciler.module';
 
 /** Reconciler: projections rebuilt by replay, daily three-way reconciliation, parity metrics, resync by replay. */
 export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
@@ -39,17 +24,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       UnprojectableMessages1764200001000,
     ],
   },
-  module: ({ config, runtime, kafka, dataSource }) => ({
-    module: ReconcilerModule,
-    imports: [PlatformModule.forRuntime(runtime)],
-    controllers: [AdminController],
-    providers: [
-      { provide: ReconcilerWorker, useValue: new ReconcilerWorker(config, runtime, kafka, dataSource!) },
-      { provide: ADMIN_TOKENS, useValue: config.RECONCILER_ADMIN_TOKENS },
-      AdminTokenGuard,
-      ReconcilerStarter,
-    ],
-  }),
+  module: ReconcilerModule,
   commands: reconcilerCommands,
   commandHelp: {
     rebuild: 'rebuild               drop the projections and replay the topics into them (service stopped)',

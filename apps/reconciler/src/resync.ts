@@ -2,7 +2,11 @@ import { HEADERS } from '@hub/contracts';
 import { ErpPort } from '@hub/erp';
 import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hub/newstore';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ReconcilerConfig } from './reconciler.config';
+import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
 
@@ -31,16 +35,26 @@ export interface ResyncSummary {
  * fetched from NewStore GraphQL and injected as its opening event. Idempotency
  * keys and the ERP upsert by external id make a replay create nothing twice.
  */
+@Injectable()
 export class Resync {
+  private readonly logger: Logger;
+
   constructor(
-    private readonly repository: ReconciliationRepository,
-    private readonly kafka: KafkaInfrastructure,
-    private readonly newStore: NewStoreOrders,
-    private readonly erp: ErpPort,
-    private readonly deleteDuplicates: boolean,
-    private readonly metrics: ReconcilerMetrics,
-    private readonly logger: Logger,
-  ) {}
+    @Inject(ReconciliationRepository)
+    private readonly repository: Pick<
+      ReconciliationRepository,
+      'discrepancies' | 'orderEvents' | 'markResyncRequested' | 'hubErpIds'
+    >,
+    @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'kafka' | 'producer' | 'topics'>,
+    @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
+    @Inject(ERP_PORT) private readonly erp: Pick<ErpPort, 'deleteTransaction'>,
+    /** RECONCILER_RESYNC_DELETE_DUPLICATES: a duplicate ERP record is deleted, not only reported. */
+    @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_RESYNC_DELETE_DUPLICATES'>,
+    @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
+    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+  ) {
+    this.logger = runtime.logger.child({ context: 'resync' });
+  }
 
   async run(request: ResyncRequest): Promise<ResyncSummary> {
     const summary: ResyncSummary = {
@@ -134,7 +148,7 @@ export class Resync {
 
   /** ERP records duplicating a document: deleted only when configured, and never the hub's own. */
   private async duplicate(discrepancy: DiscrepancyRow, summary: ResyncSummary): Promise<void> {
-    if (!this.deleteDuplicates || !discrepancy.documentType) {
+    if (!this.config.RECONCILER_RESYNC_DELETE_DUPLICATES || !discrepancy.documentType) {
       summary.manual.push({ kind: discrepancy.kind, orderId: discrepancy.orderId, detail: discrepancy.detail });
       this.metrics.resynced.inc({ action: 'manual' });
       return;

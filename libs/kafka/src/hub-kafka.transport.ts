@@ -1,5 +1,5 @@
-import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
-import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { ArgumentsHost, Catch, INestApplication, INestMicroservice, RpcExceptionFilter } from '@nestjs/common';
+import { BaseRpcContext, CustomTransportStrategy, MicroserviceOptions, Server } from '@nestjs/microservices';
 import { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isObservable, lastValueFrom, Observable, throwError } from 'rxjs';
@@ -41,6 +41,21 @@ export class RethrowToTransport implements RpcExceptionFilter {
   catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
     return throwError(() => exception);
   }
+}
+
+/**
+ * Connects the transport to a Nest app as a microservice whose handlers give their
+ * errors back as thrown ({@link RethrowToTransport}). The filter must be in place
+ * before the handlers are registered, so registration is deferred to `listen`; the
+ * app's own init has already run the lifecycle hooks, which must not run twice.
+ */
+export function connectTransport(app: INestApplication, transport: HubKafkaTransport): void {
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
+    { strategy: transport },
+    { deferInitialization: true },
+  ) as INestMicroservice & { setIsInitHookCalled(called: boolean): void };
+  microservice.useGlobalFilters(new RethrowToTransport());
+  microservice.setIsInitHookCalled(true);
 }
 
 type Running = { stop(): Promise<void>; readonly isRunning: boolean };
@@ -94,15 +109,14 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
       subscription.mode === 'message'
         ? new HubConsumer(
             this.kafka,
-            { ...subscription.options, handler: (message) => this.dispatch(pattern, message, [message]) },
+            { ...subscription.options, handler: (message) => this.deliver(pattern, message, [message]) },
             logger,
           )
         : new BatchConsumer(
             this.kafka,
             {
               ...subscription.options,
-              handler: (topic, partition, messages) =>
-                this.dispatch(pattern, messages, messages, { topic, partition }),
+              handler: (topic, partition, messages) => this.deliver(pattern, messages, messages, { topic, partition }),
             },
             logger,
           );
@@ -134,8 +148,11 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
     return this.kafka as T;
   }
 
-  /** Calls the handler and resolves when it has: its outcome (or its error) goes back to the consumer. */
-  private async dispatch(
+  /**
+   * Hands a payload to its pattern's handler, as the consumers do, and resolves when
+   * the handler has: its error, as thrown, goes back to the consumer.
+   */
+  async deliver(
     pattern: string,
     payload: unknown,
     messages: ConsumedMessage[],
@@ -143,10 +160,7 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
   ): Promise<void> {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) throw new Error(`no @EventPattern('${pattern}') handler`);
-    const result: unknown = await handler(
-      payload,
-      new HubKafkaContext([position.topic, position.partition, messages]),
-    );
+    const result: unknown = await handler(payload, new HubKafkaContext([position.topic, position.partition, messages]));
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 }

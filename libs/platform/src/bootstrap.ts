@@ -1,8 +1,7 @@
 import { ConfigError } from '@hub/config';
 import { PinoNestLogger } from '@hub/observability';
-import { HubKafkaTransport, RethrowToTransport } from '@hub/kafka';
+import { connectTransport, HubKafkaTransport } from '@hub/kafka';
 import { DynamicModule, INestApplication } from '@nestjs/common';
-import { MicroserviceOptions } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpErrorFilter } from './http-error.filter';
@@ -39,6 +38,8 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
       logger: new PinoNestLogger(runtime.logger.child({ context: 'nest' })),
       bufferLogs: false,
       bodyParser: options.bodyParser ?? true,
+      // Errors reach the caller (runMain prints them, tests see them) instead of exiting the process.
+      abortOnError: false,
     },
   );
   app.useGlobalFilters(new HttpErrorFilter(runtime.logger.child({ context: 'http' })));
@@ -64,6 +65,7 @@ export async function createCommandContext(module: DynamicModule, runtime: Servi
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
     logger: new PinoNestLogger(runtime.logger.child({ context: 'nest' })),
     bufferLogs: false,
+    abortOnError: false,
   });
   const transport = connectKafkaTransport(app);
   await app.init();
@@ -79,8 +81,7 @@ function connectKafkaTransport(app: INestApplication): HubKafkaTransport | undef
   } catch {
     return undefined; // an app without Kafka handlers (ingest)
   }
-  const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: transport });
-  microservice.useGlobalFilters(new RethrowToTransport());
+  connectTransport(app, transport);
   return transport;
 }
 

@@ -12,7 +12,6 @@ import { ServiceRuntime } from './service-runtime';
 export const commonEnv = { ...serviceEnv, ...kafkaEnv };
 export type CommonConfig = ConfigOf<typeof commonEnv>;
 
-
 export interface HubServiceDefinition<S extends EnvShape> {
   service: string;
   /** The service's own variables; the common service and Kafka variables are added. */

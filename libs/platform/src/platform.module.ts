@@ -64,7 +64,13 @@ export class PlatformModule {
       module: PlatformModule,
       controllers: [HealthController],
       providers,
-      exports: [HUB_CONFIG, ServiceRuntime, Registry, KafkaInfrastructure, ...(connections.dataSource ? [DataSource] : [])],
+      exports: [
+        HUB_CONFIG,
+        ServiceRuntime,
+        Registry,
+        KafkaInfrastructure,
+        ...(connections.dataSource ? [DataSource] : []),
+      ],
     };
   }
 }

@@ -3,6 +3,7 @@ export * from './kafka-topic-reader';
 export * from './names';
 export * from './service-under-test';
 export * from './sample-documents';
+export * from './sample-orders';
 export * from './settings';
 export * from './spawn-app';
 export * from './wait-for';

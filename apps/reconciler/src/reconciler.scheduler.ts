@@ -1,113 +1,38 @@
-import { createErpPort } from '@hub/erp';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { createEventStreamClient, createNewStoreClient } from '@hub/newstore-graphql';
-import { ServiceRuntime } from '@hub/platform';
+import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { addDays, datesBetween, nextDailyRun } from '@hub/reconciliation';
-import { DataSource } from 'typeorm';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DailyReconciliation } from './daily-reconciliation';
 import { EventStreamWatchdog } from './event-stream-watchdog';
-import { ProjectionRepository } from './projection.repository';
 import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
-import { ReconciliationRepository, RunRow } from './reconciliation.repository';
-import { Resync } from './resync';
+import { ReconciliationRepository } from './reconciliation.repository';
 
 /**
- * The reconciler's parts, wired once: projections (and their rebuild), the daily
- * reconciliation with its schedule, resync. The HTTP admin API and the commands
- * both drive this object.
+ * The reconciler's clock: while serving, the projection lag gauge refreshes, the
+ * parity gauges are restored from Postgres, missed days are caught up, the daily
+ * run is scheduled (one replica at a time) and the event-stream watchdog watches.
  */
-export class ReconcilerWorker {
-  readonly metrics: ReconcilerMetrics;
-  readonly projector: Projector;
-  readonly reconciliation: DailyReconciliation;
-  readonly repository: ReconciliationRepository;
-  readonly resync: Resync;
-  readonly watchdog: EventStreamWatchdog;
+@Injectable()
+export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private scheduleTimer: NodeJS.Timeout | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
   private scheduled: Promise<unknown> | undefined;
   private stopping = false;
 
   constructor(
-    readonly config: ReconcilerConfig,
-    private readonly runtime: ServiceRuntime,
-    kafka: KafkaInfrastructure,
-    dataSource: DataSource,
-  ) {
-    this.metrics = new ReconcilerMetrics(runtime.metrics);
-    const logger = runtime.logger.child({ context: 'reconciler' });
-    const codec = new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`);
-    const projections = new ProjectionRepository(
-      dataSource,
-      codec,
-      config.RECONCILER_TIME_ZONE,
-      logger,
-      (topic, message, reason) => {
-        this.metrics.skipped.inc({ topic });
-        logger.warn(
-          { topic, partition: message.partition, offset: message.offset, reason },
-          'unreadable message skipped',
-        );
-      },
-    );
-    const newStore = createNewStoreClient(config);
-    const [from, to] = config.WATCHDOG_TRADING_HOURS.split('-');
-    this.watchdog = new EventStreamWatchdog(
-      createEventStreamClient(config, newStore),
-      {
-        integrations: new Map(
-          (config.WATCHDOG_INTEGRATIONS ?? []).map((entry) => [
-            entry.slice(0, entry.indexOf(':')),
-            entry.slice(entry.indexOf(':') + 1),
-          ]),
-        ),
-        intervalMs: config.WATCHDOG_INTERVAL_MS,
-        autoRestart: config.WATCHDOG_AUTO_RESTART,
-        ingestReadyUrl: config.WATCHDOG_INGEST_READY_URL,
-        silenceMinutes: config.WATCHDOG_SILENCE_MINUTES,
-        tradingHours: { from, to },
-        timeZone: config.RECONCILER_TIME_ZONE,
-      },
-      runtime.metrics,
-      logger.child({ context: 'event-stream-watchdog' }),
-    );
-    this.projector = new Projector(
-      kafka,
-      projections,
-      this.metrics,
-      logger,
-      config.RECONCILER_CONSUMER_GROUP,
-      (messages) => this.watchdog.eventsSeen(messages),
-    );
-    this.repository = new ReconciliationRepository(dataSource);
-    const erp = createErpPort(config, 'reconciler');
-    this.reconciliation = new DailyReconciliation(
-      config,
-      this.repository,
-      newStore,
-      erp,
-      kafka,
-      this.metrics,
-      logger,
-      () => this.projector.rebuildRunning,
-    );
-    this.resync = new Resync(
-      this.repository,
-      kafka,
-      newStore,
-      erp,
-      config.RECONCILER_RESYNC_DELETE_DUPLICATES,
-      this.metrics,
-      logger,
-    );
-  }
+    @InjectConfig() private readonly config: ReconcilerConfig,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
+    @Inject(Projector) private readonly projector: Projector,
+    @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(DailyReconciliation) private readonly reconciliation: DailyReconciliation,
+    @Inject(EventStreamWatchdog) private readonly watchdog: EventStreamWatchdog,
+  ) {}
 
-  /** Serving: projections consume, the lag gauge refreshes, the daily run is scheduled. */
-  async start(): Promise<void> {
-    await this.projector.start();
-    this.runtime.onShutdown('reconciler', () => this.stop());
+  /** Serving: the lag gauge refreshes, the gauges are restored, the daily run is scheduled. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.runtime.mode !== 'serve') return;
     this.runtime.addReadinessCheck({
       name: 'projections',
       check: async () => this.projector.isRunning || this.projector.rebuildRunning,
@@ -186,21 +111,13 @@ export class ReconcilerWorker {
     });
   }
 
-  /** Graceful stop: no new run starts, the running one finishes, the projections commit and leave. */
-  async stop(): Promise<void> {
+  /** Graceful stop: no new run starts, the running one finishes; then the transport stops the projections. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.scheduleTimer);
     clearInterval(this.lagTimer);
     await this.watchdog.stop();
     await this.scheduled?.catch(() => undefined);
-    await this.projector.stop();
-  }
-
-  /** Reconciles each day of a range for a tenant, one after the other. */
-  async reconcileRange(tenant: string, from: string, to: string, trigger: string): Promise<RunRow[]> {
-    const runs: RunRow[] = [];
-    for (const date of datesBetween(from, to)) runs.push(await this.reconciliation.run(tenant, date, trigger));
-    return runs;
   }
 
   private scheduleNext(): void {

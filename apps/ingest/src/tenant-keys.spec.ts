@@ -1,5 +1,5 @@
 import { ConfigError } from '@hub/config';
-import { TenantKeys } from '../src/tenant-keys';
+import { TenantKeys } from './tenant-keys';
 
 describe('webhook keys and the tenants they serve', () => {
   it('binds each key to its tenant, and refuses it for any other', () => {

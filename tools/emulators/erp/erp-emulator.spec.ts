@@ -1,4 +1,4 @@
-import { ErpEmulator } from '../erp/erp-emulator';
+import { ErpEmulator } from './erp-emulator';
 
 describe('ERP emulator (NetSuite-like)', () => {
   const emulator = new ErpEmulator({ concurrencyLimit: 3 });

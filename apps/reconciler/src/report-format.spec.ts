@@ -1,4 +1,4 @@
-import { csvField } from '../src/report-format';
+import { csvField } from './report-format';
 
 describe('CSV report fields', () => {
   it('neutralises cells a spreadsheet would run as formulas, and keeps numbers signed', () => {

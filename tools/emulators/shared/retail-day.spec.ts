@@ -1,5 +1,5 @@
-import { eventsOfOrder } from '../shared/newstore-events';
-import { orderAt, ordersOfDay } from '../shared/retail-day';
+import { eventsOfOrder } from './newstore-events';
+import { orderAt, ordersOfDay } from './retail-day';
 
 describe('synthetic retail day', () => {
   const day = { tenant: 'acme', date: '2024-01-02', orders: 2_000, seed: 7 };

@@ -1,5 +1,5 @@
 import Fastify, { FastifyInstance } from 'fastify';
-import { NewStoreEmulator } from '../newstore/newstore-emulator';
+import { NewStoreEmulator } from './newstore-emulator';
 
 async function token(base: string, tenant: string): Promise<string> {
   const response = await fetch(`${base}/auth/realms/${tenant}/protocol/openid-connect/token`, {

@@ -1,7 +1,7 @@
 import { NewStoreEventStreamClient } from '@hub/newstore-graphql';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { EventStreamWatchdog } from '../src/event-stream-watchdog';
+import { EventStreamWatchdog } from './event-stream-watchdog';
 
 /** NewStore's configuration API as a fake: the integration says it is running. */
 const running = {

@@ -1,0 +1,138 @@
+import { HEADERS } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
+import { sampleGraphQlOrder } from '@hub/testing';
+import { Test } from '@nestjs/testing';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { ReconcilerMetrics } from './reconciler.metrics';
+import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
+import { Resync } from './resync';
+
+const order = (id: string) => sampleGraphQlOrder({ id, externalId: `EXT-${id}` });
+
+const discrepancy = (overrides: Partial<DiscrepancyRow>): DiscrepancyRow => ({
+  id: '1',
+  tenant: 'acme',
+  businessDate: '2026-11-26',
+  kind: 'missing_in_hub',
+  orderId: 'o-1',
+  subject: 'o-1',
+  documentType: null,
+  externalId: null,
+  expected: null,
+  found: null,
+  delta: null,
+  erpInternalIds: [],
+  detail: '',
+  firstSeenAt: '2026-11-27T02:00:00Z',
+  lastSeenAt: '2026-11-27T02:00:00Z',
+  resolvedAt: null,
+  resyncRequestedAt: null,
+  ...overrides,
+});
+
+async function resyncWith(options: {
+  discrepancies?: DiscrepancyRow[];
+  inNewStore?: string[];
+  deleteDuplicates?: boolean;
+  hubErpId?: string;
+}) {
+  const sent: { topic: string; key: string | null; headers: Record<string, string> }[] = [];
+  const deleted: string[] = [];
+  const marked: string[][] = [];
+  const module = await Test.createTestingModule({
+    providers: [
+      Resync,
+      ReconcilerMetrics,
+      { provide: Registry, useValue: new Registry() },
+      {
+        provide: ReconciliationRepository,
+        useValue: {
+          discrepancies: async () => options.discrepancies ?? [],
+          // No order has events in the hub: everything resynced is fetched from NewStore.
+          orderEvents: async () => [],
+          markResyncRequested: async (ids: string[]) => marked.push(ids),
+          hubErpIds: async (subjects: string[]) => new Map(subjects.map((subject) => [subject, options.hubErpId])),
+        },
+      },
+      {
+        provide: KafkaInfrastructure,
+        useValue: {
+          topics: { newstoreEvents: 'newstore.events.v1' },
+          producer: {
+            send: async (topic: string, messages: { key: string | null; headers: Record<string, string> }[]) =>
+              messages.forEach((message) => sent.push({ topic, ...message })),
+          },
+        },
+      },
+      {
+        provide: NEWSTORE_CLIENT,
+        useValue: {
+          order: async (_tenant: string, id: string) => ((options.inNewStore ?? []).includes(id) ? order(id) : null),
+        },
+      },
+      { provide: ERP_PORT, useValue: { deleteTransaction: async (_type: string, id: string) => deleted.push(id) } },
+      { provide: HUB_CONFIG, useValue: { RECONCILER_RESYNC_DELETE_DUPLICATES: options.deleteDuplicates ?? false } },
+      { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
+    ],
+  }).compile();
+  return { resync: module.get(Resync), sent, deleted, marked };
+}
+
+describe('Resync', () => {
+  it('injects an order the hub never received as its opening event, keyed by order id and marked as a replay', async () => {
+    const { resync, sent } = await resyncWith({ inNewStore: ['o-1'] });
+    const summary = await resync.run({ tenant: 'acme', orderIds: ['o-1', 'o-gone'] });
+    expect(summary).toMatchObject({ ordersInjected: ['o-1'], ordersNotFound: ['o-gone'], eventsReplayed: 0 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ topic: 'newstore.events.v1', key: 'o-1' });
+    expect(sent[0].headers[HEADERS.replay]).toEqual(expect.any(String));
+    expect(sent[0].headers['resync-source']).toBe('newstore-graphql');
+  });
+
+  it("takes the day's open discrepancies and marks them as resync requested", async () => {
+    const { resync, marked } = await resyncWith({
+      discrepancies: [discrepancy({ id: '7', orderId: 'o-1' }), discrepancy({ id: '8', orderId: 'o-2' })],
+      inNewStore: ['o-1', 'o-2'],
+    });
+    const summary = await resync.run({ tenant: 'acme', businessDate: '2026-11-26' });
+    expect(summary.ordersInjected).toEqual(['o-1', 'o-2']);
+    expect(marked).toEqual([['7', '8']]);
+  });
+
+  it('leaves ERP duplicates to a person unless deleting them is configured', async () => {
+    const duplicate = discrepancy({
+      kind: 'duplicate_in_erp',
+      subject: 'cashSale:acme:1',
+      documentType: 'cashSale',
+      erpInternalIds: ['100', '101'],
+      detail: '2 records',
+    });
+    const manual = await resyncWith({ discrepancies: [duplicate], hubErpId: '100' });
+    expect((await manual.resync.run({ tenant: 'acme', businessDate: '2026-11-26' })).manual).toEqual([
+      { kind: 'duplicate_in_erp', orderId: 'o-1', detail: '2 records' },
+    ]);
+    expect(manual.deleted).toEqual([]);
+  });
+
+  it("deletes the ERP duplicates but never the hub's own record, and not at all when the hub's record is unknown", async () => {
+    const duplicate = discrepancy({
+      kind: 'duplicate_in_erp',
+      subject: 'cashSale:acme:1',
+      documentType: 'cashSale',
+      erpInternalIds: ['100', '101', '102'],
+    });
+    const known = await resyncWith({ discrepancies: [duplicate], deleteDuplicates: true, hubErpId: '101' });
+    expect((await known.resync.run({ tenant: 'acme', businessDate: '2026-11-26' })).duplicatesDeleted).toEqual([
+      '100',
+      '102',
+    ]);
+    expect(known.deleted).toEqual(['100', '102']);
+    const unknown = await resyncWith({ discrepancies: [duplicate], deleteDuplicates: true });
+    const summary = await unknown.resync.run({ tenant: 'acme', businessDate: '2026-11-26' });
+    expect(unknown.deleted).toEqual([]);
+    expect(summary.manual[0].detail).toContain('does not know which record is its own');
+  });
+});
