@@ -1,8 +1,10 @@
 import { describeReplay, parseReplayArguments, replayDeadLetters } from '@hub/kafka';
+import { problemsOf } from '@hub/config';
 import { HubServiceDefinition } from '@hub/platform';
 import { HEADERS } from '@hub/contracts';
 import { enricherEnv } from './enricher.config';
 import { EnricherModule } from './enricher.module';
+import { loadMappingFile } from './mapping-file';
 import { CreateEnricherState1732300000000 } from './migrations/1732300000000-create-enricher-state';
 
 /** Enricher: completes NewStore events from GraphQL and emits ERP documents, with ordered delay retries. */
@@ -12,6 +14,7 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
   defaultPort: 3001,
   topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
   database: { schema: 'enricher', migrations: [CreateEnricherState1732300000000] },
+  rules: [problemsOf((config) => loadMappingFile(config.ENRICHER_MAPPING_FILE))],
   module: EnricherModule,
   commandHelp: {
     'replay-dlq':

@@ -1,3 +1,4 @@
+import { erpConfigProblems } from '@hub/erp';
 import { HubServiceDefinition } from '@hub/platform';
 import { replayDlq } from './dlq-replay.command';
 import { erpSinkEnv } from './erp-sink.config';
@@ -15,6 +16,7 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
     schema: 'erp_sink',
     migrations: [CreateIdempotencyLedger1732270000000, CreateWaitingDocuments1732290000000],
   },
+  rules: [erpConfigProblems],
   module: ErpSinkModule,
   commands: { 'replay-dlq': (context) => replayDlq(context) },
   commandHelp: {

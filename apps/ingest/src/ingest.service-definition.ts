@@ -1,6 +1,8 @@
+import { problemsOf } from '@hub/config';
 import { HubServiceDefinition } from '@hub/platform';
 import { IngestConfig, ingestEnv } from './ingest.config';
 import { ingestModule } from './ingest.module';
+import { TenantKeys } from './tenant-keys';
 
 /** Ingest: NewStore's event-stream webhook into newstore.events.v1, acknowledged only when durable. */
 export const ingestService: HubServiceDefinition<typeof ingestEnv> = {
@@ -8,6 +10,7 @@ export const ingestService: HubServiceDefinition<typeof ingestEnv> = {
   env: ingestEnv,
   defaultPort: 3000,
   topics: ['newstoreEvents'],
+  rules: [problemsOf((config) => new TenantKeys(config.INGEST_API_KEYS, config.INGEST_TENANTS))],
   module: ingestModule,
   bodyLimitFromConfig: (config) => (config as IngestConfig).INGEST_BODY_LIMIT_BYTES,
   bodyParser: false,

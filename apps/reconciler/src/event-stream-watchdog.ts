@@ -1,4 +1,3 @@
-import { ConfigError } from '@hub/config';
 import { HEADERS } from '@hub/contracts';
 import { ConsumedMessage } from '@hub/kafka';
 import { NewStoreEventStreamClient, RejectedEvent } from '@hub/newstore-graphql';
@@ -56,16 +55,12 @@ export class EventStreamWatchdog {
   private readonly silentGauge: Gauge<'tenant'>;
 
   constructor(
-    /** Absent when NEWSTORE_API_URL is not set in production: allowed only while nothing is watched. */
+    /** Absent when NEWSTORE_API_URL is not set in production: allowed only while nothing is watched (a config rule). */
     private readonly configured: NewStoreEventStreamClient | undefined,
     private readonly settings: WatchdogSettings,
     registry: Registry,
     private readonly logger: Logger,
   ) {
-    if (settings.integrations.size > 0 && !configured)
-      throw new ConfigError('reconciler', [
-        { variable: 'NEWSTORE_API_URL', message: 'is required with WATCHDOG_INTEGRATIONS (NODE_ENV=production)' },
-      ]);
     const registers = [registry];
     this.up = new Gauge({
       name: 'parity_eventstream_integration_up',

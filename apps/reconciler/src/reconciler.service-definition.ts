@@ -1,3 +1,4 @@
+import { erpConfigProblems } from '@hub/erp';
 import { HubServiceDefinition } from '@hub/platform';
 import { CreateProjectionOffsets1732270000000 } from './migrations/1732270000000-create-projection-offsets';
 import { CreateProjections1732400000000 } from './migrations/1732400000000-create-projections';
@@ -24,6 +25,14 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       UnprojectableMessages1764200001000,
     ],
   },
+  rules: [
+    erpConfigProblems,
+    (config) =>
+      // Outside production the emulator's address stands in (createEventStreamClient).
+      config.WATCHDOG_INTEGRATIONS?.length && !config.NEWSTORE_API_URL && config.NODE_ENV === 'production'
+        ? [{ variable: 'NEWSTORE_API_URL', message: 'is required with WATCHDOG_INTEGRATIONS (NODE_ENV=production)' }]
+        : [],
+  ],
   module: ReconcilerModule,
   commands: reconcilerCommands,
   commandHelp: {

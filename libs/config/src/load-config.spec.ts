@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, env, kafkaEnv, loadConfig, secret } from '@hub/config';
+import { ConfigError, describeConfig, env, kafkaEnv, loadConfig, problemsOf, secret } from '@hub/config';
 import { z } from 'zod';
 
 describe('loadConfig', () => {
@@ -12,6 +12,23 @@ describe('loadConfig', () => {
   it('applies defaults and parses typed values', () => {
     const config = loadConfig('svc', shape, { UPSTREAM_URL: 'http://erp:8080', API_KEYS: 'a, b,,c', ENABLED: 'false' });
     expect(config).toEqual({ PORT: 3000, UPSTREAM_URL: 'http://erp:8080', API_KEYS: ['a', 'b', 'c'], ENABLED: false });
+  });
+
+  it('checks rules across variables with the schema, before anything is built from it', () => {
+    const needsKeys = (config: { ENABLED: boolean; API_KEYS: string[] }) =>
+      config.ENABLED && config.API_KEYS.length < 2 ? [{ variable: 'API_KEYS', message: 'two keys when ENABLED' }] : [];
+    const builder = problemsOf((config: { UPSTREAM_URL: string }) => {
+      if (config.UPSTREAM_URL.startsWith('http:'))
+        throw new ConfigError('svc', [{ variable: 'UPSTREAM_URL', message: 'must be https' }]);
+    });
+    expect(() => loadConfig('svc', shape, { UPSTREAM_URL: 'http://erp', API_KEYS: 'k' }, [needsKeys, builder])).toThrow(
+      /API_KEYS: two keys when ENABLED\n {2}- UPSTREAM_URL: must be https/,
+    );
+    expect(
+      loadConfig('svc', shape, { UPSTREAM_URL: 'https://erp', API_KEYS: 'k1,k2' }, [needsKeys, builder]),
+    ).toMatchObject({
+      API_KEYS: ['k1', 'k2'],
+    });
   });
 
   it('names a missing required variable', () => {

@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import { ConfigError } from './config-error';
+import { ConfigError, ConfigProblem } from './config-error';
 import { isSecret } from './env-schema';
 
 export type EnvShape = Record<string, z.ZodTypeAny>;
 export type ConfigOf<S extends EnvShape> = z.infer<z.ZodObject<S>>;
+
+/**
+ * A rule across variables (one adapter needs a URL, another a key file): problems,
+ * each naming its variable. Rules are part of the schema, so they are reported with
+ * every other problem, before anything connects.
+ */
+export type ConfigRule<C> = (config: C) => ConfigProblem[];
 
 /**
  * Parses the environment against a shape whose keys are the variable names.
@@ -14,6 +21,7 @@ export function loadConfig<S extends EnvShape>(
   service: string,
   shape: S,
   source: NodeJS.ProcessEnv = process.env,
+  rules: ConfigRule<ConfigOf<S>>[] = [],
 ): ConfigOf<S> {
   const values: Record<string, string | undefined> = {};
   for (const variable of Object.keys(shape)) {
@@ -21,7 +29,12 @@ export function loadConfig<S extends EnvShape>(
     // An empty variable means "not set": it takes the default, or fails if required.
     values[variable] = raw === undefined || raw.trim() === '' ? undefined : raw.trim();
   }
-  const result = z.object(shape).safeParse(values);
+  const schema = z.object(shape).superRefine((config, context) => {
+    for (const rule of rules)
+      for (const problem of rule(config))
+        context.addIssue({ code: z.ZodIssueCode.custom, path: [problem.variable], message: problem.message });
+  });
+  const result = schema.safeParse(values);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => ({
       variable: String(issue.path[0] ?? '(environment)'),
@@ -83,4 +96,20 @@ export function describeConfig<S extends EnvShape>(shape: S, config: ConfigOf<S>
     described[variable] = isSecret(schema) && value !== undefined ? '[secret]' : value;
   }
   return described;
+}
+
+/**
+ * A rule made of a builder that throws a {@link ConfigError} (a key list, a mapping
+ * file): its problems, so the builder's own checks run with the schema's.
+ */
+export function problemsOf<C>(build: (config: C) => unknown): ConfigRule<C> {
+  return (config) => {
+    try {
+      build(config);
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigOf, env, secret } from '@hub/config';
+import { ConfigError, ConfigOf, ConfigProblem, env, secret } from '@hub/config';
 import { z } from 'zod';
 import { ErpPort } from './erp-port';
 import { GenericHttpAdapter } from './generic-http.adapter';
@@ -39,16 +39,60 @@ export type ErpSettings = ConfigOf<typeof erpEnv>;
 /** The ERP emulator's client secret (tools/emulators/erp): a local default, never one in production. */
 const EMULATOR_CLIENT_SECRET = 'hub-secret';
 
-/** The configured ERP adapter. The hub reaches the ERP only through these settings. */
-export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, service: string): ErpPort {
-  if (config.ERP_ADAPTER === 'generic-http') {
-    if (!config.GENERIC_ERP_UPSERT_URL) {
-      throw new ConfigError(service, [
-        { variable: 'GENERIC_ERP_UPSERT_URL', message: 'is required with ERP_ADAPTER=generic-http' },
-      ]);
+/**
+ * What the ERP settings lack for the chosen adapter and authentication (rules across
+ * variables): checked with the rest of the configuration, before anything connects.
+ */
+export function erpConfigProblems(config: ErpSettings & { NODE_ENV?: string }): ConfigProblem[] {
+  if (config.ERP_ADAPTER === 'generic-http')
+    return config.GENERIC_ERP_UPSERT_URL
+      ? []
+      : [{ variable: 'GENERIC_ERP_UPSERT_URL', message: 'is required with ERP_ADAPTER=generic-http' }];
+  if (config.NETSUITE_AUTH === 'tba')
+    return TBA_VARIABLES.filter((variable) => !config[variable]).map((variable) => ({
+      variable,
+      message: 'is required with NETSUITE_AUTH=tba',
+    }));
+  if (config.NETSUITE_PRIVATE_KEY_FILE) {
+    try {
+      readFileSync(config.NETSUITE_PRIVATE_KEY_FILE, 'utf8');
+      return [];
+    } catch (error) {
+      return [{ variable: 'NETSUITE_PRIVATE_KEY_FILE', message: `cannot be read: ${(error as Error).message}` }];
     }
+  }
+  return clientSecretOf(config)
+    ? []
+    : [
+        {
+          variable: 'NETSUITE_PRIVATE_KEY_FILE',
+          message: 'or NETSUITE_CLIENT_SECRET is required for ERP_ADAPTER=netsuite',
+        },
+      ];
+}
+
+const TBA_VARIABLES = [
+  'NETSUITE_ACCOUNT_ID',
+  'NETSUITE_CONSUMER_KEY',
+  'NETSUITE_CONSUMER_SECRET',
+  'NETSUITE_TOKEN_ID',
+  'NETSUITE_TOKEN_SECRET',
+] as const;
+
+function clientSecretOf(config: ErpSettings & { NODE_ENV?: string }): string | undefined {
+  return config.NETSUITE_CLIENT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : EMULATOR_CLIENT_SECRET);
+}
+
+/**
+ * The configured ERP adapter. The hub reaches the ERP only through these settings;
+ * settings with {@link erpConfigProblems} are refused here too.
+ */
+export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, service: string): ErpPort {
+  const problems = erpConfigProblems(config);
+  if (problems.length > 0) throw new ConfigError(service, problems);
+  if (config.ERP_ADAPTER === 'generic-http') {
     return new GenericHttpAdapter({
-      upsertUrlTemplate: config.GENERIC_ERP_UPSERT_URL,
+      upsertUrlTemplate: config.GENERIC_ERP_UPSERT_URL!,
       listUrlTemplate: config.GENERIC_ERP_LIST_URL,
       deleteUrlTemplate: config.GENERIC_ERP_DELETE_URL,
       method: config.GENERIC_ERP_METHOD,
@@ -58,20 +102,6 @@ export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, servi
     });
   }
   if (config.NETSUITE_AUTH === 'tba') {
-    const required = [
-      'NETSUITE_ACCOUNT_ID',
-      'NETSUITE_CONSUMER_KEY',
-      'NETSUITE_CONSUMER_SECRET',
-      'NETSUITE_TOKEN_ID',
-      'NETSUITE_TOKEN_SECRET',
-    ] as const;
-    const missing = required.filter((variable) => !config[variable]);
-    if (missing.length > 0) {
-      throw new ConfigError(
-        'erp-sink',
-        missing.map((variable) => ({ variable, message: 'is required with NETSUITE_AUTH=tba' })),
-      );
-    }
     return new NetSuiteRestAdapter({
       baseUrl: config.NETSUITE_BASE_URL,
       clientId: config.NETSUITE_CLIENT_ID,
@@ -85,31 +115,14 @@ export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, servi
       requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
     });
   }
-  let privateKeyPem: string | undefined;
-  if (config.NETSUITE_PRIVATE_KEY_FILE) {
-    try {
-      privateKeyPem = readFileSync(config.NETSUITE_PRIVATE_KEY_FILE, 'utf8');
-    } catch (error) {
-      throw new ConfigError(service, [
-        { variable: 'NETSUITE_PRIVATE_KEY_FILE', message: `cannot be read: ${(error as Error).message}` },
-      ]);
-    }
-  }
-  const clientSecret =
-    config.NETSUITE_CLIENT_SECRET ?? (config.NODE_ENV === 'production' ? undefined : EMULATOR_CLIENT_SECRET);
-  if (!privateKeyPem && !clientSecret) {
-    throw new ConfigError(service, [
-      {
-        variable: 'NETSUITE_PRIVATE_KEY_FILE',
-        message: 'or NETSUITE_CLIENT_SECRET is required for ERP_ADAPTER=netsuite',
-      },
-    ]);
-  }
+  const privateKeyPem = config.NETSUITE_PRIVATE_KEY_FILE
+    ? readFileSync(config.NETSUITE_PRIVATE_KEY_FILE, 'utf8')
+    : undefined;
   return new NetSuiteRestAdapter({
     baseUrl: config.NETSUITE_BASE_URL,
     tokenUrl: config.NETSUITE_TOKEN_URL,
     clientId: config.NETSUITE_CLIENT_ID,
-    clientSecret: privateKeyPem ? undefined : clientSecret,
+    clientSecret: privateKeyPem ? undefined : clientSecretOf(config),
     privateKeyPem,
     certificateId: config.NETSUITE_CERTIFICATE_ID,
     requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,

@@ -1,4 +1,14 @@
-import { ConfigOf, databaseEnv, describeConfig, env, EnvShape, kafkaEnv, loadConfig, serviceEnv } from '@hub/config';
+import {
+  ConfigOf,
+  ConfigRule,
+  databaseEnv,
+  describeConfig,
+  env,
+  EnvShape,
+  kafkaEnv,
+  loadConfig,
+  serviceEnv,
+} from '@hub/config';
 import { TopicName } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
@@ -32,6 +42,8 @@ export interface HubServiceDefinition<S extends EnvShape> {
    * the config (ingest's route path).
    */
   module: Type<unknown> | ((config: ConfigOf<S> & HubServiceBaseConfig) => DynamicModule);
+  /** Rules across the service's variables, checked with the rest of its configuration before anything connects. */
+  rules?: ConfigRule<ConfigOf<S> & HubServiceBaseConfig>[];
   /** Largest request body, read from the validated config. */
   bodyLimitFromConfig?: (config: HubServiceBaseConfig) => number;
   /**
@@ -97,7 +109,13 @@ function prepare<S extends EnvShape>(
   mode: 'serve' | 'command' = 'serve',
 ) {
   const shape = serviceEnvShape(definition);
-  const config = loadConfig(definition.service, shape, source) as unknown as ConfigOf<S> & HubServiceBaseConfig;
+  // The merged shape's type is the service's config; TypeScript cannot prove it for every S.
+  const config = loadConfig(
+    definition.service,
+    shape,
+    source,
+    definition.rules as ConfigRule<unknown>[],
+  ) as unknown as ConfigOf<S> & HubServiceBaseConfig;
   const runtime = new ServiceRuntime({
     service: definition.service,
     logLevel: config.LOG_LEVEL,
