@@ -92,8 +92,8 @@ function fakes() {
       {
         provide: SYNC_STATUS_PUBLISHER,
         useValue: {
-          publish: async ({ value }: { value: string }) => {
-            const status = JSON.parse(value) as SyncStatus;
+          publish: async ({ value }: { value: Buffer }) => {
+            const status = JSON.parse(value.toString('utf8')) as SyncStatus;
             journal.push(`status ${status.idempotencyKey} ${status.status}`);
           },
         },

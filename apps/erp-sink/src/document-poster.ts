@@ -1,4 +1,4 @@
-import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
+import { encodeTopicValue, ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
 import {
   BatchingPublisher,
@@ -192,7 +192,10 @@ export class DocumentPoster {
       updatedAt: now,
     };
     // Status topic first: the ledger is derived from it and can always be rebuilt.
-    await this.statusPublisher.publish({ key: document.idempotencyKey, value: JSON.stringify(status) });
+    await this.statusPublisher.publish({
+      key: document.idempotencyKey,
+      value: encodeTopicValue('erpSyncStatus', status),
+    });
     await this.ledger.record(status);
   }
 

@@ -1,4 +1,4 @@
-import { syncStatusSchema, SyncStatus } from '@hub/contracts';
+import { decodeTopicValue, SyncStatus } from '@hub/contracts';
 import { ConcurrencyLimit, HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
@@ -99,11 +99,11 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
         for (const message of messages) {
           // A compacted topic may hold tombstones (null values) for deleted keys.
           if (!message.value) continue;
-          const parsed = syncStatusSchema.safeParse(JSON.parse(message.value.toString('utf8')));
-          if (parsed.success) statuses.push(parsed.data);
+          const decoded = decodeTopicValue('erpSyncStatus', message.value);
+          if (decoded.ok) statuses.push(decoded.value);
           else
             this.runtime.logger.warn(
-              { offset: message.offset, partition: message.partition },
+              { offset: message.offset, partition: message.partition, problems: decoded.problems },
               'unreadable status message skipped in rebuild',
             );
         }

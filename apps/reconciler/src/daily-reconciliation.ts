@@ -1,4 +1,4 @@
-import { decimal, DiscrepancyMessage } from '@hub/contracts';
+import { decimal, DiscrepancyMessage, encodeTopicValue, HEADERS } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
@@ -202,8 +202,8 @@ export class DailyReconciliation {
       this.kafka.topics.reconciliationDiscrepancies,
       rows.map((row) => ({
         key: row.orderId,
-        value: Buffer.from(JSON.stringify(toMessage(runId, row))),
-        headers: { tenant },
+        value: encodeTopicValue('reconciliationDiscrepancies', toMessage(runId, row)),
+        headers: { [HEADERS.tenant]: tenant },
       })),
     );
     return rows.length;

@@ -1,4 +1,4 @@
-import { HEADERS, syncStatusSchema, SyncStatus, TopicName } from '@hub/contracts';
+import { decodeTopicValue, HEADERS, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
 import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
@@ -316,18 +316,14 @@ export class ProjectionRepository {
     for (const message of messages) {
       // A compacted topic may hold tombstones (null values) for deleted keys.
       if (!message.value) continue;
-      let parsed;
-      try {
-        parsed = syncStatusSchema.safeParse(JSON.parse(message.value.toString('utf8')));
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed?.success) {
-        skip(message, 'not a sync status');
+      const decoded = decodeTopicValue('erpSyncStatus', message.value);
+      if (!decoded.ok) {
+        skip(message, `not a sync status: ${decoded.problems.join('; ')}`);
         continue;
       }
-      const seen = latest.get(parsed.data.idempotencyKey);
-      if (!seen || seen.updatedAt <= parsed.data.updatedAt) latest.set(parsed.data.idempotencyKey, parsed.data);
+      const status = decoded.value;
+      const seen = latest.get(status.idempotencyKey);
+      if (!seen || seen.updatedAt <= status.updatedAt) latest.set(status.idempotencyKey, status);
     }
     if (latest.size === 0) return;
     const columns: unknown[][] = Array.from({ length: 10 }, () => []);

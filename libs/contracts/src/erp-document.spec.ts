@@ -1,8 +1,8 @@
-import { erpDocumentJsonSchema, erpDocumentSchema, money, sameMoney, sum } from '@hub/contracts';
+import { erpDocumentSchema, money, sameMoney, sum, topicJsonSchema } from '@hub/contracts';
 
 describe('the ERP document contract', () => {
   it('registers a JSON Schema generated from the zod schema, so every field is in both', () => {
-    const schema = erpDocumentJsonSchema as {
+    const schema = topicJsonSchema('erpDocuments') as {
       properties: Record<
         string,
         { properties?: Record<string, unknown>; items?: { properties: Record<string, unknown> } }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { zodToJsonSchema } from 'zod-to-json-schema';
 import { decimalSchema } from './money';
 
 /**
@@ -122,16 +121,3 @@ export const syncStatusSchema = z.object({
 });
 
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
-
-/**
- * The same contract as JSON Schema, generated from the zod schema (never kept by
- * hand, so the two cannot drift), registered in the schema registry (subject
- * `<topic>-value`, compatibility BACKWARD) so other consumers can read the topic.
- * Objects stay open (`additionalProperties: true`), as zod's parsing is.
- */
-export const erpDocumentJsonSchema = zodToJsonSchema(erpDocumentSchema, {
-  name: undefined,
-  target: 'jsonSchema7',
-  $refStrategy: 'none',
-  removeAdditionalStrategy: 'strict',
-});

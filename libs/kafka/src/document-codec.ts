@@ -1,4 +1,4 @@
-import { ErpDocument, erpDocumentJsonSchema, erpDocumentSchema } from '@hub/contracts';
+import { ErpDocument, topicJsonSchema, erpDocumentSchema } from '@hub/contracts';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 
 /** A value that is not a valid document: permanent, it goes to the DLQ with this reason. */
@@ -38,6 +38,7 @@ function isRegistryOutage(error: unknown): boolean {
 }
 
 /**
+ * The value codec of erp.documents.v1 (its contract: TOPICS.erpDocuments).
  * Encodes ERP documents with the schema registry (JSON Schema, Confluent wire
  * format) and decodes either that or plain JSON, validating against the contract
  * before anyone uses the value.
@@ -55,7 +56,7 @@ export class DocumentCodec {
     // subject's compatibility rule, and the registry refuses all but the first.
     this.schemaId ??= this.registry
       .register(
-        { type: SchemaType.JSON, schema: JSON.stringify(erpDocumentJsonSchema) },
+        { type: SchemaType.JSON, schema: JSON.stringify(topicJsonSchema('erpDocuments')) },
         { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
       )
       .then(({ id }) => id)
