@@ -1,6 +1,6 @@
-import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
 import { createNewStoreClient } from '@hub/newstore-graphql';
-import { HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
+import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
 import { ENRICHER_RETRY, EnricherEventsController, NEWSTORE_EVENTS } from './enricher-events.controller';
@@ -33,12 +33,7 @@ import { loadMappingFile } from './mapping-file';
       useFactory: (config: EnricherConfig, metrics: EnricherMetrics) =>
         createNewStoreClient(config, (outcome, seconds) => metrics.graphqlDuration.observe({ outcome }, seconds)),
     },
-    {
-      provide: ERP_DOCUMENT_CODEC,
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) =>
-        new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
-    },
+    erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     {
       provide: DEPLOYMENT_MAPPING,
       inject: [HUB_CONFIG],

@@ -1,12 +1,6 @@
 import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
-import {
-  BatchingPublisher,
-  ConcurrencyLimit,
-  createSchemaRegistry,
-  DocumentCodec,
-  KafkaInfrastructure,
-} from '@hub/kafka';
-import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
+import { BatchingPublisher, ConcurrencyLimit, KafkaInfrastructure } from '@hub/kafka';
+import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
 import { ERP_DOCUMENTS, ErpDocumentsController } from './erp-documents.controller';
@@ -46,12 +40,7 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
         );
       },
     },
-    {
-      provide: ERP_DOCUMENT_CODEC,
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: (config: ErpSinkConfig, kafka: KafkaInfrastructure) =>
-        new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
-    },
+    erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     {
       provide: SYNC_STATUS_PUBLISHER,
       inject: [KafkaInfrastructure],

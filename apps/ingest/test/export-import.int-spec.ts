@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchingPublisher, KafkaInfrastructure } from '@hub/kafka';
 import { readTopic, testKafkaSettings, testLogger, uniqueName } from '@hub/testing';
+import { runHubCommand } from '@hub/platform';
 import { EventIntake } from '../src/event-intake.service';
 import { importExport, listSources } from '../src/export-import';
+import { ingestService } from '../src/ingest.service-definition';
 
 describe('S3-export import against a real broker', () => {
   const prefix = uniqueName('import');
@@ -65,7 +67,31 @@ describe('S3-export import against a real broker', () => {
     // Each event is keyed by its order id, like the webhook does.
     expect(afterFirst.every((message) => JSON.parse(message.value!.toString()).payload.id === message.key)).toBe(true);
 
-    await importExport(sources, intake);
+    // The second import runs as ingest's `import` command, through the webhook's own intake.
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const progress = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await runHubCommand(ingestService, 'import', [folder], {
+        ...process.env,
+        KAFKA_TOPIC_PREFIX: `${prefix}.`,
+        KAFKA_TOPIC_PARTITIONS: '3',
+        // The command runs with ingest's configuration, whose keys it does not use.
+        INGEST_API_KEYS: 'acme:import-test-key',
+        LOG_LEVEL: 'warn',
+      });
+    } finally {
+      write.mockRestore();
+      progress.mockRestore();
+    }
+    // Rejected lines make exit code 2 and are listed with their place; the valid ones are imported.
+    expect(process.exitCode).toBe(2);
+    process.exitCode = undefined;
+    expect(printed.join('')).toMatch(/Imported 250 of 252 events from 2 file\(s\)/);
+    expect(printed.join('')).toContain(`${sources[1]}:81 malformed-json`);
     const afterSecond = await readTopic(kafka.kafka, kafka.topics.newstoreEvents);
     expect(afterSecond).toHaveLength(500);
     expect(new Set(afterSecond.map((message) => message.headers['event-id']))).toEqual(firstIds);

@@ -1,7 +1,7 @@
 import { createErpPort } from '@hub/erp';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { KafkaInfrastructure } from '@hub/kafka';
 import { createEventStreamClient, createNewStoreClient, NewStoreGraphQlClient } from '@hub/newstore-graphql';
-import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
+import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { AdminController, AdminTokenGuard } from './admin.controller';
@@ -46,12 +46,7 @@ import { Resync } from './resync';
       inject: [HUB_CONFIG],
       useFactory: (config: ReconcilerConfig) => createErpPort(config, 'reconciler'),
     },
-    {
-      provide: ERP_DOCUMENT_CODEC,
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: (config: ReconcilerConfig, kafka: KafkaInfrastructure) =>
-        new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
-    },
+    erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     {
       provide: EventStreamWatchdog,
       inject: [HUB_CONFIG, NEWSTORE_CLIENT, Registry, ServiceRuntime],

@@ -1,4 +1,11 @@
-import { HubKafkaTransport, KafkaInfrastructure, KafkaSubscription } from '@hub/kafka';
+import {
+  createSchemaRegistry,
+  DocumentCodec,
+  HubKafkaTransport,
+  KafkaInfrastructure,
+  KafkaSubscription,
+  SchemaRegistrySettings,
+} from '@hub/kafka';
 import {
   DynamicModule,
   FactoryProvider,
@@ -95,6 +102,20 @@ export function kafkaTransportProvider<D extends unknown[]>(definition: {
         definition.subscriptions(...(dependencies as D)),
         runtime.mode === 'serve',
       ),
+  };
+}
+
+/**
+ * The codec of erp.documents.v1 values (schema registry, JSON Schema of the topic's
+ * contract) under the app's token: the enricher encodes, the sink and the
+ * reconciler decode.
+ */
+export function erpDocumentCodecProvider(token: InjectionToken): FactoryProvider<DocumentCodec> {
+  return {
+    provide: token,
+    inject: [HUB_CONFIG, KafkaInfrastructure],
+    useFactory: (config: SchemaRegistrySettings, kafka: KafkaInfrastructure) =>
+      new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
   };
 }
 
