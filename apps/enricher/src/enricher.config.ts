@@ -21,6 +21,12 @@ export const enricherEnv = {
   /** Partitions handled at once by each of the enricher's consumers (order within a partition is kept). */
   ENRICHER_CONCURRENCY: env.integer(3, 1, 64),
   /**
+   * Events of different orders enriched at once (across partitions) on newstore.events.v1;
+   * one order's events stay in order. Their GraphQL lookups share queries
+   * (NEWSTORE_LOOKUP_BATCH_SIZE). 1: one event after another per partition.
+   */
+  ENRICHER_KEY_CONCURRENCY: env.integer(64, 1, 1_000),
+  /**
    * Prefix every ERP external id with the tenant: required when several tenants post to
    * one ERP account, where two tenants' order 1001 would otherwise share one record.
    */

@@ -1,4 +1,4 @@
-import { DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
+import { ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
 import { createNewStoreClient } from '@hub/newstore-graphql';
 import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
@@ -76,7 +76,14 @@ import { loadMappingFile } from './mapping-file';
           {
             pattern: NEWSTORE_EVENTS,
             mode: 'message',
-            options: { ...common, groupId: config.ENRICHER_CONSUMER_GROUP, topics: [kafka.topics.newstoreEvents] },
+            options: {
+              ...common,
+              groupId: config.ENRICHER_CONSUMER_GROUP,
+              topics: [kafka.topics.newstoreEvents],
+              // Orders in parallel, each order in order: their lookups share GraphQL queries.
+              keyConcurrency:
+                config.ENRICHER_KEY_CONCURRENCY > 1 ? new ConcurrencyLimit(config.ENRICHER_KEY_CONCURRENCY) : undefined,
+            },
           },
         ];
       },

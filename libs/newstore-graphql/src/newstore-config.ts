@@ -18,6 +18,14 @@ export const newStoreEnv = {
   NEWSTORE_API_URL: env.optionalString(),
   /** Also ask for each item's `externalIdentifiers { sku }`: no NewStore page documents that field, so off unless a tenant has it. */
   NEWSTORE_QUERY_ITEM_SKU: env.boolean(false),
+  /**
+   * Orders looked up at once are fetched in one `orders(filter: {id: {in: [...]}})`
+   * query of at most this many (NewStore's `first` is at most 100); 1 queries each
+   * order on its own.
+   */
+  NEWSTORE_LOOKUP_BATCH_SIZE: env.integer(50, 1, 100),
+  /** Lookup queries in flight per tenant at most; lookups arriving meanwhile wait and share the next query. */
+  NEWSTORE_MAX_PARALLEL_QUERIES: env.integer(4, 1, 64),
 };
 
 export type NewStoreSettings = ConfigOf<typeof newStoreEnv>;
@@ -35,6 +43,8 @@ export function createNewStoreClient(
       clientSecret: config.NEWSTORE_CLIENT_SECRET,
       timeoutMs: config.NEWSTORE_TIMEOUT_MS,
       queryItemSku: config.NEWSTORE_QUERY_ITEM_SKU,
+      lookupBatchSize: config.NEWSTORE_LOOKUP_BATCH_SIZE,
+      maxParallelQueries: config.NEWSTORE_MAX_PARALLEL_QUERIES,
     },
     observe,
   );

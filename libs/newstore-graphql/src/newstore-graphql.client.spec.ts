@@ -1,7 +1,7 @@
 import { decimal, money, sum } from '@hub/contracts';
 import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { NewStoreError, NewStoreGraphQlClient } from '@hub/newstore-graphql';
-import { newStoreTestClient } from '@hub/testing';
+import { newStoreEnv, newStoreTestClient } from '@hub/testing';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
@@ -127,4 +127,92 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
       emulator.graphqlErrorRate = 0;
     }
   });
+
+  it('shares one orders(filter: {id: {in}}) query among lookups made together, each getting its own order or null', async () => {
+    const queries: string[] = [];
+    const urls = newStoreEnv(base);
+    const batching = new NewStoreGraphQlClient(
+      {
+        graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
+        tokenUrl: urls.NEWSTORE_TOKEN_URL,
+        clientId: 'hub',
+        clientSecret: 'hub-secret',
+        timeoutMs: 5_000,
+        lookupBatchSize: 50,
+        maxParallelQueries: 1,
+      },
+      (outcome) => queries.push(outcome),
+    );
+    const ids = Array.from({ length: 120 }, (_, index) => emulator.store.order(index + 10).id);
+    ids.slice(0, 100).forEach((id) => emulator.store.markPublished(id));
+    // GraphQL lags for the last 20 (hidden until the end of the test).
+    ids.slice(100).forEach((id) => emulator.store.hide(id));
+    const found = await Promise.all(ids.map((id) => batching.order('acme', id)));
+    // 120 lookups, 50 per query, one query at a time: 3 queries.
+    expect(queries).toEqual(['ok', 'ok', 'ok']);
+    expect(found.slice(0, 100).map((order) => order?.id)).toEqual(ids.slice(0, 100));
+    expect(found.slice(100)).toEqual(Array(20).fill(null));
+    // Each order as the single-order query reads it.
+    expect(found[7]).toEqual(await client.order('acme', ids[7]));
+    ids.slice(100).forEach((id) => emulator.store.hide(id, false));
+  });
+
+  it('looks orders up one by one, from then on, when NewStore refuses the batched query', async () => {
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/json');
+        if (request.url?.includes('/token'))
+          return response.end(JSON.stringify({ access_token: 't', expires_in: 3600 }));
+        if (body.includes('EnrichOrders')) {
+          response.statusCode = 400;
+          return response.end(JSON.stringify({ errors: [{ message: 'Query depth 10 exceeds the maximum of 9' }] }));
+        }
+        const id = (JSON.parse(body) as { variables: { id: string } }).variables.id;
+        response.end(JSON.stringify({ data: { order: id === 'o-2' ? null : { ...orderNode, id } } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const urls = newStoreEnv(`http://127.0.0.1:${port}`);
+      const refusing = new NewStoreGraphQlClient({
+        graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
+        tokenUrl: urls.NEWSTORE_TOKEN_URL,
+        clientId: 'hub',
+        clientSecret: 'hub-secret',
+        timeoutMs: 5_000,
+        lookupBatchSize: 50,
+      });
+      const found = await Promise.all(['o-1', 'o-2', 'o-3'].map((id) => refusing.order('acme', id)));
+      expect(found.map((order) => order?.id ?? null)).toEqual(['o-1', null, 'o-3']);
+      expect(refusing.batchRefused).toMatch(/depth 10/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
+
+/** An order node as GraphQL answers it, connections included. */
+const orderNode = {
+  externalId: 'E-1',
+  createdAt: '2024-01-02T10:00:00Z',
+  placedAt: '2024-01-02T10:00:00Z',
+  demandLocationId: 'store-1',
+  currency: 'USD',
+  isExchange: false,
+  isHistorical: false,
+  channel: 'store-1',
+  channelType: 'store',
+  shippingTax: 0,
+  shippingTotal: 0,
+  taxExempt: false,
+  taxStrategy: 'us_tax',
+  taxTotal: 0,
+  subtotal: 10,
+  grandTotal: 10,
+  discounts: { edges: [] },
+  paymentAccount: null,
+  items: { edges: [] },
+};

@@ -7,6 +7,7 @@ import {
   NewStoreOrders,
   nodesOf,
   orderQuery,
+  ordersByIdQuery,
   ordersCreatedQuery,
   OrdersPage,
   TENANT_PATTERN,
@@ -25,6 +26,17 @@ export interface NewStoreGraphQlSettings {
   timeoutMs: number;
   /** Also query each item's `externalIdentifiers { sku }`, a field no NewStore page documents. */
   queryItemSku?: boolean;
+  /** Lookups of one tenant made at about the same time share one query of at most this many ids (default 1: none shared). */
+  lookupBatchSize?: number;
+  /** Lookup queries in flight per tenant at most (default 4). */
+  maxParallelQueries?: number;
+}
+
+/** Lookups of one tenant waiting for a query, by order id. */
+interface PendingLookups {
+  waiting: Map<string, { resolve: (order: GraphQlOrder | null) => void; reject: (error: unknown) => void }[]>;
+  inFlight: number;
+  scheduled: boolean;
 }
 
 /** Why a NewStore call failed: temporary (5xx, 429, timeouts, network) → retry; permanent → DLQ. */
@@ -65,7 +77,99 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
     private readonly observe: (outcome: 'ok' | 'error', seconds: number) => void = () => undefined,
   ) {}
 
-  async order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
+  private readonly lookups = new Map<string, PendingLookups>();
+
+  /**
+   * One order, or null while GraphQL does not have it. With `lookupBatchSize` above
+   * 1, lookups of one tenant made while its queries are busy wait and share one
+   * `orders(filter: {id: {in}})` query (the DataLoader pattern): under load, one
+   * round trip serves many events; alone, a lookup is sent at once. A failed query
+   * fails each of its lookups with the same error.
+   */
+  order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
+    if ((this.settings.lookupBatchSize ?? 1) <= 1 || this.batchRefused !== undefined)
+      return this.oneOrder(tenant, orderId);
+    return new Promise((resolve, reject) => {
+      let pending = this.lookups.get(tenant);
+      if (!pending) {
+        pending = { waiting: new Map(), inFlight: 0, scheduled: false };
+        this.lookups.set(tenant, pending);
+      }
+      const waiters = pending.waiting.get(orderId) ?? [];
+      waiters.push({ resolve, reject });
+      pending.waiting.set(orderId, waiters);
+      this.schedule(tenant, pending);
+    });
+  }
+
+  /** Sends the waiting lookups on the next turn of the event loop, if a query slot is free. */
+  private schedule(tenant: string, pending: PendingLookups): void {
+    if (pending.scheduled || pending.waiting.size === 0) return;
+    if (pending.inFlight >= (this.settings.maxParallelQueries ?? 4)) return;
+    pending.scheduled = true;
+    setImmediate(() => {
+      pending.scheduled = false;
+      this.send(tenant, pending);
+    });
+  }
+
+  private send(tenant: string, pending: PendingLookups): void {
+    const size = this.settings.lookupBatchSize ?? 1;
+    const batch = [...pending.waiting.entries()].slice(0, size);
+    for (const [id] of batch) pending.waiting.delete(id);
+    pending.inFlight += 1;
+    this.ordersById(
+      tenant,
+      batch.map(([id]) => id),
+    )
+      .then(
+        (found) => batch.forEach(([id, waiters]) => waiters.forEach((waiter) => waiter.resolve(found.get(id) ?? null))),
+        (error: unknown) => batch.forEach(([, waiters]) => waiters.forEach((waiter) => waiter.reject(error))),
+      )
+      .finally(() => {
+        pending.inFlight -= 1;
+        if (pending.waiting.size === 0 && pending.inFlight === 0) this.lookups.delete(tenant);
+        else this.schedule(tenant, pending);
+      });
+    // More waiting than one query takes, and a slot free: the next query goes too.
+    this.schedule(tenant, pending);
+  }
+
+  /**
+   * Why NewStore refused the batched query, once it has (a filter or depth it does not
+   * take): from then on every lookup is a query of its own, as seed 003 shows it.
+   */
+  batchRefused: string | undefined;
+
+  /** Orders by id, those GraphQL has: one `order(id:)` query for one id, one `orders(filter: {id: {in}})` for more. */
+  async ordersById(tenant: string, ids: string[]): Promise<Map<string, GraphQlOrder>> {
+    if (ids.length === 1 || this.batchRefused !== undefined) return this.oneByOne(tenant, ids);
+    tenantUrl(this.settings.graphqlUrl, tenant); // a tenant that is no tenant name fails its lookups, not batching
+    let result: { orders: Connection<GraphQlOrderNode> };
+    try {
+      result = await this.query(tenant, ordersByIdQuery(ids, { withItemSku: this.settings.queryItemSku }), {});
+    } catch (error) {
+      // A refused batch says nothing about its orders: they are looked up one by one.
+      if (!(error instanceof NewStoreError && error.kind === 'permanent')) throw error;
+      this.batchRefused = error.message;
+      return this.oneByOne(tenant, ids);
+    }
+    return new Map(
+      nodesOf(result.orders).map((node) => {
+        const order = flattenOrder(node);
+        return [order.id, order];
+      }),
+    );
+  }
+
+  private async oneByOne(tenant: string, ids: string[]): Promise<Map<string, GraphQlOrder>> {
+    const found = new Map<string, GraphQlOrder>();
+    for (const [index, order] of (await Promise.all(ids.map((id) => this.oneOrder(tenant, id)))).entries())
+      if (order) found.set(ids[index], order);
+    return found;
+  }
+
+  private async oneOrder(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
     const result = await this.query<{ order: GraphQlOrderNode | null }>(tenant, this.orderDocument, {
       id: orderId,
       tenant,

@@ -106,16 +106,44 @@ export function flattenOrder(node: GraphQlOrderNode): GraphQlOrder {
  * seed names, only for deployments that turn it on.
  */
 export function orderQuery(options: { withItemSku?: boolean } = {}): string {
-  const sku = options.withItemSku ? ' externalIdentifiers { sku }' : '';
   return `query EnrichOrder($id: String!, $tenant: String) {
   order(id: $id, tenant: $tenant) {
-    id externalId createdAt placedAt demandLocationId currency isExchange isHistorical channel channelType
+    ${orderFields(options)}
+  }
+}`;
+}
+
+/** The order fields the enricher reads (seed 001's ERP playbook, plus the ids and statuses of seed 003). */
+function orderFields(options: { withItemSku?: boolean }): string {
+  const sku = options.withItemSku ? ' externalIdentifiers { sku }' : '';
+  return `id externalId createdAt placedAt demandLocationId currency isExchange isHistorical channel channelType
     shippingTax shippingTotal taxExempt taxStrategy taxTotal subtotal grandTotal
     discounts { edges { node { couponCode } } }
     paymentAccount { instruments { edges { node { paymentMethod paymentOrigin paymentProvider
       paymentAccountTransactions { edges { node { amount currency transactionType } } } } } } }
     items { edges { node { id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax
-      shippingServiceLevel fulfillmentLocationId${sku} } } }
+      shippingServiceLevel fulfillmentLocationId${sku} } } }`;
+}
+
+/** Orders fetched by one {@link ordersByIdQuery} at most: NewStore's `first` is at most 100 (doc). */
+export const ORDERS_BY_ID_LIMIT = 100;
+
+/**
+ * Several orders by id in one query: `orders(first: N, filter: {id: {in: [...]}})`,
+ * the same fields as {@link orderQuery}, through the connection's `nodes`. The
+ * `in` operator is PostGraphile's connection filter (DOMAIN.md infers it from the
+ * seeds' `equalTo` style; no seed shows it). The ids are literals, as in every
+ * seed example (seed 003 writes `order(id: "…")`), escaped as JSON strings, which
+ * GraphQL string literals read the same way.
+ */
+export function ordersByIdQuery(ids: readonly string[], options: { withItemSku?: boolean } = {}): string {
+  if (ids.length === 0 || ids.length > ORDERS_BY_ID_LIMIT)
+    throw new RangeError(`1 to ${ORDERS_BY_ID_LIMIT} ids per query, not ${ids.length}`);
+  return `query EnrichOrders {
+  orders(first: ${ids.length}, filter: {id: {in: [${ids.map((id) => JSON.stringify(id)).join(', ')}]}}) {
+    nodes {
+      ${orderFields(options)}
+    }
   }
 }`;
 }
