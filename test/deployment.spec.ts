@@ -1,5 +1,19 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- Kubernetes objects are untyped YAML, read field by field */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
 import { loadConfig } from '@hub/config';
 import { serviceEnvShape } from '@hub/platform';
 import { parse, parseAllDocuments } from 'yaml';
@@ -82,87 +96,249 @@ describe('docker-compose.yml', () => {
   });
 });
 
-// Kubernetes objects are untyped YAML; the test reads the few fields it checks.
+// Kubernetes objects are untyped YAML; the tests read the fields they check, and the
+// models of kubernetes-models validate each object against the API's schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type KubernetesObject = Record<string, any>;
 
-describe('Kubernetes manifests (deploy/kubernetes)', () => {
-  const folder = join(ROOT, 'deploy/kubernetes');
-  const kustomization = parse(readFileSync(join(folder, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  const documents = kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(folder, file), 'utf8')).map((document) => document.toJS() as KubernetesObject),
-  );
+/** The example overlay as the cluster would receive it: `kubectl kustomize` (kubectl is on this machine). */
+function renderOverlay(): KubernetesObject[] {
+  let rendered: string;
+  try {
+    rendered = execFileSync('kubectl', ['kustomize', join(ROOT, 'deploy/kubernetes/overlays/example')], {
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    throw new Error(`kubectl kustomize failed (is kubectl installed?): ${(error as Error).message}`);
+  }
+  return parseAllDocuments(rendered).map((document) => document.toJS() as KubernetesObject);
+}
+
+/** The model class of each kind the overlay renders. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'batch/v1/Job': Job,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+};
+
+describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by kustomize)', () => {
+  const objects = renderOverlay();
+  const find = (kind: string, name: string) =>
+    objects.find((object) => object.kind === kind && object.metadata.name === name);
   const definitions = {
     ingest: ingestService,
     enricher: enricherService,
     'erp-sink': erpSinkService,
     reconciler: reconcilerService,
   };
+  const podTemplates = objects
+    .filter((object) => object.kind === 'Deployment' || object.kind === 'Job')
+    .map((object) => ({ name: `${object.kind}/${object.metadata.name}`, pod: object.spec.template.spec }));
+  /** What each app's Secret holds in this test: stand-ins for values created out of band. */
+  const secrets: Record<string, Record<string, string>> = {
+    ingest: { INGEST_API_KEYS: 'acme:webhook-key', KAFKA_SASL_PASSWORD: 'kafka-password' },
+    enricher: {
+      DATABASE_URL: 'postgres://enricher@postgres.example:5432/hub',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+      NEWSTORE_CLIENT_SECRET: 'newstore-secret',
+    },
+    'erp-sink': {
+      DATABASE_URL: 'postgres://erp_sink@postgres.example:5432/hub',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+    },
+    reconciler: {
+      DATABASE_URL: 'postgres://reconciler@postgres.example:5432/hub',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+      NEWSTORE_CLIENT_SECRET: 'newstore-secret',
+      RECONCILER_ADMIN_TOKENS: 'admin-token',
+    },
+  };
 
-  it('builds an image that runs as a numeric non-root user under an init process', () => {
-    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    const user = /^USER\s+(\S+)/m.exec(dockerfile.slice(dockerfile.lastIndexOf('FROM ')))?.[1];
-    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/m);
+  it('renders objects that each validate against the Kubernetes (and Prometheus Operator) schema', () => {
+    expect(objects.length).toBeGreaterThan(20);
+    for (const object of objects) {
+      const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+      expect(`${object.apiVersion}/${object.kind}: ${Model ? 'modelled' : 'no model'}`).toMatch(/modelled$/);
+      expect(() => new Model(object).validate()).not.toThrow();
+      if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('parity-hub');
+    }
+    expect(find('Namespace', 'parity-hub')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('gives each app a configuration that production accepts: no local default left, once the secrets are there', () => {
-    const config = documents.find((document) => document.kind === 'ConfigMap')!.data as Record<string, string>;
-    // What the Secret parity-hub-secrets holds (created out of band): stand-in values.
-    const secrets = {
-      INGEST_API_KEYS: 'acme:webhook-key',
-      DATABASE_URL: 'postgres://hub@postgres.example:5432/hub',
-      KAFKA_SASL_PASSWORD: 'kafka-password',
-      NEWSTORE_CLIENT_SECRET: 'newstore-secret',
-      NETSUITE_CLIENT_SECRET: 'netsuite-secret',
-      RECONCILER_ADMIN_TOKENS: 'admin-token',
-    };
-    for (const [name, definition] of Object.entries(definitions)) {
-      const container = documents.find((document) => document.kind === 'Deployment' && document.metadata.name === name)!
-        .spec.template.spec.containers[0];
-      const env = Object.fromEntries(
-        (container.env as { name: string; value?: string }[]).map((variable) => [variable.name, variable.value]),
+  it('passes the restricted Pod Security Standard in every pod: Deployments and migration Jobs', () => {
+    const allowedVolumes = ['configMap', 'secret', 'emptyDir', 'projected', 'downwardAPI', 'persistentVolumeClaim'];
+    for (const { name, pod } of podTemplates) {
+      expect(`${name}: ${pod.hostNetwork || pod.hostPID || pod.hostIPC ? 'host namespaces' : 'ok'}`).toBe(
+        `${name}: ok`,
       );
-      const shape = serviceEnvShape(definition as never);
-      const source: Record<string, string | undefined> = { ...config, ...secrets, ...env };
-      expect(source.NODE_ENV).toBe('production');
-      expect(() => loadConfig(name, shape, source)).not.toThrow();
-      // Without the secrets, production refuses to start on the emulators' defaults.
-      if ('NEWSTORE_CLIENT_SECRET' in shape)
-        expect(() => loadConfig(name, shape, { ...source, NEWSTORE_CLIENT_SECRET: undefined })).toThrow(
-          /NEWSTORE_CLIENT_SECRET: must be set with NODE_ENV=production/,
-        );
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const volume of pod.volumes ?? [])
+        expect(allowedVolumes).toContain(Object.keys(volume).find((key) => key !== 'name'));
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        // args, not command: the image's entrypoint (tini) stays PID 1.
+        expect(container.command).toBeUndefined();
+        expect(container.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(container.securityContext.privileged).toBeFalsy();
+        expect(container.securityContext.capabilities.add).toBeUndefined();
+        // A numeric user: the kubelet cannot verify that a user name is not root.
+        expect(container.securityContext.runAsUser).toBeGreaterThan(0);
+        expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+        expect(container.resources.limits.memory).toEqual(expect.any(String));
+      }
     }
   });
 
-  it('deploys each app with probes on its health endpoints and only variables it knows', () => {
-    const config = documents.find((document) => document.kind === 'ConfigMap')!;
+  it('runs each app with startup, readiness and liveness probes, spread over nodes and zones, behind a PDB', () => {
     for (const [name, definition] of Object.entries(definitions)) {
-      const deployment = documents.find(
-        (document) => document.kind === 'Deployment' && document.metadata.name === name,
-      );
-      expect(deployment).toBeDefined();
-      const container = deployment!.spec.template.spec.containers[0];
-      // args: the image's entrypoint (tini) stays PID 1.
-      expect(container.command).toBeUndefined();
+      const deployment = find('Deployment', name)!;
+      const container = deployment.spec.template.spec.containers[0];
       expect(container.args).toEqual(['node', `dist/apps/${name}/src/main.js`]);
-      // The restricted Pod Security level; a numeric user, which runAsNonRoot can verify.
-      expect(container.securityContext).toMatchObject({
-        runAsNonRoot: true,
-        runAsUser: expect.any(Number),
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      });
-      expect(container.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(container.image).toBe('registry.example.com/parity-hub:0.1.0');
+      expect(container.startupProbe.httpGet.path).toBe('/health/live');
       expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.ports[0].containerPort).toBe(definition.defaultPort);
+      expect(find('Service', name)!.spec.ports[0].port).toBe(definition.defaultPort);
+      const spread = deployment.spec.template.spec.topologySpreadConstraints.map(
+        (constraint: KubernetesObject) => constraint.topologyKey,
+      );
+      expect(spread).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+      expect(find('PodDisruptionBudget', name)!.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
+      // Only a Secret of its own, holding only what the app uses (its variables, nothing else).
+      expect(container.envFrom.map((source: KubernetesObject) => source.secretRef?.name).filter(Boolean)).toEqual([
+        `${name}-secrets`,
+      ]);
       const known = Object.keys(serviceEnvShape(definition as never));
-      for (const variable of container.env as { name: string }[]) expect(known).toContain(variable.name);
-      for (const variable of Object.keys(config.data as object)) expect(known).toContain(variable);
-      const service = documents.find((document) => document.kind === 'Service' && document.metadata.name === name);
-      expect(service!.spec.ports[0].port).toBe(definition.defaultPort);
+      for (const variable of Object.keys(secrets[name])) expect(known).toContain(variable);
+    }
+    const hpa = find('HorizontalPodAutoscaler', 'ingest')!;
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'ingest' });
+    expect(objects.filter((object) => object.kind === 'HorizontalPodAutoscaler')).toHaveLength(1);
+  });
+
+  it('migrates each schema in a Job, and starts the apps with migrations off', () => {
+    for (const [name, definition] of Object.entries(definitions)) {
+      const job = find('Job', `${name}-migrate`);
+      const container = find('Deployment', name)!.spec.template.spec.containers[0];
+      const migrateFlag = (container.env as { name: string; value?: string }[]).find(
+        (variable) => variable.name === 'DATABASE_MIGRATE',
+      );
+      if (!definition.database) {
+        expect(job).toBeUndefined();
+        continue;
+      }
+      expect(job!.spec.template.spec.containers[0].args).toEqual(['node', `dist/apps/${name}/src/main.js`, 'migrate']);
+      expect(
+        job!.spec.template.spec.containers[0].envFrom.map((source: KubernetesObject) => source.secretRef?.name),
+      ).toContain(`${name}-secrets`);
+      expect(migrateFlag?.value).toBe('false');
+    }
+  });
+
+  it('opens only the webhook to the outside: an Ingress with TLS and ingest body limit, and network policies', () => {
+    const ingresses = objects.filter((object) => object.kind === 'Ingress');
+    expect(ingresses).toHaveLength(1);
+    const [ingress] = ingresses;
+    expect(ingress.spec.tls[0].hosts).toEqual([ingress.spec.rules[0].host]);
+    expect(ingress.spec.rules[0].http.paths).toEqual([
+      expect.objectContaining({
+        path: '/webhooks/newstore',
+        backend: { service: { name: 'ingest', port: { name: 'http' } } },
+      }),
+    ]);
+    const ingestConfig = loadConfig('ingest', serviceEnvShape(ingestService as never), {
+      ...secrets.ingest,
+    }) as unknown as { INGEST_BODY_LIMIT_BYTES: number; INGEST_PATH: string };
+    expect(Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'])).toBe(
+      ingestConfig.INGEST_BODY_LIMIT_BYTES,
+    );
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    const denyAll = policies.find(
+      (policy) => Object.keys(policy.spec.podSelector).length === 0 && !policy.spec.ingress,
+    );
+    expect(denyAll?.spec.policyTypes).toEqual(['Ingress']);
+    // Who may reach what: the ingress controller reaches ingest only; monitoring reaches the metrics port.
+    const fromOutside = policies.filter((policy) =>
+      (policy.spec.ingress ?? []).some((rule: KubernetesObject) =>
+        (rule.from ?? []).some((peer: KubernetesObject) => peer.namespaceSelector),
+      ),
+    );
+    expect(fromOutside.map((policy) => policy.metadata.name).sort()).toEqual([
+      'ingest-from-ingress-controller',
+      'metrics-from-monitoring',
+    ]);
+    expect(find('NetworkPolicy', 'ingest-from-ingress-controller')!.spec.podSelector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'ingest',
+    });
+    const admin = find('NetworkPolicy', 'reconciler-admin-internal')!;
+    expect(admin.spec.ingress[0].from).toEqual([{ podSelector: {} }]);
+  });
+
+  it('scrapes every app with a ServiceMonitor and carries the promtool-tested rules in a PrometheusRule', () => {
+    for (const name of Object.keys(definitions)) {
+      const monitor = find('ServiceMonitor', name)!;
+      expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
+      expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    }
+    const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/rules.yml'), 'utf8')) as KubernetesObject;
+    expect(find('PrometheusRule', 'parity-hub')!.spec).toEqual(rules);
+  });
+
+  it('gives each app a configuration that production accepts, and refuses it without the secrets', () => {
+    const config = find('ConfigMap', 'parity-hub-config')!.data as Record<string, string>;
+    // The private key is a mounted file: a stand-in file where the Deployment says it is.
+    const key = join(mkdtempSync(join(tmpdir(), 'netsuite-')), 'private-key.pem');
+    writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nstand-in\n-----END PRIVATE KEY-----\n');
+    for (const [name, definition] of Object.entries(definitions)) {
+      const container = find('Deployment', name)!.spec.template.spec.containers[0];
+      const env = Object.fromEntries(
+        (container.env as { name: string; value?: string }[]).map((variable) => [variable.name, variable.value]),
+      );
+      if (env.NETSUITE_PRIVATE_KEY_FILE) {
+        const mounted = (container.volumeMounts as { mountPath: string }[]).some((mount) =>
+          (env.NETSUITE_PRIVATE_KEY_FILE as string).startsWith(`${mount.mountPath}/`),
+        );
+        expect(mounted).toBe(true);
+        env.NETSUITE_PRIVATE_KEY_FILE = key;
+      }
+      if (env.ENRICHER_MAPPING_FILE) {
+        const mounted = (container.volumeMounts as { mountPath: string; name: string }[]).find((mount) =>
+          (env.ENRICHER_MAPPING_FILE as string).startsWith(`${mount.mountPath}/`),
+        );
+        expect(mounted?.name).toBe('mapping');
+        // The mapping ConfigMap's content: the example's, copied under the deployment's own name.
+        const mapping = join(dirname(key), 'mapping.json');
+        writeFileSync(mapping, readFileSync(join(ROOT, 'config/mapping.example.json')));
+        env.ENRICHER_MAPPING_FILE = mapping;
+      }
+      const shape = serviceEnvShape(definition as never);
+      const known = Object.keys(shape);
+      for (const variable of [...Object.keys(env), ...Object.keys(config)]) expect(known).toContain(variable);
+      const source: Record<string, string | undefined> = { ...config, ...secrets[name], ...env };
+      expect(source.NODE_ENV).toBe('production');
+      expect(() => loadConfig(name, shape, source, definition.rules as never)).not.toThrow();
+      // Without its secrets, production refuses to start on the emulators' defaults.
+      for (const variable of ['NEWSTORE_CLIENT_SECRET', 'DATABASE_URL'].filter((item) => item in secrets[name]))
+        expect(() => loadConfig(name, shape, { ...source, [variable]: undefined }, definition.rules as never)).toThrow(
+          new RegExp(`${variable}: must be set with NODE_ENV=production`),
+        );
     }
   });
 });

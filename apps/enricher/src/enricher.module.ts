@@ -1,4 +1,4 @@
-import { ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
+import { BatchingPublisher, ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
 import { createNewStoreClient } from '@hub/newstore-graphql';
 import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
@@ -6,7 +6,7 @@ import { EnricherConfig } from './enricher.config';
 import { ENRICHER_RETRY, EnricherEventsController, NEWSTORE_EVENTS } from './enricher-events.controller';
 import { EnricherJobs } from './enricher.jobs';
 import { EnricherMetrics } from './enricher.metrics';
-import { DEPLOYMENT_MAPPING, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
+import { DEPLOYMENT_MAPPING, DOCUMENT_PUBLISHER, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
 import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichmentFlow } from './enrichment-flow';
 import { EventEnricher } from './event-enricher';
@@ -34,6 +34,19 @@ import { loadMappingFile } from './mapping-file';
         createNewStoreClient(config, (outcome, seconds) => metrics.graphqlDuration.observe({ outcome }, seconds)),
     },
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
+    {
+      provide: DOCUMENT_PUBLISHER,
+      inject: [KafkaInfrastructure],
+      useFactory: (kafka: KafkaInfrastructure) =>
+        new BatchingPublisher(kafka.producer, {
+          topic: kafka.topics.erpDocuments,
+          lingerMs: 0,
+          maxBatchSize: 500,
+          // Under the broker's max.message.bytes (1 MiB by default): a larger document goes alone.
+          maxBatchBytes: 524_288,
+          sendTimeoutMs: 30_000,
+        }),
+    },
     {
       provide: DEPLOYMENT_MAPPING,
       inject: [HUB_CONFIG],

@@ -2,5 +2,7 @@
 export const NEWSTORE_ORDERS = Symbol('NEWSTORE_ORDERS');
 /** Encodes erp.documents.v1 values through the schema registry (a DocumentCodec). */
 export const ERP_DOCUMENT_CODEC = Symbol('ERP_DOCUMENT_CODEC');
+/** erp.documents.v1's BatchingPublisher: documents of orders enriched at once share Kafka sends. */
+export const DOCUMENT_PUBLISHER = Symbol('DOCUMENT_PUBLISHER');
 /** The deployment's ERP ids, read and validated from ENRICHER_MAPPING_FILE at start-up. */
 export const DEPLOYMENT_MAPPING = Symbol('DEPLOYMENT_MAPPING');

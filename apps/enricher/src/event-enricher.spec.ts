@@ -1,5 +1,5 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
-import { InvalidDocumentError, KafkaInfrastructure } from '@hub/kafka';
+import { InvalidDocumentError } from '@hub/kafka';
 import { GraphQlOrder } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
 import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
@@ -8,7 +8,7 @@ import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { EnricherMetrics } from './enricher.metrics';
-import { DEPLOYMENT_MAPPING, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
+import { DEPLOYMENT_MAPPING, DOCUMENT_PUBLISHER, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
 import { EventEnricher } from './event-enricher';
 import { loadMappingFile } from './mapping-file';
 
@@ -41,14 +41,11 @@ async function enricherWith(options: {
         },
       },
       {
-        provide: KafkaInfrastructure,
+        provide: DOCUMENT_PUBLISHER,
         useValue: {
-          topics: { erpDocuments: 'erp.documents.v1' },
-          producer: {
-            send: async (topic: string, messages: Omit<Sent, 'topic'>[]) => {
-              await options.send?.();
-              messages.forEach((message) => sent.push({ topic, ...message }));
-            },
+          publish: async (message: Omit<Sent, 'topic'>) => {
+            await options.send?.();
+            sent.push({ topic: 'erp.documents.v1', ...message });
           },
         },
       },

@@ -1,5 +1,5 @@
 import { HEADERS } from '@hub/contracts';
-import { DocumentCodec, InvalidDocumentError, isMessageTooLarge, KafkaInfrastructure } from '@hub/kafka';
+import { BatchingPublisher, DocumentCodec, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
 import {
   applyDeploymentMapping,
   DeploymentMapping,
@@ -18,7 +18,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EnricherConfig } from './enricher.config';
 import { EnricherMetrics } from './enricher.metrics';
-import { DEPLOYMENT_MAPPING, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
+import { DEPLOYMENT_MAPPING, DOCUMENT_PUBLISHER, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
 
 export type EnrichOutcome =
   { kind: 'enriched' | 'skipped' } | { kind: 'retry'; reason: string } | { kind: 'dead'; reason: string };
@@ -36,7 +36,8 @@ export class EventEnricher {
   constructor(
     @Inject(NEWSTORE_ORDERS) private readonly newStore: NewStoreOrders,
     @Inject(ERP_DOCUMENT_CODEC) private readonly codec: Pick<DocumentCodec, 'encode'>,
-    @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'producer' | 'topics'>,
+    /** erp.documents.v1: concurrent documents share one acks=all send. */
+    @Inject(DOCUMENT_PUBLISHER) private readonly documents: Pick<BatchingPublisher, 'publish'>,
     @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
     /** The deployment's ERP ids (ENRICHER_MAPPING_FILE, validated at start-up). */
     @Inject(DEPLOYMENT_MAPPING) private readonly mapping: DeploymentMapping,
@@ -89,19 +90,17 @@ export class EventEnricher {
       throw error;
     }
     try {
-      await this.kafka.producer.send(this.kafka.topics.erpDocuments, [
-        {
-          key: document.orderId,
-          value: encoded,
-          headers: {
-            [HEADERS.eventId]: document.source.eventId,
-            [HEADERS.eventName]: envelope.name,
-            [HEADERS.tenant]: envelope.tenant,
-            // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
-            ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
-          },
+      await this.documents.publish({
+        key: document.orderId,
+        value: encoded,
+        headers: {
+          [HEADERS.eventId]: document.source.eventId,
+          [HEADERS.eventName]: envelope.name,
+          [HEADERS.tenant]: envelope.tenant,
+          // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
+          ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
         },
-      ]);
+      });
     } catch (error) {
       // The broker refuses a document larger than its max.message.bytes however often it is sent.
       if (isMessageTooLarge(error))

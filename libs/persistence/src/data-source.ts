@@ -56,6 +56,22 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
   });
 }
 
+/**
+ * For services that do not migrate (a migration Job does): fails, naming what to
+ * run, when the schema has migrations pending.
+ */
+export async function assertMigrated(dataSource: DataSource): Promise<void> {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  const exists = await dataSource.query<unknown[]>('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [
+    schema,
+  ]);
+  if (exists.length === 0 || (await dataSource.showMigrations()))
+    throw new Error(
+      `schema "${schema}" has pending migrations and DATABASE_MIGRATE=false: run the migration Job (main.js migrate) first`,
+    );
+}
+
 /** Reverts the last applied migration; used to prove migrations are reversible. */
 export async function revertLastMigration(dataSource: DataSource): Promise<void> {
   if (!dataSource.isInitialized) await dataSource.initialize();

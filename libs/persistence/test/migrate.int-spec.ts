@@ -1,4 +1,4 @@
-import { createServiceDataSource, migrate } from '@hub/persistence';
+import { assertMigrated, createServiceDataSource, migrate } from '@hub/persistence';
 import { dropSchema, testDatabaseUrl, uniqueName } from '@hub/testing';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
@@ -35,6 +35,39 @@ describe('migrations of replicas starting together', () => {
       expect(applied.filter((names) => names.length === 0)).toHaveLength(3);
     } finally {
       await Promise.all(replicas.map((replica) => replica.destroy()));
+    }
+  });
+});
+
+/** Services started with DATABASE_MIGRATE=false leave migrating to a Job, and refuse a schema behind. */
+describe('a service that does not migrate', () => {
+  const schema = uniqueName('migrate_job');
+
+  afterAll(() => dropSchema(schema));
+
+  it('refuses a missing or outdated schema, naming the Job to run, and starts on a migrated one', async () => {
+    const service = () =>
+      createServiceDataSource({ url: testDatabaseUrl(), schema, migrations, applicationName: 'no-migrate' });
+    const first = service();
+    try {
+      await expect(assertMigrated(first)).rejects.toThrow(/has pending migrations.*run the migration Job/);
+    } finally {
+      await first.destroy();
+    }
+    const job = createServiceDataSource({
+      url: testDatabaseUrl(),
+      schema,
+      migrations: migrations.slice(0, 2),
+      applicationName: 'migration-job',
+    });
+    await migrate(job).finally(() => job.destroy());
+    const behind = service();
+    try {
+      await expect(assertMigrated(behind)).rejects.toThrow(`schema "${schema}" has pending migrations`);
+      await migrate(behind);
+      await expect(assertMigrated(behind)).resolves.toBeUndefined();
+    } finally {
+      await behind.destroy();
     }
   });
 });

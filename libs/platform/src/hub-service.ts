@@ -11,7 +11,7 @@ import {
 } from '@hub/config';
 import { TopicName } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
-import { createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
+import { assertMigrated, createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
 import { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
@@ -147,9 +147,12 @@ async function connectDependencies<S extends EnvShape>(
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: definition.service,
   });
-  const applied = await migrate(dataSource);
   runtime.onShutdown('postgres', () => dataSource.destroy());
-  runtime.logger.info({ schema: config.DATABASE_SCHEMA, applied }, 'database schema up to date');
+  if (config.DATABASE_MIGRATE === false) await assertMigrated(dataSource);
+  else {
+    const applied = await migrate(dataSource);
+    runtime.logger.info({ schema: config.DATABASE_SCHEMA, applied }, 'database schema up to date');
+  }
   runtime.addReadinessCheck({ name: 'postgres', check: () => databaseAnswers(dataSource) });
   return { kafka, dataSource };
 }

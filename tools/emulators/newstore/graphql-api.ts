@@ -351,8 +351,23 @@ export class NewStoreGraphQl {
           return store.isVisible(order, context.now) && matchesOrder(order, args.filter);
         };
         const found: number[] = [];
+        // An id filter (`equalTo`, `in`: PostGraphile's connection filter, DOMAIN.md) is an index
+        // lookup, as a primary key is in NewStore's database; other filters scan the range.
+        const byId =
+          args.filter?.id?.in ?? (args.filter?.id?.equalTo !== undefined ? [args.filter.id.equalTo] : undefined);
+        const candidates = byId
+          ? [...new Set(byId.map((id) => store.indexOf(id)).filter((position) => position !== undefined))]
+              .filter((position) => position >= low && position < high)
+              .sort((a, b) => (descending ? b - a : a - b))
+          : undefined;
+        if (candidates) {
+          for (const position of candidates) {
+            if (found.length >= size + 1) break;
+            if (matches(position)) found.push(position);
+          }
+        }
         let index = descending ? high - 1 : low;
-        while (found.length < size + 1 && index >= low && index < high) {
+        while (!candidates && found.length < size + 1 && index >= low && index < high) {
           if (matches(index)) found.push(index);
           index += descending ? -1 : 1;
         }
