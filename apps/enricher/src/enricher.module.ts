@@ -1,6 +1,6 @@
-import { BatchingPublisher, ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
+import { ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
 import { createNewStoreClient } from '@hub/newstore-graphql';
-import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
+import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
 import { ENRICHER_RETRY, EnricherEventsController, NEWSTORE_EVENTS } from './enricher-events.controller';
@@ -34,19 +34,13 @@ import { loadMappingFile } from './mapping-file';
         createNewStoreClient(config, (outcome, seconds) => metrics.graphqlDuration.observe({ outcome }, seconds)),
     },
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
-    {
-      provide: DOCUMENT_PUBLISHER,
-      inject: [KafkaInfrastructure],
-      useFactory: (kafka: KafkaInfrastructure) =>
-        new BatchingPublisher(kafka.producer, {
-          topic: kafka.topics.erpDocuments,
-          lingerMs: 0,
-          maxBatchSize: 500,
-          // Under the broker's max.message.bytes (1 MiB by default): a larger document goes alone.
-          maxBatchBytes: 524_288,
-          sendTimeoutMs: 30_000,
-        }),
-    },
+    batchingPublisherProvider(DOCUMENT_PUBLISHER, 'erpDocuments', {
+      lingerMs: 0,
+      maxBatchSize: 500,
+      // Under the broker's max.message.bytes (1 MiB by default): a larger document goes alone.
+      maxBatchBytes: 524_288,
+      sendTimeoutMs: 30_000,
+    }),
     {
       provide: DEPLOYMENT_MAPPING,
       inject: [HUB_CONFIG],

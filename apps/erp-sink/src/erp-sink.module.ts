@@ -1,6 +1,12 @@
 import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
-import { BatchingPublisher, ConcurrencyLimit, KafkaInfrastructure } from '@hub/kafka';
-import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
+import { ConcurrencyLimit, KafkaInfrastructure } from '@hub/kafka';
+import {
+  batchingPublisherProvider,
+  erpDocumentCodecProvider,
+  HUB_CONFIG,
+  kafkaTransportProvider,
+  ServiceRuntime,
+} from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
 import { ERP_DOCUMENTS, ErpDocumentsController } from './erp-documents.controller';
@@ -41,17 +47,11 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
       },
     },
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
-    {
-      provide: SYNC_STATUS_PUBLISHER,
-      inject: [KafkaInfrastructure],
-      useFactory: (kafka: KafkaInfrastructure) =>
-        new BatchingPublisher(kafka.producer, {
-          topic: kafka.topics.erpSyncStatus,
-          lingerMs: 0,
-          maxBatchSize: 500,
-          sendTimeoutMs: 30_000,
-        }),
-    },
+    batchingPublisherProvider(SYNC_STATUS_PUBLISHER, 'erpSyncStatus', {
+      lingerMs: 0,
+      maxBatchSize: 500,
+      sendTimeoutMs: 30_000,
+    }),
     {
       provide: ERP_REQUESTS,
       inject: [HUB_CONFIG],

@@ -1,7 +1,7 @@
 import { decimal, money, sum } from '@hub/contracts';
 import { mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
 import { NewStoreError, NewStoreGraphQlClient } from '@hub/newstore-graphql';
-import { newStoreEnv, newStoreTestClient } from '@hub/testing';
+import { newStoreTestClient } from '@hub/testing';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
@@ -130,18 +130,8 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
 
   it('shares one orders(filter: {id: {in}}) query among lookups made together, each getting its own order or null', async () => {
     const queries: string[] = [];
-    const urls = newStoreEnv(base);
-    const batching = new NewStoreGraphQlClient(
-      {
-        graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
-        tokenUrl: urls.NEWSTORE_TOKEN_URL,
-        clientId: 'hub',
-        clientSecret: 'hub-secret',
-        timeoutMs: 5_000,
-        lookupBatchSize: 50,
-        maxParallelQueries: 1,
-      },
-      (outcome) => queries.push(outcome),
+    const batching = newStoreTestClient(base, 5_000, { lookupBatchSize: 50, maxParallelQueries: 1 }, (outcome) =>
+      queries.push(outcome),
     );
     const ids = Array.from({ length: 120 }, (_, index) => emulator.store.order(index + 10).id);
     ids.slice(0, 100).forEach((id) => emulator.store.markPublished(id));
@@ -176,15 +166,7 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const urls = newStoreEnv(`http://127.0.0.1:${port}`);
-      const refusing = new NewStoreGraphQlClient({
-        graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
-        tokenUrl: urls.NEWSTORE_TOKEN_URL,
-        clientId: 'hub',
-        clientSecret: 'hub-secret',
-        timeoutMs: 5_000,
-        lookupBatchSize: 50,
-      });
+      const refusing = newStoreTestClient(`http://127.0.0.1:${port}`, 5_000, { lookupBatchSize: 50 });
       const found = await Promise.all(['o-1', 'o-2', 'o-3'].map((id) => refusing.order('acme', id)));
       expect(found.map((order) => order?.id ?? null)).toEqual(['o-1', null, 'o-3']);
       expect(refusing.batchRefused).toMatch(/depth 10/);

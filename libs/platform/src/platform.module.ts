@@ -1,4 +1,7 @@
+import { TopicName } from '@hub/contracts';
 import {
+  BatchingPublisher,
+  BatchingPublisherOptions,
   createSchemaRegistry,
   DocumentCodec,
   HubKafkaTransport,
@@ -116,6 +119,20 @@ export function erpDocumentCodecProvider(token: InjectionToken): FactoryProvider
     inject: [HUB_CONFIG, KafkaInfrastructure],
     useFactory: (config: SchemaRegistrySettings, kafka: KafkaInfrastructure) =>
       new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
+  };
+}
+
+/** A {@link BatchingPublisher} of one of the hub's topics under the app's token: concurrent sends share one acks=all request. */
+export function batchingPublisherProvider(
+  token: InjectionToken,
+  topic: TopicName,
+  options: Omit<BatchingPublisherOptions, 'topic'>,
+): FactoryProvider<BatchingPublisher> {
+  return {
+    provide: token,
+    inject: [KafkaInfrastructure],
+    useFactory: (kafka: KafkaInfrastructure) =>
+      new BatchingPublisher(kafka.producer, { ...options, topic: kafka.topics[topic] }),
   };
 }
 

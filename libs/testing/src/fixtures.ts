@@ -1,5 +1,5 @@
 import { EventRecord, NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
-import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
+import { NewStoreGraphQlClient, NewStoreGraphQlSettings } from '@hub/newstore-graphql';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './settings';
 
@@ -33,13 +33,22 @@ export function newStoreEnv(base: string): Record<string, string> {
 }
 
 /** A NewStore GraphQL client for the emulator listening on `base`, with the emulator's client credentials. */
-export function newStoreTestClient(base: string, timeoutMs = 5_000): NewStoreGraphQlClient {
+export function newStoreTestClient(
+  base: string,
+  timeoutMs = 5_000,
+  settings: Partial<NewStoreGraphQlSettings> = {},
+  observe?: (outcome: 'ok' | 'error', seconds: number) => void,
+): NewStoreGraphQlClient {
   const urls = newStoreEnv(base);
-  return new NewStoreGraphQlClient({
-    graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
-    tokenUrl: urls.NEWSTORE_TOKEN_URL,
-    clientId: 'hub',
-    clientSecret: 'hub-secret',
-    timeoutMs,
-  });
+  return new NewStoreGraphQlClient(
+    {
+      graphqlUrl: urls.NEWSTORE_GRAPHQL_URL,
+      tokenUrl: urls.NEWSTORE_TOKEN_URL,
+      clientId: 'hub',
+      clientSecret: 'hub-secret',
+      timeoutMs,
+      ...settings,
+    },
+    observe,
+  );
 }
