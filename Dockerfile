@@ -1,15 +1,17 @@
 # One image recipe for the four apps: docker build --build-arg APP=ingest .
 # Production runs on Node 22 LTS (engines allow 20.19+, 22, 24).
-FROM node:22-bookworm-slim AS build
+FROM node:22.12.0-bookworm-slim AS build
 WORKDIR /hub
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
+# The emulators of NewStore and the ERP, for docker compose's demo (never used in production).
+COPY tools ./tools
 RUN npm run build && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:22.12.0-bookworm-slim
 ARG APP
 ENV NODE_ENV=production APP=${APP}
 # tini as PID 1: it forwards SIGTERM to node and reaps zombies.

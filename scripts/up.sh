@@ -80,19 +80,10 @@ for app in ingest enricher erp-sink reconciler; do
 done
 
 newstore=http://127.0.0.1:4001
-token=$(curl -fsS -X POST "$newstore/auth/realms/demo/protocol/openid-connect/token" \
-  -d grant_type=client_credentials -d client_id=hub -d client_secret=hub-secret | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 echo "[up] registering a NewStore event-stream integration that pushes a day of $demo_orders orders to ingest"
-integration=$(curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream" \
-  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-  -d "{\"callback_parameters\":{\"callback_url\":\"http://127.0.0.1:3000/webhooks/newstore\",\"api_key\":\"$webhook_key\"}}" |
-  sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
-curl -fsS -X POST "$newstore/api/v1/org/integrations/eventstream/$integration/_start" -H "Authorization: Bearer $token" >/dev/null
-for _ in $(seq 1 120); do
-  status=$(curl -fsS "$newstore/api/v1/org/integrations/eventstream/$integration" -H "Authorization: Bearer $token")
-  case "$status" in *'"status":"running"'*) sleep 0.5 ;; *) break ;; esac
-done
-echo "[up] integration: $(echo "$status" | sed 's/"api_key":"[^"]*"/"api_key":"[redacted]"/')"
+# The same step as docker compose's demo service: NewStore's event-stream configuration API on the emulator.
+NEWSTORE_URL=$newstore WEBHOOK_URL=http://127.0.0.1:3000/webhooks/newstore WEBHOOK_KEY=$webhook_key \
+  node "$root/dist/tools/emulators/newstore/push-day.js" | sed 's/^/[up] /'
 echo "[up] ingest accepted (parity_ingest_requests_total, status 200):"
 curl -fsS http://127.0.0.1:3000/metrics | grep '^parity_ingest_requests_total' | grep 'status="200"' || true
 echo "[up] waiting for the documents to reach the ERP emulator (enricher → erp.documents.v1 → erp-sink)"

@@ -44,10 +44,47 @@ describe('docker-compose.yml', () => {
     reconciler: reconcilerService,
   };
 
-  it('runs Kafka, the registry, Postgres, Prometheus, Grafana and the four apps', () => {
+  it('runs Kafka, the registry, Postgres, Prometheus, Grafana, the four apps, both emulators and the demo', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['enricher', 'erp-sink', 'grafana', 'ingest', 'kafka', 'postgres', 'prometheus', 'reconciler', 'registry'].sort(),
+      [
+        'demo',
+        'enricher',
+        'erp-emulator',
+        'erp-sink',
+        'grafana',
+        'ingest',
+        'kafka',
+        'newstore-emulator',
+        'postgres',
+        'prometheus',
+        'reconciler',
+        'registry',
+      ].sort(),
     );
+  });
+
+  it('points the apps at the emulators, waits on health checks, and restarts what stops', () => {
+    const services = compose.services as Record<string, ComposeService & { healthcheck?: unknown; restart?: string }>;
+    for (const [name, service] of Object.entries(services)) {
+      // A dependency waited on as healthy has a health check; everything but the one-shot demo restarts.
+      for (const [dependency, condition] of Object.entries(
+        (service.depends_on ?? {}) as Record<string, { condition: string }>,
+      ))
+        if (condition.condition === 'service_healthy')
+          expect(`${dependency}: ${services[dependency].healthcheck ? 'checked' : 'no check'}`).toBe(
+            `${dependency}: checked`,
+          );
+      expect(`${name}: ${service.restart}`).toBe(`${name}: ${name === 'demo' ? 'no' : 'unless-stopped'}`);
+    }
+    const env = (name: string) => services[name].environment ?? {};
+    expect(env('enricher').NEWSTORE_GRAPHQL_URL).toMatch(/^http:\/\/newstore-emulator:4001\//);
+    expect(env('erp-sink').NETSUITE_BASE_URL).toMatch(/^http:\/\/erp-emulator:4002\//);
+    expect(env('reconciler').NETSUITE_BASE_URL).toBe(env('erp-sink').NETSUITE_BASE_URL);
+    expect(env('reconciler').NEWSTORE_API_URL).toBe('http://newstore-emulator:4001');
+    // The demo pushes the day to ingest's webhook with a key ingest accepts for the demo tenant.
+    expect(env('demo').WEBHOOK_URL).toBe('http://ingest:3000/webhooks/newstore');
+    expect(env('ingest').INGEST_API_KEYS).toBe(`demo:${env('demo').WEBHOOK_KEY}`);
+    expect(existsSync(join(ROOT, 'tools/emulators/newstore/push-day.ts'))).toBe(true);
   });
 
   it.each(Object.entries(definitions))(

@@ -110,12 +110,10 @@ function prepare<S extends EnvShape>(
 ) {
   const shape = serviceEnvShape(definition);
   // The merged shape's type is the service's config; TypeScript cannot prove it for every S.
-  const config = loadConfig(
-    definition.service,
-    shape,
-    source,
-    definition.rules as ConfigRule<unknown>[],
-  ) as unknown as ConfigOf<S> & HubServiceBaseConfig;
+  const config = loadConfig(definition.service, shape, source, [
+    logFormatAvailable,
+    ...((definition.rules ?? []) as ConfigRule<unknown>[]),
+  ]) as unknown as ConfigOf<S> & HubServiceBaseConfig;
   const runtime = new ServiceRuntime({
     service: definition.service,
     logLevel: config.LOG_LEVEL,
@@ -126,6 +124,26 @@ function prepare<S extends EnvShape>(
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };
 }
+
+/**
+ * LOG_FORMAT=pretty needs pino-pretty, a development dependency that the production
+ * image leaves out: refused there with a clear message rather than a crash at the
+ * first log line.
+ */
+const logFormatAvailable: ConfigRule<unknown> = (config) => {
+  if ((config as { LOG_FORMAT?: string }).LOG_FORMAT !== 'pretty') return [];
+  try {
+    require.resolve('pino-pretty');
+    return [];
+  } catch {
+    return [
+      {
+        variable: 'LOG_FORMAT',
+        message: 'pretty needs pino-pretty, which this install lacks (a production image): use json',
+      },
+    ];
+  }
+};
 
 /** Kafka (topics created or verified) and, when declared, Postgres (migrated); both closed on shutdown. */
 async function connectDependencies<S extends EnvShape>(
