@@ -41,6 +41,9 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
         { topic, moved },
         'retry tier no longer configured: its messages moved to a configured tier, topic deleted',
       );
+    // Each tier's series exists at 0 before its first retry.
+    for (let tier = 0; tier < this.retries.tierCount; tier += 1)
+      this.metrics.retryDepth.inc({ tier: String(this.retries.delayOf(tier)) }, 0);
     this.runtime.addReadinessCheck({
       name: 'enricher-consumers',
       check: async () => this.transport.isRunning(NEWSTORE_EVENTS) && this.transport.isRunning(ENRICHER_RETRY),

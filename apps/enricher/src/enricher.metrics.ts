@@ -1,3 +1,4 @@
+import { DOCUMENT_MAPPINGS } from '@hub/newstore';
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -47,5 +48,10 @@ export class EnricherMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
+    // Series exist at 0 for the events that make documents: a panel or alert on an outcome
+    // (dead-lettered, say) sees "none yet" before the first one, not "no data".
+    for (const eventName of Object.keys(DOCUMENT_MAPPINGS))
+      for (const outcome of ['enriched', 'skipped', 'retried', 'dead-lettered', 'duplicate', 'parked'])
+        this.events.inc({ event_name: eventName, outcome }, 0);
   }
 }

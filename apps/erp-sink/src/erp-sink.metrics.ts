@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ERP_DOCUMENT_TYPES } from '@hub/contracts';
 import type { CircuitState } from '@hub/erp';
 
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -63,6 +64,13 @@ export class ErpSinkMetrics {
       help: 'Entries in the idempotency ledger',
       registers: [registry],
     });
+    // Series exist at 0 before the first occurrence: a rate, a dashboard panel and an alert
+    // see "none yet", not "no data" (which would hide a misspelt metric too).
+    for (const type of [...ERP_DOCUMENT_TYPES, 'invalid']) {
+      this.deadLettered.inc({ document_type: type }, 0);
+      if (type !== 'invalid') this.duplicatesSkipped.inc({ document_type: type }, 0);
+    }
+    for (const reason of ['dependency', 'erp-429', 'erp-503', 'erp-network']) this.retries.inc({ reason }, 0);
   }
 
   circuit(state: CircuitState): void {

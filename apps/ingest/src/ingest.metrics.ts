@@ -43,5 +43,21 @@ export class IngestMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Series exist at 0 before the first refusal: dashboards and alerts see "none yet", not "no data".
+    for (const reason of REJECTION_REASONS) this.rejections.inc({ reason }, 0);
   }
 }
+
+/** Why ingest refuses a request: the `reason` label of parity_ingest_rejections_total. */
+const REJECTION_REASONS = [
+  'unauthorized',
+  'unsupported-media-type',
+  'invalid-utf8',
+  'malformed-json',
+  'too-deep',
+  'invalid-envelope',
+  'wrong-tenant',
+  'too-large-for-kafka',
+  'saturated',
+  'kafka-unavailable',
+];

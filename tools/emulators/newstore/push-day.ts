@@ -18,10 +18,10 @@ async function main(): Promise<void> {
   });
   if (!tokenResponse.ok) throw new Error(`token: HTTP ${tokenResponse.status}`);
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${token}` };
   const created = await fetch(`${newStore}/api/v1/org/integrations/eventstream`, {
     method: 'POST',
-    headers,
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({
       callback_parameters: {
         callback_url: process.env.WEBHOOK_URL ?? 'http://127.0.0.1:3000/webhooks/newstore',

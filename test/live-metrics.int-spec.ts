@@ -1,0 +1,233 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  dropSchema,
+  newStoreEnv,
+  newStoreTestClient,
+  ServiceUnderTest,
+  startServiceForTest,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { parse, stringify } from 'yaml';
+import { enricherService } from '../apps/enricher/src/enricher.service-definition';
+import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
+import { ingestService } from '../apps/ingest/src/ingest.service-definition';
+import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
+import { ErpEmulator } from '../tools/emulators/erp/erp-emulator';
+import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
+
+const ROOT = join(__dirname, '..');
+const TENANT = 'acme';
+const DAY = '2024-01-02';
+const ADMIN = 'live-admin-token';
+const WEBHOOK_KEY = 'live-webhook-key';
+
+/** Debian's prometheus (scripts/install.sh unpacks it into the cache), or one on the PATH. */
+function prometheusBinary(): string {
+  const cached = join(
+    process.env.PARITY_HUB_CACHE ?? join(homedir(), '.cache', 'parity-hub'),
+    'prometheus/usr/bin/prometheus',
+  );
+  if (existsSync(cached)) return cached;
+  const onPath = (process.env.PATH ?? '').split(':').find((folder) => existsSync(join(folder, 'prometheus')));
+  if (!onPath) throw new Error("Prometheus is not installed: scripts/install.sh unpacks Debian's prometheus package");
+  return join(onPath, 'prometheus');
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Series {
+  metric: Record<string, string>;
+}
+
+/**
+ * The live check: the four apps run a day pushed by the NewStore emulator's event
+ * stream into ingest, on to the ERP emulator, then a reconciliation and a rebuild;
+ * Debian's Prometheus scrapes them (with the alerting and recording rules loaded);
+ * every expression of every dashboard, and every metric every rule reads, must have
+ * series. A panel nobody feeds fails here.
+ */
+describe('dashboards and alert rules against a live Prometheus scraping a day of traffic', () => {
+  const prefix = uniqueName('live');
+  const schemas = { enricher: uniqueName('enricher'), sink: uniqueName('sink'), reconciler: uniqueName('reconciler') };
+  const newStore = new NewStoreEmulator({
+    day: { tenant: TENANT, date: DAY, orders: 30, seed: 11 },
+    visibility: 'published',
+    lag: { timeScale: 0.001 },
+    pusher: { concurrency: 4, duplicateRate: 0, timeScale: 0.0001 },
+  });
+  const erp = new ErpEmulator({ concurrencyLimit: 10 });
+  const services: ServiceUnderTest[] = [];
+  let prometheus: ChildProcess | undefined;
+  let prometheusUrl = '';
+  const apps: Record<string, ServiceUnderTest> = {};
+
+  const query = async (expr: string): Promise<Series[]> => {
+    const response = await fetch(`${prometheusUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+    const body = (await response.json()) as { status: string; data?: { result: Series[] }; error?: string };
+    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+    return body.data!.result;
+  };
+
+  beforeAll(async () => {
+    const newStoreBase = await newStore.listen(0);
+    const erpBase = await erp.listen(0);
+    // The integration exists before the reconciler starts, so its watchdog watches it.
+    const bearer = await newStoreTestClient(newStoreBase).token(TENANT);
+    const integrations = `${newStoreBase}/api/v1/org/integrations/eventstream`;
+    const common = { KAFKA_TOPIC_PREFIX: `${prefix}.`, KAFKA_TOPIC_PARTITIONS: '3', ...newStoreEnv(newStoreBase) };
+    apps.ingest = await startServiceForTest(ingestService, { ...common, INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY}` });
+    services.push(apps.ingest);
+    const { id } = (await (
+      await fetch(integrations, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          callback_parameters: { callback_url: `${apps.ingest.url}/webhooks/newstore`, api_key: WEBHOOK_KEY },
+        }),
+      })
+    ).json()) as { id: string };
+    apps.enricher = await startServiceForTest(enricherService, {
+      ...common,
+      DATABASE_SCHEMA: schemas.enricher,
+      ENRICHER_RETRY_TIERS_MS: '200,400,800',
+      ENRICHER_CONSUMER_GROUP: `${prefix}-enricher`,
+    });
+    apps['erp-sink'] = await startServiceForTest(erpSinkService, {
+      ...common,
+      DATABASE_SCHEMA: schemas.sink,
+      NETSUITE_BASE_URL: `${erpBase}/services/rest`,
+      SINK_CONSUMER_GROUP: `${prefix}-sink`,
+    });
+    apps.reconciler = await startServiceForTest(reconcilerService, {
+      ...common,
+      DATABASE_SCHEMA: schemas.reconciler,
+      NETSUITE_BASE_URL: `${erpBase}/services/rest`,
+      NEWSTORE_API_URL: newStoreBase,
+      RECONCILER_TENANTS: TENANT,
+      RECONCILER_ADMIN_TOKENS: ADMIN,
+      RECONCILER_CONSUMER_GROUP: `${prefix}-reconciler`,
+      RECONCILER_SCHEDULE_ENABLED: 'false',
+      WATCHDOG_INTEGRATIONS: `${TENANT}:${id}`,
+      WATCHDOG_INTERVAL_MS: '500',
+    });
+    services.push(apps.enricher, apps['erp-sink'], apps.reconciler);
+
+    // Prometheus scrapes every app each second, with the hub's rules loaded.
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    const folder = mkdtempSync(join(tmpdir(), 'prometheus-'));
+    writeFileSync(
+      join(folder, 'prometheus.yml'),
+      stringify({
+        global: { scrape_interval: '1s', evaluation_interval: '1s' },
+        rule_files: [join(ROOT, 'deploy/prometheus/rules.yml')],
+        scrape_configs: Object.entries(apps).map(([job, app]) => ({
+          job_name: job,
+          static_configs: [{ targets: [new URL(app.url).host], labels: { namespace: 'live-check' } }],
+        })),
+      }),
+    );
+    prometheus = spawn(
+      prometheusBinary(),
+      [
+        `--config.file=${join(folder, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(folder, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor(async () => (await query('up == 1')).length === 4, { what: 'Prometheus scraping the four apps' });
+
+    // The day: NewStore pushes it through ingest; the documents reach the ERP.
+    await fetch(`${integrations}/${id}/_start`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } });
+    await waitFor(async () => erp.records.size >= 30, { what: 'the day in the ERP', timeoutMs: 90_000 });
+    // A refused request (a wrong key), a reconciliation of the day, a rebuild of the projections.
+    await fetch(`${apps.ingest.url}/webhooks/newstore`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+    const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+    await waitFor(
+      async () =>
+        (
+          await fetch(`${apps.reconciler.url}/admin/reconciliations`, {
+            method: 'POST',
+            headers: admin,
+            body: JSON.stringify({ tenant: TENANT, date: DAY }),
+          })
+        ).status === 200,
+      { what: 'a reconciliation of the day', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    const started = await fetch(`${apps.reconciler.url}/admin/rebuild`, {
+      method: 'POST',
+      headers: { authorization: admin.authorization },
+    });
+    expect(started.status).toBe(202);
+    await waitFor(
+      async () => {
+        const progress = (await (
+          await fetch(`${apps.reconciler.url}/admin/rebuild`, { headers: { authorization: admin.authorization } })
+        ).json()) as {
+          state: string;
+        };
+        if (progress.state !== 'done') throw new Error(JSON.stringify(progress));
+        return true;
+      },
+      { what: 'the rebuild', timeoutMs: 60_000 },
+    );
+    // Two more scrapes after the last of the traffic.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  });
+
+  afterAll(async () => {
+    prometheus?.kill('SIGTERM');
+    for (const service of services.reverse()) await service.close();
+    await newStore.close();
+    await erp.close();
+    for (const schema of Object.values(schemas)) await dropSchema(schema);
+  });
+
+  it('answers every expression of every dashboard panel with series', async () => {
+    const empty: string[] = [];
+    let checked = 0;
+    for (const file of readdirSync(join(ROOT, 'deploy/grafana/dashboards'))) {
+      const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8')) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
+      for (const panel of dashboard.panels)
+        for (const target of panel.targets) {
+          checked += 1;
+          const expr = target.expr
+            .replace(/\$__rate_interval/g, '1m')
+            .replace(/\$namespace/g, 'live-check')
+            .replace(/\$(job|tenant)/g, '.*');
+          if ((await query(expr)).length === 0) empty.push(`${file} / ${panel.title}: ${expr}`);
+        }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(empty).toEqual([]);
+  });
+
+  it('has series for every metric the alerting rules read, and for every recording rule', async () => {
+    const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/rules.yml'), 'utf8')) as {
+      groups: { rules: { alert?: string; record?: string; expr: string }[] }[];
+    };
+    const missing: string[] = [];
+    for (const rule of rules.groups.flatMap((group) => group.rules)) {
+      const name = rule.alert ?? rule.record!;
+      if (rule.record && (await query(rule.record)).length === 0) missing.push(`${name}: no series`);
+      for (const metric of new Set(rule.expr.match(/parity_[a-z_]+/g) ?? []))
+        if ((await query(`{__name__="${metric}", namespace="live-check"}`)).length === 0)
+          missing.push(`${name}: ${metric}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
