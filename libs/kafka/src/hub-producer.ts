@@ -14,7 +14,6 @@ import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadat
  */
 export class HubProducer {
   private producer: Producer;
-  private connected = false;
   /** Set by a failed send: the next send first replaces the producer. */
   private stale = false;
   private replacing: Promise<void> | undefined;
@@ -34,22 +33,11 @@ export class HubProducer {
       // with any other Kafka client, so tools and other producers agree with the hub.
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    producer.on(producer.events.DISCONNECT, () => {
-      if (producer === this.producer) this.connected = false;
-    });
-    producer.on(producer.events.CONNECT, () => {
-      if (producer === this.producer) this.connected = true;
-    });
     return producer;
   }
 
   async connect(): Promise<void> {
     await this.producer.connect();
-    this.connected = true;
-  }
-
-  get isConnected(): boolean {
-    return this.connected;
   }
 
   /** Resolves only when every message is acknowledged by all in-sync replicas. */
@@ -62,7 +50,6 @@ export class HubProducer {
   async disconnect(): Promise<void> {
     await this.replacing?.catch(() => undefined);
     await this.producer.disconnect();
-    this.connected = false;
   }
 
   private async guarded(send: (producer: Producer) => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
@@ -82,10 +69,8 @@ export class HubProducer {
     this.replacing ??= (async () => {
       const old = this.producer;
       this.producer = this.create();
-      this.connected = false;
       await old.disconnect().catch(() => undefined);
       await this.producer.connect();
-      this.connected = true;
       this.stale = false;
       this.replacements += 1;
     })().finally(() => {
