@@ -1,6 +1,6 @@
 import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
-import { ConsumedMessage, InvalidDocumentError, KafkaInfrastructure } from '@hub/kafka';
+import { ConcurrencyLimit, ConsumedMessage, InvalidDocumentError, KafkaInfrastructure } from '@hub/kafka';
 import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
 import { sampleErpDocument } from '@hub/testing';
 import { Test } from '@nestjs/testing';
@@ -8,7 +8,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { DocumentPoster } from './document-poster';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository, LedgerEntry } from './idempotency-ledger.repository';
 import { WaitingDocument, WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -38,6 +38,7 @@ function fakes() {
       ErpSinkMetrics,
       { provide: Registry, useValue: new Registry() },
       { provide: ERP_PORT, useValue: erp satisfies ErpPort },
+      { provide: ERP_REQUESTS, useValue: new ConcurrencyLimit(2) },
       {
         provide: ERP_DOCUMENT_CODEC,
         useValue: {

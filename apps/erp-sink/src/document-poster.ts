@@ -2,6 +2,7 @@ import { encodeTopicValue, ErpDocument, HEADERS, SyncStatus } from '@hub/contrac
 import { ErpError, ErpPort } from '@hub/erp';
 import {
   BatchingPublisher,
+  ConcurrencyLimit,
   ConsumedMessage,
   DocumentCodec,
   InvalidDocumentError,
@@ -13,7 +14,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -35,6 +36,8 @@ export class DocumentPoster {
 
   constructor(
     @Inject(ERP_PORT) private readonly erp: ErpPort,
+    /** ERP requests in flight across partitions and the sweep: at most ERP_CONCURRENCY. */
+    @Inject(ERP_REQUESTS) private readonly erpRequests: Pick<ConcurrencyLimit, 'run'>,
     @Inject(ERP_DOCUMENT_CODEC) private readonly codec: DocumentCodec,
     @Inject(IdempotencyLedgerRepository) private readonly ledger: IdempotencyLedgerRepository,
     @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
@@ -94,7 +97,9 @@ export class DocumentPoster {
     const attempts = (existing?.attempts ?? 0) + 1;
     const started = performance.now();
     try {
-      const { internalId } = await this.erp.upsert(document);
+      // Only the ERP call holds an ERP slot: the status and ledger writes of one document
+      // overlap the next document's request.
+      const { internalId } = await this.erpRequests.run(() => this.erp.upsert(document));
       this.metrics.requestDuration.observe(
         { document_type: document.documentType, outcome: 'posted' },
         (performance.now() - started) / 1000,

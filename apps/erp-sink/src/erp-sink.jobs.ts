@@ -1,12 +1,11 @@
 import { decodeTopicValue, SyncStatus } from '@hub/contracts';
-import { ConcurrencyLimit, HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
+import { HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
 import { ERP_DOCUMENTS } from './erp-documents.controller';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_REQUESTS } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -28,7 +27,6 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(IdempotencyLedgerRepository) private readonly ledger: IdempotencyLedgerRepository,
     @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
     @Inject(DocumentPoster) private readonly poster: DocumentPoster,
-    @Inject(ERP_REQUESTS) private readonly erpRequests: ConcurrencyLimit,
     @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
   ) {}
 
@@ -73,14 +71,13 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
       this.metrics.waiting.set(parked.length);
       for (const document of parked) {
         if (this.stopping) return;
-        await this.erpRequests
-          .run(() => this.poster.handle(document.message, true))
-          .catch((error: unknown) => {
-            this.runtime.logger.warn(
-              { err: error, idempotencyKey: document.idempotencyKey },
-              'parked document not handled yet',
-            );
-          });
+        // The poster takes an ERP slot (ERP_REQUESTS) for its request, like the consumer's documents.
+        await this.poster.handle(document.message, true).catch((error: unknown) => {
+          this.runtime.logger.warn(
+            { err: error, idempotencyKey: document.idempotencyKey },
+            'parked document not handled yet',
+          );
+        });
       }
     } catch (error) {
       this.runtime.logger.error({ err: error }, 'sweep of parked documents failed; will try again');

@@ -23,6 +23,9 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
  * rebuilds the ledger and sweeps parked documents. Adapters (ERP port, codec, status
  * publisher) are built here, in factory providers, from the validated config.
  */
+/** Documents in flight per ERP request slot: the others write their outcome meanwhile. */
+const DOCUMENTS_PER_ERP_REQUEST = 4;
+
 @Module({
   controllers: [ErpDocumentsController],
   providers: [
@@ -58,8 +61,8 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
       useFactory: (config: ErpSinkConfig) => new ConcurrencyLimit(config.ERP_CONCURRENCY),
     },
     kafkaTransportProvider({
-      inject: [HUB_CONFIG, KafkaInfrastructure, ERP_REQUESTS],
-      subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure, erpRequests: ConcurrencyLimit) => [
+      inject: [HUB_CONFIG, KafkaInfrastructure],
+      subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure) => [
         {
           pattern: ERP_DOCUMENTS,
           mode: 'message',
@@ -67,9 +70,10 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
             groupId: config.SINK_CONSUMER_GROUP,
             topics: [kafka.topics.erpDocuments],
             partitionsConsumedConcurrently: config.ERP_CONCURRENCY,
-            // Documents of different orders are posted at once, those of one order in order:
-            // ERP_CONCURRENCY requests in flight, whatever the number of partitions.
-            keyConcurrency: erpRequests,
+            // Documents of different orders are handled at once, those of one order in order.
+            // ERP requests are bounded apart (ERP_REQUESTS, ERP_CONCURRENCY): more documents
+            // than that are in flight, so their Kafka and Postgres writes overlap the ERP calls.
+            keyConcurrency: new ConcurrencyLimit(config.ERP_CONCURRENCY * DOCUMENTS_PER_ERP_REQUEST),
             retryDelayMs: config.ERP_RETRY_BASE_MS,
             maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
             minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),

@@ -1,4 +1,5 @@
 import type { ErpDocumentType, SyncStatus } from '@hub/contracts';
+import { Coalescer } from '@hub/persistence';
 import { InjectConfig } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -15,6 +16,18 @@ export interface LedgerEntry {
 @Injectable()
 export class IdempotencyLedgerRepository {
   private readonly ttlDays: number;
+  /** Lookups and writes of documents handled at once share queries (one round trip for many). */
+  private readonly lookups = new Coalescer<string, LedgerEntry | undefined>((keys) => this.findMany(keys), {
+    maxBatch: 200,
+    parallel: 2,
+  });
+  private readonly writes = new Coalescer<SyncStatus, void>(
+    async (statuses) => {
+      await this.recordMany(statuses);
+      return statuses.map(() => undefined);
+    },
+    { maxBatch: 200, parallel: 2 },
+  );
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -23,30 +36,40 @@ export class IdempotencyLedgerRepository {
     this.ttlDays = config.LEDGER_TTL_DAYS;
   }
 
-  async find(idempotencyKey: string): Promise<LedgerEntry | undefined> {
+  find(idempotencyKey: string): Promise<LedgerEntry | undefined> {
+    return this.lookups.call(idempotencyKey);
+  }
+
+  private async findMany(keys: string[]): Promise<(LedgerEntry | undefined)[]> {
     const rows: {
       idempotency_key: string;
       status: 'posted' | 'failed';
       erp_internal_id: string | null;
       attempts: number;
     }[] = await this.dataSource.query(
-      `SELECT idempotency_key, status, erp_internal_id, attempts FROM idempotency_ledger WHERE idempotency_key = $1 AND expires_at > now()`,
-      [idempotencyKey],
+      `SELECT idempotency_key, status, erp_internal_id, attempts FROM idempotency_ledger WHERE idempotency_key = ANY($1) AND expires_at > now()`,
+      [keys],
     );
-    const row = rows[0];
-    return (
-      row && {
-        idempotencyKey: row.idempotency_key,
-        status: row.status,
-        erpInternalId: row.erp_internal_id,
-        attempts: row.attempts,
-      }
+    const found = new Map(
+      rows.map((row) => [
+        row.idempotency_key,
+        {
+          idempotencyKey: row.idempotency_key,
+          status: row.status,
+          erpInternalId: row.erp_internal_id,
+          attempts: row.attempts,
+        },
+      ]),
     );
+    return keys.map((key) => found.get(key));
   }
 
-  /** Records an outcome; the newer status replaces the older (a failed document posted after a fix). */
-  async record(status: SyncStatus): Promise<void> {
-    await this.recordMany([status]);
+  /**
+   * Records an outcome once it is committed; the newer status replaces the older (a
+   * failed document posted after a fix). Outcomes recorded at once share one statement.
+   */
+  record(status: SyncStatus): Promise<void> {
+    return this.writes.call(status);
   }
 
   async recordMany(batch: SyncStatus[]): Promise<void> {

@@ -1,2 +1,3 @@
 export * from './data-source';
 export * from './advisory-lock';
+export * from './coalescer';
