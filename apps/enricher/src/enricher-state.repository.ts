@@ -1,4 +1,4 @@
-import { withAdvisoryLock } from '@hub/persistence';
+import { Coalescer, withAdvisoryLock } from '@hub/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -11,20 +11,62 @@ export interface ParkedEvent {
 /** Deduplication and ordered-retry state of the enricher (schema enricher). */
 @Injectable()
 export class EnricherStateRepository {
+  /** The per-event reads and writes of events handled at once share statements (one round trip for many). */
+  private readonly processedLookups = new Coalescer<string, boolean>(
+    async (eventIds) => {
+      const rows: { event_id: string }[] = await this.dataSource.query(
+        `SELECT event_id FROM processed_events WHERE event_id = ANY($1)`,
+        [eventIds],
+      );
+      const found = new Set(rows.map((row) => row.event_id));
+      return eventIds.map((eventId) => found.has(eventId));
+    },
+    { maxBatch: 200, parallel: 2 },
+  );
+  private readonly processedWrites = new Coalescer<{ eventId: string; orderKey: string; outcome: string }, void>(
+    async (records) => {
+      await this.dataSource.query(
+        `INSERT INTO processed_events (event_id, order_key, outcome)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (event_id) DO NOTHING`,
+        [
+          records.map((record) => record.eventId),
+          records.map((record) => record.orderKey),
+          records.map((record) => record.outcome),
+        ],
+      );
+      return records.map(() => undefined);
+    },
+    { maxBatch: 200, parallel: 2 },
+  );
+  private readonly retryingLookups = new Coalescer<string, boolean>(
+    async (orderKeys) => {
+      const rows: { order_key: string }[] = await this.dataSource.query(
+        `SELECT order_key FROM retrying_keys WHERE order_key = ANY($1)`,
+        [orderKeys],
+      );
+      const found = new Set(rows.map((row) => row.order_key));
+      return orderKeys.map((orderKey) => found.has(orderKey));
+    },
+    { maxBatch: 200, parallel: 2 },
+  );
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  async isProcessed(eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [
-      eventId,
-    ]);
-    return rows.length > 0;
+  isProcessed(eventId: string): Promise<boolean> {
+    return this.processedLookups.call(eventId);
   }
 
-  async markProcessed(eventId: string, orderKey: string, outcome: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO processed_events (event_id, order_key, outcome) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
-      [eventId, orderKey, outcome],
-    );
+  markProcessed(eventId: string, orderKey: string, outcome: string): Promise<void> {
+    return this.processedWrites.call({ eventId, orderKey, outcome });
+  }
+
+  /**
+   * Whether the order has an event in retry, without its lock: the common answer, no,
+   * spares the locked transaction. An order gets a retry mark only from its own events,
+   * which one consumer handles in order, so a "no" cannot turn into a "yes" meanwhile.
+   */
+  hasRetrying(orderKey: string): Promise<boolean> {
+    return this.retryingLookups.call(orderKey);
   }
 
   /** Forgets processed event ids older than the TTL. */

@@ -51,7 +51,13 @@ export class EnrichmentFlow {
       this.logger.info({ eventId, orderId: orderKey }, 'duplicate event skipped');
       return;
     }
-    if (message.value && (await this.state.parkIfRetrying(orderKey, eventId, message.value, message.headers))) {
+    // Most orders have no event in retry: one shared lookup answers that without the order's lock.
+    const retrying = await this.state.hasRetrying(orderKey);
+    if (
+      retrying &&
+      message.value &&
+      (await this.state.parkIfRetrying(orderKey, eventId, message.value, message.headers))
+    ) {
       this.enricher.count(message.headers, 'parked');
       return;
     }
@@ -69,7 +75,7 @@ export class EnrichmentFlow {
     // The marked head itself ended here (its retry message was never sent, or the process
     // died before the offset was committed): no retry message will release the order, so
     // this is where its mark is cleared and what was parked behind it goes on.
-    if (eventId && (await this.state.isRetryHead(orderKey, eventId))) await this.releaseParked(orderKey);
+    if (retrying && eventId && (await this.state.isRetryHead(orderKey, eventId))) await this.releaseParked(orderKey);
   }
 
   async onRetry(message: ConsumedMessage): Promise<void> {
