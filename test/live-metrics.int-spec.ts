@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +10,7 @@ import {
   startServiceForTest,
   uniqueName,
   waitFor,
+  freePort,
 } from '@hub/testing';
 import { parse, stringify } from 'yaml';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
@@ -36,14 +36,6 @@ function prometheusBinary(): string {
   const onPath = (process.env.PATH ?? '').split(':').find((folder) => existsSync(join(folder, 'prometheus')));
   if (!onPath) throw new Error("Prometheus is not installed: scripts/install.sh unpacks Debian's prometheus package");
   return join(onPath, 'prometheus');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface Series {

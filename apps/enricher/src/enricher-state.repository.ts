@@ -12,17 +12,7 @@ export interface ParkedEvent {
 @Injectable()
 export class EnricherStateRepository {
   /** The per-event reads and writes of events handled at once share statements (one round trip for many). */
-  private readonly processedLookups = new Coalescer<string, boolean>(
-    async (eventIds) => {
-      const rows: { event_id: string }[] = await this.dataSource.query(
-        `SELECT event_id FROM processed_events WHERE event_id = ANY($1)`,
-        [eventIds],
-      );
-      const found = new Set(rows.map((row) => row.event_id));
-      return eventIds.map((eventId) => found.has(eventId));
-    },
-    { maxBatch: 200, parallel: 2 },
-  );
+  private readonly processedLookups = this.existing('processed_events', 'event_id');
   private readonly processedWrites = new Coalescer<{ eventId: string; orderKey: string; outcome: string }, void>(
     async (records) => {
       await this.dataSource.query(
@@ -38,19 +28,24 @@ export class EnricherStateRepository {
     },
     { maxBatch: 200, parallel: 2 },
   );
-  private readonly retryingLookups = new Coalescer<string, boolean>(
-    async (orderKeys) => {
-      const rows: { order_key: string }[] = await this.dataSource.query(
-        `SELECT order_key FROM retrying_keys WHERE order_key = ANY($1)`,
-        [orderKeys],
-      );
-      const found = new Set(rows.map((row) => row.order_key));
-      return orderKeys.map((orderKey) => found.has(orderKey));
-    },
-    { maxBatch: 200, parallel: 2 },
-  );
+  private readonly retryingLookups = this.existing('retrying_keys', 'order_key');
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Whether rows with these values exist, for many callers in one `= ANY($1)` select. */
+  private existing(table: 'processed_events' | 'retrying_keys', column: 'event_id' | 'order_key') {
+    return new Coalescer<string, boolean>(
+      async (values) => {
+        const rows: Record<string, string>[] = await this.dataSource.query(
+          `SELECT ${column} FROM ${table} WHERE ${column} = ANY($1)`,
+          [values],
+        );
+        const found = new Set(rows.map((row) => row[column]));
+        return values.map((value) => found.has(value));
+      },
+      { maxBatch: 200, parallel: 2 },
+    );
+  }
 
   isProcessed(eventId: string): Promise<boolean> {
     return this.processedLookups.call(eventId);

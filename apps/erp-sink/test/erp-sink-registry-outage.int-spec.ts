@@ -9,19 +9,11 @@ import {
   testLogger,
   uniqueName,
   waitFor,
+  freePort,
 } from '@hub/testing';
 import { createServer, Server, connect } from 'node:net';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
-
-/** A free local port: listened on, then closed. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A schema-registry outage is temporary: documents in the registry's wire format

@@ -7,3 +7,4 @@ export * from './sample-orders';
 export * from './settings';
 export * from './spawn-app';
 export * from './wait-for';
+export * from './free-port';
