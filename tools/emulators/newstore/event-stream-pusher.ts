@@ -57,7 +57,14 @@ export interface RejectedEvent {
 export interface Integration {
   id: string;
   request: IntegrationRequest;
-  status: 'created' | 'running' | 'stopped' | 'completed';
+  /**
+   * Seed 004 names two states, emitting and stopped ("the service stops emitting";
+   * Start/Stop integration). An integration that has delivered the day keeps running,
+   * waiting for new events, as NewStore's does.
+   */
+  status: 'created' | 'running' | 'stopped';
+  /** Emulator only: every event of the day (this run) has been delivered. */
+  dayDelivered: boolean;
   stoppedReason?: string;
   delivered: number;
   duplicatesSent: number;
@@ -101,6 +108,7 @@ export class EventStreamPusher {
       id: randomUUID(),
       request,
       status: 'created',
+      dayDelivered: false,
       log: [],
       delivered: 0,
       duplicatesSent: 0,
@@ -115,6 +123,7 @@ export class EventStreamPusher {
     const integration = this.get(id);
     if (integration.status === 'running') return integration;
     integration.status = 'running';
+    integration.dayDelivered = false;
     integration.stoppedReason = undefined;
     integration.log.push({ created_at: new Date().toISOString(), level: 'info', message: 'integration started' });
     const run = this.deliverDay(integration).finally(() => this.runs.delete(id));
@@ -136,7 +145,7 @@ export class EventStreamPusher {
     return integration;
   }
 
-  /** Resolves when the integration's current run has ended (completed or stopped). */
+  /** Resolves when the integration's current run has ended (the day delivered, or stopped). */
   async idle(id: string): Promise<void> {
     await this.runs.get(id);
   }
@@ -184,7 +193,7 @@ export class EventStreamPusher {
       }
     };
     await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
-    if (integration.status === 'running') integration.status = 'completed';
+    if (integration.status === 'running') integration.dayDelivered = true;
   }
 
   private async deliver(integration: Integration, event: StreamEvent): Promise<void> {

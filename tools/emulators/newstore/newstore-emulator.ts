@@ -30,6 +30,8 @@ function integrationView(integration: Integration) {
     ...integration.request,
     status: integration.status,
     stopped_reason: integration.stoppedReason ?? null,
+    // Not NewStore's: the emulator says when its day is delivered (the demo waits for it).
+    _day_delivered: integration.dayDelivered,
     delivered: integration.delivered,
     duplicates_sent: integration.duplicatesSent,
     attempts: integration.attempts,

@@ -38,9 +38,11 @@ async function main(): Promise<void> {
   if (!started.ok) throw new Error(`start: HTTP ${started.status}`);
   for (let attempt = 0; attempt < 600; attempt += 1) {
     const response = await fetch(`${newStore}/api/v1/org/integrations/eventstream/${id}`, { headers });
-    const status = (await response.json()) as { status?: string };
-    if (status.status !== 'running') {
-      process.stdout.write(`integration ${id}: ${status.status ?? 'unknown'}\n`);
+    const status = (await response.json()) as { status?: string; delivered?: number; _day_delivered?: boolean };
+    if (status.status !== 'running' || status._day_delivered) {
+      process.stdout.write(
+        `integration ${id}: ${status.status ?? 'unknown'}, ${status.delivered ?? 0} events delivered\n`,
+      );
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
