@@ -4,7 +4,8 @@
  * Drives apps/ingest with autocannon (a separate process) at a few concurrencies,
  * and in the same run measures two references on this machine:
  *  - Kafka's own ProducerPerformance (kafka-tools), same record size, acks=all;
- *  - an HTTP→Kafka peer doing one kafkajs send per request (bench/ingest/naive-peer.ts).
+ *  - an HTTP→Kafka peer doing one kafkajs send per request (bench/ingest/naive-peer.ts);
+ *  - the HTTP ceiling: a no-op Fastify endpoint parsing the same body (bench/ingest/noop-peer.ts).
  *    Strimzi Kafka Bridge, the reference the issue names, is not obtainable here (see README).
  * Prints events/s, p50/p99/p99.9 latency and the ratios. Not a test: nothing is asserted.
  *
@@ -158,15 +159,25 @@ async function main() {
     async () => (await fetch('http://127.0.0.1:3901/health', { method: 'POST' })).ok,
     'peer',
   );
+  const noop = await startProcess(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'bench/ingest/noop-peer.ts')],
+    { PORT: '3904' },
+    async () => (await fetch('http://127.0.0.1:3904/health', { method: 'POST' })).ok,
+    'no-op http',
+  );
   const rows: (string | number)[][] = [
     ['target', 'conns', 'events/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'non-2xx', 'errors'],
   ];
   const best = { ingest: 0, peer: 0, ingestP99: 0, peerP99: 0 };
+  const ceilings: string[] = [];
   try {
     for (const connections of CONCURRENCIES) {
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
       const hub = await autocannon('http://127.0.0.1:3900/webhooks/newstore', connections, headers, bodyFile);
       const naive = await autocannon('http://127.0.0.1:3901/events', connections, headers, bodyFile);
+      const ceiling = await autocannon('http://127.0.0.1:3904/events', connections, headers, bodyFile);
+      ceilings.push(`${connections} connections: ${ratio(hub.rps, ceiling.rps)}`);
       rows.push(['ingest', connections, hub.rps.toFixed(0), hub.p50, hub.p99, hub.p999, hub.non2xx, hub.errors]);
       rows.push([
         'per-request peer',
@@ -178,12 +189,23 @@ async function main() {
         naive.non2xx,
         naive.errors,
       ]);
+      rows.push([
+        'no-op Fastify (HTTP ceiling)',
+        connections,
+        ceiling.rps.toFixed(0),
+        ceiling.p50,
+        ceiling.p99,
+        ceiling.p999,
+        ceiling.non2xx,
+        ceiling.errors,
+      ]);
       if (hub.rps > best.ingest) Object.assign(best, { ingest: hub.rps, ingestP99: hub.p99 });
       if (naive.rps > best.peer) Object.assign(best, { peer: naive.rps, peerP99: naive.p99 });
     }
   } finally {
     await stopProcess(ingest);
     await stopProcess(peer);
+    await stopProcess(noop);
   }
   const perf = await producerPerformance(brokers, `${prefix}perf`, Buffer.byteLength(body));
   rows.push(['ProducerPerformance', '-', perf.rps.toFixed(0), '-', perf.p99, '-', '-', '-']);
@@ -196,6 +218,7 @@ async function main() {
     `ingest best / per-request peer best: ${ratio(best.ingest, best.peer)} events/s (p99 ${best.ingestP99} ms vs ${best.peerP99} ms)\n`,
   );
   process.stdout.write(`ingest best / ProducerPerformance:   ${ratio(best.ingest, perf.rps)} records/s\n`);
+  process.stdout.write(`ingest / no-op Fastify, same body:   ${ceilings.join(', ')}\n`);
 }
 
 main().catch((error: unknown) => {
