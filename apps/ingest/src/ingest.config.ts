@@ -28,6 +28,12 @@ export const ingestEnv = {
   INGEST_MAX_BATCH_BYTES: env.integer(524_288, 16_384, 64 * 1_048_576),
   /** Events waiting for Kafka at most; past it, 503 + Retry-After at once instead of an unbounded queue. */
   INGEST_MAX_BUFFERED_EVENTS: env.integer(10_000, 1, 1_000_000),
+  /**
+   * Kafka producers ingest writes through, each with its own send in flight (an
+   * idempotent producer has one): more overlap acknowledgements. An order's events
+   * always go through the same one.
+   */
+  INGEST_PRODUCERS: env.integer(2, 1, 8),
   /** The import command: lines read ahead of Kafka's acknowledgements at most. */
   INGEST_IMPORT_MAX_IN_FLIGHT: env.integer(2_000, 1, 100_000),
 };

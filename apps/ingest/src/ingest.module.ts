@@ -1,4 +1,4 @@
-import { BatchingPublisher, KafkaInfrastructure } from '@hub/kafka';
+import { BatchingPublisher, HubProducer, KafkaInfrastructure } from '@hub/kafka';
 import { HUB_CONFIG, InjectConfig, ServiceRuntime } from '@hub/platform';
 import {
   DynamicModule,
@@ -126,20 +126,37 @@ export function ingestModule(config: IngestConfig): DynamicModule {
       },
       {
         provide: EventIntake,
-        inject: [HUB_CONFIG, KafkaInfrastructure, IngestMetrics],
-        useFactory: (ingest: IngestConfig, kafka: KafkaInfrastructure, metrics: IngestMetrics) =>
-          new EventIntake(
-            new BatchingPublisher(kafka.producer, {
-              topic: kafka.topics.newstoreEvents,
-              lingerMs: ingest.INGEST_LINGER_MS,
-              maxBatchSize: ingest.INGEST_MAX_BATCH_SIZE,
-              maxBatchBytes: ingest.INGEST_MAX_BATCH_BYTES,
-              maxBufferedMessages: ingest.INGEST_MAX_BUFFERED_EVENTS,
-              sendTimeoutMs: ingest.INGEST_PRODUCE_DEADLINE_MS,
-              onBatch: EventIntake.batchObserver(metrics),
-            }),
+        inject: [HUB_CONFIG, KafkaInfrastructure, IngestMetrics, ServiceRuntime],
+        useFactory: async (
+          ingest: IngestConfig,
+          kafka: KafkaInfrastructure,
+          metrics: IngestMetrics,
+          runtime: ServiceRuntime,
+        ) => {
+          // The first producer is the service's own; the others are closed after the publishers drained.
+          const producers = [kafka.producer];
+          for (let index = 1; index < ingest.INGEST_PRODUCERS; index += 1) {
+            const producer = new HubProducer(kafka.kafka);
+            await producer.connect();
+            runtime.onShutdown(`kafka-producer-${index}`, () => producer.disconnect());
+            producers.push(producer);
+          }
+          return new EventIntake(
+            producers.map(
+              (producer) =>
+                new BatchingPublisher(producer, {
+                  topic: kafka.topics.newstoreEvents,
+                  lingerMs: ingest.INGEST_LINGER_MS,
+                  maxBatchSize: ingest.INGEST_MAX_BATCH_SIZE,
+                  maxBatchBytes: ingest.INGEST_MAX_BATCH_BYTES,
+                  maxBufferedMessages: Math.ceil(ingest.INGEST_MAX_BUFFERED_EVENTS / ingest.INGEST_PRODUCERS),
+                  sendTimeoutMs: ingest.INGEST_PRODUCE_DEADLINE_MS,
+                  onBatch: EventIntake.batchObserver(metrics),
+                }),
+            ),
             ingest.INGEST_PRODUCE_DEADLINE_MS,
-          ),
+          );
+        },
       },
       PublisherDrain,
       WebhookAuthMiddleware,
