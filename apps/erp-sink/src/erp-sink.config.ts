@@ -5,7 +5,7 @@ import { HubServiceBaseConfig } from '@hub/platform';
 /** The sink's own variables; local defaults point at the ERP emulator (npm run emulator:erp). */
 export const erpSinkEnv = {
   ...erpEnv,
-  /** Partitions posted in parallel: keep it within the ERP's concurrency governance (NetSuite: a handful). */
+  /** ERP requests in flight at most (across partitions and the sweep): keep it within the ERP's concurrency governance (NetSuite: a handful). */
   ERP_CONCURRENCY: env.integer(4, 1, 64),
   ERP_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),
   ERP_RETRY_MAX_MS: env.integer(60_000, 100, 3_600_000),
