@@ -1,5 +1,5 @@
 import { decimal } from '@hub/contracts';
-import { orderQuery, ordersCreatedQuery } from '@hub/newstore';
+import { orderQuery, ordersByIdQuery, ordersCreatedQuery } from '@hub/newstore';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { newStoreTestClient } from '@hub/testing';
 import { parse } from 'graphql';
@@ -42,6 +42,21 @@ describe('NewStore GraphQL contract: the seeds are the truth', () => {
     const window = { from: new Date('2025-01-02T00:00:00Z'), to: new Date('2025-01-03T00:00:00Z') };
     expect(messages(ordersCreatedQuery(window, 100, null))).toEqual([]);
     expect(messages(ordersCreatedQuery(window, 100, 'WyJjcmVhdGVkX2F0X2Rlc2MiXQ=='))).toEqual([]);
+  });
+
+  it("validates the hub's batched order query: seed 001's fields through `nodes`, ids as escaped literals, at most 100", () => {
+    // `id: {in: [...]}` is PostGraphile's connection filter, which DOMAIN.md infers from the seeds'
+    // `equalTo` style; no seed shows it (an assumption, with a fallback to one query per order).
+    const ids = Array.from({ length: 100 }, (_, index) => `order-${index}`);
+    expect(messages(ordersByIdQuery(ids))).toEqual([]);
+    expect(messages(ordersByIdQuery(ids, { withItemSku: true }))).toEqual([]);
+    // Hostile ids stay one string each: quotes, backslashes and braces cannot change the query.
+    const hostile = ['a") { __schema { types { name } } } #', 'back\\slash', 'line\nbreak', '\u0000'];
+    expect(messages(ordersByIdQuery(hostile))).toEqual([]);
+    const literals = /in: \[(.*)\]\}\}\)/.exec(ordersByIdQuery(hostile))![1];
+    expect(JSON.parse(`[${literals}]`)).toEqual(hostile);
+    expect(() => ordersByIdQuery(Array.from({ length: 101 }, (_, index) => `o-${index}`))).toThrow(RangeError);
+    expect(() => ordersByIdQuery([])).toThrow(RangeError);
   });
 
   it('refuses the shapes NewStore refuses: bare lists, String datetimes, unknown fields, depth', () => {
