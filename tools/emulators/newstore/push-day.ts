@@ -2,8 +2,9 @@
  * node dist/tools/emulators/newstore/push-day.js: docker compose's demo step. Registers a
  * NewStore event-stream integration on the emulator (NEWSTORE_URL) whose callback is ingest's
  * webhook (WEBHOOK_URL, api_key WEBHOOK_KEY), starts it, waits until the day is delivered
- * and prints the integration's status. The same calls scripts/up.sh makes with curl; the
- * API is NewStore's event-stream configuration API as the emulator serves it (seed 002).
+ * and prints the integration's status; `npm run up` runs it too. Seed 004 names the calls
+ * used ("Get integration", "Start integration"); the path and the registration body are the
+ * emulator's (assumed, no seed prints them), and `_day_delivered` is the emulator's own.
  */
 async function main(): Promise<void> {
   const newStore = process.env.NEWSTORE_URL ?? 'http://127.0.0.1:4001';
