@@ -12,7 +12,16 @@ const deepLibraryImport = {
 const infrastructure = ['kafkajs', 'typeorm', 'pg', '@nestjs/*', 'graphql-request', 'fastify', '@kafkajs/*'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'jest.config.js',
+      'jest.chaos.config.js',
+      'eslint.config.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

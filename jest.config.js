@@ -11,6 +11,8 @@ module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
   testRegex: '(apps|libs|tools|test)/.*\\.(spec|int-spec)\\.ts$',
+  // The chaos run has its own pass (jest.chaos.config.js, run by scripts/test.sh after this one).
+  testPathIgnorePatterns: ['/node_modules/', '/test/chaos\\.int-spec\\.ts$'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

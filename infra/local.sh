@@ -10,6 +10,8 @@
 #   infra/local.sh status
 #   infra/local.sh env              print the variables the hub and the tests read
 #   infra/local.sh tool CLASS ARGS  run a Kafka tool (e.g. org.apache.kafka.tools.ProducerPerformance)
+#   infra/local.sh broker kill|stop|start N
+#                                   one node of a cluster (KAFKA_NODES > 1): kill -9, stop, start again
 #
 # Versions are pinned in infra/pom.xml and only there.
 # Settings (environment, with local defaults):
@@ -18,7 +20,11 @@
 #   KAFKA_CONTROLLER_PORT                                (19093)
 #   REGISTRY_PORT      Apicurio HTTP port                (18081)
 #   KAFKA_INSTANCE     name of a second, separate broker (own data, pid and ports),
-#                      e.g. for a test that stops its broker without disturbing others
+#                      e.g. for a test that stops its broker without disturbing others;
+#                      the registry of an instance keeps its schemas in a file (survives a restart)
+#   KAFKA_NODES        brokers of the cluster (1). With 3: node N listens on KAFKA_PORT + 10(N-1)
+#                      and KAFKA_CONTROLLER_PORT + 10(N-1), all are controllers, topics default to
+#                      replication factor 3 and min.insync.replicas 2
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +42,7 @@ apicurio_version=$(pom_property apicurio.version)
 kafka_home="$cache/kafka-$kafka_version"
 registry_home="$cache/apicurio-$apicurio_version"
 instance=${KAFKA_INSTANCE:+-$KAFKA_INSTANCE}
+nodes=${KAFKA_NODES:-1}
 run_dir="$cache/run"
 mkdir -p "$run_dir"
 
@@ -98,22 +105,32 @@ EOF
     -cp "$kafka_home/libs/*" "$@"
 }
 
-kafka_metadata_ok() {
-  # A metadata call through the admin client: the broker answers as a broker.
-  kafka_java org.apache.kafka.tools.ClusterTool cluster-id --bootstrap-server "127.0.0.1:$kafka_port"
+# Node N of the cluster (1 when KAFKA_NODES=1): its name, ports, files.
+node_name() { if [ "$nodes" -gt 1 ]; then echo "kafka$instance-$1"; else echo "kafka$instance"; fi; }
+node_port() { echo $((kafka_port + 10 * ($1 - 1))); }
+node_controller_port() { echo $((controller_port + 10 * ($1 - 1))); }
+
+node_metadata_ok() {
+  kafka_java org.apache.kafka.tools.ClusterTool cluster-id --bootstrap-server "127.0.0.1:$(node_port "$1")"
 }
 
-kafka_up() {
-  if pid_alive "$run_dir/kafka$instance.pid"; then
-    log "Kafka already running (pid $(cat "$run_dir/kafka$instance.pid")) on 127.0.0.1:$kafka_port"
-    return 0
+# Writes node N's configuration and formats its storage on first use.
+node_configure() {
+  local node=$1 name data voters="" replication=1 min_isr=1
+  name=$(node_name "$node")
+  data="$cache/kafka-data${name#kafka}"
+  for voter in $(seq 1 "$nodes"); do
+    voters="$voters${voters:+,}$voter@127.0.0.1:$(node_controller_port "$voter")"
+  done
+  if [ "$nodes" -ge 3 ]; then
+    replication=3
+    min_isr=2
   fi
-  local data="$cache/kafka-data$instance"
-  cat >"$run_dir/log4j2$instance.properties" <<EOF
+  cat >"$run_dir/log4j2-$name.properties" <<EOF
 status = warn
 appender.file.type = File
 appender.file.name = file
-appender.file.fileName = $run_dir/kafka$instance.log
+appender.file.fileName = $run_dir/$name.log
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = warn
@@ -121,44 +138,77 @@ rootLogger.appenderRef.file.ref = file
 logger.kafka.name = kafka
 logger.kafka.level = info
 EOF
-  cat >"$run_dir/server$instance.properties" <<EOF
+  cat >"$run_dir/server-$name.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+node.id=$node
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$(node_port "$node"),CONTROLLER://127.0.0.1:$(node_controller_port "$node")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_port "$node")
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$data
 num.partitions=3
-offsets.topic.replication.factor=1
+default.replication.factor=$replication
+min.insync.replicas=$min_isr
+offsets.topic.replication.factor=$replication
 offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=$replication
+transaction.state.log.min.isr=$min_isr
+share.coordinator.state.topic.replication.factor=$replication
+share.coordinator.state.topic.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
 log.segment.bytes=67108864
 EOF
   if [ ! -f "$data/meta.properties" ]; then
+    # Every node of a cluster is formatted with the same cluster id.
+    local cluster_file="$run_dir/cluster$instance.id"
+    if [ "$node" = 1 ] || [ ! -f "$cluster_file" ]; then
+      kafka_java kafka.tools.StorageTool random-uuid >"$cluster_file"
+    fi
     log "formatting KRaft storage in $data"
-    kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
-      -c "$run_dir/server$instance.properties" >/dev/null
+    kafka_java kafka.tools.StorageTool format -t "$(cat "$cluster_file")" \
+      -c "$run_dir/server-$name.properties" >/dev/null
   fi
-  log "starting Kafka $kafka_version on 127.0.0.1:$kafka_port"
-  nohup java -Xms512m -Xmx1g -XX:+UseG1GC \
-    -Dlog4j2.configurationFile="$run_dir/log4j2$instance.properties" \
-    -cp "$kafka_home/libs/*" kafka.Kafka "$run_dir/server$instance.properties" \
-    >"$run_dir/kafka$instance.out" 2>&1 &
-  echo $! >"$run_dir/kafka$instance.pid"
-  if ! wait_for 120 "Kafka" kafka_metadata_ok; then
-    tail -n 40 "$run_dir/kafka$instance.out" "$run_dir/kafka$instance.log" >&2 || true
+}
+
+# Starts node N unless it runs; does not wait.
+node_start() {
+  local node=$1 name
+  name=$(node_name "$node")
+  if pid_alive "$run_dir/$name.pid"; then
+    log "$name already running (pid $(cat "$run_dir/$name.pid")) on 127.0.0.1:$(node_port "$node")"
+    return 0
+  fi
+  node_configure "$node"
+  log "starting Kafka $kafka_version node $node on 127.0.0.1:$(node_port "$node")"
+  nohup java -Xms256m -Xmx1g -XX:+UseG1GC \
+    -Dlog4j2.configurationFile="$run_dir/log4j2-$name.properties" \
+    -cp "$kafka_home/libs/*" kafka.Kafka "$run_dir/server-$name.properties" \
+    >"$run_dir/$name.out" 2>&1 &
+  echo $! >"$run_dir/$name.pid"
+}
+
+node_wait() {
+  local node=$1 name
+  name=$(node_name "$node")
+  if ! wait_for 120 "Kafka node $node" node_metadata_ok "$node"; then
+    tail -n 40 "$run_dir/$name.out" "$run_dir/$name.log" >&2 || true
     return 1
   fi
-  log "Kafka ready"
+}
+
+kafka_up() {
+  # The nodes of a cluster start together: each waits for a quorum of controllers.
+  for node in $(seq 1 "$nodes"); do node_start "$node"; done
+  for node in $(seq 1 "$nodes"); do node_wait "$node"; done
+  log "Kafka ready ($nodes node(s) from 127.0.0.1:$kafka_port)"
+}
+
+kafka_down() {
+  for node in $(seq 1 "$nodes"); do stop_pid "$(node_name "$node")"; done
 }
 
 registry_ok() {
@@ -166,20 +216,28 @@ registry_ok() {
 }
 
 registry_up() {
-  if pid_alive "$run_dir/registry.pid"; then
-    log "registry already running (pid $(cat "$run_dir/registry.pid")) on 127.0.0.1:$registry_port"
+  local name="registry$instance" storage=() kind="in-memory storage"
+  if pid_alive "$run_dir/$name.pid"; then
+    log "registry already running (pid $(cat "$run_dir/$name.pid")) on 127.0.0.1:$registry_port"
     return 0
   fi
-  log "starting Apicurio Registry $apicurio_version on 127.0.0.1:$registry_port (in-memory storage)"
+  if [ -n "$instance" ]; then
+    # An instance's registry keeps its schemas in a file, as a real one keeps them (Confluent's in
+    # its _schemas topic): a restart loses no schema id.
+    mkdir -p "$cache/registry-data$instance"
+    storage=(-Dapicurio.datasource.url="jdbc:h2:file:$cache/registry-data$instance/registry")
+    kind="schemas in $cache/registry-data$instance"
+  fi
+  log "starting Apicurio Registry $apicurio_version on 127.0.0.1:$registry_port ($kind)"
   nohup java -Xms128m -Xmx512m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$registry_port" \
-    -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
+    -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 "${storage[@]}" \
     -Dquarkus.log.level=WARN \
     -jar "$registry_home/apicurio-registry-app-$apicurio_version-runner.jar" \
-    >"$run_dir/registry.out" 2>&1 &
-  echo $! >"$run_dir/registry.pid"
+    >"$run_dir/$name.out" 2>&1 &
+  echo $! >"$run_dir/$name.pid"
   if ! wait_for 120 "registry" registry_ok; then
-    tail -n 40 "$run_dir/registry.out" >&2 || true
+    tail -n 40 "$run_dir/$name.out" >&2 || true
     return 1
   fi
   log "registry ready"
@@ -213,8 +271,10 @@ which_parts() {
 }
 
 print_env() {
+  local brokers=""
+  for node in $(seq 1 "$nodes"); do brokers="$brokers${brokers:+,}127.0.0.1:$(node_port "$node")"; done
   cat <<EOF
-export KAFKA_BROKERS=127.0.0.1:$kafka_port
+export KAFKA_BROKERS=$brokers
 export SCHEMA_REGISTRY_URL=http://127.0.0.1:$registry_port/apis/ccompat/v7
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 EOF
@@ -228,18 +288,48 @@ case "${1:-}" in
     ;;
   down)
     for part in $(which_parts "${2:-all}"); do
-      if [ "$part" = kafka ]; then stop_pid "kafka$instance"; else stop_pid "$part"; fi
+      if [ "$part" = kafka ]; then kafka_down; else stop_pid "registry$instance"; fi
     done
     ;;
   reset)
-    # Stops Kafka and wipes its data: the next 'up' starts from an empty cluster.
-    stop_pid "kafka$instance"
-    rm -rf "$cache/kafka-data$instance"
+    # Stops Kafka and wipes its data (and an instance's registry's): the next 'up' starts empty.
+    kafka_down
+    for node in $(seq 1 "$nodes"); do
+      name=$(node_name "$node")
+      rm -rf "$cache/kafka-data${name#kafka}"
+    done
+    if [ -n "$instance" ]; then
+      stop_pid "registry$instance"
+      rm -rf "$cache/registry-data$instance"
+    fi
     ;;
   status)
-    for part in kafka registry; do
-      if pid_alive "$run_dir/$part.pid"; then echo "$part: running (pid $(cat "$run_dir/$part.pid"))"; else echo "$part: stopped"; fi
+    for node in $(seq 1 "$nodes"); do
+      name=$(node_name "$node")
+      if pid_alive "$run_dir/$name.pid"; then echo "$name: running (pid $(cat "$run_dir/$name.pid"))"; else echo "$name: stopped"; fi
     done
+    if pid_alive "$run_dir/registry$instance.pid"; then
+      echo "registry$instance: running (pid $(cat "$run_dir/registry$instance.pid"))"
+    else echo "registry$instance: stopped"; fi
+    ;;
+  broker)
+    node=${3:?give the node number}
+    name=$(node_name "$node")
+    case "${2:-}" in
+      kill)
+        if pid_alive "$run_dir/$name.pid"; then kill -9 "$(cat "$run_dir/$name.pid")"; fi
+        rm -f "$run_dir/$name.pid"
+        ;;
+      stop) stop_pid "$name" ;;
+      start)
+        node_start "$node"
+        node_wait "$node"
+        ;;
+      *)
+        log "broker kill|stop|start N"
+        exit 2
+        ;;
+    esac
     ;;
   env) print_env ;;
   tool)
@@ -248,7 +338,7 @@ case "${1:-}" in
     kafka_java "$@"
     ;;
   *)
-    sed -n '2,20p' "${BASH_SOURCE[0]}"
+    sed -n '2,29p' "${BASH_SOURCE[0]}"
     exit 2
     ;;
 esac

@@ -3,7 +3,8 @@
  *  1. Rebuild rate: the projections rebuilt from BENCH_EVENTS (1,000,000) NewStore events by
  *     the built `rebuild` command, against Kafka's own ConsumerPerformance reading the same
  *     topic in the same run (the reference), with the command's wall time and peak RSS.
- *  2. A 100k-order day (BENCH_DAY_ORDERS) reconciled through the admin API: wall time and the
+ *  2. A 100k-order day (BENCH_DAY_ORDERS, a comma-separated list: `100000,1000000`) reconciled
+ *     through the admin API: wall time and the
  *     reconciler's peak RSS during the run, next to a 1k-order day's, to show memory stays flat.
  * Emulators run in this process, the reconciler as its own (built) process. Prints figures only.
  *
@@ -11,6 +12,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { kafkaEnv, loadConfig } from '@hub/config';
 import { decimal, money, SyncStatus } from '@hub/contracts';
@@ -26,7 +28,13 @@ import { orderAt } from '../../tools/emulators/shared/retail-day';
 import { localInfra, ratio, ROOT, run, startProcess, stopProcess, table } from '../support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const DAY_ORDERS = Number(process.env.BENCH_DAY_ORDERS ?? 100_000);
+/** Days to reconcile besides the 1k-order baseline, comma-separated order counts. */
+const DAY_ORDERS = (process.env.BENCH_DAY_ORDERS ?? '100000').split(',').map(Number);
+/** Which parts run: `rebuild`, `day`, or both (the default). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rebuild,day').split(',').map((part) => part.trim()));
+/** A directory for V8 CPU profiles of the reconciler processes (`--cpu-prof`), when set. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
+const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 const TOKEN = 'bench-token';
 const stamp = Date.now().toString(36);
 // The emulator derives an order's seed as (seed ^ c) ^ index: seeds differing only in low bits
@@ -156,7 +164,7 @@ async function rebuildBench() {
     NODE_ENV: 'test',
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
+  const child = spawn(process.execPath, [...profileArgs, join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -173,17 +181,30 @@ async function rebuildBench() {
   return { produced, rate, wall, peak, reference };
 }
 
+function postWithoutTimeout(url: string, headers: Record<string, string>, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve(text));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 async function dayBench(reconciler: { url: string; pid: number }, date: string) {
   const memory = sampleRss(reconciler.pid);
   const started = performance.now();
-  const response = await fetch(`${reconciler.url}/admin/reconciliations`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: 'bench', date }),
-  });
+  // node:http, not fetch: fetch gives up on an answer that takes more than 5 minutes.
+  const answer = await postWithoutTimeout(
+    `${reconciler.url}/admin/reconciliations`,
+    { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    JSON.stringify({ tenant: 'bench', date }),
+  );
   const seconds = (performance.now() - started) / 1000;
   const peak = memory.stop();
-  const body = (await response.json()) as {
+  const body = JSON.parse(answer) as {
     runs: {
       status: string;
       newstoreOrders: number;
@@ -241,6 +262,35 @@ async function seedDay(kafka: KafkaInfrastructure, erp: ErpEmulator, date: strin
   await produce(kafka, kafka.topics.erpSyncStatus, statuses);
 }
 
+function printRebuild(rebuild: Awaited<ReturnType<typeof rebuildBench>>) {
+  process.stdout.write(
+    `${table([
+      [
+        'rebuild',
+        'events',
+        'events/s',
+        'wall s',
+        'peak RSS',
+        'ConsumerPerformance msg/s',
+        'ratio',
+        'CP fetch msg/s',
+        'ratio',
+      ],
+      [
+        'projections',
+        rebuild.produced,
+        rebuild.rate.toFixed(0),
+        rebuild.wall.toFixed(1),
+        mib(rebuild.peak),
+        rebuild.reference.perSecond.toFixed(0),
+        ratio(rebuild.rate, rebuild.reference.perSecond),
+        rebuild.reference.fetchPerSecond.toFixed(0),
+        ratio(rebuild.rate, rebuild.reference.fetchPerSecond),
+      ],
+    ])}\n\n`,
+  );
+}
+
 async function main() {
   await localInfra('up');
   Object.assign(
@@ -255,8 +305,14 @@ async function main() {
   );
   await run('npm', ['run', '--silent', 'build'], { cwd: ROOT });
 
-  const rebuild = await rebuildBench();
+  if (PARTS.has('rebuild')) {
+    process.stdout.write(`\nbench/reconciler rebuild: 1 broker, local Postgres, reconciler built, its own process\n\n`);
+    printRebuild(await rebuildBench());
+  }
+  if (PARTS.has('day')) await dayPart();
+}
 
+async function dayPart() {
   const prefix = `bench-reconciler-day-${stamp}.`;
   const kafka = kafkaFor(prefix);
   await kafka.connect([
@@ -266,26 +322,30 @@ async function main() {
     'enricherDlq',
     'reconciliationDiscrepancies',
   ]);
-  const small = '2024-01-01';
-  const large = '2024-01-02';
+  // The 1k-order day is the memory baseline; each larger day gets its own date, seed and emulator.
+  const days = [1_000, ...DAY_ORDERS].map((orders, index) => ({
+    orders,
+    date: `2024-01-0${index + 1}`,
+    // Seeds differ above bit 21, beyond any order index here (see SMALL_SEED).
+    seed: index === 0 ? SMALL_SEED : 3 ^ ((index - 1) << 21),
+  }));
   const erp = new ErpEmulator({ concurrencyLimit: 10 });
-  const newStoreSmall = new NewStoreEmulator({
-    day: { tenant: 'bench', date: small, orders: 1_000, seed: SMALL_SEED },
-  });
-  const newStoreLarge = new NewStoreEmulator({ day: { tenant: 'bench', date: large, orders: DAY_ORDERS, seed: 3 } });
+  const newStores = days.map(
+    (day) => new NewStoreEmulator({ day: { tenant: 'bench', date: day.date, orders: day.orders, seed: day.seed } }),
+  );
   const erpBase = await erp.listen(0);
-  const newStoreBase = await newStoreLarge.listen(0);
-  const smallBase = await newStoreSmall.listen(0);
-  process.stdout.write(`seeding a 1k-order day and a ${DAY_ORDERS}-order day...\n`);
-  await seedDay(kafka, erp, small, 1_000, SMALL_SEED);
-  await seedDay(kafka, erp, large, DAY_ORDERS, 3);
+  const bases = await Promise.all(newStores.map((emulator) => emulator.listen(0)));
+  for (const day of days) {
+    process.stdout.write(`seeding a ${day.orders}-order day...\n`);
+    await seedDay(kafka, erp, day.date, day.orders, day.seed);
+  }
   await kafka.close();
   let reconciler: ChildProcess | undefined;
   const port = 3913;
   const start = async (graphqlBase: string) =>
     startProcess(
       process.execPath,
-      [join(ROOT, 'dist/apps/reconciler/src/main.js')],
+      [...profileArgs, join(ROOT, 'dist/apps/reconciler/src/main.js')],
       {
         PORT: String(port),
         HTTP_HOST: '127.0.0.1',
@@ -314,68 +374,35 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   };
+  const results: Awaited<ReturnType<typeof dayBench>>[] = [];
   try {
     // One NewStore emulator serves one day: the reconciler is pointed at each in turn.
-    reconciler = await start(smallBase);
-    await caughtUp();
-    const smallDay = await dayBench({ url: `http://127.0.0.1:${port}`, pid: reconciler.pid! }, small);
-    await stopProcess(reconciler);
-    reconciler = await start(newStoreBase);
-    await caughtUp();
-    const largeDay = await dayBench({ url: `http://127.0.0.1:${port}`, pid: reconciler.pid! }, large);
-
+    for (const [index, day] of days.entries()) {
+      if (reconciler) await stopProcess(reconciler);
+      reconciler = await start(bases[index]);
+      await caughtUp();
+      results.push(await dayBench({ url: `http://127.0.0.1:${port}`, pid: reconciler.pid! }, day.date));
+    }
     process.stdout.write(
-      `\nbench/reconciler: 1 broker, local Postgres, emulators in the bench process, reconciler built, its own process\n\n`,
+      `\nbench/reconciler day: 1 broker, local Postgres, emulators in the bench process, reconciler built, its own process\n\n`,
     );
     process.stdout.write(
       `${table([
-        [
-          'rebuild',
-          'events',
-          'events/s',
-          'wall s',
-          'peak RSS',
-          'ConsumerPerformance msg/s',
-          'ratio',
-          'CP fetch msg/s',
-          'ratio',
-        ],
-        [
-          'projections',
-          rebuild.produced,
-          rebuild.rate.toFixed(0),
-          rebuild.wall.toFixed(1),
-          mib(rebuild.peak),
-          rebuild.reference.perSecond.toFixed(0),
-          ratio(rebuild.rate, rebuild.reference.perSecond),
-          rebuild.reference.fetchPerSecond.toFixed(0),
-          ratio(rebuild.rate, rebuild.reference.fetchPerSecond),
-        ],
-      ])}\n\n`,
-    );
-    process.stdout.write(
-      `${table([
-        ['day', 'NewStore orders', 'open discrepancies', 'parity', 'wall s', 'peak RSS during run'],
-        ...[
-          ['1k orders', smallDay],
-          [`${DAY_ORDERS} orders`, largeDay],
-        ].map(([name, day]) => {
-          const figures = day as Awaited<ReturnType<typeof dayBench>>;
-          return [
-            name as string,
-            figures.run.newstoreOrders,
-            figures.run.openDiscrepancies,
-            figures.run.parityRatio.toFixed(4),
-            figures.seconds.toFixed(1),
-            mib(figures.peak),
-          ];
-        }),
+        ['day', 'NewStore orders', 'open discrepancies', 'parity', 'wall s', 'peak RSS during run', 'vs 1k day'],
+        ...results.map((figures, index) => [
+          `${days[index].orders} orders`,
+          figures.run.newstoreOrders,
+          figures.run.openDiscrepancies,
+          figures.run.parityRatio.toFixed(4),
+          figures.seconds.toFixed(1),
+          mib(figures.peak),
+          ratio(figures.peak, results[0].peak),
+        ]),
       ])}\n`,
     );
-    process.stdout.write(`peak RSS, large day / small day: ${ratio(largeDay.peak, smallDay.peak)}\n`);
   } finally {
     if (reconciler) await stopProcess(reconciler);
-    await Promise.all([erp.close(), newStoreLarge.close(), newStoreSmall.close()]);
+    await Promise.all([erp.close(), ...newStores.map((emulator) => emulator.close())]);
   }
 }
 

@@ -103,6 +103,7 @@ export class DailyReconciliation {
         this.stageNewStore(runId, tenant, businessDate, settledBefore),
         this.stageErp(runId, businessDate),
       ]);
+      await this.repository.analyzeForComparison();
       let found = 0;
       await this.repository.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));

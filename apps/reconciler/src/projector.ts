@@ -1,6 +1,9 @@
 import { ConsumedMessage, fetchTopicOffsets, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
+import { ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { EventStreamWatchdog } from './event-stream-watchdog';
 import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
@@ -34,6 +37,16 @@ const IDLE: RebuildProgress = {
   error: null,
 };
 
+/** Asks a helper to finish its batch, commit and leave the group; kills it if it has not after 30 s. */
+async function stopHelper(helper: ChildProcess): Promise<void> {
+  if (helper.exitCode !== null || helper.signalCode !== null) return;
+  const exited = once(helper, 'exit');
+  helper.kill('SIGTERM');
+  const timer = setTimeout(() => helper.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Offsets of every partition of the projected topics: earliest and end. */
 type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
 
@@ -60,13 +73,16 @@ export class Projector {
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     /** Sees every batch of NewStore events projected (its last-event clock). */
     @Inject(EventStreamWatchdog) private readonly watchdog: Pick<EventStreamWatchdog, 'eventsSeen'>,
-    @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_CONSUMER_GROUP'>,
-    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+    @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_CONSUMER_GROUP' | 'RECONCILER_REBUILD_WORKERS'>,
+    @Inject(ServiceRuntime) private readonly runtime: Pick<ServiceRuntime, 'logger' | 'env'>,
   ) {
     this.byPhysicalName = new Map(PROJECTED_TOPICS.map((topic) => [kafka.topics[topic], topic]));
     this.logger = runtime.logger.child({ context: 'reconciler' });
     this.groupId = config.RECONCILER_CONSUMER_GROUP;
+    this.workers = config.RECONCILER_REBUILD_WORKERS;
   }
+
+  private readonly workers: number;
 
   get isRunning(): boolean {
     return this.transport.isRunning(PROJECTIONS);
@@ -107,6 +123,7 @@ export class Projector {
     const started = performance.now();
     this.progress = { ...IDLE, state: 'running', startedAt: new Date().toISOString() };
     const wasRunning = this.isRunning;
+    let helpers: ChildProcess[] = [];
     try {
       await this.stop();
       // Forget the group's Kafka offsets first, truncate second: a crash between the two
@@ -117,6 +134,7 @@ export class Projector {
       const total = [...targets.values()].reduce((sum, { low, high }) => sum + Number(high - low), 0);
       this.progress.total = total;
       await this.start();
+      helpers = await this.startHelpers(this.workers - 1);
       for (;;) {
         const done = await this.applied(targets);
         const seconds = (performance.now() - started) / 1000;
@@ -132,6 +150,8 @@ export class Projector {
         if (done >= total) break;
         await new Promise((resolve) => setTimeout(resolve, 500));
         if (!this.isRunning) throw new Error('the projector stopped during the rebuild');
+        const failed = helpers.find((helper) => helper.exitCode !== null);
+        if (failed) throw new Error(`a rebuild helper exited with code ${failed.exitCode}`);
       }
       this.progress = { ...this.progress, state: 'done', etaSeconds: 0, finishedAt: new Date().toISOString() };
       this.logger.info(this.progress, 'projections rebuilt');
@@ -148,8 +168,44 @@ export class Projector {
         await this.start().catch((restart: unknown) =>
           this.logger.error({ err: restart }, 'projections not restarted'),
         );
+    } finally {
+      await Promise.all(helpers.map((helper) => stopHelper(helper)));
     }
     return this.rebuildProgress;
+  }
+
+  /**
+   * Helper processes for a rebuild: each runs this service's `project` command, a
+   * consumer in the projections' group, so the partitions are decoded, folded and
+   * written by several processes at once. Rows and offsets stay per partition in one
+   * transaction, so which process applies a batch changes nothing in the result.
+   */
+  private async startHelpers(count: number): Promise<ChildProcess[]> {
+    const helpers: ChildProcess[] = [];
+    // Built, the service runs main.js; from the sources (tests), main.ts through ts-node.
+    const typescript = extname(__filename) === '.ts';
+    for (let index = 0; index < count; index += 1) {
+      const helper = fork(join(__dirname, `main${extname(__filename)}`), ['project'], {
+        env: this.runtime.env,
+        execArgv: typescript ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'] : [],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      helpers.push(helper);
+    }
+    try {
+      await Promise.all(
+        helpers.map(async (helper) => {
+          const [message] = (await Promise.race([once(helper, 'message'), once(helper, 'exit')])) as unknown[];
+          if (message !== 'projecting')
+            throw new Error(`a rebuild helper did not start (exit code ${String(message)})`);
+        }),
+      );
+    } catch (error) {
+      await Promise.all(helpers.map((helper) => stopHelper(helper)));
+      throw error;
+    }
+    this.logger.info({ helpers: count }, 'rebuild helpers consuming');
+    return helpers;
   }
 
   /** Deletes the consumer group (its committed offsets), so the next consumer starts at the beginning. */

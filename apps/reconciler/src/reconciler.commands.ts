@@ -44,6 +44,27 @@ async function rebuild(context: Context): Promise<void> {
   process.stdout.write(`rebuild done: ${result.done} events\n`);
 }
 
+/**
+ * `project`: consumes the projected topics into the projections until SIGTERM or
+ * SIGINT, then finishes its batch and leaves the group. A rebuild starts
+ * RECONCILER_REBUILD_WORKERS - 1 of these as helpers; a parent with an IPC channel
+ * is told `projecting` once the consumer runs.
+ */
+async function project(context: Context): Promise<void> {
+  parseArguments(context.args, { values: [] });
+  const projector = provider(context, Projector);
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+    // The parent (a rebuild) is gone: nobody will stop this helper.
+    process.once('disconnect', () => resolve());
+  });
+  await projector.start();
+  process.send?.('projecting');
+  await stopped;
+  await projector.stop();
+}
+
 /** `reconcile --date D | --from D --to D [--tenant T]`: runs now and prints each day's summary. */
 async function reconcile(context: Context): Promise<void> {
   const args = parseArguments(context.args, { values: ['date', 'from', 'to', 'tenant'] });
@@ -124,4 +145,4 @@ async function eventstream(context: Context): Promise<void> {
   } else throw new Error(`unknown action "${action}": status, rejected, retry, delete or start`);
 }
 
-export const reconcilerCommands = { rebuild, reconcile, resync, report, eventstream };
+export const reconcilerCommands = { rebuild, project, reconcile, resync, report, eventstream };

@@ -56,6 +56,11 @@ export const reconcilerEnv = {
   /** Bearer tokens accepted by the admin API (several, for rotation). */
   RECONCILER_ADMIN_TOKENS: secret(env.list()),
   RECONCILER_CONSUMER_GROUP: env.string('reconciler-projections'),
+  /**
+   * Consumers that replay the topics during a rebuild: this process and RECONCILER_REBUILD_WORKERS - 1
+   * helper processes in the same group, each decoding and folding its share of the partitions.
+   */
+  RECONCILER_REBUILD_WORKERS: env.integer(1, 1, 16),
   /** Orders per GraphQL page: NewStore allows at most 100. */
   RECONCILER_NEWSTORE_PAGE_SIZE: env.integer(100, 1, 100),
   /** The day is split into this many time windows, paged through in parallel. */

@@ -37,6 +37,8 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   commands: reconcilerCommands,
   commandHelp: {
     rebuild: 'rebuild               drop the projections and replay the topics into them (service stopped)',
+    project:
+      'project               consume the topics into the projections until stopped (a rebuild helper, see RECONCILER_REBUILD_WORKERS)',
     reconcile:
       'reconcile --date D | --from D --to D [--tenant T]\n    reconcile NewStore, hub and ERP for a business day (or range) and print the summary',
     resync:

@@ -83,7 +83,7 @@ describe('reconciler projections: rebuild equals incremental build, and survives
     await dropSchema(schema);
   });
 
-  it('holds the same rows after an incremental build, a CLI rebuild, and a rebuild killed with SIGKILL then resumed', async () => {
+  it('holds the same rows after an incremental build, a CLI rebuild (alone and with helpers), and a rebuild killed with SIGKILL then resumed', async () => {
     service = await startServiceForTest(reconcilerService, env);
     // The events arrive in chunks while the service projects them: an incremental build.
     const codec = new DocumentCodec(createSchemaRegistry(settings), `${kafka.topics.erpDocuments}-value`);
@@ -139,6 +139,15 @@ describe('reconciler projections: rebuild equals incremental build, and survives
 
     // The CLI rebuild, start to end.
     await runHubCommand(reconcilerService, 'rebuild', [], { ...process.env, ...env, LOG_LEVEL: 'warn' });
+    expect(await snapshot()).toEqual(incremental);
+
+    // Again with two helper processes in the group: three consumers share the partitions.
+    await runHubCommand(reconcilerService, 'rebuild', [], {
+      ...process.env,
+      ...env,
+      LOG_LEVEL: 'warn',
+      RECONCILER_REBUILD_WORKERS: '3',
+    });
     expect(await snapshot()).toEqual(incremental);
 
     // A rebuild killed with SIGKILL once it has applied some batches, then the service resumes it.

@@ -33,6 +33,8 @@ export const databaseEnv = {
    * to start on a schema with migrations pending.
    */
   DATABASE_MIGRATE: env.boolean(true),
+  /** Postgres application_name of the service's connections (pg_stat_activity); unset: the service's name. */
+  DATABASE_APPLICATION_NAME: env.optionalString(),
 };
 
 export const serviceEnv = {

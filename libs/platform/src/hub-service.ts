@@ -120,6 +120,7 @@ function prepare<S extends EnvShape>(
     logFormat: config.LOG_FORMAT,
     logFile: config.LOG_FILE,
     mode,
+    env: source,
   });
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };
@@ -163,7 +164,7 @@ async function connectDependencies<S extends EnvShape>(
     migrations: definition.database.migrations,
     entities: definition.database.entities,
     poolSize: config.DATABASE_POOL_SIZE,
-    applicationName: definition.service,
+    applicationName: config.DATABASE_APPLICATION_NAME ?? definition.service,
   });
   runtime.onShutdown('postgres', () => dataSource.destroy());
   if (config.DATABASE_MIGRATE === false) await assertMigrated(dataSource);

@@ -15,6 +15,8 @@ export interface ServiceRuntimeOptions {
   logFile?: string;
   /** `serve` runs the service; `command` runs one command (no schedule, no consumer unless asked). */
   mode?: 'serve' | 'command';
+  /** The environment the configuration was read from: what a helper process of the service is started with. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -37,6 +39,10 @@ export class ServiceRuntime {
       file: options.logFile,
     });
     this.metrics = createMetricsRegistry(options.service);
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
   }
 
   get mode(): 'serve' | 'command' {

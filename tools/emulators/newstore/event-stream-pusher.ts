@@ -14,6 +14,18 @@ import { RetailDayStore } from './retail-day-store';
 export interface PusherSettings {
   /** Share of events delivered a second time (0..1). */
   duplicateRate: number;
+  /**
+   * A duplicate is sent up to this long after the original (0: right after it), so a
+   * redelivery can arrive after later events (DOMAIN.md section 1: at least once, no
+   * ordering promise).
+   */
+  duplicateDelayMaxMs: number;
+  /**
+   * Share of events held back and delivered only after up to holdBackMax later events
+   * (0: none): a cancellation or payment can then arrive before its order.opened.
+   */
+  holdBackRate: number;
+  holdBackMax: number;
   concurrency: number;
   /** Events per second at most; 0 = as fast as the callback answers. */
   ratePerSecond: number;
@@ -28,6 +40,9 @@ export interface PusherSettings {
 
 export const DEFAULT_PUSHER: PusherSettings = {
   duplicateRate: 0.01,
+  duplicateDelayMaxMs: 0,
+  holdBackRate: 0,
+  holdBackMax: 0,
   concurrency: 4,
   ratePerSecond: 0,
   maxAttempts: 10,
@@ -95,6 +110,8 @@ export class EventStreamPusher {
   /** Orders whose events are never delivered: plants "missing in hub" for reconciliation tests. */
   readonly droppedOrderIds = new Set<string>();
   private readonly runs = new Map<string, Promise<void>>();
+  /** Duplicates sent later than their original (duplicateDelayMaxMs), not yet sent. */
+  private readonly lateDuplicates = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: RetailDayStore,
@@ -179,12 +196,28 @@ export class EventStreamPusher {
     const to = integration.request.end_date ? Date.parse(integration.request.end_date) : Infinity;
     const events = publicationOrder(this.store);
     const interval = this.settings.ratePerSecond > 0 ? 1000 / this.settings.ratePerSecond : 0;
+    // Events held back (holdBackRate), each released once `taken` reaches its turn.
+    const held: { event: StreamEvent; turn: number }[] = [];
+    let taken = 0;
+    const take = (): StreamEvent | undefined => {
+      for (;;) {
+        const due = held.findIndex((entry) => entry.turn <= taken);
+        if (due >= 0) return held.splice(due, 1)[0].event;
+        const next = events.next();
+        if (next.done) return held.shift()?.event;
+        taken += 1;
+        if (this.settings.holdBackRate > 0 && this.random() < this.settings.holdBackRate) {
+          held.push({ event: next.value, turn: taken + 1 + Math.floor(this.random() * this.settings.holdBackMax) });
+          continue;
+        }
+        return next.value;
+      }
+    };
     const worker = async () => {
       for (;;) {
         if (integration.status !== 'running') return;
-        const next = events.next();
-        if (next.done) return;
-        const event = next.value;
+        const event = take();
+        if (!event) return;
         if (event.at < from || event.at >= to) continue;
         if (filter && !filter.includes(event.envelope.name)) continue;
         if (this.droppedOrderIds.has(event.orderId)) continue;
@@ -193,6 +226,7 @@ export class EventStreamPusher {
       }
     };
     await Promise.all(Array.from({ length: this.settings.concurrency }, worker));
+    await Promise.all(this.lateDuplicates);
     if (integration.status === 'running') integration.dayDelivered = true;
   }
 
@@ -207,7 +241,14 @@ export class EventStreamPusher {
         integration.delivered += 1;
         if (this.random() < this.settings.duplicateRate) {
           integration.duplicatesSent += 1;
-          await this.post(integration, body);
+          const delay = this.random() * this.settings.duplicateDelayMaxMs;
+          if (delay < 1) await this.post(integration, body);
+          else {
+            const late = new Promise((resolve) => setTimeout(resolve, delay))
+              .then(() => this.post(integration, body))
+              .finally(() => this.lateDuplicates.delete(late));
+            this.lateDuplicates.add(late);
+          }
         }
         return;
       }

@@ -75,6 +75,11 @@ export class RetailDayStore {
     if (!this.publishedAt.has(orderId)) this.publishedAt.set(orderId, at);
   }
 
+  /** When the pusher published the order's first event (ms since epoch), if it has. */
+  publishedAtOf(orderId: string): number | undefined {
+    return this.publishedAt.get(orderId);
+  }
+
   /** Test control: this order becomes visible `lagMs` after publication (unscaled). */
   setLag(orderId: string, lagMs: number): void {
     this.lagOverride.set(orderId, lagMs);

@@ -192,7 +192,7 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
 
   const order: DayOrder = {
     index,
-    id: uuidFrom(random),
+    id: indexed(uuidFrom(random), index),
     externalId: `${channelType === 'web' ? 'W' : 'S'}${options.date.replace(/-/g, '')}-${String(index).padStart(6, '0')}`,
     createdAt,
     channelType,
@@ -230,7 +230,7 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
   if (returnable.length > 0 && random() < 0.1) {
     const { item, position } = returnable[0];
     order.return = {
-      id: uuidFrom(random),
+      id: indexed(uuidFrom(random), index),
       itemIds: [item.id],
       amount: amount(lineMinor(position) + minor[position].tax),
       tax: amount(minor[position].tax),
@@ -239,13 +239,22 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
   }
   if (random() < 0.03) {
     order.appeasement = {
-      id: uuidFrom(random),
+      id: indexed(uuidFrom(random), index),
       amount: amount(Math.min(grandMinor, (5 + Math.floor(random() * 20)) * 100 * scale)),
       reasonCode: pick(['late_delivery', 'damaged', 'goodwill']),
       offsetMinutes: 60 + Math.floor(random() * 300),
     };
   }
   return order;
+}
+
+/**
+ * A generated id made unique within the day: its last 12 hex digits are the order's
+ * index. Orders are drawn from 32-bit seeds, so in a day of a million orders about a
+ * hundred pairs share a seed (birthday bound) and would otherwise share their ids.
+ */
+function indexed(uuid: string, index: number): string {
+  return `${uuid.slice(0, 24)}${index.toString(16).padStart(12, '0')}`;
 }
 
 function instrument(

@@ -1,0 +1,44 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatChaosReport, runChaos } from '../tools/chaos/chaos-run';
+import { FaultKind } from '../tools/chaos/schedule';
+
+const ROOT = join(__dirname, '..');
+
+/**
+ * The chaos run's CI variant (`npm run chaos` runs 10,000 orders): 1,000 orders
+ * pushed over 150 s through 3 brokers, two enrichers and two sinks while every
+ * fault kind strikes at least once; every check of the run must pass. It runs in
+ * its own jest pass (jest.chaos.config.js), after the other suites, so that its
+ * load does not slow them down. The run's lines go to the test log file.
+ */
+describe('chaos: a business day under every fault at once (CI variant)', () => {
+  it('keeps parity: every order exactly its ERP records, nothing lost, planted discrepancies found and resynced', async () => {
+    const logFile = process.env.LOG_FILE;
+    const report = await runChaos({
+      orders: Number(process.env.CHAOS_ORDERS ?? 1_000),
+      seed: Number(process.env.CHAOS_SEED ?? 20261127),
+      pushSeconds: Number(process.env.CHAOS_PUSH_SECONDS ?? 150),
+      erpOutageSeconds: Number(process.env.CHAOS_ERP_OUTAGE_SECONDS ?? 120),
+      quietTimeoutSeconds: 600,
+      reportDir: join(ROOT, 'reports'),
+      build: true,
+      log: (line) => (logFile ? appendFileSync(logFile, `[chaos] ${line}\n`) : process.stdout.write(`${line}\n`)),
+    });
+    if (logFile) appendFileSync(logFile, formatChaosReport(report));
+    expect(report.orders).toBeGreaterThanOrEqual(1_000);
+    const kinds: FaultKind[] = [
+      'kill-service',
+      'kill-partner',
+      'broker-restart',
+      'broker-kill-leader',
+      'registry-restart',
+      'postgres-cut',
+      'erp-outage',
+    ];
+    expect(kinds.filter((kind) => !report.faults.some((fault) => fault.kind === kind))).toEqual([]);
+    expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+    expect(report.checks.length).toBeGreaterThanOrEqual(10);
+    expect(report.duplicatesSent).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,127 @@
+import Big from 'big.js';
+import type { ErpRecord } from '../emulators/erp/erp-emulator';
+import type { DayOrder } from '../emulators/shared/retail-day';
+
+/** One ERP record the retailer's books must hold for an order, and the amount NewStore gave it. */
+export interface ExpectedRecord {
+  orderId: string;
+  what: 'sale' | 'cancellation' | 'return' | 'appeasement';
+  /** An exact external id, or the prefix of one (a cancellation's id ends with a fingerprint of its items). */
+  externalId: string;
+  prefix: boolean;
+  /** NewStore's amount, when the ERP total must equal it. */
+  amount?: string;
+}
+
+/**
+ * What the ERP must hold for an order, from NewStore's side alone (the emulator's
+ * day, never the hub's mapping): DOMAIN.md's posting rules, one record each.
+ * - the sale, under the order's external id, for NewStore's grand total; a
+ *   historical order (imported, already booked) has none, nor a cancellation;
+ * - a cancellation: a credit memo under `CM-<order external id>-…`;
+ * - a return: a refund under `RT-<return id>` for NewStore's refund amount;
+ * - an appeasement: a cash refund under `AP-<refund request id>` for its amount.
+ */
+export function expectedRecords(order: DayOrder): ExpectedRecord[] {
+  const expected: ExpectedRecord[] = [];
+  if (!order.isHistorical) {
+    expected.push({
+      orderId: order.id,
+      what: 'sale',
+      externalId: order.externalId,
+      prefix: false,
+      amount: new Big(order.grandTotal).toString(),
+    });
+    if (order.cancellation)
+      expected.push({ orderId: order.id, what: 'cancellation', externalId: `CM-${order.externalId}-`, prefix: true });
+  }
+  if (order.return)
+    expected.push({
+      orderId: order.id,
+      what: 'return',
+      externalId: `RT-${order.return.id}`,
+      prefix: false,
+      amount: new Big(order.return.amount).toString(),
+    });
+  if (order.appeasement)
+    expected.push({
+      orderId: order.id,
+      what: 'appeasement',
+      externalId: `AP-${order.appeasement.id}`,
+      prefix: false,
+      amount: new Big(order.appeasement.amount).toString(),
+    });
+  return expected;
+}
+
+export interface RecordCheck {
+  /** Expected records found exactly once with the right amount. */
+  matched: number;
+  missing: ExpectedRecord[];
+  /** Expected records held more than once. */
+  duplicated: { expected: ExpectedRecord; count: number }[];
+  wrongAmount: { expected: ExpectedRecord; found: string }[];
+  /** ERP records no order of the day explains. */
+  unexplained: ErpRecord[];
+}
+
+/** Compares the ERP's records with what the orders require: each one exactly once, with NewStore's amount. */
+export function checkRecords(orders: Iterable<DayOrder>, records: ErpRecord[]): RecordCheck {
+  const byExternalId = new Map<string, ErpRecord[]>();
+  for (const record of records) {
+    const key = record.externalId ?? `(no external id) ${record.id}`;
+    byExternalId.set(key, [...(byExternalId.get(key) ?? []), record]);
+  }
+  const explained = new Set<string>();
+  const check: RecordCheck = { matched: 0, missing: [], duplicated: [], wrongAmount: [], unexplained: [] };
+  for (const order of orders) {
+    for (const expected of expectedRecords(order)) {
+      const found = expected.prefix
+        ? [...byExternalId.entries()]
+            .filter(([externalId]) => externalId.startsWith(expected.externalId))
+            .flatMap(([, matching]) => matching)
+        : (byExternalId.get(expected.externalId) ?? []);
+      for (const record of found) explained.add(record.id);
+      if (found.length === 0) check.missing.push(expected);
+      else if (found.length > 1) check.duplicated.push({ expected, count: found.length });
+      else if (expected.amount !== undefined && !new Big(found[0].total).eq(expected.amount))
+        check.wrongAmount.push({ expected, found: found[0].total });
+      else check.matched += 1;
+    }
+  }
+  check.unexplained = records.filter((record) => !explained.has(record.id));
+  return check;
+}
+
+export function recordCheckPassed(check: RecordCheck): boolean {
+  return (
+    check.missing.length === 0 &&
+    check.duplicated.length === 0 &&
+    check.wrongAmount.length === 0 &&
+    check.unexplained.length === 0
+  );
+}
+
+/** A short account of what did not match, for the report. */
+export function describeRecordCheck(check: RecordCheck): string {
+  const parts = [`${check.matched} matched`];
+  const sample = <T>(items: T[], show: (item: T) => string) =>
+    items.length === 0 ? '' : ` (${items.slice(0, 3).map(show).join('; ')}${items.length > 3 ? '; …' : ''})`;
+  if (check.missing.length)
+    parts.push(
+      `${check.missing.length} missing${sample(check.missing, (item) => `${item.what} ${item.externalId} of ${item.orderId}`)}`,
+    );
+  if (check.duplicated.length)
+    parts.push(
+      `${check.duplicated.length} duplicated${sample(check.duplicated, (item) => `${item.expected.externalId} ×${item.count}`)}`,
+    );
+  if (check.wrongAmount.length)
+    parts.push(
+      `${check.wrongAmount.length} with another amount${sample(check.wrongAmount, (item) => `${item.expected.externalId}: ${item.found} instead of ${item.expected.amount}`)}`,
+    );
+  if (check.unexplained.length)
+    parts.push(
+      `${check.unexplained.length} unexplained${sample(check.unexplained, (record) => `${record.type} ${record.externalId ?? record.id}`)}`,
+    );
+  return parts.join(', ');
+}
