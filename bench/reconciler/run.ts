@@ -31,6 +31,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 /** Days to reconcile besides the 1k-order baseline, comma-separated order counts. */
 const DAY_ORDERS = (process.env.BENCH_DAY_ORDERS ?? '100000').split(',').map(Number);
 /** Which parts run: `rebuild`, `day`, or both (the default). */
+/** Consumers of each rebuild measured (RECONCILER_REBUILD_WORKERS), comma-separated. */
+const REBUILD_WORKERS = (process.env.BENCH_REBUILD_WORKERS ?? '1,2').split(',').map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rebuild,day').split(',').map((part) => part.trim()));
 /** A directory for V8 CPU profiles of the reconciler processes (`--cpu-prof`), when set. */
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
@@ -163,22 +165,26 @@ async function rebuildBench() {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
   };
-  const started = performance.now();
-  const child = spawn(process.execPath, [...profileArgs, join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const memory = sampleRss(child.pid!);
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const wall = (performance.now() - started) / 1000;
-  const peak = memory.stop();
-  if (code !== 0) throw new Error(`rebuild exited with ${code}: ${output}`);
-  const progress = [...output.matchAll(/rebuild: (\d+)\/(\d+) events .*?, (\d+) events\/s/g)].pop();
-  const rate = progress ? Number(progress[3]) : produced / wall;
-  return { produced, rate, wall, peak, reference };
+  const runs: { workers: number; rate: number; wall: number; peak: number }[] = [];
+  // Each count of consumers rebuilds the same topics from scratch (the rebuild truncates first).
+  for (const workers of REBUILD_WORKERS) {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...profileArgs, join(ROOT, 'dist/apps/reconciler/src/main.js'), 'rebuild'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, RECONCILER_REBUILD_WORKERS: String(workers) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const memory = sampleRss(child.pid!);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const wall = (performance.now() - started) / 1000;
+    const peak = memory.stop();
+    if (code !== 0) throw new Error(`rebuild exited with ${code}: ${output}`);
+    const progress = [...output.matchAll(/rebuild: (\d+)\/(\d+) events .*?, (\d+) events\/s/g)].pop();
+    runs.push({ workers, rate: progress ? Number(progress[3]) : produced / wall, wall, peak });
+  }
+  return { produced, reference, runs };
 }
 
 function postWithoutTimeout(url: string, headers: Record<string, string>, body: string): Promise<string> {
@@ -267,26 +273,28 @@ function printRebuild(rebuild: Awaited<ReturnType<typeof rebuildBench>>) {
     `${table([
       [
         'rebuild',
+        'consumers',
         'events',
         'events/s',
         'wall s',
-        'peak RSS',
+        'peak RSS (main process)',
         'ConsumerPerformance msg/s',
         'ratio',
         'CP fetch msg/s',
         'ratio',
       ],
-      [
+      ...rebuild.runs.map((run) => [
         'projections',
+        run.workers,
         rebuild.produced,
-        rebuild.rate.toFixed(0),
-        rebuild.wall.toFixed(1),
-        mib(rebuild.peak),
+        run.rate.toFixed(0),
+        run.wall.toFixed(1),
+        mib(run.peak),
         rebuild.reference.perSecond.toFixed(0),
-        ratio(rebuild.rate, rebuild.reference.perSecond),
+        ratio(run.rate, rebuild.reference.perSecond),
         rebuild.reference.fetchPerSecond.toFixed(0),
-        ratio(rebuild.rate, rebuild.reference.fetchPerSecond),
-      ],
+        ratio(run.rate, rebuild.reference.fetchPerSecond),
+      ]),
     ])}\n\n`,
   );
 }

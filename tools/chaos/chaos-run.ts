@@ -65,6 +65,14 @@ export interface ChaosReport {
   reportFile: string;
 }
 
+/** What an interrupted run (Ctrl-C) must stop: set while a run is under way. */
+let cleanup: (() => Promise<void>) | undefined;
+
+/** Stops the run under way, if any: its apps, emulators, cluster and schemas. */
+export async function interruptChaos(): Promise<void> {
+  await cleanup?.();
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sums a counter's series by one label across the instances' /metrics. */
@@ -159,6 +167,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log('            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP 500 on 10 % of calls, 429 above 8 at once');
 
   let kafka: Kafka | undefined;
+  let cleaned: Promise<void> | undefined;
+  cleanup = () =>
+    (cleaned ??= (async () => {
+      await fleet?.stopAll().catch(() => undefined);
+      await Promise.all([newStore.close(), erp.close()]).catch(() => undefined);
+      await cluster.down().catch((error: unknown) => log(`cluster not stopped: ${(error as Error).message}`));
+      for (const app of ['enricher', 'sink', 'reconciler'])
+        await database.query(`DROP SCHEMA IF EXISTS "${schema(app)}" CASCADE`).catch(() => undefined);
+      await database.end().catch(() => undefined);
+    })());
   try {
     if (options.build) {
       log('building the apps...');
@@ -252,14 +270,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`push started (${newStore.pusher.settings.ratePerSecond} events/s)`);
 
     let brokerKilledNode: number | undefined;
-    const fire = async (fault: Fault): Promise<string> => {
+    // A killed instance comes back 3 s later while the schedule goes on; brokers take turns.
+    const restarts: Promise<void>[] = [];
+    const fire = async (fault: Fault, firedAtMs: number): Promise<string> => {
       switch (fault.kind) {
         case 'kill-service':
         case 'kill-partner':
           await apps.kill(fault.target!);
-          await sleep(3_000);
-          await apps.restart(fault.target!);
-          return 'killed, restarted, ready';
+          restarts.push(
+            sleep(3_000)
+              .then(() => apps.restart(fault.target!))
+              .then(
+                () =>
+                  log(
+                    `  ${fault.target} ready again ${((Date.now() - pushStarted - firedAtMs) / 1000).toFixed(1)} s after its kill`,
+                  ),
+                (error: unknown) => {
+                  faultsFired.find((fired) => fired.firedAtMs === firedAtMs)!.outcome =
+                    `failed: ${(error as Error).message}`;
+                },
+              ),
+          );
+          return 'killed; restart in 3 s';
         case 'broker-restart': {
           const node = 1 + Math.floor(random() * cluster.nodes);
           await cluster.stopBroker(node);
@@ -294,11 +326,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const wait = pushStarted + fault.atMs - Date.now();
       if (wait > 0) await sleep(wait);
       const firedAtMs = Date.now() - pushStarted;
-      const outcome = await fire(fault).catch((error: unknown) => `failed: ${(error as Error).message}`);
-      faultsFired.push({ ...fault, firedAtMs, outcome });
+      const fired = { ...fault, firedAtMs, outcome: 'under way' };
+      faultsFired.push(fired);
+      fired.outcome = await fire(fault, firedAtMs).catch((error: unknown) => `failed: ${(error as Error).message}`);
+      const outcome = fired.outcome;
       log(`  +${(firedAtMs / 1000).toFixed(1)} s  ${fault.kind}${fault.target ? ` ${fault.target}` : ''}: ${outcome}`);
     }
 
+    await Promise.all(restarts);
     await newStore.pusher.idle(integration.id);
     const lastEventAt = Date.now();
     const pushed = newStore.pusher.get(integration.id);
@@ -321,6 +356,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     {
       let previous = -1;
       let stableSince = Date.now();
+      let lastProgress = Date.now();
       const deadline = Date.now() + options.quietTimeoutSeconds * 1000;
       while (Date.now() < deadline) {
         records = await erpRecords();
@@ -328,10 +364,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           previous = records.length;
           stableSince = Date.now();
         }
-        const complete = recordCheckPassed(checkRecords(delivered, records));
+        const progress = checkRecords(delivered, records);
+        const complete = recordCheckPassed(progress);
         if (complete && Date.now() - stableSince >= 5_000) {
           quietAt = stableSince;
           break;
+        }
+        if (Date.now() - lastProgress >= 15_000) {
+          lastProgress = Date.now();
+          log(`  waiting for quiet: ${describeRecordCheck(progress)}`);
         }
         await sleep(1_000);
       }
@@ -368,12 +409,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       distinct >= pushed.delivered,
       `${pushed.delivered} delivered by NewStore, ${distinct} distinct events on newstore.events.v1 (${raw.length} messages)`,
     );
-    const dead: unknown[] = [];
-    await readTopicToEnd(kafka, `${prefix}enricher.dlq.v1`, async (batch) => void dead.push(...batch), {
-      timeoutMs: 60_000,
-      groupPrefix: 'chaos-checker',
-    });
-    check('no dead letter (none was planted)', dead.length === 0, `${dead.length} on enricher.dlq.v1`);
+    const dead: Record<string, number> = {};
+    for (const topic of ['enricher.dlq.v1', 'erp.dlq.v1']) {
+      dead[topic] = 0;
+      await readTopicToEnd(kafka, `${prefix}${topic}`, async (batch) => void (dead[topic] += batch.length), {
+        timeoutMs: 60_000,
+        groupPrefix: 'chaos-checker',
+      });
+    }
+    check(
+      'no dead letter (none was planted)',
+      Object.values(dead).every((count) => count === 0),
+      Object.entries(dead)
+        .map(([topic, count]) => `${count} on ${topic}`)
+        .join(', '),
+    );
 
     // Plant the ERP-side discrepancies, then reconcile.
     const recordOf = (order: DayOrder) => records.find((record) => record.externalId === order.externalId)!;
@@ -556,14 +606,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     writeFileSync(result.reportFile, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
-    await fleet?.stopAll().catch(() => undefined);
-    await Promise.all([newStore.close(), erp.close()]).catch(() => undefined);
-    await cluster.down().catch((error: unknown) => log(`cluster not stopped: ${(error as Error).message}`));
-    if (database) {
-      for (const app of ['enricher', 'sink', 'reconciler'])
-        await database.query(`DROP SCHEMA IF EXISTS "${schema(app)}" CASCADE`).catch(() => undefined);
-      await database.end().catch(() => undefined);
-    }
+    await cleanup();
+    cleanup = undefined;
   }
 }
 

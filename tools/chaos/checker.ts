@@ -16,25 +16,26 @@ export interface ExpectedRecord {
 /**
  * What the ERP must hold for an order, from NewStore's side alone (the emulator's
  * day, never the hub's mapping): DOMAIN.md's posting rules, one record each.
- * - the sale, under the order's external id, for NewStore's grand total; a
- *   historical order (imported, already booked) has none, nor a cancellation;
+ * - nothing for a historical order (DOMAIN.md: skip is_historical orders);
+ * - the sale, under the order's external id, for NewStore's grand total (a cash
+ *   sale: the rounded cash amount NewStore captured);
  * - a cancellation: a credit memo under `CM-<order external id>-…`;
  * - a return: a refund under `RT-<return id>` for NewStore's refund amount;
  * - an appeasement: a cash refund under `AP-<refund request id>` for its amount.
  */
 export function expectedRecords(order: DayOrder): ExpectedRecord[] {
   const expected: ExpectedRecord[] = [];
-  if (!order.isHistorical) {
-    expected.push({
-      orderId: order.id,
-      what: 'sale',
-      externalId: order.externalId,
-      prefix: false,
-      amount: new Big(order.grandTotal).toString(),
-    });
-    if (order.cancellation)
-      expected.push({ orderId: order.id, what: 'cancellation', externalId: `CM-${order.externalId}-`, prefix: true });
-  }
+  if (order.isHistorical) return expected;
+  expected.push({
+    orderId: order.id,
+    what: 'sale',
+    externalId: order.externalId,
+    prefix: false,
+    // A cash sale books its rounding as a line: its total is the cash captured (seed 004).
+    amount: new Big(order.roundedAmount ?? order.grandTotal).toString(),
+  });
+  if (order.cancellation)
+    expected.push({ orderId: order.id, what: 'cancellation', externalId: `CM-${order.externalId}-`, prefix: true });
   if (order.return)
     expected.push({
       orderId: order.id,

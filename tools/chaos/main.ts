@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { formatChaosReport, runChaos } from './chaos-run';
+import { formatChaosReport, interruptChaos, runChaos } from './chaos-run';
 
 /**
  * npm run chaos: the parity run under every fault at once (tools/chaos/chaos-run.ts).
@@ -9,6 +9,12 @@ import { formatChaosReport, runChaos } from './chaos-run';
  * written as JSON under reports/). Exits 1 when a check failed.
  */
 async function main(): Promise<void> {
+  // Ctrl-C stops the apps, the emulators and the cluster, and drops the run's schemas.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      process.stderr.write(`chaos: ${signal}, stopping the run\n`);
+      void interruptChaos().finally(() => process.exit(130));
+    });
   const number = (name: string, fallback: number) => {
     const value = Number(process.env[name] ?? fallback);
     if (!Number.isInteger(value) || value <= 0)

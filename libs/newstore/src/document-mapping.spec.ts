@@ -82,6 +82,36 @@ describe('mapping NewStore events to ERP documents', () => {
     });
   });
 
+  it("skips a historical order's return and appeasement as it skips its sale (DOMAIN.md: skip is_historical orders)", () => {
+    const historical = order({ isHistorical: true });
+    const returned = mapEventToDocument({
+      envelope: event('return.processed', {
+        id: 'r-1',
+        order_id: 'o-1',
+        total_refund_amount: 12,
+        currency: 'USD',
+        items: [{ id: 'x', refund_amount: 10, refund_tax: 2 }],
+      }),
+      eventId: 'e5',
+      order: historical,
+    });
+    expect(returned).toMatchObject({ kind: 'skip', reason: 'return of a historical order' });
+    const appeased = mapEventToDocument({
+      envelope: event('refund_request.issued', { id: 'ap-1', amount: 5, currency: 'USD', reason_code: 'damaged' }),
+      eventId: 'e6',
+      order: historical,
+    });
+    expect(appeased).toMatchObject({ kind: 'skip', reason: 'appeasement of a historical order' });
+    // The same events of an order that is not historical make documents.
+    expect(
+      mapEventToDocument({
+        envelope: event('refund_request.issued', { id: 'ap-1', amount: 5, currency: 'USD', reason_code: 'damaged' }),
+        eventId: 'e6',
+        order: order(),
+      }),
+    ).toMatchObject({ kind: 'document', document: { documentType: 'cashRefund' } });
+  });
+
   it('refunds a blind return without waiting for an order', () => {
     const blind = mapEventToDocument({
       envelope: {

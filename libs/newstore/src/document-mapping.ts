@@ -323,6 +323,9 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
   const payload = envelope.payload as Record<string, unknown>;
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
+  // DOMAIN.md: skip is_historical orders. Their sale is booked outside the hub, so a refund
+  // depending on it would wait for a sale the hub never posts.
+  if (order?.isHistorical) return { kind: 'skip', reason: 'return of a historical order' };
   payloadItemIds(payload);
   const items = payload.items as {
     id: unknown;
@@ -388,6 +391,7 @@ function quantityOf(value: unknown): number {
 
 function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order of the refund request not in NewStore GraphQL yet' };
+  if (order.isHistorical) return { kind: 'skip', reason: 'appeasement of a historical order' };
   const payload = envelope.payload as Record<string, unknown>;
   const currency = text(payload.currency, order.currency);
   const lines: Line[] = [
