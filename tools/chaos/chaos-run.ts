@@ -54,7 +54,7 @@ export interface ChaosReport {
   rawTopicDistinctEvents: number;
   duplicatesAbsorbed: number;
   retriesPerTier: Record<string, number>;
-  erp: { records: number; peakConcurrency: number };
+  erp: { records: number; peakConcurrency: number; peakAttempted: number; retriesSeenBySinks: Record<string, number> };
   faults: (Fault & { firedAtMs: number; outcome: string })[];
   restartsSurvived: number;
   pushSeconds: number;
@@ -136,8 +136,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const planted = { neverDelivered: pick(), removed: pick(), changed: pick(), duplicated: pick() };
   newStore.pusher.droppedOrderIds.add(planted.neverDelivered.id);
 
-  // ERP: 10 % of calls fail with 500, more than 8 at once get 429 (two sinks may send 12).
-  const erp = new ErpEmulator({ concurrencyLimit: 8 });
+  // ERP: 10 % of calls fail with 500, more than 3 at once get 429 (two sinks may send 12).
+  const erp = new ErpEmulator({ concurrencyLimit: 3 });
   const erpFaults = { errorRate: 0.1 };
   erp.setFaults(erpFaults);
 
@@ -164,7 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `  ${(fault.atMs / 1000).toFixed(1).padStart(6)} s  ${fault.description}${fault.target ? ` [${fault.target}]` : ''}`,
     );
   log('continuous: 20 % duplicates (up to 20 s late), 5 % of events held back up to 200 events, 8 deliveries at once;');
-  log('            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP 500 on 10 % of calls, 429 above 8 at once');
+  log('            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP 500 on 10 % of calls, 429 above 3 at once');
 
   let kafka: Kafka | undefined;
   let cleaned: Promise<void> | undefined;
@@ -582,7 +582,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       rawTopicDistinctEvents: distinct,
       duplicatesAbsorbed: raw.length - distinct,
       retriesPerTier,
-      erp: { records: records.length, peakConcurrency: erp.peakConcurrency },
+      erp: {
+        records: records.length,
+        peakConcurrency: erp.peakConcurrency,
+        peakAttempted: erp.peakAttempted,
+        retriesSeenBySinks: await counterByLabel(
+          apps.names('erp-sink').map((name) => apps.url(name)),
+          'parity_erp_retries_total',
+          'reason',
+        ),
+      },
       faults: faultsFired,
       restartsSurvived:
         [...apps.restarts.values()].reduce((sum, count) => sum + count, 0) +
@@ -629,7 +638,12 @@ export function formatChaosReport(report: ChaosReport): string {
     `  push lasted                    ${report.pushSeconds.toFixed(0)} s`,
     `  last event to quiet            ${report.secondsFromLastEventToQuiet === null ? 'never' : `${report.secondsFromLastEventToQuiet.toFixed(1)} s`}`,
     `  resync of ${report.resync1000?.orders ?? 1000} orders          ${report.resync1000 ? `${report.resync1000.seconds.toFixed(1)} s` : 'not done'}`,
-    `  ERP records                    ${report.erp.records} (peak concurrency admitted ${report.erp.peakConcurrency})`,
+    `  ERP records                    ${report.erp.records} (requests at once: ${report.erp.peakAttempted} sent, ${report.erp.peakConcurrency} admitted)`,
+    `  sink retries by reason         ${
+      Object.entries(report.erp.retriesSeenBySinks)
+        .map(([reason, count]) => `${reason}: ${count}`)
+        .join(', ') || 'none'
+    } (counted by the sink instances running at the end)`,
     '  checks:',
     ...report.checks.map((item) => `    ${item.ok ? 'PASS' : 'FAIL'}  ${item.name}: ${item.detail}`),
     `  report file                    ${report.reportFile}`,
