@@ -1,6 +1,7 @@
 import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stopChildProcess } from '@hub/platform';
 
 export const ROOT = join(__dirname, '..');
 export const run = promisify(execFile);
@@ -28,12 +29,7 @@ export async function startProcess(
   throw new Error(`${what} did not become ready`);
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
+export const stopProcess = (child: ChildProcess) => stopChildProcess(child);
 
 export async function localInfra(command: string, ...args: string[]): Promise<string> {
   const { stdout } = await run('bash', [join(ROOT, 'infra', 'local.sh'), command, ...args], {

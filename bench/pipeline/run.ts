@@ -15,7 +15,7 @@ import { ErpEmulator, ErpRecord } from '../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../../tools/emulators/newstore/newstore-emulator';
 import { checkRecords, recordCheckPassed } from '../../tools/chaos/checker';
 import { Fleet } from '../../tools/chaos/fleet';
-import { freePort } from '@hub/testing';
+import { freePort, newStoreEnv } from '@hub/testing';
 import { localInfra, ratio, ROOT, run, startProcess, stopProcess, table } from '../support';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2_000);
@@ -78,8 +78,7 @@ async function main() {
     ...variables,
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_TOPIC_PARTITIONS: '6',
-    NEWSTORE_GRAPHQL_URL: `${newStoreBase}/api/v1/org/data/query`,
-    NEWSTORE_TOKEN_URL: `${newStoreBase}/auth/realms/{tenant}/protocol/openid-connect/token`,
+    ...newStoreEnv(newStoreBase),
     NETSUITE_BASE_URL: `${erpBase}/services/rest`,
     LOG_LEVEL: 'warn',
   };

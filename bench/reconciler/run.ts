@@ -18,7 +18,7 @@ import { kafkaEnv, loadConfig } from '@hub/config';
 import { decimal, money, SyncStatus } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { prepareEventRecord } from '@hub/newstore';
-import { sampleErpDocument } from '@hub/testing';
+import { newStoreEnv, sampleErpDocument } from '@hub/testing';
 import { Message } from 'kafkajs';
 import pino from 'pino';
 import { ErpEmulator } from '../../tools/emulators/erp/erp-emulator';
@@ -363,8 +363,7 @@ async function dayPart() {
         RECONCILER_ADMIN_TOKENS: TOKEN,
         RECONCILER_CONSUMER_GROUP: `${prefix}projections`,
         RECONCILER_SCHEDULE_ENABLED: 'false',
-        NEWSTORE_GRAPHQL_URL: `${graphqlBase}/api/v1/org/data/query`,
-        NEWSTORE_TOKEN_URL: `${graphqlBase}/auth/realms/{tenant}/protocol/openid-connect/token`,
+        ...newStoreEnv(graphqlBase),
         NETSUITE_BASE_URL: `${erpBase}/services/rest`,
         LOG_LEVEL: 'warn',
         NODE_ENV: 'test',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HEADERS } from '@hub/contracts';
 import { readTopicToEnd } from '@hub/kafka';
+import { freePort, newStoreEnv } from '@hub/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { ErpEmulator, ErpRecord } from '../emulators/erp/erp-emulator';
@@ -190,7 +191,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await database.connect();
     const newStoreBase = await newStore.listen(0);
     const erpBase = await erp.listen(0);
-    const { freePort } = await import('@hub/testing');
     const databaseUrl = (name: string) => ({
       DATABASE_URL: variables.DATABASE_URL,
       DATABASE_APPLICATION_NAME: `${applicationPrefix}-${name}`,
@@ -201,8 +201,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_TOPIC_PARTITIONS: '6',
       KAFKA_REPLICATION_FACTOR: '3',
-      NEWSTORE_GRAPHQL_URL: `${newStoreBase}/api/v1/org/data/query`,
-      NEWSTORE_TOKEN_URL: `${newStoreBase}/auth/realms/{tenant}/protocol/openid-connect/token`,
+      ...newStoreEnv(newStoreBase),
       NETSUITE_BASE_URL: `${erpBase}/services/rest`,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',

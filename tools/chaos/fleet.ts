@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopChildProcess } from '@hub/platform';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -104,15 +105,6 @@ export class Fleet {
 
   /** SIGTERM to every instance: each finishes its work, commits and disconnects. */
   async stopAll(): Promise<void> {
-    await Promise.all(
-      [...this.processes.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all([...this.processes.values()].map((child) => stopChildProcess(child)));
   }
 }

@@ -1,5 +1,5 @@
 import { ConsumedMessage, fetchTopicOffsets, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
-import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { InjectConfig, ServiceRuntime, stopChildProcess } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,16 +36,6 @@ const IDLE: RebuildProgress = {
   etaSeconds: null,
   error: null,
 };
-
-/** Asks a helper to finish its batch, commit and leave the group; kills it if it has not after 30 s. */
-async function stopHelper(helper: ChildProcess): Promise<void> {
-  if (helper.exitCode !== null || helper.signalCode !== null) return;
-  const exited = once(helper, 'exit');
-  helper.kill('SIGTERM');
-  const timer = setTimeout(() => helper.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Offsets of every partition of the projected topics: earliest and end. */
 type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
@@ -169,7 +159,7 @@ export class Projector {
           this.logger.error({ err: restart }, 'projections not restarted'),
         );
     } finally {
-      await Promise.all(helpers.map((helper) => stopHelper(helper)));
+      await Promise.all(helpers.map((helper) => stopChildProcess(helper)));
     }
     return this.rebuildProgress;
   }
@@ -201,7 +191,7 @@ export class Projector {
         }),
       );
     } catch (error) {
-      await Promise.all(helpers.map((helper) => stopHelper(helper)));
+      await Promise.all(helpers.map((helper) => stopChildProcess(helper)));
       throw error;
     }
     this.logger.info({ helpers: count }, 'rebuild helpers consuming');

@@ -102,4 +102,32 @@ describe('BatchingPublisher bounds', () => {
     for (const send of producer.sends) send.settle();
     await Promise.all(published);
   });
+
+  it('sends a batch the broker refuses as too large again one message at a time: only the large one fails', async () => {
+    const producer = new RecordingProducer();
+    const publisher = new BatchingPublisher(producer as unknown as HubProducer, {
+      topic: 't',
+      lingerMs: 10,
+      maxBatchSize: 1000,
+      sendTimeoutMs: 1000,
+    });
+    const small = publisher.publish({ key: 'small', value: 'x' });
+    const large = publisher.publish({ key: 'large', value: 'x'.repeat(5000) });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(producer.sends.map((send) => send.messages.length)).toEqual([2]);
+    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size'), {
+      type: 'MESSAGE_TOO_LARGE',
+    });
+    producer.sends[0].settle(tooLarge);
+    await tick();
+    // Each message alone: the small one is stored, the large one refused again.
+    expect(producer.sends.slice(1).map((send) => send.messages.map((message) => message.key))).toEqual([
+      ['small'],
+      ['large'],
+    ]);
+    producer.sends[1].settle();
+    producer.sends[2].settle(tooLarge);
+    await expect(small).resolves.toBeUndefined();
+    await expect(large).rejects.toThrow(/larger than the max message size/);
+  });
 });

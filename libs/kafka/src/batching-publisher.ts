@@ -1,5 +1,5 @@
 import { Message } from 'kafkajs';
-import { HubProducer } from './hub-producer';
+import { HubProducer, isMessageTooLarge } from './hub-producer';
 
 export interface BatchingPublisherOptions {
   topic: string;
@@ -56,7 +56,8 @@ interface Pending {
  * Coalesces concurrent publishes into one `send` per short window, and settles
  * each caller's promise when its batch is acknowledged (acks=all) or failed. A
  * failed batch fails every one of its callers: none is told "stored" unless the
- * broker stored it.
+ * broker stored it. A batch refused because a message in it is too large is sent
+ * again one message at a time, so that only that message fails.
  */
 export class BatchingPublisher {
   private pending: Pending[] = [];
@@ -142,9 +143,12 @@ export class BatchingPublisher {
           this.options.onBatch?.(batch.length, performance.now() - started, false);
           batch.forEach((item) => item.resolve());
         },
-        (error: unknown) => {
+        async (error: unknown) => {
           this.options.onBatch?.(batch.length, performance.now() - started, true);
-          batch.forEach((item) => item.reject(error));
+          // The broker refuses a whole batch for one message it finds too large: each
+          // message is sent again alone, so only the one that is too large fails.
+          if (batch.length > 1 && isMessageTooLarge(error)) await this.sendOneByOne(batch);
+          else batch.forEach((item) => item.reject(error));
         },
       )
       .finally(() => {
@@ -152,5 +156,16 @@ export class BatchingPublisher {
         if (this.options.lingerMs === 0 && this.pending.length > 0) this.flush();
       });
     this.inFlight.add(sending);
+  }
+
+  private async sendOneByOne(batch: Pending[]): Promise<void> {
+    await Promise.all(
+      batch.map((item) =>
+        this.producer.send(this.options.topic, [item.message], this.options.sendTimeoutMs).then(
+          () => item.resolve(),
+          (error: unknown) => item.reject(error),
+        ),
+      ),
+    );
   }
 }

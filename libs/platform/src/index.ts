@@ -5,3 +5,4 @@ export * from './service-runtime';
 export * from './hub-service';
 export * from './bearer-token';
 export * from './http-error.filter';
+export * from './child-process';
