@@ -39,6 +39,8 @@ describe('chaos: a business day under every fault at once (CI variant)', () => {
     expect(kinds.filter((kind) => !report.faults.some((fault) => fault.kind === kind))).toEqual([]);
     expect(report.checks.filter((check) => !check.ok)).toEqual([]);
     expect(report.checks.length).toBeGreaterThanOrEqual(10);
+    // The continuous faults struck too: duplicates, and the ERP's concurrency limit.
     expect(report.duplicatesSent).toBeGreaterThan(0);
+    expect(report.erp.peakAttempted).toBeGreaterThan(3);
   });
 });

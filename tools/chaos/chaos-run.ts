@@ -137,9 +137,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const planted = { neverDelivered: pick(), removed: pick(), changed: pick(), duplicated: pick() };
   newStore.pusher.droppedOrderIds.add(planted.neverDelivered.id);
 
-  // ERP: 10 % of calls fail with 500, more than 3 at once get 429 (two sinks may send 12).
+  // ERP: answers in 100-200 ms, 10 % of calls fail with 500, more than 3 at once get 429
+  // (two sinks may send 12): NetSuite's concurrency governance.
   const erp = new ErpEmulator({ concurrencyLimit: 3 });
-  const erpFaults = { errorRate: 0.1 };
+  const erpFaults = { errorRate: 0.1, latencyMs: 100, latencyJitterMs: 100 };
   erp.setFaults(erpFaults);
 
   const cluster = new ChaosCluster();
@@ -165,7 +166,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `  ${(fault.atMs / 1000).toFixed(1).padStart(6)} s  ${fault.description}${fault.target ? ` [${fault.target}]` : ''}`,
     );
   log('continuous: 20 % duplicates (up to 20 s late), 5 % of events held back up to 200 events, 8 deliveries at once;');
-  log('            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP 500 on 10 % of calls, 429 above 3 at once');
+  log(
+    '            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP in 100-200 ms, 500 on 10 % of calls, 429 above 3 at once',
+  );
 
   let kafka: Kafka | undefined;
   let cleaned: Promise<void> | undefined;
