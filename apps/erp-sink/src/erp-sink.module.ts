@@ -77,6 +77,12 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
             retryDelayMs: config.ERP_RETRY_BASE_MS,
             maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
             minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
+            // A 429 is NetSuite's concurrency governance: come back when it says (or after the
+            // base delay), without the growing back-off meant for an ERP that is down.
+            prescribedRetryDelayMs: (error) =>
+              error instanceof ErpError && error.details.status === 429
+                ? (error.details.retryAfterMs ?? config.ERP_RETRY_BASE_MS)
+                : undefined,
             // A slow ERP call must not cost the group membership: the consumer heartbeats meanwhile.
             sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
           },

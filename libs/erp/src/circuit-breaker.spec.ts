@@ -78,4 +78,15 @@ describe('CircuitBreakingErpPort', () => {
     expect(states).toEqual([]);
     expect(port.state).toBe('closed');
   });
+
+  it("does not open on 429s: the ERP's concurrency limit answered, it is up", async () => {
+    const { port, states, fail, upsert } = setUp({ failureThreshold: 2, openMs: 1_000 });
+    fail(5, new ErpError('temporary', 'HTTP 429', { status: 429, retryAfterMs: 1_000 }));
+    for (let i = 0; i < 5; i += 1) await expect(port.upsert(document)).rejects.toThrow('HTTP 429');
+    expect(states).toEqual([]);
+    expect(port.state).toBe('closed');
+    // Every call reached the ERP, and the next one succeeds.
+    await expect(port.upsert(document)).resolves.toEqual({ internalId: 'erp-CB1' });
+    expect(upsert).toHaveBeenCalledTimes(6);
+  });
 });

@@ -11,7 +11,8 @@ export interface CircuitBreakerSettings {
 }
 
 /**
- * Stops hammering an ERP that is down: after N temporary failures in a row, calls
+ * Stops hammering an ERP that is down: after N temporary failures in a row (a 429,
+ * "too many requests at once", is not one), calls
  * fail at once (as temporary, so nothing is skipped) until `openMs` has passed;
  * then one call probes, and its outcome closes or reopens the circuit.
  */
@@ -43,6 +44,10 @@ export class CircuitBreakingErpPort implements ErpPort {
       this.succeeded();
       return result;
     } catch (error) {
+      // A 429 is the ERP's concurrency governance answering: it is up, the caller is too
+      // eager (it retries after Retry-After). Opening the circuit on it would stop every
+      // document because some were sent at once; it counts neither way.
+      if (error instanceof ErpError && error.details.status === 429) throw error;
       if (error instanceof ErpError && error.kind === 'temporary') this.failed();
       else this.succeeded(); // The ERP answered: it is up, the document is at fault.
       throw error;

@@ -30,6 +30,11 @@ export interface HubConsumerOptions {
   maxRetryDelayMs?: number;
   /** A handler's error may ask for a longer pause (an ERP's Retry-After); the larger wins. */
   minimumRetryDelayMs?: (error: unknown) => number | undefined;
+  /**
+   * A handler's error may prescribe its pause (an ERP's 429 with Retry-After: its
+   * concurrency limit, not a failure): used instead of the back-off, which does not grow.
+   */
+  prescribedRetryDelayMs?: (error: unknown) => number | undefined;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxWaitTimeMs?: number;
@@ -262,6 +267,7 @@ export class HubConsumer {
       partition,
       offset,
       this.options.minimumRetryDelayMs?.(error) ?? 0,
+      this.options.prescribedRetryDelayMs?.(error),
     );
     this.logger.warn(
       { err: error, topic, partition, offset, attempt, retryInMs: delayMs },

@@ -48,6 +48,16 @@ describe('PartitionRetry', () => {
     expect(jittered).toBeLessThanOrEqual(1_000);
   });
 
+  it('uses a prescribed delay (a 429 Retry-After) as it is, without growing the back-off', () => {
+    const { consumer } = fakeConsumer();
+    const retry = new PartitionRetry(consumer, { baseMs: 100, maxMs: 10_000, jitter: false }, () => true);
+    expect(retry.schedule('t', 0, '1')).toEqual({ attempt: 1, delayMs: 100 });
+    for (let i = 0; i < 5; i += 1)
+      expect(retry.schedule('t', 0, '1', 0, 1_000)).toEqual({ attempt: 2, delayMs: 1_000 });
+    // The back-off goes on from where the real failures left it.
+    expect(retry.schedule('t', 0, '1')).toEqual({ attempt: 2, delayMs: 200 });
+  });
+
   it('does not resume a partition once the consumer stopped, and cancel drops pending resumes', () => {
     const { consumer, calls } = fakeConsumer();
     let running = true;

@@ -23,14 +23,31 @@ export class PartitionRetry {
     private readonly isRunning: () => boolean,
   ) {}
 
-  /** Pauses the partition at `offset` and resumes it later; returns the attempt number and the delay. */
-  schedule(topic: string, partition: number, offset: string, minimumMs = 0): { attempt: number; delayMs: number } {
+  /**
+   * Pauses the partition at `offset` and resumes it later; returns the attempt number
+   * and the delay. `minimumMs`: the failure asks for at least this long (a Retry-After).
+   * `prescribedMs`: the failure says when to come back (a 429's Retry-After, "too many
+   * at once" rather than "broken"): that delay is used instead of the back-off, which
+   * does not grow, so a busy ERP is not answered with ever longer pauses.
+   */
+  schedule(
+    topic: string,
+    partition: number,
+    offset: string,
+    minimumMs = 0,
+    prescribedMs?: number,
+  ): { attempt: number; delayMs: number } {
     const slot = `${topic}:${partition}`;
     const attempt = (this.failures.get(slot) ?? 0) + 1;
-    this.failures.set(slot, attempt);
-    const backoff = Math.min(this.settings.baseMs * 2 ** (attempt - 1), this.settings.maxMs);
-    const jittered = this.settings.jitter ? backoff / 2 + Math.random() * (backoff / 2) : backoff;
-    const delayMs = Math.max(jittered, minimumMs);
+    let delayMs: number;
+    if (prescribedMs !== undefined) {
+      delayMs = this.settings.jitter ? prescribedMs + Math.random() * (prescribedMs / 2) : prescribedMs;
+    } else {
+      this.failures.set(slot, attempt);
+      const backoff = Math.min(this.settings.baseMs * 2 ** (attempt - 1), this.settings.maxMs);
+      const jittered = this.settings.jitter ? backoff / 2 + Math.random() * (backoff / 2) : backoff;
+      delayMs = Math.max(jittered, minimumMs);
+    }
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset });
     const timer = setTimeout(() => {
