@@ -137,10 +137,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const planted = { neverDelivered: pick(), removed: pick(), changed: pick(), duplicated: pick() };
   newStore.pusher.droppedOrderIds.add(planted.neverDelivered.id);
 
-  // ERP: answers in 100-200 ms, 10 % of calls fail with 500, more than 3 at once get 429
-  // (two sinks may send 12): NetSuite's concurrency governance.
+  // ERP: answers in 20-100 ms, 10 % of calls fail with 500, more than 3 at once get 429:
+  // NetSuite's concurrency governance, which the two sinks (2 requests each) overrun.
   const erp = new ErpEmulator({ concurrencyLimit: 3 });
-  const erpFaults = { errorRate: 0.1, latencyMs: 100, latencyJitterMs: 100 };
+  const erpFaults = { errorRate: 0.1, latencyMs: 20, latencyJitterMs: 80 };
   erp.setFaults(erpFaults);
 
   const cluster = new ChaosCluster();
@@ -167,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
   log('continuous: 20 % duplicates (up to 20 s late), 5 % of events held back up to 200 events, 8 deliveries at once;');
   log(
-    '            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP in 100-200 ms, 500 on 10 % of calls, 429 above 3 at once',
+    '            GraphQL lag (1 % of orders 60-120 s, payments +2 s); ERP in 20-100 ms, 500 on 10 % of calls, 429 above 3 at once (the sinks send up to 4)',
   );
 
   let kafka: Kafka | undefined;
@@ -239,7 +239,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           ...databaseUrl(`erp-sink-${index}`),
           DATABASE_SCHEMA: schema('sink'),
           SINK_CONSUMER_GROUP: `${prefix}sink`,
-          ERP_CONCURRENCY: '6',
+          ERP_CONCURRENCY: '2',
         },
       });
     instances.push({
