@@ -44,8 +44,9 @@ export class CircuitBreakingErpPort implements ErpPort {
       this.succeeded();
       return result;
     } catch (error) {
-      // A 429 is the ERP's concurrency governance answering: it is up, the caller is too
-      // eager (it retries after Retry-After). Opening the circuit on it would stop every
+      // A 429 is the ERP's concurrency governance answering (DOMAIN.md section 4: over the
+      // per-account limit the REST API answers 429): it is up, the caller is too eager
+      // (it retries after Retry-After). Opening the circuit on it would stop every
       // document because some were sent at once; it counts neither way.
       if (error instanceof ErpError && error.details.status === 429) throw error;
       if (error instanceof ErpError && error.kind === 'temporary') this.failed();

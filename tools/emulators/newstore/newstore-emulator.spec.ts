@@ -197,6 +197,45 @@ describe('NewStore emulator: lag and the event-stream pusher', () => {
     await emulator.close();
   });
 
+  it('delivers out of order and sends duplicates late, as DOMAIN.md allows, and still every event once at least', async () => {
+    // DOMAIN.md section 1: at least once, no ordering guarantee (a cancellation can arrive before the order).
+    const emulator = emulatorFor(60, {
+      concurrency: 1,
+      duplicateRate: 0.3,
+      duplicateDelayMaxMs: 50,
+      holdBackRate: 0.3,
+      holdBackMax: 20,
+    });
+    const integration = emulator.pusher.register({ callback_parameters: { callback_url: callbackUrl } });
+    emulator.pusher.start(integration.id);
+    await emulator.pusher.idle(integration.id);
+    // idle() waits for the late duplicates too.
+    expect(received.length).toBe(integration.delivered + integration.duplicatesSent);
+    expect(new Set(received.map((item) => JSON.stringify(item.body))).size).toBe(integration.delivered);
+    const orderOf = (body: (typeof received)[number]['body']) =>
+      body.name === 'order.opened' ? body.payload.id : (body.payload.order_id ?? body.payload.id);
+    const opened = new Map(
+      received
+        .map((item, index) => [item, index] as const)
+        .filter(([item]) => item.body.name === 'order.opened')
+        .map(([item, index]) => [item.body.payload.id, index]),
+    );
+    const early = received.filter(
+      (item, index) => item.body.name !== 'order.opened' && index < (opened.get(orderOf(item.body)) ?? -1),
+    );
+    expect(early.length).toBeGreaterThan(0);
+    // A late duplicate arrives after events published after its original.
+    const firstSeen = new Map<string, number>();
+    const late = received.filter((item, index) => {
+      const key = JSON.stringify(item.body);
+      const seen = firstSeen.get(key);
+      if (seen === undefined) firstSeen.set(key, index);
+      return seen !== undefined && index > seen + 1;
+    });
+    expect(late.length).toBeGreaterThan(0);
+    await emulator.close();
+  });
+
   it('retries a failing delivery with back-off and stores a 400 as rejected, to retry or delete later', async () => {
     const emulator = emulatorFor(20, {});
     const attempts = new Map<string, number>();
