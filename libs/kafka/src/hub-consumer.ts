@@ -1,7 +1,7 @@
 import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ConcurrencyLimit } from './concurrency-limit';
-import { PartitionRetry } from './partition-retry';
+import { PartitionRetry, PartitionRetrySettings, retryDelayMs } from './partition-retry';
 
 /** A message as handlers see it: headers decoded to strings, positions explicit. */
 export interface ConsumedMessage {
@@ -46,12 +46,21 @@ export interface HubConsumerOptions {
    * Key-level parallelism (in the manner of Confluent's Parallel Consumer, KEY
    * order): the messages of a batch with different keys are handled at once, those
    * of one key strictly in order, at most `limit` handlers at once across all
-   * partitions. The committed offset is the highest below which every message is
-   * done; after a failure the partition is rewound to the first message not done,
-   * so only messages of other keys already done are handled again (idempotent
-   * handlers skip them). Without it, a batch is handled one message after another.
+   * partitions. A failed message is retried in place, within its key's lane, while
+   * the other keys go on (so one order's 500 or 429 does not hold up its partition),
+   * for at most `keyRetryBudgetMs` from the start of the batch. A message still
+   * failing then ends its lane; when the other lanes are done, the highest offset
+   * below which every message is done is committed and the partition is rewound to
+   * the first message not done and paused (the back-off above), so only messages
+   * of other keys already done are handled again (idempotent handlers skip them).
+   * Without it, a batch is handled one message after another.
    */
   keyConcurrency?: ConcurrencyLimit;
+  /**
+   * How long a batch's lanes retry in place (default 10 s). Bounded so that a batch
+   * ends, and a rebalance is joined, well within the group's rebalance timeout.
+   */
+  keyRetryBudgetMs?: number;
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
@@ -94,6 +103,7 @@ export function toConsumed(topic: string, partition: number, message: KafkaMessa
 export class HubConsumer {
   private readonly consumer: Consumer;
   private readonly retry: PartitionRetry;
+  private readonly retrySettings: PartitionRetrySettings;
   private running = false;
 
   constructor(
@@ -110,11 +120,12 @@ export class HubConsumer {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
       retry: { retries: 10 },
     });
-    this.retry = new PartitionRetry(
-      this.consumer,
-      { baseMs: options.retryDelayMs ?? 500, maxMs: options.maxRetryDelayMs ?? 30_000, jitter: true },
-      () => this.running,
-    );
+    this.retrySettings = {
+      baseMs: options.retryDelayMs ?? 500,
+      maxMs: options.maxRetryDelayMs ?? 30_000,
+      jitter: true,
+    };
+    this.retry = new PartitionRetry(this.consumer, this.retrySettings, () => this.running);
   }
 
   get isRunning(): boolean {
@@ -197,8 +208,9 @@ export class HubConsumer {
   }
 
   /**
-   * One lane per key, lanes at once (bounded by `limit`), each lane in offset order.
-   * Then the contiguous prefix of done messages is committed; a failure rewinds the
+   * One lane per key, lanes at once (bounded by `limit`), each lane in offset order,
+   * a failed message retried in its lane (see `keyConcurrency`). Then the contiguous
+   * prefix of done messages is committed; a message that still failed rewinds the
    * partition to the first message not done.
    */
   private async handleBatchByKey(payload: EachBatchPayload, limit: ConcurrencyLimit) {
@@ -213,31 +225,53 @@ export class HubConsumer {
       else lanes.set(lane, [raw]);
     }
     const done = new Set<string>();
+    const retryUntil = performance.now() + (this.options.keyRetryBudgetMs ?? 10_000);
     // Set from the lanes: an object, so the compiler does not narrow it to its initial value.
-    const state: { failure?: { offset: bigint; error: unknown } } = {};
+    const state: { failure?: { offset: bigint; error: unknown }; heartbeatFailed?: boolean } = {};
     const firstFailure = () => state.failure;
+    // Stop handling: the consumer stops, the batch is stale, or a heartbeat failed (a rebalance to join).
+    const interrupted = () => !payload.isRunning() || payload.isStale() || state.heartbeatFailed === true;
     const beat = setInterval(() => {
-      payload
-        .heartbeat()
-        .catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'heartbeat failed'));
+      payload.heartbeat().catch((error: unknown) => {
+        state.heartbeatFailed = true;
+        this.logger.warn({ err: error, topic, partition }, 'heartbeat failed');
+      });
     }, this.options.heartbeatIntervalMs ?? 3_000);
     try {
       await Promise.all(
         [...lanes.values()].map(async (lane) => {
           for (const raw of lane) {
-            if (!payload.isRunning() || payload.isStale() || state.failure) return;
             const message = toConsumed(topic, partition, raw);
-            const started = performance.now();
-            try {
-              await limit.run(() => this.options.handler(message));
-            } catch (error) {
-              this.options.onOutcome?.('failed', message, performance.now() - started);
-              const earlier = firstFailure();
-              if (!earlier || BigInt(raw.offset) < earlier.offset)
-                state.failure = { offset: BigInt(raw.offset), error };
-              return;
+            let durationMs = 0;
+            for (let attempt = 1; ; attempt += 1) {
+              if (interrupted()) return;
+              const started = performance.now();
+              try {
+                await limit.run(() => this.options.handler(message));
+                durationMs = performance.now() - started;
+                break;
+              } catch (error) {
+                this.options.onOutcome?.('failed', message, performance.now() - started);
+                const delayMs = retryDelayMs(
+                  this.retrySettings,
+                  attempt,
+                  this.options.minimumRetryDelayMs?.(error) ?? 0,
+                  this.options.prescribedRetryDelayMs?.(error),
+                );
+                if (performance.now() + delayMs > retryUntil) {
+                  const earlier = firstFailure();
+                  if (!earlier || BigInt(raw.offset) < earlier.offset)
+                    state.failure = { offset: BigInt(raw.offset), error };
+                  return;
+                }
+                this.logger.warn(
+                  { err: error, topic, partition, offset: raw.offset, attempt, retryInMs: delayMs },
+                  'handler failed; retrying this key in place while the others go on',
+                );
+                await pauseUnless(delayMs, interrupted);
+              }
             }
-            this.options.onOutcome?.('handled', message, performance.now() - started);
+            this.options.onOutcome?.('handled', message, durationMs);
             done.add(raw.offset);
           }
         }),
@@ -273,5 +307,15 @@ export class HubConsumer {
       { err: error, topic, partition, offset, attempt, retryInMs: delayMs },
       'handler failed; message stays uncommitted and will be handled again',
     );
+  }
+}
+
+/** Waits `ms`, or less once `stop` says so (checked every 100 ms). */
+async function pauseUnless(ms: number, stop: () => boolean): Promise<void> {
+  const until = performance.now() + ms;
+  while (!stop()) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, 100)));
   }
 }

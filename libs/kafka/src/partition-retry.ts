@@ -9,6 +9,23 @@ export interface PartitionRetrySettings {
 }
 
 /**
+ * The pause before attempt `attempt + 1`: the back-off (baseMs doubled per attempt up
+ * to maxMs, jittered) or at least `minimumMs`; a `prescribedMs` replaces the back-off.
+ */
+export function retryDelayMs(
+  settings: PartitionRetrySettings,
+  attempt: number,
+  minimumMs = 0,
+  prescribedMs?: number,
+): number {
+  if (prescribedMs !== undefined)
+    return settings.jitter ? prescribedMs + Math.random() * (prescribedMs / 2) : prescribedMs;
+  const backoff = Math.min(settings.baseMs * 2 ** (attempt - 1), settings.maxMs);
+  const jittered = settings.jitter ? backoff / 2 + Math.random() * (backoff / 2) : backoff;
+  return Math.max(jittered, minimumMs);
+}
+
+/**
  * Retrying a failed message or batch in place: its partition is paused, the fetch
  * position rewound to it, and the partition resumed after a growing delay, so
  * nothing behind it overtakes it and nothing is skipped.
@@ -39,15 +56,8 @@ export class PartitionRetry {
   ): { attempt: number; delayMs: number } {
     const slot = `${topic}:${partition}`;
     const attempt = (this.failures.get(slot) ?? 0) + 1;
-    let delayMs: number;
-    if (prescribedMs !== undefined) {
-      delayMs = this.settings.jitter ? prescribedMs + Math.random() * (prescribedMs / 2) : prescribedMs;
-    } else {
-      this.failures.set(slot, attempt);
-      const backoff = Math.min(this.settings.baseMs * 2 ** (attempt - 1), this.settings.maxMs);
-      const jittered = this.settings.jitter ? backoff / 2 + Math.random() * (backoff / 2) : backoff;
-      delayMs = Math.max(jittered, minimumMs);
-    }
+    if (prescribedMs === undefined) this.failures.set(slot, attempt);
+    const delayMs = retryDelayMs(this.settings, attempt, minimumMs, prescribedMs);
     this.consumer.pause([{ topic, partitions: [partition] }]);
     this.consumer.seek({ topic, partition, offset });
     const timer = setTimeout(() => {
