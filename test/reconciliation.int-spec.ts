@@ -3,6 +3,7 @@ import { KafkaInfrastructure } from '@hub/kafka';
 import {
   dropSchema,
   eventRecordOf,
+  launchBrowser,
   newStoreEnv,
   readTopic,
   ServiceUnderTest,
@@ -13,6 +14,8 @@ import {
   uniqueName,
   waitFor,
 } from '@hub/testing';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
@@ -218,6 +221,96 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     );
   });
 
+  it("shows the day's report as a web page in a real browser: charts with the found counts, no console error, nothing loaded from elsewhere, a resync that asks first", async () => {
+    const { browser, close } = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.setExtraHTTPHeaders({ authorization: `Bearer ${TOKEN}` });
+      await page.setViewport({ width: 1280, height: 900 });
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' || message.type() === 'warn') problems.push(message.text());
+      });
+      page.on('pageerror', (error) => problems.push(String(error)));
+      page.on('request', (request) => requests.push(request.url()));
+      const response = await page.goto(`${reconciler.url}/reports/${DAY}.html?tenant=${TENANT}`);
+      expect(response?.status()).toBe(200);
+      expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
+
+      const kindCounts = await page.$$eval('#kind-chart rect', (rects) =>
+        rects.map((rect): [string, number] => [
+          rect.getAttribute('data-key') ?? '',
+          Number(rect.getAttribute('data-count')),
+        ]),
+      );
+      const kinds = Object.fromEntries(kindCounts);
+      expect(Object.entries(kinds).filter(([, count]) => count > 0)).toEqual(
+        expect.arrayContaining([
+          ['amount_mismatch', 1],
+          ['duplicate_in_erp', 1],
+          ['missing_in_erp', 1],
+          ['missing_in_hub', 1],
+          ['orphan_in_erp', 1],
+        ]),
+      );
+      expect(Object.values(kinds).reduce((sum, count) => sum + count, 0)).toBe(5);
+      // Found minutes ago: all five are under a day old.
+      const ages = await page.$$eval('#age-chart rect', (rects) =>
+        rects.map((rect) => rect.getAttribute('data-count')),
+      );
+      expect(ages).toEqual(['5', '0', '0', '0']);
+      // 30 days of parity: this day's bar with its parity, the 29 before it unknown (never reconciled).
+      expect(
+        await page.$$eval('#parity-chart rect.parity', (rects) => rects.map((r) => r.getAttribute('data-date'))),
+      ).toEqual([DAY]);
+      expect(await page.$$eval('#parity-chart rect.unknown', (rects) => rects.length)).toBe(29);
+      expect(
+        await page.$$eval('#delta-chart rect.delta', (rects) => rects.map((r) => r.getAttribute('data-delta'))),
+      ).toEqual(['5']);
+      // The open list shows each order's path: the removed document was posted, with its ERP id.
+      const removedRow = await page.$eval(`tr[data-order="${removed.id}"]`, (row) => row.textContent ?? '');
+      expect(removedRow).toMatch(/missing in erp/);
+      expect(removedRow).toMatch(/posted, ERP id \S+/);
+      const neverRow = await page.$eval(`tr[data-order="${neverDelivered.id}"]`, (row) => row.textContent ?? '');
+      expect(neverRow).toContain('events: none reached the hub');
+
+      const screenshots = process.env.UPDATE_SCREENSHOTS ? 'docs' : join('node_modules', '.cache', 'test-logs');
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, 'parity-report.png'), fullPage: true });
+
+      // The resync button asks first; cancelling goes back to the report with nothing done.
+      await Promise.all([page.waitForNavigation(), page.click('form.resync button')]);
+      expect(await page.$eval('h1', (h1) => h1.textContent)).toBe(`Resync ${TENANT}, ${DAY}?`);
+      expect(await page.$eval('#confirm', (button) => button.textContent)).toBe('Yes, resync 5 order(s)');
+      await Promise.all([page.waitForNavigation(), page.click('a')]);
+      expect(page.url()).toBe(`${reconciler.url}/reports/${DAY}.html?tenant=${TENANT}`);
+
+      const month = await page.goto(`${reconciler.url}/reports/${DAY.slice(0, 7)}.html?tenant=${TENANT}`);
+      expect(month?.status()).toBe(200);
+      expect(await page.$$eval('#parity-chart rect', (rects) => rects.length)).toBe(31);
+      expect(await page.$$eval('#open tbody tr', (rows) => rows.length)).toBe(5);
+
+      expect(problems).toEqual([]);
+      expect(requests.filter((url) => !url.startsWith(`${reconciler.url}/`))).toEqual([]);
+    } finally {
+      await close();
+    }
+
+    // Without the token, or posted from another site, or not confirmed: refused, nothing done.
+    expect((await fetch(`${reconciler.url}/reports/${DAY}.html`)).status).toBe(401);
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${reconciler.url}/reports/${DAY}/resync.html`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      });
+    expect((await post({ origin: 'https://elsewhere.example' }, `tenant=${TENANT}&confirm=yes`)).status).toBe(403);
+    expect((await post({}, `tenant=${TENANT}`)).status).toBe(400);
+    expect((await admin('GET', '/reports/2024-13-01.html')).status).toBe(400);
+    expect((await admin('GET', '/reports/last-week.html')).status).toBe(404);
+  });
+
   it('resyncs the day: a second run shows 100 % parity, the four resolved, and no duplicate ERP record', async () => {
     // The orphan is a person's call (resync does not touch it): here, the person voids it.
     const orphan = documentOf({ externalId: ORPHAN });
@@ -321,7 +414,9 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       [
         '/admin/rebuild',
         '/admin/reconciliations',
+        '/admin/reconciliations/periods',
         '/admin/reports/{date}',
+        '/reports/{page}',
         '/admin/resync',
         '/admin/eventstream',
         '/admin/eventstream/{tenant}/rejected',

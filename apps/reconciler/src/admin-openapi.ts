@@ -79,6 +79,40 @@ export const ADMIN_OPENAPI = {
         responses: { '200': { description: 'Runs, newest first' }, ...errors },
       },
     },
+    '/admin/reconciliations/periods': {
+      post: {
+        summary:
+          'A month or a year from the stored daily extracts and the projections; days not stored are reconciled now, one at a time',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  tenant,
+                  month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
+                  year: { type: 'string', pattern: '^\\d{4}$' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'Totals per day, per kind, per document type; amount delta per currency' },
+          ...errors,
+        },
+      },
+    },
+    '/reports/{page}': {
+      get: {
+        summary: 'The parity report as a web page: /reports/YYYY-MM-DD.html (a day) or /reports/YYYY-MM.html (a month)',
+        parameters: [
+          { name: 'page', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'tenant', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: 'HTML with inline SVG charts, no script' }, ...errors },
+      },
+    },
     '/admin/reports/{date}': {
       get: {
         summary: "A day's report: the last run and its discrepancies, as JSON, CSV or text",

@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { ADMIN_OPENAPI } from './admin-openapi';
 import { EventStreamWatchdog, WatchdogRefusal } from './event-stream-watchdog';
 import { DailyReconciliation } from './daily-reconciliation';
+import { PeriodError, PeriodReconciliation } from './period-reconciliation';
 import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconciliationRepository } from './reconciliation.repository';
@@ -72,6 +73,21 @@ const reconcileBody = z
     'a range spans at most 93 days',
   );
 
+const periodBody = z
+  .object({
+    tenant: z.string().optional(),
+    month: z
+      .string()
+      .regex(/^\d{4}-\d{2}$/, 'a month, YYYY-MM')
+      .optional(),
+    year: z
+      .string()
+      .regex(/^\d{4}$/, 'a year, YYYY')
+      .optional(),
+  })
+  .strict()
+  .refine((body) => Boolean(body.month) !== Boolean(body.year), 'give either "month" or "year"');
+
 const resyncBody = z
   .object({
     tenant: z.string().optional(),
@@ -97,6 +113,7 @@ export class AdminController {
   constructor(
     @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_TENANTS'>,
     @Inject(DailyReconciliation) private readonly reconciliation: DailyReconciliation,
+    @Inject(PeriodReconciliation) private readonly periods: PeriodReconciliation,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
     @Inject(Resync) private readonly resyncer: Resync,
     @Inject(Projector) private readonly projector: Projector,
@@ -144,6 +161,37 @@ export class AdminController {
       );
     }
     return { runs };
+  }
+
+  /**
+   * A month or a year from the stored daily extracts: days not stored are reconciled
+   * now, one at a time. A day that could not be is never left out silently: 502 with
+   * the report and the days missing.
+   */
+  @Post('reconciliations/periods')
+  @HttpCode(200)
+  @UseGuards(AdminTokenGuard)
+  async reconcilePeriod(@Body() body: unknown) {
+    const request = parse(periodBody, body);
+    const tenant = this.tenant(request.tenant);
+    let report;
+    try {
+      report = await this.periods.run(tenant, (request.month ?? request.year)!, 'api');
+    } catch (error) {
+      if (error instanceof PeriodError)
+        throw new BadRequestException({ error: 'invalid request', message: error.message });
+      throw error;
+    }
+    if (report.status !== 'complete')
+      throw new HttpException(
+        {
+          error: 'period incomplete',
+          message: report.missing.map((day) => `${day.businessDate}: ${day.reason}`).join('; '),
+          report,
+        },
+        HttpStatus.BAD_GATEWAY,
+      );
+    return report;
   }
 
   @Get('reconciliations')

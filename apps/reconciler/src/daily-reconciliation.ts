@@ -4,6 +4,7 @@ import { KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
 import {
+  businessDateOf,
   businessDayWindow,
   classifyDocument,
   datesBetween,
@@ -14,6 +15,7 @@ import {
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { ExtractRepository } from './extract.repository';
 import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -57,6 +59,7 @@ export class DailyReconciliation {
   constructor(
     @InjectConfig() private readonly config: ReconcilerConfig,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(ExtractRepository) private readonly extracts: ExtractRepository,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrderListing,
     @Inject(ERP_PORT) private readonly erp: ErpPort,
     @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
@@ -117,6 +120,9 @@ export class DailyReconciliation {
       await this.repository.resolveUnseen(runId, tenant, businessDate);
       const figures = await this.repository.figures(runId, tenant, businessDate, settledBefore);
       const ratio = parityRatio(figures.ordersConsidered, figures.ordersWithDiscrepancy);
+      // A whole day's listings are kept for month and year reports (a day cut at the settle window is not whole).
+      if (businessDayWindow(businessDate, zone).to <= settledBefore)
+        await this.storeExtract(runId, tenant, businessDate);
       const run = await this.repository.finishRun(runId, { status: 'succeeded', figures, parityRatio: ratio });
       const seconds = (performance.now() - started) / 1000;
       this.metrics.recordRun({ tenant, businessDate, ...figures, parityRatio: ratio });
@@ -139,6 +145,16 @@ export class DailyReconciliation {
         .clearStaging(runId)
         .catch((error: unknown) => log.warn({ err: error }, 'staging not cleared'));
     }
+  }
+
+  private async storeExtract(runId: string, tenant: string, businessDate: string): Promise<void> {
+    await this.extracts.store(runId, tenant, businessDate);
+    const dropped = await this.extracts.dropExpired(
+      this.config.RECONCILER_EXTRACT_RETENTION_MONTHS,
+      businessDateOf(new Date(), this.config.RECONCILER_TIME_ZONE),
+    );
+    if (dropped.length > 0)
+      this.logger.info({ months: dropped }, 'stored extracts older than RECONCILER_EXTRACT_RETENTION_MONTHS dropped');
   }
 
   /**

@@ -4,6 +4,7 @@ import { assertBusinessDate } from '@hub/reconciliation';
 import { ReconcilerConfig } from './reconciler.config';
 import { DailyReconciliation } from './daily-reconciliation';
 import { EventStreamWatchdog } from './event-stream-watchdog';
+import { PeriodReconciliation, periodText } from './period-reconciliation';
 import { Projector } from './projector';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
@@ -65,9 +66,27 @@ async function project(context: Context): Promise<void> {
   await projector.stop();
 }
 
-/** `reconcile --date D | --from D --to D [--tenant T]`: runs now and prints each day's summary. */
+/**
+ * `reconcile --date D | --from D --to D [--tenant T]`: runs now and prints each day's summary.
+ * `reconcile --month YYYY-MM | --year YYYY [--format text|json]`: the period from the stored extracts.
+ */
 async function reconcile(context: Context): Promise<void> {
-  const args = parseArguments(context.args, { values: ['date', 'from', 'to', 'tenant'] });
+  const args = parseArguments(context.args, { values: ['date', 'from', 'to', 'tenant', 'month', 'year', 'format'] });
+  const period = args.one('month') ?? args.one('year');
+  if (period) {
+    const report = await provider(context, PeriodReconciliation).run(
+      tenantOf(context, args.one('tenant')),
+      period,
+      'command',
+    );
+    const format = args.one('format') ?? 'text';
+    if (format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (format === 'text') process.stdout.write(periodText(report));
+    else throw new Error('--format: one of text, json');
+    if (report.status !== 'complete')
+      throw new Error(`${period} is incomplete: ${report.missing.map((day) => day.businessDate).join(', ')}`);
+    return;
+  }
   const from = args.one('date') ?? args.one('from');
   const to = args.one('date') ?? args.one('to');
   if (!from || !to) throw new Error('give --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD');

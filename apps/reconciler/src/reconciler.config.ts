@@ -75,6 +75,11 @@ export const reconcilerEnv = {
   RECONCILER_SETTLE_MINUTES: env.integer(15, 0, 1_440),
   /** ERP transactions per SuiteQL page (NetSuite: at most 1,000). */
   RECONCILER_ERP_PAGE_SIZE: env.integer(1_000, 1, 1_000),
+  /**
+   * Each whole day's NewStore and ERP listings are stored (month partitions) for month and
+   * year reports; partitions older than this many months are dropped.
+   */
+  RECONCILER_EXTRACT_RETENTION_MONTHS: env.integer(25, 1, 120),
   /** Resync may delete ERP records that duplicate a document the hub posted (never the hub's own). */
   RECONCILER_RESYNC_DELETE_DUPLICATES: env.boolean(false),
 };

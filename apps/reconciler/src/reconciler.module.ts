@@ -8,7 +8,10 @@ import { AdminController, AdminTokenGuard } from './admin.controller';
 import { DailyReconciliation } from './daily-reconciliation';
 import { EventStreamWatchdog } from './event-stream-watchdog';
 import { PROJECTED_TOPICS, ProjectionRepository } from './projection.repository';
+import { ExtractRepository } from './extract.repository';
+import { PeriodReconciliation } from './period-reconciliation';
 import { ProjectionsController } from './projections.controller';
+import { ReportsController } from './reports.controller';
 import { PROJECTIONS, Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -26,13 +29,15 @@ import { Resync } from './resync';
  * factory providers, from the validated config.
  */
 @Module({
-  controllers: [AdminController, ProjectionsController],
+  controllers: [AdminController, ReportsController, ProjectionsController],
   providers: [
     ReconcilerMetrics,
     ReconciliationRepository,
     ProjectionRepository,
     Projector,
     DailyReconciliation,
+    ExtractRepository,
+    PeriodReconciliation,
     Resync,
     ReconcilerScheduler,
     AdminTokenGuard,

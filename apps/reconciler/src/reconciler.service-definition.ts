@@ -5,6 +5,7 @@ import { CreateProjections1732400000000 } from './migrations/1732400000000-creat
 import { CreateReconciliationRuns1732400001000 } from './migrations/1732400001000-create-reconciliation-runs';
 import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amounts';
 import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-unprojectable-messages';
+import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-extracts';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { ReconcilerModule } from './reconciler.module';
@@ -23,6 +24,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       CreateReconciliationRuns1732400001000,
       ExactAmounts1764200000000,
       UnprojectableMessages1764200001000,
+      DailyExtracts1764300000000,
     ],
   },
   rules: [

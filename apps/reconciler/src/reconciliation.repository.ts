@@ -33,6 +33,23 @@ export interface RunRow {
   error: string | null;
 }
 
+/** An order's path through the hub, as the projections know it. */
+export interface OrderPath {
+  orderId: string;
+  /** Null when no event of the order reached the hub. */
+  events: { status: string; count: number; partition: number; offsets: string[]; currency: string | null } | null;
+  documents: {
+    documentType: string;
+    externalId: string | null;
+    sourceEvent: string | null;
+    status: string | null;
+    erpInternalId: string | null;
+    attempts: number | null;
+    error: string | null;
+  }[];
+  deadLetters: { eventName: string | null; reason: string | null }[];
+}
+
 export interface DayStatus {
   lastRun: RunRow | null;
   lastSuccessfulRun: RunRow | null;
@@ -611,5 +628,81 @@ export class ReconciliationRepository {
       [idempotencyKeys],
     );
     return new Map(rows.map((row) => [row.idempotency_key, row.erp_internal_id]));
+  }
+
+  /** Each day of a range with its last successful run, oldest first (null: no successful run, parity unknown). */
+  async parityHistory(
+    tenant: string,
+    from: string,
+    to: string,
+  ): Promise<{ businessDate: string; run: RunRow | null }[]> {
+    const rows = await this.dataSource.query<Raw[]>(
+      `SELECT to_char(d, 'YYYY-MM-DD') AS day, r.* FROM generate_series($2::date, $3::date, '1 day') d
+       LEFT JOIN LATERAL (SELECT ${RUN_COLUMNS} FROM reconciliation_runs
+         WHERE tenant = $1 AND business_date = d AND status = 'succeeded' ORDER BY id DESC LIMIT 1) r ON true
+       ORDER BY d`,
+      [tenant, from, to],
+    );
+    return rows.map((row) => ({ businessDate: String(row.day), run: row.id === null ? null : toRun(row) }));
+  }
+
+  /** The open discrepancies of a range of days. */
+  async openDiscrepanciesBetween(tenant: string, from: string, to: string): Promise<DiscrepancyRow[]> {
+    const rows = await this.dataSource.query<Raw[]>(
+      `SELECT id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
+         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
+         first_seen_at, last_seen_at, resolved_at, resync_requested_at
+       FROM discrepancies WHERE tenant = $1 AND business_date BETWEEN $2 AND $3 AND resolved_at IS NULL
+       ORDER BY business_date, kind, order_id, subject`,
+      [tenant, from, to],
+    );
+    return rows.map(toDiscrepancy);
+  }
+
+  /** Each order's events, documents (with their ERP ids and errors) and dead letters, from the projections. */
+  async orderPaths(tenant: string, orderIds: string[]): Promise<Map<string, OrderPath>> {
+    const paths = new Map<string, OrderPath>(
+      orderIds.map((orderId) => [orderId, { orderId, events: null, documents: [], deadLetters: [] }]),
+    );
+    if (orderIds.length === 0) return paths;
+    const orders = await this.dataSource.query<Raw[]>(
+      `SELECT order_id, status, event_count, event_partition, event_offsets::text[] AS offsets, currency
+       FROM orders WHERE tenant = $1 AND order_id = ANY($2)`,
+      [tenant, orderIds],
+    );
+    for (const row of orders)
+      paths.get(String(row.order_id))!.events = {
+        status: String(row.status),
+        count: Number(row.event_count),
+        partition: Number(row.event_partition),
+        offsets: row.offsets as string[],
+        currency: (row.currency as string | null) ?? null,
+      };
+    const documents = await this.dataSource.query<Raw[]>(
+      `SELECT order_id, document_type, external_id, source_event_name, status, erp_internal_id, attempts, error
+       FROM erp_documents WHERE tenant = $1 AND order_id = ANY($2) ORDER BY order_id, document_offset`,
+      [tenant, orderIds],
+    );
+    for (const row of documents)
+      paths.get(String(row.order_id))!.documents.push({
+        documentType: String(row.document_type),
+        externalId: (row.external_id as string | null) ?? null,
+        sourceEvent: (row.source_event_name as string | null) ?? null,
+        status: (row.status as string | null) ?? null,
+        erpInternalId: (row.erp_internal_id as string | null) ?? null,
+        attempts: numberOrNull(row.attempts),
+        error: (row.error as string | null) ?? null,
+      });
+    const deadLetters = await this.dataSource.query<Raw[]>(
+      `SELECT order_id, event_name, reason FROM dead_letters WHERE tenant = $1 AND order_id = ANY($2)
+       ORDER BY order_id, topic_partition, topic_offset`,
+      [tenant, orderIds],
+    );
+    for (const row of deadLetters)
+      paths.get(String(row.order_id))!.deadLetters.push({
+        eventName: (row.event_name as string | null) ?? null,
+        reason: (row.reason as string | null) ?? null,
+      });
+    return paths;
   }
 }

@@ -8,3 +8,4 @@ export * from './settings';
 export * from './spawn-app';
 export * from './wait-for';
 export * from './free-port';
+export * from './browser';
