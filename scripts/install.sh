@@ -30,3 +30,16 @@ if ! command -v promtool >/dev/null 2>&1 && [ ! -x "$cache/prometheus/usr/bin/pr
   (cd "$downloads" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; })
   dpkg -x "$(ls -t "$downloads"/prometheus_*.deb | head -n 1)" "$cache/prometheus"
 fi
+
+# Debian's Chromium runs the browser test of the HTML parity report (puppeteer-core
+# drives it; no browser is downloaded from the internet). CHROMIUM_PATH points elsewhere.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  need apt-get "Debian's package tools install chromium (the report's browser test)"
+  echo "[install] chromium from Debian's packages"
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing: chromium; as root: apt-get install chromium (or set CHROMIUM_PATH to a Chromium binary)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi

@@ -82,8 +82,10 @@ done
 newstore=http://127.0.0.1:4001
 echo "[up] registering a NewStore event-stream integration that pushes a day of $demo_orders orders to ingest"
 # The same step as docker compose's demo service: NewStore's event-stream configuration API on the emulator.
-NEWSTORE_URL=$newstore WEBHOOK_URL=http://127.0.0.1:3000/webhooks/newstore WEBHOOK_KEY=$webhook_key \
-  node "$root/dist/tools/emulators/newstore/push-day.js" | sed 's/^/[up] /'
+pushed=$(NEWSTORE_URL=$newstore WEBHOOK_URL=http://127.0.0.1:3000/webhooks/newstore WEBHOOK_KEY=$webhook_key \
+  node "$root/dist/tools/emulators/newstore/push-day.js")
+echo "$pushed" | sed 's/^/[up] /'
+integration_id=$(echo "$pushed" | sed -n 's/^integration \([^:]*\):.*/\1/p' | tail -n 1)
 echo "[up] ingest accepted (parity_ingest_requests_total, status 200):"
 curl -fsS http://127.0.0.1:3000/metrics | grep '^parity_ingest_requests_total' | grep 'status="200"' || true
 echo "[up] waiting for the documents to reach the ERP emulator (enricher → erp.documents.v1 → erp-sink)"
@@ -110,6 +112,12 @@ admin=(-H "Authorization: Bearer $RECONCILER_ADMIN_TOKENS" -H 'Content-Type: app
 curl -sS --fail-with-body -X POST http://127.0.0.1:3003/admin/reconciliations "${admin[@]}" -d "{\"date\":\"$demo_day\"}" \
   -o "$run_dir/reconciliation.json" || { cat "$run_dir/reconciliation.json"; echo; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
+echo "[up] the event-stream watchdog (reconciler eventstream status; WATCHDOG_INTEGRATIONS=demo:$integration_id):"
+WATCHDOG_INTEGRATIONS="demo:$integration_id" node "$root/dist/apps/reconciler/src/main.js" eventstream status 2>>"$run_dir/watchdog.log" |
+  sed 's/^/[up] /'
+echo "[up] the parity report as a web page (send Authorization: Bearer $RECONCILER_ADMIN_TOKENS):"
+echo "[up]   http://127.0.0.1:3003/reports/$demo_day.html   and the month: http://127.0.0.1:3003/reports/${demo_day:0:7}.html"
+echo "[up]   e.g. curl -H 'Authorization: Bearer $RECONCILER_ADMIN_TOKENS' http://127.0.0.1:3003/reports/$demo_day.html > report.html"
 echo "[up] parity metrics:"
 curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders|day_known)' | grep "business_date=\"$demo_day\"" || true
 echo "[up] end offsets of newstore.events.v1:"

@@ -225,7 +225,6 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const { browser, close } = await launchBrowser();
     try {
       const page = await browser.newPage();
-      await page.setExtraHTTPHeaders({ authorization: `Bearer ${TOKEN}` });
       await page.setViewport({ width: 1280, height: 900 });
       const problems: string[] = [];
       const requests: string[] = [];
@@ -234,7 +233,18 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       });
       page.on('pageerror', (error) => problems.push(String(error)));
       page.on('request', (request) => requests.push(request.url()));
-      const response = await page.goto(`${reconciler.url}/reports/${DAY}.html?tenant=${TENANT}`);
+      // A person signs in once with the admin token; a wrong one is refused.
+      const reportPath = `/reports/${DAY}.html?tenant=${TENANT}`;
+      await page.goto(`${reconciler.url}/reports/login.html?next=${encodeURIComponent(reportPath)}`);
+      await page.type('#token', 'not-the-token');
+      const refused = await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      expect(refused[0]?.status()).toBe(401);
+      // The browser reports the refused page itself; from here on, nothing may be logged.
+      expect(problems).toEqual([expect.stringContaining('status of 401')]);
+      problems.length = 0;
+      await page.type('#token', TOKEN);
+      const [response] = await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      expect(page.url()).toBe(`${reconciler.url}${reportPath}`);
       expect(response?.status()).toBe(200);
       expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
 

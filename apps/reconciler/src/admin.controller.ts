@@ -44,9 +44,31 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!this.verifier.verify(request.headers.authorization))
-      throw new UnauthorizedException('a valid admin bearer token is required (RECONCILER_ADMIN_TOKENS)');
-    return true;
+    if (this.verifier.verify(request.headers.authorization)) return true;
+    // A browser on the report pages signs in once (/reports/login.html): the token travels in a cookie.
+    const cookie = request.url.startsWith('/reports/') ? reportSessionOf(request.headers.cookie) : undefined;
+    if (cookie !== undefined && this.verifier.verify(`Bearer ${cookie}`)) return true;
+    throw new UnauthorizedException(
+      'a valid admin bearer token is required (RECONCILER_ADMIN_TOKENS); in a browser, sign in at /reports/login.html',
+    );
+  }
+
+  /** Whether a token is one of the admin tokens (the report pages' sign-in). */
+  accepts(token: string): boolean {
+    return this.verifier.verify(`Bearer ${token}`);
+  }
+}
+
+/** The report pages' session cookie: HttpOnly, SameSite=Strict, only sent to /reports. */
+export const REPORT_SESSION_COOKIE = 'parity_admin';
+
+export function reportSessionOf(cookies: string | undefined): string | undefined {
+  const match = cookies ? new RegExp(`(?:^|;\\s*)${REPORT_SESSION_COOKIE}=([^;]+)`).exec(cookies) : null;
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
   }
 }
 

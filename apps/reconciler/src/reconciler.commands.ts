@@ -3,7 +3,7 @@ import { HubCommandContext } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import { ReconcilerConfig } from './reconciler.config';
 import { DailyReconciliation } from './daily-reconciliation';
-import { EventStreamWatchdog } from './event-stream-watchdog';
+import { EventStreamWatchdog, IntegrationStatus } from './event-stream-watchdog';
 import { PeriodReconciliation, periodText } from './period-reconciliation';
 import { Projector } from './projector';
 import { ReconciliationRepository } from './reconciliation.repository';
@@ -137,12 +137,12 @@ async function report(context: Context): Promise<void> {
 }
 
 /**
- * `eventstream status | rejected | retry --event ID | delete --event ID | start [--tenant T]`:
+ * `eventstream status [--format text|json] | rejected | retry --event ID | delete --event ID | start [--tenant T]`:
  * the NewStore event-stream integrations of WATCHDOG_INTEGRATIONS, as the admin API.
  */
 async function eventstream(context: Context): Promise<void> {
   const [action = 'status', ...rest] = context.args;
-  const args = parseArguments(rest, { values: ['tenant', 'event'] });
+  const args = parseArguments(rest, { values: ['tenant', 'event', 'format'] });
   const watchdog = provider(context, EventStreamWatchdog);
   if (!watchdog.enabled) throw new Error('no integration to watch: set WATCHDOG_INTEGRATIONS=tenant:integrationId');
   const tenant = tenantOf(context, args.one('tenant'));
@@ -154,7 +154,8 @@ async function eventstream(context: Context): Promise<void> {
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   if (action === 'status') {
     await watchdog.poll();
-    print(watchdog.status());
+    if (args.one('format') === 'json') print(watchdog.status());
+    else process.stdout.write(watchdog.status().map(watchdogLine).join(''));
   } else if (action === 'rejected') print(await watchdog.rejectedEvents(tenant));
   else if (action === 'retry') await watchdog.retryRejected(tenant, event());
   else if (action === 'delete') await watchdog.deleteRejected(tenant, event());
@@ -162,6 +163,16 @@ async function eventstream(context: Context): Promise<void> {
     await watchdog.restart(tenant);
     print(watchdog.status());
   } else throw new Error(`unknown action "${action}": status, rejected, retry, delete or start`);
+}
+
+/** One integration's standing as a person reads it. */
+function watchdogLine(status: IntegrationStatus): string {
+  const standing = status.error
+    ? `NOT CHECKED (${status.error})`
+    : status.status === 'running'
+      ? 'running'
+      : `${status.status.toUpperCase()}${status.stoppedReason ? ` (${status.stoppedReason})` : ''}`;
+  return `watchdog ${status.tenant}: integration ${status.integrationId} ${standing}, ${status.rejectedEvents} rejected events${status.silent ? ', SILENT' : ''}, checked ${status.checkedAt ?? 'never'}\n`;
 }
 
 export const reconcilerCommands = { rebuild, project, reconcile, resync, report, eventstream };

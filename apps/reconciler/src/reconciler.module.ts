@@ -11,7 +11,7 @@ import { PROJECTED_TOPICS, ProjectionRepository } from './projection.repository'
 import { ExtractRepository } from './extract.repository';
 import { PeriodReconciliation } from './period-reconciliation';
 import { ProjectionsController } from './projections.controller';
-import { ReportsController } from './reports.controller';
+import { ReportsController, ReportsLoginController } from './reports.controller';
 import { PROJECTIONS, Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
@@ -29,7 +29,7 @@ import { Resync } from './resync';
  * factory providers, from the validated config.
  */
 @Module({
-  controllers: [AdminController, ReportsController, ProjectionsController],
+  controllers: [AdminController, ReportsLoginController, ReportsController, ProjectionsController],
   providers: [
     ReconcilerMetrics,
     ReconciliationRepository,

@@ -259,3 +259,14 @@ ${summary.manual.length > 0 ? `<h2>For a person to look at</h2><ul>${summary.man
 <p><a href="${escape(options.back)}">Back to the report</a></p>`;
   return page(title, options.nonce, body);
 }
+
+/** The report pages' sign-in: the admin token, once, kept in an HttpOnly cookie for /reports. */
+export function renderLogin(options: { next: string; failed: boolean; nonce: string }): string {
+  const body = `<h1>Parity reports: sign in</h1>
+${options.failed ? '<p class="bad">That token is not one of the admin tokens.</p>' : ''}
+<form method="post" action="/reports/login.html">
+<label>Admin token (RECONCILER_ADMIN_TOKENS) <input type="password" name="token" id="token" autocomplete="current-password" required></label>
+<input type="hidden" name="next" value="${escape(options.next)}">
+<button type="submit" id="sign-in">Sign in</button></form>`;
+  return page('Parity reports: sign in', options.nonce, body);
+}

@@ -18,10 +18,10 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { AdminTokenGuard } from './admin.controller';
+import { AdminTokenGuard, REPORT_SESSION_COOKIE } from './admin.controller';
 import { ReconcilerConfig } from './reconciler.config';
 import { DayStatus, ReconciliationRepository } from './reconciliation.repository';
-import { HtmlReport, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
+import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
 import { Resync } from './resync';
 
 /** How many days the parity chart of a day's report shows. */
@@ -221,6 +221,51 @@ export class ReportsController {
       links: history.map((day) => ({ label: day.businessDate.slice(8), href: dayHref(day.businessDate, tenant) })),
     };
   }
+}
+
+/**
+ * Sign-in for a browser, which cannot send the bearer header by itself: the token,
+ * once, becomes a cookie (HttpOnly, SameSite=Strict, Path=/reports, 8 hours) that
+ * the admin guard accepts on the report pages only.
+ */
+@Controller('reports')
+export class ReportsLoginController {
+  constructor(@Inject(AdminTokenGuard) private readonly guard: AdminTokenGuard) {}
+
+  @Get('login.html')
+  async form(@Res() reply: FastifyReply, @Query('next') next?: string) {
+    const nonce = randomBytes(16).toString('base64');
+    await send(reply, nonce, renderLogin({ next: safeNext(next), failed: false, nonce }));
+  }
+
+  @Post('login.html')
+  async signIn(@Body() body: unknown, @Res() reply: FastifyReply, @Headers('x-forwarded-proto') proto?: string) {
+    const form = (body ?? {}) as Record<string, unknown>;
+    const token = typeof form.token === 'string' ? form.token : '';
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    if (!this.guard.accepts(token)) {
+      const nonce = randomBytes(16).toString('base64');
+      reply.status(401);
+      await send(reply, nonce, renderLogin({ next, failed: true, nonce }));
+      return;
+    }
+    const secure = proto === 'https' ? '; Secure' : '';
+    await reply
+      .status(303)
+      .header(
+        'set-cookie',
+        `${REPORT_SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/reports; HttpOnly; SameSite=Strict; Max-Age=28800${secure}`,
+      )
+      .header('location', next)
+      .send();
+  }
+}
+
+/** Where to go after signing in: a report page of this service, never elsewhere. */
+function safeNext(next: string | undefined): string {
+  if (next && /^\/reports\/[\w.\-/?=&%]*$/.test(next)) return next;
+  // Yesterday's report (UTC): the day the daily run reconciles.
+  return `/reports/${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}.html`;
 }
 
 function dayHeadline(tenant: string, date: string, status: DayStatus): HtmlReport['headline'] {
