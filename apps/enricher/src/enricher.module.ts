@@ -1,8 +1,8 @@
 import { ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
-import { createNewStoreClient } from '@hub/newstore-graphql';
 import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
+import { EnricherConnections } from './enricher-connections';
 import { ENRICHER_RETRY, EnricherEventsController, NEWSTORE_EVENTS } from './enricher-events.controller';
 import { EnricherJobs } from './enricher.jobs';
 import { EnricherMetrics } from './enricher.metrics';
@@ -10,7 +10,6 @@ import { DEPLOYMENT_MAPPING, DOCUMENT_PUBLISHER, ERP_DOCUMENT_CODEC, NEWSTORE_OR
 import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichmentFlow } from './enrichment-flow';
 import { EventEnricher } from './event-enricher';
-import { loadMappingFile } from './mapping-file';
 
 /**
  * The enricher: {@link EnricherEventsController} handles newstore.events.v1 and the
@@ -27,12 +26,9 @@ import { loadMappingFile } from './mapping-file';
     EventEnricher,
     EnrichmentFlow,
     EnricherJobs,
-    {
-      provide: NEWSTORE_ORDERS,
-      inject: [HUB_CONFIG, EnricherMetrics],
-      useFactory: (config: EnricherConfig, metrics: EnricherMetrics) =>
-        createNewStoreClient(config, (outcome, seconds) => metrics.graphqlDuration.observe({ outcome }, seconds)),
-    },
+    EnricherConnections,
+    { provide: NEWSTORE_ORDERS, useExisting: EnricherConnections },
+    { provide: DEPLOYMENT_MAPPING, useExisting: EnricherConnections },
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     batchingPublisherProvider(DOCUMENT_PUBLISHER, 'erpDocuments', {
       lingerMs: 0,
@@ -41,11 +37,6 @@ import { loadMappingFile } from './mapping-file';
       maxBatchBytes: 524_288,
       sendTimeoutMs: 30_000,
     }),
-    {
-      provide: DEPLOYMENT_MAPPING,
-      inject: [HUB_CONFIG],
-      useFactory: (config: EnricherConfig) => loadMappingFile(config.ENRICHER_MAPPING_FILE),
-    },
     {
       provide: DelayRetryTopics,
       inject: [HUB_CONFIG, KafkaInfrastructure],

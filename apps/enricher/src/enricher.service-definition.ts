@@ -1,5 +1,7 @@
 import { describeReplay, parseReplayArguments, replayDeadLetters } from '@hub/kafka';
-import { problemsOf } from '@hub/config';
+import { loadTenantsFile, problemsOf } from '@hub/config';
+import { erpEnv } from '@hub/erp';
+import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceDefinition } from '@hub/platform';
 import { HEADERS } from '@hub/contracts';
 import { enricherEnv } from './enricher.config';
@@ -14,7 +16,15 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
   defaultPort: 3001,
   topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
   database: { schema: 'enricher', migrations: [CreateEnricherState1732300000000] },
-  rules: [problemsOf((config) => loadMappingFile(config.ENRICHER_MAPPING_FILE))],
+  rules: [
+    problemsOf((config) => loadMappingFile(config.ENRICHER_MAPPING_FILE)),
+    // Each tenant's settings and mapping file (TENANTS_FILE), before anything connects.
+    problemsOf((config) => {
+      if (!config.TENANTS_FILE) return;
+      for (const entry of loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv }))
+        if (entry.mappingFile) loadMappingFile(entry.mappingFile);
+    }),
+  ],
   module: EnricherModule,
   commandHelp: {
     'replay-dlq':

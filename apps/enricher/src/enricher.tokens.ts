@@ -4,5 +4,5 @@ export const NEWSTORE_ORDERS = Symbol('NEWSTORE_ORDERS');
 export const ERP_DOCUMENT_CODEC = Symbol('ERP_DOCUMENT_CODEC');
 /** erp.documents.v1's BatchingPublisher: documents of orders enriched at once share Kafka sends. */
 export const DOCUMENT_PUBLISHER = Symbol('DOCUMENT_PUBLISHER');
-/** The deployment's ERP ids, read and validated from ENRICHER_MAPPING_FILE at start-up. */
+/** Each tenant's ERP ids (`mappingFor(tenant)`), read and validated from the mapping files at start-up. */
 export const DEPLOYMENT_MAPPING = Symbol('DEPLOYMENT_MAPPING');

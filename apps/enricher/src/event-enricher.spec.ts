@@ -50,7 +50,7 @@ async function enricherWith(options: {
         },
       },
       // The example deployment's mapping, as the enricher loads it at start-up.
-      { provide: DEPLOYMENT_MAPPING, useValue: loadMappingFile('config/mapping.example.json') },
+      { provide: DEPLOYMENT_MAPPING, useValue: { mappingFor: () => loadMappingFile('config/mapping.example.json') } },
       { provide: HUB_CONFIG, useValue: { ENRICHER_TENANT_IN_EXTERNAL_ID: options.tenantInExternalId ?? false } },
       { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
     ],

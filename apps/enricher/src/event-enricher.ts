@@ -2,7 +2,6 @@ import { HEADERS } from '@hub/contracts';
 import { BatchingPublisher, DocumentCodec, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
 import {
   applyDeploymentMapping,
-  DeploymentMapping,
   deriveEventKey,
   eventNameLabel,
   MappingGapError,
@@ -18,6 +17,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EnricherConfig } from './enricher.config';
 import { EnricherMetrics } from './enricher.metrics';
+import type { EnricherConnections } from './enricher-connections';
 import { DEPLOYMENT_MAPPING, DOCUMENT_PUBLISHER, ERP_DOCUMENT_CODEC, NEWSTORE_ORDERS } from './enricher.tokens';
 
 export type EnrichOutcome =
@@ -39,8 +39,8 @@ export class EventEnricher {
     /** erp.documents.v1: concurrent documents share one acks=all send. */
     @Inject(DOCUMENT_PUBLISHER) private readonly documents: Pick<BatchingPublisher, 'publish'>,
     @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
-    /** The deployment's ERP ids (ENRICHER_MAPPING_FILE, validated at start-up). */
-    @Inject(DEPLOYMENT_MAPPING) private readonly mapping: DeploymentMapping,
+    /** Each tenant's ERP ids (its mapping file, or ENRICHER_MAPPING_FILE; validated at start-up). */
+    @Inject(DEPLOYMENT_MAPPING) private readonly mappings: Pick<EnricherConnections, 'mappingFor'>,
     /** ENRICHER_TENANT_IN_EXTERNAL_ID: several tenants share one ERP account, so external ids carry the tenant. */
     @InjectConfig() private readonly config: Pick<EnricherConfig, 'ENRICHER_TENANT_IN_EXTERNAL_ID'>,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
@@ -76,7 +76,7 @@ export class EventEnricher {
       ? withTenantInExternalIds(outcome.document)
       : outcome.document;
     try {
-      document = applyDeploymentMapping(document, order, this.mapping);
+      document = applyDeploymentMapping(document, order, this.mappings.mappingFor(envelope.tenant));
     } catch (error) {
       if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
       throw error;

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { DocumentPoster } from './document-poster';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { ErpConnections } from './erp-connections';
+import { ERP_DOCUMENT_CODEC, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository, LedgerEntry } from './idempotency-ledger.repository';
 import { WaitingDocument, WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -37,8 +38,12 @@ function fakes() {
       DocumentPoster,
       ErpSinkMetrics,
       { provide: Registry, useValue: new Registry() },
-      { provide: ERP_PORT, useValue: erp satisfies ErpPort },
-      { provide: ERP_REQUESTS, useValue: new ConcurrencyLimit(2) },
+      {
+        provide: ErpConnections,
+        useValue: {
+          for: () => ({ account: 'default', port: erp satisfies ErpPort, requests: new ConcurrencyLimit(2) }),
+        },
+      },
       {
         provide: ERP_DOCUMENT_CODEC,
         useValue: {

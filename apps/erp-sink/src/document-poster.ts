@@ -1,8 +1,7 @@
 import { encodeTopicValue, ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
-import { ErpError, ErpPort } from '@hub/erp';
+import { ErpError } from '@hub/erp';
 import {
   BatchingPublisher,
-  ConcurrencyLimit,
   ConsumedMessage,
   DocumentCodec,
   InvalidDocumentError,
@@ -14,7 +13,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { ErpConnection, ErpConnections, UnknownTenantError } from './erp-connections';
+import { ERP_DOCUMENT_CODEC, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -35,9 +35,8 @@ export class DocumentPoster {
   private readonly logger: Logger;
 
   constructor(
-    @Inject(ERP_PORT) private readonly erp: ErpPort,
-    /** ERP requests in flight across partitions and the sweep: at most ERP_CONCURRENCY. */
-    @Inject(ERP_REQUESTS) private readonly erpRequests: Pick<ConcurrencyLimit, 'run'>,
+    /** Each tenant's ERP account: its adapter, circuit breaker and request slots (ERP_CONCURRENCY). */
+    @Inject(ErpConnections) private readonly erps: Pick<ErpConnections, 'for'>,
     @Inject(ERP_DOCUMENT_CODEC) private readonly codec: DocumentCodec,
     @Inject(IdempotencyLedgerRepository) private readonly ledger: IdempotencyLedgerRepository,
     @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
@@ -95,11 +94,20 @@ export class DocumentPoster {
       return undefined;
 
     const attempts = (existing?.attempts ?? 0) + 1;
+    let erp: ErpConnection;
+    try {
+      erp = this.erps.for(document.tenant);
+    } catch (error) {
+      if (!(error instanceof UnknownTenantError)) throw error;
+      await this.fail(document, message, attempts, error.message);
+      if (fromWaiting) await this.waiting.release(document.idempotencyKey);
+      return document.idempotencyKey;
+    }
     const started = performance.now();
     try {
-      // Only the ERP call holds an ERP slot: the status and ledger writes of one document
-      // overlap the next document's request.
-      const { internalId } = await this.erpRequests.run(() => this.erp.upsert(document));
+      // Only the ERP call holds an ERP slot of the tenant's account: the status and ledger
+      // writes of one document overlap the next document's request.
+      const { internalId } = await erp.requests.run(() => erp.port.upsert(document));
       this.metrics.requestDuration.observe(
         { document_type: document.documentType, outcome: 'posted' },
         (performance.now() - started) / 1000,

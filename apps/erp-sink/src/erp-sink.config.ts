@@ -1,10 +1,11 @@
-import { ConfigOf, env } from '@hub/config';
+import { ConfigOf, env, tenantsEnv } from '@hub/config';
 import { erpEnv } from '@hub/erp';
 import { HubServiceBaseConfig } from '@hub/platform';
 
 /** The sink's own variables; local defaults point at the ERP emulator (npm run emulator:erp). */
 export const erpSinkEnv = {
   ...erpEnv,
+  ...tenantsEnv,
   /** ERP requests in flight at most (across partitions and the sweep): keep it within the ERP's concurrency governance (NetSuite: a handful). */
   ERP_CONCURRENCY: env.integer(4, 1, 64),
   ERP_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),

@@ -12,7 +12,7 @@ export class ErpSinkMetrics {
   readonly requestDuration: Histogram<'document_type' | 'outcome'>;
   readonly duplicatesSkipped: Counter<'document_type'>;
   readonly retries: Counter<'reason'>;
-  readonly circuitState: Gauge;
+  readonly circuitState: Gauge<'account'>;
   readonly deadLettered: Counter<'document_type'>;
   readonly ledgerSize: Gauge;
   readonly waiting: Gauge;
@@ -45,7 +45,8 @@ export class ErpSinkMetrics {
     });
     this.circuitState = new Gauge({
       name: 'parity_erp_circuit_state',
-      help: 'ERP circuit breaker: 0 closed, 1 half-open, 2 open',
+      help: 'ERP circuit breaker of each ERP account (TENANTS_FILE; "default" without it): 0 closed, 1 half-open, 2 open',
+      labelNames: ['account'],
       registers: [registry],
     });
     this.deadLettered = new Counter({
@@ -73,7 +74,7 @@ export class ErpSinkMetrics {
     for (const reason of ['dependency', 'erp-429', 'erp-503', 'erp-network']) this.retries.inc({ reason }, 0);
   }
 
-  circuit(state: CircuitState): void {
-    this.circuitState.set(CIRCUIT_VALUES[state]);
+  circuit(account: string, state: CircuitState): void {
+    this.circuitState.set({ account }, CIRCUIT_VALUES[state]);
   }
 }

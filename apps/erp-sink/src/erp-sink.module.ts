@@ -1,19 +1,14 @@
-import { CircuitBreakingErpPort, createErpPort, ErpError } from '@hub/erp';
+import { ErpError } from '@hub/erp';
 import { ConcurrencyLimit, KafkaInfrastructure } from '@hub/kafka';
-import {
-  batchingPublisherProvider,
-  erpDocumentCodecProvider,
-  HUB_CONFIG,
-  kafkaTransportProvider,
-  ServiceRuntime,
-} from '@hub/platform';
+import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
 import { ERP_DOCUMENTS, ErpDocumentsController } from './erp-documents.controller';
 import { ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkJobs } from './erp-sink.jobs';
 import { ErpSinkMetrics } from './erp-sink.metrics';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, ERP_REQUESTS, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
+import { ErpConnections } from './erp-connections';
+import { ERP_DOCUMENT_CODEC, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
@@ -34,32 +29,13 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
     WaitingDocumentsRepository,
     DocumentPoster,
     ErpSinkJobs,
-    {
-      provide: ERP_PORT,
-      inject: [HUB_CONFIG, ErpSinkMetrics, ServiceRuntime],
-      useFactory: (config: ErpSinkConfig, metrics: ErpSinkMetrics, runtime: ServiceRuntime) => {
-        metrics.circuit('closed');
-        return new CircuitBreakingErpPort(
-          createErpPort(config, 'erp-sink'),
-          { failureThreshold: config.ERP_CIRCUIT_FAILURE_THRESHOLD, openMs: config.ERP_CIRCUIT_OPEN_MS },
-          (state) => {
-            metrics.circuit(state);
-            runtime.logger.warn({ state }, 'ERP circuit breaker changed state');
-          },
-        );
-      },
-    },
+    ErpConnections,
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     batchingPublisherProvider(SYNC_STATUS_PUBLISHER, 'erpSyncStatus', {
       lingerMs: 0,
       maxBatchSize: 500,
       sendTimeoutMs: 30_000,
     }),
-    {
-      provide: ERP_REQUESTS,
-      inject: [HUB_CONFIG],
-      useFactory: (config: ErpSinkConfig) => new ConcurrencyLimit(config.ERP_CONCURRENCY),
-    },
     kafkaTransportProvider({
       inject: [HUB_CONFIG, KafkaInfrastructure],
       subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure) => [

@@ -1,6 +1,7 @@
 import { erpConfigProblems } from '@hub/erp';
 import { HubServiceDefinition } from '@hub/platform';
 import { replayDlq } from './dlq-replay.command';
+import { tenantErpProblems } from './erp-connections';
 import { erpSinkEnv } from './erp-sink.config';
 import { ErpSinkModule } from './erp-sink.module';
 import { CreateIdempotencyLedger1732270000000 } from './migrations/1732270000000-create-idempotency-ledger';
@@ -16,7 +17,7 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
     schema: 'erp_sink',
     migrations: [CreateIdempotencyLedger1732270000000, CreateWaitingDocuments1732290000000],
   },
-  rules: [erpConfigProblems],
+  rules: [erpConfigProblems, tenantErpProblems],
   module: ErpSinkModule,
   commands: { 'replay-dlq': (context) => replayDlq(context) },
   commandHelp: {

@@ -3,3 +3,4 @@ export * from './env-schema';
 export * from './kafka-config';
 export * from './load-config';
 export * from './command-arguments';
+export * from './tenants-file';

@@ -1,6 +1,6 @@
 import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
-import { classifyHttpFailure, networkFailure } from './http-failure';
+import { classifyHttpFailure, networkFailure, readWithRetries } from './http-failure';
 
 export interface GenericHttpSettings {
   /** e.g. https://erp.example.com/api/{documentType}/{externalId}; placeholders: documentType, externalId, tenant, orderId. */
@@ -73,11 +73,15 @@ export class GenericHttpAdapter implements ErpPort {
     if (!this.settings.listUrlTemplate)
       throw new ErpError('permanent', 'No listUrlTemplate configured for the generic ERP adapter');
     for (let page = 0; ; page += 1) {
-      const response = await this.call(fill(this.settings.listUrlTemplate, { date, page: String(page) }), 'GET');
-      const body = (await response.json()) as {
-        items: (Omit<ErpTransaction, 'total'> & { total: unknown })[];
-        hasMore: boolean;
-      };
+      const listUrl = fill(this.settings.listUrlTemplate, { date, page: String(page) });
+      // Each page is retried on its own: the listing goes on from where it is.
+      const body = await readWithRetries(
+        async () =>
+          (await (await this.call(listUrl, 'GET')).json()) as {
+            items: (Omit<ErpTransaction, 'total'> & { total: unknown })[];
+            hasMore: boolean;
+          },
+      );
       yield body.items.map((item) => ({ ...item, total: erpAmount(item.total, item.internalId) }));
       if (!body.hasMore) return;
     }

@@ -126,6 +126,16 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(pages.flat().filter((item) => item.documentType === 'cashSale')).toHaveLength(3);
   });
 
+  it('retries a page of the listing that failed for a moment, and goes on from there', async () => {
+    const pages = [];
+    for await (const page of adapter.listTransactions('2024-03-01', 3)) {
+      pages.push(page);
+      // The ERP answers 503 for a moment after the first page: the second is asked again, not the day.
+      if (pages.length === 1) emulator.setFaults({ outageUntil: Date.now() + 300, outageMode: 'unavailable' });
+    }
+    expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
+  });
+
   it('reads a day larger than one query can page through in windows, every transaction once', async () => {
     const capped = new ErpEmulator({ suiteqlMaxRows: 5 });
     const cappedBase = `${await capped.listen(0)}/services/rest`;

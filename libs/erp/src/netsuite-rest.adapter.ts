@@ -1,7 +1,7 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
-import { classifyHttpFailure, networkFailure } from './http-failure';
+import { classifyHttpFailure, networkFailure, readWithRetries } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
 
 /**
@@ -139,23 +139,20 @@ export class NetSuiteRestAdapter implements ErpPort {
       let hasMore = true;
       while (hasMore && windowRows < cap) {
         const limit = Math.min(pageSize, cap - windowRows);
-        const response = await this.request(
-          'POST',
-          `/query/v1/suiteql?limit=${limit}&offset=${windowRows}`,
-          { q },
-          { prefer: 'transient' },
-        );
-        const page = (await response.json()) as {
-          items: {
-            id: string;
-            externalid: string | null;
-            type: string;
-            trandate: string;
-            foreigntotal: unknown;
-          }[];
-          hasMore: boolean;
-          count: number;
-        };
+        // Each page is retried on its own: the listing goes on from where it is.
+        const page = await readWithRetries(async () => {
+          const response = await this.request(
+            'POST',
+            `/query/v1/suiteql?limit=${limit}&offset=${windowRows}`,
+            { q },
+            { prefer: 'transient' },
+          );
+          return (await response.json()) as {
+            items: { id: string; externalid: string | null; type: string; trandate: string; foreigntotal: unknown }[];
+            hasMore: boolean;
+            count: number;
+          };
+        });
         if (page.items.length === 0) return;
         yield page.items.map((item) => ({
           internalId: String(item.id),
