@@ -1,4 +1,4 @@
-import { ConfigError, ConfigProblem, loadTenantsFile, overlaySettings } from '@hub/config';
+import { ConfigProblem, loadTenantsFile, overlaySettings, tenantsFileProblems } from '@hub/config';
 import { CircuitBreakingErpPort, createErpPort, erpConfigProblems, erpEnv, ErpPort, ErpSettings } from '@hub/erp';
 import { ConcurrencyLimit } from '@hub/kafka';
 import { newStoreEnv } from '@hub/newstore-graphql';
@@ -31,20 +31,12 @@ export function erpAccountOf(settings: ErpSettings): string {
 
 /** TENANTS_FILE checked at start-up: its shape and secrets, and each tenant's ERP settings for their adapter. */
 export function tenantErpProblems(config: ErpSettings & { TENANTS_FILE?: string; NODE_ENV?: string }): ConfigProblem[] {
-  if (!config.TENANTS_FILE) return [];
-  try {
-    return loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv }).flatMap((entry) =>
-      erpConfigProblems({ ...overlaySettings(erpEnv, config, entry.erp), NODE_ENV: config.NODE_ENV }).map(
-        (problem) => ({
-          variable: 'TENANTS_FILE',
-          message: `${entry.tenant}.erp: ${problem.variable} ${problem.message}`,
-        }),
-      ),
-    );
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
+  return tenantsFileProblems(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv }, (entry) =>
+    erpConfigProblems({ ...overlaySettings(erpEnv, config, entry.erp), NODE_ENV: config.NODE_ENV }).map((problem) => ({
+      variable: 'TENANTS_FILE',
+      message: `${entry.tenant}.erp: ${problem.variable} ${problem.message}`,
+    })),
+  );
 }
 
 /**

@@ -28,6 +28,7 @@ import { EventStreamWatchdog, WatchdogRefusal } from './event-stream-watchdog';
 import { DailyReconciliation } from './daily-reconciliation';
 import { PeriodError, PeriodReconciliation } from './period-reconciliation';
 import { Projector } from './projector';
+import { ReconcilerConnections } from './reconciler-connections';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
@@ -133,7 +134,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 @Controller('admin')
 export class AdminController {
   constructor(
-    @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_TENANTS'>,
+    @Inject(ReconcilerConnections) private readonly connections: Pick<ReconcilerConnections, 'tenants'>,
     @Inject(DailyReconciliation) private readonly reconciliation: DailyReconciliation,
     @Inject(PeriodReconciliation) private readonly periods: PeriodReconciliation,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
@@ -143,7 +144,7 @@ export class AdminController {
   ) {}
 
   private tenant(requested: string | undefined): string {
-    const tenants = this.config.RECONCILER_TENANTS;
+    const { tenants } = this.connections;
     const tenant = requested ?? tenants[0];
     if (!tenants.includes(tenant))
       throw new BadRequestException({

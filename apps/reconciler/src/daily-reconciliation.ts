@@ -1,5 +1,5 @@
 import { decimal, DiscrepancyMessage, encodeTopicValue, HEADERS } from '@hub/contracts';
-import { ErpError, ErpPort } from '@hub/erp';
+import { ErpError } from '@hub/erp';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
@@ -20,7 +20,8 @@ import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
-import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ErpPorts, ReconcilerConnections } from './reconciler-connections';
 
 const COMPARE_PAGE = 1_000;
 
@@ -61,7 +62,9 @@ export class DailyReconciliation {
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
     @Inject(ExtractRepository) private readonly extracts: ExtractRepository,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrderListing,
-    @Inject(ERP_PORT) private readonly erp: ErpPort,
+    @Inject(ERP_PORTS) private readonly erps: ErpPorts,
+    /** Each tenant's business-day zone. */
+    @Inject(ReconcilerConnections) private readonly tenants: Pick<ReconcilerConnections, 'timeZoneOf'>,
     @Inject(KafkaInfrastructure) private readonly kafka: KafkaInfrastructure,
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     /** While the projections are rebuilt they are incomplete: no run compares against them. */
@@ -91,7 +94,7 @@ export class DailyReconciliation {
 
   private async execute(tenant: string, businessDate: string, trigger: string): Promise<RunRow> {
     const started = performance.now();
-    const zone = this.config.RECONCILER_TIME_ZONE;
+    const zone = this.tenants.timeZoneOf(tenant);
     const runId = await this.repository.startRun(tenant, businessDate, zone, trigger);
     const log = this.logger.child({ runId, tenant, businessDate });
     log.info({ trigger }, 'reconciliation started');
@@ -104,7 +107,7 @@ export class DailyReconciliation {
       const settledBefore = new Date(Date.now() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
       await Promise.all([
         this.stageNewStore(runId, tenant, businessDate, settledBefore),
-        this.stageErp(runId, businessDate),
+        this.stageErp(runId, tenant, businessDate),
       ]);
       await this.repository.analyzeForComparison();
       let found = 0;
@@ -151,7 +154,7 @@ export class DailyReconciliation {
     await this.extracts.store(runId, tenant, businessDate);
     const dropped = await this.extracts.dropExpired(
       this.config.RECONCILER_EXTRACT_RETENTION_MONTHS,
-      businessDateOf(new Date(), this.config.RECONCILER_TIME_ZONE),
+      businessDateOf(new Date(), this.tenants.timeZoneOf(tenant)),
     );
     if (dropped.length > 0)
       this.logger.info({ months: dropped }, 'stored extracts older than RECONCILER_EXTRACT_RETENTION_MONTHS dropped');
@@ -162,7 +165,7 @@ export class DailyReconciliation {
    * through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
    */
   private async stageNewStore(runId: string, tenant: string, businessDate: string, settled: Date): Promise<void> {
-    const day = businessDayWindow(businessDate, this.config.RECONCILER_TIME_ZONE);
+    const day = businessDayWindow(businessDate, this.tenants.timeZoneOf(tenant));
     const from = day.from;
     const to = day.to < settled ? day.to : settled;
     if (to <= from) return;
@@ -192,13 +195,14 @@ export class DailyReconciliation {
   }
 
   /** The ERP's transactions of the day; a temporary failure re-reads the day from the start. */
-  private async stageErp(runId: string, businessDate: string): Promise<void> {
+  private async stageErp(runId: string, tenant: string, businessDate: string): Promise<void> {
+    const erp = this.erps.erpOf(tenant);
     await withBackoff(
       this.config.RECONCILER_READ_ATTEMPTS,
       this.config.RECONCILER_RETRY_BASE_MS,
       async () => {
         await this.repository.clearStagedErp(runId);
-        for await (const page of this.erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
+        for await (const page of erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
           await this.repository.stageErpTransactions(runId, page);
       },
       (error, attempt, delayMs) =>

@@ -3,13 +3,16 @@ import { ExtractRepository } from './extract.repository';
 import { PeriodReconciliation } from './period-reconciliation';
 
 describe('PeriodReconciliation.range', () => {
-  const periods = (zone = 'UTC', settleMinutes = 15) =>
-    new PeriodReconciliation(
-      { RECONCILER_TIME_ZONE: zone, RECONCILER_SETTLE_MINUTES: settleMinutes },
+  const periods = (zone = 'UTC', settleMinutes = 15) => {
+    const reconciliation = new PeriodReconciliation(
+      { RECONCILER_SETTLE_MINUTES: settleMinutes },
       {} as ExtractRepository,
       { run: jest.fn() },
+      { timeZoneOf: () => zone },
       { logger: pino({ level: 'silent' }) },
     );
+    return { range: (period: string, now: Date) => reconciliation.range(period, zone, now) };
+  };
   const now = new Date('2026-11-27T10:00:00Z');
 
   it('covers a past month or year whole, including February of a leap year and December', () => {

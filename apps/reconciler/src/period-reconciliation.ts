@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DailyReconciliation } from './daily-reconciliation';
 import { ExtractRepository, PeriodDay } from './extract.repository';
 import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerConnections } from './reconciler-connections';
 
 export interface PeriodReport {
   tenant: string;
@@ -36,16 +37,17 @@ export class PeriodReconciliation {
 
   constructor(
     @InjectConfig()
-    private readonly config: Pick<ReconcilerConfig, 'RECONCILER_TIME_ZONE' | 'RECONCILER_SETTLE_MINUTES'>,
+    private readonly config: Pick<ReconcilerConfig, 'RECONCILER_SETTLE_MINUTES'>,
     @Inject(ExtractRepository) private readonly extracts: ExtractRepository,
     @Inject(DailyReconciliation) private readonly daily: Pick<DailyReconciliation, 'run'>,
+    @Inject(ReconcilerConnections) private readonly tenants: Pick<ReconcilerConnections, 'timeZoneOf'>,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.logger = runtime.logger.child({ context: 'period-reconciliation' });
   }
 
-  /** The days of "YYYY-MM" or "YYYY", up to the last whole, settled day. */
-  range(period: string, now = new Date()): { from: string; to: string } {
+  /** The days of "YYYY-MM" or "YYYY", up to the last whole, settled day in `zone`. */
+  range(period: string, zone: string, now = new Date()): { from: string; to: string } {
     let from: string;
     let last: string;
     if (/^\d{4}-\d{2}$/.test(period)) {
@@ -58,14 +60,14 @@ export class PeriodReconciliation {
       last = `${period}-12-31`;
     } else throw new PeriodError(`"${period}" is neither a month (YYYY-MM) nor a year (YYYY)`);
     const settled = new Date(now.getTime() - this.config.RECONCILER_SETTLE_MINUTES * 60_000);
-    const lastWhole = addDays(businessDateOf(settled, this.config.RECONCILER_TIME_ZONE), -1);
+    const lastWhole = addDays(businessDateOf(settled, zone), -1);
     const to = last < lastWhole ? last : lastWhole;
     if (to < from) throw new PeriodError(`${period} has no whole day yet: its first day ends after the settle window`);
     return { from, to };
   }
 
   async run(tenant: string, period: string, trigger: string): Promise<PeriodReport> {
-    const { from, to } = this.range(period);
+    const { from, to } = this.range(period, this.tenants.timeZoneOf(tenant));
     const stored = await this.extracts.storedDays(tenant, from, to);
     const fetched: string[] = [];
     const missing: PeriodReport['missing'] = [];

@@ -2,10 +2,10 @@ import { decodeTopicValue, HEADERS, SyncStatus, TopicName } from '@hub/contracts
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
 import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
-import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerConnections } from './reconciler-connections';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { ERP_DOCUMENT_CODEC } from './reconciler.tokens';
 import { DataSource, EntityManager } from 'typeorm';
@@ -53,17 +53,16 @@ const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 @Injectable()
 export class ProjectionRepository {
   private readonly logger: Logger;
-  private readonly timeZone: string;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(ERP_DOCUMENT_CODEC) private readonly codec: DocumentCodec,
-    @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_TIME_ZONE'>,
+    /** Each tenant's business-day zone: an order is dated in its tenant's. */
+    @Inject(ReconcilerConnections) private readonly tenants: Pick<ReconcilerConnections, 'timeZoneOf'>,
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.logger = runtime.logger.child({ context: 'reconciler' });
-    this.timeZone = config.RECONCILER_TIME_ZONE;
   }
 
   /** Applies one partition's batch; returns how many messages were new. */
@@ -214,7 +213,7 @@ export class ProjectionRepository {
         details?.channel ?? null,
         details?.channelType ?? null,
         details?.createdAt ?? null,
-        details?.createdAt ? businessDateOf(details.createdAt, this.timeZone) : null,
+        details?.createdAt ? businessDateOf(details.createdAt, this.tenants.timeZoneOf(fold.tenant)) : null,
         details?.currency ?? null,
         details?.total ?? null,
         details?.itemCount ?? null,

@@ -8,6 +8,7 @@ import { PeriodReconciliation, periodText } from './period-reconciliation';
 import { Projector } from './projector';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
+import { ReconcilerConnections } from './reconciler-connections';
 import { discrepanciesCsv, textSummary } from './report-format';
 
 type Context = HubCommandContext<ReconcilerConfig>;
@@ -15,11 +16,10 @@ type Context = HubCommandContext<ReconcilerConfig>;
 const parseArguments = parseCommandArguments;
 
 function tenantOf(context: Context, requested: string | undefined): string {
-  const tenant = requested ?? context.config.RECONCILER_TENANTS[0];
-  if (!context.config.RECONCILER_TENANTS.includes(tenant))
-    throw new Error(
-      `tenant "${tenant}" is not one of RECONCILER_TENANTS (${context.config.RECONCILER_TENANTS.join(', ')})`,
-    );
+  const { tenants } = provider(context, ReconcilerConnections);
+  const tenant = requested ?? tenants[0];
+  if (!tenants.includes(tenant))
+    throw new Error(`tenant "${tenant}" is not one of RECONCILER_TENANTS or TENANTS_FILE (${tenants.join(', ')})`);
   return tenant;
 }
 

@@ -1,4 +1,4 @@
-import { ConfigOf, env, secret } from '@hub/config';
+import { ConfigOf, env, secret, tenantsEnv } from '@hub/config';
 import { erpEnv } from '@hub/erp';
 import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceBaseConfig } from '@hub/platform';
@@ -9,7 +9,8 @@ import { z } from 'zod';
 export const reconcilerEnv = {
   ...newStoreEnv,
   ...erpEnv,
-  /** Tenants the daily run reconciles. */
+  ...tenantsEnv,
+  /** Tenants the daily run reconciles (with TENANTS_FILE: the file's tenants instead). */
   RECONCILER_TENANTS: env.list('demo'),
   /** IANA zone of the business day (orders are dated by their creation instant in it). */
   RECONCILER_TIME_ZONE: z

@@ -1,6 +1,5 @@
-import { createErpPort } from '@hub/erp';
 import { KafkaInfrastructure } from '@hub/kafka';
-import { createEventStreamClient, createNewStoreClient, NewStoreGraphQlClient } from '@hub/newstore-graphql';
+import { createEventStreamClient } from '@hub/newstore-graphql';
 import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
@@ -16,7 +15,8 @@ import { PROJECTIONS, Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { ReconcilerScheduler } from './reconciler.scheduler';
-import { ERP_DOCUMENT_CODEC, ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ERP_DOCUMENT_CODEC, ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ReconcilerConnections } from './reconciler-connections';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
 
@@ -41,29 +41,22 @@ import { Resync } from './resync';
     Resync,
     ReconcilerScheduler,
     AdminTokenGuard,
-    {
-      provide: NEWSTORE_CLIENT,
-      inject: [HUB_CONFIG],
-      useFactory: (config: ReconcilerConfig) => createNewStoreClient(config),
-    },
-    {
-      provide: ERP_PORT,
-      inject: [HUB_CONFIG],
-      useFactory: (config: ReconcilerConfig) => createErpPort(config, 'reconciler'),
-    },
+    ReconcilerConnections,
+    { provide: NEWSTORE_CLIENT, useExisting: ReconcilerConnections },
+    { provide: ERP_PORTS, useExisting: ReconcilerConnections },
     erpDocumentCodecProvider(ERP_DOCUMENT_CODEC),
     {
       provide: EventStreamWatchdog,
-      inject: [HUB_CONFIG, NEWSTORE_CLIENT, Registry, ServiceRuntime],
+      inject: [HUB_CONFIG, ReconcilerConnections, Registry, ServiceRuntime],
       useFactory: (
         config: ReconcilerConfig,
-        newStore: NewStoreGraphQlClient,
+        connections: ReconcilerConnections,
         registry: Registry,
         runtime: ServiceRuntime,
       ) => {
         const [from, to] = config.WATCHDOG_TRADING_HOURS.split('-');
         return new EventStreamWatchdog(
-          createEventStreamClient(config, newStore),
+          createEventStreamClient(config, connections.environmentClient),
           {
             integrations: new Map(
               (config.WATCHDOG_INTEGRATIONS ?? []).map((entry) => [

@@ -7,6 +7,7 @@ import { Projector } from './projector';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { ReconciliationRepository } from './reconciliation.repository';
+import { ReconcilerConnections } from './reconciler-connections';
 
 /**
  * The reconciler's clock: while serving, the projection lag gauge refreshes, the
@@ -28,6 +29,8 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
     @Inject(DailyReconciliation) private readonly reconciliation: DailyReconciliation,
     @Inject(EventStreamWatchdog) private readonly watchdog: EventStreamWatchdog,
+    /** The tenants, each with its zone and daily time. */
+    @Inject(ReconcilerConnections) private readonly tenants: Pick<ReconcilerConnections, 'tenants' | 'of'>,
   ) {}
 
   /** Serving: the lag gauge refreshes, the gauges are restored, the daily run is scheduled. */
@@ -56,7 +59,7 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
    * next run), and a day whose runs all failed shows as unknown.
    */
   async restoreMetrics(): Promise<void> {
-    for (const tenant of this.config.RECONCILER_TENANTS) {
+    for (const tenant of this.tenants.tenants) {
       for (const day of await this.repository.recentDays(tenant, 7)) {
         if (!day.lastSuccessfulRun) {
           this.metrics.recordUnknownDay(tenant, day.businessDate);
@@ -84,10 +87,11 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
   async catchUp(now = new Date()): Promise<void> {
     const limit = this.config.RECONCILER_CATCH_UP_DAYS;
     if (limit === 0) return;
-    const { businessDate: next } = nextDailyRun(now, this.config.RECONCILER_TIME_ZONE, this.config.RECONCILER_DAILY_AT);
-    const lastDue = addDays(next, -1);
-    const earliest = addDays(lastDue, -(limit - 1));
-    for (const tenant of this.config.RECONCILER_TENANTS) {
+    for (const tenant of this.tenants.tenants) {
+      const { timeZone, dailyAt } = this.tenants.of(tenant);
+      const { businessDate: next } = nextDailyRun(now, timeZone, dailyAt);
+      const lastDue = addDays(next, -1);
+      const earliest = addDays(lastDue, -(limit - 1));
       for (const date of datesBetween(earliest, lastDue)) {
         if (this.stopping) return;
         await this.runScheduled(tenant, date, 'catch-up');
@@ -122,18 +126,25 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
 
   private scheduleNext(): void {
     if (this.stopping) return;
-    const { at, businessDate } = nextDailyRun(
-      new Date(),
-      this.config.RECONCILER_TIME_ZONE,
-      this.config.RECONCILER_DAILY_AT,
+    // Each tenant's next run in its own zone and time; the soonest are run together.
+    const now = new Date();
+    const plans = this.tenants.tenants.map((tenant) => {
+      const { timeZone, dailyAt } = this.tenants.of(tenant);
+      return { tenant, ...nextDailyRun(now, timeZone, dailyAt) };
+    });
+    if (plans.length === 0) return;
+    const at = new Date(Math.min(...plans.map((plan) => plan.at.getTime())));
+    const due = plans.filter((plan) => plan.at.getTime() === at.getTime());
+    this.runtime.logger.info(
+      { at: at.toISOString(), runs: due.map(({ tenant, businessDate }) => ({ tenant, businessDate })) },
+      'next daily reconciliation scheduled',
     );
-    this.runtime.logger.info({ at: at.toISOString(), businessDate }, 'next daily reconciliation scheduled');
     // Timers cap at about 24.8 days; a day is far below.
     this.scheduleTimer = setTimeout(() => {
       const previous = this.scheduled;
       this.scheduled = (async () => {
         await previous?.catch(() => undefined);
-        for (const tenant of this.config.RECONCILER_TENANTS) {
+        for (const { tenant, businessDate } of due) {
           if (this.stopping) return;
           await this.runScheduled(tenant, businessDate, 'schedule');
         }

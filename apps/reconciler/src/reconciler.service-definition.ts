@@ -8,6 +8,7 @@ import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-u
 import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-extracts';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
+import { reconcilerTenantProblems } from './reconciler-connections';
 import { ReconcilerModule } from './reconciler.module';
 
 /** Reconciler: projections rebuilt by replay, daily three-way reconciliation, parity metrics, resync by replay. */
@@ -29,6 +30,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   },
   rules: [
     erpConfigProblems,
+    reconcilerTenantProblems,
     (config) =>
       // Outside production the emulator's address stands in (createEventStreamClient).
       config.WATCHDOG_INTEGRATIONS?.length && !config.NEWSTORE_API_URL && config.NODE_ENV === 'production'
@@ -42,7 +44,8 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
     project:
       'project               consume the topics into the projections until stopped (a rebuild helper, see RECONCILER_REBUILD_WORKERS)',
     reconcile:
-      'reconcile --date D | --from D --to D [--tenant T]\n    reconcile NewStore, hub and ERP for a business day (or range) and print the summary',
+      'reconcile --date D | --from D --to D [--tenant T]\n    reconcile NewStore, hub and ERP for a business day (or range) and print the summary\n' +
+      'reconcile --month YYYY-MM | --year YYYY [--tenant T] [--format text|json]\n    report a month or a year from the stored daily extracts (days not stored are reconciled first)',
     resync:
       "resync --date D | --order ID... [--tenant T]\n    replay the events of the day's open discrepancies, or of the orders given",
     report:

@@ -1,4 +1,3 @@
-import { InjectConfig } from '@hub/platform';
 import { addDays, assertBusinessDate, businessDateOf } from '@hub/reconciliation';
 import {
   BadRequestException,
@@ -19,7 +18,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { AdminTokenGuard, REPORT_SESSION_COOKIE } from './admin.controller';
-import { ReconcilerConfig } from './reconciler.config';
+import { ReconcilerConnections } from './reconciler-connections';
 import { DayStatus, ReconciliationRepository } from './reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
 import { Resync } from './resync';
@@ -42,13 +41,13 @@ const MONTH_PAGE = /^(\d{4}-\d{2})\.html$/;
 @UseGuards(AdminTokenGuard)
 export class ReportsController {
   constructor(
-    @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_TENANTS' | 'RECONCILER_TIME_ZONE'>,
+    @Inject(ReconcilerConnections) private readonly connections: Pick<ReconcilerConnections, 'tenants' | 'timeZoneOf'>,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
     @Inject(Resync) private readonly resyncer: Resync,
   ) {}
 
   private tenant(requested: string | undefined): string {
-    const tenants = this.config.RECONCILER_TENANTS;
+    const { tenants } = this.connections;
     const tenant = requested ?? tenants[0];
     if (!tenants.includes(tenant))
       throw new BadRequestException({
@@ -164,7 +163,7 @@ export class ReportsController {
   private async monthReport(tenant: string, month: string, nonce: string): Promise<HtmlReport> {
     const first = validDate(`${month}-01`);
     const last = addDays(validDate(addMonth(first)), -1);
-    const today = businessDateOf(new Date(), this.config.RECONCILER_TIME_ZONE);
+    const today = businessDateOf(new Date(), this.connections.timeZoneOf(tenant));
     const history = await this.repository.parityHistory(
       tenant,
       first,

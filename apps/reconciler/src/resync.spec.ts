@@ -6,7 +6,7 @@ import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { ReconcilerMetrics } from './reconciler.metrics';
-import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
 import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
 
@@ -73,7 +73,10 @@ async function resyncWith(options: {
           order: async (_tenant: string, id: string) => ((options.inNewStore ?? []).includes(id) ? order(id) : null),
         },
       },
-      { provide: ERP_PORT, useValue: { deleteTransaction: async (_type: string, id: string) => deleted.push(id) } },
+      {
+        provide: ERP_PORTS,
+        useValue: { erpOf: () => ({ deleteTransaction: async (_type: string, id: string) => deleted.push(id) }) },
+      },
       { provide: HUB_CONFIG, useValue: { RECONCILER_RESYNC_DELETE_DUPLICATES: options.deleteDuplicates ?? false } },
       { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
     ],

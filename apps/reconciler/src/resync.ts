@@ -1,12 +1,12 @@
 import { HEADERS } from '@hub/contracts';
-import { ErpPort } from '@hub/erp';
 import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hub/newstore';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ReconcilerConfig } from './reconciler.config';
-import { ERP_PORT, NEWSTORE_CLIENT } from './reconciler.tokens';
+import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
+import type { ErpPorts } from './reconciler-connections';
 import { ReconcilerMetrics } from './reconciler.metrics';
 import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
 
@@ -47,7 +47,7 @@ export class Resync {
     >,
     @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'kafka' | 'producer' | 'topics'>,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
-    @Inject(ERP_PORT) private readonly erp: Pick<ErpPort, 'deleteTransaction'>,
+    @Inject(ERP_PORTS) private readonly erps: ErpPorts,
     /** RECONCILER_RESYNC_DELETE_DUPLICATES: a duplicate ERP record is deleted, not only reported. */
     @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_RESYNC_DELETE_DUPLICATES'>,
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
@@ -163,7 +163,7 @@ export class Resync {
       return;
     }
     for (const internalId of discrepancy.erpInternalIds.filter((id) => id !== ours)) {
-      await this.erp.deleteTransaction(discrepancy.documentType, internalId);
+      await this.erps.erpOf(discrepancy.tenant).deleteTransaction(discrepancy.documentType, internalId);
       summary.duplicatesDeleted.push(internalId);
       this.metrics.resynced.inc({ action: 'duplicate-deleted' });
       this.logger.warn(

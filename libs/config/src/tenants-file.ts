@@ -147,3 +147,21 @@ export function overlaySettings<S extends EnvShape>(
   const picked = Object.fromEntries<z.ZodTypeAny>(Object.keys(overlay).map((name) => [name, shape[name]]));
   return { ...base, ...z.object(picked).parse(overlay) };
 }
+
+/**
+ * The start-up rule of a service that reads TENANTS_FILE: the file's own problems,
+ * then `check`'s for each tenant (its settings as that service uses them).
+ */
+export function tenantsFileProblems(
+  path: string | undefined,
+  sections: TenantSections,
+  check: (entry: TenantEntry) => ConfigProblem[],
+): ConfigProblem[] {
+  if (!path) return [];
+  try {
+    return loadTenantsFile(path, sections).flatMap(check);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
