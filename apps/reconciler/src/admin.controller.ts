@@ -28,7 +28,7 @@ import { EventStreamWatchdog, WatchdogRefusal } from './event-stream-watchdog';
 import { DailyReconciliation } from './daily-reconciliation';
 import { PeriodError, PeriodReconciliation } from './period-reconciliation';
 import { Projector } from './projector';
-import { ReconcilerConnections } from './reconciler-connections';
+import { ReconcilerConnections, tenantOfRequest } from './reconciler-connections';
 import { ReconcilerConfig } from './reconciler.config';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
@@ -144,14 +144,7 @@ export class AdminController {
   ) {}
 
   private tenant(requested: string | undefined): string {
-    const { tenants } = this.connections;
-    const tenant = requested ?? tenants[0];
-    if (!tenants.includes(tenant))
-      throw new BadRequestException({
-        error: 'unknown tenant',
-        message: `tenant "${tenant}" is not one of ${tenants.join(', ')}`,
-      });
-    return tenant;
+    return tenantOfRequest(this.connections.tenants, requested);
   }
 
   @Get('openapi.json')

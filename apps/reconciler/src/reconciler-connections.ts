@@ -4,7 +4,7 @@ import { GraphQlOrder, NewStoreOrderListing, NewStoreOrders, OrdersPage } from '
 import { createNewStoreClient, NewStoreError, NewStoreGraphQlClient, newStoreEnv } from '@hub/newstore-graphql';
 import { InjectConfig } from '@hub/platform';
 import { assertTimeZone } from '@hub/reconciliation';
-import { Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { ReconcilerConfig } from './reconciler.config';
 
 /** One tenant as the reconciler reaches it: its NewStore tenant, its ERP account, its business day and schedule. */
@@ -117,4 +117,15 @@ export function reconcilerTenantProblems(config: ReconcilerConfig): ConfigProble
       }
     return problems;
   });
+}
+
+/** The tenant an admin request names (the first one when it names none); another is a 400 naming the served ones. */
+export function tenantOfRequest(tenants: string[], requested: string | undefined): string {
+  const tenant = requested ?? tenants[0];
+  if (!tenants.includes(tenant))
+    throw new BadRequestException({
+      error: 'unknown tenant',
+      message: `tenant "${tenant}" is not one of ${tenants.join(', ')}`,
+    });
+  return tenant;
 }

@@ -18,8 +18,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { AdminTokenGuard, REPORT_SESSION_COOKIE } from './admin.controller';
-import { ReconcilerConnections } from './reconciler-connections';
-import { DayStatus, ReconciliationRepository } from './reconciliation.repository';
+import { ReconcilerConnections, tenantOfRequest } from './reconciler-connections';
+import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
 import { Resync } from './resync';
 
@@ -47,14 +47,7 @@ export class ReportsController {
   ) {}
 
   private tenant(requested: string | undefined): string {
-    const { tenants } = this.connections;
-    const tenant = requested ?? tenants[0];
-    if (!tenants.includes(tenant))
-      throw new BadRequestException({
-        error: 'unknown tenant',
-        message: `tenant "${tenant}" is not one of ${tenants.join(', ')}`,
-      });
-    return tenant;
+    return tenantOfRequest(this.connections.tenants, requested);
   }
 
   @Get(':page')
@@ -117,6 +110,27 @@ export class ReportsController {
     await send(reply, nonce, renderResyncDone({ tenant, date, summary, back: dayHref(date, tenant), nonce }));
   }
 
+  /** What both pages show: parity and amount delta per day, the open list with each order's path. */
+  private async chartsAndList(
+    tenant: string,
+    history: { businessDate: string; run: RunRow | null }[],
+    open: DiscrepancyRow[],
+  ): Promise<Pick<HtmlReport, 'history' | 'open' | 'paths' | 'now'>> {
+    return {
+      history: history.map((day) => ({
+        businessDate: day.businessDate,
+        parityRatio: day.run?.parityRatio ?? null,
+        amountDelta: day.run?.amountDelta ?? null,
+      })),
+      open,
+      paths: await this.repository.orderPaths(
+        tenant,
+        [...new Set(open.map((row) => row.orderId))].slice(0, PATHS_SHOWN),
+      ),
+      now: new Date(),
+    };
+  }
+
   private async dayReport(tenant: string, date: string, nonce: string): Promise<HtmlReport> {
     const status = await this.repository.dayStatus(tenant, date);
     const history = await this.repository.parityHistory(tenant, addDays(date, 1 - HISTORY_DAYS), date);
@@ -139,17 +153,7 @@ export class ReportsController {
             { label: 'run', value: `${run.id}, ${run.trigger}, ${run.finishedAt ?? run.startedAt}` },
           ]
         : [],
-      history: history.map((day) => ({
-        businessDate: day.businessDate,
-        parityRatio: day.run?.parityRatio ?? null,
-        amountDelta: day.run?.amountDelta ?? null,
-      })),
-      open,
-      paths: await this.repository.orderPaths(
-        tenant,
-        [...new Set(open.map((row) => row.orderId))].slice(0, PATHS_SHOWN),
-      ),
-      now: new Date(),
+      ...(await this.chartsAndList(tenant, history, open)),
       nonce,
       resyncHref: `/reports/${date}/resync.html?tenant=${encodeURIComponent(tenant)}`,
       links: [
@@ -205,17 +209,7 @@ export class ReportsController {
         { label: 'ERP transactions', value: String(sum((run) => run.erpTransactions)) },
         { label: 'open discrepancies', value: String(open.length) },
       ],
-      history: history.map((day) => ({
-        businessDate: day.businessDate,
-        parityRatio: day.run?.parityRatio ?? null,
-        amountDelta: day.run?.amountDelta ?? null,
-      })),
-      open,
-      paths: await this.repository.orderPaths(
-        tenant,
-        [...new Set(open.map((row) => row.orderId))].slice(0, PATHS_SHOWN),
-      ),
-      now: new Date(),
+      ...(await this.chartsAndList(tenant, history, open)),
       nonce,
       links: history.map((day) => ({ label: day.businessDate.slice(8), href: dayHref(day.businessDate, tenant) })),
     };
