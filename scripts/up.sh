@@ -113,9 +113,14 @@ curl -sS --fail-with-body -X POST http://127.0.0.1:3003/admin/reconciliations "$
   -o "$run_dir/reconciliation.json" || { cat "$run_dir/reconciliation.json"; echo; exit 1; }
 curl -sS --fail-with-body "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
 echo "[up] the event-stream watchdog (reconciler eventstream status; WATCHDOG_INTEGRATIONS=demo:$integration_id):"
-WATCHDOG_INTEGRATIONS="demo:$integration_id" node "$root/dist/apps/reconciler/src/main.js" eventstream status 2>>"$run_dir/watchdog.log" |
-  sed 's/^/[up] /'
-echo "[up] the parity report as a web page (send Authorization: Bearer $RECONCILER_ADMIN_TOKENS):"
+# Through the reconciler's command (the running reconciler watches only WATCHDOG_INTEGRATIONS set at its start).
+if ! WATCHDOG_INTEGRATIONS="demo:$integration_id" node "$root/dist/apps/reconciler/src/main.js" eventstream status \
+  >"$run_dir/watchdog.out" 2>"$run_dir/watchdog.log"; then
+  echo "[up] watchdog status FAILED (see $run_dir/watchdog.log):" >&2
+  tail -n 5 "$run_dir/watchdog.log" >&2
+fi
+sed 's/^/[up] /' "$run_dir/watchdog.out"
+echo "[up] the parity report as a web page (in a browser, sign in first at http://127.0.0.1:3003/reports/login.html with the token $RECONCILER_ADMIN_TOKENS):"
 echo "[up]   http://127.0.0.1:3003/reports/$demo_day.html   and the month: http://127.0.0.1:3003/reports/${demo_day:0:7}.html"
 echo "[up]   e.g. curl -H 'Authorization: Bearer $RECONCILER_ADMIN_TOKENS' http://127.0.0.1:3003/reports/$demo_day.html > report.html"
 echo "[up] parity metrics:"
