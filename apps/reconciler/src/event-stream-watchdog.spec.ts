@@ -1,4 +1,4 @@
-import { NewStoreEventStreamClient } from '@hub/newstore-graphql';
+import { EventStreamApi } from '@hub/newstore-graphql';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { EventStreamWatchdog } from './event-stream-watchdog';
@@ -8,7 +8,7 @@ const running = {
   integration: async () => ({ id: 'i-1', status: 'running' }),
   logEntries: async () => [],
   rejectedEvents: async () => [],
-} as unknown as NewStoreEventStreamClient;
+} as unknown as EventStreamApi;
 
 const watchdog = (tradingHours = { from: '00:00', to: '24:00' }) =>
   new EventStreamWatchdog(

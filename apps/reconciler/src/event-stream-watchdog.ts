@@ -1,6 +1,6 @@
 import { HEADERS } from '@hub/contracts';
 import { ConsumedMessage } from '@hub/kafka';
-import { NewStoreEventStreamClient, RejectedEvent } from '@hub/newstore-graphql';
+import { EventStreamApi, RejectedEvent } from '@hub/newstore-graphql';
 import type { Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 
@@ -56,7 +56,7 @@ export class EventStreamWatchdog {
 
   constructor(
     /** Absent when NEWSTORE_API_URL is not set in production: allowed only while nothing is watched (a config rule). */
-    private readonly configured: NewStoreEventStreamClient | undefined,
+    private readonly configured: EventStreamApi | undefined,
     private readonly settings: WatchdogSettings,
     registry: Registry,
     private readonly logger: Logger,
@@ -101,7 +101,7 @@ export class EventStreamWatchdog {
   }
 
   /** NewStore's configuration API; only reached when an integration is watched, so it is configured. */
-  private client(): NewStoreEventStreamClient {
+  private client(): EventStreamApi {
     if (!this.configured) throw new WatchdogRefusal('no integration to watch: set WATCHDOG_INTEGRATIONS');
     return this.configured;
   }

@@ -1,7 +1,14 @@
 import { ConfigProblem, loadTenantsFile, overlaySettings, tenantsFileProblems } from '@hub/config';
 import { createErpPort, erpConfigProblems, erpEnv, ErpPort } from '@hub/erp';
 import { GraphQlOrder, NewStoreOrderListing, NewStoreOrders, OrdersPage } from '@hub/newstore';
-import { createNewStoreClient, NewStoreError, NewStoreGraphQlClient, newStoreEnv } from '@hub/newstore-graphql';
+import {
+  createEventStreamClient,
+  createNewStoreClient,
+  EventStreamApi,
+  NewStoreError,
+  NewStoreGraphQlClient,
+  newStoreEnv,
+} from '@hub/newstore-graphql';
 import { InjectConfig } from '@hub/platform';
 import { assertTimeZone } from '@hub/reconciliation';
 import { BadRequestException, Injectable } from '@nestjs/common';
@@ -11,6 +18,8 @@ import { ReconcilerConfig } from './reconciler.config';
 export interface TenantSetup {
   tenant: string;
   newStore: NewStoreGraphQlClient;
+  /** NewStore's event-stream configuration API (the watchdog's); absent without NEWSTORE_API_URL in production. */
+  eventStream: EventStreamApi | undefined;
   erp: ErpPort;
   /** IANA zone of the tenant's business day. */
   timeZone: string;
@@ -34,27 +43,30 @@ export interface ErpPorts {
 @Injectable()
 export class ReconcilerConnections implements NewStoreOrders, NewStoreOrderListing, ErpPorts {
   readonly tenants: string[];
-  /** The environment's NewStore client (the event-stream watchdog's). */
-  readonly environmentClient: NewStoreGraphQlClient;
   private readonly setups = new Map<string, TenantSetup>();
 
   constructor(@InjectConfig() private readonly config: ReconcilerConfig) {
-    this.environmentClient = createNewStoreClient(config);
     if (!config.TENANTS_FILE) {
+      const newStore = createNewStoreClient(config);
+      const eventStream = createEventStreamClient(config, newStore);
       const erp = createErpPort(config, 'reconciler');
       for (const tenant of config.RECONCILER_TENANTS)
         this.setups.set(tenant, {
           tenant,
-          newStore: this.environmentClient,
+          newStore,
+          eventStream,
           erp,
           timeZone: config.RECONCILER_TIME_ZONE,
           dailyAt: config.RECONCILER_DAILY_AT,
         });
     } else {
-      for (const entry of loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv }))
+      for (const entry of loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv })) {
+        const settings = { ...overlaySettings(newStoreEnv, config, entry.newstore), NODE_ENV: config.NODE_ENV };
+        const newStore = createNewStoreClient(settings);
         this.setups.set(entry.tenant, {
           tenant: entry.tenant,
-          newStore: createNewStoreClient(overlaySettings(newStoreEnv, config, entry.newstore)),
+          newStore,
+          eventStream: createEventStreamClient(settings, newStore),
           erp: createErpPort(
             { ...overlaySettings(erpEnv, config, entry.erp), NODE_ENV: config.NODE_ENV },
             'reconciler',
@@ -62,6 +74,7 @@ export class ReconcilerConnections implements NewStoreOrders, NewStoreOrderListi
           timeZone: entry.timeZone ?? config.RECONCILER_TIME_ZONE,
           dailyAt: entry.dailyAt ?? config.RECONCILER_DAILY_AT,
         });
+      }
     }
     this.tenants = [...this.setups.keys()];
   }
@@ -79,6 +92,27 @@ export class ReconcilerConnections implements NewStoreOrders, NewStoreOrderListi
   /** The tenant's zone; a tenant the reconciler does not serve is dated in RECONCILER_TIME_ZONE. */
   timeZoneOf(tenant: string): string {
     return this.setups.get(tenant)?.timeZone ?? this.config.RECONCILER_TIME_ZONE;
+  }
+
+  /**
+   * The watchdog's client: each call goes to its tenant's event-stream API. Undefined
+   * when no tenant has one (NEWSTORE_API_URL unset in production).
+   */
+  eventStreamApi(): EventStreamApi | undefined {
+    if (![...this.setups.values()].some((setup) => setup.eventStream)) return undefined;
+    const api = (tenant: string): EventStreamApi => {
+      const { eventStream } = this.of(tenant);
+      if (!eventStream) throw new NewStoreError('permanent', `tenant "${tenant}" has no NEWSTORE_API_URL`);
+      return eventStream;
+    };
+    return {
+      integration: (tenant, id) => api(tenant).integration(tenant, id),
+      logEntries: (tenant, id) => api(tenant).logEntries(tenant, id),
+      rejectedEvents: (tenant, id) => api(tenant).rejectedEvents(tenant, id),
+      retryRejected: (tenant, id, eventId) => api(tenant).retryRejected(tenant, id, eventId),
+      deleteRejected: (tenant, id, eventId) => api(tenant).deleteRejected(tenant, id, eventId),
+      start: (tenant, id) => api(tenant).start(tenant, id),
+    };
   }
 
   erpOf(tenant: string): ErpPort {

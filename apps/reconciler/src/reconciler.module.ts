@@ -1,5 +1,4 @@
 import { KafkaInfrastructure } from '@hub/kafka';
-import { createEventStreamClient } from '@hub/newstore-graphql';
 import { erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
@@ -56,7 +55,7 @@ import { Resync } from './resync';
       ) => {
         const [from, to] = config.WATCHDOG_TRADING_HOURS.split('-');
         return new EventStreamWatchdog(
-          createEventStreamClient(config, connections.environmentClient),
+          connections.eventStreamApi(),
           {
             integrations: new Map(
               (config.WATCHDOG_INTEGRATIONS ?? []).map((entry) => [

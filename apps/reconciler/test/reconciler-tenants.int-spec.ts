@@ -6,7 +6,9 @@ import {
   startServiceForTest,
   testKafkaSettings,
   testLogger,
+  newStoreTestClient,
   uniqueName,
+  waitFor,
 } from '@hub/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ describe('reconciler: per-tenant connections', () => {
   const acmeErp = new ErpEmulator();
   const globexErp = new ErpEmulator();
   let reconciler: ServiceUnderTest;
+  let integrations: Record<'acme' | 'globex', string>;
 
   const reconcile = async (tenant: string) => {
     const response = await fetch(`${reconciler.url}/admin/reconciliations`, {
@@ -53,17 +56,34 @@ describe('reconciler: per-tenant connections', () => {
     const directory = mkdtempSync(join(tmpdir(), 'tenants-'));
     const acmeErpBase = await acmeErp.listen(0);
     const globexErpBase = await globexErp.listen(0);
+    const acmeBase = await acme.listen(0);
+    const globexBase = await globex.listen(0);
+    // Each tenant's event-stream integration, registered on its own NewStore with its own credentials.
+    const register = async (base: string, tenant: string, clientId: string, clientSecret: string) => {
+      const bearer = await newStoreTestClient(base, 5_000, { clientId, clientSecret }).token(tenant);
+      const response = await fetch(`${base}/api/v1/org/integrations/eventstream`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ callback_parameters: { callback_url: 'http://127.0.0.1:9/webhooks/newstore' } }),
+      });
+      return ((await response.json()) as { id: string }).id;
+    };
+    integrations = {
+      acme: await register(acmeBase, 'acme', 'hub', 'hub-secret'),
+      globex: await register(globexBase, 'globex', 'globex-hub', 'globex-secret'),
+    };
     process.env.GLOBEX_NEWSTORE_SECRET = 'globex-secret';
     writeFileSync(
       join(directory, 'tenants.json'),
       JSON.stringify({
         acme: {
-          newstore: newStoreEnv(await acme.listen(0)),
+          newstore: { ...newStoreEnv(acmeBase), NEWSTORE_API_URL: acmeBase },
           erp: { NETSUITE_BASE_URL: `${acmeErpBase}/services/rest` },
         },
         globex: {
           newstore: {
-            ...newStoreEnv(await globex.listen(0)),
+            ...newStoreEnv(globexBase),
+            NEWSTORE_API_URL: globexBase,
             NEWSTORE_CLIENT_ID: 'globex-hub',
             NEWSTORE_CLIENT_SECRET: { env: 'GLOBEX_NEWSTORE_SECRET' },
           },
@@ -93,6 +113,8 @@ describe('reconciler: per-tenant connections', () => {
       RECONCILER_ADMIN_TOKENS: TOKEN,
       RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
       RECONCILER_SCHEDULE_ENABLED: 'false',
+      WATCHDOG_INTEGRATIONS: `acme:${integrations.acme},globex:${integrations.globex}`,
+      WATCHDOG_INTERVAL_MS: '200',
     });
   });
 
@@ -121,5 +143,24 @@ describe('reconciler: per-tenant connections', () => {
     });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('tenant \\"demo\\" is not one of acme, globex');
+  });
+
+  it("watches each tenant's event-stream integration on its own NewStore", async () => {
+    const statuses = await waitFor(
+      async () => {
+        const response = await fetch(`${reconciler.url}/admin/eventstream`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        const body = (await response.json()) as {
+          integrations: { tenant: string; integrationId: string; status: string; error: string | null }[];
+        };
+        return body.integrations.every((item) => item.status !== 'unknown') && body.integrations;
+      },
+      { what: 'both integrations checked', timeoutMs: 15_000 },
+    );
+    expect(statuses.map(({ tenant, integrationId, error }) => ({ tenant, integrationId, error }))).toEqual([
+      { tenant: 'acme', integrationId: integrations.acme, error: null },
+      { tenant: 'globex', integrationId: integrations.globex, error: null },
+    ]);
   });
 });

@@ -26,7 +26,8 @@ export const kafkaEnv = {
 
 export const databaseEnv = {
   DATABASE_URL: secret(z.string().url('must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/test')),
-  DATABASE_POOL_SIZE: env.integer(10, 1, 200),
+  /** At least 2: a session lock (withAdvisoryLock) holds a connection while its work needs another. */
+  DATABASE_POOL_SIZE: env.integer(10, 2, 200),
   /**
    * true: the service applies its pending migrations at start-up (under a lock per
    * schema). false: a migration Job does (`main.js migrate`), and the service refuses
