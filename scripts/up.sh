@@ -114,12 +114,13 @@ curl -sS --fail-with-body -X POST http://127.0.0.1:3003/admin/reconciliations "$
 curl -sS --fail-with-body "http://127.0.0.1:3003/admin/reports/$demo_day?format=text" "${admin[@]}"
 echo "[up] the event-stream watchdog (reconciler eventstream status; WATCHDOG_INTEGRATIONS=demo:$integration_id):"
 # Through the reconciler's command (the running reconciler watches only WATCHDOG_INTEGRATIONS set at its start).
-if ! WATCHDOG_INTEGRATIONS="demo:$integration_id" node "$root/dist/apps/reconciler/src/main.js" eventstream status \
-  >"$run_dir/watchdog.out" 2>"$run_dir/watchdog.log"; then
-  echo "[up] watchdog status FAILED (see $run_dir/watchdog.log):" >&2
-  tail -n 5 "$run_dir/watchdog.log" >&2
+# The command's own log lines go to its log file; its status lines are shown.
+if ! WATCHDOG_INTEGRATIONS="demo:$integration_id" LOG_LEVEL=warn node "$root/dist/apps/reconciler/src/main.js" \
+  eventstream status >"$run_dir/watchdog.out" 2>"$run_dir/watchdog.log"; then
+  echo "[up] watchdog status FAILED (see $run_dir/watchdog.out and watchdog.log):" >&2
+  tail -n 5 "$run_dir/watchdog.out" "$run_dir/watchdog.log" >&2
 fi
-sed 's/^/[up] /' "$run_dir/watchdog.out"
+sed -n 's/^watchdog /[up] watchdog /p' "$run_dir/watchdog.out"
 echo "[up] the parity report as a web page (in a browser, sign in first at http://127.0.0.1:3003/reports/login.html with the token $RECONCILER_ADMIN_TOKENS):"
 echo "[up]   http://127.0.0.1:3003/reports/$demo_day.html   and the month: http://127.0.0.1:3003/reports/${demo_day:0:7}.html"
 echo "[up]   e.g. curl -H 'Authorization: Bearer $RECONCILER_ADMIN_TOKENS' http://127.0.0.1:3003/reports/$demo_day.html > report.html"
