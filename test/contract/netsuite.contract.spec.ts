@@ -1,5 +1,5 @@
 import { ErpDocument } from '@hub/contracts';
-import { NetSuiteRestAdapter, toNetSuiteRecord } from '@hub/erp';
+import { ErpError, NetSuiteRestAdapter, toNetSuiteRecord } from '@hub/erp';
 import { sampleErpDocument } from '@hub/testing';
 import { ErpEmulator, TRANSACTION_COLUMNS } from '../../tools/emulators/erp/erp-emulator';
 
@@ -62,10 +62,10 @@ describe('NetSuite contract', () => {
     expect(record.total).toBe('12.645');
   });
 
-  const bearer = async () =>
+  const bearer = async (at = base) =>
     (
       (await (
-        await realFetch(`${base}/auth/oauth2/v1/token`, {
+        await realFetch(`${at}/auth/oauth2/v1/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
@@ -124,5 +124,48 @@ describe('NetSuite contract', () => {
     });
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toMatch(/Invalid search query.*Field 'total'/);
+  });
+
+  it("answers requests over the per-account limit with 429 in NetSuite's error body, which the adapter treats as temporary", async () => {
+    // DOMAIN.md section 4: one per-account concurrency limit; over it the REST API answers 429.
+    // No Retry-After is documented, so none is sent, and the hub cannot lean on one.
+    const governed = new ErpEmulator({ concurrencyLimit: 1 });
+    const governedBase = `${await governed.listen(0)}/services/rest`;
+    governed.setFaults({ latencyMs: 200 });
+    try {
+      const client = new NetSuiteRestAdapter({
+        baseUrl: governedBase,
+        clientId: 'hub-client',
+        clientSecret: 'hub-secret',
+        requestTimeoutMs: 5_000,
+      });
+      await client.upsert(shipped('SO-governed-0')); // a token first, so the two writes below race for the slot
+      const outcomes = await Promise.allSettled([1, 2].map((index) => client.upsert(shipped(`SO-governed-${index}`))));
+      const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ kind: 'temporary', details: { status: 429 } });
+      expect((refused.reason as ErpError).details.retryAfterMs).toBeUndefined();
+      const token = await bearer(governedBase);
+      const response = await Promise.all(
+        [1, 2].map(async () =>
+          realFetch(`${governedBase}/query/v1/suiteql?limit=10`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              prefer: 'transient',
+            },
+            body: JSON.stringify({ q: "SELECT id FROM transaction WHERE trandate = '2025-03-04'" }),
+          }),
+        ),
+      );
+      const tooMany = response.find((item) => item.status === 429)!;
+      expect(tooMany.headers.get('retry-after')).toBeNull();
+      expect(await tooMany.json()).toMatchObject({
+        status: 429,
+        'o:errorDetails': [{ 'o:errorCode': expect.any(String) }],
+      });
+    } finally {
+      await governed.close();
+    }
   });
 });

@@ -235,7 +235,7 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
     for (const item of documents) await posted(item.externalId);
     expect(emulator.peakAttempted).toBeLessThanOrEqual(2);
     // A tighter ERP limit than ours: 429s, honoured, and still each document once.
-    const tight = new ErpEmulator({ concurrencyLimit: 1 });
+    const tight = new ErpEmulator({ concurrencyLimit: 1, retryAfterSeconds: { concurrency: 1 } });
     const tightUrl = await tight.listen(0);
     await sink.close();
     env = { ...env, NETSUITE_BASE_URL: `${tightUrl}/services/rest` };

@@ -39,7 +39,10 @@ export function networkFailure(error: unknown): ErpError {
 
 /**
  * A read (a page of a listing) retried on temporary failures: at most `attempts`
- * calls, waiting `baseMs` doubled each time, or the ERP's Retry-After when longer.
+ * calls, waiting `baseMs` doubled each time, or the ERP's Retry-After when it sends
+ * one (NetSuite documents none). DOMAIN.md section 4: 5xx are the system's errors,
+ * 429 answers requests over the per-account limit; a SuiteQL page is a read at a
+ * fixed `limit`/`offset` within an `id > last` window, so asking again is safe.
  * A day's listing is many pages: retried as a whole, one 500 in ten would fail a
  * day of a dozen pages most of the time (the chaos run's 10,000-order day did).
  */

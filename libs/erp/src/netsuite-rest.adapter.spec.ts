@@ -19,7 +19,7 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     tokenId: 'tk',
     tokenSecret: 'ts',
   };
-  const emulator = new ErpEmulator({ concurrencyLimit: 2, tba });
+  const emulator = new ErpEmulator({ concurrencyLimit: 2, tba, retryAfterSeconds: { concurrency: 1, outage: 2 } });
   let baseUrl: string;
   let adapter: NetSuiteRestAdapter;
 

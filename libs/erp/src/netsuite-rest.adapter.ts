@@ -139,7 +139,8 @@ export class NetSuiteRestAdapter implements ErpPort {
       let hasMore = true;
       while (hasMore && windowRows < cap) {
         const limit = Math.min(pageSize, cap - windowRows);
-        // Each page is retried on its own: the listing goes on from where it is.
+        // Each page is retried on its own (a read at the same offset; DOMAIN.md section 4, SuiteQL):
+        // the listing goes on from where it is.
         const page = await readWithRetries(async () => {
           const response = await this.request(
             'POST',

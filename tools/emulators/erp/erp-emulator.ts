@@ -73,6 +73,12 @@ export interface ErpEmulatorOptions {
   tba?: { accountId: string; consumerKey: string; consumerSecret: string; tokenId: string; tokenSecret: string };
   /** Concurrent record/query requests allowed; more get 429 (NetSuite's per-account governance). */
   concurrencyLimit?: number;
+  /**
+   * Retry-After (seconds) on a 429 and on an outage's 503. DOMAIN.md section 4 documents the
+   * 429 over the per-account limit, not a Retry-After: by default none is sent, so the hub
+   * cannot lean on one. Tests of how the hub honours one set it.
+   */
+  retryAfterSeconds?: { concurrency?: number; outage?: number };
   tokenTtlSeconds?: number;
   /** Rows one SuiteQL query can page through (NetSuite: 100,000); paging past them is refused. */
   suiteqlMaxRows?: number;
@@ -121,6 +127,7 @@ export class ErpEmulator {
       concurrencyLimit: options.concurrencyLimit ?? 5,
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
       suiteqlMaxRows: options.suiteqlMaxRows ?? 100_000,
+      retryAfterSeconds: options.retryAfterSeconds ?? {},
       tba: options.tba,
     };
     this.app = Fastify({ logger: false });
@@ -229,7 +236,8 @@ export class ErpEmulator {
           ]);
         }
         if (this.active >= this.options.concurrencyLimit) {
-          void reply.header('Retry-After', '1');
+          const { concurrency } = this.options.retryAfterSeconds;
+          if (concurrency !== undefined) void reply.header('Retry-After', String(concurrency));
           return netsuiteError(reply, 429, 'Too Many Requests', [
             {
               detail: 'Concurrent request limit exceeded. Request blocked.',
@@ -251,7 +259,8 @@ export class ErpEmulator {
             request.raw.socket.destroy();
             return reply;
           }
-          void reply.header('Retry-After', '2');
+          const { outage } = this.options.retryAfterSeconds;
+          if (outage !== undefined) void reply.header('Retry-After', String(outage));
           return netsuiteError(reply, 503, 'Service Unavailable', [
             { detail: 'The service is temporarily unavailable.', 'o:errorCode': 'UNEXPECTED_ERROR' },
           ]);
