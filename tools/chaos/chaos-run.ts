@@ -490,13 +490,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
 
     // Resync closes them; a second reconciliation shows none open and full parity.
-    const resync = await admin<{ ordersInjected: string[]; ordersReplayed: string[]; duplicatesDeleted: string[] }>(
-      'POST',
-      '/admin/resync',
-      { tenant: TENANT, date: businessDate },
-    );
+    const resync = await admin<{
+      ordersInjected: string[];
+      ordersReplayed: string[];
+      duplicatesDeleted: string[];
+      failed: { orderId: string; action: string; error: string }[];
+    }>('POST', '/admin/resync', { tenant: TENANT, date: businessDate });
     log(
-      `resync: ${resync.ordersInjected.length} injected, ${resync.ordersReplayed.length} replayed, ${resync.duplicatesDeleted.length} duplicates deleted`,
+      `resync: ${resync.ordersInjected.length} injected, ${resync.ordersReplayed.length} replayed, ${resync.duplicatesDeleted.length} duplicates deleted` +
+        resync.failed.map((failure) => `; ${failure.orderId} failed (${failure.action}: ${failure.error})`).join(''),
     );
     const settle = async (what: string) => {
       const deadline = Date.now() + options.quietTimeoutSeconds * 1000;

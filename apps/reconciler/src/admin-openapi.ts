@@ -138,7 +138,14 @@ export const ADMIN_OPENAPI = {
             },
           },
         },
-        responses: { '200': { description: 'What was replayed, injected, deleted or left to a person' }, ...errors },
+        responses: {
+          '200': { description: 'What was replayed, injected, deleted or left to a person' },
+          ...errors,
+          '502': {
+            description:
+              'Some orders failed after retries (the ERP or NewStore refused): the same summary, with `failed` naming each; the rest was done',
+          },
+        },
       },
     },
     '/admin/eventstream': {

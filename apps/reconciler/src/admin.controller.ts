@@ -318,11 +318,14 @@ export class AdminController {
   @UseGuards(AdminTokenGuard)
   async resync(@Body() body: unknown) {
     const request = parse(resyncBody, body);
-    return this.resyncer.run({
+    const summary = await this.resyncer.run({
       tenant: this.tenant(request.tenant),
       businessDate: request.date,
       orderIds: request.orderIds,
     });
+    // What the ERP or NewStore refused, after retries: 502 with everything that was done and what was not.
+    if (summary.failed.length > 0) throw new HttpException(summary, HttpStatus.BAD_GATEWAY);
+    return summary;
   }
 
   @Post('rebuild')

@@ -1,8 +1,6 @@
-import { decimal, DiscrepancyMessage, encodeTopicValue, HEADERS } from '@hub/contracts';
-import { ErpError } from '@hub/erp';
+import { decimal, DiscrepancyMessage, encodeTopicValue, HEADERS, retryTemporary } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
-import { NewStoreError } from '@hub/newstore-graphql';
 import {
   businessDateOf,
   businessDayWindow,
@@ -24,26 +22,6 @@ import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
 import { ErpPorts, ReconcilerConnections } from './reconciler-connections';
 
 const COMPARE_PAGE = 1_000;
-
-/** Retries a call on temporary failures with doubling back-off (DOMAIN.md: back off on failure). */
-export async function withBackoff<T>(
-  attempts: number,
-  baseMs: number,
-  call: () => Promise<T>,
-  onRetry: (error: unknown, attempt: number, delayMs: number) => void,
-): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      const temporary = (error instanceof NewStoreError || error instanceof ErpError) && error.kind === 'temporary';
-      if (!temporary || attempt >= attempts) throw error;
-      const delayMs = baseMs * 2 ** (attempt - 1);
-      onRetry(error, attempt, delayMs);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
-}
 
 /**
  * One tenant's business day, compared across NewStore (GraphQL), the hub (its
@@ -179,12 +157,9 @@ export class DailyReconciliation {
         };
         let after: string | null = null;
         for (;;) {
-          const page = await withBackoff(
-            this.config.RECONCILER_READ_ATTEMPTS,
-            this.config.RECONCILER_RETRY_BASE_MS,
+          const page = await retryTemporary(
             () => this.newStore.ordersCreated(tenant, window, after, this.config.RECONCILER_NEWSTORE_PAGE_SIZE),
-            (error, attempt, delayMs) =>
-              this.logger.warn({ err: error, attempt, delayMs, runId }, 'NewStore page failed; backing off'),
+            this.retries('NewStore page failed; backing off', runId),
           );
           await this.repository.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
           if (!page.hasNextPage || !page.endCursor) break;
@@ -197,17 +172,24 @@ export class DailyReconciliation {
   /** The ERP's transactions of the day; a temporary failure re-reads the day from the start. */
   private async stageErp(runId: string, tenant: string, businessDate: string): Promise<void> {
     const erp = this.erps.erpOf(tenant);
-    await withBackoff(
-      this.config.RECONCILER_READ_ATTEMPTS,
-      this.config.RECONCILER_RETRY_BASE_MS,
+    await retryTemporary(
       async () => {
         await this.repository.clearStagedErp(runId);
         for await (const page of erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
           await this.repository.stageErpTransactions(runId, page);
       },
-      (error, attempt, delayMs) =>
-        this.logger.warn({ err: error, attempt, delayMs, runId }, 'ERP query failed; backing off'),
+      this.retries('ERP query failed; backing off', runId),
     );
+  }
+
+  /** RECONCILER_READ_ATTEMPTS calls from RECONCILER_RETRY_BASE_MS, each retry logged. */
+  private retries(message: string, runId: string) {
+    return {
+      attempts: this.config.RECONCILER_READ_ATTEMPTS,
+      baseMs: this.config.RECONCILER_RETRY_BASE_MS,
+      onRetry: (error: unknown, attempt: number, delayMs: number) =>
+        this.logger.warn({ err: error, attempt, delayMs, runId }, message),
+    };
   }
 
   /** Records a page of discrepancies and publishes each one (key = order id). */

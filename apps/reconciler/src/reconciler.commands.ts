@@ -114,6 +114,7 @@ async function resync(context: Context): Promise<void> {
     orderIds: orderIds.length ? orderIds : undefined,
   });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (summary.failed.length > 0) throw new Error(`${summary.failed.length} order(s) failed (see "failed" above)`);
 }
 
 /** `report --date D [--tenant T] [--format text|csv|json] [--all]`: the day's last run and discrepancies. */

@@ -116,10 +116,12 @@ export class ReconcilerMetrics {
     });
     this.resynced = new Counter({
       name: 'parity_resync_actions_total',
-      help: 'Resync actions: events replayed, orders injected from NewStore, ERP duplicates deleted, skipped',
+      help: 'Resync actions: events replayed, orders injected from NewStore or not found there, ERP duplicates deleted or left to a person, failed',
       labelNames: ['action'],
       registers,
     });
+    // Present at 0 from the start, so the first failure is an increase an alert sees.
+    this.resynced.inc({ action: 'failed' }, 0);
   }
 
   recordRun(figures: RunFigures): void {

@@ -1,4 +1,4 @@
-import { ageBucket, renderReport, reportCsp } from './report-html';
+import { ageBucket, renderReport, renderResyncDone, reportCsp } from './report-html';
 import type { DiscrepancyRow } from './reconciliation.repository';
 
 const now = new Date('2026-11-27T12:00:00Z');
@@ -55,5 +55,26 @@ describe('the HTML parity report', () => {
     expect(reportCsp('abc')).toBe(
       "default-src 'none'; style-src 'nonce-abc'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
+  });
+
+  it('says a resync that left orders undone is not done, naming each order and why, escaped', () => {
+    const html = renderResyncDone({
+      tenant: 'acme',
+      date: '2026-11-26',
+      back: '/reports/2026-11-26.html',
+      nonce: 'n',
+      summary: {
+        eventsReplayed: 3,
+        ordersReplayed: ['o-1'],
+        ordersInjected: [],
+        ordersNotFound: [],
+        duplicatesDeleted: [],
+        manual: [],
+        failed: [{ orderId: '<b>o-2</b>', action: 'inject', error: 'HTTP 503' }],
+      },
+    });
+    expect(html).toContain('<h1>Resync of acme, 2026-11-26: 1 order(s) failed</h1>');
+    expect(html).toContain('<li>&lt;b&gt;o-2&lt;/b&gt; (inject): HTTP 503</li>');
+    expect(html).not.toContain('<b>o-2');
   });
 });

@@ -245,7 +245,7 @@ export function renderResyncDone(options: {
   nonce: string;
 }): string {
   const { summary } = options;
-  const title = `Resync of ${options.tenant}, ${options.date}: done`;
+  const title = `Resync of ${options.tenant}, ${options.date}: ${summary.failed.length > 0 ? `${summary.failed.length} order(s) failed` : 'done'}`;
   const body = `<h1>${escape(title)}</h1>
 <dl class="figures">
 <div><dt>orders replayed</dt><dd id="replayed">${summary.ordersReplayed.length}</dd></div>
@@ -254,6 +254,7 @@ export function renderResyncDone(options: {
 <div><dt>orders NewStore does not have</dt><dd>${summary.ordersNotFound.length}</dd></div>
 <div><dt>ERP duplicates deleted</dt><dd>${summary.duplicatesDeleted.length}</dd></div>
 </dl>
+${summary.failed.length > 0 ? `<h2 class="bad">Not done: resync again once the ERP or NewStore answers</h2><ul id="failed">${summary.failed.map((item) => `<li>${escape(item.orderId)} (${escape(item.action)}): ${escape(item.error)}</li>`).join('')}</ul>` : ''}
 ${summary.manual.length > 0 ? `<h2>For a person to look at</h2><ul>${summary.manual.map((item) => `<li>${escape(item.kind)} ${escape(item.orderId)}: ${escape(item.detail)}</li>`).join('')}</ul>` : ''}
 <p>The pipeline posts what was replayed within a few seconds; reconcile the day again to see it closed.</p>
 <p><a href="${escape(options.back)}">Back to the report</a></p>`;

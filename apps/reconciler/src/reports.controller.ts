@@ -107,7 +107,8 @@ export class ReportsController {
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
     const summary = await this.resyncer.run({ tenant, businessDate: date });
     const nonce = randomBytes(16).toString('base64');
-    await send(reply, nonce, renderResyncDone({ tenant, date, summary, back: dayHref(date, tenant), nonce }));
+    const html = renderResyncDone({ tenant, date, summary, back: dayHref(date, tenant), nonce });
+    await send(reply, nonce, html, summary.failed.length > 0 ? 502 : 200);
   }
 
   /** What both pages show: parity and amount delta per day, the open list with each order's path. */
@@ -301,8 +302,9 @@ function addMonth(firstOfMonth: string): string {
 const dayHref = (date: string, tenant: string) => `/reports/${date}.html?tenant=${encodeURIComponent(tenant)}`;
 const monthHref = (month: string, tenant: string) => `/reports/${month}.html?tenant=${encodeURIComponent(tenant)}`;
 
-async function send(reply: FastifyReply, nonce: string, html: string): Promise<void> {
+async function send(reply: FastifyReply, nonce: string, html: string, status = 200): Promise<void> {
   await reply
+    .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-security-policy', reportCsp(nonce))
     .header('x-content-type-options', 'nosniff')

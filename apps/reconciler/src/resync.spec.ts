@@ -1,4 +1,6 @@
 import { HEADERS } from '@hub/contracts';
+import { ErpError } from '@hub/erp';
+import { NewStoreError } from '@hub/newstore-graphql';
 import { KafkaInfrastructure } from '@hub/kafka';
 import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
 import { sampleGraphQlOrder } from '@hub/testing';
@@ -38,6 +40,10 @@ async function resyncWith(options: {
   inNewStore?: string[];
   deleteDuplicates?: boolean;
   hubErpId?: string;
+  /** Failures NewStore's order lookup throws first, one per call. */
+  newStoreFailures?: Error[];
+  /** Internal ids whose delete the ERP refuses. */
+  undeletable?: string[];
 }) {
   const sent: { topic: string; key: string | null; headers: Record<string, string> }[] = [];
   const deleted: string[] = [];
@@ -70,18 +76,36 @@ async function resyncWith(options: {
       {
         provide: NEWSTORE_CLIENT,
         useValue: {
-          order: async (_tenant: string, id: string) => ((options.inNewStore ?? []).includes(id) ? order(id) : null),
+          order: async (_tenant: string, id: string) => {
+            const failure = options.newStoreFailures?.shift();
+            if (failure) throw failure;
+            return (options.inNewStore ?? []).includes(id) ? order(id) : null;
+          },
         },
       },
       {
         provide: ERP_PORTS,
-        useValue: { erpOf: () => ({ deleteTransaction: async (_type: string, id: string) => deleted.push(id) }) },
+        useValue: {
+          erpOf: () => ({
+            deleteTransaction: async (_type: string, id: string) => {
+              if (options.undeletable?.includes(id)) throw new ErpError('temporary', 'HTTP 500', { status: 500 });
+              deleted.push(id);
+            },
+          }),
+        },
       },
-      { provide: HUB_CONFIG, useValue: { RECONCILER_RESYNC_DELETE_DUPLICATES: options.deleteDuplicates ?? false } },
+      {
+        provide: HUB_CONFIG,
+        useValue: {
+          RECONCILER_RESYNC_DELETE_DUPLICATES: options.deleteDuplicates ?? false,
+          RECONCILER_READ_ATTEMPTS: 3,
+          RECONCILER_RETRY_BASE_MS: 5,
+        },
+      },
       { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
     ],
   }).compile();
-  return { resync: module.get(Resync), sent, deleted, marked };
+  return { resync: module.get(Resync), metrics: module.get(Registry), sent, deleted, marked };
 }
 
 describe('Resync', () => {
@@ -137,5 +161,46 @@ describe('Resync', () => {
     const summary = await unknown.resync.run({ tenant: 'acme', businessDate: '2026-11-26' });
     expect(unknown.deleted).toEqual([]);
     expect(summary.manual[0].detail).toContain('does not know which record is its own');
+  });
+
+  it('asks NewStore again after a temporary failure before it gives an order up', async () => {
+    const { resync } = await resyncWith({
+      inNewStore: ['o-1'],
+      newStoreFailures: [
+        new NewStoreError('temporary', 'HTTP 503', 503),
+        new NewStoreError('temporary', 'HTTP 502', 502),
+      ],
+    });
+    expect((await resync.run({ tenant: 'acme', orderIds: ['o-1'] })).ordersInjected).toEqual(['o-1']);
+  });
+
+  it('goes on past an order that fails, names it in `failed` and the metric, and leaves its discrepancy unmarked', async () => {
+    const duplicate = discrepancy({
+      id: '9',
+      kind: 'duplicate_in_erp',
+      orderId: 'o-dup',
+      subject: 'cashSale:acme:9',
+      documentType: 'cashSale',
+      erpInternalIds: ['200', '201'],
+    });
+    const { resync, marked, metrics } = await resyncWith({
+      discrepancies: [duplicate, discrepancy({ id: '7', orderId: 'o-1' }), discrepancy({ id: '8', orderId: 'o-2' })],
+      inNewStore: ['o-1', 'o-2'],
+      deleteDuplicates: true,
+      hubErpId: '200',
+      undeletable: ['201'],
+      // o-1's lookup fails three times (every attempt); o-2's then succeeds.
+      newStoreFailures: [0, 1, 2].map(() => new NewStoreError('temporary', 'HTTP 503', 503)),
+    });
+    const summary = await resync.run({ tenant: 'acme', businessDate: '2026-11-26' });
+    expect(summary.failed).toEqual([
+      { orderId: 'o-dup', action: 'delete-duplicate', error: 'HTTP 500' },
+      { orderId: 'o-1', action: 'inject', error: 'HTTP 503' },
+    ]);
+    expect(summary.ordersInjected).toEqual(['o-2']);
+    expect(marked).toEqual([['8']]);
+    expect(await metrics.getSingleMetricAsString('parity_resync_actions_total')).toContain(
+      'parity_resync_actions_total{action="failed"} 2',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { HEADERS } from '@hub/contracts';
+import { HEADERS, retryTemporary } from '@hub/contracts';
 import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hub/newstore';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
@@ -26,6 +26,11 @@ export interface ResyncSummary {
   duplicatesDeleted: string[];
   /** Discrepancies a person must look at (ERP duplicates when deleting them is off). */
   manual: { kind: string; orderId: string; detail: string }[];
+  /**
+   * What could not be done, after retries: the order's discrepancy stays open and
+   * unmarked, and a resync again tries it again. The others went on regardless.
+   */
+  failed: { orderId: string; action: 'delete-duplicate' | 'inject'; error: string }[];
 }
 
 /**
@@ -49,7 +54,11 @@ export class Resync {
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
     /** RECONCILER_RESYNC_DELETE_DUPLICATES: a duplicate ERP record is deleted, not only reported. */
-    @InjectConfig() private readonly config: Pick<ReconcilerConfig, 'RECONCILER_RESYNC_DELETE_DUPLICATES'>,
+    @InjectConfig()
+    private readonly config: Pick<
+      ReconcilerConfig,
+      'RECONCILER_RESYNC_DELETE_DUPLICATES' | 'RECONCILER_READ_ATTEMPTS' | 'RECONCILER_RETRY_BASE_MS'
+    >,
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
@@ -64,26 +73,56 @@ export class Resync {
       ordersNotFound: [],
       duplicatesDeleted: [],
       manual: [],
+      failed: [],
     };
     const discrepancies = request.businessDate
       ? await this.repository.discrepancies(request.tenant, request.businessDate, { orderIds: request.orderIds })
       : [];
     const orderIds = new Set<string>(request.orderIds ?? []);
     for (const discrepancy of discrepancies) {
-      if (discrepancy.kind === 'duplicate_in_erp') await this.duplicate(discrepancy, summary);
-      else orderIds.add(discrepancy.orderId);
+      if (discrepancy.kind !== 'duplicate_in_erp') orderIds.add(discrepancy.orderId);
+      else
+        await this.attempt(summary, discrepancy.orderId, 'delete-duplicate', () =>
+          this.duplicate(discrepancy, summary),
+        );
     }
     const known = await this.repository.orderEvents(request.tenant, [...orderIds]);
     const knownIds = new Set(known.map((order) => order.orderId));
     summary.eventsReplayed = await this.replay(known);
     summary.ordersReplayed = known.map((order) => order.orderId).sort();
     for (const orderId of [...orderIds].filter((id) => !knownIds.has(id)).sort()) {
-      if (await this.inject(request.tenant, orderId)) summary.ordersInjected.push(orderId);
-      else summary.ordersNotFound.push(orderId);
+      await this.attempt(summary, orderId, 'inject', async () => {
+        if (await this.inject(request.tenant, orderId)) summary.ordersInjected.push(orderId);
+        else summary.ordersNotFound.push(orderId);
+      });
     }
-    await this.repository.markResyncRequested(discrepancies.map((discrepancy) => discrepancy.id));
-    this.logger.info({ ...summary, tenant: request.tenant, businessDate: request.businessDate }, 'resync done');
+    const failedOrders = new Set(summary.failed.map((failure) => failure.orderId));
+    await this.repository.markResyncRequested(
+      discrepancies
+        .filter((discrepancy) => !failedOrders.has(discrepancy.orderId))
+        .map((discrepancy) => discrepancy.id),
+    );
+    const context = { ...summary, tenant: request.tenant, businessDate: request.businessDate };
+    if (summary.failed.length > 0) this.logger.error(context, 'resync incomplete: some orders failed');
+    else this.logger.info(context, 'resync done');
     return summary;
+  }
+
+  /** One order's action: a failure (after the clients' retries) is recorded and the resync goes on. */
+  private async attempt(
+    summary: ResyncSummary,
+    orderId: string,
+    action: ResyncSummary['failed'][number]['action'],
+    work: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      summary.failed.push({ orderId, action, error: message });
+      this.metrics.resynced.inc({ action: 'failed' });
+      this.logger.error({ err: error, orderId, action }, 'resync of an order failed');
+    }
   }
 
   /** Replays the orders' events in their original order, each marked as a replay. */
@@ -122,7 +161,10 @@ export class Resync {
 
   /** An order NewStore has and the hub never received: its opening event, rebuilt from GraphQL. */
   private async inject(tenant: string, orderId: string): Promise<boolean> {
-    const order = await this.newStore.order(tenant, orderId);
+    const order = await retryTemporary(() => this.newStore.order(tenant, orderId), {
+      attempts: this.config.RECONCILER_READ_ATTEMPTS,
+      baseMs: this.config.RECONCILER_RETRY_BASE_MS,
+    });
     if (!order) {
       this.logger.warn({ tenant, orderId }, 'order not found in NewStore GraphQL; nothing to inject');
       this.metrics.resynced.inc({ action: 'not-found' });

@@ -3,3 +3,4 @@ export * from './topics';
 export * from './erp-document';
 export * from './discrepancy';
 export * from './money';
+export * from './retry';

@@ -1,6 +1,6 @@
-import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
+import { retryTemporary, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
-import { classifyHttpFailure, networkFailure, readWithRetries } from './http-failure';
+import { classifyHttpFailure, deleteWithRetries, ERP_CALL_RETRIES, networkFailure } from './http-failure';
 
 export interface GenericHttpSettings {
   /** e.g. https://erp.example.com/api/{documentType}/{externalId}; placeholders: documentType, externalId, tenant, orderId. */
@@ -75,12 +75,13 @@ export class GenericHttpAdapter implements ErpPort {
     for (let page = 0; ; page += 1) {
       const listUrl = fill(this.settings.listUrlTemplate, { date, page: String(page) });
       // Each page is retried on its own: the listing goes on from where it is.
-      const body = await readWithRetries(
+      const body = await retryTemporary(
         async () =>
           (await (await this.call(listUrl, 'GET')).json()) as {
             items: (Omit<ErpTransaction, 'total'> & { total: unknown })[];
             hasMore: boolean;
           },
+        ERP_CALL_RETRIES,
       );
       yield body.items.map((item) => ({ ...item, total: erpAmount(item.total, item.internalId) }));
       if (!body.hasMore) return;
@@ -90,7 +91,8 @@ export class GenericHttpAdapter implements ErpPort {
   async deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
     if (!this.settings.deleteUrlTemplate)
       throw new ErpError('permanent', 'No deleteUrlTemplate configured for the generic ERP adapter');
-    await this.call(fill(this.settings.deleteUrlTemplate, { documentType, internalId }), 'DELETE');
+    const url = fill(this.settings.deleteUrlTemplate, { documentType, internalId });
+    await deleteWithRetries(() => this.call(url, 'DELETE'));
   }
 
   /** A bodiless call with the bearer token; failures classified as temporary or permanent. */

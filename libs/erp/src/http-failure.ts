@@ -1,3 +1,4 @@
+import { retryTemporary } from '@hub/contracts';
 import { ErpError } from './erp-port';
 
 /** Retry-After as seconds or an HTTP date, in milliseconds from now. */
@@ -38,22 +39,30 @@ export function networkFailure(error: unknown): ErpError {
 }
 
 /**
- * A read (a page of a listing) retried on temporary failures: at most `attempts`
- * calls, waiting `baseMs` doubled each time, or the ERP's Retry-After when it sends
- * one (NetSuite documents none). DOMAIN.md section 4: 5xx are the system's errors,
- * 429 answers requests over the per-account limit; a SuiteQL page is a read at a
- * fixed `limit`/`offset` within an `id > last` window, so asking again is safe.
- * A day's listing is many pages: retried as a whole, one 500 in ten would fail a
- * day of a dozen pages most of the time (the chaos run's 10,000-order day did).
+ * How a read (a page of a listing) or a delete is retried on temporary failures
+ * (retryTemporary of @hub/contracts): 4 calls, waiting 0.5, 1, 2 s or the ERP's
+ * Retry-After when it sends one (NetSuite documents none). DOMAIN.md section 4:
+ * 5xx are the system's errors, 429 answers requests over the per-account limit;
+ * a SuiteQL page is a read at a fixed `limit`/`offset` within an `id > last`
+ * window, so asking again is safe. A day's listing is many pages: retried as a
+ * whole, one 500 in ten would fail a day of a dozen pages most of the time (the
+ * chaos run's 10,000-order day did).
  */
-export async function readWithRetries<T>(call: () => Promise<T>, attempts = 4, baseMs = 500): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
+export const ERP_CALL_RETRIES = { attempts: 4, baseMs: 500 } as const;
+
+/**
+ * A DELETE retried on temporary failures. A record that is gone when a retry
+ * asks (404) was deleted by the call whose answer was lost: the delete took.
+ */
+export async function deleteWithRetries(call: () => Promise<unknown>): Promise<void> {
+  let calls = 0;
+  await retryTemporary(async () => {
+    calls += 1;
     try {
-      return await call();
+      await call();
     } catch (error) {
-      if (!(error instanceof ErpError) || error.kind !== 'temporary' || attempt >= attempts) throw error;
-      const delayMs = Math.max(baseMs * 2 ** (attempt - 1), error.details.retryAfterMs ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (calls > 1 && error instanceof ErpError && error.details.status === 404) return;
+      throw error;
     }
-  }
+  }, ERP_CALL_RETRIES);
 }

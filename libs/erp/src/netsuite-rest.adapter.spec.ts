@@ -178,6 +178,13 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(emulator.recordsWithExternalId('DEL-1')).toHaveLength(0);
     await expect(adapter.deleteTransaction('salesOrder', internalId)).rejects.toMatchObject({ kind: 'permanent' });
   });
+
+  it('deletes through a moment of 503 (a DELETE is asked again, as a page of a listing is)', async () => {
+    const { internalId } = await adapter.upsert(document('DEL-2', { tranDate: '2024-03-04' }));
+    emulator.setFaults({ outageUntil: Date.now() + 300, outageMode: 'unavailable' });
+    await adapter.deleteTransaction('salesOrder', internalId);
+    expect(emulator.recordsWithExternalId('DEL-2')).toHaveLength(0);
+  });
 });
 
 async function tokenFor(baseUrl: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
-import type { ErpDocument, ErpDocumentType } from '@hub/contracts';
+import { retryTemporary, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
-import { classifyHttpFailure, networkFailure, readWithRetries } from './http-failure';
+import { classifyHttpFailure, deleteWithRetries, ERP_CALL_RETRIES, networkFailure } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
 
 /**
@@ -141,7 +141,7 @@ export class NetSuiteRestAdapter implements ErpPort {
         const limit = Math.min(pageSize, cap - windowRows);
         // Each page is retried on its own (a read at the same offset; DOMAIN.md section 4, SuiteQL):
         // the listing goes on from where it is.
-        const page = await readWithRetries(async () => {
+        const page = await retryTemporary(async () => {
           const response = await this.request(
             'POST',
             `/query/v1/suiteql?limit=${limit}&offset=${windowRows}`,
@@ -153,7 +153,7 @@ export class NetSuiteRestAdapter implements ErpPort {
             hasMore: boolean;
             count: number;
           };
-        });
+        }, ERP_CALL_RETRIES);
         if (page.items.length === 0) return;
         yield page.items.map((item) => ({
           internalId: String(item.id),
@@ -172,7 +172,9 @@ export class NetSuiteRestAdapter implements ErpPort {
 
   async deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void> {
     const { record } = NETSUITE_RECORDS[documentType];
-    await this.request('DELETE', `/record/v1/${record}/${encodeURIComponent(internalId)}`, undefined);
+    await deleteWithRetries(() =>
+      this.request('DELETE', `/record/v1/${record}/${encodeURIComponent(internalId)}`, undefined),
+    );
   }
 
   private async request(
