@@ -48,7 +48,7 @@ function exportedMetrics(): Set<string> {
       autoRestart: false,
       silenceMinutes: 60,
       tradingHours: { from: '09:00', to: '21:00' },
-      timeZone: 'UTC',
+      timeZoneOf: () => 'UTC',
     },
     registry,
     pino({ level: 'silent' }),

@@ -10,29 +10,33 @@ const running = {
   rejectedEvents: async () => [],
 } as unknown as EventStreamApi;
 
-const watchdog = (tradingHours = { from: '00:00', to: '24:00' }) =>
+const watchdog = (
+  tradingHours = { from: '00:00', to: '24:00' },
+  zones: Record<string, string> = {},
+  integrations = new Map([['acme', 'i-1']]),
+) =>
   new EventStreamWatchdog(
     running,
     {
-      integrations: new Map([['acme', 'i-1']]),
+      integrations,
       intervalMs: 1_000,
       autoRestart: false,
       silenceMinutes: 30,
       tradingHours,
-      timeZone: 'UTC',
+      timeZoneOf: (tenant) => zones[tenant] ?? 'UTC',
     },
     new Registry(),
     pino({ level: 'silent' }),
   );
 
 describe('event-stream silence', () => {
-  const event = (at: Date) => ({
+  const event = (at: Date, tenant = 'acme') => ({
     topic: 't',
     partition: 0,
     offset: '0',
     key: 'o-1',
     value: null,
-    headers: { tenant: 'acme' },
+    headers: { tenant },
     timestamp: String(at.getTime()),
   });
 
@@ -55,5 +59,24 @@ describe('event-stream silence', () => {
     expect(dog.status()[0].silent).toBe(false);
     await dog.poll(new Date('2026-11-27T10:00:00Z'));
     expect(dog.status()[0].silent).toBe(true);
+  });
+
+  it("reads the trading hours in each tenant's own time zone", async () => {
+    const dog = watchdog(
+      { from: '08:00', to: '20:00' },
+      { tokyo: 'Asia/Tokyo', berlin: 'Europe/Berlin' },
+      new Map([
+        ['tokyo', 'i-1'],
+        ['berlin', 'i-2'],
+      ]),
+    );
+    const lastEvent = new Date('2026-11-26T12:00:00Z');
+    dog.eventsSeen([event(lastEvent, 'tokyo'), event(lastEvent, 'berlin')]);
+    // 03:00 UTC: 12:00 in Tokyo (trading), 04:00 in Berlin (closed).
+    await dog.poll(new Date('2026-11-27T03:00:00Z'));
+    expect(Object.fromEntries(dog.status().map((status) => [status.tenant, status.silent]))).toEqual({
+      tokyo: true,
+      berlin: false,
+    });
   });
 });

@@ -12,9 +12,10 @@ export interface WatchdogSettings {
   /** ingest's readiness endpoint: a restart is safe only while ingest takes events. */
   ingestReadyUrl?: string;
   silenceMinutes: number;
-  /** Local trading hours (HH:MM-HH:MM in timeZone) during which silence is a problem. */
+  /** Local trading hours (HH:MM-HH:MM in the tenant's time zone) during which silence is a problem. */
   tradingHours: { from: string; to: string };
-  timeZone: string;
+  /** Each tenant's business-day zone (TENANTS_FILE's timeZone, else RECONCILER_TIME_ZONE). */
+  timeZoneOf: (tenant: string) => string;
 }
 
 export interface IntegrationStatus {
@@ -239,14 +240,14 @@ export class EventStreamWatchdog {
   }
 
   private isSilent(tenant: string, now: Date): boolean {
-    if (this.settings.silenceMinutes === 0 || !this.duringTradingHours(now)) return false;
+    if (this.settings.silenceMinutes === 0 || !this.duringTradingHours(tenant, now)) return false;
     const last = this.lastEvent.get(tenant);
     return now.getTime() - (last ?? this.startedAt) > this.settings.silenceMinutes * 60_000;
   }
 
-  private duringTradingHours(now: Date): boolean {
+  private duringTradingHours(tenant: string, now: Date): boolean {
     const local = new Intl.DateTimeFormat('en-GB', {
-      timeZone: this.settings.timeZone,
+      timeZone: this.settings.timeZoneOf(tenant),
       hour: '2-digit',
       minute: '2-digit',
       hourCycle: 'h23',

@@ -49,7 +49,7 @@ export const reconcilerEnv = {
   WATCHDOG_INGEST_READY_URL: z.string().url().optional(),
   /** No event of a tenant for this long during its trading hours is reported; 0: off. */
   WATCHDOG_SILENCE_MINUTES: env.integer(60, 0, 10_080),
-  /** Local trading hours (RECONCILER_TIME_ZONE), HH:MM-HH:MM; silence outside them is normal. */
+  /** Local trading hours (each tenant's time zone: TENANTS_FILE, else RECONCILER_TIME_ZONE), HH:MM-HH:MM; silence outside them is normal. */
   WATCHDOG_TRADING_HOURS: z
     .string()
     .regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM')

@@ -68,7 +68,7 @@ import { Resync } from './resync';
             ingestReadyUrl: config.WATCHDOG_INGEST_READY_URL,
             silenceMinutes: config.WATCHDOG_SILENCE_MINUTES,
             tradingHours: { from, to },
-            timeZone: config.RECONCILER_TIME_ZONE,
+            timeZoneOf: (tenant) => connections.timeZoneOf(tenant),
           },
           registry,
           runtime.logger.child({ context: 'event-stream-watchdog' }),
