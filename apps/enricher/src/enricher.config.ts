@@ -28,6 +28,12 @@ export const enricherEnv = {
    */
   ENRICHER_KEY_CONCURRENCY: env.integer(64, 1, 1_000),
   /**
+   * How long a failed event is retried in its own order's lane while the partition's
+   * other orders go on; after that the partition is rewound and paused. At most 60 s:
+   * a batch must end well within the group's rebalance timeout.
+   */
+  ENRICHER_KEY_RETRY_BUDGET_MS: env.integer(10_000, 0, 60_000),
+  /**
    * Prefix every ERP external id with the tenant: required when several tenants post to
    * one ERP account, where two tenants' order 1001 would otherwise share one record.
    */

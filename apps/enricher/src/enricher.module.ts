@@ -81,6 +81,7 @@ import { EventEnricher } from './event-enricher';
               // Orders in parallel, each order in order: their lookups share GraphQL queries.
               keyConcurrency:
                 config.ENRICHER_KEY_CONCURRENCY > 1 ? new ConcurrencyLimit(config.ENRICHER_KEY_CONCURRENCY) : undefined,
+              keyRetryBudgetMs: config.ENRICHER_KEY_RETRY_BUDGET_MS,
             },
           },
         ];

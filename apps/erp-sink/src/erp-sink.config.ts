@@ -19,6 +19,12 @@ export const erpSinkEnv = {
   SINK_CONSUMER_GROUP: env.string('erp-sink'),
   /** A crashed instance's partitions move to the others after this long without heartbeats. */
   SINK_SESSION_TIMEOUT_MS: env.integer(30_000, 6_000, 300_000),
+  /**
+   * How long a failed document is retried in its own order's lane while the partition's
+   * other orders go on; after that the partition is rewound and paused. At most 60 s:
+   * a batch must end well within the group's rebalance timeout.
+   */
+  SINK_KEY_RETRY_BUDGET_MS: env.integer(10_000, 0, 60_000),
   LEDGER_TTL_DAYS: env.integer(30, 1, 3_650),
   LEDGER_PURGE_INTERVAL_MS: env.integer(3_600_000, 1_000, 86_400_000),
 };

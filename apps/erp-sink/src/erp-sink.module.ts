@@ -50,6 +50,7 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
             // ERP requests are bounded apart (ERP_REQUESTS, ERP_CONCURRENCY): more documents
             // than that are in flight, so their Kafka and Postgres writes overlap the ERP calls.
             keyConcurrency: new ConcurrencyLimit(config.ERP_CONCURRENCY * DOCUMENTS_PER_ERP_REQUEST),
+            keyRetryBudgetMs: config.SINK_KEY_RETRY_BUDGET_MS,
             retryDelayMs: config.ERP_RETRY_BASE_MS,
             maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
             minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
