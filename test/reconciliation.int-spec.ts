@@ -222,6 +222,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   });
 
   it("shows the day's report as a web page in a real browser: charts with the found counts, no console error, nothing loaded from elsewhere, a resync that asks first", async () => {
+    let session = '';
     const { browser, close } = await launchBrowser();
     try {
       const page = await browser.newPage();
@@ -236,17 +237,30 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       // A person signs in once with the admin token; a wrong one is refused.
       const reportPath = `/reports/${DAY}.html?tenant=${TENANT}`;
       await page.goto(`${reconciler.url}/reports/login.html?next=${encodeURIComponent(reportPath)}`);
+      // The sign-in's own answer, whatever navigation events the browser reports around it.
+      const signInAnswer = () =>
+        page.waitForResponse(
+          (answer) => answer.request().method() === 'POST' && answer.url() === `${reconciler.url}/reports/login.html`,
+        );
       await page.type('#token', 'not-the-token');
-      const refused = await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
-      expect(refused[0]?.status()).toBe(401);
+      const [refused] = await Promise.all([signInAnswer(), page.click('#sign-in')]);
+      expect(refused.status()).toBe(401);
+      await page.waitForSelector('p.bad');
+      expect(await page.$eval('p.bad', (p) => p.textContent)).toBe('That token is not one of the admin tokens.');
       // The browser reports the refused page itself; from here on, nothing may be logged.
       expect(problems).toEqual([expect.stringContaining('status of 401')]);
       problems.length = 0;
       await page.type('#token', TOKEN);
-      const [response] = await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      const reportAnswer = page.waitForResponse(
+        (answer) => answer.request().method() === 'GET' && answer.url() === `${reconciler.url}${reportPath}`,
+      );
+      const [accepted] = await Promise.all([signInAnswer(), page.click('#sign-in')]);
+      expect(accepted.status()).toBe(303);
+      const response = await reportAnswer;
+      expect(response.status()).toBe(200);
+      expect(response.headers()['content-security-policy']).toContain("default-src 'none'");
+      await page.waitForSelector('#kind-chart');
       expect(page.url()).toBe(`${reconciler.url}${reportPath}`);
-      expect(response?.status()).toBe(200);
-      expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
 
       const kindCounts = await page.$$eval('#kind-chart rect', (rects) =>
         rects.map((rect): [string, number] => [
@@ -303,9 +317,25 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
 
       expect(problems).toEqual([]);
       expect(requests.filter((url) => !url.startsWith(`${reconciler.url}/`))).toEqual([]);
+
+      // The browser holds a session, never the token itself; signing out removes it.
+      const [cookie] = await page.cookies(`${reconciler.url}/reports/`);
+      expect(cookie).toMatchObject({ name: 'parity_admin', httpOnly: true, sameSite: 'Strict', path: '/reports' });
+      expect(cookie.value).not.toContain(TOKEN);
+      session = cookie.value;
+      await Promise.all([page.waitForNavigation(), page.click('#sign-out')]);
+      expect(page.url()).toBe(`${reconciler.url}/reports/login.html`);
+      expect(await page.cookies(`${reconciler.url}/reports/`)).toEqual([]);
+      expect((await page.goto(`${reconciler.url}${reportPath}`))?.status()).toBe(401);
     } finally {
       await close();
     }
+    // The session works on the report pages only, and the token as a cookie does not.
+    const withCookie = (path: string, value: string) =>
+      fetch(`${reconciler.url}${path}`, { headers: { cookie: `parity_admin=${value}` } });
+    expect((await withCookie(`/reports/${DAY}.html?tenant=${TENANT}`, session)).status).toBe(200);
+    expect((await withCookie(`/admin/reports/${DAY}?tenant=${TENANT}`, session)).status).toBe(401);
+    expect((await withCookie(`/reports/${DAY}.html?tenant=${TENANT}`, TOKEN)).status).toBe(401);
 
     // Without the token, or posted from another site, or not confirmed: refused, nothing done.
     expect((await fetch(`${reconciler.url}/reports/${DAY}.html`)).status).toBe(401);

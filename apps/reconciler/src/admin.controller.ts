@@ -25,6 +25,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_OPENAPI } from './admin-openapi';
 import { EventStreamWatchdog, WatchdogRefusal } from './event-stream-watchdog';
+import { reportSessionOf, ReportSessions } from './report-session';
 import { DailyReconciliation } from './daily-reconciliation';
 import { PeriodError, PeriodReconciliation } from './period-reconciliation';
 import { Projector } from './projector';
@@ -38,38 +39,27 @@ import { discrepanciesCsv, textSummary } from './report-format';
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
   private readonly verifier: BearerTokenVerifier;
+  private readonly sessions: ReportSessions;
 
   constructor(@InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_ADMIN_TOKENS'>) {
     this.verifier = new BearerTokenVerifier(config.RECONCILER_ADMIN_TOKENS);
+    this.sessions = new ReportSessions(config.RECONCILER_ADMIN_TOKENS);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (this.verifier.verify(request.headers.authorization)) return true;
-    // A browser on the report pages signs in once (/reports/login.html): the token travels in a cookie.
-    const cookie = request.url.startsWith('/reports/') ? reportSessionOf(request.headers.cookie) : undefined;
-    if (cookie !== undefined && this.verifier.verify(`Bearer ${cookie}`)) return true;
+    // A browser on the report pages signs in once (/reports/login.html) and holds a session cookie.
+    if (request.url.startsWith('/reports/') && this.sessions.verify(reportSessionOf(request.headers.cookie)))
+      return true;
     throw new UnauthorizedException(
       'a valid admin bearer token is required (RECONCILER_ADMIN_TOKENS); in a browser, sign in at /reports/login.html',
     );
   }
 
-  /** Whether a token is one of the admin tokens (the report pages' sign-in). */
-  accepts(token: string): boolean {
-    return this.verifier.verify(`Bearer ${token}`);
-  }
-}
-
-/** The report pages' session cookie: HttpOnly, SameSite=Strict, only sent to /reports. */
-export const REPORT_SESSION_COOKIE = 'parity_admin';
-
-export function reportSessionOf(cookies: string | undefined): string | undefined {
-  const match = cookies ? new RegExp(`(?:^|;\\s*)${REPORT_SESSION_COOKIE}=([^;]+)`).exec(cookies) : null;
-  if (!match) return undefined;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return undefined;
+  /** The report pages' sign-in: a session for an admin token, or undefined for any other. */
+  openSession(token: string): string | undefined {
+    return this.verifier.verify(`Bearer ${token}`) ? this.sessions.issue(token) : undefined;
   }
 }
 

@@ -53,6 +53,7 @@ export function ageBucket(firstSeenAt: string, now: Date): number {
 }
 
 const STYLE = `
+.sign-out { float: right; }
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1d2433; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
 .headline p { margin: 4px 0; padding: 6px 10px; border-radius: 4px; }
@@ -72,11 +73,15 @@ form.resync button { font-size: 15px; padding: 6px 14px; } nav a { margin-right:
 const number = (value: number) => value.toLocaleString('en-US');
 const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
 
-function page(title: string, nonce: string, body: string): string {
+/** A page; every one but the sign-in offers to sign out. */
+function page(title: string, nonce: string, body: string, signedIn = true): string {
+  const signOut = signedIn
+    ? '<form class="sign-out" method="post" action="/reports/logout.html"><button type="submit" id="sign-out">Sign out</button></form>'
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
-<body>${body}</body></html>
+<body>${signOut}${body}</body></html>
 `;
 }
 
@@ -269,5 +274,5 @@ ${options.failed ? '<p class="bad">That token is not one of the admin tokens.</p
 <label>Admin token (RECONCILER_ADMIN_TOKENS) <input type="password" name="token" id="token" autocomplete="current-password" required></label>
 <input type="hidden" name="next" value="${escape(options.next)}">
 <button type="submit" id="sign-in">Sign in</button></form>`;
-  return page('Parity reports: sign in', options.nonce, body);
+  return page('Parity reports: sign in', options.nonce, body, false);
 }

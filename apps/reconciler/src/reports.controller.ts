@@ -17,7 +17,8 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { AdminTokenGuard, REPORT_SESSION_COOKIE } from './admin.controller';
+import { AdminTokenGuard } from './admin.controller';
+import { reportSessionCookie } from './report-session';
 import { ReconcilerConnections, tenantOfRequest } from './reconciler-connections';
 import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
@@ -219,8 +220,9 @@ export class ReportsController {
 
 /**
  * Sign-in for a browser, which cannot send the bearer header by itself: the token,
- * once, becomes a cookie (HttpOnly, SameSite=Strict, Path=/reports, 8 hours) that
- * the admin guard accepts on the report pages only.
+ * once, opens a session (ReportSessions) kept in a cookie (HttpOnly,
+ * SameSite=Strict, Path=/reports, 8 hours) that the admin guard accepts on the
+ * report pages only. The token itself never reaches the browser's cookie jar.
  */
 @Controller('reports')
 export class ReportsLoginController {
@@ -237,20 +239,27 @@ export class ReportsLoginController {
     const form = (body ?? {}) as Record<string, unknown>;
     const token = typeof form.token === 'string' ? form.token : '';
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
-    if (!this.guard.accepts(token)) {
+    const session = this.guard.openSession(token);
+    if (session === undefined) {
       const nonce = randomBytes(16).toString('base64');
       reply.status(401);
       await send(reply, nonce, renderLogin({ next, failed: true, nonce }));
       return;
     }
-    const secure = proto === 'https' ? '; Secure' : '';
     await reply
       .status(303)
-      .header(
-        'set-cookie',
-        `${REPORT_SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/reports; HttpOnly; SameSite=Strict; Max-Age=28800${secure}`,
-      )
+      .header('set-cookie', reportSessionCookie(session, proto === 'https'))
       .header('location', next)
+      .send();
+  }
+
+  /** Sign-out: the cookie is removed (a copy of it stays valid until it expires or its token is removed). */
+  @Post('logout.html')
+  async signOut(@Res() reply: FastifyReply, @Headers('x-forwarded-proto') proto?: string) {
+    await reply
+      .status(303)
+      .header('set-cookie', reportSessionCookie('', proto === 'https'))
+      .header('location', '/reports/login.html')
       .send();
   }
 }
