@@ -242,8 +242,7 @@ export class ReportsLoginController {
     const session = this.guard.openSession(token);
     if (session === undefined) {
       const nonce = randomBytes(16).toString('base64');
-      reply.status(401);
-      await send(reply, nonce, renderLogin({ next, failed: true, nonce }));
+      await send(reply, nonce, renderLogin({ next, failed: true, nonce }), 401);
       return;
     }
     await reply
