@@ -76,11 +76,21 @@ export async function interruptChaos(): Promise<void> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sums a counter's series by one label across the instances' /metrics. */
+/**
+ * Sums a counter's series by one label across the instances' /metrics. An instance
+ * that does not answer (one that died: a check says so) is counted under
+ * `unreachable`, so the figures do not pass for complete.
+ */
 async function counterByLabel(urls: string[], metric: string, label: string): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};
   for (const url of urls) {
-    const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
+    let text: string;
+    try {
+      text = await (await fetch(`${url}/metrics`)).text();
+    } catch {
+      sums.unreachable = (sums.unreachable ?? 0) + 1;
+      continue;
+    }
     for (const match of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
       const value = new RegExp(`${label}="([^"]*)"`).exec(match[1])?.[1] ?? '';
       sums[value] = (sums[value] ?? 0) + Number(match[2]);

@@ -8,6 +8,8 @@ function fakeKafka() {
   const calls: string[] = [];
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const consumer = {
+    events: { CRASH: 'consumer.crash' },
+    on: () => undefined,
     connect: async () => undefined,
     subscribe: async () => undefined,
     run: async (config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }) => {

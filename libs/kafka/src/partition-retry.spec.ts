@@ -2,17 +2,25 @@ import type { Consumer } from 'kafkajs';
 import { PartitionRetry } from './partition-retry';
 
 /** The consumer calls PartitionRetry makes, in order. */
-function fakeConsumer() {
+function fakeConsumer(options: { resumeThrows?: boolean } = {}) {
   const calls: string[] = [];
+  const listeners = new Map<string, () => void>();
   const consumer = {
+    events: { CRASH: 'consumer.crash' },
+    on: (event: string, listener: () => void) => listeners.set(event, listener),
     pause: (topics: { topic: string; partitions: number[] }[]) =>
       calls.push(`pause ${topics[0].topic}:${topics[0].partitions[0]}`),
-    resume: (topics: { topic: string; partitions: number[] }[]) =>
-      calls.push(`resume ${topics[0].topic}:${topics[0].partitions[0]}`),
+    resume: (topics: { topic: string; partitions: number[] }[]) => {
+      // kafkajs, while a crashed consumer restarts.
+      if (options.resumeThrows)
+        throw new Error('Consumer group was not initialized, consumer#run must be called first');
+      calls.push(`resume ${topics[0].topic}:${topics[0].partitions[0]}`);
+    },
     seek: ({ topic, partition, offset }: { topic: string; partition: number; offset: string }) =>
       calls.push(`seek ${topic}:${partition}@${offset}`),
   } as unknown as Consumer;
-  return { consumer, calls };
+  const crash = () => listeners.get('consumer.crash')?.();
+  return { consumer, calls, crash };
 }
 
 describe('PartitionRetry', () => {
@@ -69,5 +77,21 @@ describe('PartitionRetry', () => {
     retry.cancel();
     jest.advanceTimersByTime(1_000);
     expect(calls.filter((call) => call.startsWith('resume'))).toEqual([]);
+  });
+
+  it('drops pending resumes when the consumer crashes (it restarts with nothing paused)', () => {
+    const { consumer, calls, crash } = fakeConsumer();
+    const retry = new PartitionRetry(consumer, { baseMs: 100, maxMs: 100, jitter: false }, () => true);
+    retry.schedule('t', 0, '1');
+    crash();
+    jest.advanceTimersByTime(1_000);
+    expect(calls.filter((call) => call.startsWith('resume'))).toEqual([]);
+  });
+
+  it('does not throw from its timer when kafkajs refuses the resume (a crashed group being rebuilt)', () => {
+    const { consumer } = fakeConsumer({ resumeThrows: true });
+    const retry = new PartitionRetry(consumer, { baseMs: 100, maxMs: 100, jitter: false }, () => true);
+    retry.schedule('t', 0, '1');
+    expect(() => jest.advanceTimersByTime(100)).not.toThrow();
   });
 });

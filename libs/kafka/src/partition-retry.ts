@@ -38,7 +38,12 @@ export class PartitionRetry {
     private readonly consumer: Consumer,
     private readonly settings: PartitionRetrySettings,
     private readonly isRunning: () => boolean,
-  ) {}
+  ) {
+    // A consumer that crashed (a broker gone too long) restarts with a new group: nothing
+    // paused, fetching from the committed offsets. A resume due from before has nothing
+    // left to resume, and while the group is being rebuilt kafkajs throws on it.
+    consumer.on(consumer.events.CRASH, () => this.cancel());
+  }
 
   /**
    * Pauses the partition at `offset` and resumes it later; returns the attempt number
@@ -62,7 +67,14 @@ export class PartitionRetry {
     this.consumer.seek({ topic, partition, offset });
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.isRunning()) this.consumer.resume([{ topic, partitions: [partition] }]);
+      if (!this.isRunning()) return;
+      try {
+        this.consumer.resume([{ topic, partitions: [partition] }]);
+      } catch {
+        // No group (the consumer is restarting after a crash): it starts with nothing paused,
+        // from the committed offsets, so there is nothing to resume. Thrown from a timer, the
+        // error would end the process.
+      }
     }, delayMs);
     this.timers.add(timer);
     return { attempt, delayMs };
