@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ConfigError } from '@hub/config';
 import { PinoNestLogger } from '@hub/observability';
 import { connectTransport, HubKafkaTransport } from '@hub/kafka';
@@ -111,6 +112,28 @@ function installShutdown(app: INestApplication, runtime: ServiceRuntime, timeout
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  installCrashLogging(runtime.logger);
+}
+
+/**
+ * An error that escaped every handler (thrown from a timer, a rejected promise no one
+ * awaited) ends the process, as Node would, since its state is unknown; what is not
+ * committed is handled again by the next instance. It is logged first as a structured
+ * fatal line with the stack, so the log shows why the pod restarted, not a bare
+ * stderr trace. Exit code 70 (EX_SOFTWARE).
+ */
+export function installCrashLogging(
+  logger: Pick<Logger, 'fatal' | 'flush'>,
+  target: Pick<NodeJS.EventEmitter, 'on'> = process,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  const crash = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error, kind }, `${kind}: exiting`);
+    logger.flush();
+    exit(70);
+  };
+  target.on('uncaughtException', crash('uncaught exception'));
+  target.on('unhandledRejection', crash('unhandled rejection'));
 }
 
 /**
