@@ -1,5 +1,6 @@
 import { ErpDocument, topicJsonSchema, erpDocumentSchema } from '@hub/contracts';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { SetSubjectCompatibility } from './schema-registry';
 
 /** A value that is not a valid document: permanent, it goes to the DLQ with this reason. */
 export class InvalidDocumentError extends Error {
@@ -49,25 +50,47 @@ export class DocumentCodec {
   constructor(
     private readonly registry: SchemaRegistry,
     private readonly subject: string,
+    /** Repairs a subject left without its compatibility rule (see register). */
+    private readonly setCompatibility?: SetSubjectCompatibility,
   ) {}
 
   async encode(document: ErpDocument): Promise<Buffer> {
     // Concurrent first encodes share one registration: parallel ones race to create the
     // subject's compatibility rule, and the registry refuses all but the first.
-    this.schemaId ??= this.registry
-      .register(
-        { type: SchemaType.JSON, schema: JSON.stringify(topicJsonSchema('erpDocuments')) },
-        { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD },
-      )
-      .then(({ id }) => id)
-      .catch((error: unknown) => {
-        this.schemaId = undefined;
-        throw error;
-      });
+    this.schemaId ??= this.register().catch((error: unknown) => {
+      this.schemaId = undefined;
+      throw error;
+    });
     const valid = erpDocumentSchema.safeParse(document);
     // A document that breaks the contract is made from input that can never become one: permanent.
     if (!valid.success) throw new InvalidDocumentError(`document breaks the contract: ${issuesOf(valid.error)}`);
     return this.registry.encode(await this.schemaId, valid.data);
+  }
+
+  /**
+   * Registers the topic's schema under BACKWARD compatibility. The client checks the
+   * subject's level first and sets it only after a first registration; a subject
+   * whose first registration was not followed by its rule (the instance died in
+   * between, or another instance checks in that moment) answers NONE on Apicurio
+   * (Confluent answers 404, which the client takes as a first registration), and the
+   * client then refuses every registration, for good: no document could be encoded
+   * (the chaos run's CI variant saw it after an enricher's kill -9). Such a subject
+   * gets its rule here, and the registration is asked again.
+   */
+  private async register(): Promise<number> {
+    const schema = { type: SchemaType.JSON as const, schema: JSON.stringify(topicJsonSchema('erpDocuments')) };
+    const options = { subject: this.subject, compatibility: COMPATIBILITY.BACKWARD };
+    try {
+      return (await this.registry.register(schema, options)).id;
+    } catch (error) {
+      const unset =
+        error instanceof Error &&
+        error.name === 'ConfluentSchemaRegistryCompatibilityError' &&
+        error.message.endsWith('!= NONE)');
+      if (!unset || !this.setCompatibility) throw error;
+      await this.setCompatibility(this.subject, COMPATIBILITY.BACKWARD);
+      return (await this.registry.register(schema, options)).id;
+    }
   }
 
   async decode(value: Buffer | null): Promise<ErpDocument> {

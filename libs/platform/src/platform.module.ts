@@ -3,6 +3,7 @@ import {
   BatchingPublisher,
   BatchingPublisherOptions,
   createSchemaRegistry,
+  subjectCompatibility,
   DocumentCodec,
   HubKafkaTransport,
   KafkaInfrastructure,
@@ -118,7 +119,11 @@ export function erpDocumentCodecProvider(token: InjectionToken): FactoryProvider
     provide: token,
     inject: [HUB_CONFIG, KafkaInfrastructure],
     useFactory: (config: SchemaRegistrySettings, kafka: KafkaInfrastructure) =>
-      new DocumentCodec(createSchemaRegistry(config), `${kafka.topics.erpDocuments}-value`),
+      new DocumentCodec(
+        createSchemaRegistry(config),
+        `${kafka.topics.erpDocuments}-value`,
+        subjectCompatibility(config),
+      ),
   };
 }
 
