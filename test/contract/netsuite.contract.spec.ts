@@ -1,6 +1,6 @@
 import { ErpDocument } from '@hub/contracts';
 import { ErpError, NetSuiteRestAdapter, toNetSuiteRecord } from '@hub/erp';
-import { sampleErpDocument } from '@hub/testing';
+import { emulatorNetSuiteAdapter, sampleErpDocument } from '@hub/testing';
 import { ErpEmulator, TRANSACTION_COLUMNS } from '../../tools/emulators/erp/erp-emulator';
 
 /**
@@ -19,12 +19,7 @@ describe('NetSuite contract', () => {
 
   beforeAll(async () => {
     base = `${await emulator.listen(0)}/services/rest`;
-    adapter = new NetSuiteRestAdapter({
-      baseUrl: base,
-      clientId: 'hub-client',
-      clientSecret: 'hub-secret',
-      requestTimeoutMs: 5_000,
-    });
+    adapter = emulatorNetSuiteAdapter(base, { requestTimeoutMs: 5_000 });
     // Every SuiteQL statement the adapter sends is kept, to check its columns.
     jest.spyOn(global, 'fetch').mockImplementation(async (input, init) => {
       const url = input instanceof Request ? input.url : input.toString();
@@ -133,12 +128,7 @@ describe('NetSuite contract', () => {
     const governedBase = `${await governed.listen(0)}/services/rest`;
     governed.setFaults({ latencyMs: 200 });
     try {
-      const client = new NetSuiteRestAdapter({
-        baseUrl: governedBase,
-        clientId: 'hub-client',
-        clientSecret: 'hub-secret',
-        requestTimeoutMs: 5_000,
-      });
+      const client = emulatorNetSuiteAdapter(governedBase, { requestTimeoutMs: 5_000 });
       await client.upsert(shipped('SO-governed-0')); // a token first, so the two writes below race for the slot
       const outcomes = await Promise.allSettled([1, 2].map((index) => client.upsert(shipped(`SO-governed-${index}`))));
       const refused = outcomes.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;

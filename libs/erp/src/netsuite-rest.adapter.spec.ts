@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ErpDocument } from '@hub/contracts';
 import { erpAmount, ErpError, NetSuiteRestAdapter } from '@hub/erp';
-import { sampleErpDocument } from '@hub/testing';
+import { emulatorNetSuiteAdapter, sampleErpDocument } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 const document = (externalId: string, overrides: Partial<ErpDocument> = {}) =>
@@ -25,12 +25,7 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
 
   beforeAll(async () => {
     baseUrl = `${await emulator.listen(0)}/services/rest`;
-    adapter = new NetSuiteRestAdapter({
-      baseUrl,
-      clientId: 'hub-client',
-      clientSecret: 'hub-secret',
-      requestTimeoutMs: 2_000,
-    });
+    adapter = emulatorNetSuiteAdapter(baseUrl);
   });
   afterAll(() => emulator.close());
   beforeEach(() => emulator.setFaults({}));
@@ -140,13 +135,7 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     const capped = new ErpEmulator({ suiteqlMaxRows: 5 });
     const cappedBase = `${await capped.listen(0)}/services/rest`;
     try {
-      const client = new NetSuiteRestAdapter({
-        baseUrl: cappedBase,
-        clientId: 'hub-client',
-        clientSecret: 'hub-secret',
-        requestTimeoutMs: 2_000,
-        queryRowCap: 5,
-      });
+      const client = emulatorNetSuiteAdapter(cappedBase, { queryRowCap: 5 });
       for (let index = 0; index < 12; index += 1)
         await client.upsert(document(`WIN-${index}`, { tranDate: '2024-03-02', total: `${index}.00` }));
       await client.upsert(document('OTHER-DAY', { tranDate: '2024-03-03' }));

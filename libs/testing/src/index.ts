@@ -9,3 +9,4 @@ export * from './spawn-app';
 export * from './wait-for';
 export * from './free-port';
 export * from './browser';
+export * from './erp-adapter';
