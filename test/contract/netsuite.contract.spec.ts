@@ -150,6 +150,16 @@ describe('NetSuite contract', () => {
       );
       const tooMany = response.find((item) => item.status === 429)!;
       expect(tooMany.headers.get('retry-after')).toBeNull();
+      // A record that is not there (a delete whose answer was lost, asked again): 404 in NetSuite's error body.
+      const gone = await realFetch(`${governedBase}/record/v1/salesOrder/999999`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(gone.status).toBe(404);
+      expect(await gone.json()).toMatchObject({
+        status: 404,
+        'o:errorDetails': [{ 'o:errorCode': expect.any(String) }],
+      });
       expect(await tooMany.json()).toMatchObject({
         status: 429,
         'o:errorDetails': [{ 'o:errorCode': expect.any(String) }],

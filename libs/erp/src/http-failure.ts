@@ -53,6 +53,8 @@ export const ERP_CALL_RETRIES = { attempts: 4, baseMs: 500 } as const;
 /**
  * A DELETE retried on temporary failures. A record that is gone when a retry
  * asks (404) was deleted by the call whose answer was lost: the delete took.
+ * DOMAIN.md section 4 gives NetSuite's error body and 4xx as the caller's errors;
+ * that a missing record answers 404 is assumed (the emulator's recordNotFound).
  */
 export async function deleteWithRetries(call: () => Promise<unknown>): Promise<void> {
   let calls = 0;

@@ -14,6 +14,12 @@ export interface RejectedEvent {
   [field: string]: unknown;
 }
 
+/** The calls the hub makes of NewStore's event-stream configuration API, each for one tenant. */
+export type EventStreamApi = Pick<
+  NewStoreEventStreamClient,
+  'integration' | 'logEntries' | 'rejectedEvents' | 'retryRejected' | 'deleteRejected' | 'start'
+>;
+
 /**
  * NewStore's event-stream configuration API (seed 004, "Receiving real-time
  * data"): Get integration, List integration log entries, List rejected events,
@@ -21,12 +27,6 @@ export interface RejectedEvent {
  * `/api/v1/org/integrations/eventstream` (DOMAIN.md section 1). The log entries'
  * path (`/logs`) and the field names of a rejected event are assumed.
  */
-/** The calls the hub makes of NewStore's event-stream configuration API, each for one tenant. */
-export type EventStreamApi = Pick<
-  NewStoreEventStreamClient,
-  'integration' | 'logEntries' | 'rejectedEvents' | 'retryRejected' | 'deleteRejected' | 'start'
->;
-
 export class NewStoreEventStreamClient {
   constructor(
     private readonly settings: {

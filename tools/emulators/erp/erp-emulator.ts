@@ -99,6 +99,10 @@ function netsuiteError(reply: FastifyReply, status: number, title: string, detai
   });
 }
 
+/**
+ * A record that does not exist: 404 in NetSuite's error body (DOMAIN.md section 4,
+ * "Errors": 4xx are the caller's). The code NONEXISTENT_ID is assumed, not in DOMAIN.md.
+ */
 function recordNotFound(reply: FastifyReply, key: string) {
   return netsuiteError(reply, 404, 'Record Not Found', [
     { detail: `The record instance does not exist: ${key}`, 'o:errorCode': 'NONEXISTENT_ID' },
