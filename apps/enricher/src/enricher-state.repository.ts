@@ -1,3 +1,4 @@
+import { HEADERS } from '@hub/contracts';
 import { Coalescer, withAdvisoryLock } from '@hub/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -108,11 +109,23 @@ export class EnricherStateRepository {
     });
   }
 
-  /** Whether this event is the one an order's retry mark waits for. */
-  async isRetryHead(orderKey: string, eventId: string): Promise<boolean> {
+  /**
+   * Whether the end of `eventId` may release the order's parked events: the order's
+   * retry mark waits for it, or the mark waits for an event that is still parked. That
+   * second state exists only inside a release, between making a parked event the new
+   * head and removing it from the parked events, so outside the release lock it means
+   * the release was cut short (its send to the retry tier failed, or the process died):
+   * the new head's retry message may never have been sent, and nothing else would
+   * release the order. Any event of the order that ends then finishes that release.
+   */
+  async mayRelease(orderKey: string, eventId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM retrying_keys WHERE order_key = $1 AND event_id = $2`,
-      [orderKey, eventId],
+      `SELECT 1 FROM retrying_keys r
+        WHERE r.order_key = $1
+          AND (r.event_id = $2
+               OR EXISTS (SELECT 1 FROM parked_events p
+                           WHERE p.order_key = r.order_key AND p.message_headers ->> $3 = r.event_id))`,
+      [orderKey, eventId, HEADERS.eventId],
     );
     return rows.length > 0;
   }

@@ -59,6 +59,8 @@ export class EnrichmentFlow {
       (await this.state.parkIfRetrying(orderKey, eventId, message.value, message.headers))
     ) {
       this.enricher.count(message.headers, 'parked');
+      // A release cut short before its new head's retry message was sent is finished here.
+      await this.releaseParked(orderKey, eventId ?? 'unknown');
       return;
     }
     const outcome = await this.enricher.enrich(message.value, message.headers);
@@ -75,7 +77,7 @@ export class EnrichmentFlow {
     // The marked head itself ended here (its retry message was never sent, or the process
     // died before the offset was committed): no retry message will release the order, so
     // this is where its mark is cleared and what was parked behind it goes on.
-    if (retrying && eventId && (await this.state.isRetryHead(orderKey, eventId))) await this.releaseParked(orderKey);
+    if (retrying && eventId) await this.releaseParked(orderKey, eventId);
   }
 
   async onRetry(message: ConsumedMessage): Promise<void> {
@@ -96,20 +98,24 @@ export class EnrichmentFlow {
     } else {
       await this.settle(message, orderKey, message.value, message.headers, outcome);
     }
-    // Only the order's current head releases it: a stale copy of an earlier head (sent
-    // twice around a crash) must not end the retry of a later event.
-    if (await this.state.isRetryHead(orderKey, message.headers[HEADERS.eventId] ?? 'unknown'))
-      await this.releaseParked(orderKey);
+    await this.releaseParked(orderKey, message.headers[HEADERS.eventId] ?? 'unknown');
   }
 
   /**
    * Releases the events parked behind an order's head, in arrival order, until one
-   * needs a retry itself. One releaser per order at a time (a lock held across the
-   * whole release, across instances): two releasers could otherwise emit one order's
-   * parked events out of order.
+   * needs a retry itself, when `endedEventId` (just enriched, skipped or dead-lettered)
+   * may release the order ({@link EnricherStateRepository.mayRelease}): it is the
+   * head, or an earlier release was cut short. A stale copy of an earlier head (sent
+   * twice around a crash) releases nothing, so it cannot end a later event's retry.
+   * One releaser per order at a time (a lock held across the whole release, across
+   * instances), and the check is made again under that lock: two releasers could
+   * otherwise emit one order's parked events out of order, or the second could release
+   * events behind the new head the first had just sent to retry.
    */
-  private async releaseParked(orderKey: string): Promise<void> {
+  private async releaseParked(orderKey: string, endedEventId: string): Promise<void> {
+    if (!(await this.state.mayRelease(orderKey, endedEventId))) return;
     await this.state.whileReleasing(orderKey, async () => {
+      if (!(await this.state.mayRelease(orderKey, endedEventId))) return;
       for (;;) {
         const parked = await this.state.nextParked(orderKey);
         if (!parked) {

@@ -61,6 +61,12 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
         .n,
     );
 
+  /** The flow's release, as a retry message that ended `endedEventId` calls it. */
+  const releaser = (flow: EnrichmentFlow) =>
+    (flow as unknown as { releaseParked(orderKey: string, endedEventId: string): Promise<void> }).releaseParked.bind(
+      flow,
+    );
+
   beforeAll(async () => {
     await database.connect();
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
@@ -141,12 +147,59 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
         true,
       );
     // Two releasers at once, as when two retry copies (or two instances) finish together.
-    const release = (flow as unknown as { releaseParked(orderKey: string): Promise<void> }).releaseParked.bind(flow);
+    const release = releaser(flow);
     // The order may have documents from an earlier test: only what the release emits counts.
     const before = (await documents()).filter((document) => document.orderId === order.id).length;
-    await Promise.all([release(order.id), release(order.id)]);
+    await Promise.all([release(order.id, 'the-head-event'), release(order.id, 'the-head-event')]);
     const ofOrder = (await documents()).filter((document) => document.orderId === order.id).slice(before);
     expect(ofOrder.map((document) => document.source.eventName)).toEqual(['order.items_cancelled', 'return.processed']);
+    expect(await count('parked_events', order.id)).toBe(0);
+    expect(await count('retrying_keys', order.id)).toBe(0);
+  });
+
+  it("finishes a release cut short between making a parked event the order's new head and sending it to retry", async () => {
+    const flow = enricher.app.get(EnrichmentFlow, { strict: false });
+    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const retries = enricher.app.get(DelayRetryTopics, { strict: false });
+    const order = day.filter((candidate) => !candidate.isHistorical && candidate.cancellation && candidate.return)[1];
+    const events = eventsOfOrder(order, 'acme');
+    const [opened, cancelled, returned] = ['order.opened', 'order.items_cancelled', 'return.processed'].map((name) =>
+      eventRecordOf(events.find((event) => event.envelope.name === name)!.envelope),
+    );
+    // order.opened is the order's head in retry; its two later events were parked behind it.
+    await state.startRetrying(order.id, opened.headers[HEADERS.eventId]);
+    for (const later of [cancelled, returned])
+      expect(await state.parkIfRetrying(order.id, later.headers[HEADERS.eventId], later.value, later.headers)).toBe(
+        true,
+      );
+    // The head ended; GraphQL still lacks the order, so the release makes the cancellation the
+    // new head, and its send to the retry tier fails (a broker gone): no retry message exists for it.
+    emulator.store.hide(order.id);
+    const send = jest
+      .spyOn(retries, 'send')
+      .mockRejectedValueOnce(new Error('injected: the retry tier is unreachable'));
+    try {
+      await expect(releaser(flow)(order.id, opened.headers[HEADERS.eventId])).rejects.toThrow('injected');
+    } finally {
+      send.mockRestore();
+    }
+    // GraphQL catches up, and the head's retry message, never committed, is handled again.
+    emulator.store.hide(order.id, false);
+    emulator.store.markPublished(order.id, 0);
+    const before = (await documents()).filter((document) => document.orderId === order.id).length;
+    await retries.send(0, order.id, opened.value, opened.headers, 'redelivered', new Date().toISOString());
+    const ofOrder = await waitFor(
+      async () => {
+        const found = (await documents()).filter((document) => document.orderId === order.id).slice(before);
+        return found.some((document) => document.source.eventName === 'return.processed') && found;
+      },
+      { what: 'the parked events released, not parked for ever', timeoutMs: 30_000 },
+    );
+    expect(ofOrder.map((document) => document.source.eventName)).toEqual([
+      'order.opened',
+      'order.items_cancelled',
+      'return.processed',
+    ]);
     expect(await count('parked_events', order.id)).toBe(0);
     expect(await count('retrying_keys', order.id)).toBe(0);
   });
