@@ -395,6 +395,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ? `not quiet after ${options.quietTimeoutSeconds} s`
         : `quiet ${secondsToQuiet!.toFixed(1)} s after the last event`,
     );
+    if (quietAt === undefined) {
+      // Evidence for whoever investigates (not a check: the checks read only the emulators and
+      // Kafka): what the hub's own state holds for the orders still missing a record.
+      const stuck = [...new Set(checkRecords(delivered, records).missing.map((item) => item.orderId))].slice(0, 20);
+      for (const [what, sql] of [
+        [
+          'enricher retry marks',
+          `SELECT order_key, event_id, since FROM "${schema('enricher')}".retrying_keys WHERE order_key = ANY($1)`,
+        ],
+        [
+          'enricher parked events',
+          `SELECT order_key, message_headers->>'${HEADERS.eventId}' AS event_id, message_headers->>'${HEADERS.eventName}' AS event_name, parked_at FROM "${schema('enricher')}".parked_events WHERE order_key = ANY($1) ORDER BY seq`,
+        ],
+        [
+          'enricher processed events',
+          `SELECT order_key, event_id, outcome, processed_at FROM "${schema('enricher')}".processed_events WHERE order_key = ANY($1)`,
+        ],
+        [
+          'sink ledger',
+          `SELECT order_id, idempotency_key, status, attempts, last_error FROM "${schema('sink')}".idempotency_ledger WHERE order_id = ANY($1)`,
+        ],
+        [
+          'sink parked documents',
+          `SELECT order_id, idempotency_key, depends_on, first_seen_at FROM "${schema('sink')}".waiting_documents WHERE order_id = ANY($1)`,
+        ],
+      ] as const) {
+        const rows = await database.query(sql, [stuck]).then(
+          (result) => result.rows.map((row) => JSON.stringify(row)),
+          (error: unknown) => [`unreadable: ${(error as Error).message}`],
+        );
+        log(`  ${what} of the orders still missing a record (${rows.length}):`);
+        for (const row of rows) log(`    ${row}`);
+      }
+    }
     const first = checkRecords(delivered, records);
     check(
       'every delivered order holds exactly its ERP records, once each, with NewStore amounts',
