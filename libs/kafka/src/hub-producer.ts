@@ -1,16 +1,33 @@
 import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 
+/** How often a send's unacknowledged partitions are sent again before the send fails. */
+const MAX_ROUNDS = 5;
+
 /**
  * The idempotent producer every service writes through: acks from all in-sync
  * replicas, and one request in flight per broker, which kafkajs requires for
  * idempotence (so retries cannot reorder or duplicate a partition's messages).
+ * Three defects of kafkajs 2.2.4 that lose acknowledged messages are worked around:
  *
- * After any failed send the producer is thrown away and the next send goes through
- * a fresh one (a new producer id). kafkajs rolls a partition's sequence number back
- * when a batch fails; if the broker had in fact appended that batch, the next batch
- * of the same size would reuse its sequence, be acknowledged as a duplicate and
- * never be written: a 200 for an event that was never stored. A new producer id
- * starts new sequences, so that cannot happen.
+ * 1. **A failed send's sequence numbers.** kafkajs rolls a partition's sequence
+ *    number back when a request fails; if the broker had in fact appended that
+ *    batch, the next batch of the same size would reuse its sequence, be
+ *    acknowledged as a duplicate and never be written: a 200 for an event that was
+ *    never stored. So after any failed send the producer is thrown away and the
+ *    next send goes through a fresh one (a new producer id, new sequences).
+ * 2. **Concurrent sends.** The same roll-back happens inside one send, before
+ *    kafkajs retries it; a second send waiting for that broker would take the
+ *    rolled-back sequence in between. So one producer runs one send at a time.
+ * 3. **Partitions left out of a retry.** A send that spans several brokers keeps
+ *    each broker's answer across its retries (`responsePerBroker` in kafkajs's
+ *    sendMessages.js; kafkajs pull request #1798). When one broker fails and its
+ *    partitions' leadership moves to a broker that had already answered, the retry
+ *    sends them to no one and the send resolves: those messages were never written
+ *    (the chaos run lost an order.opened so during a broker restart). So every
+ *    message's partition is noted as kafkajs assigns it, and the messages of a
+ *    partition missing from the acknowledgement are sent again, through the same
+ *    producer: if they had been written after all, their unchanged sequence makes
+ *    the broker answer "duplicate" instead of writing them twice.
  */
 export class HubProducer {
   private producer: Producer;
@@ -19,6 +36,12 @@ export class HubProducer {
   private replacing: Promise<void> | undefined;
   /** How many times the producer was replaced after a failure (for tests and metrics). */
   replacements = 0;
+  /** Messages kafkajs acknowledged without writing their partition, and sent again (for tests and logs). */
+  resent = 0;
+  /** The partition kafkajs's partitioner gave each message of the send in progress. */
+  private readonly partitionOf = new WeakMap<Message, number>();
+  /** The end of the send in progress: the next one starts after it (defect 2 above). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly kafka: Kafka) {
     this.producer = this.create();
@@ -31,7 +54,15 @@ export class HubProducer {
       allowAutoTopicCreation: false,
       // Java-compatible murmur2 partitioning: the same key lands on the same partition as
       // with any other Kafka client, so tools and other producers agree with the hub.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Each message's partition is noted, to check that its partition was acknowledged.
+      createPartitioner: () => {
+        const partitioner = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = partitioner(args);
+          this.partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
     });
     return producer;
   }
@@ -40,11 +71,36 @@ export class HubProducer {
     await this.producer.connect();
   }
 
-  /** Resolves only when every message is acknowledged by all in-sync replicas. */
+  /**
+   * Resolves only when every message's partition is acknowledged by all in-sync
+   * replicas; one send at a time.
+   */
   async send(topic: string, messages: Message[], timeoutMs = 30_000): Promise<RecordMetadata[]> {
-    return this.guarded((producer) =>
-      producer.send({ topic, messages, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None }),
-    );
+    const run = this.tail.then(() => this.sendAll(topic, messages, timeoutMs));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendAll(topic: string, messages: Message[], timeoutMs: number): Promise<RecordMetadata[]> {
+    const acknowledged: RecordMetadata[] = [];
+    let pending = messages;
+    for (let round = 1; ; round += 1) {
+      const metadata = await this.guarded((producer) =>
+        producer.send({ topic, messages: pending, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None }),
+      );
+      acknowledged.push(...metadata);
+      const written = new Set(metadata.filter((item) => item.errorCode === 0).map((item) => item.partition));
+      const left = pending.filter((message) => !written.has(this.partitionOf.get(message) ?? -1));
+      if (left.length === 0) return acknowledged;
+      if (round === MAX_ROUNDS) {
+        this.stale = true;
+        throw new Error(
+          `Kafka acknowledged ${pending.length - left.length} of ${pending.length} messages to ${topic} ${MAX_ROUNDS} times without the partitions of the others`,
+        );
+      }
+      this.resent += left.length;
+      pending = left;
+    }
   }
 
   async disconnect(): Promise<void> {
