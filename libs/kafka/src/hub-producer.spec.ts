@@ -1,7 +1,14 @@
 import { HubProducer } from '@hub/kafka';
-import type { Kafka, Message, PartitionerArgs, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
+import type { Kafka, Message, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
 
-const PARTITIONS = [0, 1, 2].map((partitionId) => ({ partitionId, leader: partitionId, replicas: [], isr: [] }));
+const PARTITIONS = [0, 1, 2].map((partitionId) => ({
+  partitionErrorCode: 0,
+  partitionId,
+  leader: partitionId,
+  replicas: [],
+  isr: [],
+  offlineReplicas: [],
+}));
 
 /**
  * A stand-in for kafkajs's producer that does what its sendMessages.js does with
@@ -25,7 +32,7 @@ function fakeKafka(answer: (call: number, partitions: number[]) => number[] | Er
           maxActive = Math.max(maxActive, active);
           try {
             const partitions = record.messages.map((message) =>
-              partitioner({ topic: record.topic, partitionMetadata: PARTITIONS, message } as PartitionerArgs),
+              partitioner({ topic: record.topic, partitionMetadata: PARTITIONS, message }),
             );
             calls.push({ messages: record.messages, partitions });
             await new Promise((resolve) => setTimeout(resolve, 5));
