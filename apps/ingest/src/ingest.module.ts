@@ -136,7 +136,7 @@ export function ingestModule(config: IngestConfig): DynamicModule {
           // The first producer is the service's own; the others are closed after the publishers drained.
           const producers = [kafka.producer];
           for (let index = 1; index < ingest.INGEST_PRODUCERS; index += 1) {
-            const producer = new HubProducer(kafka.kafka);
+            const producer = new HubProducer(kafka.kafka, runtime.logger.child({ context: 'kafka-producer' }));
             await producer.connect();
             runtime.onShutdown(`kafka-producer-${index}`, () => producer.disconnect());
             producers.push(producer);

@@ -1,4 +1,5 @@
 import { HubProducer } from '@hub/kafka';
+import type { Logger } from 'pino';
 import type { Kafka, Message, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
 
 const PARTITIONS = [0, 1, 2].map((partitionId) => ({
@@ -56,7 +57,8 @@ describe('HubProducer', () => {
   it("sends again the messages of a partition kafkajs left out of its acknowledgement, and only those (a retry's partition moved to a broker that had answered)", async () => {
     // The first send is acknowledged for every partition but the first one it used.
     const fake = fakeKafka((call, partitions) => (call === 1 ? partitions.slice(1) : partitions));
-    const producer = new HubProducer(fake.kafka);
+    const logger = { warn: jest.fn() };
+    const producer = new HubProducer(fake.kafka, logger as unknown as Logger);
     const sent = messages(12);
 
     const metadata = await producer.send('events', sent);
@@ -71,6 +73,11 @@ describe('HubProducer', () => {
     expect(second.partitions.every((partition) => partition === leftOut)).toBe(true);
     expect(new Set(metadata.map((item) => item.partition))).toEqual(new Set(first.partitions));
     expect(producer.resent).toBe(expected.length);
+    // Not silent: the operator sees what kafkajs left out.
+    expect(logger.warn).toHaveBeenCalledWith(
+      { topic: 'events', messages: expected.length, partitions: [leftOut] },
+      expect.stringContaining('without some of its partitions'),
+    );
     // Through the same producer: unchanged sequences make a batch written after all a duplicate.
     expect(fake.producers).toHaveLength(1);
   });

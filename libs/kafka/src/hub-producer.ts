@@ -1,4 +1,5 @@
 import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import type { Logger } from 'pino';
 
 /** How often a send's unacknowledged partitions are sent again before the send fails. */
 const MAX_ROUNDS = 5;
@@ -43,7 +44,11 @@ export class HubProducer {
   /** The end of the send in progress: the next one starts after it (defect 2 above). */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly kafka: Kafka) {
+  constructor(
+    private readonly kafka: Kafka,
+    /** Where a send's unacknowledged partitions are reported as they are sent again. */
+    private readonly logger?: Logger,
+  ) {
     this.producer = this.create();
   }
 
@@ -99,6 +104,14 @@ export class HubProducer {
         );
       }
       this.resent += left.length;
+      this.logger?.warn(
+        {
+          topic,
+          messages: left.length,
+          partitions: [...new Set(left.map((message) => this.partitionOf.get(message)))],
+        },
+        'Kafka acknowledged a send without some of its partitions (kafkajs, a leader moved during a retry); sending those again',
+      );
       pending = left;
     }
   }

@@ -31,7 +31,7 @@ export class KafkaInfrastructure {
   ) {
     this.kafka = createKafka(settings, logger);
     this.admin = this.kafka.admin();
-    this.producer = new HubProducer(this.kafka);
+    this.producer = new HubProducer(this.kafka, logger.child({ context: 'kafka-producer' }));
     this.topics = resolveTopicNames(settings.KAFKA_TOPIC_PREFIX, env);
   }
 
