@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatChaosReport, runChaos } from '../tools/chaos/chaos-run';
+import { formatChaosReport, interruptChaos, runChaos } from '../tools/chaos/chaos-run';
 import { FaultKind } from '../tools/chaos/schedule';
 
 const ROOT = join(__dirname, '..');
@@ -13,6 +13,9 @@ const ROOT = join(__dirname, '..');
  * load does not slow them down. The run's lines go to the test log file.
  */
 describe('chaos: a business day under every fault at once (CI variant)', () => {
+  // A run cut short by jest's timeout still stops its apps, brokers, registry and schemas.
+  afterAll(() => interruptChaos());
+
   it('keeps parity: every order exactly its ERP records, nothing lost, planted discrepancies found and resynced', async () => {
     const logFile = process.env.LOG_FILE;
     const report = await runChaos({
