@@ -1,5 +1,5 @@
 import { BatchingPublisher, HubProducer, KafkaInfrastructure } from '@hub/kafka';
-import { HUB_CONFIG, InjectConfig, ServiceRuntime } from '@hub/platform';
+import { countResends, HUB_CONFIG, InjectConfig, ServiceRuntime } from '@hub/platform';
 import {
   DynamicModule,
   Inject,
@@ -137,6 +137,7 @@ export function ingestModule(config: IngestConfig): DynamicModule {
           const producers = [kafka.producer];
           for (let index = 1; index < ingest.INGEST_PRODUCERS; index += 1) {
             const producer = new HubProducer(kafka.kafka, runtime.logger.child({ context: 'kafka-producer' }));
+            countResends(producer, runtime);
             await producer.connect();
             runtime.onShutdown(`kafka-producer-${index}`, () => producer.disconnect());
             producers.push(producer);

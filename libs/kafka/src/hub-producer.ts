@@ -39,6 +39,8 @@ export class HubProducer {
   replacements = 0;
   /** Messages kafkajs acknowledged without writing their partition, and sent again (for tests and logs). */
   resent = 0;
+  /** Told of each resend, for a metric (`parity_kafka_messages_resent_total`). */
+  onResent: ((topic: string, messages: number) => void) | undefined;
   /** The partition kafkajs's partitioner gave each message of the send in progress. */
   private readonly partitionOf = new WeakMap<Message, number>();
   /** The end of the send in progress: the next one starts after it (defect 2 above). */
@@ -104,6 +106,7 @@ export class HubProducer {
         );
       }
       this.resent += left.length;
+      this.onResent?.(topic, left.length);
       this.logger?.warn(
         {
           topic,

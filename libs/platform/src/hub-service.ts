@@ -10,10 +10,11 @@ import {
   serviceEnv,
 } from '@hub/config';
 import { TopicName } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
+import { HubProducer, KafkaInfrastructure } from '@hub/kafka';
 import { assertMigrated, createServiceDataSource, databaseAnswers, migrate } from '@hub/persistence';
 import { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { bootstrapService, createCommandContext, runMain } from './bootstrap';
 import { HubRootModule, HubServiceConnections } from './platform.module';
@@ -154,6 +155,7 @@ async function connectDependencies<S extends EnvShape>(
   source: NodeJS.ProcessEnv,
 ): Promise<{ kafka: KafkaInfrastructure; dataSource?: DataSource }> {
   const kafka = new KafkaInfrastructure(config, runtime.logger.child({ context: 'kafka' }), source);
+  countResends(kafka.producer, runtime);
   await kafka.connect(definition.topics);
   runtime.onShutdown('kafka', () => kafka.close());
   runtime.addReadinessCheck(kafka.readinessCheck());
@@ -303,4 +305,22 @@ export function hubServiceHelp<S extends EnvShape>(definition: HubServiceDefinit
     `Configuration comes from the environment (see the README's table for ${definition.service}); --help needs no connection.`,
     '',
   ].join('\n');
+}
+
+/**
+ * Counts the messages a producer had to send again because Kafka acknowledged a
+ * send without their partition (see HubProducer): recovered, but an operator
+ * should see how often the cluster's leadership moves under the hub's sends.
+ */
+export function countResends(producer: HubProducer, runtime: Pick<ServiceRuntime, 'metrics'>): void {
+  const name = 'parity_kafka_messages_resent_total';
+  const counter =
+    (runtime.metrics.getSingleMetric(name) as Counter<'topic'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Messages sent again because Kafka acknowledged their send without their partition (kafkajs, a leader moved during a retry)',
+      labelNames: ['topic'],
+      registers: [runtime.metrics],
+    });
+  producer.onResent = (topic, messages) => counter.inc({ topic }, messages);
 }
