@@ -1,4 +1,4 @@
-// Lint rules, including the boundaries of STYLE.md: apps never import each other,
+// Lint rules, including the boundaries of the architecture (docs/architecture.md): apps never import each other,
 // libraries never import apps, imports go through @hub/<lib> aliases and never
 // past a library's index, and domain libraries do not import infrastructure.
 import js from '@eslint/js';

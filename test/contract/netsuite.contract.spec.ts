@@ -5,7 +5,7 @@ import { ErpEmulator, TRANSACTION_COLUMNS } from '../../tools/emulators/erp/erp-
 
 /**
  * The ERP emulator and the NetSuite adapter against NetSuite's documented
- * behaviour (DOMAIN.md section 4): SuiteQL's `transaction` table has
+ * behaviour (docs/domain.md section 4): SuiteQL's `transaction` table has
  * `foreigntotal` and no `total`, an unknown column fails the query with 400
  * `Invalid search query`, and a record's total is NetSuite's own sum of its
  * lines, taxes, shipping and handling (`total` is read-only).
@@ -122,7 +122,7 @@ describe('NetSuite contract', () => {
   });
 
   it("answers requests over the per-account limit with 429 in NetSuite's error body, which the adapter treats as temporary", async () => {
-    // DOMAIN.md section 4: one per-account concurrency limit; over it the REST API answers 429.
+    // docs/domain.md section 4: one per-account concurrency limit; over it the REST API answers 429.
     // No Retry-After is documented, so none is sent, and the hub cannot lean on one.
     const governed = new ErpEmulator({ concurrencyLimit: 1 });
     const governedBase = `${await governed.listen(0)}/services/rest`;

@@ -9,7 +9,7 @@ import { orderAt } from '../../tools/emulators/shared/retail-day';
 import { seedQueries, withoutElisions } from './seed-queries';
 
 /**
- * The NewStore emulator against NewStore's own pages (../shared/design/seeds):
+ * The NewStore emulator against NewStore's own pages (the queries they print, kept in fixtures/newstore-seed-queries.json; docs/domain.md "Sources"):
  * every query those pages print must validate against the emulator's schema. A
  * seed query that fails here means the emulator is wrong, not the seed. The
  * hub's queries are held to the same schema, and the shapes the first hub got
@@ -45,7 +45,7 @@ describe('NewStore GraphQL contract: the seeds are the truth', () => {
   });
 
   it("validates the hub's batched order query: seed 001's fields through `nodes`, ids as escaped literals, at most 100", () => {
-    // `id: {in: [...]}` is PostGraphile's connection filter, which DOMAIN.md infers from the seeds'
+    // `id: {in: [...]}` is PostGraphile's connection filter, which docs/domain.md infers from the seeds'
     // `equalTo` style; no seed shows it (an assumption, with a fallback to one query per order).
     const ids = Array.from({ length: 100 }, (_, index) => `order-${index}`);
     expect(messages(ordersByIdQuery(ids))).toEqual([]);

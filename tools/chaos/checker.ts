@@ -15,8 +15,8 @@ export interface ExpectedRecord {
 
 /**
  * What the ERP must hold for an order, from NewStore's side alone (the emulator's
- * day, never the hub's mapping): DOMAIN.md's posting rules, one record each.
- * - nothing for a historical order (DOMAIN.md: skip is_historical orders);
+ * day, never the hub's mapping): docs/domain.md's posting rules, one record each.
+ * - nothing for a historical order (docs/domain.md: skip is_historical orders);
  * - the sale, under the order's external id, for NewStore's grand total (a cash
  *   sale: the rounded cash amount NewStore captured);
  * - a cancellation: a credit memo under `CM-<order external id>-…`;

@@ -54,7 +54,7 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
             retryDelayMs: config.ERP_RETRY_BASE_MS,
             maxRetryDelayMs: config.ERP_RETRY_MAX_MS,
             minimumRetryDelayMs: (error) => (error instanceof ErpError ? error.details.retryAfterMs : undefined),
-            // A 429 is NetSuite's concurrency governance (DOMAIN.md section 4): come back when it says (or after the
+            // A 429 is NetSuite's concurrency governance (docs/domain.md section 4): come back when it says (or after the
             // base delay), without the growing back-off meant for an ERP that is down.
             prescribedRetryDelayMs: (error) =>
               error instanceof ErpError && error.details.status === 429

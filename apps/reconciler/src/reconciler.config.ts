@@ -71,7 +71,7 @@ export const reconcilerEnv = {
   RECONCILER_RETRY_BASE_MS: env.integer(1_000, 10, 600_000),
   /**
    * Orders created in the last minutes before a run are left to the next run: NewStore
-   * delivers events within 15 minutes and GraphQL can lag up to 10 (DOMAIN.md).
+   * delivers events within 15 minutes and GraphQL can lag up to 10 (docs/domain.md).
    */
   RECONCILER_SETTLE_MINUTES: env.integer(15, 0, 1_440),
   /** ERP transactions per SuiteQL page (NetSuite: at most 1,000). */

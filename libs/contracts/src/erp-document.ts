@@ -4,7 +4,7 @@ import { decimalSchema } from './money';
 
 /**
  * The ERP-neutral document the enricher emits to erp.documents.v1 and the sink
- * posts (ARCHITECTURE.md). One contract, validated by producer and consumer.
+ * posts (docs/architecture.md). One contract, validated by producer and consumer.
  */
 export const ERP_DOCUMENT_TYPES = [
   'salesOrder',
@@ -23,7 +23,7 @@ const money = decimalSchema;
  * difference, an appeasement. The sink maps each kind to the deployment's ERP item.
  */
 export const LINE_KINDS = ['item', 'shippingTax', 'rounding', 'appeasement'] as const;
-/** NetSuite external ids: letters, digits, _ and - (DOMAIN.md section 4). */
+/** NetSuite external ids: letters, digits, _ and - (docs/domain.md section 4). */
 const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ and - only, at most 200');
 
 export const erpDocumentSchema = z.object({

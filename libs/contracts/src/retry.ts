@@ -20,7 +20,7 @@ export interface RetryOptions {
 }
 
 /**
- * Calls again after a temporary failure (DOMAIN.md: back off on 429 and 5xx),
+ * Calls again after a temporary failure (docs/domain.md: back off on 429 and 5xx),
  * waiting `baseMs` doubled each time or the service's Retry-After when longer.
  * A permanent failure, or the last attempt's, is thrown as it is. Only for calls
  * that are safe to repeat: reads, upserts by external id, deletes.

@@ -78,7 +78,7 @@ export const TOPICS = {
     value: { format: 'registry-json', schema: erpDocumentSchema },
     headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay],
     cleanupPolicy: 'delete',
-    // Kept for ever: the projections are rebuilt from it (ARCHITECTURE.md, "everything rebuildable").
+    // Kept for ever: the projections are rebuilt from it (docs/architecture.md, "everything rebuildable").
     // Keyed by order id for ordering, so it cannot be compacted by idempotency key.
     retentionMs: -1,
     description: 'ERP-neutral documents with their idempotency key, keyed by order id.',

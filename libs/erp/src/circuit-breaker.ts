@@ -44,7 +44,7 @@ export class CircuitBreakingErpPort implements ErpPort {
       this.succeeded();
       return result;
     } catch (error) {
-      // A 429 is the ERP's concurrency governance answering (DOMAIN.md section 4: over the
+      // A 429 is the ERP's concurrency governance answering (docs/domain.md section 4: over the
       // per-account limit the REST API answers 429): it is up, the caller is too eager
       // (it retries after Retry-After). Opening the circuit on it would stop every
       // document because some were sent at once; it counts neither way.

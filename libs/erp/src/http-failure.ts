@@ -41,7 +41,7 @@ export function networkFailure(error: unknown): ErpError {
 /**
  * How a read (a page of a listing) or a delete is retried on temporary failures
  * (retryTemporary of @hub/contracts): 4 calls, waiting 0.5, 1, 2 s or the ERP's
- * Retry-After when it sends one (NetSuite documents none). DOMAIN.md section 4:
+ * Retry-After when it sends one (NetSuite documents none). docs/domain.md section 4:
  * 5xx are the system's errors, 429 answers requests over the per-account limit;
  * a SuiteQL page is a read at a fixed `limit`/`offset` within an `id > last`
  * window, so asking again is safe. A day's listing is many pages: retried as a
@@ -53,7 +53,7 @@ export const ERP_CALL_RETRIES = { attempts: 4, baseMs: 500 } as const;
 /**
  * A DELETE retried on temporary failures. A record that is gone when a retry
  * asks (404) was deleted by the call whose answer was lost: the delete took.
- * DOMAIN.md section 4 gives NetSuite's error body and 4xx as the caller's errors;
+ * docs/domain.md section 4 gives NetSuite's error body and 4xx as the caller's errors;
  * that a missing record answers 404 is assumed (the emulator's recordNotFound).
  */
 export async function deleteWithRetries(call: () => Promise<unknown>): Promise<void> {

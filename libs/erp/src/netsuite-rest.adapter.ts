@@ -51,7 +51,7 @@ function base64url(value: Buffer | string): string {
  * The NetSuite REST body of a document: header fields, item lines, shipping and
  * handling, NewStore references. Never `total`: NetSuite computes it from the
  * lines (amount + tax), `shippingCost` and `handlingCost`, and the field is
- * read-only (DOMAIN.md section 4). Amounts travel as decimal strings inside the
+ * read-only (docs/domain.md section 4). Amounts travel as decimal strings inside the
  * hub; JSON numbers written from that text carry the same digits.
  */
 export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown> {
@@ -90,7 +90,7 @@ function jsonAmount(amount: string): number {
   return Number(amount);
 }
 
-/** NetSuite REST record service, upsert by external id (DOMAIN.md section 4). */
+/** NetSuite REST record service, upsert by external id (docs/domain.md section 4). */
 export class NetSuiteRestAdapter implements ErpPort {
   readonly name = 'netsuite';
   private token: { value: string; expiresAt: number } | undefined;
@@ -133,13 +133,13 @@ export class NetSuiteRestAdapter implements ErpPort {
     const day = date.replace(/[^0-9-]/g, '');
     let afterId = 0;
     for (;;) {
-      // `foreigntotal` is the total in the transaction's currency; `transaction` has no `total` column (DOMAIN.md section 4).
+      // `foreigntotal` is the total in the transaction's currency; `transaction` has no `total` column (docs/domain.md section 4).
       const q = `SELECT id, externalid, type, trandate, foreigntotal FROM transaction WHERE trandate = '${day}' AND type IN (${codes}) AND id > ${afterId} ORDER BY id`;
       let windowRows = 0;
       let hasMore = true;
       while (hasMore && windowRows < cap) {
         const limit = Math.min(pageSize, cap - windowRows);
-        // Each page is retried on its own (a read at the same offset; DOMAIN.md section 4, SuiteQL):
+        // Each page is retried on its own (a read at the same offset; docs/domain.md section 4, SuiteQL):
         // the listing goes on from where it is.
         const page = await retryTemporary(async () => {
           const response = await this.request(

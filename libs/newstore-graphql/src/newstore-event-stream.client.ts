@@ -24,7 +24,7 @@ export type EventStreamApi = Pick<
  * NewStore's event-stream configuration API (seed 004, "Receiving real-time
  * data"): Get integration, List integration log entries, List rejected events,
  * Retry and Delete a rejected event, Start integration, under
- * `/api/v1/org/integrations/eventstream` (DOMAIN.md section 1). The log entries'
+ * `/api/v1/org/integrations/eventstream` (docs/domain.md section 1). The log entries'
  * path (`/logs`) and the field names of a rejected event are assumed.
  */
 export class NewStoreEventStreamClient {

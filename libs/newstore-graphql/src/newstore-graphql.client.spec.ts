@@ -31,7 +31,7 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
     expect(found?.createdAt).toMatch(/Z$/);
   });
 
-  it('turns each kind of event of the emulated day into the document DOMAIN.md prescribes', async () => {
+  it('turns each kind of event of the emulated day into the document docs/domain.md prescribes', async () => {
     const seen = new Map<string, number>();
     for (let index = 0; index < emulator.store.size; index += 1) {
       const order = emulator.store.order(index);

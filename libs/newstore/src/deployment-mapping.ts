@@ -6,7 +6,7 @@ const erpId = z.string().min(1, 'must be an ERP internal id');
 const place = z.object({ location: erpId, subsidiary: erpId });
 
 /**
- * Per-deployment maps from NewStore values to ERP internal ids (DOMAIN.md section 3:
+ * Per-deployment maps from NewStore values to ERP internal ids (docs/domain.md section 3:
  * they differ per account and environment, so they are configuration). Loaded from
  * ENRICHER_MAPPING_FILE and validated at start-up; config/mapping.example.json is the example.
  */

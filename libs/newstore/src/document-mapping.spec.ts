@@ -82,7 +82,7 @@ describe('mapping NewStore events to ERP documents', () => {
     });
   });
 
-  it("skips a historical order's return and appeasement as it skips its sale (DOMAIN.md: skip is_historical orders)", () => {
+  it("skips a historical order's return and appeasement as it skips its sale (docs/domain.md: skip is_historical orders)", () => {
     const historical = order({ isHistorical: true });
     const returned = mapEventToDocument({
       envelope: event('return.processed', {

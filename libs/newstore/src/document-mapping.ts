@@ -13,7 +13,7 @@ import { NewStoreEnvelope } from './envelope';
 import { asUtc, GraphQlOrder } from './graphql-order';
 
 /**
- * What an event implies for the ERP (DOMAIN.md section 3), as pure functions of the
+ * What an event implies for the ERP (docs/domain.md section 3), as pure functions of the
  * event and NewStore's present state of its order:
  *  - a document to emit;
  *  - not ready: the data is not there yet (GraphQL lag, payments settling) → retry later;
@@ -46,7 +46,7 @@ export function saleDocumentType(order: Pick<GraphQlOrder, 'channelType' | 'item
 
 /**
  * An external id NetSuite accepts (letters, digits, _ and -, at most 200 characters;
- * DOMAIN.md section 4), derived injectively: an id that needs no change is kept as
+ * docs/domain.md section 4), derived injectively: an id that needs no change is kept as
  * it is; one whose characters had to be replaced or that had to be cut gets a hash
  * of the original as a suffix, so `1001.1` and `1001-1` never share one ERP record.
  */
@@ -129,7 +129,7 @@ function lineOf(item: GraphQlOrder['items'][number], currency: string) {
 
 type Line = ErpDocument['lines'][number];
 
-/** The total NetSuite computes for a body: every line's amount and tax, plus shipping and handling (DOMAIN.md section 4). */
+/** The total NetSuite computes for a body: every line's amount and tax, plus shipping and handling (docs/domain.md section 4). */
 export function netSuiteTotal(
   parts: Pick<ErpDocument, 'lines' | 'shippingCost' | 'handlingCost' | 'currency'>,
 ): string {
@@ -314,7 +314,7 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
 }
 
 /**
- * The refund of a return (DOMAIN.md section 1, `return.processed`): item lines
+ * The refund of a return (docs/domain.md section 1, `return.processed`): item lines
  * when every item carries its refund amount and they add up to the refund, else
  * one line with the refund's own totals (without and with tax), so that the
  * ERP's total is NewStore's `total_refund_amount` either way.
@@ -323,7 +323,7 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
   const payload = envelope.payload as Record<string, unknown>;
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
-  // DOMAIN.md: skip is_historical orders. Their sale is booked outside the hub, so a refund
+  // docs/domain.md: skip is_historical orders. Their sale is booked outside the hub, so a refund
   // depending on it would wait for a sale the hub never posts.
   if (order?.isHistorical) return { kind: 'skip', reason: 'return of a historical order' };
   payloadItemIds(payload);

@@ -3,7 +3,7 @@ import secureJson from 'secure-json-parse';
 /**
  * NewStore's event-stream envelope: one event per POST,
  * `{"tenant", "name", "published_at", "payload": {...}}`; tenant and name are
- * required, payload.id is the entity's id (DOMAIN.md section 1).
+ * required, payload.id is the entity's id (docs/domain.md section 1).
  */
 export interface NewStoreEnvelope {
   tenant: string;

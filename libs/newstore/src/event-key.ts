@@ -11,7 +11,7 @@ export interface EventKey {
 type Family = 'order' | 'fulfillment_request' | 'return' | 'refund_request' | 'payment_account';
 
 /**
- * Where the order id sits, per event family (DOMAIN.md, "Where the order id sits").
+ * Where the order id sits, per event family (docs/domain.md, "Where the order id sits").
  * A typed record: a family added to the union must say where its order id is.
  */
 const ORDER_ID_RULES: Record<Family, (payload: NewStoreEnvelope['payload']) => EventKey | undefined> = {

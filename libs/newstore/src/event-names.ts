@@ -1,5 +1,5 @@
 /**
- * Event names the hub knows (DOMAIN.md section 1). Others are accepted and stored;
+ * Event names the hub knows (docs/domain.md section 1). Others are accepted and stored;
  * this list bounds metric label values, where unknown names count as "other".
  */
 export const KNOWN_EVENT_NAMES = [

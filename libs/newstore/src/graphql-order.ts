@@ -131,7 +131,7 @@ export const ORDERS_BY_ID_LIMIT = 100;
 /**
  * Several orders by id in one query: `orders(first: N, filter: {id: {in: [...]}})`,
  * the same fields as {@link orderQuery}, through the connection's `nodes`. The
- * `in` operator is PostGraphile's connection filter (DOMAIN.md infers it from the
+ * `in` operator is PostGraphile's connection filter (docs/domain.md infers it from the
  * seeds' `equalTo` style; no seed shows it). The ids are literals, as in every
  * seed example (seed 003 writes `order(id: "…")`), escaped as JSON strings, which
  * GraphQL string literals read the same way.

@@ -20,7 +20,7 @@ const LIFECYCLE_OF_EVENT: Record<string, OrderLifecycle> = {
 
 export const lifecycleRank = (status: OrderLifecycle): number => ORDER_LIFECYCLE.indexOf(status);
 
-/** What the opening event says about the order (DOMAIN.md section 1 payloads). */
+/** What the opening event says about the order (docs/domain.md section 1 payloads). */
 export interface OrderDetails {
   externalId: string | null;
   channel: string | null;

@@ -4,7 +4,7 @@ import Big from 'big.js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * A NetSuite-like ERP for tests, benchmarks and the demo (DOMAIN.md section 4):
+ * A NetSuite-like ERP for tests, benchmarks and the demo (docs/domain.md section 4):
  * REST record service with create (POST → 204 + Location) and upsert by external
  * id (PUT .../eid:{externalId}), GET by internal or external id, a SuiteQL-style
  * query of a day's transactions, OAuth 2.0 client-credentials tokens, NetSuite's
@@ -12,7 +12,7 @@ import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * inspection API. Records live in memory: they survive restarts of the hub, not
  * of the emulator.
  *
- * Totals are NetSuite's to compute (DOMAIN.md section 4, "Totals"): the record's
+ * Totals are NetSuite's to compute (docs/domain.md section 4, "Totals"): the record's
  * total is the sum of its item lines (`amount` + `tax1Amt`) plus `shippingCost`
  * and `handlingCost`, in exact decimals; a `total` in the body is read-only and
  * ignored. An amount that is not a number is refused as NetSuite refuses it.
@@ -74,7 +74,7 @@ export interface ErpEmulatorOptions {
   /** Concurrent record/query requests allowed; more get 429 (NetSuite's per-account governance). */
   concurrencyLimit?: number;
   /**
-   * Retry-After (seconds) on a 429 and on an outage's 503. DOMAIN.md section 4 documents the
+   * Retry-After (seconds) on a 429 and on an outage's 503. docs/domain.md section 4 documents the
    * 429 over the per-account limit, not a Retry-After: by default none is sent, so the hub
    * cannot lean on one. Tests of how the hub honours one set it.
    */
@@ -100,8 +100,8 @@ function netsuiteError(reply: FastifyReply, status: number, title: string, detai
 }
 
 /**
- * A record that does not exist: 404 in NetSuite's error body (DOMAIN.md section 4,
- * "Errors": 4xx are the caller's). The code NONEXISTENT_ID is assumed, not in DOMAIN.md.
+ * A record that does not exist: 404 in NetSuite's error body (docs/domain.md section 4,
+ * "Errors": 4xx are the caller's). The code NONEXISTENT_ID is assumed, not in docs/domain.md.
  */
 function recordNotFound(reply: FastifyReply, key: string) {
   return netsuiteError(reply, 404, 'Record Not Found', [
@@ -463,7 +463,7 @@ export class ErpEmulator {
   private suiteql(request: FastifyRequest, reply: FastifyReply) {
     const rawQuery = ((request.body ?? {}) as { q?: unknown }).q;
     const query = typeof rawQuery === 'string' ? rawQuery : '';
-    // An unknown column fails the whole query (DOMAIN.md section 4), as NetSuite's search does.
+    // An unknown column fails the whole query (docs/domain.md section 4), as NetSuite's search does.
     const selected = /^\s*select\s+(.+?)\s+from\s+transaction\b/i.exec(query)?.[1];
     const columns = selected?.split(',').map((column) => column.trim().toLowerCase()) ?? [];
     const unknown = columns.find((column) => !(TRANSACTION_COLUMNS as readonly string[]).includes(column));
@@ -550,7 +550,7 @@ export class ErpEmulator {
 }
 
 /**
- * Columns of SuiteQL's `transaction` table the emulator knows (DOMAIN.md section 4):
+ * Columns of SuiteQL's `transaction` table the emulator knows (docs/domain.md section 4):
  * `foreigntotal` is the total in the transaction's currency; there is no `total`.
  */
 export const TRANSACTION_COLUMNS = [

@@ -4,7 +4,7 @@ import { eventsOfOrder, StreamEvent } from '../shared/newstore-events';
 import { RetailDayStore } from './retail-day-store';
 
 /**
- * NewStore's event stream as an integration sees it (DOMAIN.md section 1):
+ * NewStore's event stream as an integration sees it (docs/domain.md section 1):
  * at least once (a share of events is delivered twice), no ordering promise
  * (deliveries run concurrently and retries overtake), non-2xx retried up to 10
  * times with exponential back-off over about 20 minutes, a 400 marks the event
@@ -16,7 +16,7 @@ export interface PusherSettings {
   duplicateRate: number;
   /**
    * A duplicate is sent up to this long after the original (0: right after it), so a
-   * redelivery can arrive after later events (DOMAIN.md section 1: at least once, no
+   * redelivery can arrive after later events (docs/domain.md section 1: at least once, no
    * ordering promise).
    */
   duplicateDelayMaxMs: number;

@@ -15,7 +15,7 @@ import { DayOrder } from '../shared/retail-day';
 import { RetailDayStore } from './retail-day-store';
 import { newStoreSchema } from './schema';
 
-/** NewStore's documented limits (DOMAIN.md section 2). */
+/** NewStore's documented limits (docs/domain.md section 2). */
 export interface GraphQlLimits {
   maxPageSize: number;
   maxDepth: number;
@@ -351,7 +351,7 @@ export class NewStoreGraphQl {
           return store.isVisible(order, context.now) && matchesOrder(order, args.filter);
         };
         const found: number[] = [];
-        // An id filter (`equalTo`, `in`: PostGraphile's connection filter, DOMAIN.md) is an index
+        // An id filter (`equalTo`, `in`: PostGraphile's connection filter, docs/domain.md) is an index
         // lookup, as a primary key is in NewStore's database; other filters scan the range.
         const byId =
           args.filter?.id?.in ?? (args.filter?.id?.equalTo !== undefined ? [args.filter.id.equalTo] : undefined);

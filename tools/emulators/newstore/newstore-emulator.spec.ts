@@ -197,8 +197,8 @@ describe('NewStore emulator: lag and the event-stream pusher', () => {
     await emulator.close();
   });
 
-  it('delivers out of order and sends duplicates late, as DOMAIN.md allows, and still every event once at least', async () => {
-    // DOMAIN.md section 1: at least once, no ordering guarantee (a cancellation can arrive before the order).
+  it('delivers out of order and sends duplicates late, as docs/domain.md allows, and still every event once at least', async () => {
+    // docs/domain.md section 1: at least once, no ordering guarantee (a cancellation can arrive before the order).
     const emulator = emulatorFor(60, {
       concurrency: 1,
       duplicateRate: 0.3,

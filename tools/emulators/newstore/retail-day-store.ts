@@ -2,7 +2,7 @@ import { deriveSeed, seededRandom } from '../shared/random';
 import { DayOrder, orderAt, RetailDayOptions } from '../shared/retail-day';
 
 /**
- * GraphQL freshness (DOMAIN.md section 2): an entity becomes visible some time after
+ * GraphQL freshness (docs/domain.md section 2): an entity becomes visible some time after
  * its event was published; 99 % under `p99Ms`, a tail between `tailMinMs` and
  * `tailMaxMs`; payment transactions appear `paymentExtraMs` after their order.
  * `timeScale` shrinks every delay for tests (0.01 = a hundred times faster).

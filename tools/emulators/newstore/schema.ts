@@ -2,7 +2,7 @@ import { buildSchema, GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 /**
  * The part of NewStore's GraphQL schema the hub and NewStore's own examples use,
- * built from NewStore's pages in ../shared/design/seeds (each field cites where it
+ * built from NewStore's pages (seeds 000-004, listed in docs/domain.md "Sources"; each field cites where it
  * is named). What the seeds show, this schema holds to:
  *
  * - every list is a relay connection, nested ones too, read through
@@ -24,7 +24,7 @@ import { buildSchema, GraphQLError, GraphQLScalarType, Kind } from 'graphql';
  * Assumed, because no seed says: `order(id: String!)` (the seeds pass a literal;
  * a server written from the same pages answered `$id: String!`); amounts as
  * `Float` (no seed shows a value); `externalIdentifiers { sku ean13 upc }` on an
- * item, mirroring the event payload's `external_identifiers` (DOMAIN.md), which
+ * item, mirroring the event payload's `external_identifiers` (docs/domain.md), which
  * the hub queries only when a deployment turns it on.
  */
 const schemaText = `
@@ -121,7 +121,7 @@ const schemaText = `
     totalCount: Int!
   }
   type PaymentAccountTransactionsEdge { cursor: Cursor!, node: PaymentAccountTransaction! }
-  "seed 001; transaction types seen: authorize, capture (DOMAIN.md)"
+  "seed 001; transaction types seen: authorize, capture (docs/domain.md)"
   type PaymentAccountTransaction { amount: Float!, currency: String!, transactionType: String! }
 
   type ItemsConnection { edges: [ItemsEdge!]!, nodes: [Item!]!, pageInfo: PageInfo!, totalCount: Int! }

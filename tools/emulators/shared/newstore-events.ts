@@ -1,6 +1,6 @@
 import { currencyDigits, DayOrder } from './retail-day';
 
-/** One event as NewStore's event stream sends it (DOMAIN.md section 1). */
+/** One event as NewStore's event stream sends it (docs/domain.md section 1). */
 export interface StreamEvent {
   /** When NewStore publishes it (ms since epoch). */
   at: number;
@@ -87,7 +87,7 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
         total_refund_tax: order.return.tax,
         total_refund_excl_tax: exclTax,
         currency: order.currency,
-        // One item per return in the emulated day: its refund is the return's (DOMAIN.md: items[{refund_amount, refund_tax}]).
+        // One item per return in the emulated day: its refund is the return's (docs/domain.md: items[{refund_amount, refund_tax}]).
         items: order.return.itemIds.map((id) => ({
           id,
           product_id: order.items.find((item) => item.id === id)?.productId,
