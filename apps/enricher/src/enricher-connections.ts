@@ -19,6 +19,11 @@ interface TenantConnection {
  * shares the environment's. An event of a tenant the file does not name cannot be
  * enriched: it is dead-lettered with that reason.
  */
+/** The tenant's time zone (TENANTS_FILE) where the mapping file names none: its documents' dates are local there. */
+function withTenantZone(mapping: DeploymentMapping, timeZone: string | undefined): DeploymentMapping {
+  return mapping.timeZone || !timeZone ? mapping : { ...mapping, timeZone };
+}
+
 @Injectable()
 export class EnricherConnections implements NewStoreOrders {
   private readonly byTenant = new Map<string, TenantConnection>();
@@ -36,7 +41,7 @@ export class EnricherConnections implements NewStoreOrders {
     for (const entry of loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv }))
       this.byTenant.set(entry.tenant, {
         newStore: createNewStoreClient(overlaySettings(newStoreEnv, config, entry.newstore), observe),
-        mapping: loadMappingFile(entry.mappingFile ?? config.ENRICHER_MAPPING_FILE),
+        mapping: withTenantZone(loadMappingFile(entry.mappingFile ?? config.ENRICHER_MAPPING_FILE), entry.timeZone),
       });
   }
 

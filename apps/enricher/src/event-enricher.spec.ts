@@ -75,7 +75,7 @@ describe('EventEnricher', () => {
       [HEADERS.tenant]: 'acme',
     });
     const document = JSON.parse(sent[0].value.toString('utf8')) as ErpDocument;
-    expect(document).toMatchObject({ orderId: 'o-1', documentType: 'cashSale', total: '108.00' });
+    expect(document).toMatchObject({ orderId: 'o-1', documentType: 'cashSale', saleTotal: '108.00', total: '0.00' });
     // The mapping file's ids are applied.
     expect(document.erp).toMatchObject({ location: '101', subsidiary: '1' });
   });

@@ -2,6 +2,7 @@ import { HEADERS } from '@hub/contracts';
 import { BatchingPublisher, DocumentCodec, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
 import {
   applyDeploymentMapping,
+  DeploymentMapping,
   deriveEventKey,
   eventNameLabel,
   MappingGapError,
@@ -9,6 +10,7 @@ import {
   NewStoreOrders,
   parseEnvelope,
   impliesDocument,
+  timeZoneFor,
   withTenantInExternalIds,
 } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
@@ -65,7 +67,22 @@ export class EventEnricher {
         return { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
       }
     }
-    const outcome = mapEventToDocument({ envelope, eventId: headers[HEADERS.eventId] ?? 'unknown', order });
+    let mapping: DeploymentMapping;
+    try {
+      mapping = this.mappings.mappingFor(envelope.tenant);
+    } catch (error) {
+      if (error instanceof NewStoreError && error.kind === 'permanent') return { kind: 'dead', reason: error.message };
+      throw error;
+    }
+    // A return is booked on the return store's day, anything else on the demand location's.
+    const returnLocation = envelope.name === 'return.processed' ? envelope.payload.return_location_id : undefined;
+    const location = typeof returnLocation === 'string' ? returnLocation : order?.demandLocationId;
+    const outcome = mapEventToDocument({
+      envelope,
+      eventId: headers[HEADERS.eventId] ?? 'unknown',
+      order,
+      timeZone: timeZoneFor(mapping, location),
+    });
     if (outcome.kind === 'not-ready') return { kind: 'retry', reason: outcome.reason };
     if (outcome.kind === 'invalid') return { kind: 'dead', reason: outcome.reason };
     if (outcome.kind === 'skip') {
@@ -76,7 +93,7 @@ export class EventEnricher {
       ? withTenantInExternalIds(outcome.document)
       : outcome.document;
     try {
-      document = applyDeploymentMapping(document, order, this.mappings.mappingFor(envelope.tenant));
+      document = applyDeploymentMapping(document, order, mapping);
     } catch (error) {
       if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
       throw error;

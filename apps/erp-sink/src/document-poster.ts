@@ -44,7 +44,8 @@ export class DocumentPoster {
     /** Status messages of all partitions share Kafka sends (acks=all) instead of one send each. */
     @Inject(SYNC_STATUS_PUBLISHER) private readonly statusPublisher: Pick<BatchingPublisher, 'publish'>,
     @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
-    @InjectConfig() private readonly config: Pick<ErpSinkConfig, 'SINK_DEPENDENCY_MAX_WAIT_MS'>,
+    @InjectConfig()
+    private readonly config: Pick<ErpSinkConfig, 'SINK_DEPENDENCY_MAX_WAIT_MS' | 'SINK_CATALOGUE_MAX_WAIT_MS'>,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.logger = runtime.logger.child({ context: 'document-poster' });
@@ -131,6 +132,8 @@ export class DocumentPoster {
         });
         throw error;
       }
+      if (error.details.code === 'UNKNOWN_ITEM' && (await this.waitForCatalogue(document, message, fromWaiting)))
+        return undefined;
       await this.fail(document, message, attempts, error.message);
     }
     if (fromWaiting) await this.waiting.release(document.idempotencyKey);
@@ -173,6 +176,28 @@ export class DocumentPoster {
       );
     }
     return false;
+  }
+
+  /**
+   * A document whose item NetSuite's catalogue lacks waits for the catalogue
+   * (docs/domain.md section 3, "Items": never guessed), parked like a document
+   * waiting for its sale and tried again at each sweep, for at most
+   * SINK_CATALOGUE_MAX_WAIT_MS; false once that has passed (it is then dead-lettered
+   * with the product named, and posted by a replay once the item exists).
+   */
+  private async waitForCatalogue(document: ErpDocument, message: ConsumedMessage, fromWaiting: boolean) {
+    if (fromWaiting) {
+      const since = (await this.waiting.firstSeen(document.idempotencyKey))?.getTime() ?? Date.now();
+      return Date.now() - since <= this.config.SINK_CATALOGUE_MAX_WAIT_MS;
+    }
+    if (this.config.SINK_CATALOGUE_MAX_WAIT_MS === 0) return false;
+    await this.waiting.park(document.idempotencyKey, `catalogue:${document.tenant}`, document.orderId, message);
+    this.metrics.retries.inc({ reason: 'catalogue' });
+    this.logger.warn(
+      { idempotencyKey: document.idempotencyKey, orderId: document.orderId, tenant: document.tenant },
+      'waiting for an item NetSuite does not have yet',
+    );
+    return true;
   }
 
   private async releaseDependents(idempotencyKey: string): Promise<void> {

@@ -14,6 +14,11 @@ export const erpSinkEnv = {
   ERP_CIRCUIT_OPEN_MS: env.integer(30_000, 100, 3_600_000),
   /** A credit memo waits this long for its sales order, then goes to the DLQ. */
   SINK_DEPENDENCY_MAX_WAIT_MS: env.integer(600_000, 0, 86_400_000),
+  /**
+   * How long a document whose item NetSuite's catalogue lacks waits for it (retried at each
+   * sweep) before it is dead-lettered with the product named; a DLQ replay posts it later.
+   */
+  SINK_CATALOGUE_MAX_WAIT_MS: env.integer(3_600_000, 0, 604_800_000),
   /** How often parked documents are looked at again. */
   SINK_WAITING_SWEEP_MS: env.integer(5_000, 50, 600_000),
   SINK_CONSUMER_GROUP: env.string('erp-sink'),

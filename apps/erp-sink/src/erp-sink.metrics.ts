@@ -71,7 +71,8 @@ export class ErpSinkMetrics {
       this.deadLettered.inc({ document_type: type }, 0);
       if (type !== 'invalid') this.duplicatesSkipped.inc({ document_type: type }, 0);
     }
-    for (const reason of ['dependency', 'erp-429', 'erp-503', 'erp-network']) this.retries.inc({ reason }, 0);
+    for (const reason of ['dependency', 'catalogue', 'erp-429', 'erp-503', 'erp-network'])
+      this.retries.inc({ reason }, 0);
   }
 
   circuit(account: string, state: CircuitState): void {

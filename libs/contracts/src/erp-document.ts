@@ -19,10 +19,16 @@ export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
 /** Amounts are decimal strings in the document's currency (see money.ts): never floats. */
 const money = decimalSchema;
 /**
- * What a line is: an item sold or returned, the tax on shipping, a cash-rounding
- * difference, an appeasement. The sink maps each kind to the deployment's ERP item.
+ * What a line is (docs/domain.md section 3): an item sold or returned (NetSuite
+ * item from its NewStore `productId`), the discount item line that follows a
+ * discounted item, a payment (negative: a paid sale totals 0 in NetSuite), a
+ * cash-rounding difference, an appeasement. Every kind but `item` names its ERP
+ * item by internal id (`erpItem`, from the mapping file). `shippingTax` is the
+ * former way of carrying the tax on shipping (documents of schema version 2
+ * before `shippingTax` moved to the header); it is still read, never written.
  */
-export const LINE_KINDS = ['item', 'shippingTax', 'rounding', 'appeasement'] as const;
+export const LINE_KINDS = ['item', 'shippingTax', 'rounding', 'appeasement', 'discount', 'payment'] as const;
+export type LineKind = (typeof LINE_KINDS)[number];
 /** NetSuite external ids: letters, digits, _ and - (docs/domain.md section 4). */
 const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ and - only, at most 200');
 
@@ -48,27 +54,74 @@ export const erpDocumentSchema = z.object({
   /** Shipping and handling charges, sent as NetSuite's `shippingCost` and `handlingCost`. */
   shippingCost: money.optional(),
   handlingCost: money.optional(),
+  /** Tax on shipping as NewStore computed it (docs/domain.md section 4: booked through SuiteTax's tax details). */
+  shippingTax: money.optional(),
+  /** The order is tax-exempt in NewStore: the ERP books no tax on it. */
+  taxExempt: z.boolean().optional(),
   lines: z.array(
     z.object({
       /** Absent: an item. */
       kind: z.enum(LINE_KINDS).optional(),
+      /** NewStore's id of the order line (an item), or a name of the line (other kinds). Never an ERP item. */
       itemId: z.string(),
+      /** NewStore's product id: the ERP item is found from it (by name or external id, a sink setting). */
+      productId: z.string().optional(),
+      /** The ERP item's internal id, where the mapping file names it (discount, payment, rounding, gift card…). */
+      erpItem: z.string().optional(),
       sku: z.string().optional(),
       quantity: z.number().int(),
+      /** The line's amount before discounts (a discount is a line of its own); negative for discounts and payments. */
       amount: money,
+      /** The line's tax as NewStore computed it, on the amount after its discount. */
       tax: money,
       giftCard: z.boolean().optional(),
+      /** Discount lines: the coupon code NewStore gives, if any. */
+      couponCode: z.string().optional(),
+      /** Payment lines: NewStore's payment method and provider. */
+      paymentMethod: z.string().optional(),
+      paymentProvider: z.string().optional(),
     }),
   ),
   payments: z.array(z.object({ method: z.string(), amount: money, erpItem: z.string().optional() })).default([]),
+  /**
+   * The sale lines' total (items, discounts, tax, shipping, no payment or rounding
+   * line): what NewStore's grandTotal is. `total` is what NetSuite computes with the
+   * payment lines (0 for a paid sale).
+   */
+  saleTotal: money.optional(),
+  /**
+   * The customer the transaction is booked for (docs/domain.md section 3: an
+   * `entity` on every transaction). Either the ERP customer itself (a store's
+   * placeholder, or the sale's customer for a later document), or who NewStore
+   * says bought: the sink finds the ERP customer by e-mail within the subsidiary,
+   * or creates one. Personal data: it goes to the ERP, never to logs or metrics.
+   */
+  customer: z
+    .object({
+      erpId: z.string().optional(),
+      /** The external id the hub gives a customer it creates, derived from NewStore's customer (or e-mail). */
+      externalId: externalId.optional(),
+      newstoreId: z.string().optional(),
+      email: z.string().optional(),
+      firstName: z.string().optional(),
+      lastName: z.string().optional(),
+      phone: z.string().optional(),
+    })
+    .optional(),
   /** The deployment's ERP ids (mapping file): where and for whom the transaction is booked. */
   erp: z
     .object({
       subsidiary: z.string(),
       location: z.string(),
       channel: z.string().optional(),
+      department: z.string().optional(),
       customer: z.string().optional(),
       shippingMethod: z.string().optional(),
+      /** The currency's internal id. */
+      currency: z.string().optional(),
+      /** SuiteTax: the tax type and code the transaction's tax details carry. */
+      taxType: z.string().optional(),
+      taxCode: z.string().optional(),
     })
     .optional(),
   /** A document that must be posted first (a credit memo's sales order). */

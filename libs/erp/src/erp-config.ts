@@ -32,6 +32,22 @@ export const erpEnv = {
   GENERIC_ERP_IDEMPOTENCY_HEADER: env.string('Idempotency-Key'),
   GENERIC_ERP_TOKEN: secret(z.string().min(1).optional()),
   ERP_REQUEST_TIMEOUT_MS: env.integer(30_000, 100, 900_000),
+  /**
+   * How a NewStore product id names its NetSuite item (docs/domain.md section 3, "Items"):
+   * `externalId` (the item's external id is the product id; sent as a reference, NetSuite
+   * resolves it) or `name` (the item's name, `itemid`, is the product id; looked up by
+   * SuiteQL once and cached).
+   */
+  NETSUITE_ITEM_LOOKUP: env.enumeration(['externalId', 'name'], 'externalId'),
+  /**
+   * How the customer of a sale is found (docs/domain.md section 3, "Customer"): `email`
+   * (an active customer with the e-mail in the subsidiary, else created) or `externalId`
+   * (always the customer the hub created from NewStore's customer id).
+   */
+  NETSUITE_CUSTOMER_MATCH: env.enumeration(['email', 'externalId'], 'email'),
+  /** Custom body fields that carry NewStore's order and event ids (unset: not sent; the memo names the order). */
+  NETSUITE_ORDER_ID_FIELD: env.optionalString(),
+  NETSUITE_EVENT_ID_FIELD: env.optionalString(),
 };
 
 export type ErpSettings = ConfigOf<typeof erpEnv>;
@@ -113,6 +129,7 @@ export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, servi
         tokenSecret: config.NETSUITE_TOKEN_SECRET!,
       },
       requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
+      ...bookingSettings(config),
     });
   }
   const privateKeyPem = config.NETSUITE_PRIVATE_KEY_FILE
@@ -126,5 +143,15 @@ export function createErpPort(config: ErpSettings & { NODE_ENV?: string }, servi
     privateKeyPem,
     certificateId: config.NETSUITE_CERTIFICATE_ID,
     requestTimeoutMs: config.ERP_REQUEST_TIMEOUT_MS,
+    ...bookingSettings(config),
   });
+}
+
+/** How the NetSuite adapter names items and customers, and which custom fields it fills. */
+function bookingSettings(config: ErpSettings) {
+  return {
+    itemLookup: config.NETSUITE_ITEM_LOOKUP,
+    customerMatch: config.NETSUITE_CUSTOMER_MATCH,
+    customFields: { orderId: config.NETSUITE_ORDER_ID_FIELD, eventId: config.NETSUITE_EVENT_ID_FIELD },
+  };
 }

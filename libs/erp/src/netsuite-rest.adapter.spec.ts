@@ -7,7 +7,7 @@ import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 const document = (externalId: string, overrides: Partial<ErpDocument> = {}) =>
   sampleErpDocument('salesOrder', externalId, {
     total: '99.50',
-    lines: [{ itemId: 'i1', sku: 'SKU1', quantity: 1, amount: '92.00', tax: '7.50' }],
+    lines: [{ kind: 'item', itemId: 'i1', productId: 'prod-1001', quantity: 1, amount: '92.00', tax: '7.50' }],
     ...overrides,
   });
 
@@ -38,8 +38,11 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ id: ids[0], type: 'salesOrder', total: '99.5', tranDate: '2024-01-02' });
     expect(records[0].body).toMatchObject({
-      custbody_newstore_order_id: 'order-SO-1',
-      item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1 }] },
+      memo: 'NewStore order order-SO-1',
+      entity: { id: '801' },
+      item: { items: [{ item: { externalId: 'prod-1001' }, quantity: 1, taxDetailsReference: 'L1' }] },
+      taxDetailsOverride: true,
+      taxDetails: { items: [{ taxDetailsReference: 'L1', taxAmount: 7.5, taxCode: { id: '31' } }] },
     });
   });
 
@@ -152,6 +155,53 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     } finally {
       await capped.close();
     }
+  });
+
+  it("finds a sale's customer by e-mail within its subsidiary, else creates it once, and books a refund on the sale's customer", async () => {
+    const buyer = {
+      externalId: 'NSC-c-77',
+      newstoreId: 'c-77',
+      email: 'grace@example.com',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+    };
+    const sale = document('SO-CUST-1', { customer: buyer });
+    await adapter.upsert(sale);
+    await adapter.upsert(document('SO-CUST-2', { customer: buyer }));
+    const created = [...emulator.customers.values()].filter((customer) => customer.email === 'grace@example.com');
+    expect(created).toEqual([expect.objectContaining({ externalId: 'NSC-c-77', subsidiary: '1', currency: '1' })]);
+    expect(emulator.recordsWithExternalId('SO-CUST-2')[0].body.entity).toEqual({ id: created[0].id });
+    // A customer already in NetSuite with that e-mail (another adapter: nothing cached) is found, not created again.
+    await emulatorNetSuiteAdapter(baseUrl).upsert(
+      document('SO-CUST-3', { customer: { ...buyer, externalId: 'NSC-other' } }),
+    );
+    expect(emulator.recordsWithExternalId('SO-CUST-3')[0].body.entity).toEqual({ id: created[0].id });
+    // A later document without a customer of its own is booked on its sale's.
+    await adapter.upsert(
+      sampleErpDocument('cashRefund', 'RT-CUST-1', {
+        customer: undefined,
+        dependsOn: { idempotencyKey: sale.idempotencyKey, documentType: 'salesOrder', externalId: 'SO-CUST-1' },
+      }),
+    );
+    expect(emulator.recordsWithExternalId('RT-CUST-1')[0].body.entity).toEqual({ id: created[0].id });
+  });
+
+  it('resolves items by name with SuiteQL when the deployment says so, and names a product NetSuite lacks', async () => {
+    const byName = emulatorNetSuiteAdapter(baseUrl, { itemLookup: 'name' });
+    await byName.upsert(document('SO-NAME-1'));
+    expect(emulator.recordsWithExternalId('SO-NAME-1')[0].body).toMatchObject({
+      item: { items: [{ item: { id: '101001' } }] },
+    });
+    const unknown = document('SO-NAME-2', {
+      lines: [{ kind: 'item', itemId: 'i9', productId: 'prod-missing', quantity: 1, amount: '92.00', tax: '7.50' }],
+    });
+    for (const client of [byName, adapter])
+      expect(await client.upsert(unknown).catch((caught: unknown) => caught)).toMatchObject({
+        kind: 'permanent',
+        details: { code: 'UNKNOWN_ITEM' },
+        message: expect.stringMatching(/NewStore product "prod-missing" \(tenant acme, order order-SO-NAME-2\)/),
+      });
+    expect(emulator.recordsWithExternalId('SO-NAME-2')).toHaveLength(0);
   });
 
   it('fails a read whose amount is not a number, naming the record, instead of reporting NaN', () => {

@@ -1,5 +1,7 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
-import { retryTemporary, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
+import Big from 'big.js';
+import { LRUCache } from 'lru-cache';
+import { decimal, retryTemporary, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, deleteWithRetries, ERP_CALL_RETRIES, networkFailure } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
@@ -36,7 +38,22 @@ export interface NetSuiteSettings {
   requestTimeoutMs: number;
   /** Rows one SuiteQL query answers at most (NetSuite: 100,000); larger days are read in windows. */
   queryRowCap?: number;
+  /** How a NewStore product id names its item: the item's external id (default) or its name (`itemid`). */
+  itemLookup?: 'externalId' | 'name';
+  /** How a sale's customer is found: by e-mail in the subsidiary, then created (default), or by external id only. */
+  customerMatch?: 'email' | 'externalId';
+  /** Custom body fields for NewStore's order and event ids, where the account has them. */
+  customFields?: { orderId?: string; eventId?: string };
 }
+
+/** Customers and items looked up at most once per process (an LRU; a miss is never cached). */
+const LOOKUP_CACHE_SIZE = 50_000;
+
+/** A SuiteQL string literal: single quotes doubled, as SQL writes them. */
+const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** SuiteQL `IN (...)` lists are kept short: one query resolves at most this many names. */
+const ITEM_NAMES_PER_QUERY = 100;
 
 interface NetSuiteErrorBody {
   title?: string;
@@ -47,42 +64,143 @@ function base64url(value: Buffer | string): string {
   return Buffer.from(value).toString('base64url');
 }
 
+/** A NetSuite record reference: an internal id, or an external id NetSuite resolves (docs/domain.md section 4, "References"). */
+export type NetSuiteRef = { id: string } | { externalId: string };
+
+/** What the body needs that only the ERP knows: the customer, and the item of each NewStore product. */
+export interface NetSuiteReferences {
+  entity?: NetSuiteRef;
+  itemOf: (productId: string) => NetSuiteRef;
+  /** Custom body fields for NewStore's order and event ids, where the account has them. */
+  customFields?: { orderId?: string; eventId?: string };
+}
+
+type DocumentLine = ErpDocument['lines'][number];
+
+/** A line's reference to its tax details (SuiteTax's `taxDetailsReference`); shipping's is `SHIPPING`. */
+const taxReference = (position: number) => `L${position + 1}`;
+const SHIPPING_TAX_REFERENCE = 'SHIPPING';
+
 /**
- * The NetSuite REST body of a document: header fields, item lines, shipping and
- * handling, NewStore references. Never `total`: NetSuite computes it from the
- * lines (amount + tax), `shippingCost` and `handlingCost`, and the field is
- * read-only (docs/domain.md section 4). Amounts travel as decimal strings inside the
- * hub; JSON numbers written from that text carry the same digits.
+ * The tax details NewStore computed, as SuiteTax's override carries them
+ * (docs/domain.md section 4, "Tax"; field names from the REST API Browser's
+ * salesOrder/cashSale: `taxDetailsOverride`, and the `taxDetails` sublist's
+ * `taxDetailsReference`, `taxType`, `taxCode`, `taxBasis`, `taxRate`,
+ * `taxAmount`; the shipping's reference `SHIPPING` is NetSuite's own name for the
+ * shipping line's tax details). One entry per taxed line; the basis of an item is
+ * its amount less the discount line that follows it. Tax-exempt documents carry none.
  */
-export function toNetSuiteRecord(document: ErpDocument): Record<string, unknown> {
+function taxDetailsOf(document: ErpDocument, lines: DocumentLine[]): Record<string, unknown>[] {
+  if (document.taxExempt) return [];
+  const taxType = document.erp?.taxType;
+  const taxCode = document.erp?.taxCode;
+  const codes = { ...(taxType ? { taxType: { id: taxType } } : {}), ...(taxCode ? { taxCode: { id: taxCode } } : {}) };
+  const entry = (reference: string, basis: Big, tax: Big) => ({
+    taxDetailsReference: reference,
+    ...codes,
+    taxBasis: jsonAmount(basis.toString()),
+    taxRate: basis.eq(0) ? 0 : Number(tax.div(basis).times(100).toFixed(4)),
+    taxAmount: jsonAmount(tax.toString()),
+  });
+  const details = lines.flatMap((line, position) => {
+    const tax = decimal(line.tax);
+    if (tax.eq(0)) return [];
+    const next = lines[position + 1];
+    const basis = decimal(line.amount).plus(next?.kind === 'discount' ? next.amount : 0);
+    return [entry(taxReference(position), basis, tax)];
+  });
+  const shippingTax = decimal(document.shippingTax ?? 0).plus(
+    // Documents written before the shipping tax moved to the header carried it as a line of its own.
+    document.lines
+      .filter((line) => line.kind === 'shippingTax')
+      .reduce((total, line) => total.plus(line.tax), new Big(0)),
+  );
+  if (!shippingTax.eq(0)) details.push(entry(SHIPPING_TAX_REFERENCE, decimal(document.shippingCost ?? 0), shippingTax));
+  return details;
+}
+
+/** A line's NetSuite item: the mapped item (discounts, payments, gift cards…), or the NewStore product's. */
+function lineItem(line: DocumentLine, references: NetSuiteReferences): NetSuiteRef {
+  if (line.erpItem) return { id: line.erpItem };
+  if (line.productId) return references.itemOf(line.productId);
+  // Documents of schema 2 before productId: the SKU, never NewStore's order-line id.
+  if (line.sku) return references.itemOf(line.sku);
+  throw new ErpError('permanent', `line ${line.itemId} names no NetSuite item: no product id and no mapped item`, {
+    code: 'UNKNOWN_ITEM',
+  });
+}
+
+/** The note a discount or payment line carries: its coupon, or its method and provider. */
+function lineDescription(line: DocumentLine): string | undefined {
+  if (line.kind === 'discount') return line.couponCode ? `Coupon ${line.couponCode}` : undefined;
+  if (line.kind === 'payment') return [line.paymentMethod, line.paymentProvider].filter(Boolean).join(' ');
+  return undefined;
+}
+
+/**
+ * The NetSuite REST body of a document (docs/domain.md sections 3 and 4): the
+ * customer, subsidiary, location, class, department and currency by internal id;
+ * item lines at full price, each discount as a discount-item line after it,
+ * payments as negative payment-item lines, cash rounding as a line; shipping as
+ * `shippingCost`; the tax NewStore computed through SuiteTax's tax-details
+ * override, never the legacy `tax1Amt`. Never `total`: NetSuite computes it, and
+ * the field is read-only. Amounts travel as decimal strings inside the hub; JSON
+ * numbers written from that text carry the same digits.
+ */
+export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
+  const lines = document.lines.filter((line) => line.kind !== 'shippingTax');
+  const taxDetails = taxDetailsOf(document, lines);
+  const taxed = new Set(taxDetails.map((detail) => detail.taxDetailsReference));
+  const { orderId: orderIdField, eventId: eventIdField } = references.customFields ?? {};
   return {
     externalId: document.externalId,
     tranDate: document.tranDate,
-    currency: { refName: document.currency },
+    ...(references.entity ? { entity: references.entity } : {}),
+    // Documents mapped before currencies were: the ISO code, which NetSuite matches on the currency's symbol.
+    currency: document.erp?.currency ? { id: document.erp.currency } : { refName: document.currency },
     ...(document.shippingCost === undefined ? {} : { shippingCost: jsonAmount(document.shippingCost) }),
     ...(document.handlingCost === undefined ? {} : { handlingCost: jsonAmount(document.handlingCost) }),
     memo: `NewStore order ${document.orderId}`,
-    custbody_newstore_order_id: document.orderId,
-    custbody_newstore_event_id: document.source.eventId,
+    ...(orderIdField ? { [orderIdField]: document.orderId } : {}),
+    ...(eventIdField ? { [eventIdField]: document.source.eventId } : {}),
     ...(document.dependsOn ? { createdFrom: { externalId: document.dependsOn.externalId } } : {}),
     ...(document.erp
       ? {
           subsidiary: { id: document.erp.subsidiary },
           location: { id: document.erp.location },
           ...(document.erp.channel ? { class: { id: document.erp.channel } } : {}),
-          ...(document.erp.customer ? { entity: { id: document.erp.customer } } : {}),
+          ...(document.erp.department ? { department: { id: document.erp.department } } : {}),
           ...(document.erp.shippingMethod ? { shipMethod: { id: document.erp.shippingMethod } } : {}),
         }
       : {}),
+    taxDetailsOverride: true,
+    taxDetails: { items: taxDetails },
     item: {
-      items: document.lines.map((line) => ({
-        item: { externalId: line.sku ?? line.itemId },
-        quantity: line.quantity,
-        amount: jsonAmount(line.amount),
-        tax1Amt: jsonAmount(line.tax),
-      })),
+      items: lines.map((line, position) => {
+        const description = lineDescription(line);
+        const counted = (line.kind ?? 'item') === 'item' || line.kind === 'rounding' || line.kind === 'appeasement';
+        return {
+          item: lineItem(line, references),
+          ...(counted ? { quantity: line.quantity } : {}),
+          amount: jsonAmount(line.amount),
+          ...(taxed.has(taxReference(position)) ? { taxDetailsReference: taxReference(position) } : {}),
+          ...(description ? { description } : {}),
+        };
+      }),
     },
   };
+}
+
+/**
+ * A product the ERP's catalogue lacks: never guessed (docs/domain.md section 3,
+ * "Items"); the sink holds the document until the item exists, then dead-letters it.
+ */
+export function unknownItemError(productId: string, document: ErpDocument, cause: string, status?: number): ErpError {
+  return new ErpError(
+    'permanent',
+    `NetSuite has no item for NewStore product "${productId}" (tenant ${document.tenant}, order ${document.orderId}): add it to the catalogue, the document is posted once it exists (${cause})`,
+    { code: 'UNKNOWN_ITEM', status },
+  );
 }
 
 /** A decimal string as a JSON number with the same digits (at most 15 significant, which the contract bounds). */
@@ -101,22 +219,167 @@ export class NetSuiteRestAdapter implements ErpPort {
     }
   }
 
+  private readonly customers = new LRUCache<string, string>({ max: LOOKUP_CACHE_SIZE });
+  private readonly items = new LRUCache<string, string>({ max: LOOKUP_CACHE_SIZE });
+
   async upsert(document: ErpDocument): Promise<ErpPostResult> {
     const { record } = NETSUITE_RECORDS[document.documentType];
+    const entity = await this.entityOf(document);
+    const itemOf = await this.itemsOf(document);
+    const body = toNetSuiteRecord(document, { entity, itemOf, customFields: this.settings.customFields });
     // PUT on eid: creates or updates: a repeated write cannot create a second record.
-    const response = await this.request(
-      'PUT',
-      `/record/v1/${record}/eid:${document.externalId}`,
-      toNetSuiteRecord(document),
-    );
-    const location = response.headers.get('location');
-    const internalId = location?.split('/').pop();
+    let response: Response;
+    try {
+      response = await this.request('PUT', `/record/v1/${record}/eid:${document.externalId}`, body);
+    } catch (error) {
+      throw this.unknownItem(error, document, body) ?? error;
+    }
+    return { internalId: this.createdId(response) };
+  }
+
+  /** The internal id at the end of a 204's Location header (docs/domain.md section 4, "Records"). */
+  private createdId(response: Response): string {
+    const internalId = response.headers.get('location')?.split('/').pop();
     if (response.status !== 204 || !internalId) {
       throw new ErpError('temporary', `Unexpected answer ${response.status} without a Location header`, {
         status: response.status,
       });
     }
-    return { internalId };
+    return internalId;
+  }
+
+  /**
+   * An item NetSuite does not know (an unknown reference on an item line) named as
+   * the catalogue problem it is: the NewStore product, tenant and order, with the
+   * code UNKNOWN_ITEM, so the sink waits for the catalogue instead of a blind DLQ.
+   */
+  private unknownItem(error: unknown, document: ErpDocument, body: Record<string, unknown>): ErpError | undefined {
+    // An unknown reference (docs/domain.md section 4, "References"); an inactive item stays the ERP's refusal.
+    if (!(error instanceof ErpError) || error.kind !== 'permanent' || error.details.code !== 'INVALID_KEY_OR_REF')
+      return undefined;
+    const position = /^item\.items\[(\d+)\]\.item$/.exec(error.details.path ?? '')?.[1];
+    if (position === undefined) return undefined;
+    const lines = (body.item as { items: { item: NetSuiteRef }[] }).items;
+    const reference = lines[Number(position)]?.item;
+    const line = document.lines.filter((candidate) => candidate.kind !== 'shippingTax')[Number(position)];
+    if (!reference || !line?.productId || line.erpItem) return undefined;
+    return unknownItemError(line.productId, document, error.message, error.details.status);
+  }
+
+  /**
+   * The customer (`entity`) of a document (docs/domain.md section 3: one on every
+   * transaction): the ERP customer the document names (a store's placeholder);
+   * else the one NewStore's buyer is in NetSuite, found by e-mail within the
+   * subsidiary or created; else, for a later document, its sale's customer.
+   */
+  private async entityOf(document: ErpDocument): Promise<NetSuiteRef | undefined> {
+    const erpId = document.customer?.erpId ?? document.erp?.customer;
+    if (erpId) return { id: erpId };
+    if (document.customer && document.erp) return { id: await this.customerOf(document, document.customer) };
+    if (document.dependsOn) return this.entityOfRecord(document.dependsOn.documentType, document.dependsOn.externalId);
+    return undefined;
+  }
+
+  /** The customer of a record already in NetSuite (the sale of a refund), read by external id. */
+  private async entityOfRecord(documentType: ErpDocumentType, externalId: string): Promise<NetSuiteRef | undefined> {
+    const cacheKey = `record:${documentType}:${externalId}`;
+    const cached = this.customers.get(cacheKey);
+    if (cached) return { id: cached };
+    const { record } = NETSUITE_RECORDS[documentType];
+    const response = await retryTemporary(
+      () => this.request('GET', `/record/v1/${record}/eid:${externalId}?fields=entity`, undefined),
+      ERP_CALL_RETRIES,
+    );
+    const entity = ((await response.json()) as { entity?: { id?: unknown } }).entity;
+    if (typeof entity?.id !== 'string' && typeof entity?.id !== 'number') return undefined;
+    this.customers.set(cacheKey, String(entity.id));
+    return { id: String(entity.id) };
+  }
+
+  /**
+   * NewStore's buyer as a NetSuite customer: an active customer with the e-mail in
+   * the subsidiary (SuiteQL), else the customer the hub creates by upsert on an
+   * external id derived from NewStore's customer, so a retry or a second sale never
+   * makes a second one. Cached by subsidiary and e-mail (or external id). The
+   * personal data goes to NetSuite only: nothing here logs it.
+   */
+  private async customerOf(document: ErpDocument, customer: NonNullable<ErpDocument['customer']>): Promise<string> {
+    const subsidiary = document.erp!.subsidiary;
+    const byEmail = this.settings.customerMatch !== 'externalId' && customer.email;
+    const cacheKey = byEmail ? `email:${subsidiary}:${customer.email!.toLowerCase()}` : `eid:${customer.externalId}`;
+    const cached = this.customers.get(cacheKey);
+    if (cached) return cached;
+    if (byEmail) {
+      const [found] = await this.suiteql<{ id: string }>(
+        `SELECT id FROM customer WHERE email = ${sqlText(customer.email!)} AND subsidiary = ${sqlText(subsidiary)} AND isinactive = 'F' ORDER BY id`,
+        1,
+      );
+      if (found) {
+        this.customers.set(cacheKey, String(found.id));
+        return String(found.id);
+      }
+    }
+    if (!customer.externalId)
+      throw new ErpError('permanent', `the customer of order ${document.orderId} has no e-mail and no NewStore id`, {
+        code: 'NO_CUSTOMER',
+      });
+    const response = await this.request('PUT', `/record/v1/customer/eid:${customer.externalId}`, {
+      externalId: customer.externalId,
+      isPerson: true,
+      // NetSuite needs a person's first and last name; NewStore's billing address may have none.
+      firstName: customer.firstName ?? 'NewStore',
+      lastName: customer.lastName ?? 'Customer',
+      ...(customer.email ? { email: customer.email } : {}),
+      ...(customer.phone ? { phone: customer.phone } : {}),
+      subsidiary: { id: subsidiary },
+      ...(document.erp?.currency ? { currency: { id: document.erp.currency } } : {}),
+    });
+    const id = this.createdId(response);
+    this.customers.set(cacheKey, id);
+    return id;
+  }
+
+  /**
+   * The item of each NewStore product of a document (docs/domain.md section 3,
+   * "Items"): by external id, a reference NetSuite resolves itself; by name, the
+   * items' internal ids from SuiteQL (`itemid`), looked up once and cached. A
+   * product NetSuite does not have fails the document as UNKNOWN_ITEM, named.
+   */
+  private async itemsOf(document: ErpDocument): Promise<(productId: string) => NetSuiteRef> {
+    if (this.settings.itemLookup !== 'name') return (productId) => ({ externalId: productId });
+    const products = [
+      ...new Set(
+        document.lines
+          .filter((line) => !line.erpItem && line.kind !== 'shippingTax')
+          .map((line) => line.productId ?? line.sku)
+          .filter((product): product is string => Boolean(product)),
+      ),
+    ];
+    const missing = products.filter((product) => !this.items.has(product));
+    for (let start = 0; start < missing.length; start += ITEM_NAMES_PER_QUERY) {
+      const names = missing.slice(start, start + ITEM_NAMES_PER_QUERY);
+      const rows = await this.suiteql<{ id: string; itemid: string }>(
+        `SELECT id, itemid FROM item WHERE itemid IN (${names.map(sqlText).join(', ')}) AND isinactive = 'F'`,
+        names.length,
+      );
+      for (const row of rows) this.items.set(String(row.itemid), String(row.id));
+    }
+    const unknown = products.find((product) => !this.items.has(product));
+    if (unknown) throw unknownItemError(unknown, document, 'no active item has this name');
+    return (productId) => ({ id: this.items.get(productId)! });
+  }
+
+  /** The rows of one SuiteQL page (docs/domain.md section 4, "SuiteQL"), retried on temporary failures. */
+  private async suiteql<T>(q: string, limit: number): Promise<T[]> {
+    return retryTemporary(async () => {
+      const response = await this.request(
+        'POST',
+        `/query/v1/suiteql?limit=${Math.max(1, Math.min(limit, 1000))}&offset=0`,
+        { q },
+        { prefer: 'transient' },
+      );
+      return ((await response.json()) as { items: T[] }).items;
+    }, ERP_CALL_RETRIES);
   }
 
   /**

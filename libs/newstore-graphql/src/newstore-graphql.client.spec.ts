@@ -57,18 +57,23 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
               ? 'salesOrder'
               : 'cashSale',
           );
-          // The ERP's total (NetSuite sums the lines, taxes and shipping) is NewStore's grandTotal,
-          // or for cash the rounded amount captured, exactly.
+          // The sale lines (items, discounts, taxes, shipping) make NewStore's grandTotal exactly; the
+          // payment lines take what was captured (for cash, the rounded amount) back out, so the ERP's
+          // total (NetSuite sums every line, tax and shipping) is 0 (docs/domain.md section 3).
           const captured = order.roundedAmount ?? order.grandTotal;
-          expect(document.total).toBe(money(captured, order.currency));
-          expect(
-            decimal(document.total).eq(
-              sum(document.lines.flatMap((line) => [line.amount, line.tax])).plus(document.shippingCost ?? 0),
-            ),
-          ).toBe(true);
-          expect(money(sum(document.payments.map((payment) => payment.amount)), order.currency)).toBe(
+          expect(document.saleTotal).toBe(money(order.grandTotal, order.currency));
+          const payments = document.lines.filter((line) => line.kind === 'payment');
+          expect(money(sum(payments.map((line) => line.amount)).neg(), order.currency)).toBe(
             money(captured, order.currency),
           );
+          expect(document.total).toBe(money(0, order.currency));
+          expect(
+            decimal(document.total).eq(
+              sum(document.lines.flatMap((line) => [line.amount, line.tax]))
+                .plus(document.shippingCost ?? 0)
+                .plus(document.shippingTax ?? 0),
+            ),
+          ).toBe(true);
         } else {
           expect(document.dependsOn?.idempotencyKey).toMatch(new RegExp(`^(salesOrder|cashSale):acme:${order.id}$`));
         }
@@ -87,6 +92,68 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
     expect([...seen.keys()].some((label) => /return.processed->(cashRefund|customerRefund)/.test(label))).toBe(true);
     // Every event of the day maps: none is refused as invalid, none waits for data that never comes.
     expect([...seen.keys()].filter((label) => /:(invalid|not-ready)$/.test(label))).toEqual([]);
+  });
+
+  it('reads an order of 250 items to its end (NewStore pages at 100), and the day listing counts all of them', async () => {
+    // 250 items of 1.00 with 0.08 tax each, paid by card: 270.00.
+    const large = emulator.store.replace(7, (order) => {
+      const item = {
+        ...order.items[0],
+        quantity: 1,
+        pricebookPrice: 1,
+        itemDiscounts: 0,
+        orderDiscounts: 0,
+        tax: 0.08,
+      };
+      const items = Array.from({ length: 250 }, (_, index) => ({
+        ...item,
+        id: `large-${index}`,
+        shippingServiceLevel: 'GROUND',
+      }));
+      const transactions = [270, 270].map((amount, index) => ({
+        amount,
+        currency: 'USD',
+        transactionType: index === 0 ? ('authorize' as const) : ('capture' as const),
+      }));
+      return {
+        ...order,
+        currency: 'USD',
+        isHistorical: false,
+        items,
+        subtotal: 250,
+        discountTotal: 0,
+        shippingTotal: 0,
+        shippingTax: 0,
+        taxTotal: 20,
+        grandTotal: 270,
+        roundedAmount: undefined,
+        instruments: [{ paymentMethod: 'credit_card', paymentProvider: 'adyen', paymentOrigin: 'web', transactions }],
+      };
+    });
+    emulator.store.markPublished(large.id);
+    const order = await client.order('acme', large.id);
+    expect(order?.items).toHaveLength(250);
+    expect(new Set(order?.items.map((item) => item.id)).size).toBe(250);
+    const mapped = mapEventToDocument({
+      envelope: {
+        tenant: 'acme',
+        name: 'order.opened',
+        payload: { id: large.id, items: large.items.map((item) => ({ id: item.id })) },
+      },
+      eventId: 'e-large',
+      order,
+    });
+    expect(mapped).toMatchObject({ kind: 'document', document: { saleTotal: '270.00', total: '0.00' } });
+    const day = { from: new Date('2024-01-02T00:00:00Z'), to: new Date('2024-01-03T00:00:00Z') };
+    let after: string | null = null;
+    let found;
+    for (;;) {
+      const page = await client.ordersCreated('acme', day, after, 100);
+      found ??= page.orders.find((candidate) => candidate.id === large.id);
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    expect(found?.itemCount).toBe(250);
   });
 
   it('refuses a tenant that is not a name before it reaches a URL, as a permanent error', async () => {

@@ -1,11 +1,15 @@
 import {
   Connection,
+  CONNECTION_PAGE_SIZE,
+  connectionPageQuery,
   flattenOrder,
   GraphQlOrder,
   GraphQlOrderNode,
   NewStoreOrderListing,
   NewStoreOrders,
   nodesOf,
+  OrderConnection,
+  orderItemCountQuery,
   orderQuery,
   ordersByIdQuery,
   ordersCreatedQuery,
@@ -154,12 +158,76 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
       this.batchRefused = error.message;
       return this.oneByOne(tenant, ids);
     }
-    return new Map(
-      nodesOf(result.orders).map((node) => {
-        const order = flattenOrder(node);
-        return [order.id, order];
+    const orders = await Promise.all(
+      nodesOf(result.orders).map(async (node) => flattenOrder(await this.complete(tenant, node))),
+    );
+    return new Map(orders.map((order) => [order.id, order]));
+  }
+
+  /**
+   * The order with every connection read to its end (seed 003: at most 100 results a
+   * page, the next page `after` the last edge's cursor): a full page of items,
+   * discounts, instruments or one instrument's transactions is followed by the next.
+   * An order of 250 items is read in three pages; an order that fits in one page
+   * costs no further query.
+   */
+  private async complete(tenant: string, node: GraphQlOrderNode): Promise<GraphQlOrderNode> {
+    type Edges<T> = { node: T; cursor?: string }[];
+    type PageResult = { order: Partial<GraphQlOrderNode> | null };
+    const edgesOf = <T>(connection: Connection<T> | null | undefined): Edges<T> =>
+      connection?.edges ?? (connection?.nodes ?? []).map((item) => ({ node: item }));
+    const rest = async <T>(
+      connection: OrderConnection,
+      first: Edges<T>,
+      pick: (order: Partial<GraphQlOrderNode>) => Connection<T> | null | undefined,
+      options: { transactionsAfter?: (after: string) => string; previous?: string | null } = {},
+    ): Promise<Edges<T>> => {
+      const all = [...first];
+      let page = first;
+      while (page.length >= CONNECTION_PAGE_SIZE) {
+        const after = page[page.length - 1].cursor;
+        if (!after)
+          throw new NewStoreError('permanent', `NewStore answered a full page of ${connection} without cursors`);
+        const query = options.transactionsAfter
+          ? connectionPageQuery(connection, options.previous ?? null, { transactionsAfter: after })
+          : connectionPageQuery(connection, after, { withItemSku: this.settings.queryItemSku });
+        const result = await this.query<PageResult>(tenant, query, { id: node.id, tenant });
+        page = result.order ? edgesOf(pick(result.order)) : [];
+        all.push(...page);
+      }
+      return all;
+    };
+    const items = await rest('items', edgesOf(node.items), (order) => order.items);
+    const discounts = await rest('discounts', edgesOf(node.discounts), (order) => order.discounts);
+    const instruments = node.paymentAccount
+      ? await rest(
+          'instruments',
+          edgesOf(node.paymentAccount.instruments),
+          (order) => order.paymentAccount?.instruments,
+        )
+      : [];
+    const completed = await Promise.all(
+      instruments.map(async (edge, index) => {
+        const transactions = edgesOf(edge.node.paymentAccountTransactions);
+        if (transactions.length < CONNECTION_PAGE_SIZE) return edge;
+        const all = await rest(
+          'instruments',
+          transactions,
+          (order) => edgesOf(order.paymentAccount?.instruments)[0]?.node.paymentAccountTransactions,
+          {
+            transactionsAfter: (after) => after,
+            previous: index === 0 ? null : (instruments[index - 1].cursor ?? null),
+          },
+        );
+        return { ...edge, node: { ...edge.node, paymentAccountTransactions: { edges: all } } };
       }),
     );
+    return {
+      ...node,
+      items: { edges: items },
+      discounts: { edges: discounts },
+      paymentAccount: node.paymentAccount ? { instruments: { edges: completed } } : null,
+    };
   }
 
   private async oneByOne(tenant: string, ids: string[]): Promise<Map<string, GraphQlOrder>> {
@@ -174,7 +242,7 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
       id: orderId,
       tenant,
     });
-    return result.order ? flattenOrder(result.order) : null;
+    return result.order ? flattenOrder(await this.complete(tenant, result.order)) : null;
   }
 
   private get orderDocument(): string {
@@ -202,12 +270,36 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
       };
     }>(tenant, ordersCreatedQuery(window, first, after), {});
     const edges = result.orders.edges;
+    const orders = await Promise.all(
+      edges.map(async ({ node: { items, ...order } }) => ({
+        ...order,
+        itemCount: await this.itemCount(tenant, order.id, items),
+      })),
+    );
     return {
-      orders: edges.map(({ node: { items, ...order } }) => ({ ...order, itemCount: nodesOf(items).length })),
+      orders,
       endCursor: edges.length ? edges[edges.length - 1].cursor : null,
       // No pageInfo in seed 000's query: a full page may have a next one, a short page is the last.
       hasNextPage: edges.length === first,
     };
+  }
+
+  /** The number of an order's items, its first page counted and the rest read page by page (seed 003). */
+  private async itemCount(tenant: string, orderId: string, first: Connection<{ quantity: number }>): Promise<number> {
+    let page = first.edges ?? [];
+    let count = page.length || nodesOf(first).length;
+    while (page.length >= CONNECTION_PAGE_SIZE) {
+      const after = page[page.length - 1].cursor;
+      if (!after) throw new NewStoreError('permanent', 'NewStore answered a full page of items without cursors');
+      const result = await this.query<{ order: { items: Connection<{ quantity: number }> } | null }>(
+        tenant,
+        orderItemCountQuery(after),
+        { id: orderId, tenant },
+      );
+      page = result.order?.items.edges ?? [];
+      count += page.length;
+    }
+    return count;
   }
 
   private async query<T>(tenant: string, document: string, variables: Record<string, unknown>): Promise<T> {

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyDeploymentMapping, deploymentMappingSchema, GraphQlOrder, MappingGapError } from '@hub/newstore';
+import {
+  applyDeploymentMapping,
+  deploymentMappingSchema,
+  GraphQlOrder,
+  MappingGapError,
+  timeZoneFor,
+} from '@hub/newstore';
 import { sampleErpDocument } from '@hub/testing';
 
 const mapping = deploymentMappingSchema.parse(
@@ -20,40 +26,57 @@ const order = {
 
 describe('deployment mapping', () => {
   it('ships an example that validates', () => {
-    expect(mapping.locations['store-lon-04']).toEqual({ location: '301', subsidiary: '3' });
+    expect(mapping.locations['store-lon-04']).toMatchObject({
+      location: '301',
+      subsidiary: '3',
+      placeholderCustomer: '804',
+      timeZone: 'Europe/London',
+    });
   });
 
-  it("adds the deployment's ERP ids, the most specific payment item and gift-card lines", () => {
+  it("adds the deployment's ERP ids, the store's placeholder customer, payment and gift-card items", () => {
     const document = sampleErpDocument('cashSale', 'CS-1', {
-      lines: [{ itemId: 'i1', quantity: 1, amount: '50.00', tax: '0.00' }],
+      currency: 'GBP',
+      customer: undefined,
+      erp: undefined,
+      lines: [
+        { kind: 'item', itemId: 'i1', productId: 'prod-gift-card', quantity: 1, amount: '50.00', tax: '0.00' },
+        {
+          kind: 'payment',
+          itemId: 'payment-1',
+          quantity: 1,
+          amount: '-50.00',
+          tax: '0.00',
+          paymentMethod: 'credit_card',
+          paymentProvider: 'adyen',
+        },
+      ],
       payments: [{ method: 'credit_card', amount: '50.00' }],
     });
     expect(applyDeploymentMapping(document, order, mapping)).toMatchObject({
-      erp: {
-        subsidiary: '3',
-        location: '301',
-        channel: 'RETAIL',
-        customer: 'CUST-ANONYMOUS-STORE',
-        shippingMethod: 'SHIP-PICKUP',
-      },
-      lines: [{ itemId: 'i1', giftCard: true }],
-      payments: [{ method: 'credit_card', erpItem: 'PMT-CARD-ADYEN' }],
+      customer: { erpId: '804' },
+      erp: { subsidiary: '3', location: '301', channel: '12', shippingMethod: '604', currency: '2' },
+      lines: [
+        { itemId: 'i1', giftCard: true, erpItem: '704' },
+        { kind: 'payment', erpItem: '501' },
+      ],
+      payments: [{ method: 'credit_card', erpItem: '501' }],
     });
   });
 
-  it('books the lines that are no NewStore item on the ERP items the mapping names', () => {
+  it('books the lines that are no NewStore product on the ERP items the mapping names, and the tax code of the currency', () => {
     const document = sampleErpDocument('cashSale', 'CS-2', {
+      erp: undefined,
       lines: [
-        { itemId: 'i1', quantity: 1, amount: '10.00', tax: '0.00' },
-        { kind: 'shippingTax', itemId: 'shipping-tax', quantity: 1, amount: '0.00', tax: '0.40' },
+        { kind: 'item', itemId: 'i1', productId: 'prod-1001', quantity: 1, amount: '10.00', tax: '0.80' },
+        { kind: 'discount', itemId: 'i1-discount', quantity: 1, amount: '-1.00', tax: '0.00' },
         { kind: 'rounding', itemId: 'cash-rounding', quantity: 1, amount: '0.02', tax: '0.00' },
+        { kind: 'payment', itemId: 'payment-1', quantity: 1, amount: '-9.82', tax: '0.00', paymentMethod: 'cash' },
       ],
     });
-    expect(applyDeploymentMapping(document, order, mapping).lines.map((line) => line.sku)).toEqual([
-      undefined,
-      'ITEM-SHIPPING-TAX',
-      'ITEM-CASH-ROUNDING',
-    ]);
+    const mapped = applyDeploymentMapping(document, order, mapping);
+    expect(mapped.lines.map((line) => line.erpItem)).toEqual([undefined, '701', '702', '503']);
+    expect(mapped.erp).toMatchObject({ currency: '1', taxType: '21', taxCode: '31' });
   });
 
   it('names what is missing from the mapping file', () => {
@@ -65,7 +88,37 @@ describe('deployment mapping', () => {
     expect(() => applyDeploymentMapping(sampleErpDocument('cashSale', 'CS-2'), unknownStore, strict)).toThrow(
       /no ERP location for demand location "store-xyz"; add it to the mapping file/,
     );
-    const issues = deploymentMappingSchema.safeParse({ ...mapping, paymentItems: [], extra: 1 });
+    expect(() =>
+      applyDeploymentMapping(sampleErpDocument('cashSale', 'CS-3', { currency: 'JPY' }), order, mapping),
+    ).toThrow(/no ERP currency for JPY/);
+    const anonymous = sampleErpDocument('cashSale', 'CS-4', { customer: undefined });
+    const noPlaceholder = {
+      ...mapping,
+      locations: { 'store-lon-04': { location: '301', subsidiary: '3' } },
+    };
+    expect(() => applyDeploymentMapping(anonymous, order, noPlaceholder)).toThrow(
+      /no placeholder customer for store "store-lon-04"/,
+    );
+  });
+
+  it('refuses a mapping file with every problem named at once', () => {
+    const issues = deploymentMappingSchema.safeParse({
+      ...mapping,
+      paymentItems: [],
+      currencies: { usd: '1' },
+      timeZone: 'Mars/Olympus',
+      extra: 1,
+    });
     expect(issues.success).toBe(false);
+    const paths = issues.success ? [] : issues.error.issues.map((issue) => issue.path.join('.') || issue.message);
+    expect(paths).toEqual(expect.arrayContaining(['paymentItems', 'currencies.usd', 'timeZone']));
+    expect(issues.success ? '' : issues.error.message).toMatch(/extra/);
+  });
+
+  it("books a location's documents in its time zone, else the mapping's, else the tenant's", () => {
+    expect(timeZoneFor(mapping, 'store-sfo-02')).toBe('America/Los_Angeles');
+    expect(
+      timeZoneFor({ ...mapping, timeZone: undefined, defaultLocation: undefined }, 'elsewhere', 'Asia/Tokyo'),
+    ).toBe('Asia/Tokyo');
   });
 });

@@ -3,50 +3,87 @@ import { z } from 'zod';
 import { GraphQlOrder } from './graphql-order';
 
 const erpId = z.string().min(1, 'must be an ERP internal id');
-const place = z.object({ location: erpId, subsidiary: erpId });
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as USD');
+/** An IANA time zone the runtime knows (America/New_York): a typo would book every sale on the wrong day. */
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as America/New_York');
+
+const place = z
+  .object({
+    location: erpId,
+    subsidiary: erpId,
+    /**
+     * The store's placeholder customer, in the store's subsidiary: the customer of a
+     * store sale without an e-mail (docs/domain.md section 3, "Customer").
+     */
+    placeholderCustomer: erpId.optional(),
+    /** The store's time zone: its sales are booked on the store's local date. */
+    timeZone: timeZone.optional(),
+    department: erpId.optional(),
+  })
+  .strict();
 
 /**
  * Per-deployment maps from NewStore values to ERP internal ids (docs/domain.md section 3:
  * they differ per account and environment, so they are configuration). Loaded from
- * ENRICHER_MAPPING_FILE and validated at start-up; config/mapping.example.json is the example.
+ * ENRICHER_MAPPING_FILE and validated at start-up, every problem named at once;
+ * config/mapping.example.json is the example.
  */
 export const deploymentMappingSchema = z
   .object({
     /** NewStore channel → ERP channel (class). */
     channels: z.record(erpId),
-    /** Demand location (store or web) → ERP location and subsidiary. */
+    /** Demand location (store or web) → ERP location and subsidiary, placeholder customer, time zone. */
     locations: z.record(place),
     /** Used for a demand location that is not in `locations`; without it, such an order is dead-lettered. */
     defaultLocation: place.optional(),
+    /** The tenant's time zone, for locations without their own (else the tenant's in TENANTS_FILE, else UTC). */
+    timeZone: timeZone.optional(),
+    /** ISO currency → the ERP currency's internal id (docs/domain.md section 3, "Per-deployment maps"). */
+    currencies: z.record(currencyCode, erpId),
+    /**
+     * SuiteTax (docs/domain.md section 4, "Tax"): the tax type and code that carry the tax
+     * NewStore computed, per currency (the production integration used per-currency
+     * override codes).
+     */
+    taxCodes: z.record(currencyCode, z.object({ taxType: erpId, taxCode: erpId }).strict()),
     /** Payment method (and optionally provider and currency) → ERP payment item; the most specific match wins. */
     paymentItems: z
       .array(
-        z.object({
-          method: z.string().min(1),
-          provider: z.string().optional(),
-          currency: z.string().length(3).optional(),
-          item: erpId,
-        }),
+        z
+          .object({
+            method: z.string().min(1),
+            provider: z.string().optional(),
+            currency: currencyCode.optional(),
+            item: erpId,
+          })
+          .strict(),
       )
       .min(1),
+    /** NewStore products that are gift cards: sold on the gift-card item, never as revenue. */
     giftCardProducts: z.array(z.string()).default([]),
     /** Shipping service level → ERP shipping method. */
     shippingMethods: z.record(erpId),
-    /** The ERP customer of anonymous store sales. */
-    anonymousCustomer: erpId,
-    /**
-     * ERP items of the lines that are no NewStore item: the tax on shipping, a cash
-     * rounding difference, an appeasement. Absent: the lines name `shipping-tax`,
-     * `cash-rounding` and `appeasement-<reason>`, which the ERP must then know.
-     */
+    /** ERP items of the lines that are no NewStore product (internal ids). */
     lineItems: z
-      .object({ shippingTax: erpId.optional(), rounding: erpId.optional(), appeasement: erpId.optional() })
-      .strict()
-      .optional(),
+      .object({
+        discount: erpId,
+        rounding: erpId,
+        appeasement: erpId,
+        giftCard: erpId,
+      })
+      .strict(),
   })
   .strict();
 
 export type DeploymentMapping = z.infer<typeof deploymentMappingSchema>;
+type Place = z.infer<typeof place>;
 
 /** Why a document cannot be mapped: permanent until the mapping file is fixed (then replay the DLQ). */
 export class MappingGapError extends Error {
@@ -77,7 +114,24 @@ function paymentItem(mapping: DeploymentMapping, method: string, provider: strin
   return candidates[0].item;
 }
 
-/** The document with the deployment's ERP ids: subsidiary, location, channel, customer, shipping method, payment items. */
+function placeOf(mapping: DeploymentMapping, locationId: string | null | undefined): Place | undefined {
+  return mapping.locations[locationId ?? ''] ?? mapping.defaultLocation;
+}
+
+/**
+ * The time zone a document of this location is booked in (docs/domain.md section 3,
+ * "Dates"): the location's, else the mapping's, else the tenant's, else UTC.
+ */
+export function timeZoneFor(mapping: DeploymentMapping, locationId: string | null | undefined, tenantZone?: string) {
+  return placeOf(mapping, locationId)?.timeZone ?? mapping.timeZone ?? tenantZone ?? 'UTC';
+}
+
+/**
+ * The document with the deployment's ERP ids: subsidiary, location, class, department,
+ * currency, tax code, shipping method, the customer of an anonymous store sale, and
+ * the ERP item of every line that is no NewStore product (discounts, payments,
+ * rounding, appeasements, gift cards sold). Whatever the file lacks is named.
+ */
 export function applyDeploymentMapping(
   document: ErpDocument,
   order: GraphQlOrder | null,
@@ -85,31 +139,65 @@ export function applyDeploymentMapping(
 ): ErpDocument {
   if (!order) return document;
   const demandLocation = order.demandLocationId ?? '';
-  const place_ = mapping.locations[demandLocation] ?? mapping.defaultLocation;
+  const place_ = placeOf(mapping, demandLocation);
   if (!place_) throw new MappingGapError(`no ERP location for demand location "${demandLocation}"`);
   const channel = order.channel ? mapping.channels[order.channel] : undefined;
   if (order.channel && !channel) throw new MappingGapError(`no ERP channel for NewStore channel "${order.channel}"`);
   const level = order.items.find((item) => item.shippingServiceLevel)?.shippingServiceLevel ?? undefined;
   const shippingMethod = level ? mapping.shippingMethods[level] : undefined;
   if (level && !shippingMethod) throw new MappingGapError(`no ERP shipping method for service level "${level}"`);
-  const instruments = order.paymentAccount?.instruments ?? [];
+  const currency = mapping.currencies[document.currency];
+  if (!currency) throw new MappingGapError(`no ERP currency for ${document.currency}`);
+  const taxed =
+    !document.taxExempt &&
+    [document.shippingTax ?? '0', ...document.lines.map((line) => line.tax)].some((tax) => !/^-?0(\.0*)?$/.test(tax));
+  const tax = mapping.taxCodes[document.currency];
+  if (taxed && !tax) throw new MappingGapError(`no SuiteTax tax type and code for ${document.currency}`);
+  // A store sale without an e-mail is booked on the store's placeholder customer (docs/domain.md section 3).
+  let customer = document.customer;
+  if (!customer?.email && !customer?.erpId && order.channelType === 'store' && !document.dependsOn) {
+    if (!place_.placeholderCustomer)
+      throw new MappingGapError(`no placeholder customer for store "${demandLocation}" (a sale without an e-mail)`);
+    customer = { erpId: place_.placeholderCustomer };
+  }
+  const giftCards = new Set(mapping.giftCardProducts);
   return {
     ...document,
+    ...(customer ? { customer } : {}),
     erp: {
       subsidiary: place_.subsidiary,
       location: place_.location,
       channel,
-      customer: order.channelType === 'store' ? mapping.anonymousCustomer : undefined,
+      department: place_.department,
       shippingMethod,
+      currency,
+      ...(taxed && tax ? { taxType: tax.taxType, taxCode: tax.taxCode } : {}),
     },
     lines: document.lines.map((line) => {
-      const erpItem = line.kind && line.kind !== 'item' ? mapping.lineItems?.[line.kind] : undefined;
-      if (erpItem) return { ...line, sku: erpItem };
-      const item = order.items.find((candidate) => candidate.id === line.itemId);
-      return item && mapping.giftCardProducts.includes(item.productId) ? { ...line, giftCard: true } : line;
+      switch (line.kind ?? 'item') {
+        case 'item':
+          return line.productId && giftCards.has(line.productId)
+            ? { ...line, giftCard: true, erpItem: mapping.lineItems.giftCard }
+            : line;
+        case 'discount':
+          return { ...line, erpItem: mapping.lineItems.discount };
+        case 'rounding':
+          return { ...line, erpItem: mapping.lineItems.rounding };
+        case 'appeasement':
+          return { ...line, erpItem: mapping.lineItems.appeasement };
+        case 'payment':
+          return {
+            ...line,
+            erpItem: paymentItem(mapping, line.paymentMethod ?? '', line.paymentProvider ?? null, document.currency),
+          };
+        case 'shippingTax':
+          return line;
+      }
     }),
     payments: document.payments.map((payment) => {
-      const instrument = instruments.find((candidate) => candidate.paymentMethod === payment.method);
+      const instrument = (order.paymentAccount?.instruments ?? []).find(
+        (candidate) => candidate.paymentMethod === payment.method,
+      );
       return {
         ...payment,
         erpItem: paymentItem(mapping, payment.method, instrument?.paymentProvider ?? null, document.currency),

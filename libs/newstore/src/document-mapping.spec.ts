@@ -1,5 +1,5 @@
 import { documentIdempotencyKey } from '@hub/contracts';
-import { mapEventToDocument, NewStoreEnvelope, toExternalId, withTenantInExternalIds } from '@hub/newstore';
+import { localDate, mapEventToDocument, NewStoreEnvelope, toExternalId, withTenantInExternalIds } from '@hub/newstore';
 import { sampleGraphQlOrder } from '@hub/testing';
 
 const order = sampleGraphQlOrder;
@@ -23,7 +23,9 @@ describe('mapping NewStore events to ERP documents', () => {
         documentType: 'cashSale',
         externalId: expect.stringMatching(/^S-1001-A__[0-9a-f]{12}$/),
         tranDate: '2024-01-02',
-        total: '108.00',
+        // Paid in full: the sale lines make NewStore's grandTotal, the payment line takes it back to 0.
+        saleTotal: '108.00',
+        total: '0.00',
       },
     });
     const shipped = order({
@@ -162,7 +164,7 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
     },
   });
 
-  it('sends shipping as shippingCost and shipping tax as a line, in exact three-decimal amounts', () => {
+  it('sends shipping as shippingCost with its tax, and the payment as a negative line, in exact three-decimal amounts', () => {
     const mapped = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: shippedKwd });
     expect(mapped).toMatchObject({
       kind: 'document',
@@ -170,12 +172,14 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
         documentType: 'salesOrder',
         currency: 'KWD',
         shippingCost: '0.500',
-        total: '5.900',
+        shippingTax: '0.105',
+        saleTotal: '5.900',
+        total: '0.000',
         lines: [
-          { itemId: 'i-1', amount: '0.100', tax: '0.000' },
-          { itemId: 'i-2', amount: '0.200', tax: '0.000' },
-          { itemId: 'i-3', amount: '4.995', tax: '0.000' },
-          { kind: 'shippingTax', amount: '0.000', tax: '0.105' },
+          { kind: 'item', itemId: 'i-1', productId: 'p1', amount: '0.100', tax: '0.000' },
+          { kind: 'item', itemId: 'i-2', productId: 'p2', amount: '0.200', tax: '0.000' },
+          { kind: 'item', itemId: 'i-3', productId: 'p2', amount: '4.995', tax: '0.000' },
+          { kind: 'payment', amount: '-5.900', paymentMethod: 'credit_card', paymentProvider: 'adyen' },
         ],
       },
     });
@@ -203,7 +207,15 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
     });
     expect(mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: vat })).toMatchObject({
       kind: 'document',
-      document: { total: '124.00', shippingCost: '5.00', lines: [{ amount: '100.00', tax: '19.00' }] },
+      document: {
+        saleTotal: '124.00',
+        total: '0.00',
+        shippingCost: '5.00',
+        lines: [
+          { amount: '100.00', tax: '19.00' },
+          { kind: 'payment', amount: '-124.00' },
+        ],
+      },
     });
   });
 
@@ -216,7 +228,7 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
     expect(mapped).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/5\.900 KWD.*6\.000/) });
   });
 
-  it("books cash rounding as a line, so the cash sale's total is the cash captured (seed 004)", () => {
+  it('books cash rounding as a line, so the sale lines and the cash captured balance (seed 004)', () => {
     const rounded = order({
       grandTotal: 233.87,
       items: [{ ...order().items[0], pricebookPrice: 233.87, tax: 0 }],
@@ -235,8 +247,13 @@ describe('documents whose total NetSuite computes as NewStore does', () => {
     expect(mapped).toMatchObject({
       document: {
         documentType: 'cashSale',
-        total: '233.90',
-        lines: [{ amount: '233.87' }, { kind: 'rounding', amount: '0.03', tax: '0.00' }],
+        saleTotal: '233.87',
+        total: '0.00',
+        lines: [
+          { amount: '233.87' },
+          { kind: 'rounding', amount: '0.03', tax: '0.00' },
+          { kind: 'payment', amount: '-233.90', paymentMethod: 'cash' },
+        ],
       },
     });
   });
@@ -315,5 +332,127 @@ describe('external ids and idempotency keys', () => {
       order: order({ items: ids.map((id) => ({ ...order().items[0], id })) }),
     });
     expect(cancelled).toMatchObject({ kind: 'document', document: { idempotencyKey: key } });
+  });
+});
+
+describe('sales booked as NetSuite needs them (docs/domain.md section 3)', () => {
+  const card = (amount: number, currency = 'USD') => ({
+    instruments: [
+      {
+        paymentMethod: 'credit_card',
+        paymentOrigin: 'web',
+        paymentProvider: 'adyen',
+        paymentAccountTransactions: [{ amount, currency, transactionType: 'capture' }],
+      },
+    ],
+  });
+
+  it('keeps each item at its full price with a discount line after it, the coupon code on the order discount', () => {
+    // 2 × 50.00 less 5.00 item discount and 9.50 coupon: 85.50 net, 6.84 tax.
+    const discounted = order({
+      channelType: 'web',
+      grandTotal: 92.34,
+      discounts: [{ couponCode: 'WELCOME10' }],
+      items: [
+        {
+          ...order().items[0],
+          quantity: 2,
+          pricebookPrice: 50,
+          itemDiscounts: 5,
+          orderDiscounts: 9.5,
+          tax: 6.84,
+          shippingServiceLevel: 'GROUND',
+        },
+      ],
+      paymentAccount: card(92.34),
+    });
+    const mapped = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: discounted });
+    expect(mapped).toMatchObject({
+      kind: 'document',
+      document: {
+        saleTotal: '92.34',
+        total: '0.00',
+        lines: [
+          { kind: 'item', productId: 'p1', quantity: 2, amount: '100.00', tax: '6.84' },
+          { kind: 'discount', amount: '-14.50', tax: '0.00', couponCode: 'WELCOME10' },
+          { kind: 'payment', amount: '-92.34' },
+        ],
+      },
+    });
+  });
+
+  it("dates a sale on the store's local day of placed_at, never the UTC day of createdAt", () => {
+    // 23:30 UTC on 2 January is 18:30 in New York (2 January) and 00:30 on 3 January in Berlin.
+    const late = order({ placedAt: '2024-01-02T23:30:00.000', createdAt: '2024-01-04T08:00:00.000' });
+    const date = (timeZone: string) => {
+      const mapped = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: late, timeZone });
+      return mapped.kind === 'document' ? mapped.document.tranDate : mapped.kind;
+    };
+    expect(date('America/New_York')).toBe('2024-01-02');
+    expect(date('Europe/Berlin')).toBe('2024-01-03');
+    expect(localDate('2024-03-31T00:30:00Z', 'Europe/London')).toBe('2024-03-31');
+  });
+
+  it('takes the buyer from order.opened for the ERP customer, and none for an anonymous store sale', () => {
+    const withBuyer = mapEventToDocument({
+      envelope: event('order.opened', {
+        customer_id: 'cust-42',
+        customer_email: 'ada@example.com',
+        billing_address: { first_name: 'Ada', last_name: 'Lovelace', phone: '+44 20 7946 0000' },
+      }),
+      eventId: 'e',
+      order: order({ channelType: 'web' }),
+    });
+    expect(withBuyer).toMatchObject({
+      document: {
+        customer: {
+          externalId: 'NSC-cust-42',
+          newstoreId: 'cust-42',
+          email: 'ada@example.com',
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          phone: '+44 20 7946 0000',
+        },
+      },
+    });
+    const anonymous = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: order() });
+    expect(anonymous.kind === 'document' && anonymous.document.customer).toBeUndefined();
+  });
+
+  it('books a tax-exempt order without tax, and refuses one that carries tax', () => {
+    const exempt = order({
+      taxExempt: true,
+      grandTotal: 100,
+      items: order().items.map((item) => ({ ...item, tax: 0 })),
+      paymentAccount: card(100),
+    });
+    expect(mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: exempt })).toMatchObject({
+      document: { taxExempt: true, saleTotal: '100.00' },
+    });
+    expect(
+      mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e', order: order({ taxExempt: true }) }),
+    ).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/tax-exempt/) });
+  });
+
+  it("reads a return item's refund_amount as including its tax (71.62 = 66 + 5.62)", () => {
+    const mapped = mapEventToDocument({
+      envelope: {
+        tenant: 'acme',
+        name: 'return.processed',
+        payload: {
+          id: 'r-9',
+          order_id: 'o-1',
+          currency: 'USD',
+          returned_at: '2024-01-05T10:00:00Z',
+          total_refund_amount: 71.62,
+          items: [{ id: 'i-1', product_id: 'p1', quantity: 1, refund_amount: 71.62, refund_tax: 5.62 }],
+        },
+      },
+      eventId: 'e',
+      order: order(),
+    });
+    expect(mapped).toMatchObject({
+      document: { total: '71.62', lines: [{ kind: 'item', productId: 'p1', amount: '66.00', tax: '5.62' }] },
+    });
   });
 });

@@ -30,6 +30,12 @@ export interface EventToMap {
   eventId: string;
   /** Null when the event has no order (blind return) or GraphQL does not have it yet. */
   order: GraphQlOrder | null;
+  /**
+   * The IANA time zone of the store (or else the tenant) the document is booked
+   * for: `tranDate` is the local date there (docs/domain.md section 3, "Dates").
+   * Default UTC.
+   */
+  timeZone?: string;
 }
 
 const IN_STORE = 'IN_STORE_HANDOVER';
@@ -67,6 +73,9 @@ export function withTenantInExternalIds(document: ErpDocument): ErpDocument {
   return {
     ...document,
     externalId: toExternalId(document.tenant, document.externalId),
+    ...(document.customer?.externalId
+      ? { customer: { ...document.customer, externalId: toExternalId(document.tenant, document.customer.externalId) } }
+      : {}),
     ...(document.dependsOn
       ? {
           dependsOn: {
@@ -78,11 +87,20 @@ export function withTenantInExternalIds(document: ErpDocument): ErpDocument {
   };
 }
 
-/** The UTC date of an instant; NewStore's GraphQL datetimes carry no offset and are UTC (seed 003). */
-function businessDate(instant: string): string {
+/**
+ * The local date, in `timeZone`, of an instant (docs/domain.md section 3, "Dates":
+ * never the UTC date). NewStore's GraphQL datetimes carry no offset and are UTC
+ * (seed 003); event payloads carry theirs.
+ */
+export function localDate(instant: string, timeZone = 'UTC'): string {
   const date = new Date(asUtc(instant));
   if (Number.isNaN(date.getTime())) throw new InvalidInputError(`"${instant}" is not a datetime`);
-  return date.toISOString().slice(0, 10);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** The event or its order is wrong in itself: no retry can make a document of it. */
@@ -106,6 +124,7 @@ function saleReference(order: GraphQlOrder, tenant: string) {
 function payments(order: GraphQlOrder) {
   return (order.paymentAccount?.instruments ?? []).map((instrument) => ({
     method: instrument.paymentMethod,
+    provider: instrument.paymentProvider,
     paid: instrument.paymentAccountTransactions
       .filter((transaction) => transaction.transactionType === 'capture' || transaction.transactionType === 'authorize')
       .map((transaction) => decimal(transaction.amount))
@@ -113,30 +132,53 @@ function payments(order: GraphQlOrder) {
   }));
 }
 
-/** An item's line: the price of its quantity less its discounts, and its tax (NetSuite adds them up). */
-function lineOf(item: GraphQlOrder['items'][number], currency: string) {
-  return {
+type Line = ErpDocument['lines'][number];
+type OrderItem = GraphQlOrder['items'][number];
+
+/**
+ * An item's lines as the production integration books them (docs/domain.md
+ * section 3, "Discounts"): the item at its full price (the price of its quantity;
+ * less its tax when prices include it), then, when it is discounted, a discount
+ * line at minus the discount, so gross sales and discounts report apart. The tax
+ * is NewStore's, on the amount after the discount. The coupon code goes on the
+ * discount line of an order discount.
+ */
+function itemLines(item: OrderItem, currency: string, taxIncluded: boolean, couponCode: string | undefined): Line[] {
+  const gross = decimal(item.pricebookPrice).times(item.quantity);
+  const tax = decimal(item.tax);
+  const discount = decimal(item.itemDiscounts).plus(item.orderDiscounts);
+  const line: Line = {
+    kind: 'item',
     itemId: item.id,
+    productId: item.productId,
     ...(item.sku ? { sku: item.sku } : {}),
     quantity: item.quantity,
-    amount: money(
-      decimal(item.pricebookPrice).times(item.quantity).minus(item.itemDiscounts).minus(item.orderDiscounts),
-      currency,
-    ),
-    tax: money(item.tax, currency),
+    amount: money(taxIncluded ? gross.minus(tax) : gross, currency),
+    tax: money(tax, currency),
   };
+  if (discount.eq(0)) return [line];
+  return [
+    line,
+    {
+      kind: 'discount',
+      itemId: `${item.id}-discount`,
+      quantity: 1,
+      amount: money(discount.neg(), currency),
+      tax: money(0, currency),
+      ...(couponCode && !decimal(item.orderDiscounts).eq(0) ? { couponCode } : {}),
+    },
+  ];
 }
 
-type Line = ErpDocument['lines'][number];
-
-/** The total NetSuite computes for a body: every line's amount and tax, plus shipping and handling (docs/domain.md section 4). */
+/** The total NetSuite computes for a body: every line's amount and tax, shipping with its tax, handling (docs/domain.md section 4). */
 export function netSuiteTotal(
-  parts: Pick<ErpDocument, 'lines' | 'shippingCost' | 'handlingCost' | 'currency'>,
+  parts: Pick<ErpDocument, 'lines' | 'shippingCost' | 'shippingTax' | 'handlingCost' | 'currency'>,
 ): string {
   return money(
     sum([
       ...parts.lines.flatMap((line) => [line.amount, line.tax]),
       parts.shippingCost ?? '0',
+      parts.shippingTax ?? '0',
       parts.handlingCost ?? '0',
     ]),
     parts.currency,
@@ -146,8 +188,8 @@ export function netSuiteTotal(
 /**
  * Cash rounding (seed 004, "Managing payment events"): a cash sale captures the
  * rounded total (AU$233.87 → AU$233.90). The difference is a line of its own, so
- * that the ERP's total equals the cash captured. Only for a cash payment, and
- * only a difference smaller than one major unit: anything larger is not rounding.
+ * that the sale lines and the cash payment line balance. Only for a cash payment,
+ * and only a difference smaller than one major unit: anything larger is not rounding.
  */
 function roundingLine(order: GraphQlOrder, paid: ReturnType<typeof payments>, grandTotal: Big): Line | undefined {
   if (!paid.some((payment) => payment.method === 'cash')) return undefined;
@@ -163,38 +205,52 @@ function roundingLine(order: GraphQlOrder, paid: ReturnType<typeof payments>, gr
 }
 
 /**
+ * Payments as item lines (docs/domain.md section 3, "Payments are item lines";
+ * seed 001's NetSuite example): one line per instrument that paid, negative, so a
+ * paid sale totals 0 in NetSuite. The mapping file picks each line's payment item
+ * from method, provider and currency.
+ */
+function paymentLines(paid: ReturnType<typeof payments>, currency: string): Line[] {
+  return paid
+    .filter((payment) => payment.paid.gt(0))
+    .map((payment, index) => ({
+      kind: 'payment' as const,
+      itemId: `payment-${index + 1}`,
+      quantity: 1,
+      amount: money(payment.paid.neg(), currency),
+      tax: money(0, currency),
+      paymentMethod: payment.method,
+      ...(payment.provider ? { paymentProvider: payment.provider } : {}),
+    }));
+}
+
+interface SaleParts {
+  lines: Line[];
+  shippingTax: string;
+  taxIncluded: boolean;
+}
+
+/**
  * The ways an order's amounts can make NewStore's grandTotal, most usual first.
  * No seed states how NewStore totals an order (assumed, and kept open): prices
- * before tax with the shipping tax in `taxTotal` (a line of its own, since
- * NetSuite has no field for a shipping tax amount), the same without a shipping
- * tax, or prices that include their tax (VAT), where a line's amount is its price
- * less its tax. The first whose NetSuite total is the grandTotal is posted; when
- * none is, the event is dead-lettered with both figures.
+ * before tax with the shipping tax in `taxTotal`, the same without a shipping
+ * tax, or prices that include their tax (VAT), where an item's amount is its
+ * price less its tax. The first whose NetSuite total is the grandTotal is posted;
+ * when none is, the event is dead-lettered with both figures.
  */
-function saleParts(order: GraphQlOrder): { lines: Line[]; taxIncluded: boolean }[] {
+function saleParts(order: GraphQlOrder, items: OrderItem[] = order.items): SaleParts[] {
   const currency = order.currency;
-  const exclusive = order.items.map((item) => lineOf(item, currency));
-  const inclusive = exclusive.map((line) => ({
-    ...line,
-    amount: money(decimal(line.amount).minus(line.tax), currency),
-  }));
-  const shippingTax = decimal(order.shippingTax);
-  const shippingTaxLine: Line[] = shippingTax.eq(0)
-    ? []
-    : [
-        {
-          kind: 'shippingTax',
-          itemId: 'shipping-tax',
-          quantity: 1,
-          amount: money(0, currency),
-          tax: money(shippingTax, currency),
-        },
-      ];
+  const coupon = order.discounts.find((discount) => discount.couponCode)?.couponCode ?? undefined;
+  const exclusive = items.flatMap((item) => itemLines(item, currency, false, coupon));
+  const inclusive = items.flatMap((item) => itemLines(item, currency, true, coupon));
+  const shippingTax = money(order.shippingTax, currency);
+  const none = money(0, currency);
+  const withoutShippingTax = decimal(shippingTax).eq(0) ? [] : [none];
   return [
-    { lines: [...exclusive, ...shippingTaxLine], taxIncluded: false },
-    ...(shippingTaxLine.length ? [{ lines: exclusive, taxIncluded: false }] : []),
-    { lines: [...inclusive, ...shippingTaxLine], taxIncluded: true },
-    ...(shippingTaxLine.length ? [{ lines: inclusive, taxIncluded: true }] : []),
+    { lines: exclusive, shippingTax, taxIncluded: false },
+    ...withoutShippingTax.map((zero) => ({ lines: exclusive, shippingTax: zero, taxIncluded: false })),
+    { lines: inclusive, shippingTax, taxIncluded: true },
+    ...withoutShippingTax.map((zero) => ({ lines: inclusive, shippingTax: zero, taxIncluded: true })),
   ];
 }
 
@@ -205,14 +261,65 @@ function shippingCostOf(order: GraphQlOrder): { shippingCost?: string } {
 }
 
 /** The way the order's amounts make its grandTotal (see {@link saleParts}), or undefined when none does. */
-function matchingSaleParts(order: GraphQlOrder): { lines: Line[]; taxIncluded: boolean } | undefined {
+function matchingSaleParts(order: GraphQlOrder): SaleParts | undefined {
   const grandTotal = money(order.grandTotal, order.currency);
   return saleParts(order).find(
-    (candidate) => netSuiteTotal({ ...candidate, ...shippingCostOf(order), currency: order.currency }) === grandTotal,
+    (candidate) =>
+      netSuiteTotal({
+        lines: candidate.lines,
+        shippingTax: candidate.shippingTax,
+        ...shippingCostOf(order),
+        currency: order.currency,
+      }) === grandTotal,
   );
 }
 
-function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
+/** A payload field as text when it is a non-empty string. */
+const optionalText = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+
+/**
+ * Who bought, as `order.opened` says it (docs/domain.md section 1: `customer_id`,
+ * `customer_email`, `billing_address`): the sink finds or creates the ERP customer
+ * from it. Undefined for an anonymous sale (a store sale without an e-mail, which
+ * goes to the store's placeholder customer).
+ */
+function customerOf(payload: Record<string, unknown>): ErpDocument['customer'] {
+  const email = optionalText(payload.customer_email);
+  const newstoreId = optionalText(payload.customer_id);
+  if (!email) return newstoreId ? { externalId: customerExternalId(newstoreId, undefined), newstoreId } : undefined;
+  const billing = (typeof payload.billing_address === 'object' && payload.billing_address) || {};
+  const address = billing as Record<string, unknown>;
+  const firstName = optionalText(address.first_name);
+  const lastName = optionalText(address.last_name);
+  const phone = optionalText(address.phone) ?? optionalText(payload.customer_phone);
+  return {
+    externalId: customerExternalId(newstoreId, email),
+    ...(newstoreId ? { newstoreId } : {}),
+    email,
+    ...(firstName ? { firstName } : {}),
+    ...(lastName ? { lastName } : {}),
+    ...(phone ? { phone } : {}),
+  };
+}
+
+/**
+ * The external id of a customer the hub creates: from NewStore's customer id, or a
+ * hash of the e-mail when NewStore gives none (never the e-mail itself, which is
+ * personal data and would show in every URL of the record).
+ */
+function customerExternalId(newstoreId: string | undefined, email: string | undefined): string {
+  if (newstoreId) return toExternalId('NSC', newstoreId);
+  return toExternalId(
+    'NSC',
+    createHash('sha256')
+      .update((email ?? '').toLowerCase())
+      .digest('hex')
+      .slice(0, 24),
+  );
+}
+
+function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
   const expectedItems = Array.isArray(envelope.payload.items) ? envelope.payload.items.length : undefined;
@@ -233,17 +340,25 @@ function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
   const shippingCost = shippingCostOf(order);
   const found = matchingSaleParts(order);
   if (!found) {
-    const computed = netSuiteTotal({ ...saleParts(order)[0], ...shippingCost, currency });
+    const first = saleParts(order)[0];
+    const computed = netSuiteTotal({ lines: first.lines, shippingTax: first.shippingTax, ...shippingCost, currency });
     return {
       kind: 'invalid',
       reason: `lines, taxes and shipping add up to ${computed} ${currency}, NewStore's grandTotal is ${money(grandTotal, currency)}: the ERP would book a different total`,
     };
   }
-  const lines = found.lines;
-  const parts = { lines, currency, ...shippingCost };
+  const taxExempt = order.taxExempt === true;
+  const taxed = [...found.lines.map((line) => line.tax), found.shippingTax].find((tax) => !decimal(tax).eq(0));
+  if (taxExempt && taxed !== undefined)
+    return {
+      kind: 'invalid',
+      reason: `the order is tax-exempt in NewStore, yet carries a tax of ${taxed} ${currency}`,
+    };
   const rounding = roundingLine(order, paid, grandTotal);
-  if (rounding) lines.push(rounding);
+  const lines = [...found.lines, ...(rounding ? [rounding] : []), ...paymentLines(paid, currency)];
+  const shippingTax = decimal(found.shippingTax).eq(0) ? {} : { shippingTax: found.shippingTax };
   const reference = saleReference(order, envelope.tenant);
+  const customer = customerOf(envelope.payload);
   return {
     kind: 'document',
     document: {
@@ -251,12 +366,20 @@ function sale({ envelope, eventId, order }: EventToMap): MappingOutcome {
       ...reference,
       tenant: envelope.tenant,
       orderId: order.id,
-      tranDate: businessDate(order.createdAt),
-      ...parts,
-      total: netSuiteTotal(parts),
-      // Every item as opened; a later cancellation becomes a credit memo against this sale.
+      // The store's local date of the sale (docs/domain.md section 3): an offline POS sale keeps its day.
+      tranDate: localDate(order.placedAt || order.createdAt, timeZone),
+      currency,
+      ...shippingCost,
+      ...shippingTax,
+      ...(taxExempt ? { taxExempt } : {}),
+      total: netSuiteTotal({ lines, currency, ...shippingCost, ...shippingTax }),
+      saleTotal: netSuiteTotal({ lines: found.lines, currency, ...shippingCost, ...shippingTax }),
+      // Every item as opened; a later cancellation closes its lines.
       lines,
-      payments: paid.map((payment) => ({ method: payment.method, amount: money(payment.paid, currency) })),
+      payments: paid
+        .filter((payment) => payment.paid.gt(0))
+        .map((payment) => ({ method: payment.method, amount: money(payment.paid, currency) })),
+      ...(customer ? { customer } : {}),
       source: { eventId, eventName: envelope.name },
     },
   };
@@ -274,7 +397,7 @@ function payloadItemIds(payload: Record<string, unknown>): string[] {
   });
 }
 
-function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome {
+function cancellation({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
   const cancelledIds = payloadItemIds(envelope.payload);
@@ -283,16 +406,14 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
     return { kind: 'not-ready', reason: 'cancelled items not in GraphQL yet' };
   // The cancelled items as the sale booked them: net of their tax when prices include it.
   const taxIncluded = matchingSaleParts(order)?.taxIncluded ?? false;
-  const lines = cancelled
-    .map((item) => lineOf(item, order.currency))
-    .map((line) =>
-      taxIncluded ? { ...line, amount: money(decimal(line.amount).minus(line.tax), order.currency) } : line,
-    );
+  const coupon = order.discounts.find((discount) => discount.couponCode)?.couponCode ?? undefined;
+  const lines = cancelled.flatMap((item) => itemLines(item, order.currency, taxIncluded, coupon));
   const sale_ = saleReference(order, envelope.tenant);
   const fingerprint = createHash('sha256')
     .update([...cancelledIds].sort().join(','))
     .digest('hex')
     .slice(0, 12);
+  const total = netSuiteTotal({ lines, currency: order.currency });
   return {
     kind: 'document',
     document: {
@@ -302,9 +423,11 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
       orderId: order.id,
       documentType: 'creditMemo',
       externalId: toExternalId('CM', order.externalId, fingerprint),
-      tranDate: businessDate(order.createdAt),
+      // The cancellation's own day, never the sale's (docs/domain.md section 3, "Dates").
+      tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
       currency: order.currency,
-      total: netSuiteTotal({ lines, currency: order.currency }),
+      total,
+      saleTotal: total,
       lines,
       payments: [],
       dependsOn: sale_,
@@ -314,12 +437,14 @@ function cancellation({ envelope, eventId, order }: EventToMap): MappingOutcome 
 }
 
 /**
- * The refund of a return (docs/domain.md section 1, `return.processed`): item lines
- * when every item carries its refund amount and they add up to the refund, else
- * one line with the refund's own totals (without and with tax), so that the
- * ERP's total is NewStore's `total_refund_amount` either way.
+ * The refund of a return (docs/domain.md section 1, `return.processed`): a line
+ * per returned item, at its refund without tax, with the refund's tax. An item's
+ * `refund_amount` includes its tax (docs/domain.md section 3, "Returns": 71.62 =
+ * 66 + 5.62); a return whose items read that way do not add up to its
+ * `total_refund_amount` is read with tax-exclusive item amounts, and one that adds
+ * up neither way is not booked (dead-lettered with both figures).
  */
-function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcome {
+function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   const payload = envelope.payload as Record<string, unknown>;
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
@@ -336,29 +461,28 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
   }[];
   const currency = text(payload.currency, order?.currency ?? '');
   if (!/^[A-Z]{3}$/.test(currency)) return { kind: 'invalid', reason: 'the return has no currency' };
-  const refund = decimal(payload.total_refund_amount);
-  const refundTax = payload.total_refund_tax === undefined ? new Big(0) : decimal(payload.total_refund_tax);
-  const itemLines: Line[] = items.map((item) => ({
-    itemId: String(item.id),
-    ...(item.product_id === undefined ? {} : { sku: text(item.product_id, '') }),
-    quantity: quantityOf(item.quantity),
-    amount: money(item.refund_amount ?? 0, currency),
-    tax: money(item.refund_tax ?? 0, currency),
-  }));
-  const itemised =
-    items.length > 0 &&
-    items.every((item) => item.refund_amount !== undefined) &&
-    netSuiteTotal({ lines: itemLines, currency }) === money(refund, currency);
-  const lines: Line[] = itemised
-    ? itemLines
-    : [
-        {
-          itemId: 'return',
-          quantity: 1,
-          amount: money(refund.minus(refundTax), currency),
-          tax: money(refundTax, currency),
-        },
-      ];
+  const refund = money(decimal(payload.total_refund_amount), currency);
+  if (items.length === 0 || items.some((item) => item.refund_amount === undefined))
+    return { kind: 'invalid', reason: 'the return does not give every item its refund_amount' };
+  const readings = [true, false].map((taxIncluded) =>
+    items.map((item): Line => ({
+      kind: 'item',
+      itemId: String(item.id),
+      ...(item.product_id === undefined ? {} : { productId: text(item.product_id, '') }),
+      quantity: quantityOf(item.quantity),
+      amount: money(
+        taxIncluded ? decimal(item.refund_amount).minus(decimal(item.refund_tax ?? 0)) : decimal(item.refund_amount),
+        currency,
+      ),
+      tax: money(item.refund_tax ?? 0, currency),
+    })),
+  );
+  const lines = readings.find((reading) => netSuiteTotal({ lines: reading, currency }) === refund);
+  if (!lines)
+    return {
+      kind: 'invalid',
+      reason: `the return's items add up to ${netSuiteTotal({ lines: readings[0], currency })} ${currency}, its total_refund_amount is ${refund}`,
+    };
   // Web returns are refunded to the customer; store and endless-aisle returns as a cash refund.
   const documentType: ErpDocumentType = order?.channelType === 'web' ? 'customerRefund' : 'cashRefund';
   return {
@@ -370,9 +494,10 @@ function refundOfReturn({ envelope, eventId, order }: EventToMap): MappingOutcom
       orderId: orderId ?? envelope.payload.id,
       documentType,
       externalId: toExternalId('RT', envelope.payload.id),
-      tranDate: businessDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString())),
+      tranDate: localDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString()), timeZone),
       currency,
       total: netSuiteTotal({ lines, currency }),
+      saleTotal: netSuiteTotal({ lines, currency }),
       lines,
       payments: [],
       // A blind return has no order, and no sale to wait for.
@@ -389,7 +514,7 @@ function quantityOf(value: unknown): number {
   return quantity;
 }
 
-function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
+function appeasement({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order of the refund request not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'appeasement of a historical order' };
   const payload = envelope.payload as Record<string, unknown>;
@@ -397,8 +522,7 @@ function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
   const lines: Line[] = [
     {
       kind: 'appeasement',
-      itemId: 'appeasement',
-      sku: `appeasement-${text(payload.reason_code, 'other')}`,
+      itemId: `appeasement-${text(payload.reason_code, 'other')}`,
       quantity: 1,
       amount: money(decimal(payload.amount), currency),
       tax: money(0, currency),
@@ -413,9 +537,10 @@ function appeasement({ envelope, eventId, order }: EventToMap): MappingOutcome {
       orderId: order.id,
       documentType: 'cashRefund',
       externalId: toExternalId('AP', envelope.payload.id),
-      tranDate: businessDate(text(payload.requested_at, envelope.published_at ?? order.createdAt)),
+      tranDate: localDate(text(payload.requested_at, envelope.published_at ?? order.createdAt), timeZone),
       currency,
       total: netSuiteTotal({ lines, currency }),
+      saleTotal: netSuiteTotal({ lines, currency }),
       lines,
       payments: [],
       dependsOn: saleReference(order, envelope.tenant),

@@ -53,8 +53,15 @@ export interface GraphQlOrder {
 /** A relay connection as NewStore returns every list (seeds 000-003): read through `nodes` or `edges { node }`. */
 export interface Connection<T> {
   nodes?: T[] | null;
-  edges?: { node: T }[] | null;
+  edges?: { node: T; cursor?: string }[] | null;
 }
+
+/**
+ * Results one page of a connection holds at most (seed 003, "limitations": at most
+ * 100, and `first` or `last` is required); a list longer than that is read page by
+ * page with `after` (seed 003, "Pagination").
+ */
+export const CONNECTION_PAGE_SIZE = 100;
 
 /** The nodes of a connection, whichever of `nodes` or `edges` the query selected. */
 export function nodesOf<T>(connection: Connection<T> | null | undefined): T[] {
@@ -113,16 +120,60 @@ export function orderQuery(options: { withItemSku?: boolean } = {}): string {
 }`;
 }
 
-/** The order fields the enricher reads (seed 001's ERP playbook, plus the ids and statuses of seed 003). */
-function orderFields(options: { withItemSku?: boolean }): string {
+/** The fields of one item the enricher reads (seed 001's ERP playbook, plus the id and status of seed 003). */
+function itemFields(options: { withItemSku?: boolean }): string {
   const sku = options.withItemSku ? ' externalIdentifiers { sku }' : '';
+  return `id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax
+      shippingServiceLevel fulfillmentLocationId${sku}`;
+}
+
+const TRANSACTION_FIELDS = 'amount currency transactionType';
+const INSTRUMENT_FIELDS = `paymentMethod paymentOrigin paymentProvider
+      paymentAccountTransactions(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { ${TRANSACTION_FIELDS} } } }`;
+
+/**
+ * The order fields the enricher reads (seed 001's ERP playbook, plus the ids and
+ * statuses of seed 003). Every connection asks for a page of 100 with its edges'
+ * cursors (seed 003, "Pagination"): a full page is followed by the next one
+ * ({@link connectionPageQuery}), so no list is cut at NewStore's limit.
+ */
+function orderFields(options: { withItemSku?: boolean }): string {
   return `id externalId createdAt placedAt demandLocationId currency isExchange isHistorical channel channelType
     shippingTax shippingTotal taxExempt taxStrategy taxTotal subtotal grandTotal
-    discounts { edges { node { couponCode } } }
-    paymentAccount { instruments { edges { node { paymentMethod paymentOrigin paymentProvider
-      paymentAccountTransactions { edges { node { amount currency transactionType } } } } } } }
-    items { edges { node { id productId quantity status pricebookPrice itemDiscounts orderDiscounts tax
-      shippingServiceLevel fulfillmentLocationId${sku} } } }`;
+    discounts(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { couponCode } } }
+    paymentAccount { instruments(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { ${INSTRUMENT_FIELDS} } } } }
+    items(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { ${itemFields(options)} } } }`;
+}
+
+/** The order connections the enricher pages through. */
+export type OrderConnection = 'items' | 'discounts' | 'instruments';
+
+/**
+ * The next page of one of an order's connections, after the cursor of the last edge
+ * read (seed 003, "Pagination": `first` and `after`; the cursor is a literal, as in
+ * every seed example, written with JSON.stringify). For `instruments` it is also how
+ * one instrument's payment transactions are paged: `first: 1` after the instrument
+ * before it, its transactions after their own cursor.
+ */
+export function connectionPageQuery(
+  connection: OrderConnection,
+  after: string | null,
+  options: { withItemSku?: boolean; transactionsAfter?: string } = {},
+): string {
+  const cursor = after === null ? '' : `, after: ${JSON.stringify(after)}`;
+  const selection =
+    connection === 'items'
+      ? `items(first: ${CONNECTION_PAGE_SIZE}${cursor}) { edges { cursor node { ${itemFields(options)} } } }`
+      : connection === 'discounts'
+        ? `discounts(first: ${CONNECTION_PAGE_SIZE}${cursor}) { edges { cursor node { couponCode } } }`
+        : options.transactionsAfter === undefined
+          ? `paymentAccount { instruments(first: ${CONNECTION_PAGE_SIZE}${cursor}) { edges { cursor node { ${INSTRUMENT_FIELDS} } } } }`
+          : `paymentAccount { instruments(first: 1${cursor}) { edges { cursor node { paymentAccountTransactions(first: ${CONNECTION_PAGE_SIZE}, after: ${JSON.stringify(options.transactionsAfter)}) { edges { cursor node { ${TRANSACTION_FIELDS} } } } } } } }`;
+  return `query OrderConnectionPage($id: String!, $tenant: String) {
+  order(id: $id, tenant: $tenant) {
+    ${selection}
+  }
+}`;
 }
 
 /** Orders fetched by one {@link ordersByIdQuery} at most: NewStore's `first` is at most 100 (doc). */
@@ -176,7 +227,9 @@ export interface OrdersPage {
  * query structure" (`orders(orderBy: CREATED_AT_DESC, first, after, filter:
  * {createdAt: {greaterThanOrEqualTo, lessThan}}) { edges { cursor node {
  * createdAt id grandTotal items { nodes { … quantity } } } } }`), plus the
- * order number and the historical flag (order fields of seed 001).
+ * order number and the historical flag (order fields of seed 001). The items are
+ * read through `edges` with `first: 100`: an order whose page is full has its
+ * other items counted with {@link orderItemCountQuery}.
  *
  * The bounds and the cursor are literals, as in every seed example: the schema's
  * type for the bounds is the `Datetime` scalar and for `after` a cursor scalar,
@@ -192,7 +245,16 @@ export function ordersCreatedQuery(window: { from: Date; to: Date }, first: numb
   const cursor = after === null ? '' : `, after: ${JSON.stringify(after)}`;
   return `query OrdersCreated {
   orders(orderBy: CREATED_AT_DESC, first: ${first}${cursor}, filter: { createdAt: { greaterThanOrEqualTo: ${JSON.stringify(window.from.toISOString())}, lessThan: ${JSON.stringify(window.to.toISOString())} } }) {
-    edges { cursor node { createdAt id externalId isHistorical grandTotal items { nodes { quantity } } } }
+    edges { cursor node { createdAt id externalId isHistorical grandTotal items(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { quantity } } } } }
+  }
+}`;
+}
+
+/** The items of one order after a cursor, counted by the reconciler when its first page was full. */
+export function orderItemCountQuery(after: string): string {
+  return `query OrderItemsPage($id: String!, $tenant: String) {
+  order(id: $id, tenant: $tenant) {
+    items(first: ${CONNECTION_PAGE_SIZE}, after: ${JSON.stringify(after)}) { edges { cursor node { quantity } } }
   }
 }`;
 }

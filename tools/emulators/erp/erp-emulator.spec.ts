@@ -1,5 +1,23 @@
 import { ErpEmulator } from './erp-emulator';
 
+/**
+ * A transaction body as Oracle's REST examples write one (an `entity` and `item.items[].item`
+ * by internal id; NetSuite help, "Use Case for Creating an Invoice"), with references the
+ * demo account holds: customer 801, product prod-1001 (external id), SuiteTax type 21 and code 31.
+ */
+const body = (fields: Record<string, unknown> = {}, amount = 40, tax = 2.5) => ({
+  tranDate: '2024-01-02',
+  entity: { id: '801' },
+  item: { items: [{ item: { externalId: 'prod-1001' }, quantity: 1, amount, taxDetailsReference: 'L1' }] },
+  taxDetailsOverride: true,
+  taxDetails: {
+    items: [
+      { taxDetailsReference: 'L1', taxType: { id: '21' }, taxCode: { id: '31' }, taxBasis: amount, taxAmount: tax },
+    ],
+  },
+  ...fields,
+});
+
 describe('ERP emulator (NetSuite-like)', () => {
   const emulator = new ErpEmulator({ concurrencyLimit: 3 });
   let base: string;
@@ -43,13 +61,8 @@ describe('ERP emulator (NetSuite-like)', () => {
   it('upserts by external id: writing the same document three times leaves one record, found by internal and external id', async () => {
     const locations: string[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const response = await call('PUT', 'record/v1/salesOrder/eid:SO-acme-1001', {
-        tranDate: '2024-01-02',
-        // NetSuite computes the total from the lines; a sent total is read-only and ignored.
-        total: 1,
-        item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1, amount: 40, tax1Amt: 2.5 }] },
-        memo: `try ${attempt}`,
-      });
+      // NetSuite computes the total from the lines and the tax details.
+      const response = await call('PUT', 'record/v1/salesOrder/eid:SO-acme-1001', body({ memo: `try ${attempt}` }));
       expect(response.status).toBe(204);
       locations.push(response.headers.get('location') ?? '');
     }
@@ -61,23 +74,23 @@ describe('ERP emulator (NetSuite-like)', () => {
       externalId: string;
       memo: string;
     };
-    expect(byId).toMatchObject({ externalId: 'SO-acme-1001', memo: 'try 2', total: 42.5 });
+    expect(byId).toMatchObject({ externalId: 'SO-acme-1001', memo: 'try 2', total: 42.5, entity: { id: '801' } });
     expect(emulator.recordsWithExternalId('SO-acme-1001')[0].total).toBe('42.5');
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-acme-1001')).status).toBe(200);
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-missing')).status).toBe(404);
   });
 
   it('creates with POST (204 + Location) and refuses a second create with the same external id', async () => {
-    const first = await call('POST', 'record/v1/cashSale', { externalId: 'CS-1', tranDate: '2024-01-02', total: 10 });
+    const first = await call('POST', 'record/v1/cashSale', body({ externalId: 'CS-1' }));
     expect(first.status).toBe(204);
     expect(first.headers.get('location')).toMatch(/\/cashSale\/\d+$/);
-    const second = await call('POST', 'record/v1/cashSale', { externalId: 'CS-1', tranDate: '2024-01-02', total: 10 });
+    const second = await call('POST', 'record/v1/cashSale', body({ externalId: 'CS-1' }));
     expect(second.status).toBe(400);
     expect(await second.json()).toMatchObject({ 'o:errorDetails': [{ 'o:errorCode': 'DUP_RCRD' }] });
   });
 
   it("answers validation errors in NetSuite's error shape, including injected ones", async () => {
-    const missingDate = await call('PUT', 'record/v1/creditMemo/eid:CM-1', { total: 1 });
+    const missingDate = await call('PUT', 'record/v1/creditMemo/eid:CM-1', body({ tranDate: undefined }));
     expect(missingDate.status).toBe(400);
     expect(await missingDate.json()).toMatchObject({
       title: 'Bad Request',
@@ -85,27 +98,23 @@ describe('ERP emulator (NetSuite-like)', () => {
       'o:errorDetails': [{ 'o:errorPath': 'tranDate' }],
     });
     emulator.setFaults({ rejectExternalIds: ['CM-2'] });
-    const injected = await call('PUT', 'record/v1/creditMemo/eid:CM-2', { tranDate: '2024-01-02', total: 1 });
+    const injected = await call('PUT', 'record/v1/creditMemo/eid:CM-2', body());
     expect(injected.status).toBe(400);
     expect(((await injected.json()) as { 'o:errorDetails': { detail: string }[] })['o:errorDetails'][0].detail).toMatch(
       /inactive/,
     );
-    expect((await call('PUT', 'record/v1/creditMemo/eid:CM-3', { tranDate: '2024-01-02', total: 1 })).status).toBe(204);
+    expect((await call('PUT', 'record/v1/creditMemo/eid:CM-3', body())).status).toBe(204);
     expect((await call('PUT', 'record/v1/notARecord/eid:X', { tranDate: '2024-01-02' })).status).toBe(404);
   });
 
   it('fails every call during an injected outage, and recovers after it', async () => {
     emulator.setFaults({ outageUntil: Date.now() + 300 });
-    const during = await call('PUT', 'record/v1/salesOrder/eid:SO-outage', { tranDate: '2024-01-02', total: 1 });
+    const during = await call('PUT', 'record/v1/salesOrder/eid:SO-outage', body());
     expect(during.status).toBe(503);
     emulator.setFaults({ outageUntil: Date.now() + 300, outageMode: 'refuse' });
-    await expect(
-      call('PUT', 'record/v1/salesOrder/eid:SO-outage', { tranDate: '2024-01-02', total: 1 }),
-    ).rejects.toThrow();
+    await expect(call('PUT', 'record/v1/salesOrder/eid:SO-outage', body())).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 350));
-    expect((await call('PUT', 'record/v1/salesOrder/eid:SO-outage', { tranDate: '2024-01-02', total: 1 })).status).toBe(
-      204,
-    );
+    expect((await call('PUT', 'record/v1/salesOrder/eid:SO-outage', body())).status).toBe(204);
     expect(emulator.recordsWithExternalId('SO-outage')).toHaveLength(1);
   });
 
@@ -113,7 +122,7 @@ describe('ERP emulator (NetSuite-like)', () => {
     emulator.setFaults({ latencyMs: 200 });
     const statuses = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        call('PUT', `record/v1/salesOrder/eid:SO-c${index}`, { tranDate: '2024-01-03', total: 1 }).then(
+        call('PUT', `record/v1/salesOrder/eid:SO-c${index}`, body({ tranDate: '2024-01-03' })).then(
           (response) => response.status,
         ),
       ),
@@ -125,11 +134,12 @@ describe('ERP emulator (NetSuite-like)', () => {
 
   it("lists a day's transactions with SuiteQL, paginated, and totals them for inspection", async () => {
     for (let index = 0; index < 25; index += 1) {
-      await call('PUT', `record/v1/${index % 5 === 0 ? 'cashRefund' : 'salesOrder'}/eid:DAY-${index}`, {
-        tranDate: '2024-02-01',
-        item: { items: [{ item: { externalId: 'SKU1' }, quantity: 1, amount: 0.1, tax1Amt: 0.2 }] },
-        shippingCost: 1.7,
-      });
+      const written = await call(
+        'PUT',
+        `record/v1/${index % 5 === 0 ? 'cashRefund' : 'salesOrder'}/eid:DAY-${index}`,
+        body({ tranDate: '2024-02-01', shippingCost: 1.7 }, 0.1, 0.2),
+      );
+      expect(written.status).toBe(204);
     }
     const rows: { externalid: string; type: string; trandate: string; foreigntotal: string }[] = [];
     let offset = 0;
@@ -161,5 +171,130 @@ describe('ERP emulator (NetSuite-like)', () => {
       totals: Record<string, { count: number; total: string }>;
     };
     expect(totals.totals).toEqual({ salesOrder: { count: 20, total: '40' }, cashRefund: { count: 5, total: '10' } });
+  });
+});
+
+describe('ERP emulator refuses what NetSuite refuses (docs/domain.md sections 3 and 4)', () => {
+  const emulator = new ErpEmulator({ concurrencyLimit: 5 });
+  let base: string;
+  let token: string;
+
+  beforeAll(async () => {
+    base = await emulator.listen(0);
+    const response = await fetch(`${base}/services/rest/auth/oauth2/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
+    });
+    token = ((await response.json()) as { access_token: string }).access_token;
+  });
+  afterAll(() => emulator.close());
+
+  const put = async (path: string, payload: unknown) => {
+    const response = await fetch(`${base}/services/rest/record/v1/${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    const text = await response.text();
+    return { status: response.status, error: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
+  const refusal = (path: string) => ({
+    status: 400,
+    error: expect.objectContaining({ 'o:errorDetails': [expect.objectContaining({ 'o:errorPath': path })] }),
+  });
+
+  it.each([
+    ['no customer', body({ entity: undefined }), 'entity'],
+    ['an unknown customer', body({ entity: { id: '999999' } }), 'entity'],
+    [
+      'an order line id as the item',
+      body({ item: { items: [{ item: { externalId: '0-1-3f2a9c1e' }, amount: 4 }] } }),
+      'item.items[0].item',
+    ],
+    [
+      'the legacy tax1Amt',
+      body({ item: { items: [{ item: { id: '100001' }, amount: 4, tax1Amt: 0.3 }] } }),
+      'item.items[0].tax1Amt',
+    ],
+    ['a total (read-only)', body({ total: 42.5 }), 'total'],
+    ['a currency by name', body({ currency: { refName: 'USD' } }), 'currency'],
+    ['an unknown currency', body({ currency: { id: '77' } }), 'currency'],
+    [
+      'an unknown tax code',
+      body({ taxDetails: { items: [{ taxDetailsReference: 'L1', taxCode: { id: '9' }, taxAmount: 1 }] } }),
+      'taxDetails.items[0].taxCode',
+    ],
+    [
+      'tax details naming no line',
+      body({ taxDetails: { items: [{ taxDetailsReference: 'L7', taxAmount: 1 }] } }),
+      'taxDetails.items[0].taxDetailsReference',
+    ],
+  ])('refuses a sale with %s', async (_case, payload, path) => {
+    expect(await put('salesOrder/eid:SO-refused', payload)).toEqual(refusal(path));
+    expect(emulator.recordsWithExternalId('SO-refused')).toHaveLength(0);
+  });
+
+  it('refuses item lines on a customer refund (it applies credits)', async () => {
+    expect(await put('customerRefund/eid:CR-1', body())).toEqual(refusal('item'));
+  });
+
+  it('computes a paid sale to 0 with its payment line, and answers its lines from transactionline', async () => {
+    const paid = body({
+      item: {
+        items: [
+          { item: { externalId: 'prod-1001' }, quantity: 1, amount: 40, taxDetailsReference: 'L1' },
+          { item: { id: '701' }, amount: -4 },
+          { item: { id: '501' }, amount: -38.5 },
+        ],
+      },
+      taxDetails: {
+        items: [
+          { taxDetailsReference: 'L1', taxType: { id: '21' }, taxCode: { id: '31' }, taxBasis: 36, taxAmount: 2.5 },
+        ],
+      },
+    });
+    expect((await put('salesOrder/eid:SO-paid', paid)).status).toBe(204);
+    const [record] = emulator.recordsWithExternalId('SO-paid');
+    expect(record.total).toBe('0');
+    const response = await fetch(`${base}/services/rest/query/v1/suiteql?limit=10`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'transient' },
+      body: JSON.stringify({
+        q: `SELECT transaction, item, itemtype, foreignamount FROM transactionline WHERE transaction = ${record.id}`,
+      }),
+    });
+    expect(((await response.json()) as { items: unknown[] }).items).toEqual([
+      { transaction: record.id, item: '101001', itemtype: 'InvtPart', foreignamount: '40' },
+      { transaction: record.id, item: '701', itemtype: 'Discount', foreignamount: '-4' },
+      { transaction: record.id, item: '501', itemtype: 'Payment', foreignamount: '-38.5' },
+    ]);
+  });
+
+  it('creates a customer by external id once, and finds it by e-mail within its subsidiary with SuiteQL', async () => {
+    const customer = {
+      isPerson: true,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+      subsidiary: { id: '2' },
+    };
+    expect((await put('customer/eid:NSC-1', customer)).status).toBe(204);
+    expect((await put('customer/eid:NSC-1', customer)).status).toBe(204);
+    expect([...emulator.customers.values()].filter((entry) => entry.externalId === 'NSC-1')).toHaveLength(1);
+    expect(await put('customer/eid:NSC-2', { ...customer, lastName: undefined })).toEqual(refusal('lastName'));
+    expect(await put('customer/eid:NSC-3', { ...customer, subsidiary: { id: '99' } })).toEqual(refusal('subsidiary'));
+    const find = async (subsidiary: string) => {
+      const response = await fetch(`${base}/services/rest/query/v1/suiteql?limit=1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'transient' },
+        body: JSON.stringify({
+          q: `SELECT id FROM customer WHERE email = 'ada@example.com' AND subsidiary = '${subsidiary}' AND isinactive = 'F'`,
+        }),
+      });
+      return ((await response.json()) as { items: { id: string }[] }).items;
+    };
+    expect(await find('2')).toHaveLength(1);
+    expect(await find('1')).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Big from 'big.js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccountCustomer, AccountItem, demoAccount, ErpAccount } from './erp-account';
 
 /**
  * A NetSuite-like ERP for tests, benchmarks and the demo (docs/domain.md section 4):
@@ -13,9 +14,13 @@ import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
  * of the emulator.
  *
  * Totals are NetSuite's to compute (docs/domain.md section 4, "Totals"): the record's
- * total is the sum of its item lines (`amount` + `tax1Amt`) plus `shippingCost`
- * and `handlingCost`, in exact decimals; a `total` in the body is read-only and
- * ignored. An amount that is not a number is refused as NetSuite refuses it.
+ * total is the sum of its item lines' `amount` (payment lines are negative, so a
+ * paid sale totals 0), the `taxAmount` of its SuiteTax tax details, `shippingCost`
+ * and `handlingCost`, in exact decimals. It refuses what NetSuite refuses (each rule
+ * cites its source in {@link ErpEmulator.transactionProblem}): a `total` (read-only),
+ * legacy tax fields, a transaction without a customer, a reference to anything the
+ * account (erp-account.ts) does not hold, item lines on a customer refund, an
+ * amount that is not a number.
  */
 export const RECORD_TYPES = [
   'salesOrder',
@@ -28,6 +33,30 @@ export const RECORD_TYPES = [
   'itemFulfillment',
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
+
+/**
+ * Transactions that need a customer (docs/domain.md section 3: `entity` is required on
+ * sales orders, cash sales, credit memos and refunds; return authorizations and
+ * invoices are customer transactions too).
+ */
+const NEEDS_ENTITY: readonly RecordType[] = [
+  'salesOrder',
+  'cashSale',
+  'creditMemo',
+  'returnAuthorization',
+  'customerRefund',
+  'cashRefund',
+  'invoice',
+];
+
+/**
+ * Legacy tax fields: "REST web services do not support legacy tax features"
+ * (Oracle, NetSuite help, Sales Tax Item record; docs/domain.md section 4, "Tax").
+ */
+const LEGACY_TAX_LINE_FIELDS = ['tax1Amt', 'taxRate1', 'taxRate2', 'tax2Amt', 'taxCode', 'isTaxable'];
+const LEGACY_TAX_BODY_FIELDS = ['taxItem', 'taxRate', 'taxTotal', 'tax2Total', 'isTaxable'];
+/** Read-only fields NetSuite computes (docs/domain.md section 4, "Totals"). */
+const READ_ONLY_BODY_FIELDS = ['total', 'subtotal'];
 
 /** SuiteQL transaction type codes of each record type. */
 const TYPE_CODES: Record<RecordType, string> = {
@@ -82,6 +111,8 @@ export interface ErpEmulatorOptions {
   tokenTtlSeconds?: number;
   /** Rows one SuiteQL query can page through (NetSuite: 100,000); paging past them is refused. */
   suiteqlMaxRows?: number;
+  /** The account's records a transaction may reference (default: {@link demoAccount}). */
+  account?: ErpAccount;
 }
 
 interface NetSuiteErrorDetail {
@@ -122,7 +153,13 @@ export class ErpEmulator {
   peakAttempted = 0;
   private attempted = 0;
   private nextId = 1000;
-  private readonly options: Required<Omit<ErpEmulatorOptions, 'tba'>> & Pick<ErpEmulatorOptions, 'tba'>;
+  private readonly options: Required<Omit<ErpEmulatorOptions, 'tba' | 'account'>> & Pick<ErpEmulatorOptions, 'tba'>;
+  /** The account's records by internal id, and the ones with an external id by it. */
+  readonly account: ErpAccount;
+  private readonly items = new Map<string, AccountItem>();
+  private readonly itemsByExternalId = new Map<string, AccountItem>();
+  readonly customers = new Map<string, AccountCustomer>();
+  private readonly customersByExternalId = new Map<string, AccountCustomer>();
 
   constructor(options: ErpEmulatorOptions = {}) {
     this.options = {
@@ -134,9 +171,23 @@ export class ErpEmulator {
       retryAfterSeconds: options.retryAfterSeconds ?? {},
       tba: options.tba,
     };
+    this.account = options.account ?? demoAccount();
+    for (const item of this.account.items) this.addItem(item);
+    for (const customer of this.account.customers) this.addCustomer(customer);
     this.app = Fastify({ logger: false });
     void this.app.register(formbody);
     this.routes();
+  }
+
+  /** Adds an item to the account's catalogue (a retailer adding a product NetSuite lacked). */
+  addItem(item: AccountItem): void {
+    this.items.set(item.id, item);
+    if (item.externalId) this.itemsByExternalId.set(item.externalId, item);
+  }
+
+  private addCustomer(customer: AccountCustomer): void {
+    this.customers.set(customer.id, customer);
+    if (customer.externalId) this.customersByExternalId.set(customer.externalId, customer);
   }
 
   setFaults(faults: ErpFaults): void {
@@ -147,7 +198,7 @@ export class ErpEmulator {
   seed(type: RecordType, externalId: string, tranDate: string, total: number | string): ErpRecord {
     return this.store(type, externalId, {
       tranDate,
-      item: { items: [{ item: { externalId: 'seeded' }, quantity: 1, amount: Number(total), tax1Amt: 0 }] },
+      item: { items: [{ item: { id: '701' }, quantity: 1, amount: Number(total) }] },
     });
   }
 
@@ -199,6 +250,20 @@ export class ErpEmulator {
       );
       return { date: date ?? null, totals, peakConcurrency: this.peakConcurrency };
     });
+    app.post('/_emulator/items', async (request, reply) => {
+      // Adds a catalogue item (a test's retailer fixing its catalogue).
+      const { id, itemId, externalId, type } = (request.body ?? {}) as Partial<AccountItem>;
+      if (!itemId) return reply.status(400).send({ error: 'itemId is required' });
+      const item: AccountItem = {
+        id: id ?? String((this.nextId += 1)),
+        itemId,
+        ...(externalId ? { externalId } : {}),
+        type: type ?? 'InvtPart',
+      };
+      this.addItem(item);
+      return reply.status(201).send(item);
+    });
+    app.get('/_emulator/customers', async () => [...this.customers.values()]);
     app.delete('/_emulator/records/:id', async (request, reply) => {
       const record = this.records.get((request.params as { id: string }).id);
       if (!record) return reply.status(404).send();
@@ -290,11 +355,13 @@ export class ErpEmulator {
         const { type, key } = request.params as { type: string; key: string };
         const record = this.find(type, key);
         if (!record) return recordNotFound(reply, key);
+        const entity = this.customerOf(record.body.entity);
         return {
           ...record.body,
           id: record.id,
           externalId: record.externalId,
           tranDate: record.tranDate,
+          ...(entity ? { entity: { id: entity.id } } : {}),
           total: Number(record.total),
         };
       });
@@ -357,6 +424,7 @@ export class ErpEmulator {
 
   private write(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
     const type = (request.params as { type: string }).type;
+    if (type === 'customer') return this.writeCustomer(request, reply, externalId);
     if (!(RECORD_TYPES as readonly string[]).includes(type)) {
       return netsuiteError(reply, 404, 'Not Found', [
         { detail: `Record type '${type}' does not exist.`, 'o:errorCode': 'INVALID_RCRD_TYPE' },
@@ -401,6 +469,8 @@ export class ErpEmulator {
         },
       ]);
     }
+    const problem = this.transactionProblem(type as RecordType, body);
+    if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
     if (!externalId && effectiveExternalId && this.byExternalId.has(`${type}:${effectiveExternalId}`)) {
       // NetSuite refuses a second record with the same external id on create.
       return netsuiteError(reply, 400, 'Bad Request', [
@@ -415,6 +485,155 @@ export class ErpEmulator {
     return reply
       .status(204)
       .header('Location', `${request.protocol}://${request.hostname}/services/rest/record/v1/${type}/${record.id}`)
+      .send();
+  }
+
+  /**
+   * What NetSuite refuses in a transaction body, each rule with its source; undefined
+   * when the body is acceptable.
+   */
+  private transactionProblem(type: RecordType, body: Record<string, unknown>): NetSuiteErrorDetail | undefined {
+    const invalid = (detail: string, path: string, code = 'USER_ERROR'): NetSuiteErrorDetail => ({
+      detail,
+      'o:errorCode': code,
+      'o:errorPath': path,
+    });
+    const unknownReference = (path: string, reference: unknown) =>
+      invalid(
+        `Invalid reference ${JSON.stringify(reference) ?? 'missing'}: no such record in this account (a reference is {"id"} or {"externalId"}).`,
+        path,
+        'INVALID_KEY_OR_REF',
+      );
+    // docs/domain.md section 4, "Totals": `total` is read-only, NetSuite computes it.
+    for (const field of READ_ONLY_BODY_FIELDS)
+      if (field in body) return invalid(`The field ${field} is read-only: NetSuite computes it.`, field);
+    // Oracle, Sales Tax Item record: REST web services do not support legacy tax features.
+    for (const field of LEGACY_TAX_BODY_FIELDS)
+      if (field in body)
+        return invalid(`${field} is a legacy tax field, which REST web services do not support; use SuiteTax.`, field);
+    const rawLines = (body.item as { items?: unknown } | undefined)?.items;
+    const lines = (Array.isArray(rawLines) ? rawLines : []) as Record<string, unknown>[];
+    // docs/domain.md section 4: a customer refund has `apply` and `deposit` sublists, no item lines.
+    if (type === 'customerRefund' && body.item !== undefined)
+      return invalid('A customer refund has no item lines: it applies credits (apply sublist).', 'item');
+    const references = new Set<string>();
+    for (const [index, line] of lines.entries()) {
+      for (const field of LEGACY_TAX_LINE_FIELDS)
+        if (field in (line ?? {}))
+          return invalid(
+            `${field} is a legacy tax field, which REST web services do not support; use SuiteTax tax details.`,
+            `item.items[${index}].${field}`,
+          );
+      // docs/domain.md section 4, "References": an item the account lacks (or an inactive one) is refused.
+      const item = this.itemOf(line?.item);
+      if (!item || item.inactive) return unknownReference(`item.items[${index}].item`, line?.item);
+      if (typeof line.taxDetailsReference === 'string') references.add(line.taxDetailsReference);
+    }
+    // docs/domain.md section 3, "Customer": an entity on every customer transaction.
+    if (NEEDS_ENTITY.includes(type)) {
+      if (body.entity === undefined) return invalid('Please enter value(s) for: Customer (entity).', 'entity');
+      if (!this.customerOf(body.entity)) return unknownReference('entity', body.entity);
+    }
+    // docs/domain.md section 4, "References": mapped values are internal ids of the account.
+    const lists: [string, readonly string[]][] = [
+      ['currency', this.account.currencies.map((currency) => currency.id)],
+      ['subsidiary', this.account.subsidiaries],
+      ['location', this.account.locations],
+      ['class', this.account.classes],
+      ['department', this.account.departments],
+      ['shipMethod', this.account.shipMethods],
+    ];
+    for (const [field, ids] of lists) {
+      if (body[field] === undefined) continue;
+      const id = refOf(body[field]);
+      if (id === undefined || !ids.includes(id)) return unknownReference(field, body[field]);
+    }
+    // docs/domain.md section 4, "Tax": the tax NewStore computed is booked through SuiteTax's override.
+    const details = (body.taxDetails as { items?: unknown } | undefined)?.items;
+    if (details !== undefined) {
+      if (!Array.isArray(details)) return invalid('taxDetails.items must be a list.', 'taxDetails.items');
+      if (details.length > 0 && body.taxDetailsOverride !== true)
+        return invalid('Tax details can be set only with taxDetailsOverride.', 'taxDetails');
+      for (const [index, detail] of (details as Record<string, unknown>[]).entries()) {
+        const path = `taxDetails.items[${index}]`;
+        if (!isAmount(detail?.taxAmount)) return invalid('taxAmount must be a number.', `${path}.taxAmount`);
+        if (detail.taxType !== undefined && !this.account.taxTypes.includes(refOf(detail.taxType) ?? ''))
+          return unknownReference(`${path}.taxType`, detail.taxType);
+        if (detail.taxCode !== undefined && !this.account.taxCodes.includes(refOf(detail.taxCode) ?? ''))
+          return unknownReference(`${path}.taxCode`, detail.taxCode);
+        const reference = detail.taxDetailsReference;
+        // The shipping line's tax details are NetSuite's `SHIPPING` (Oracle, Commerce API taxdetails).
+        if (typeof reference !== 'string' || (reference !== 'SHIPPING' && !references.has(reference)))
+          return invalid(
+            `taxDetailsReference ${JSON.stringify(reference)} names no line of this transaction.`,
+            `${path}.taxDetailsReference`,
+          );
+      }
+    }
+    return undefined;
+  }
+
+  /** The account's item a reference names ({id} or {externalId}), if any. */
+  private itemOf(reference: unknown): AccountItem | undefined {
+    const { id, externalId } = (reference ?? {}) as { id?: unknown; externalId?: unknown };
+    if (typeof id === 'string') return this.items.get(id);
+    if (typeof externalId === 'string') return this.itemsByExternalId.get(externalId);
+    return undefined;
+  }
+
+  /** The account's customer a reference names ({id} or {externalId}), if any. */
+  private customerOf(reference: unknown): AccountCustomer | undefined {
+    const { id, externalId } = (reference ?? {}) as { id?: unknown; externalId?: unknown };
+    if (typeof id === 'string') return this.customers.get(id);
+    if (typeof externalId === 'string') return this.customersByExternalId.get(externalId);
+    return undefined;
+  }
+
+  /**
+   * A customer record, created or upserted by external id (docs/domain.md section 3,
+   * "Customer": created with name, e-mail, phone and currency when missing). As in
+   * NetSuite, a person needs a first and a last name, a company its name, and every
+   * customer a subsidiary of the account.
+   */
+  private writeCustomer(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+    const isPerson = body.isPerson === true;
+    const required = isPerson ? ['firstName', 'lastName'] : ['companyName'];
+    const missing = required.find((field) => !text(body[field]));
+    const subsidiary = refOf(body.subsidiary);
+    const problem = missing
+      ? { detail: `Please enter value(s) for: ${missing}.`, path: missing }
+      : !subsidiary || !this.account.subsidiaries.includes(subsidiary)
+        ? { detail: 'Please enter a subsidiary of this account.', path: 'subsidiary' }
+        : body.email !== undefined && !(typeof body.email === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(body.email))
+          ? { detail: 'Invalid email address.', path: 'email' }
+          : body.currency !== undefined &&
+              !this.account.currencies.some((currency) => currency.id === refOf(body.currency))
+            ? { detail: 'Invalid reference for currency.', path: 'currency' }
+            : undefined;
+    if (problem)
+      return netsuiteError(reply, 400, 'Bad Request', [
+        { detail: problem.detail, 'o:errorCode': 'USER_ERROR', 'o:errorPath': problem.path },
+      ]);
+    const key = externalId ?? text(body.externalId);
+    const existing = key ? this.customersByExternalId.get(key) : undefined;
+    const customer: AccountCustomer = {
+      id: existing?.id ?? String((this.nextId += 1)),
+      ...(key ? { externalId: key } : {}),
+      isPerson,
+      firstName: text(body.firstName),
+      lastName: text(body.lastName),
+      companyName: text(body.companyName),
+      email: text(body.email),
+      phone: text(body.phone),
+      subsidiary: subsidiary!,
+      currency: refOf(body.currency),
+    };
+    this.addCustomer(customer);
+    return reply
+      .status(204)
+      .header('Location', `${request.protocol}://${request.hostname}/services/rest/record/v1/customer/${customer.id}`)
       .send();
   }
 
@@ -446,9 +665,8 @@ export class ErpEmulator {
     if (lines === undefined) return undefined;
     if (!Array.isArray(lines)) return 'item.items';
     for (const [index, line] of lines.entries()) {
-      const { amount, tax1Amt, quantity } = (line ?? {}) as Record<string, unknown>;
+      const { amount, quantity } = (line ?? {}) as Record<string, unknown>;
       if (amount !== undefined && !isAmount(amount)) return `item.items[${index}].amount`;
-      if (tax1Amt !== undefined && !isAmount(tax1Amt)) return `item.items[${index}].tax1Amt`;
       if (quantity !== undefined && !isAmount(quantity)) return `item.items[${index}].quantity`;
     }
     return undefined;
@@ -463,6 +681,9 @@ export class ErpEmulator {
   private suiteql(request: FastifyRequest, reply: FastifyReply) {
     const rawQuery = ((request.body ?? {}) as { q?: unknown }).q;
     const query = typeof rawQuery === 'string' ? rawQuery : '';
+    const table = /^\s*select\s+.+?\s+from\s+(\w+)/is.exec(query)?.[1]?.toLowerCase();
+    if (table && table in OTHER_TABLES)
+      return this.tableQuery(request, reply, query, table as keyof typeof OTHER_TABLES);
     // An unknown column fails the whole query (docs/domain.md section 4), as NetSuite's search does.
     const selected = /^\s*select\s+(.+?)\s+from\s+transaction\b/i.exec(query)?.[1];
     const columns = selected?.split(',').map((column) => column.trim().toLowerCase()) ?? [];
@@ -540,6 +761,89 @@ export class ErpEmulator {
     };
   }
 
+  /**
+   * SuiteQL on the account's customers and items and on transaction lines
+   * (docs/domain.md section 4: customers found by e-mail within the subsidiary,
+   * items by name, lines from `transactionline`): `SELECT cols FROM table [WHERE
+   * col = 'v' | col = N | col IN ('a', …) [AND …]] [ORDER BY id]`, paged like the
+   * transaction listing. An unknown column fails the whole query.
+   */
+  private tableQuery(request: FastifyRequest, reply: FastifyReply, query: string, table: keyof typeof OTHER_TABLES) {
+    const badQuery = (detail: string) =>
+      netsuiteError(reply, 400, 'Bad Request', [
+        { detail: `Invalid search query. Search error occurred: ${detail}`, 'o:errorCode': 'INVALID_PARAMETER' },
+      ]);
+    const match = /^\s*select\s+(.+?)\s+from\s+\w+\s*(?:where\s+(.+?))?\s*(?:order\s+by\s+(\w+))?\s*$/is.exec(query);
+    if (!match) return badQuery('SELECT … FROM table [WHERE …] [ORDER BY id] is supported.');
+    const known: readonly string[] = OTHER_TABLES[table];
+    const columns = match[1].split(',').map((column) => column.trim().toLowerCase());
+    const conditions = match[2] ? splitConditions(match[2]) : [];
+    const unknown = [...columns, ...conditions.map((condition) => condition?.column ?? '')].find(
+      (column) => !known.includes(column),
+    );
+    if (unknown !== undefined || conditions.some((condition) => !condition))
+      return badQuery(`Field '${unknown ?? '?'}' for record '${table}' was not found.`);
+    const { limit: limitText, offset: offsetText } = request.query as { limit?: string; offset?: string };
+    const limit = Math.min(Number(limitText ?? 1000), 1000);
+    const offset = Number(offsetText ?? 0);
+    const rows = this.tableRows(table).filter((row) =>
+      conditions.every((condition) => condition!.values.includes(row[condition!.column] ?? '')),
+    );
+    const page = rows
+      .slice(offset, offset + limit)
+      .map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null])));
+    return {
+      links: [],
+      count: page.length,
+      hasMore: offset + page.length < rows.length,
+      items: page,
+      offset,
+      totalResults: rows.length,
+    };
+  }
+
+  /** Every row of a table, values as SuiteQL answers them (text; `T`/`F` for booleans). */
+  private tableRows(table: keyof typeof OTHER_TABLES): Record<string, string | null>[] {
+    const flag = (value: boolean | undefined) => (value ? 'T' : 'F');
+    if (table === 'customer')
+      return [...this.customers.values()].map((customer) => ({
+        id: customer.id,
+        entityid: customer.companyName ?? `${customer.firstName ?? ''} ${customer.lastName ?? ''}`.trim(),
+        email: customer.email ?? null,
+        subsidiary: customer.subsidiary,
+        isinactive: flag(customer.inactive),
+        externalid: customer.externalId ?? null,
+        firstname: customer.firstName ?? null,
+        lastname: customer.lastName ?? null,
+        currency: customer.currency ?? null,
+      }));
+    if (table === 'item')
+      return [...this.items.values()].map((item) => ({
+        id: item.id,
+        itemid: item.itemId,
+        externalid: item.externalId ?? null,
+        itemtype: item.type,
+        isinactive: flag(item.inactive),
+      }));
+    return [...this.records.values()].flatMap((record) => {
+      const lines = (record.body.item as { items?: unknown } | undefined)?.items;
+      return (Array.isArray(lines) ? (lines as Record<string, unknown>[]) : []).map((line, index) => {
+        const item = this.itemOf(line?.item);
+        return {
+          transaction: record.id,
+          linesequencenumber: String(index + 1),
+          item: item?.id ?? null,
+          itemtype: item?.type ?? null,
+          quantity: isAmount(line.quantity) ? String(line.quantity as number | string) : null,
+          // The amount as the body gave it, in the transaction's currency (assumed sign: as posted).
+          foreignamount: isAmount(line.amount) ? new Big(line.amount as number | string).toString() : null,
+          isclosed: flag(line.isClosed === true),
+          memo: typeof line.description === 'string' ? line.description : null,
+        };
+      });
+    });
+  }
+
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
     return this.app.listen({ port, host });
   }
@@ -565,6 +869,61 @@ export const TRANSACTION_COLUMNS = [
   'memo',
 ] as const;
 
+/** Columns of the other SuiteQL tables the emulator answers (docs/domain.md section 4). */
+const OTHER_TABLES = {
+  customer: ['id', 'entityid', 'email', 'subsidiary', 'isinactive', 'externalid', 'firstname', 'lastname', 'currency'],
+  item: ['id', 'itemid', 'externalid', 'itemtype', 'isinactive'],
+  transactionline: [
+    'transaction',
+    'linesequencenumber',
+    'item',
+    'itemtype',
+    'quantity',
+    'foreignamount',
+    'isclosed',
+    'memo',
+  ],
+} as const;
+
+/**
+ * `col = 'text'`, `col = 12` or `col IN ('a', 'b')` joined by AND, with SQL's doubled
+ * quotes inside text; null for a condition it cannot read.
+ */
+function splitConditions(where: string): ({ column: string; values: string[] } | null)[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < where.length; index += 1) {
+    const char = where[index];
+    if (char === "'") quoted = !quoted;
+    if (!quoted && /^\s+and\s+/i.test(where.slice(index)) && /\s/.test(char)) {
+      const skip = /^\s+and\s+/i.exec(where.slice(index))![0].length;
+      parts.push(current);
+      current = '';
+      index += skip - 1;
+      continue;
+    }
+    current += char;
+  }
+  parts.push(current);
+  const literal = (text: string) => {
+    const trimmed = text.trim();
+    if (/^'(?:[^']|'')*'$/.test(trimmed)) return trimmed.slice(1, -1).replace(/''/g, "'");
+    return /^-?\d+$/.test(trimmed) ? trimmed : undefined;
+  };
+  return parts.map((part) => {
+    const equal = /^\s*(\w+)\s*=\s*(.+?)\s*$/s.exec(part);
+    if (equal) {
+      const value = literal(equal[2]);
+      return value === undefined ? null : { column: equal[1].toLowerCase(), values: [value] };
+    }
+    const list = /^\s*(\w+)\s+in\s*\((.*)\)\s*$/is.exec(part);
+    if (!list) return null;
+    const values = (list[2].match(/'(?:[^']|'')*'|-?\d+/g) ?? []).map((value) => literal(value) ?? '');
+    return { column: list[1].toLowerCase(), values };
+  });
+}
+
 function isAmount(value: unknown): boolean {
   return (
     (typeof value === 'number' && Number.isFinite(value)) ||
@@ -572,18 +931,31 @@ function isAmount(value: unknown): boolean {
   );
 }
 
-/** NetSuite's total: item lines (amount + tax) plus shipping and handling; a sent `total` is not read. */
+/**
+ * NetSuite's total (docs/domain.md section 4, "Totals"): the item lines' amounts
+ * (payment lines negative), the tax details' tax amounts, shipping and handling.
+ */
 function computedTotal(body: Record<string, unknown>): string {
   let total = new Big(0);
   const lines = (body.item as { items?: unknown } | undefined)?.items;
   for (const line of Array.isArray(lines) ? lines : []) {
-    const { amount, tax1Amt } = (line ?? {}) as Record<string, unknown>;
+    const { amount } = (line ?? {}) as Record<string, unknown>;
     if (isAmount(amount)) total = total.plus(amount as number | string);
-    if (isAmount(tax1Amt)) total = total.plus(tax1Amt as number | string);
+  }
+  const details = (body.taxDetails as { items?: unknown } | undefined)?.items;
+  for (const detail of Array.isArray(details) ? details : []) {
+    const { taxAmount } = (detail ?? {}) as Record<string, unknown>;
+    if (isAmount(taxAmount)) total = total.plus(taxAmount as number | string);
   }
   for (const field of ['shippingCost', 'handlingCost'])
     if (isAmount(body[field])) total = total.plus(body[field] as number | string);
   return total.toString();
+}
+
+/** The internal id of a `{"id": …}` reference. */
+function refOf(reference: unknown): string | undefined {
+  const id = (reference ?? {}) as { id?: unknown };
+  return typeof id.id === 'string' ? id.id : undefined;
 }
 
 function refId(reference: unknown): string | null {

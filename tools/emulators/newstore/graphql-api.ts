@@ -166,7 +166,9 @@ function connectionOf<T>(list: T[], args: { first?: number | null; after?: strin
   if (!Number.isInteger(start) || start < 0) throw new GraphQLError(`Invalid cursor "${args.after}"`);
   if (args.first !== undefined && args.first !== null && (args.first < 0 || args.first > DEFAULT_LIMITS.maxPageSize))
     throw new GraphQLError(`Requesting ${args.first} records exceeds the maximum of ${DEFAULT_LIMITS.maxPageSize}.`);
-  const end = args.first === undefined || args.first === null ? list.length : Math.min(list.length, start + args.first);
+  // seed 003, "limitations": at most 100 results, a nested list without `first` included.
+  const size = args.first === undefined || args.first === null ? DEFAULT_LIMITS.maxPageSize : args.first;
+  const end = Math.min(list.length, start + size);
   const positions = Array.from({ length: Math.max(0, end - start) }, (_, offset) => start + offset);
   const cursorAt = (position: number) => Buffer.from(`item:${position}`).toString('base64');
   return {

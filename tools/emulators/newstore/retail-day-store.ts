@@ -52,7 +52,18 @@ export class RetailDayStore {
     return this.day.orders;
   }
 
+  private readonly replaced = new Map<number, DayOrder>();
+
+  /** Replaces order `index` of the day (a test's own order: 250 items, say), keeping its id. */
+  replace(index: number, change: (order: DayOrder) => DayOrder): DayOrder {
+    const order = { ...change(this.order(index)), id: this.order(index).id, index };
+    this.replaced.set(index, order);
+    return order;
+  }
+
   order(index: number): DayOrder {
+    const replaced = this.replaced.get(index);
+    if (replaced) return replaced;
     let order = this.cache.get(index);
     if (!order) {
       order = orderAt(this.day, index);
