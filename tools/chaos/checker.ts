@@ -17,8 +17,8 @@ export interface ExpectedRecord {
  * What the ERP must hold for an order, from NewStore's side alone (the emulator's
  * day, never the hub's mapping): docs/domain.md's posting rules, one record each.
  * - nothing for a historical order (docs/domain.md: skip is_historical orders);
- * - the sale, under the order's external id, for NewStore's grand total (a cash
- *   sale: the rounded cash amount NewStore captured);
+ * - the sale, under the order's external id, its lines (payments aside) for NewStore's
+ *   grand total (a cash sale: the rounded cash amount NewStore captured);
  * - a cancellation: a credit memo under `CM-<order external id>-…`;
  * - a return: a refund under `RT-<return id>` for NewStore's refund amount;
  * - an appeasement: a cash refund under `AP-<refund request id>` for its amount.
@@ -85,13 +85,21 @@ export function checkRecords(orders: Iterable<DayOrder>, records: ErpRecord[]): 
       for (const record of found) explained.add(record.id);
       if (found.length === 0) check.missing.push(expected);
       else if (found.length > 1) check.duplicated.push({ expected, count: found.length });
-      else if (expected.amount !== undefined && !new Big(found[0].total).eq(expected.amount))
-        check.wrongAmount.push({ expected, found: found[0].total });
+      else if (expected.amount !== undefined && !bookedAmount(found[0]).eq(expected.amount))
+        check.wrongAmount.push({ expected, found: bookedAmount(found[0]).toString() });
       else check.matched += 1;
     }
   }
   check.unexplained = records.filter((record) => !explained.has(record.id));
   return check;
+}
+
+/**
+ * What a record books besides its payments: NetSuite's total less its payment lines
+ * (a paid sale totals 0 in NetSuite; its sale lines make the amount; docs/domain.md section 3).
+ */
+function bookedAmount(record: ErpRecord): Big {
+  return new Big(record.total).minus(record.payments);
 }
 
 export function recordCheckPassed(check: RecordCheck): boolean {

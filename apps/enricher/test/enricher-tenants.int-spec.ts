@@ -1,4 +1,4 @@
-import { ErpDocument } from '@hub/contracts';
+import { ErpDocument, money } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import {
   dropSchema,
@@ -100,9 +100,9 @@ describe('enricher: per-tenant NewStore connections and mapping files', () => {
     const acmeDocument = documents.find((document) => document.tenant === 'acme')!;
     const globexDocument = documents.find((document) => document.tenant === 'globex')!;
     expect(acmeDocument.orderId).toBe(acmeOrder.id);
-    expect(acmeDocument.total).toBe(String(acmeOrder.grandTotal));
+    expect(acmeDocument.saleTotal).toBe(money(acmeOrder.grandTotal, acmeOrder.currency));
     expect(globexDocument.orderId).toBe(globexOrder.id);
-    expect(globexDocument.total).toBe(String(globexOrder.grandTotal));
+    expect(globexDocument.saleTotal).toBe(money(globexOrder.grandTotal, globexOrder.currency));
     expect(acmeDocument.erp?.subsidiary).not.toBe('9');
     expect(globexDocument.erp?.subsidiary).toBe('9');
 

@@ -1,6 +1,12 @@
 import { ErpDocument, HEADERS, money } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import { applyDeploymentMapping, deploymentMappingSchema, mapEventToDocument, NewStoreEnvelope } from '@hub/newstore';
+import {
+  applyDeploymentMapping,
+  deploymentMappingSchema,
+  mapEventToDocument,
+  NewStoreEnvelope,
+  timeZoneFor,
+} from '@hub/newstore';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
@@ -93,16 +99,27 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
       timeoutMs: 20_000,
     });
     const current = await graphql.order('acme', order.id);
-    const expected = mapEventToDocument({ envelope: opened, eventId: document.source.eventId, order: current });
+    const expected = mapEventToDocument({
+      envelope: opened,
+      eventId: document.source.eventId,
+      order: current,
+      timeZone: timeZoneFor(mapping, current?.demandLocationId),
+    });
     expect(expected.kind === 'document' && applyDeploymentMapping(expected.document, current, mapping)).toEqual(
       document,
     );
-    expect(document.erp).toMatchObject({ subsidiary: '1', location: '100', channel: 'WEB' });
-    // NetSuite's total of the document is NewStore's grandTotal (or, paid in cash, the rounded amount captured).
+    expect(document.erp).toMatchObject({
+      subsidiary: '1',
+      location: '100',
+      channel: '11',
+      currency: expect.any(String),
+    });
+    // The sale lines make NewStore's grandTotal; the payment lines take what was captured back to 0.
     expect(document).toMatchObject({
       documentType: 'salesOrder',
       orderId: order.id,
-      total: money(order.roundedAmount ?? order.grandTotal, order.currency),
+      saleTotal: money(order.grandTotal, order.currency),
+      total: money(0, order.currency),
     });
     expect(await metrics()).toMatch(/parity_enricher_retries_total\{tier="200"/);
     await waitFor(

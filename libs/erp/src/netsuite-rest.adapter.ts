@@ -163,7 +163,6 @@ export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteRefe
     memo: `NewStore order ${document.orderId}`,
     ...(orderIdField ? { [orderIdField]: document.orderId } : {}),
     ...(eventIdField ? { [eventIdField]: document.source.eventId } : {}),
-    ...(document.dependsOn ? { createdFrom: { externalId: document.dependsOn.externalId } } : {}),
     ...(document.erp
       ? {
           subsidiary: { id: document.erp.subsidiary },

@@ -97,7 +97,7 @@ describe('deployment mapping', () => {
       locations: { 'store-lon-04': { location: '301', subsidiary: '3' } },
     };
     expect(() => applyDeploymentMapping(anonymous, order, noPlaceholder)).toThrow(
-      /no placeholder customer for store "store-lon-04"/,
+      /no placeholder customer for location "store-lon-04"/,
     );
   });
 

@@ -19,8 +19,9 @@ const place = z
     location: erpId,
     subsidiary: erpId,
     /**
-     * The store's placeholder customer, in the store's subsidiary: the customer of a
-     * store sale without an e-mail (docs/domain.md section 3, "Customer").
+     * The location's placeholder customer, in its subsidiary: the customer of a store
+     * sale without an e-mail (docs/domain.md section 3, "Customer"), and of a sale that
+     * names no buyer at all (an order rebuilt from GraphQL by a resync).
      */
     placeholderCustomer: erpId.optional(),
     /** The store's time zone: its sales are booked on the store's local date. */
@@ -153,11 +154,16 @@ export function applyDeploymentMapping(
     [document.shippingTax ?? '0', ...document.lines.map((line) => line.tax)].some((tax) => !/^-?0(\.0*)?$/.test(tax));
   const tax = mapping.taxCodes[document.currency];
   if (taxed && !tax) throw new MappingGapError(`no SuiteTax tax type and code for ${document.currency}`);
-  // A store sale without an e-mail is booked on the store's placeholder customer (docs/domain.md section 3).
+  // A store sale without an e-mail is booked on the store's placeholder customer (docs/domain.md
+  // section 3). So is a sale NewStore names no buyer for at all: a web order rebuilt from GraphQL
+  // by a resync (no NewStore page names an order's customer fields), where the location has one.
   let customer = document.customer;
-  if (!customer?.email && !customer?.erpId && order.channelType === 'store' && !document.dependsOn) {
+  const anonymous = !customer?.email && !customer?.erpId && (order.channelType === 'store' || !customer?.newstoreId);
+  if (anonymous && !document.dependsOn) {
     if (!place_.placeholderCustomer)
-      throw new MappingGapError(`no placeholder customer for store "${demandLocation}" (a sale without an e-mail)`);
+      throw new MappingGapError(
+        `no placeholder customer for location "${demandLocation}" (a sale without the buyer's e-mail)`,
+      );
     customer = { erpId: place_.placeholderCustomer };
   }
   const giftCards = new Set(mapping.giftCardProducts);

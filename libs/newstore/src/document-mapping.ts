@@ -461,6 +461,7 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
   }[];
   const currency = text(payload.currency, order?.currency ?? '');
   if (!/^[A-Z]{3}$/.test(currency)) return { kind: 'invalid', reason: 'the return has no currency' };
+  const tranDate = localDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString()), timeZone);
   const refund = money(decimal(payload.total_refund_amount), currency);
   if (items.length === 0 || items.some((item) => item.refund_amount === undefined))
     return { kind: 'invalid', reason: 'the return does not give every item its refund_amount' };
@@ -483,8 +484,10 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       kind: 'invalid',
       reason: `the return's items add up to ${netSuiteTotal({ lines: readings[0], currency })} ${currency}, its total_refund_amount is ${refund}`,
     };
-  // Web returns are refunded to the customer; store and endless-aisle returns as a cash refund.
-  const documentType: ErpDocumentType = order?.channelType === 'web' ? 'customerRefund' : 'cashRefund';
+  // Store, endless-aisle and blind returns are a cash refund. A web return is credited to the
+  // customer: a credit memo with the returned items (a customer refund has no item lines, it
+  // applies a credit; docs/domain.md section 4).
+  const documentType: ErpDocumentType = order?.channelType === 'web' ? 'creditMemo' : 'cashRefund';
   return {
     kind: 'document',
     document: {
@@ -494,7 +497,7 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       orderId: orderId ?? envelope.payload.id,
       documentType,
       externalId: toExternalId('RT', envelope.payload.id),
-      tranDate: localDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString()), timeZone),
+      tranDate,
       currency,
       total: netSuiteTotal({ lines, currency }),
       saleTotal: netSuiteTotal({ lines, currency }),

@@ -125,6 +125,7 @@ export function demoAccount(options: { extraItems?: string[] } = {}): ErpAccount
         subsidiary: '2',
         email: 'store-ber-03@example.com',
       },
+      { id: '805', firstName: 'Web', lastName: 'Unknown buyer', isPerson: true, subsidiary: '1' },
       {
         id: '804',
         firstName: 'Store',

@@ -55,8 +55,12 @@ const NEEDS_ENTITY: readonly RecordType[] = [
  */
 const LEGACY_TAX_LINE_FIELDS = ['tax1Amt', 'taxRate1', 'taxRate2', 'tax2Amt', 'taxCode', 'isTaxable'];
 const LEGACY_TAX_BODY_FIELDS = ['taxItem', 'taxRate', 'taxTotal', 'tax2Total', 'isTaxable'];
-/** Read-only fields NetSuite computes (docs/domain.md section 4, "Totals"). */
-const READ_ONLY_BODY_FIELDS = ['total', 'subtotal'];
+/**
+ * Read-only fields: NetSuite computes the totals (docs/domain.md section 4, "Totals"), and
+ * `createdFrom` is set by a transform, never written (docs/domain.md section 4: "Linked
+ * records are made by transform").
+ */
+const READ_ONLY_BODY_FIELDS = ['total', 'subtotal', 'createdFrom'];
 
 /** SuiteQL transaction type codes of each record type. */
 const TYPE_CODES: Record<RecordType, string> = {
@@ -77,6 +81,11 @@ export interface ErpRecord {
   tranDate: string;
   /** Computed from the body as NetSuite does, an exact decimal string. */
   total: string;
+  /**
+   * The sum of its payment-item lines (negative for a payment): `total` less this is
+   * what the sale lines add up to, NewStore's grandTotal (docs/domain.md section 3).
+   */
+  payments: string;
   body: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
@@ -506,7 +515,7 @@ export class ErpEmulator {
       );
     // docs/domain.md section 4, "Totals": `total` is read-only, NetSuite computes it.
     for (const field of READ_ONLY_BODY_FIELDS)
-      if (field in body) return invalid(`The field ${field} is read-only: NetSuite computes it.`, field);
+      if (field in body) return invalid(`The field ${field} is read-only: NetSuite sets it.`, field);
     // Oracle, Sales Tax Item record: REST web services do not support legacy tax features.
     for (const field of LEGACY_TAX_BODY_FIELDS)
       if (field in body)
@@ -571,6 +580,16 @@ export class ErpEmulator {
       }
     }
     return undefined;
+  }
+
+  /** The sum of a body's payment-item lines (items of type Payment in the account). */
+  private paymentsOf(body: Record<string, unknown>): string {
+    const lines = (body.item as { items?: unknown } | undefined)?.items;
+    let total = new Big(0);
+    for (const line of (Array.isArray(lines) ? lines : []) as Record<string, unknown>[])
+      if (this.itemOf(line?.item)?.type === 'Payment' && isAmount(line.amount))
+        total = total.plus(line.amount as number | string);
+    return total.toString();
   }
 
   /** The account's item a reference names ({id} or {externalId}), if any. */
@@ -647,6 +666,7 @@ export class ErpEmulator {
       externalId,
       tranDate: typeof body.tranDate === 'string' ? body.tranDate : now.slice(0, 10),
       total: computedTotal(body),
+      payments: this.paymentsOf(body),
       body,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
@@ -834,7 +854,7 @@ export class ErpEmulator {
           linesequencenumber: String(index + 1),
           item: item?.id ?? null,
           itemtype: item?.type ?? null,
-          quantity: isAmount(line.quantity) ? String(line.quantity as number | string) : null,
+          quantity: typeof line.quantity === 'number' ? String(line.quantity) : null,
           // The amount as the body gave it, in the transaction's currency (assumed sign: as posted).
           foreignamount: isAmount(line.amount) ? new Big(line.amount as number | string).toString() : null,
           isclosed: flag(line.isClosed === true),
