@@ -133,7 +133,10 @@ function lineItem(line: DocumentLine, references: NetSuiteReferences): NetSuiteR
 /** The note a discount or payment line carries: its coupon, or its method and provider. */
 function lineDescription(line: DocumentLine): string | undefined {
   if (line.kind === 'discount') return line.couponCode ? `Coupon ${line.couponCode}` : undefined;
-  if (line.kind === 'payment') return [line.paymentMethod, line.paymentProvider].filter(Boolean).join(' ');
+  if (line.kind === 'payment') {
+    const provider = line.paymentProvider && line.paymentProvider !== line.paymentMethod ? line.paymentProvider : '';
+    return `${line.paymentMethod ?? 'payment'}${provider ? ` (${provider})` : ''}`;
+  }
   return undefined;
 }
 
