@@ -141,6 +141,13 @@ describe('NetSuite contract', () => {
       await adapter.upsert(document);
       // Paid in full: NetSuite's total is 0 (docs/domain.md section 3, "Payments are item lines").
       expect(emulator.recordsWithExternalId(`${documentType}-shape`)[0].total).toBe('0');
+      // The reconciliation reads the sale apart from its payments (transactionline): NewStore's grandTotal.
+      const listed = [];
+      for await (const page of adapter.listTransactions(document.tranDate)) listed.push(...page);
+      expect(listed.find((transaction) => transaction.externalId === `${documentType}-shape`)).toMatchObject({
+        total: '102.6',
+        payments: '-102.6',
+      });
     },
   );
 

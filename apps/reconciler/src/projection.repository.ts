@@ -1,4 +1,4 @@
-import { decodeTopicValue, HEADERS, SyncStatus, TopicName } from '@hub/contracts';
+import { decimal, decodeTopicValue, ErpDocument, HEADERS, sum, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
 import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
@@ -272,7 +272,8 @@ export class ProjectionRepository {
             document.documentType,
             document.externalId,
             document.tranDate,
-            document.total,
+            // What the document books besides its payment lines, as the ERP listing reads it (docs/domain.md section 3).
+            bookedAmount(document),
             document.lines.length,
             document.source.eventId,
             document.source.eventName,
@@ -377,4 +378,14 @@ export class ProjectionRepository {
     );
     this.logger.debug({ count: messages.length }, 'dead letters projected');
   }
+}
+
+/**
+ * What a document books besides its payment lines (items, discounts, taxes, shipping,
+ * cash rounding): NetSuite's total less the payments, which is what the ERP listing
+ * reads for a record (a paid sale totals 0 in NetSuite; docs/domain.md section 3).
+ */
+function bookedAmount(document: ErpDocument): string {
+  const payments = document.lines.filter((line) => line.kind === 'payment').map((line) => line.amount);
+  return decimal(document.total).minus(sum(payments)).toString();
 }

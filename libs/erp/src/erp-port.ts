@@ -29,8 +29,14 @@ export interface ErpTransaction {
   externalId: string | null;
   documentType: ErpDocumentType | 'other';
   tranDate: string;
-  /** The total in the transaction's currency, as a decimal string. */
+  /**
+   * What the transaction books besides its payment lines, in its currency, as a
+   * decimal string: its sale lines, taxes and shipping (NewStore's grandTotal for a
+   * sale; docs/domain.md section 3). Without payment lines, NetSuite's total.
+   */
   total: string;
+  /** Its payment lines' sum (negative), where the ERP has them. */
+  payments?: string;
 }
 
 /** The ERP as the hub sees it. Adapters: NetSuite REST, generic HTTP. */
