@@ -6,6 +6,7 @@ import { erpSinkEnv } from './erp-sink.config';
 import { ErpSinkModule } from './erp-sink.module';
 import { CreateIdempotencyLedger1732270000000 } from './migrations/1732270000000-create-idempotency-ledger';
 import { CreateWaitingDocuments1732290000000 } from './migrations/1732290000000-create-waiting-documents';
+import { KeepPostedParents1764720000000 } from './migrations/1764720000000-keep-posted-parents';
 
 /** ERP sink: posts documents to the ERP effectively once, records outcomes on erp.sync-status.v1. */
 export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
@@ -15,7 +16,11 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
   topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'],
   database: {
     schema: 'erp_sink',
-    migrations: [CreateIdempotencyLedger1732270000000, CreateWaitingDocuments1732290000000],
+    migrations: [
+      CreateIdempotencyLedger1732270000000,
+      CreateWaitingDocuments1732290000000,
+      KeepPostedParents1764720000000,
+    ],
   },
   rules: [erpConfigProblems, tenantErpProblems],
   module: ErpSinkModule,

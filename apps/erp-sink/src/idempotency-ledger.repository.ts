@@ -12,6 +12,13 @@ export interface LedgerEntry {
   attempts: number;
 }
 
+/**
+ * Documents others depend on (a refund, a credit memo on its sale): kept in the ledger
+ * once posted for as long as the ERP record lives, never by a TTL (issue: a return 120
+ * days after its sale was dead-lettered when the sale's row had expired).
+ */
+export const PARENT_TYPES: readonly ErpDocumentType[] = ['salesOrder', 'cashSale'];
+
 /** The sink's idempotency ledger (schema erp_sink): derived state, rebuilt from erp.sync-status.v1. */
 @Injectable()
 export class IdempotencyLedgerRepository {
@@ -95,7 +102,12 @@ export class IdempotencyLedgerRepository {
         status.updatedAt,
       );
       const base = index * 9;
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9}::timestamptz, $${base + 9}::timestamptz + make_interval(days => ${this.ttlDays}))`;
+      // A posted sale never expires: a return months later must still find it posted (its dependants wait on it).
+      const expires =
+        PARENT_TYPES.includes(status.documentType) && status.status === 'posted'
+          ? `'infinity'::timestamptz`
+          : `$${base + 9}::timestamptz + make_interval(days => ${this.ttlDays})`;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9}::timestamptz, ${expires})`;
     });
     await this.dataSource.query(
       `INSERT INTO idempotency_ledger (idempotency_key, tenant, document_type, order_id, erp_internal_id, status, attempts, last_error, updated_at, expires_at)
@@ -120,7 +132,10 @@ export class IdempotencyLedgerRepository {
     return rows[0].n;
   }
 
-  /** Deletes expired entries (TTL, 30 days by default, like NewStore's idempotency records). */
+  /**
+   * Deletes expired entries (TTL, 30 days by default, like NewStore's idempotency
+   * records); posted sales never expire (see {@link PARENT_TYPES}).
+   */
   async purgeExpired(): Promise<number> {
     const result: [unknown[], number] = await this.dataSource.query(
       `DELETE FROM idempotency_ledger WHERE expires_at <= now()`,

@@ -325,6 +325,37 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
     );
   });
 
+  it('posts a return 120 days after its sale: a posted sale never expires from the ledger, other rows do', async () => {
+    await sink.close();
+    env = { ...env, LEDGER_PURGE_INTERVAL_MS: '1000' };
+    await start();
+    const sale = document('cashSale', 'CS-OLD', { orderId: 'order-old' });
+    const other = document('creditMemo', 'CM-OLD', { orderId: 'order-other' });
+    await send(sale, other);
+    await posted('CS-OLD');
+    await posted('CM-OLD');
+    await waitFor(async () => (await ledger(other.idempotencyKey))?.status === 'posted', { what: 'ledger rows' });
+    // 120 days pass: both rows were written long ago; the credit memo's 30-day expiry is past.
+    await database.query(
+      `UPDATE "${schema}".idempotency_ledger SET updated_at = now() - interval '120 days',
+         expires_at = CASE WHEN expires_at = 'infinity' THEN expires_at ELSE now() - interval '90 days' END
+       WHERE idempotency_key = ANY($1)`,
+      [[sale.idempotencyKey, other.idempotencyKey]],
+    );
+    await waitFor(async () => (await ledger(other.idempotencyKey)) === undefined, { what: 'expired row purged' });
+    expect(await ledger(sale.idempotencyKey)).toMatchObject({ status: 'posted' });
+    const lateReturn = document('cashRefund', 'RT-LATE', {
+      orderId: 'order-old',
+      tranDate: '2024-05-01',
+      customer: undefined,
+      dependsOn: { idempotencyKey: sale.idempotencyKey, documentType: 'cashSale', externalId: 'CS-OLD' },
+    });
+    await send(lateReturn);
+    const refund = await posted('RT-LATE');
+    expect(refund.body).toMatchObject({ entity: emulator.recordsWithExternalId('CS-OLD')[0].body.entity });
+    expect(await ledger(lateReturn.idempotencyKey)).toMatchObject({ status: 'posted' });
+  });
+
   it('holds a credit memo that arrives before its sales order, and posts it after the sales order', async () => {
     const salesOrder = document('salesOrder', 'SO-DEP', { orderId: 'order-dep' });
     const creditMemo = document('creditMemo', 'CM-DEP', {
