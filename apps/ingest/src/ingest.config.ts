@@ -11,10 +11,10 @@ export const ingestEnv = {
    * per tenant during a rotation.
    */
   INGEST_API_KEYS: secret(env.list()),
-  /** The tenants this hub serves; events of others get 403. Default: the tenants INGEST_API_KEYS names. */
+  /** The tenants this hub serves; events of others get 400. Default: the tenants INGEST_API_KEYS names. */
   INGEST_TENANTS: env.list().optional(),
   /**
-   * Largest body accepted (413 above). With the headers ingest adds it must fit the
+   * Largest body accepted (400 above: an event wrong in itself). With the headers ingest adds it must fit the
    * topic's max.message.bytes (1 MiB by default): checked against the broker at start-up.
    */
   INGEST_BODY_LIMIT_BYTES: env.integer(1_000_000, 1_024, 64 * 1_048_576),

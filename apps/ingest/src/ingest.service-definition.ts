@@ -22,5 +22,19 @@ export const ingestService: HubServiceDefinition<typeof ingestEnv> = {
     // The raw bytes are the event store's value: keep them, parse in the intake.
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    // NewStore retries every answer but 2xx and 400 for about 20 minutes, then stops the integration
+    // (docs/domain.md section 1): a body over INGEST_BODY_LIMIT_BYTES is an event wrong in itself, so
+    // 400 (stored as rejected, the feed goes on), never Fastify's 413.
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
+      if (reply.statusCode !== 413) return done(null, payload);
+      void reply.code(400).header('content-type', 'application/json; charset=utf-8');
+      done(
+        null,
+        JSON.stringify({
+          error: 'too-large',
+          message: 'The event is too large (over INGEST_BODY_LIMIT_BYTES): it is wrong in itself, not stored',
+        }),
+      );
+    });
   },
 };

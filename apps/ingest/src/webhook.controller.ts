@@ -12,10 +12,13 @@ const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
 
 /**
  * NewStore's event-stream webhook, at the configured INGEST_PATH (set on the
- * class by {@link ingestModule} before Nest reads its routes). Answers: 200 once Kafka has the event; 401 bad key;
- * 415 not JSON; 413 too large; 400 the event is wrong in itself (NewStore stores
- * it as rejected, so the body lists every problem); 503 + Retry-After when we
- * could not store it (NewStore retries).
+ * class by {@link ingestModule} before Nest reads its routes). What each answer
+ * makes NewStore do (docs/domain.md section 1): 200 once Kafka has the event;
+ * 400 the event is wrong in itself (not JSON, too large, malformed, of a tenant the
+ * key does not serve): NewStore stores it as rejected and goes on, so the body
+ * lists every problem; 401 bad key: retried, then the integration stops, which is
+ * right for a misconfigured one (the watchdog reports it); 503 + Retry-After when
+ * we could not store it: NewStore retries.
  */
 @Controller()
 export class WebhookController {
@@ -57,7 +60,7 @@ export class WebhookController {
     if (!JSON_MEDIA_TYPE.test(contentType)) {
       this.reject(
         'unsupported-media-type',
-        415,
+        400,
         `Content-Type must be application/json, got "${contentType || 'none'}"`,
       );
     }
@@ -69,16 +72,16 @@ export class WebhookController {
     }
     named(prepared.envelope.name);
     const refusal = this.keys.refusal(request.headers.authorization, prepared.envelope.tenant);
-    // 403 and nothing stored: NewStore keeps the event as rejected, and a person sees why.
-    if (refusal) this.reject('wrong-tenant', 403, `Not accepted: ${refusal}`);
+    // 400 and nothing stored: NewStore keeps the event as rejected, and a person sees why.
+    if (refusal) this.reject('wrong-tenant', 400, `Not accepted: ${refusal}`);
     try {
       await this.intake.publish(prepared);
     } catch (error) {
-      // The broker refuses this event's size whatever the retries: 413, so NewStore stores it as rejected.
+      // The broker refuses this event's size whatever the retries: 400, so NewStore stores it as rejected.
       if (isMessageTooLarge(error))
         this.reject(
           'too-large-for-kafka',
-          413,
+          400,
           `The event is larger than the event store accepts (${body.length} bytes)`,
         );
       this.metrics.rejections.inc({
