@@ -124,6 +124,12 @@ export const erpDocumentSchema = z.object({
       taxCode: z.string().optional(),
     })
     .optional(),
+  /**
+   * The record this one is made from by NetSuite's transform (docs/domain.md sections 3
+   * and 4: a store return's cash refund from its cash sale), when the ERP links them;
+   * absent: a standalone record. Always one of `dependsOn`.
+   */
+  transformFrom: z.object({ documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
   /** A document that must be posted first (a credit memo's sales order). */
   dependsOn: z.object({ idempotencyKey: z.string(), documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
   source: z.object({ eventId: z.string(), eventName: z.string() }),

@@ -186,6 +186,27 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(emulator.recordsWithExternalId('RT-CUST-1')[0].body.entity).toEqual({ id: created[0].id });
   });
 
+  it('makes a store return a cash refund transformed from its cash sale, once, however often it is posted', async () => {
+    const sale = sampleErpDocument('cashSale', 'CS-TR-1');
+    await adapter.upsert(sale);
+    const refund = sampleErpDocument('cashRefund', 'RT-TR-1', {
+      customer: undefined,
+      tranDate: '2024-01-20',
+      dependsOn: { idempotencyKey: sale.idempotencyKey, documentType: 'cashSale', externalId: 'CS-TR-1' },
+      transformFrom: { documentType: 'cashSale', externalId: 'CS-TR-1' },
+    });
+    const posts = await Promise.all([adapter.upsert(refund), adapter.upsert(refund)]);
+    const again = await adapter.upsert(refund);
+    const records = emulator.recordsWithExternalId('RT-TR-1');
+    expect(records).toHaveLength(1);
+    expect(new Set([...posts, again].map((post) => post.internalId))).toEqual(new Set([records[0].id]));
+    expect(records[0].body).toMatchObject({
+      createdFrom: { id: emulator.recordsWithExternalId('CS-TR-1')[0].id },
+      entity: { id: '801' },
+      tranDate: '2024-01-20',
+    });
+  });
+
   it('resolves items by name with SuiteQL when the deployment says so, and names a product NetSuite lacks', async () => {
     const byName = emulatorNetSuiteAdapter(baseUrl, { itemLookup: 'name' });
     await byName.upsert(document('SO-NAME-1'));

@@ -229,6 +229,7 @@ export class NetSuiteRestAdapter implements ErpPort {
     const entity = await this.entityOf(document);
     const itemOf = await this.itemsOf(document);
     const body = toNetSuiteRecord(document, { entity, itemOf, customFields: this.settings.customFields });
+    if (document.transformFrom) return this.transformed(document, body);
     // PUT on eid: creates or updates: a repeated write cannot create a second record.
     let response: Response;
     try {
@@ -237,6 +238,52 @@ export class NetSuiteRestAdapter implements ErpPort {
       throw this.unknownItem(error, document, body) ?? error;
     }
     return { internalId: this.createdId(response) };
+  }
+
+  /**
+   * A record made from another by NetSuite's transform (docs/domain.md section 4:
+   * `POST record/v1/{from}/{id}/!transform/{to}`, the body adding or overriding
+   * fields, its external id included), made once: a record that already has the
+   * external id (a retry, a replay) is updated by upsert instead; a transform that
+   * loses a race to another (NetSuite refuses a second record with the external id)
+   * takes the one that won.
+   */
+  private async transformed(document: ErpDocument, body: Record<string, unknown>): Promise<ErpPostResult> {
+    const { record } = NETSUITE_RECORDS[document.documentType];
+    const path = `/record/v1/${record}/eid:${document.externalId}`;
+    const existing = await this.internalIdOf(path);
+    try {
+      if (existing) return { internalId: this.createdId(await this.request('PUT', path, body)) };
+      const from = document.transformFrom!;
+      const source = NETSUITE_RECORDS[from.documentType].record;
+      const response = await this.request(
+        'POST',
+        `/record/v1/${source}/eid:${from.externalId}/!transform/${record}`,
+        body,
+      );
+      return { internalId: this.createdId(response) };
+    } catch (error) {
+      if (error instanceof ErpError && error.details.code === 'DUP_RCRD') {
+        const winner = await this.internalIdOf(path);
+        if (winner) return { internalId: winner };
+      }
+      throw this.unknownItem(error, document, body) ?? error;
+    }
+  }
+
+  /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */
+  private async internalIdOf(path: string): Promise<string | undefined> {
+    try {
+      const response = await retryTemporary(
+        () => this.request('GET', `${path}?fields=id`, undefined),
+        ERP_CALL_RETRIES,
+      );
+      const id = ((await response.json()) as { id?: unknown }).id;
+      return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+    } catch (error) {
+      if (error instanceof ErpError && error.details.status === 404) return undefined;
+      throw error;
+    }
   }
 
   /** The internal id at the end of a 204's Location header (docs/domain.md section 4, "Records"). */

@@ -452,7 +452,27 @@ describe('sales booked as NetSuite needs them (docs/domain.md section 3)', () =>
       order: order(),
     });
     expect(mapped).toMatchObject({
-      document: { total: '71.62', lines: [{ kind: 'item', productId: 'p1', amount: '66.00', tax: '5.62' }] },
+      document: {
+        documentType: 'cashRefund',
+        total: '71.62',
+        lines: [{ kind: 'item', productId: 'p1', amount: '66.00', tax: '5.62' }],
+        // A store order's return: a cash refund transformed from the cash sale (docs/domain.md section 3).
+        transformFrom: { documentType: 'cashSale' },
+      },
     });
+    const endlessAisle = order({
+      items: order().items.map((item) => ({ ...item, shippingServiceLevel: 'GROUND' })),
+    });
+    const standalone = mapEventToDocument({
+      envelope: {
+        tenant: 'acme',
+        name: 'refund_request.issued',
+        payload: { id: 'rr-1', order_id: 'o-1', amount: 5, currency: 'USD', requested_at: '2024-01-05T10:00:00Z' },
+      },
+      eventId: 'e',
+      order: endlessAisle,
+    });
+    expect(standalone.kind === 'document' && standalone.document.transformFrom).toBeUndefined();
+    expect(standalone).toMatchObject({ document: { dependsOn: { documentType: 'salesOrder' } } });
   });
 });

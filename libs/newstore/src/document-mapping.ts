@@ -84,6 +84,14 @@ export function withTenantInExternalIds(document: ErpDocument): ErpDocument {
           },
         }
       : {}),
+    ...(document.transformFrom
+      ? {
+          transformFrom: {
+            ...document.transformFrom,
+            externalId: toExternalId(document.tenant, document.transformFrom.externalId),
+          },
+        }
+      : {}),
   };
 }
 
@@ -504,7 +512,7 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       lines,
       payments: [],
       // A blind return has no order, and no sale to wait for.
-      ...(order ? { dependsOn: saleReference(order, envelope.tenant) } : {}),
+      ...(order ? linkedToSale(order, envelope.tenant, documentType) : {}),
       source: { eventId, eventName: envelope.name },
     },
   };
@@ -546,9 +554,24 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
       saleTotal: netSuiteTotal({ lines, currency }),
       lines,
       payments: [],
-      dependsOn: saleReference(order, envelope.tenant),
+      ...linkedToSale(order, envelope.tenant, 'cashRefund'),
       source: { eventId, eventName: envelope.name },
     },
+  };
+}
+
+/**
+ * A refund waits for its sale, and a store sale's cash refund is made from the cash
+ * sale by transform (docs/domain.md section 3: "Cash Refund transformed from the Cash
+ * Sale"); an endless-aisle order's (a sales order) is a standalone cash refund.
+ */
+function linkedToSale(order: GraphQlOrder, tenant: string, documentType: ErpDocumentType) {
+  const sale_ = saleReference(order, tenant);
+  return {
+    dependsOn: sale_,
+    ...(documentType === 'cashRefund' && sale_.documentType === 'cashSale'
+      ? { transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId } }
+      : {}),
   };
 }
 

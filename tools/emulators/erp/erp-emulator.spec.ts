@@ -298,3 +298,48 @@ describe('ERP emulator refuses what NetSuite refuses (docs/domain.md sections 3 
     expect(await find('1')).toHaveLength(0);
   });
 });
+
+describe('ERP emulator transforms records as NetSuite does (docs/domain.md section 4)', () => {
+  const emulator = new ErpEmulator({ concurrencyLimit: 5 });
+  let base: string;
+  let token: string;
+  beforeAll(async () => {
+    base = await emulator.listen(0);
+    const response = await fetch(`${base}/services/rest/auth/oauth2/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
+    });
+    token = ((await response.json()) as { access_token: string }).access_token;
+  });
+  afterAll(() => emulator.close());
+  const call = (method: string, path: string, payload?: unknown) =>
+    fetch(`${base}/services/rest/record/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+    });
+
+  it('makes a cash refund from a cash sale, linked and with the customer copied, and refuses a wrong transform', async () => {
+    expect((await call('PUT', 'cashSale/eid:CS-T1', body())).status).toBe(204);
+    const refund = await call('POST', 'cashSale/eid:CS-T1/!transform/cashRefund', {
+      externalId: 'RT-T1',
+      tranDate: '2024-01-09',
+      item: { items: [{ item: { externalId: 'prod-1001' }, quantity: 1, amount: 40 }] },
+    });
+    expect(refund.status).toBe(204);
+    const [sale] = emulator.recordsWithExternalId('CS-T1');
+    const [made] = emulator.recordsWithExternalId('RT-T1');
+    expect(made).toMatchObject({ type: 'cashRefund', tranDate: '2024-01-09', total: '40' });
+    expect(made.body).toMatchObject({ createdFrom: { id: sale.id }, entity: { id: '801' } });
+    // A second transform with the same external id is refused; writing createdFrom by hand is too.
+    expect((await call('POST', 'cashSale/eid:CS-T1/!transform/cashRefund', { externalId: 'RT-T1' })).status).toBe(400);
+    expect((await call('PUT', 'cashRefund/eid:RT-T2', body({ createdFrom: { id: sale.id } }))).status).toBe(400);
+    const wrong = await call('POST', 'cashSale/eid:CS-T1/!transform/customerRefund', { externalId: 'CR-T1' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ 'o:errorDetails': [{ 'o:errorCode': 'INVALID_TRANSFORM' }] });
+    expect((await call('POST', 'cashSale/eid:CS-NONE/!transform/cashRefund', { externalId: 'RT-T3' })).status).toBe(
+      404,
+    );
+  });
+});

@@ -35,6 +35,21 @@ export const RECORD_TYPES = [
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /**
+ * The transforms NetSuite offers between these records (docs/domain.md sections 3 and 4:
+ * cash sale → cash refund, return authorization → credit memo, credit memo → customer
+ * refund, sales order → item fulfillment and invoice; a sales order → return
+ * authorization, and an invoice → credit memo, as NetSuite's "Authorize Return" and
+ * "Credit" buttons do).
+ */
+const TRANSFORMS: Partial<Record<RecordType, readonly RecordType[]>> = {
+  cashSale: ['cashRefund'],
+  salesOrder: ['itemFulfillment', 'invoice', 'returnAuthorization'],
+  returnAuthorization: ['creditMemo'],
+  invoice: ['creditMemo'],
+  creditMemo: ['customerRefund'],
+};
+
+/**
  * Transactions that need a customer (docs/domain.md section 3: `entity` is required on
  * sales orders, cash sales, credit memos and refunds; return authorizations and
  * invoices are customer transactions too).
@@ -351,6 +366,9 @@ export class ErpEmulator {
       });
 
       api.post('/services/rest/record/v1/:type', async (request, reply) => this.write(request, reply, undefined));
+      api.post('/services/rest/record/v1/:type/:key/!transform/:target', async (request, reply) =>
+        this.transform(request, reply),
+      );
       api.put('/services/rest/record/v1/:type/:key', async (request, reply) => {
         const key = (request.params as { key: string }).key;
         if (!key.startsWith('eid:')) {
@@ -429,6 +447,48 @@ export class ErpEmulator {
       .update(base)
       .digest('base64');
     return expected === fields.oauth_signature;
+  }
+
+  /**
+   * `POST record/v1/{from}/{id}/!transform/{to}` (docs/domain.md section 4): a new
+   * record made from an existing one, which it copies (customer, currency,
+   * subsidiary, location, class, department, item lines) and links by `createdFrom`;
+   * the body adds or overrides fields, its external id included, and lines in the
+   * body replace the copied ones (assumed: the hub sends the lines it books). Only
+   * the transforms NetSuite offers between these records are accepted; a source that
+   * does not exist is a 404, a second record with the external id is refused.
+   */
+  private transform(request: FastifyRequest, reply: FastifyReply) {
+    const { type, key, target } = request.params as { type: string; key: string; target: string };
+    if (!(TRANSFORMS[type as RecordType] ?? []).includes(target as RecordType))
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: `A ${type} cannot be transformed into a ${target}.`,
+          'o:errorCode': 'INVALID_TRANSFORM',
+          'o:errorPath': 'target',
+        },
+      ]);
+    const source = this.find(type, key);
+    if (!source) return recordNotFound(reply, key);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const copied: Record<string, unknown> = {};
+    for (const field of ['entity', 'currency', 'subsidiary', 'location', 'class', 'department', 'item'])
+      if (source.body[field] !== undefined) copied[field] = source.body[field];
+    // A customer refund applies credits: it copies no item lines (docs/domain.md section 4).
+    if (target === 'customerRefund') delete copied.item;
+    const made = { ...copied, ...body };
+    const externalId = typeof body.externalId === 'string' ? body.externalId : undefined;
+    if (externalId && this.byExternalId.has(`${target}:${externalId}`))
+      return netsuiteError(reply, 400, 'Bad Request', [
+        { detail: 'A record with this external id already exists.', 'o:errorCode': 'DUP_RCRD', 'o:errorPath': 'externalId' },
+      ]);
+    const problem = this.transactionProblem(target as RecordType, made);
+    if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
+    const record = this.store(target as RecordType, externalId, { ...made, createdFrom: { id: source.id } });
+    return reply
+      .status(204)
+      .header('Location', `${request.protocol}://${request.hostname}/services/rest/record/v1/${target}/${record.id}`)
+      .send();
   }
 
   private write(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
@@ -660,6 +720,9 @@ export class ErpEmulator {
     const now = new Date().toISOString();
     const existingId = externalId ? this.byExternalId.get(`${type}:${externalId}`) : undefined;
     const existing = existingId ? this.records.get(existingId) : undefined;
+    // An update keeps the link a transform made (createdFrom is read-only once set).
+    if (existing?.body.createdFrom !== undefined && body.createdFrom === undefined)
+      body = { ...body, createdFrom: existing.body.createdFrom };
     const record: ErpRecord = {
       id: existing?.id ?? String((this.nextId += 1)),
       type,
