@@ -480,7 +480,11 @@ export class ErpEmulator {
     const externalId = typeof body.externalId === 'string' ? body.externalId : undefined;
     if (externalId && this.byExternalId.has(`${target}:${externalId}`))
       return netsuiteError(reply, 400, 'Bad Request', [
-        { detail: 'A record with this external id already exists.', 'o:errorCode': 'DUP_RCRD', 'o:errorPath': 'externalId' },
+        {
+          detail: 'A record with this external id already exists.',
+          'o:errorCode': 'DUP_RCRD',
+          'o:errorPath': 'externalId',
+        },
       ]);
     const problem = this.transactionProblem(target as RecordType, made);
     if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
