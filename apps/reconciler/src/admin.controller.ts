@@ -271,7 +271,7 @@ export class AdminController {
   @HttpCode(200)
   @UseGuards(AdminTokenGuard)
   async retryRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
-    await this.watchdogCall(() => this.watchdog.retryRejected(tenant, eventId));
+    await this.watchdogCall(() => this.watchdog.retryRejected(tenant, rejectedEventId(eventId)));
     return { retried: eventId };
   }
 
@@ -279,7 +279,7 @@ export class AdminController {
   @HttpCode(204)
   @UseGuards(AdminTokenGuard)
   async deleteRejected(@Param('tenant') tenant: string, @Param('eventId') eventId: string) {
-    await this.watchdogCall(() => this.watchdog.deleteRejected(tenant, eventId));
+    await this.watchdogCall(() => this.watchdog.deleteRejected(tenant, rejectedEventId(eventId)));
   }
 
   @Post('eventstream/:tenant/start')
@@ -331,4 +331,18 @@ export class AdminController {
   rebuildProgress() {
     return this.projector.rebuildProgress;
   }
+}
+
+/**
+ * A rejected event's id as NewStore's event-stream API names one: a path segment of
+ * letters, digits, `-`, `_`, `:` and dots, never `.` or `..` alone, which would make the
+ * hub call another URL of the integration API (`encodeURIComponent` leaves dots).
+ */
+function rejectedEventId(eventId: string): string {
+  if (!/^[A-Za-z0-9_:.-]{1,200}$/.test(eventId) || /^\.+$/.test(eventId))
+    throw new HttpException(
+      { error: 'bad-request', message: `"${eventId.slice(0, 80)}" is not an event id of NewStore's rejected events` },
+      HttpStatus.BAD_REQUEST,
+    );
+  return eventId;
 }

@@ -128,6 +128,11 @@ describe('event-stream watchdog', () => {
       rejected: { eventId: string }[];
     };
     expect(rejected).toHaveLength(3);
+    // An id that is a path (`..`, encoded or not) is refused before any call to NewStore.
+    for (const hostile of ['%2E%2E', '.', '%2E', 'a%2Fb'])
+      expect((await admin('DELETE', `/admin/eventstream/acme/rejected/${hostile}`)).status).toBe(400);
+    expect((await admin('POST', '/admin/eventstream/acme/rejected/%2E%2E/retry')).status).toBe(400);
+    expect((await admin('GET', '/admin/eventstream/acme/rejected')).body.rejected).toHaveLength(3);
     for (const event of rejected)
       expect((await admin('POST', `/admin/eventstream/acme/rejected/${event.eventId}/retry`)).status).toBe(200);
     expect((await admin('GET', '/admin/eventstream/acme/rejected')).body.rejected).toEqual([]);

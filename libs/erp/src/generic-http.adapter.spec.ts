@@ -73,6 +73,23 @@ describe('GenericHttpAdapter', () => {
     expect(unclear.kind).toBe('temporary');
   });
 
+  it('never follows a redirect: a 301/302 (which fetch would turn into a GET, and its 200 into "posted") is a permanent failure', async () => {
+    for (const status of [301, 302, 307]) {
+      seen.length = 0;
+      handler = (request, _body, response) =>
+        request.url?.startsWith('/moved')
+          ? response.writeHead(200).end(JSON.stringify({ id: 'not-a-post' }))
+          : response.writeHead(status, { location: `${base}/moved` }).end();
+      const error = (await adapter()
+        .upsert(document)
+        .catch((caught: unknown) => caught)) as ErpError;
+      expect(error).toBeInstanceOf(ErpError);
+      expect(error).toMatchObject({ kind: 'permanent', details: { status } });
+      expect(error.message).toMatch(/redirect/i);
+      expect(seen.map((request) => request.url)).toEqual(['/api/cashSale/G%201%2F2']);
+    }
+  });
+
   it('reports an unreachable ERP as temporary', async () => {
     const unreachable = await adapter({ upsertUrlTemplate: 'http://127.0.0.1:1/x' })
       .upsert(document)

@@ -43,6 +43,8 @@ export class GenericHttpAdapter implements ErpPort {
           ...(this.settings.bearerToken ? { authorization: `Bearer ${this.settings.bearerToken}` } : {}),
         },
         body: JSON.stringify(document),
+        // A redirect is an answer, never followed (see classifyHttpFailure).
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
     } catch (error) {
@@ -102,6 +104,8 @@ export class GenericHttpAdapter implements ErpPort {
       response = await fetch(url, {
         method,
         headers: this.settings.bearerToken ? { authorization: `Bearer ${this.settings.bearerToken}` } : {},
+        // A redirect is an answer, never followed (see classifyHttpFailure).
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
     } catch (error) {

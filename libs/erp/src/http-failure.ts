@@ -27,6 +27,14 @@ export function classifyHttpFailure(
     return new ErpError('temporary', message, details);
   }
   if (status >= 400) return new ErpError('permanent', message, details);
+  // A redirect is never followed (fetch would turn a POST into a GET, and its 200 into "posted"):
+  // the configured URL is wrong, and no retry will make it right.
+  if (status >= 300 && status < 400)
+    return new ErpError(
+      'permanent',
+      `the ERP answered a redirect (HTTP ${status}), never followed: ${message}`,
+      details,
+    );
   // An answer we do not understand is not proof of failure or success: try again.
   return new ErpError('temporary', message, details);
 }

@@ -548,6 +548,8 @@ export class NetSuiteRestAdapter implements ErpPort {
         method,
         headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // A redirect is an answer, never followed (see classifyHttpFailure).
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
     } catch (error) {
@@ -592,6 +594,8 @@ export class NetSuiteRestAdapter implements ErpPort {
       response = await fetch(tokenUrl, {
         method: 'POST',
         body: form,
+        // A redirect is an answer, never followed (see classifyHttpFailure).
+        redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 import { documentIdempotencyKey } from '@hub/contracts';
 import { localDate, mapEventToDocument, NewStoreEnvelope, toExternalId, withTenantInExternalIds } from '@hub/newstore';
-import { sampleGraphQlOrder } from '@hub/testing';
+import { sampleErpDocument, sampleGraphQlOrder } from '@hub/testing';
 
 const order = sampleGraphQlOrder;
 
@@ -318,6 +318,27 @@ describe('external ids and idempotency keys', () => {
     expect(b.externalId).toMatch(/^beta-CM-W1001-/);
     expect(a.dependsOn?.externalId).toBe('acme-W1001');
     expect(a.idempotencyKey).not.toBe(b.idempotencyKey);
+  });
+
+  it('never gives two tenants one external id, whatever dashes their names and ids hold', () => {
+    const pairs: [string, string][] = [
+      ['acme-eu', 'W1001'],
+      ['acme', 'eu-W1001'],
+      ['acme_d', 'eu'],
+      ['acme-', 'eu'],
+      ['acme', '-eu'],
+      ['acme__x', 'y'],
+      ['acme_', '_x-y'],
+    ];
+    const ids = pairs.map(
+      ([tenant, externalId]) =>
+        withTenantInExternalIds(sampleErpDocument('salesOrder', externalId, { tenant })).externalId,
+    );
+    expect(new Set(ids).size).toBe(pairs.length);
+    // A tenant of letters and digits keeps the form it had.
+    expect(withTenantInExternalIds(sampleErpDocument('salesOrder', 'W1001', { tenant: 'acme' })).externalId).toBe(
+      'acme-W1001',
+    );
   });
 
   it('bounds a credit memo key however many items are cancelled, whatever their order', () => {

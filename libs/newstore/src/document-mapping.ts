@@ -70,29 +70,35 @@ export function toExternalId(...parts: string[]): string {
  * two records. Injective like {@link toExternalId}.
  */
 export function withTenantInExternalIds(document: ErpDocument): ErpDocument {
+  const tenant = tenantToken(document.tenant);
   return {
     ...document,
-    externalId: toExternalId(document.tenant, document.externalId),
+    externalId: toExternalId(tenant, document.externalId),
     ...(document.customer?.externalId
-      ? { customer: { ...document.customer, externalId: toExternalId(document.tenant, document.customer.externalId) } }
+      ? { customer: { ...document.customer, externalId: toExternalId(tenant, document.customer.externalId) } }
       : {}),
     ...(document.dependsOn
-      ? {
-          dependsOn: {
-            ...document.dependsOn,
-            externalId: toExternalId(document.tenant, document.dependsOn.externalId),
-          },
-        }
+      ? { dependsOn: { ...document.dependsOn, externalId: toExternalId(tenant, document.dependsOn.externalId) } }
       : {}),
     ...(document.transformFrom
       ? {
           transformFrom: {
             ...document.transformFrom,
-            externalId: toExternalId(document.tenant, document.transformFrom.externalId),
+            externalId: toExternalId(tenant, document.transformFrom.externalId),
           },
         }
       : {}),
   };
+}
+
+/**
+ * The tenant as the first part of an external id, with no `-` in it, so that the
+ * first `-` of the id ends it: `acme-eu` + `W1001` and `acme` + `eu-W1001` are two
+ * ids. `_` is written `__` and `-` is written `_d` (an injective escape); a tenant
+ * of letters and digits, the usual case, is unchanged.
+ */
+export function tenantToken(tenant: string): string {
+  return tenant.replace(/_/g, '__').replace(/-/g, '_d');
 }
 
 /**
