@@ -23,10 +23,31 @@ export class UnknownTenantError extends Error {
   }
 }
 
-/** The account an adapter's settings reach: tenants with the same one share its breaker and its slots. */
+/**
+ * The account an adapter's settings reach, as logs and metrics name it: the NetSuite
+ * account id, or the ERP's host. Never a whole URL, which may carry credentials in
+ * its user part or query.
+ */
 export function erpAccountOf(settings: ErpSettings): string {
-  if (settings.ERP_ADAPTER === 'generic-http') return `generic-http:${settings.GENERIC_ERP_UPSERT_URL}`;
-  return `netsuite:${settings.NETSUITE_ACCOUNT_ID ?? settings.NETSUITE_BASE_URL}`;
+  if (settings.ERP_ADAPTER === 'generic-http') return `generic-http:${hostOf(settings.GENERIC_ERP_UPSERT_URL)}`;
+  return `netsuite:${settings.NETSUITE_ACCOUNT_ID ?? hostOf(settings.NETSUITE_BASE_URL)}`;
+}
+
+function hostOf(template: string | undefined): string {
+  try {
+    return new URL((template ?? '').replace(/\{[^}]+\}/g, 'x')).host || 'unknown-host';
+  } catch {
+    return 'unknown-host';
+  }
+}
+
+/** Everything an adapter is built from: two tenants whose ERP settings differ in anything never share an adapter. */
+function adapterSettingsOf(settings: ErpSettings): string {
+  return JSON.stringify(
+    Object.keys(erpEnv)
+      .sort()
+      .map((variable) => [variable, settings[variable as keyof ErpSettings] ?? null]),
+  );
 }
 
 /** TENANTS_FILE checked at start-up: its shape and secrets, and each tenant's ERP settings for their adapter. */
@@ -74,12 +95,21 @@ export class ErpConnections {
       this.shared = connect(config, 'default');
       return;
     }
-    const accounts = new Map<string, ErpConnection>();
+    // One connection per distinct adapter settings (credentials, role, method, headers, timeout): tenants
+    // sharing an ERP account with their own credentials each post with theirs. Identical settings share
+    // one connection, its breaker and its slots. The in-memory key holds secrets; the label none.
+    const connections = new Map<string, ErpConnection>();
+    const labels = new Map<string, number>();
     for (const entry of loadTenantsFile(config.TENANTS_FILE, { newstore: newStoreEnv, erp: erpEnv })) {
       const settings = overlaySettings(erpEnv, config, entry.erp) as ErpSinkConfig;
-      const account = erpAccountOf(settings);
-      if (!accounts.has(account)) accounts.set(account, connect(settings, account));
-      this.byTenant.set(entry.tenant, accounts.get(account)!);
+      const key = adapterSettingsOf(settings);
+      if (!connections.has(key)) {
+        const account = erpAccountOf(settings);
+        const seen = labels.get(account) ?? 0;
+        labels.set(account, seen + 1);
+        connections.set(key, connect(settings, seen === 0 ? account : `${account}#${seen + 1}`));
+      }
+      this.byTenant.set(entry.tenant, connections.get(key)!);
     }
   }
 
