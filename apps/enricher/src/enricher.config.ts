@@ -1,16 +1,13 @@
-import { ConfigOf, env, tenantsEnv } from '@hub/config';
+import { ConfigOf, env, retryTiersEnv, tenantsEnv } from '@hub/config';
 import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceBaseConfig } from '@hub/platform';
-import { z } from 'zod';
 
 /** The enricher's variables; local defaults point at the NewStore emulator (npm run emulator:newstore). */
 export const enricherEnv = {
   ...newStoreEnv,
   ...tenantsEnv,
   /** Delay before each retry, in ms: NewStore advises 2, 4, 8 … 512 s; then the DLQ. */
-  ENRICHER_RETRY_TIERS_MS: env
-    .list('2000,4000,8000,16000,32000,64000,128000,256000,512000')
-    .pipe(z.array(z.coerce.number().int().min(10, 'each tier is at least 10 ms'))),
+  ...retryTiersEnv,
   /** NewStore recommends a switch for idempotent processing: false turns event-id deduplication off. */
   ENRICHER_DEDUP: env.boolean(true),
   /** Per-deployment maps to ERP ids (JSON); validated at start-up. */

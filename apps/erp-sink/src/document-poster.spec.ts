@@ -104,7 +104,14 @@ function fakes() {
           },
         },
       },
-      { provide: HUB_CONFIG, useValue: { SINK_DEPENDENCY_MAX_WAIT_MS: 60_000 } },
+      {
+        provide: HUB_CONFIG,
+        useValue: {
+          SINK_DEPENDENCY_MAX_WAIT_MS: 60_000,
+          ENRICHER_RETRY_TIERS_MS: [1_000],
+          SINK_CATALOGUE_MAX_WAIT_MS: 60_000,
+        },
+      },
       { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
     ],
   };
@@ -178,6 +185,24 @@ describe('DocumentPoster', () => {
       }),
     ]);
     expect(world.ledger.get(sale.idempotencyKey)?.status).toBe('failed');
+  });
+
+  it('keeps a posted document posted, with its ERP id, when the ERP refuses a replay of it (a closed period)', async () => {
+    const world = fakes();
+    const poster = await posterWith(world);
+    const sale = sampleErpDocument('cashSale', 'A5');
+    await poster.handle(messageOf(sale));
+    world.erp.upsert.mockRejectedValueOnce(
+      new ErpError('permanent', 'The accounting period is closed', { status: 400 }),
+    );
+    await poster.handle(messageOf(sale, { [HEADERS.replay]: 'resync' }));
+    // The refusal of the update is dead-lettered and named; the record NetSuite holds is still the posted one.
+    expect(world.deadLetters).toEqual([
+      expect.objectContaining({
+        headers: expect.objectContaining({ [HEADERS.dlqReason]: expect.stringMatching(/accounting period is closed/) }),
+      }),
+    ]);
+    expect(world.ledger.get(sale.idempotencyKey)).toMatchObject({ status: 'posted', erpInternalId: 'erp-A5' });
   });
 
   it('dead-letters a value that is no ERP document without calling the ERP', async () => {

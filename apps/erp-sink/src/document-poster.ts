@@ -11,7 +11,7 @@ import {
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ErpSinkConfig } from './erp-sink.config';
+import { dependencyMaxWaitMs, ErpSinkConfig } from './erp-sink.config';
 import { ErpSinkMetrics } from './erp-sink.metrics';
 import { ErpConnection, ErpConnections, UnknownTenantError } from './erp-connections';
 import { ERP_DOCUMENT_CODEC, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
@@ -45,7 +45,10 @@ export class DocumentPoster {
     @Inject(SYNC_STATUS_PUBLISHER) private readonly statusPublisher: Pick<BatchingPublisher, 'publish'>,
     @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
     @InjectConfig()
-    private readonly config: Pick<ErpSinkConfig, 'SINK_DEPENDENCY_MAX_WAIT_MS' | 'SINK_CATALOGUE_MAX_WAIT_MS'>,
+    private readonly config: Pick<
+      ErpSinkConfig,
+      'SINK_DEPENDENCY_MAX_WAIT_MS' | 'ENRICHER_RETRY_TIERS_MS' | 'SINK_CATALOGUE_MAX_WAIT_MS'
+    >,
     @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
   ) {
     this.logger = runtime.logger.child({ context: 'document-poster' });
@@ -134,7 +137,8 @@ export class DocumentPoster {
       }
       if (error.details.code === 'UNKNOWN_ITEM' && (await this.waitForCatalogue(document, message, fromWaiting)))
         return undefined;
-      await this.fail(document, message, attempts, error.message);
+      if (existing?.status === 'posted') await this.refuseUpdate(document, message, existing, attempts, error.message);
+      else await this.fail(document, message, attempts, error.message);
     }
     if (fromWaiting) await this.waiting.release(document.idempotencyKey);
     return document.idempotencyKey;
@@ -159,8 +163,8 @@ export class DocumentPoster {
     if (dependency?.status === 'failed') reason = `depends on ${dependsOn}, which the ERP refused`;
     else if (fromWaiting) {
       const since = (await this.waiting.firstSeen(document.idempotencyKey))?.getTime() ?? Date.now();
-      if (Date.now() - since > this.config.SINK_DEPENDENCY_MAX_WAIT_MS)
-        reason = `depends on ${dependsOn}, not posted within ${this.config.SINK_DEPENDENCY_MAX_WAIT_MS} ms`;
+      const maxWait = dependencyMaxWaitMs(this.config);
+      if (Date.now() - since > maxWait) reason = `depends on ${dependsOn}, not posted within ${maxWait} ms`;
     }
     if (reason) {
       await this.fail(document, message, attempts, reason);
@@ -204,6 +208,30 @@ export class DocumentPoster {
     for (const waiting of await this.waiting.waitingOn(idempotencyKey)) {
       await this.handle(waiting.message, true);
     }
+  }
+
+  /**
+   * The ERP refuses to update a document it holds (a replay into a closed period): the
+   * record it holds is still the posted one, so the ledger keeps it posted with its ERP
+   * id (its dependants and the reconciliation still find it), and the refusal goes to the
+   * DLQ, named, for a person to decide.
+   */
+  private async refuseUpdate(
+    document: ErpDocument,
+    message: ConsumedMessage,
+    posted: { erpInternalId: string | null },
+    attempts: number,
+    reason: string,
+  ): Promise<void> {
+    const why = `the ERP refused to update the posted record ${posted.erpInternalId ?? ''}: ${reason}`;
+    await this.recordOutcome(document, message, {
+      status: 'posted',
+      erpInternalId: posted.erpInternalId,
+      attempts,
+      error: why,
+    });
+    await this.deadLetter(message, document, why);
+    this.metrics.posts.inc({ document_type: document.documentType, outcome: 'failed' });
   }
 
   private async fail(document: ErpDocument, message: ConsumedMessage, attempts: number, reason: string): Promise<void> {

@@ -2,7 +2,7 @@ import { erpConfigProblems } from '@hub/erp';
 import { HubServiceDefinition } from '@hub/platform';
 import { replayDlq } from './dlq-replay.command';
 import { tenantErpProblems } from './erp-connections';
-import { erpSinkEnv } from './erp-sink.config';
+import { dependencyWaitProblems, erpSinkEnv } from './erp-sink.config';
 import { ErpSinkModule } from './erp-sink.module';
 import { CreateIdempotencyLedger1732270000000 } from './migrations/1732270000000-create-idempotency-ledger';
 import { CreateWaitingDocuments1732290000000 } from './migrations/1732290000000-create-waiting-documents';
@@ -22,7 +22,7 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
       KeepPostedParents1764720000000,
     ],
   },
-  rules: [erpConfigProblems, tenantErpProblems],
+  rules: [erpConfigProblems, tenantErpProblems, dependencyWaitProblems],
   module: ErpSinkModule,
   commands: { 'replay-dlq': (context) => replayDlq(context) },
   commandHelp: {

@@ -64,6 +64,7 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
       ERP_CIRCUIT_OPEN_MS: '300',
       SINK_CONSUMER_GROUP: group,
       SINK_WAITING_SWEEP_MS: '200',
+      ENRICHER_RETRY_TIERS_MS: '1000,2000',
       SINK_DEPENDENCY_MAX_WAIT_MS: '60000',
       SINK_CATALOGUE_MAX_WAIT_MS: '60000',
     };

@@ -72,3 +72,14 @@ export const env = {
       .enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) })
       .default(defaultValue as never),
 };
+
+/**
+ * The enricher's delay-retry tiers, in ms (NewStore advises 2, 4, 8 … 512 s; then the
+ * DLQ). The sink reads them too: a document waits for its sale at least as long as
+ * the sale may still be in retry.
+ */
+export const retryTiersEnv = {
+  ENRICHER_RETRY_TIERS_MS: env
+    .list('2000,4000,8000,16000,32000,64000,128000,256000,512000')
+    .pipe(z.array(z.coerce.number().int().min(10, 'each tier is at least 10 ms'))),
+};
