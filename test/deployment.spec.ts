@@ -199,7 +199,7 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
       KAFKA_SASL_PASSWORD: 'kafka-password',
       SCHEMA_REGISTRY_PASSWORD: 'registry-password',
       NEWSTORE_CLIENT_SECRET: 'newstore-secret',
-      RECONCILER_ADMIN_TOKENS: 'admin-token',
+      RECONCILER_ADMIN_TOKENS: 'admin-token-of-24-characters-at-least',
     },
   };
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { NewStoreError } from '@hub/newstore-graphql';
 import { BearerTokenVerifier, InjectConfig } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
@@ -41,9 +42,12 @@ export class AdminTokenGuard implements CanActivate {
   private readonly verifier: BearerTokenVerifier;
   private readonly sessions: ReportSessions;
 
-  constructor(@InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_ADMIN_TOKENS'>) {
+  constructor(@InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_ADMIN_TOKENS' | 'RECONCILER_SESSION_SECRET'>) {
     this.verifier = new BearerTokenVerifier(config.RECONCILER_ADMIN_TOKENS);
-    this.sessions = new ReportSessions(config.RECONCILER_ADMIN_TOKENS);
+    this.sessions = new ReportSessions(
+      config.RECONCILER_ADMIN_TOKENS,
+      config.RECONCILER_SESSION_SECRET ?? randomBytes(32),
+    );
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -54,8 +54,14 @@ export const reconcilerEnv = {
     .string()
     .regex(/^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM')
     .default('00:00-24:00'),
-  /** Bearer tokens accepted by the admin API (several, for rotation). */
+  /** Bearer tokens accepted by the admin API (several, for rotation); in production at least 24 characters each. */
   RECONCILER_ADMIN_TOKENS: secret(env.list()),
+  /**
+   * Keys the report pages' session cookies (with the token that signed in), so a stolen
+   * cookie cannot be used to guess a token offline. The same on every replica; unset: a
+   * random one per process (sessions then end at a restart and hold on one replica only).
+   */
+  RECONCILER_SESSION_SECRET: secret(z.string().min(32, 'must be at least 32 characters').optional()),
   RECONCILER_CONSUMER_GROUP: env.string('reconciler-projections'),
   /**
    * Consumers that replay the topics during a rebuild: this process and RECONCILER_REBUILD_WORKERS - 1

@@ -36,6 +36,11 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       config.WATCHDOG_INTEGRATIONS?.length && !config.NEWSTORE_API_URL && config.NODE_ENV === 'production'
         ? [{ variable: 'NEWSTORE_API_URL', message: 'is required with WATCHDOG_INTEGRATIONS (NODE_ENV=production)' }]
         : [],
+    (config) =>
+      // A short token falls to guessing (issue 26, item 14): production refuses it, naming none.
+      config.NODE_ENV === 'production' && config.RECONCILER_ADMIN_TOKENS.some((token) => token.length < 24)
+        ? [{ variable: 'RECONCILER_ADMIN_TOKENS', message: 'each token must be at least 24 characters in production' }]
+        : [],
   ],
   module: ReconcilerModule,
   commands: reconcilerCommands,

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** The report pages' session cookie: HttpOnly, SameSite=Strict, only sent to /reports. */
 export const REPORT_SESSION_COOKIE = 'parity_admin';
@@ -9,25 +10,32 @@ export const REPORT_SESSION_TTL_MS = 8 * 3_600_000;
 /**
  * The report pages' sessions, without the admin token in the browser: a session is
  * `v1.<expires, epoch s>.<random>.<MAC>`, the MAC an HMAC-SHA256 keyed by a key
- * derived from the admin token that signed in. It proves a sign-in with a token
- * that is still accepted, until it expires: removing a token from
- * RECONCILER_ADMIN_TOKENS ends every session it opened, and a stolen cookie
- * gives neither the token nor more than its remaining hours. Stateless, so every
- * replica of the reconciler accepts it.
+ * derived from the deployment's session secret (RECONCILER_SESSION_SECRET) and the
+ * admin token that signed in. It proves a sign-in with a token that is still
+ * accepted, until it expires: removing a token from RECONCILER_ADMIN_TOKENS ends
+ * every session it opened, and a stolen cookie gives neither the token nor more than
+ * its remaining hours, nor a way to test guessed tokens offline (the MAC needs the
+ * secret, which never leaves the server). Stateless, so every replica of the
+ * reconciler that shares the secret accepts it.
  */
 export class ReportSessions {
   private readonly keys: Buffer[];
 
   constructor(
     tokens: readonly string[],
+    private readonly secret: string | Buffer,
     private readonly now: () => number = Date.now,
   ) {
-    this.keys = tokens.map((token) => createHmac('sha256', token).update('parity-hub report session v1').digest());
+    this.keys = tokens.map((token) => this.keyOf(token));
+  }
+
+  private keyOf(token: string): Buffer {
+    return createHmac('sha256', this.secret).update('parity-hub report session v2\u0000').update(token).digest();
   }
 
   /** A new session signed with `token`'s key; the caller has checked the token. */
   issue(token: string): string {
-    const key = createHmac('sha256', token).update('parity-hub report session v1').digest();
+    const key = this.keyOf(token);
     const body = `v1.${Math.floor((this.now() + REPORT_SESSION_TTL_MS) / 1000)}.${randomBytes(16).toString('base64url')}`;
     return `${body}.${mac(key, body)}`;
   }
@@ -58,4 +66,35 @@ export function reportSessionOf(cookies: string | undefined): string | undefined
 export function reportSessionCookie(value: string, secure: boolean): string {
   const age = value ? Math.floor(REPORT_SESSION_TTL_MS / 1000) : 0;
   return `${REPORT_SESSION_COOKIE}=${value}; Path=/reports; HttpOnly; SameSite=Strict; Max-Age=${age}${secure ? '; Secure' : ''}`;
+}
+
+/** Failed sign-ins one client address may make in {@link SIGN_IN_WINDOW_MS}; more are answered 429. */
+export const SIGN_IN_FAILURES_ALLOWED = 10;
+export const SIGN_IN_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Failed report sign-ins per client address, so the form cannot be used to guess a
+ * token (issue 26, item 14): past {@link SIGN_IN_FAILURES_ALLOWED} failures in the
+ * window, the address waits for the window to end. Bounded in memory; per replica.
+ */
+export class SignInAttempts {
+  private readonly failures = new LRUCache<string, { count: number; since: number }>({ max: 10_000 });
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Seconds the address must wait before trying again, or 0 when it may try now. */
+  waitSeconds(address: string): number {
+    const entry = this.failures.get(address);
+    if (!entry || this.now() - entry.since >= SIGN_IN_WINDOW_MS) return 0;
+    return entry.count >= SIGN_IN_FAILURES_ALLOWED
+      ? Math.ceil((entry.since + SIGN_IN_WINDOW_MS - this.now()) / 1000)
+      : 0;
+  }
+
+  failed(address: string): void {
+    const entry = this.failures.get(address);
+    if (!entry || this.now() - entry.since >= SIGN_IN_WINDOW_MS)
+      this.failures.set(address, { count: 1, since: this.now() });
+    else entry.count += 1;
+  }
 }

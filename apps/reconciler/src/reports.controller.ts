@@ -12,13 +12,14 @@ import {
   Param,
   Post,
   Query,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminTokenGuard } from './admin.controller';
-import { reportSessionCookie } from './report-session';
+import { reportSessionCookie, SignInAttempts } from './report-session';
 import { ReconcilerConnections, tenantOfRequest } from './reconciler-connections';
 import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
@@ -226,6 +227,8 @@ export class ReportsController {
  */
 @Controller('reports')
 export class ReportsLoginController {
+  private readonly attempts = new SignInAttempts();
+
   constructor(@Inject(AdminTokenGuard) private readonly guard: AdminTokenGuard) {}
 
   @Get('login.html')
@@ -235,12 +238,27 @@ export class ReportsLoginController {
   }
 
   @Post('login.html')
-  async signIn(@Body() body: unknown, @Res() reply: FastifyReply, @Headers('x-forwarded-proto') proto?: string) {
+  async signIn(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Headers('x-forwarded-proto') proto?: string,
+  ) {
     const form = (body ?? {}) as Record<string, unknown>;
     const token = typeof form.token === 'string' ? form.token : '';
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    const wait = this.attempts.waitSeconds(request.ip);
+    if (wait > 0) {
+      await reply
+        .status(429)
+        .header('retry-after', String(wait))
+        .type('text/plain; charset=utf-8')
+        .send(`Too many failed sign-ins from this address: try again in ${wait} s.`);
+      return;
+    }
     const session = this.guard.openSession(token);
     if (session === undefined) {
+      this.attempts.failed(request.ip);
       const nonce = randomBytes(16).toString('base64');
       await send(reply, nonce, renderLogin({ next, failed: true, nonce }), 401);
       return;
