@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import { redact } from './redact';
+import { redact, redactText } from './redact';
 
 export interface LoggerOptions {
   service: string;
@@ -24,6 +24,15 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: {
         level: (label) => ({ level: label }),
         log: (object) => redact(object) as Record<string, unknown>,
+      },
+      // The message itself is free text too: what it quotes is scrubbed like any string.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg)) as Parameters<typeof method>,
+          );
+        },
       },
       transport:
         options.format === 'pretty' && !destination

@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from './logger';
 import { redact, REDACTED } from '@hub/observability';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -74,5 +78,23 @@ describe('redacting errors', () => {
     const cause = new Error('refused for bob@example.org');
     const redacted = redact(new Error('outer', { cause })) as { cause: { message: string } };
     expect(redacted.cause.message).toBe(`refused for ${REDACTED}`);
+  });
+});
+
+describe('what the service logger writes', () => {
+  it('scrubs credentials and e-mails out of plain strings and the message itself, not only out of sensitive keys', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'log-')), 'service.log');
+    const logger = createLogger({ service: 'test', level: 'info', format: 'json', file });
+    // Issue 26, item 15: a URL with credentials under an innocent key, and a message quoting an e-mail.
+    logger.info(
+      { account: 'generic-http:https://hub:s3cr3t-pass@erp.example/api/{documentType}?key=k3y-value&sig=abc123' },
+      'posted for jane.doe@example.com with Bearer abc.def.ghi',
+    );
+    logger.flush();
+    const text = readFileSync(file, 'utf8');
+    for (const leaked of ['s3cr3t-pass', 'k3y-value', 'abc123', 'jane.doe@example.com', 'abc.def.ghi'])
+      expect(text).not.toContain(leaked);
+    expect(text).toContain('erp.example');
+    expect(text).toContain('posted for');
   });
 });

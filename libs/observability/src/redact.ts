@@ -20,10 +20,12 @@ export function isSensitiveKey(key: string): boolean {
  * pairs of quoted JSON.
  */
 const TEXT_PATTERNS: [RegExp, string][] = [
+  // The user part of a URL (`https://user:password@host`), before the e-mail pattern could take it.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${REDACTED}@`],
   [/[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi, REDACTED],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   [
-    /\b(client_secret|secret|password|passwd|token|access_token|refresh_token|api_key|apikey)=([^&\s"']+)/gi,
+    /\b(client_secret|secret|password|passwd|token|access_token|refresh_token|api_key|apikey|key|sig|signature)=([^&\s"']+)/gi,
     `$1=${REDACTED}`,
   ],
   [
@@ -44,6 +46,8 @@ export function redactText(text: string): string {
  * Cycles and depth are bounded.
  */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  // A plain string under an innocent key may still quote a URL with credentials or an e-mail.
+  if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH || seen.has(value)) return '[truncated]';
   if (value instanceof Error) {
