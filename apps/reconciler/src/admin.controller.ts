@@ -36,6 +36,12 @@ import { ReconciliationRepository } from './reconciliation.repository';
 import { Resync } from './resync';
 import { discrepanciesCsv, textSummary } from './report-format';
 
+/**
+ * The sessions' secret when RECONCILER_SESSION_SECRET is unset: one per process, shared by
+ * every instance of the guard (Nest makes one per controller that uses it).
+ */
+const PROCESS_SESSION_SECRET = randomBytes(32);
+
 /** Admin calls carry `Authorization: Bearer <token>` from RECONCILER_ADMIN_TOKENS. */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
@@ -46,7 +52,7 @@ export class AdminTokenGuard implements CanActivate {
     this.verifier = new BearerTokenVerifier(config.RECONCILER_ADMIN_TOKENS);
     this.sessions = new ReportSessions(
       config.RECONCILER_ADMIN_TOKENS,
-      config.RECONCILER_SESSION_SECRET ?? randomBytes(32),
+      config.RECONCILER_SESSION_SECRET ?? PROCESS_SESSION_SECRET,
     );
   }
 
@@ -342,7 +348,7 @@ export class AdminController {
  * letters, digits, `-`, `_`, `:` and dots, never `.` or `..` alone, which would make the
  * hub call another URL of the integration API (`encodeURIComponent` leaves dots).
  */
-function rejectedEventId(eventId: string): string {
+export function rejectedEventId(eventId: string): string {
   if (!/^[A-Za-z0-9_:.-]{1,200}$/.test(eventId) || /^\.+$/.test(eventId))
     throw new HttpException(
       { error: 'bad-request', message: `"${eventId.slice(0, 80)}" is not an event id of NewStore's rejected events` },

@@ -10,7 +10,7 @@ import {
   uniqueName,
   waitFor,
 } from '@hub/testing';
-import { createServer, Server } from 'node:http';
+import { createServer, request as httpRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
@@ -128,10 +128,26 @@ describe('event-stream watchdog', () => {
       rejected: { eventId: string }[];
     };
     expect(rejected).toHaveLength(3);
-    // An id that is a path (`..`, encoded or not) is refused before any call to NewStore.
-    for (const hostile of ['%2E%2E', '.', '%2E', 'a%2Fb'])
-      expect((await admin('DELETE', `/admin/eventstream/acme/rejected/${hostile}`)).status).toBe(400);
-    expect((await admin('POST', '/admin/eventstream/acme/rejected/%2E%2E/retry')).status).toBe(400);
+    // An id that is a path (`..`, `.`, encoded) never reaches NewStore: sent as is (fetch would
+    // resolve the dot segments itself; curl --path-as-is does not), it is refused (400, or 404 where
+    // the router takes it for another path), and the integration and its rejected events are intact.
+    const asIs = (method: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const call = httpRequest(
+          `${reconciler!.url}${path}`,
+          { method, headers: { authorization: `Bearer ${TOKEN}` } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        call.setTimeout(5_000, () => call.destroy(new Error(`no answer to ${method} ${path}`)));
+        call.on('error', reject);
+        call.end();
+      });
+    for (const hostile of ['%2E%2E', '%2e%2E', '%2E', 'a%2Fb'])
+      expect([400, 404]).toContain(await asIs('DELETE', `/admin/eventstream/acme/rejected/${hostile}`));
+    expect([400, 404]).toContain(await asIs('POST', '/admin/eventstream/acme/rejected/%2E%2E/retry'));
     expect((await admin('GET', '/admin/eventstream/acme/rejected')).body.rejected).toHaveLength(3);
     for (const event of rejected)
       expect((await admin('POST', `/admin/eventstream/acme/rejected/${event.eventId}/retry`)).status).toBe(200);

@@ -18,22 +18,30 @@ const body = (fields: Record<string, unknown> = {}, amount = 40, tax = 2.5) => (
   ...fields,
 });
 
-describe('ERP emulator (NetSuite-like)', () => {
-  const emulator = new ErpEmulator({ concurrencyLimit: 3 });
-  let base: string;
-  let token: string;
-
+/**
+ * The emulator listening on a free port for the tests of a describe block, with a
+ * token of its default client; `session` is filled before the first test.
+ */
+function listening(emulator: ErpEmulator) {
+  const session = { base: '', token: '' };
   beforeAll(async () => {
-    base = await emulator.listen(0);
-    const response = await fetch(`${base}/services/rest/auth/oauth2/v1/token`, {
+    session.base = await emulator.listen(0);
+    const response = await fetch(`${session.base}/services/rest/auth/oauth2/v1/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
     });
-    token = ((await response.json()) as { access_token: string }).access_token;
+    session.token = ((await response.json()) as { access_token: string }).access_token;
   });
-
   afterAll(() => emulator.close());
+  return { emulator, session };
+}
+
+describe('ERP emulator (NetSuite-like)', () => {
+  const { emulator, session } = listening(new ErpEmulator({ concurrencyLimit: 3 }));
+  let base: string;
+  let token: string;
+  beforeAll(() => ({ base, token } = session));
   beforeEach(() => emulator.setFaults({}));
 
   const call = (method: string, path: string, body?: unknown, auth = token) =>
@@ -175,20 +183,10 @@ describe('ERP emulator (NetSuite-like)', () => {
 });
 
 describe('ERP emulator refuses what NetSuite refuses (docs/domain.md sections 3 and 4)', () => {
-  const emulator = new ErpEmulator({ concurrencyLimit: 5 });
+  const { emulator, session } = listening(new ErpEmulator({ concurrencyLimit: 5 }));
   let base: string;
   let token: string;
-
-  beforeAll(async () => {
-    base = await emulator.listen(0);
-    const response = await fetch(`${base}/services/rest/auth/oauth2/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
-    });
-    token = ((await response.json()) as { access_token: string }).access_token;
-  });
-  afterAll(() => emulator.close());
+  beforeAll(() => ({ base, token } = session));
 
   const put = async (path: string, payload: unknown) => {
     const response = await fetch(`${base}/services/rest/record/v1/${path}`, {
@@ -300,19 +298,10 @@ describe('ERP emulator refuses what NetSuite refuses (docs/domain.md sections 3 
 });
 
 describe('ERP emulator transforms records as NetSuite does (docs/domain.md section 4)', () => {
-  const emulator = new ErpEmulator({ concurrencyLimit: 5 });
+  const { emulator, session } = listening(new ErpEmulator({ concurrencyLimit: 5 }));
   let base: string;
   let token: string;
-  beforeAll(async () => {
-    base = await emulator.listen(0);
-    const response = await fetch(`${base}/services/rest/auth/oauth2/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&client_id=hub-client&client_secret=hub-secret',
-    });
-    token = ((await response.json()) as { access_token: string }).access_token;
-  });
-  afterAll(() => emulator.close());
+  beforeAll(() => ({ base, token } = session));
   const call = (method: string, path: string, payload?: unknown) =>
     fetch(`${base}/services/rest/record/v1/${path}`, {
       method,

@@ -54,15 +54,7 @@ const TRANSFORMS: Partial<Record<RecordType, readonly RecordType[]>> = {
  * sales orders, cash sales, credit memos and refunds; return authorizations and
  * invoices are customer transactions too).
  */
-const NEEDS_ENTITY: readonly RecordType[] = [
-  'salesOrder',
-  'cashSale',
-  'creditMemo',
-  'returnAuthorization',
-  'customerRefund',
-  'cashRefund',
-  'invoice',
-];
+const NEEDS_ENTITY: readonly RecordType[] = RECORD_TYPES.filter((type) => type !== 'itemFulfillment');
 
 /**
  * Legacy tax fields: "REST web services do not support legacy tax features"
