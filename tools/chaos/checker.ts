@@ -16,7 +16,7 @@ export interface ExpectedRecord {
 /**
  * What the ERP must hold for an order, from NewStore's side alone (the emulator's
  * day, never the hub's mapping): docs/domain.md's posting rules, one record each.
- * - nothing for a historical order (docs/domain.md: skip is_historical orders);
+ * - for a historical order only its refunds (its sale was booked before NewStore);
  * - the sale, under the order's external id, its lines (payments aside) for NewStore's
  *   grand total (a cash sale: the rounded cash amount NewStore captured);
  * - a cancellation: a credit memo under `CM-<order external id>-…`;
@@ -25,16 +25,17 @@ export interface ExpectedRecord {
  */
 export function expectedRecords(order: DayOrder): ExpectedRecord[] {
   const expected: ExpectedRecord[] = [];
-  if (order.isHistorical) return expected;
-  expected.push({
-    orderId: order.id,
-    what: 'sale',
-    externalId: order.externalId,
-    prefix: false,
-    // A cash sale books its rounding as a line: its total is the cash captured (seed 004).
-    amount: new Big(order.roundedAmount ?? order.grandTotal).toString(),
-  });
-  if (order.cancellation)
+  // A historical order's sale and cancellations were booked before NewStore; its refunds are booked.
+  if (!order.isHistorical)
+    expected.push({
+      orderId: order.id,
+      what: 'sale',
+      externalId: order.externalId,
+      prefix: false,
+      // A cash sale books its rounding as a line: its total is the cash captured (seed 004).
+      amount: new Big(order.roundedAmount ?? order.grandTotal).toString(),
+    });
+  if (order.cancellation && !order.isHistorical)
     expected.push({ orderId: order.id, what: 'cancellation', externalId: `CM-${order.externalId}-`, prefix: true });
   if (order.return)
     expected.push({

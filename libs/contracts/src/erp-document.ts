@@ -37,6 +37,8 @@ export const erpDocumentSchema = z.object({
   idempotencyKey: z.string().min(1).max(500),
   tenant: z.string().min(1),
   orderId: z.string().min(1),
+  /** NewStore's order number (`external_id`), where the order is known: the memo names it. */
+  orderNumber: z.string().optional(),
   documentType: z.enum(ERP_DOCUMENT_TYPES),
   externalId,
   /** Business date, YYYY-MM-DD in the tenant's zone: a real date (2024-02-30 would fail every insert downstream). */

@@ -163,7 +163,8 @@ export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteRefe
     currency: document.erp?.currency ? { id: document.erp.currency } : { refName: document.currency },
     ...(document.shippingCost === undefined ? {} : { shippingCost: jsonAmount(document.shippingCost) }),
     ...(document.handlingCost === undefined ? {} : { handlingCost: jsonAmount(document.handlingCost) }),
-    memo: `NewStore order ${document.orderId}`,
+    // The order number a person searches for; the order's id where NewStore gives no number (a blind return).
+    memo: `NewStore order ${document.orderNumber ?? document.orderId}`,
     ...(orderIdField ? { [orderIdField]: document.orderId } : {}),
     ...(eventIdField ? { [eventIdField]: document.source.eventId } : {}),
     ...(document.erp

@@ -84,34 +84,35 @@ describe('mapping NewStore events to ERP documents', () => {
     });
   });
 
-  it("skips a historical order's return and appeasement as it skips its sale (docs/domain.md: skip is_historical orders)", () => {
-    const historical = order({ isHistorical: true });
+  it("books a historical order's return and appeasement as standalone cash refunds, and skips its sale (docs/domain.md section 3)", () => {
+    const historical = order({ isHistorical: true, channelType: 'web' });
+    expect(mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e4', order: historical })).toMatchObject(
+      { kind: 'skip' },
+    );
     const returned = mapEventToDocument({
       envelope: event('return.processed', {
         id: 'r-1',
         order_id: 'o-1',
         total_refund_amount: 12,
         currency: 'USD',
-        items: [{ id: 'x', refund_amount: 10, refund_tax: 2 }],
+        items: [{ id: 'x', refund_amount: 12, refund_tax: 2 }],
       }),
       eventId: 'e5',
       order: historical,
     });
-    expect(returned).toMatchObject({ kind: 'skip', reason: 'return of a historical order' });
+    // Real money back: booked, waiting for no sale the hub never posts.
+    expect(returned).toMatchObject({
+      kind: 'document',
+      document: { documentType: 'cashRefund', externalId: 'RT-r-1', total: '12.00' },
+    });
+    expect(returned.kind === 'document' && returned.document.dependsOn).toBeUndefined();
     const appeased = mapEventToDocument({
       envelope: event('refund_request.issued', { id: 'ap-1', amount: 5, currency: 'USD', reason_code: 'damaged' }),
       eventId: 'e6',
       order: historical,
     });
-    expect(appeased).toMatchObject({ kind: 'skip', reason: 'appeasement of a historical order' });
-    // The same events of an order that is not historical make documents.
-    expect(
-      mapEventToDocument({
-        envelope: event('refund_request.issued', { id: 'ap-1', amount: 5, currency: 'USD', reason_code: 'damaged' }),
-        eventId: 'e6',
-        order: order(),
-      }),
-    ).toMatchObject({ kind: 'document', document: { documentType: 'cashRefund' } });
+    expect(appeased).toMatchObject({ kind: 'document', document: { documentType: 'cashRefund', total: '5.00' } });
+    expect(appeased.kind === 'document' && appeased.document.dependsOn).toBeUndefined();
   });
 
   it('refunds a blind return without waiting for an order', () => {

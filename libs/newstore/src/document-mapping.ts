@@ -380,6 +380,7 @@ function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcom
       ...reference,
       tenant: envelope.tenant,
       orderId: order.id,
+      orderNumber: order.externalId,
       // The store's local date of the sale (docs/domain.md section 3): an offline POS sale keeps its day.
       tranDate: localDate(order.placedAt || order.createdAt, timeZone),
       currency,
@@ -435,6 +436,7 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
       idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, order.id, cancelledIds),
       tenant: envelope.tenant,
       orderId: order.id,
+      orderNumber: order.externalId,
       documentType: 'creditMemo',
       externalId: toExternalId('CM', order.externalId, fingerprint),
       // The cancellation's own day, never the sale's (docs/domain.md section 3, "Dates").
@@ -462,9 +464,8 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
   const payload = envelope.payload as Record<string, unknown>;
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
-  // docs/domain.md: skip is_historical orders. Their sale is booked outside the hub, so a refund
-  // depending on it would wait for a sale the hub never posts.
-  if (order?.isHistorical) return { kind: 'skip', reason: 'return of a historical order' };
+  // A historical order's sale is in the ERP from before NewStore, but its return is real money:
+  // a standalone cash refund that waits for no sale (docs/domain.md section 3, "Historical orders").
   payloadItemIds(payload);
   const items = payload.items as {
     id: unknown;
@@ -498,10 +499,11 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       kind: 'invalid',
       reason: `the return's items add up to ${netSuiteTotal({ lines: readings[0], currency })} ${currency}, its total_refund_amount is ${refund}`,
     };
-  // Store, endless-aisle and blind returns are a cash refund. A web return is credited to the
-  // customer: a credit memo with the returned items (a customer refund has no item lines, it
+  // Store, endless-aisle, blind and historical returns are a cash refund. A web return is credited
+  // to the customer: a credit memo with the returned items (a customer refund has no item lines, it
   // applies a credit; docs/domain.md section 4).
-  const documentType: ErpDocumentType = order?.channelType === 'web' ? 'creditMemo' : 'cashRefund';
+  const documentType: ErpDocumentType =
+    order?.channelType === 'web' && !order.isHistorical ? 'creditMemo' : 'cashRefund';
   return {
     kind: 'document',
     document: {
@@ -509,6 +511,7 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, envelope.payload.id),
       tenant: envelope.tenant,
       orderId: orderId ?? envelope.payload.id,
+      ...(order ? { orderNumber: order.externalId } : {}),
       documentType,
       externalId: toExternalId('RT', envelope.payload.id),
       tranDate,
@@ -533,7 +536,6 @@ function quantityOf(value: unknown): number {
 
 function appeasement({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order of the refund request not in NewStore GraphQL yet' };
-  if (order.isHistorical) return { kind: 'skip', reason: 'appeasement of a historical order' };
   const payload = envelope.payload as Record<string, unknown>;
   const currency = text(payload.currency, order.currency);
   const lines: Line[] = [
@@ -552,6 +554,7 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
       idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, envelope.payload.id),
       tenant: envelope.tenant,
       orderId: order.id,
+      orderNumber: order.externalId,
       documentType: 'cashRefund',
       externalId: toExternalId('AP', envelope.payload.id),
       tranDate: localDate(text(payload.requested_at, envelope.published_at ?? order.createdAt), timeZone),
@@ -569,9 +572,12 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
 /**
  * A refund waits for its sale, and a store sale's cash refund is made from the cash
  * sale by transform (docs/domain.md section 3: "Cash Refund transformed from the Cash
- * Sale"); an endless-aisle order's (a sales order) is a standalone cash refund.
+ * Sale"); an endless-aisle order's (a sales order) and a historical order's are
+ * standalone cash refunds.
  */
 function linkedToSale(order: GraphQlOrder, tenant: string, documentType: ErpDocumentType) {
+  // A historical order's sale was booked before NewStore, never by the hub: nothing to wait for.
+  if (order.isHistorical) return {};
   const sale_ = saleReference(order, tenant);
   return {
     dependsOn: sale_,
