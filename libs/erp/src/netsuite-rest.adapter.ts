@@ -119,6 +119,14 @@ function taxDetailsOf(document: ErpDocument, lines: DocumentLine[]): Record<stri
   return details;
 }
 
+/**
+ * The lines a body's item sublist holds, in order: every line but the shipping tax that
+ * documents of schema 2 carried as a line (it is a tax detail of the shipping).
+ */
+function postedLines(document: ErpDocument): DocumentLine[] {
+  return document.lines.filter((line) => line.kind !== 'shippingTax');
+}
+
 /** A line's NetSuite item: the mapped item (discounts, payments, gift cards…), or the NewStore product's. */
 function lineItem(line: DocumentLine, references: NetSuiteReferences): NetSuiteRef {
   if (line.erpItem) return { id: line.erpItem };
@@ -151,7 +159,7 @@ function lineDescription(line: DocumentLine): string | undefined {
  * numbers written from that text carry the same digits.
  */
 export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
-  const lines = document.lines.filter((line) => line.kind !== 'shippingTax');
+  const lines = postedLines(document);
   const taxDetails = taxDetailsOf(document, lines);
   const taxed = new Set(taxDetails.map((detail) => detail.taxDetailsReference));
   const { orderId: orderIdField, eventId: eventIdField } = references.customFields ?? {};
@@ -236,7 +244,7 @@ export class NetSuiteRestAdapter implements ErpPort {
     try {
       response = await this.request('PUT', `/record/v1/${record}/eid:${document.externalId}`, body);
     } catch (error) {
-      throw this.unknownItem(error, document, body) ?? error;
+      throw this.unknownItem(error, document) ?? error;
     }
     return { internalId: this.createdId(response) };
   }
@@ -268,7 +276,7 @@ export class NetSuiteRestAdapter implements ErpPort {
         const winner = await this.internalIdOf(path);
         if (winner) return { internalId: winner };
       }
-      throw this.unknownItem(error, document, body) ?? error;
+      throw this.unknownItem(error, document) ?? error;
     }
   }
 
@@ -303,16 +311,14 @@ export class NetSuiteRestAdapter implements ErpPort {
    * the catalogue problem it is: the NewStore product, tenant and order, with the
    * code UNKNOWN_ITEM, so the sink waits for the catalogue instead of a blind DLQ.
    */
-  private unknownItem(error: unknown, document: ErpDocument, body: Record<string, unknown>): ErpError | undefined {
+  private unknownItem(error: unknown, document: ErpDocument): ErpError | undefined {
     // An unknown reference (docs/domain.md section 4, "References"); an inactive item stays the ERP's refusal.
     if (!(error instanceof ErpError) || error.kind !== 'permanent' || error.details.code !== 'INVALID_KEY_OR_REF')
       return undefined;
     const position = /^item\.items\[(\d+)\]\.item$/.exec(error.details.path ?? '')?.[1];
     if (position === undefined) return undefined;
-    const lines = (body.item as { items: { item: NetSuiteRef }[] }).items;
-    const reference = lines[Number(position)]?.item;
-    const line = document.lines.filter((candidate) => candidate.kind !== 'shippingTax')[Number(position)];
-    if (!reference || !line?.productId || line.erpItem) return undefined;
+    const line = postedLines(document)[Number(position)];
+    if (!line?.productId || line.erpItem) return undefined;
     return unknownItemError(line.productId, document, error.message, error.details.status);
   }
 
@@ -421,14 +427,23 @@ export class NetSuiteRestAdapter implements ErpPort {
 
   /** The rows of one SuiteQL page (docs/domain.md section 4, "SuiteQL"), retried on temporary failures. */
   private async suiteql<T>(q: string, limit: number): Promise<T[]> {
+    return (await this.suiteqlPage<T>(q, limit, 0)).items;
+  }
+
+  /**
+   * One page of a SuiteQL query (docs/domain.md section 4: `POST query/v1/suiteql` with
+   * `Prefer: transient`, `?limit=` at most 1000 and `&offset=`), retried on its own on
+   * temporary failures: a read at the same offset, so a listing goes on from where it is.
+   */
+  private async suiteqlPage<T>(q: string, limit: number, offset: number): Promise<{ items: T[]; hasMore: boolean }> {
     return retryTemporary(async () => {
       const response = await this.request(
         'POST',
-        `/query/v1/suiteql?limit=${Math.max(1, Math.min(limit, 1000))}&offset=0`,
+        `/query/v1/suiteql?limit=${Math.max(1, Math.min(limit, 1000))}&offset=${offset}`,
         { q },
         { prefer: 'transient' },
       );
-      return ((await response.json()) as { items: T[] }).items;
+      return (await response.json()) as { items: T[]; hasMore: boolean };
     }, ERP_CALL_RETRIES);
   }
 
@@ -452,21 +467,13 @@ export class NetSuiteRestAdapter implements ErpPort {
       let hasMore = true;
       while (hasMore && windowRows < cap) {
         const limit = Math.min(pageSize, cap - windowRows);
-        // Each page is retried on its own (a read at the same offset; docs/domain.md section 4, SuiteQL):
-        // the listing goes on from where it is.
-        const page = await retryTemporary(async () => {
-          const response = await this.request(
-            'POST',
-            `/query/v1/suiteql?limit=${limit}&offset=${windowRows}`,
-            { q },
-            { prefer: 'transient' },
-          );
-          return (await response.json()) as {
-            items: { id: string; externalid: string | null; type: string; trandate: string; foreigntotal: unknown }[];
-            hasMore: boolean;
-            count: number;
-          };
-        }, ERP_CALL_RETRIES);
+        const page = await this.suiteqlPage<{
+          id: string;
+          externalid: string | null;
+          type: string;
+          trandate: string;
+          foreigntotal: unknown;
+        }>(q, limit, windowRows);
         if (page.items.length === 0) return;
         const payments = await this.paymentLines(page.items.map((item) => String(item.id)));
         yield page.items.map((item) => {
@@ -500,22 +507,11 @@ export class NetSuiteRestAdapter implements ErpPort {
     const paid = new Map<string, Big>();
     if (transactionIds.length === 0) return paid;
     const ids = transactionIds.map((id) => Number(id)).filter(Number.isInteger);
+    if (ids.length === 0) return paid;
+    const q = `SELECT transaction, foreignamount FROM transactionline WHERE itemtype = 'Payment' AND transaction IN (${ids.join(', ')})`;
     let offset = 0;
     for (;;) {
-      const page = await retryTemporary(async () => {
-        const response = await this.request(
-          'POST',
-          `/query/v1/suiteql?limit=1000&offset=${offset}`,
-          {
-            q: `SELECT transaction, foreignamount FROM transactionline WHERE itemtype = 'Payment' AND transaction IN (${ids.join(', ')})`,
-          },
-          { prefer: 'transient' },
-        );
-        return (await response.json()) as {
-          items: { transaction: string; foreignamount: unknown }[];
-          hasMore: boolean;
-        };
-      }, ERP_CALL_RETRIES);
+      const page = await this.suiteqlPage<{ transaction: string; foreignamount: unknown }>(q, 1000, offset);
       for (const line of page.items) {
         const key = String(line.transaction);
         const amount = decimal(erpAmount(line.foreignamount, key)).abs();
