@@ -82,6 +82,8 @@ export const erpDocumentSchema = z.object({
       /** Payment lines: NewStore's payment method and provider. */
       paymentMethod: z.string().optional(),
       paymentProvider: z.string().optional(),
+      /** A `closeLines` document's line: the place (0-based) of the sale's line it changes, in the sale's item sublist. */
+      salePosition: z.number().int().min(0).optional(),
     }),
   ),
   payments: z.array(z.object({ method: z.string(), amount: money, erpItem: z.string().optional() })).default([]),
@@ -134,6 +136,18 @@ export const erpDocumentSchema = z.object({
   transformFrom: z.object({ documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
   /** A document that must be posted first (a credit memo's sales order). */
   dependsOn: z.object({ idempotencyKey: z.string(), documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
+  /**
+   * What the document does to its record (docs/domain.md sections 3 and 4). Absent:
+   * it is the record (created, or updated by its external id). `closeLines`: it
+   * closes lines of the record with its external id, a posted sales order, by
+   * `PATCH` (a cancellation: `isClosed`, quantity and amount 0). Its lines are the
+   * changes, signed: the closed lines at minus what they booked (each with
+   * `salePosition`, the line's place in the sale's item sublist), a payment line at
+   * plus what its payment line is reduced by; `shippingCost`/`shippingTax` at minus
+   * the shipping a whole-order cancellation takes off. `total` is then the change
+   * of NetSuite's total.
+   */
+  operation: z.enum(['closeLines']).optional(),
   source: z.object({ eventId: z.string(), eventName: z.string() }),
 });
 

@@ -234,6 +234,7 @@ export class NetSuiteRestAdapter implements ErpPort {
   private readonly items = new LRUCache<string, string>({ max: LOOKUP_CACHE_SIZE });
 
   async upsert(document: ErpDocument): Promise<ErpPostResult> {
+    if (document.operation === 'closeLines') return this.closeLines(document);
     const { record } = NETSUITE_RECORDS[document.documentType];
     const entity = await this.entityOf(document);
     const itemOf = await this.itemsOf(document);
@@ -278,6 +279,91 @@ export class NetSuiteRestAdapter implements ErpPort {
       }
       throw this.unknownItem(error, document) ?? error;
     }
+  }
+
+  /**
+   * Closes lines of a posted sales order (docs/domain.md sections 3 and 4: a
+   * cancellation; `PATCH salesOrder/{id}` with each line's `isClosed: true`,
+   * quantity and amount 0, the line named by its key `line`, NetSuite's "Updating a
+   * Sublist"). The order is read first: a line already closed is left as it is (a
+   * retry, a replay: closing twice changes nothing), a line that does not book what
+   * the sale booked is not touched (the document is refused, named). What the newly
+   * closed lines booked, tax included, comes off the payment lines, the last first,
+   * none below 0; the closed lines' tax details go to 0 with them.
+   */
+  private async closeLines(document: ErpDocument): Promise<ErpPostResult> {
+    const { record } = NETSUITE_RECORDS[document.documentType];
+    const response = await retryTemporary(
+      () => this.request('GET', `/record/v1/${record}/eid:${document.externalId}?expandSubResources=true`, undefined),
+      ERP_CALL_RETRIES,
+    );
+    const current = (await response.json()) as {
+      id: string | number;
+      shippingCost?: unknown;
+      item?: { items?: { line: number; amount?: unknown; isClosed?: boolean }[] };
+    };
+    const id = String(current.id);
+    const saleLines = [...(current.item?.items ?? [])].sort((a, b) => Number(a.line) - Number(b.line));
+    const refuse = (reason: string) =>
+      new ErpError('permanent', `sales order ${document.externalId} (${id}): ${reason}`, { code: 'LINES_NOT_CLOSED' });
+    const lineAt = (position: number | undefined) => {
+      const line = position === undefined ? undefined : saleLines[position];
+      if (!line) throw refuse(`the cancellation names line ${position ?? '(none)'}, the order has ${saleLines.length}`);
+      return line;
+    };
+    const changes: Record<string, unknown>[] = [];
+    const taxChanges: Record<string, unknown>[] = [];
+    let reduction = new Big(0);
+    for (const line of document.lines.filter((candidate) => candidate.kind !== 'payment')) {
+      const target = lineAt(line.salePosition);
+      if (target.isClosed) continue;
+      const booked = decimal(line.amount).neg();
+      const amount = decimal(erpAmount(target.amount ?? 0, id));
+      if (!amount.eq(booked))
+        throw refuse(
+          `line ${target.line} books ${amount.toString()}, the cancelled ${line.itemId} was booked at ${booked.toString()}`,
+        );
+      const counted = (line.kind ?? 'item') === 'item' || line.kind === 'rounding';
+      changes.push({ line: target.line, isClosed: true, ...(counted ? { quantity: 0 } : {}), amount: 0 });
+      const tax = decimal(line.tax).neg();
+      if (!tax.eq(0))
+        taxChanges.push({ taxDetailsReference: taxReference(line.salePosition!), taxBasis: 0, taxAmount: 0 });
+      reduction = reduction.plus(booked).plus(tax);
+    }
+    const shipping = decimal(erpAmount(current.shippingCost ?? 0, id));
+    const closesShipping = document.shippingCost !== undefined && !shipping.eq(0);
+    if (closesShipping) {
+      reduction = reduction.plus(shipping).minus(decimal(document.shippingTax ?? 0));
+      if (document.shippingTax !== undefined)
+        taxChanges.push({ taxDetailsReference: SHIPPING_TAX_REFERENCE, taxBasis: 0, taxAmount: 0 });
+    }
+    // Nothing left open to close: the cancellation is booked already.
+    if (changes.length === 0 && !closesShipping) return { internalId: id };
+    const payments = document.lines
+      .filter((line) => line.kind === 'payment')
+      .map((line) => lineAt(line.salePosition))
+      .reverse();
+    for (const target of payments) {
+      if (reduction.eq(0)) break;
+      const held = decimal(erpAmount(target.amount ?? 0, id)).neg();
+      const share = reduction.lt(held) ? reduction : held;
+      if (share.eq(0)) continue;
+      const amount = held.minus(share);
+      changes.push({
+        line: target.line,
+        amount: jsonAmount(amount.neg().toString()),
+        ...(amount.eq(0) ? { isClosed: true } : {}),
+      });
+      reduction = reduction.minus(share);
+    }
+    if (reduction.gt(0) && payments.length > 0)
+      throw refuse(`its payment lines hold less than the ${reduction.toString()} the cancellation takes off`);
+    await this.request('PATCH', `/record/v1/${record}/${encodeURIComponent(id)}`, {
+      item: { items: changes },
+      ...(taxChanges.length > 0 ? { taxDetails: { items: taxChanges } } : {}),
+      ...(closesShipping ? { shippingCost: 0 } : {}),
+    });
+    return { internalId: id };
   }
 
   /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */

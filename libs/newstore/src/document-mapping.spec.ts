@@ -61,27 +61,89 @@ describe('mapping NewStore events to ERP documents', () => {
     ).toMatchObject({ kind: 'skip' });
   });
 
-  it('gives a credit memo an order-independent key and makes it depend on the sale', () => {
+  it("closes a web order's cancelled lines on its sales order, the payment line given back, with an order-independent key (docs/domain.md section 3)", () => {
+    const web = order({ channelType: 'web' });
     const a = mapEventToDocument({
-      envelope: event('order.items_cancelled', { items: [{ id: 'i-2' }, { id: 'i-1' }] }),
+      envelope: event('order.items_cancelled', { items: [{ id: 'i-2' }] }),
       eventId: 'e2',
-      order: order(),
+      order: web,
     });
     const b = mapEventToDocument({
-      envelope: event('order.items_cancelled', { items: [{ id: 'i-1' }, { id: 'i-2' }] }),
+      envelope: event('order.items_cancelled', { items: [{ id: 'i-2' }] }),
       eventId: 'e3',
-      order: order(),
+      order: web,
     });
-    expect(
-      a.kind === 'document' && b.kind === 'document' && a.document.idempotencyKey === b.document.idempotencyKey,
-    ).toBe(true);
-    expect(a).toMatchObject({
+    if (a.kind !== 'document' || b.kind !== 'document') throw new Error('expected documents');
+    expect(a.document.idempotencyKey).toBe(b.document.idempotencyKey);
+    expect(a.document).toMatchObject({
+      documentType: 'salesOrder',
+      operation: 'closeLines',
+      // The sales order itself: no credit memo, no record of its own.
+      externalId: 'S-1001-A__' + a.document.externalId.split('__')[1],
+      dependsOn: { documentType: 'salesOrder', idempotencyKey: 'salesOrder:acme:o-1' },
+      // Item 2 (40 + 3.20 tax) closed at the sale's position 1; the payment line (position 2) gives back 43.20.
+      lines: [
+        { itemId: 'i-2', amount: '-40.00', tax: '-3.20', salePosition: 1 },
+        { kind: 'payment', amount: '43.20', salePosition: 2 },
+      ],
+      saleTotal: '-43.20',
+      total: '0.00',
+    });
+    const sale = mapEventToDocument({ envelope: event('order.opened', {}), eventId: 'e1', order: web });
+    expect(sale.kind === 'document' && sale.document.externalId).toBe(a.document.externalId);
+    // The other order of the same items: the same key.
+    const reordered = mapEventToDocument({
+      envelope: event('order.items_cancelled', { items: [{ id: 'i-2' }, { id: 'i-1' }] }),
+      eventId: 'e4',
+      order: web,
+    });
+    const ordered = mapEventToDocument({
+      envelope: event('order.items_cancelled', { items: [{ id: 'i-1' }, { id: 'i-2' }] }),
+      eventId: 'e5',
+      order: web,
+    });
+    expect(reordered.kind === 'document' && ordered.kind === 'document').toBe(true);
+    expect(reordered.kind === 'document' && reordered.document.idempotencyKey).toBe(
+      ordered.kind === 'document' && ordered.document.idempotencyKey,
+    );
+  });
+
+  it('closes every line and the shipping on order.cancelled, and never changes a cash sale', () => {
+    const web = order({ channelType: 'web', shippingTotal: 10, grandTotal: 118 });
+    const paid = {
+      paymentAccount: {
+        instruments: [
+          {
+            paymentMethod: 'credit_card',
+            paymentOrigin: 'web',
+            paymentProvider: 'adyen',
+            paymentAccountTransactions: [{ amount: 118, currency: 'USD', transactionType: 'capture' }],
+          },
+        ],
+      },
+    };
+    const whole = mapEventToDocument({
+      envelope: event('order.cancelled', {}),
+      eventId: 'e6',
+      order: { ...web, ...paid },
+    });
+    expect(whole).toMatchObject({
+      kind: 'document',
       document: {
-        documentType: 'creditMemo',
-        total: '108.00',
-        dependsOn: { documentType: 'cashSale', idempotencyKey: 'cashSale:acme:o-1' },
+        operation: 'closeLines',
+        shippingCost: '-10.00',
+        lines: [
+          { itemId: 'i-1', amount: '-60.00', salePosition: 0 },
+          { itemId: 'i-2', amount: '-40.00', salePosition: 1 },
+          { kind: 'payment', amount: '118.00', salePosition: 2 },
+        ],
+        saleTotal: '-118.00',
+        total: '0.00',
       },
     });
+    expect(mapEventToDocument({ envelope: event('order.cancelled', {}), eventId: 'e7', order: order() })).toMatchObject(
+      { kind: 'skip', reason: 'a cash sale is never changed by a cancellation' },
+    );
   });
 
   it("books a historical order's return and appeasement as standalone cash refunds, and skips its sale (docs/domain.md section 3)", () => {
@@ -302,21 +364,28 @@ describe('external ids and idempotency keys', () => {
   });
 
   it('puts the tenant in external ids when tenants share an ERP account, dependency included', () => {
-    const acme = mapEventToDocument({
-      envelope: event('order.items_cancelled', { items: [{ id: 'i-1' }] }),
-      eventId: 'e',
-      order: order({ externalId: 'W1001' }),
-    });
-    const beta = mapEventToDocument({
-      envelope: { ...event('order.items_cancelled', { items: [{ id: 'i-1' }] }), tenant: 'beta' },
-      eventId: 'e',
-      order: order({ externalId: 'W1001' }),
-    });
+    const returned = (tenant: string) =>
+      mapEventToDocument({
+        envelope: {
+          ...event('return.processed', {
+            id: 'r-1',
+            order_id: 'o-1',
+            total_refund_amount: 12,
+            currency: 'USD',
+            items: [{ id: 'i-1', refund_amount: 12, refund_tax: 2 }],
+          }),
+          tenant,
+        },
+        eventId: 'e',
+        order: order({ externalId: 'W1001' }),
+      });
+    const [acme, beta] = [returned('acme'), returned('beta')];
     if (acme.kind !== 'document' || beta.kind !== 'document') throw new Error('expected documents');
     expect(acme.document.externalId).toBe(beta.document.externalId);
     const [a, b] = [withTenantInExternalIds(acme.document), withTenantInExternalIds(beta.document)];
-    expect(a.externalId).toMatch(/^acme-CM-W1001-/);
-    expect(b.externalId).toMatch(/^beta-CM-W1001-/);
+    expect(a.externalId).toBe('acme-RT-r-1');
+    expect(b.externalId).toBe('beta-RT-r-1');
+    expect(a.transformFrom?.externalId).toBe('acme-W1001');
     expect(a.dependsOn?.externalId).toBe('acme-W1001');
     expect(a.idempotencyKey).not.toBe(b.idempotencyKey);
   });
@@ -342,16 +411,17 @@ describe('external ids and idempotency keys', () => {
     );
   });
 
-  it('bounds a credit memo key however many items are cancelled, whatever their order', () => {
+  it('bounds a cancellation key however many items are cancelled, whatever their order', () => {
     const ids = Array.from({ length: 40 }, (_, index) => `0b8e4c1e-1f3a-4d5e-9a7b-${String(index).padStart(12, '0')}`);
-    const key = documentIdempotencyKey('creditMemo', 'acme', 'o-1', ids);
+    const key = documentIdempotencyKey('salesOrder', 'acme', 'o-1', ids);
     expect(key.length).toBeLessThan(100);
-    expect(documentIdempotencyKey('creditMemo', 'acme', 'o-1', [...ids].reverse())).toBe(key);
-    expect(documentIdempotencyKey('creditMemo', 'acme', 'o-1', ids.slice(1))).not.toBe(key);
+    expect(documentIdempotencyKey('salesOrder', 'acme', 'o-1', [...ids].reverse())).toBe(key);
+    expect(documentIdempotencyKey('salesOrder', 'acme', 'o-1', ids.slice(1))).not.toBe(key);
+    const items = ids.map((id) => ({ ...order().items[0], id, pricebookPrice: 2.5, tax: 0.2 }));
     const cancelled = mapEventToDocument({
       envelope: event('order.items_cancelled', { items: ids.map((id) => ({ id })) }),
       eventId: 'e',
-      order: order({ items: ids.map((id) => ({ ...order().items[0], id })) }),
+      order: order({ channelType: 'web', items, subtotal: 100, taxTotal: 8 }),
     });
     expect(cancelled).toMatchObject({ kind: 'document', document: { idempotencyKey: key } });
   });

@@ -333,13 +333,24 @@ function customerExternalId(newstoreId: string | undefined, email: string | unde
   );
 }
 
-function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
-  if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
-  if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
-  const expectedItems = Array.isArray(envelope.payload.items) ? envelope.payload.items.length : undefined;
-  if (expectedItems !== undefined && order.items.length < expectedItems) {
-    return { kind: 'not-ready', reason: `GraphQL has ${order.items.length} of ${expectedItems} items` };
-  }
+/** The sale as the hub books it: its lines in their posted order, its shipping and its payments. */
+interface BookedSale {
+  lines: Line[];
+  /** The sale lines (items, discounts) without rounding and payments. */
+  saleLines: Line[];
+  shippingCost: { shippingCost?: string };
+  shippingTax: { shippingTax?: string };
+  paid: ReturnType<typeof payments>;
+  taxExempt: boolean;
+}
+
+/**
+ * The lines of an order's sale, as `order.opened` books them (and as a later
+ * cancellation finds them again): every item as opened, its discount after it,
+ * cash rounding, then the payment lines. A not-ready or invalid outcome when the
+ * order cannot be booked (yet).
+ */
+function bookedSale(order: GraphQlOrder): BookedSale | Exclude<MappingOutcome, { kind: 'document' }> {
   const currency = order.currency;
   const grandTotal = decimal(order.grandTotal);
   const paid = payments(order);
@@ -369,8 +380,27 @@ function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcom
       reason: `the order is tax-exempt in NewStore, yet carries a tax of ${taxed} ${currency}`,
     };
   const rounding = roundingLine(order, paid, grandTotal);
-  const lines = [...found.lines, ...(rounding ? [rounding] : []), ...paymentLines(paid, currency)];
-  const shippingTax = decimal(found.shippingTax).eq(0) ? {} : { shippingTax: found.shippingTax };
+  return {
+    lines: [...found.lines, ...(rounding ? [rounding] : []), ...paymentLines(paid, currency)],
+    saleLines: found.lines,
+    shippingCost,
+    shippingTax: decimal(found.shippingTax).eq(0) ? {} : { shippingTax: found.shippingTax },
+    paid,
+    taxExempt,
+  };
+}
+
+function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
+  if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
+  if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
+  const expectedItems = Array.isArray(envelope.payload.items) ? envelope.payload.items.length : undefined;
+  if (expectedItems !== undefined && order.items.length < expectedItems) {
+    return { kind: 'not-ready', reason: `GraphQL has ${order.items.length} of ${expectedItems} items` };
+  }
+  const booked = bookedSale(order);
+  if ('kind' in booked) return booked;
+  const { lines, saleLines, shippingCost, shippingTax, paid, taxExempt } = booked;
+  const currency = order.currency;
   const reference = saleReference(order, envelope.tenant);
   const customer = customerOf(envelope.payload);
   return {
@@ -388,7 +418,7 @@ function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcom
       ...shippingTax,
       ...(taxExempt ? { taxExempt } : {}),
       total: netSuiteTotal({ lines, currency, ...shippingCost, ...shippingTax }),
-      saleTotal: netSuiteTotal({ lines: found.lines, currency, ...shippingCost, ...shippingTax }),
+      saleTotal: netSuiteTotal({ lines: saleLines, currency, ...shippingCost, ...shippingTax }),
       // Every item as opened; a later cancellation closes its lines.
       lines,
       payments: paid
@@ -412,38 +442,96 @@ function payloadItemIds(payload: Record<string, unknown>): string[] {
   });
 }
 
+/** A line's change when it is closed: minus what it booked (docs/domain.md section 4, "Closing lines"). */
+const closedLine = (line: Line, salePosition: number, currency: string): Line => ({
+  ...line,
+  amount: money(decimal(line.amount).neg(), currency),
+  tax: money(decimal(line.tax).neg(), currency),
+  salePosition,
+});
+
+/**
+ * A cancellation (docs/domain.md section 3): the sales order's cancelled lines are
+ * closed (quantity and amount 0, `isClosed`), each with the discount line after it,
+ * and the payment lines reduced by what was closed, tax included; a whole-order
+ * cancellation closes every line and the shipping. Nothing for a cash sale (the
+ * goods left the store paid), nothing for a historical order (its sale is not the
+ * hub's). The document names the sale's lines by their place in its item sublist;
+ * the sink closes each once, so closing twice changes nothing.
+ */
 function cancellation({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
-  const cancelledIds = payloadItemIds(envelope.payload);
+  const whole = envelope.name === 'order.cancelled';
+  const cancelledIds = whole ? order.items.map((item) => item.id) : payloadItemIds(envelope.payload);
   const cancelled = order.items.filter((item) => cancelledIds.includes(item.id));
   if (cancelled.length < cancelledIds.length)
     return { kind: 'not-ready', reason: 'cancelled items not in GraphQL yet' };
-  // The cancelled items as the sale booked them: net of their tax when prices include it.
-  const taxIncluded = matchingSaleParts(order)?.taxIncluded ?? false;
-  const coupon = order.discounts.find((discount) => discount.couponCode)?.couponCode ?? undefined;
-  const lines = cancelled.flatMap((item) => itemLines(item, order.currency, taxIncluded, coupon));
   const sale_ = saleReference(order, envelope.tenant);
-  const fingerprint = createHash('sha256')
-    .update([...cancelledIds].sort().join(','))
-    .digest('hex')
-    .slice(0, 12);
-  const total = netSuiteTotal({ lines, currency: order.currency });
+  if (sale_.documentType === 'cashSale')
+    return { kind: 'skip', reason: 'a cash sale is never changed by a cancellation' };
+  const booked = bookedSale(order);
+  if ('kind' in booked)
+    return booked.kind === 'not-ready'
+      ? booked
+      : { kind: 'invalid', reason: `the sale cannot be booked, so neither can its cancellation: ${booked.reason}` };
+  const currency = order.currency;
+  const closing = new Set([
+    ...cancelledIds,
+    ...cancelledIds.map((id) => `${id}-discount`),
+    ...(whole ? booked.lines.filter((line) => line.kind === 'rounding').map((line) => line.itemId) : []),
+  ]);
+  const closed = booked.lines.flatMap((line, position) =>
+    closing.has(line.itemId) && line.kind !== 'payment' ? [closedLine(line, position, currency)] : [],
+  );
+  const shippingCost =
+    whole && booked.shippingCost.shippingCost
+      ? { shippingCost: money(decimal(booked.shippingCost.shippingCost).neg(), currency) }
+      : {};
+  const shippingTax =
+    whole && booked.shippingTax.shippingTax
+      ? { shippingTax: money(decimal(booked.shippingTax.shippingTax).neg(), currency) }
+      : {};
+  // What the closing takes off, tax and shipping included: the payment lines give it back, the last first.
+  let reduction = decimal(netSuiteTotal({ lines: closed, currency, ...shippingCost, ...shippingTax })).neg();
+  const paymentChanges = booked.lines
+    .map((line, position) => ({ line, position }))
+    .filter(({ line }) => line.kind === 'payment')
+    .reverse()
+    .map(({ line, position }) => {
+      const held = decimal(line.amount).neg();
+      const share = reduction.lt(held) ? reduction : held;
+      reduction = reduction.minus(share);
+      return { ...line, amount: money(share, currency), tax: money(0, currency), salePosition: position };
+    })
+    .reverse();
+  const lines = [...closed, ...paymentChanges];
+  const total = netSuiteTotal({ lines, currency, ...shippingCost, ...shippingTax });
   return {
     kind: 'document',
     document: {
       schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, order.id, cancelledIds),
+      idempotencyKey: documentIdempotencyKey(
+        'salesOrder',
+        envelope.tenant,
+        order.id,
+        whole ? ['order.cancelled'] : cancelledIds,
+      ),
       tenant: envelope.tenant,
       orderId: order.id,
       orderNumber: order.externalId,
-      documentType: 'creditMemo',
-      externalId: toExternalId('CM', order.externalId, fingerprint),
+      documentType: 'salesOrder',
+      operation: 'closeLines',
+      // The sales order itself: a cancellation makes no record of its own.
+      externalId: sale_.externalId,
       // The cancellation's own day, never the sale's (docs/domain.md section 3, "Dates").
       tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
-      currency: order.currency,
+      currency,
+      ...shippingCost,
+      ...shippingTax,
+      ...(booked.taxExempt ? { taxExempt: true } : {}),
       total,
-      saleTotal: total,
+      saleTotal: netSuiteTotal({ lines: closed, currency, ...shippingCost, ...shippingTax }),
       lines,
       payments: [],
       dependsOn: sale_,
@@ -594,6 +682,7 @@ function linkedToSale(order: GraphQlOrder, tenant: string, documentType: ErpDocu
 export const DOCUMENT_MAPPINGS = {
   'order.opened': sale,
   'order.items_cancelled': cancellation,
+  'order.cancelled': cancellation,
   'return.processed': refundOfReturn,
   'refund_request.issued': appeasement,
 } as const satisfies Record<string, (event: EventToMap) => MappingOutcome>;

@@ -331,4 +331,94 @@ describe('ERP emulator transforms records as NetSuite does (docs/domain.md secti
       404,
     );
   });
+
+  it('closes sales-order lines by PATCH on their key, refuses it on a cash sale, and fulfils only open lines (docs/domain.md section 4)', async () => {
+    const two = body({
+      item: {
+        items: [
+          { item: { externalId: 'prod-1001' }, quantity: 1, amount: 40, taxDetailsReference: 'L1' },
+          { item: { externalId: 'prod-1002' }, quantity: 2, amount: 30 },
+        ],
+      },
+    });
+    expect((await call('PUT', 'salesOrder/eid:SO-CL1', two)).status).toBe(204);
+    const [order] = emulator.recordsWithExternalId('SO-CL1');
+    expect(order.total).toBe('72.5');
+    // Each line has its key, 1, 2, …; a GET shows the sublist only when expanded (NetSuite's links otherwise).
+    const plain = (await (await call('GET', `salesOrder/${order.id}`)).json()) as Record<string, unknown>;
+    expect(plain.item).toMatchObject({ links: [expect.any(Object)] });
+    const expanded = (await (await call('GET', 'salesOrder/eid:SO-CL1?expandSubResources=true')).json()) as {
+      item: { items: { line: number }[] };
+    };
+    expect(expanded.item.items.map((line) => line.line)).toEqual([1, 2]);
+    const close = await call('PATCH', `salesOrder/${order.id}`, {
+      item: { items: [{ line: 1, isClosed: true, quantity: 0, amount: 0 }] },
+      taxDetails: { items: [{ taxDetailsReference: 'L1', taxBasis: 0, taxAmount: 0 }] },
+    });
+    expect(close.status).toBe(204);
+    expect(emulator.recordsWithExternalId('SO-CL1')[0]).toMatchObject({ id: order.id, total: '30' });
+    // A closed line is not reopened, and is not fulfilled.
+    expect(
+      (await call('PATCH', `salesOrder/${order.id}`, { item: { items: [{ line: 1, isClosed: false }] } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call('POST', `salesOrder/${order.id}/!transform/itemFulfillment`, {
+          externalId: 'IF-CL1',
+          tranDate: '2024-01-03',
+        })
+      ).status,
+    ).toBe(204);
+    const [fulfilment] = emulator.recordsWithExternalId('IF-CL1');
+    expect((fulfilment.body.item as { items: { line: number }[] }).items.map((line) => line.line)).toEqual([2]);
+    // A cash sale's lines have no isClosed.
+    expect((await call('PUT', 'cashSale/eid:CS-CL1', body())).status).toBe(204);
+    const refused = await call('PATCH', 'cashSale/eid:CS-CL1', { item: { items: [{ line: 1, isClosed: true }] } });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ 'o:errorDetails': [{ 'o:errorPath': 'item.items[0].isClosed' }] });
+  });
+
+  it('refuses a posting transaction dated in a closed accounting period, not a sales order', async () => {
+    const periods = (closedThrough: string | null) =>
+      fetch(`${base}/_emulator/periods`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ closedThrough }),
+      });
+    expect((await periods('2024-01-31')).status).toBe(200);
+    try {
+      const refused = await call('PUT', 'cashSale/eid:CS-PC1', body({ tranDate: '2024-01-31' }));
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        'o:errorDetails': [{ 'o:errorCode': 'PERIOD_CLOSED', 'o:errorPath': 'tranDate' }],
+      });
+      expect((await call('PUT', 'cashSale/eid:CS-PC1', body({ tranDate: '2024-02-01' }))).status).toBe(204);
+      expect((await call('PUT', 'salesOrder/eid:SO-PC1', body({ tranDate: '2024-01-15' }))).status).toBe(204);
+    } finally {
+      await periods(null);
+    }
+  });
+
+  it('makes a customer refund from a credit memo, applying it, never more than it holds', async () => {
+    expect((await call('PUT', 'creditMemo/eid:CM-AP1', body())).status).toBe(204);
+    const [credit] = emulator.recordsWithExternalId('CM-AP1');
+    const tooMuch = await call('POST', 'creditMemo/eid:CM-AP1/!transform/customerRefund', {
+      externalId: 'CR-AP0',
+      tranDate: '2024-01-03',
+      apply: { items: [{ doc: { id: credit.id }, apply: true, amount: 99 }] },
+    });
+    expect(tooMuch.status).toBe(400);
+    const made = await call('POST', 'creditMemo/eid:CM-AP1/!transform/customerRefund', {
+      externalId: 'CR-AP1',
+      tranDate: '2024-01-03',
+    });
+    expect(made.status).toBe(204);
+    const [refund] = emulator.recordsWithExternalId('CR-AP1');
+    expect(refund).toMatchObject({ type: 'customerRefund', total: '42.5' });
+    expect(refund.body).toMatchObject({
+      entity: { id: '801' },
+      apply: { items: [{ doc: { id: credit.id }, apply: true }] },
+    });
+    expect(refund.body.item).toBeUndefined();
+  });
 });

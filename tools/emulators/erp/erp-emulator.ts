@@ -69,6 +69,23 @@ const LEGACY_TAX_BODY_FIELDS = ['taxItem', 'taxRate', 'taxTotal', 'tax2Total', '
  */
 const READ_ONLY_BODY_FIELDS = ['total', 'subtotal', 'createdFrom'];
 
+/**
+ * Posting transactions: a closed accounting period refuses them (docs/domain.md section 4:
+ * "A `tranDate` in a closed accounting period is refused"). Sales orders and return
+ * authorizations post nothing to the ledger, so a closed period does not lock them
+ * (NetSuite help, "Non-posting transactions"; infer).
+ */
+const POSTING_TYPES: readonly RecordType[] = RECORD_TYPES.filter(
+  (type) => type !== 'salesOrder' && type !== 'returnAuthorization',
+);
+
+/**
+ * Records whose item lines can be closed (docs/domain.md section 4, "Closing lines":
+ * `PATCH salesOrder/{id}` with a line's `isClosed: true`; return authorizations have
+ * the same column in NetSuite). A cash sale's goods are gone: its lines cannot be.
+ */
+const CLOSABLE_TYPES: readonly RecordType[] = ['salesOrder', 'returnAuthorization'];
+
 /** SuiteQL transaction type codes of each record type. */
 const TYPE_CODES: Record<RecordType, string> = {
   salesOrder: 'SalesOrd',
@@ -129,6 +146,8 @@ export interface ErpEmulatorOptions {
   suiteqlMaxRows?: number;
   /** The account's records a transaction may reference (default: {@link demoAccount}). */
   account?: ErpAccount;
+  /** Accounting periods closed through this date (YYYY-MM-DD): a posting transaction dated then is refused. */
+  closedThrough?: string;
 }
 
 interface NetSuiteErrorDetail {
@@ -169,7 +188,10 @@ export class ErpEmulator {
   peakAttempted = 0;
   private attempted = 0;
   private nextId = 1000;
-  private readonly options: Required<Omit<ErpEmulatorOptions, 'tba' | 'account'>> & Pick<ErpEmulatorOptions, 'tba'>;
+  private readonly options: Required<Omit<ErpEmulatorOptions, 'tba' | 'account' | 'closedThrough'>> &
+    Pick<ErpEmulatorOptions, 'tba'>;
+  /** Accounting periods are closed through this date (see {@link POSTING_TYPES}). */
+  closedThrough: string | undefined;
   /** The account's records by internal id, and the ones with an external id by it. */
   readonly account: ErpAccount;
   private readonly items = new Map<string, AccountItem>();
@@ -187,6 +209,7 @@ export class ErpEmulator {
       retryAfterSeconds: options.retryAfterSeconds ?? {},
       tba: options.tba,
     };
+    this.closedThrough = options.closedThrough;
     this.account = options.account ?? demoAccount();
     for (const item of this.account.items) this.addItem(item);
     for (const customer of this.account.customers) this.addCustomer(customer);
@@ -280,6 +303,14 @@ export class ErpEmulator {
       return reply.status(201).send(item);
     });
     app.get('/_emulator/customers', async () => [...this.customers.values()]);
+    app.put('/_emulator/periods', async (request, reply) => {
+      // Closes the accounting periods through a date (an accountant's month end); null reopens them.
+      const { closedThrough } = (request.body ?? {}) as { closedThrough?: unknown };
+      if (closedThrough !== null && !(typeof closedThrough === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(closedThrough)))
+        return reply.status(400).send({ error: 'closedThrough is YYYY-MM-DD or null' });
+      this.closedThrough = closedThrough ?? undefined;
+      return { closedThrough: this.closedThrough ?? null };
+    });
     app.delete('/_emulator/records/:id', async (request, reply) => {
       const record = this.records.get((request.params as { id: string }).id);
       if (!record) return reply.status(404).send();
@@ -370,13 +401,23 @@ export class ErpEmulator {
         }
         return this.write(request, reply, key.slice(4));
       });
+      api.patch('/services/rest/record/v1/:type/:key', async (request, reply) => this.update(request, reply));
       api.get('/services/rest/record/v1/:type/:key', async (request, reply) => {
         const { type, key } = request.params as { type: string; key: string };
         const record = this.find(type, key);
         if (!record) return recordNotFound(reply, key);
         const entity = this.customerOf(record.body.entity);
+        // Sublists come as links unless expandSubResources=true (NetSuite help, "Getting a Record Instance").
+        const expanded = (request.query as { expandSubResources?: string }).expandSubResources === 'true';
+        const sublists = Object.fromEntries(
+          SUBLISTS.filter((name) => record.body[name] !== undefined).map((name) => [
+            name,
+            expanded ? record.body[name] : { links: [{ rel: 'self', href: `${record.id}/${name}` }] },
+          ]),
+        );
         return {
           ...record.body,
+          ...sublists,
           id: record.id,
           externalId: record.externalId,
           tranDate: record.tranDate,
@@ -466,8 +507,20 @@ export class ErpEmulator {
     const copied: Record<string, unknown> = {};
     for (const field of ['entity', 'currency', 'subsidiary', 'location', 'class', 'department', 'item'])
       if (source.body[field] !== undefined) copied[field] = source.body[field];
-    // A customer refund applies credits: it copies no item lines (docs/domain.md section 4).
-    if (target === 'customerRefund') delete copied.item;
+    // A customer refund applies credits: it copies no item lines (docs/domain.md section 4),
+    // and the credit memo it is made from is applied, in full unless the body says otherwise.
+    if (target === 'customerRefund') {
+      delete copied.item;
+      copied.apply = { items: [{ doc: { id: source.id }, apply: true, amount: Number(source.total) }] };
+    }
+    // A closed line is not fulfilled, invoiced or returned (docs/domain.md section 3: closing a cancelled
+    // line is what keeps it from being fulfilled).
+    if (Array.isArray((copied.item as { items?: unknown } | undefined)?.items))
+      copied.item = {
+        items: ((copied.item as { items: Record<string, unknown>[] }).items ?? []).filter(
+          (line) => line.isClosed !== true,
+        ),
+      };
     const made = { ...copied, ...body };
     const externalId = typeof body.externalId === 'string' ? body.externalId : undefined;
     if (externalId && this.byExternalId.has(`${target}:${externalId}`))
@@ -478,13 +531,104 @@ export class ErpEmulator {
           'o:errorPath': 'externalId',
         },
       ]);
-    const problem = this.transactionProblem(target as RecordType, made);
+    const problem =
+      this.transactionProblem(target as RecordType, made) ?? this.applyProblem(target as RecordType, made, source);
     if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
     const record = this.store(target as RecordType, externalId, { ...made, createdFrom: { id: source.id } });
     return reply
       .status(204)
       .header('Location', `${request.protocol}://${request.hostname}/services/rest/record/v1/${target}/${record.id}`)
       .send();
+  }
+
+  /**
+   * `PATCH record/v1/{type}/{id}` (NetSuite help, "Updating a Sublist"; docs/domain.md
+   * section 4, "Closing lines"): body fields are replaced; a line of the keyed `item`
+   * sublist whose `line` matches is updated, the other lines sent are added; tax
+   * details are matched on `taxDetailsReference` (assumed key). The result must be a
+   * transaction NetSuite accepts (the same rules as a create); `isClosed` only on the
+   * lines of a record that has it, never reopened.
+   */
+  private update(request: FastifyRequest, reply: FastifyReply) {
+    const { type, key } = request.params as { type: string; key: string };
+    const record = this.find(type, key);
+    if (!record) return recordNotFound(reply, key);
+    const patch = (request.body ?? {}) as Record<string, unknown>;
+    const invalid = (detail: string, path: string) =>
+      netsuiteError(reply, 400, 'Bad Request', [{ detail, 'o:errorCode': 'USER_ERROR', 'o:errorPath': path }]);
+    if ('externalId' in patch && patch.externalId !== record.externalId)
+      return invalid('The external id of a record is changed by upsert, not here.', 'externalId');
+    const lines = ((record.body.item as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map(
+      (line) => ({ ...line }),
+    );
+    const sent = (patch.item as { items?: unknown } | undefined)?.items;
+    if (patch.item !== undefined && !Array.isArray(sent)) return invalid('item.items must be a list.', 'item.items');
+    for (const [index, change] of ((sent ?? []) as Record<string, unknown>[]).entries()) {
+      const target = lines.find((line) => line.line !== undefined && line.line === change.line);
+      if ('isClosed' in change && !CLOSABLE_TYPES.includes(record.type))
+        return invalid(
+          `A ${record.type} line has no isClosed: its lines cannot be closed.`,
+          `item.items[${index}].isClosed`,
+        );
+      if (target?.isClosed === true && change.isClosed === false)
+        return invalid('A closed line cannot be reopened by web services.', `item.items[${index}].isClosed`);
+      if (target) Object.assign(target, change);
+      else lines.push({ ...change });
+    }
+    const details = ((record.body.taxDetails as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map(
+      (detail) => ({ ...detail }),
+    );
+    for (const change of ((patch.taxDetails as { items?: unknown } | undefined)?.items ?? []) as Record<
+      string,
+      unknown
+    >[]) {
+      const target = details.find((detail) => detail.taxDetailsReference === change.taxDetailsReference);
+      if (target) Object.assign(target, change);
+      else details.push({ ...change });
+    }
+    const body: Record<string, unknown> = {
+      ...record.body,
+      ...patch,
+      ...(lines.length > 0 ? { item: { items: lines } } : {}),
+      ...(details.length > 0 ? { taxDetails: { items: details } } : {}),
+    };
+    delete body.createdFrom;
+    const invalidAmount = this.invalidAmount(body);
+    if (invalidAmount) return invalid(`Invalid number (must be a number): ${invalidAmount}.`, invalidAmount);
+    const problem = this.transactionProblem(record.type, body);
+    if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
+    this.store(record.type, record.externalId, body, record.id);
+    return reply.status(204).send();
+  }
+
+  /**
+   * A customer refund's `apply` sublist (docs/domain.md section 4: a customer refund
+   * has `apply` and `deposit` sublists): each applied document must be a credit memo of
+   * the same customer, and no more than it holds may be applied.
+   */
+  private applyProblem(type: RecordType, body: Record<string, unknown>, source: ErpRecord) {
+    if (type !== 'customerRefund') return undefined;
+    const applied = ((body.apply as { items?: unknown } | undefined)?.items ?? []) as Record<string, unknown>[];
+    const invalid = (detail: string, path: string): NetSuiteErrorDetail => ({
+      detail,
+      'o:errorCode': 'USER_ERROR',
+      'o:errorPath': path,
+    });
+    if (!Array.isArray(applied) || !applied.some((line) => line.apply === true))
+      return invalid('A customer refund must apply at least one credit.', 'apply');
+    for (const [index, line] of applied.entries()) {
+      const credit = this.records.get(refOf(line.doc) ?? '');
+      if (!credit || credit.type !== 'creditMemo')
+        return invalid('Only credit memos can be applied here.', `apply.items[${index}].doc`);
+      if (refOf(credit.body.entity) !== refOf(source.body.entity) || !isAmount(line.amount))
+        return invalid(
+          'The credit belongs to another customer, or the amount is not a number.',
+          `apply.items[${index}]`,
+        );
+      if (new Big(line.amount as number).gt(credit.total))
+        return invalid(`At most ${credit.total} of this credit can be applied.`, `apply.items[${index}].amount`);
+    }
+    return undefined;
   }
 
   private write(request: FastifyRequest, reply: FastifyReply, externalId: string | undefined) {
@@ -568,6 +712,18 @@ export class ErpEmulator {
         `Invalid reference ${JSON.stringify(reference) ?? 'missing'}: no such record in this account (a reference is {"id"} or {"externalId"}).`,
         path,
         'INVALID_KEY_OR_REF',
+      );
+    // docs/domain.md section 4: a posting transaction dated in a closed accounting period is refused.
+    if (
+      this.closedThrough !== undefined &&
+      POSTING_TYPES.includes(type) &&
+      typeof body.tranDate === 'string' &&
+      body.tranDate <= this.closedThrough
+    )
+      return invalid(
+        `The accounting period of ${body.tranDate} is closed: date the transaction in an open period.`,
+        'tranDate',
+        'PERIOD_CLOSED',
       );
     // docs/domain.md section 4, "Totals": `total` is read-only, NetSuite computes it.
     for (const field of READ_ONLY_BODY_FIELDS)
@@ -712,13 +868,31 @@ export class ErpEmulator {
       .send();
   }
 
-  private store(type: RecordType, externalId: string | undefined, body: Record<string, unknown>): ErpRecord {
+  private store(
+    type: RecordType,
+    externalId: string | undefined,
+    body: Record<string, unknown>,
+    id?: string,
+  ): ErpRecord {
     const now = new Date().toISOString();
-    const existingId = externalId ? this.byExternalId.get(`${type}:${externalId}`) : undefined;
+    const existingId = id ?? (externalId ? this.byExternalId.get(`${type}:${externalId}`) : undefined);
     const existing = existingId ? this.records.get(existingId) : undefined;
     // An update keeps the link a transform made (createdFrom is read-only once set).
     if (existing?.body.createdFrom !== undefined && body.createdFrom === undefined)
       body = { ...body, createdFrom: existing.body.createdFrom };
+    // Each item line gets its key `line` (NetSuite help, "Updating a Sublist": keyed sublists), 1, 2, … in order.
+    const items = (body.item as { items?: unknown } | undefined)?.items;
+    if (Array.isArray(items)) {
+      let next = Math.max(0, ...items.map((line) => Number((line as { line?: unknown })?.line ?? 0) || 0));
+      body = {
+        ...body,
+        item: {
+          items: (items as Record<string, unknown>[]).map((line) =>
+            typeof line?.line === 'number' ? line : { ...line, line: (next += 1) },
+          ),
+        },
+      };
+    }
     const record: ErpRecord = {
       id: existing?.id ?? String((this.nextId += 1)),
       type,
@@ -932,6 +1106,9 @@ export class ErpEmulator {
   }
 }
 
+/** The sublists a GET returns as links unless expanded (NetSuite help, "Getting a Record Instance"). */
+const SUBLISTS = ['item', 'taxDetails', 'apply'] as const;
+
 /**
  * Columns of SuiteQL's `transaction` table the emulator knows (docs/domain.md section 4):
  * `foreigntotal` is the total in the transaction's currency; there is no `total`.
@@ -1028,6 +1205,12 @@ function computedTotal(body: Record<string, unknown>): string {
   }
   for (const field of ['shippingCost', 'handlingCost'])
     if (isAmount(body[field])) total = total.plus(body[field] as number | string);
+  // A customer refund pays out the credits it applies (docs/domain.md section 4).
+  const applied = (body.apply as { items?: unknown } | undefined)?.items;
+  for (const line of Array.isArray(applied) ? applied : []) {
+    const { apply, amount } = (line ?? {}) as Record<string, unknown>;
+    if (apply === true && isAmount(amount)) total = total.plus(amount as number | string);
+  }
   return total.toString();
 }
 
