@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import type { ErpRecord } from '../emulators/erp/erp-emulator';
-import type { DayOrder } from '../emulators/shared/retail-day';
+import { bookedAsSalesOrder, type DayOrder } from '../emulators/shared/retail-day';
 
 /** One ERP record the retailer's books must hold for an order, and the amount NewStore gave it. */
 export interface ExpectedRecord {
@@ -11,6 +11,8 @@ export interface ExpectedRecord {
   prefix: boolean;
   /** NewStore's amount, when the ERP total must equal it. */
   amount?: string;
+  /** Item lines the record must hold closed (a sales order's cancelled items). */
+  closedItems?: number;
 }
 
 /**
@@ -19,32 +21,41 @@ export interface ExpectedRecord {
  * - for a historical order only its refunds (its sale was booked before NewStore);
  * - the sale, under the order's external id, its lines (payments aside) for NewStore's
  *   grand total (a cash sale: the rounded cash amount NewStore captured);
- * - a cancellation: a credit memo under `CM-<order external id>-…`;
- * - a return: a refund under `RT-<return id>` for NewStore's refund amount;
+ * - a cancellation of a sales order: the cancelled items' lines closed on the sale, whose
+ *   amount is then the grand total less the cancelled amount; a cash sale is never changed;
+ * - a return: a refund under `RT-<return id>` for NewStore's refund amount (a web order's: the
+ *   return authorization `RT-<return id>-RA`, the credit memo and the customer refund `…-CR`);
  * - an appeasement: a cash refund under `AP-<refund request id>` for its amount.
  */
 export function expectedRecords(order: DayOrder): ExpectedRecord[] {
   const expected: ExpectedRecord[] = [];
   // A historical order's sale and cancellations were booked before NewStore; its refunds are booked.
+  // A cancellation closes the cancelled lines of a sales order (a web or shipped order); a cash sale stays.
+  const closing = bookedAsSalesOrder(order) ? order.cancellation : undefined;
   if (!order.isHistorical)
     expected.push({
       orderId: order.id,
-      what: 'sale',
+      what: closing ? 'cancellation' : 'sale',
       externalId: order.externalId,
       prefix: false,
       // A cash sale books its rounding as a line: its total is the cash captured (seed 004).
-      amount: new Big(order.roundedAmount ?? order.grandTotal).toString(),
+      amount: new Big(order.roundedAmount ?? order.grandTotal).minus(closing?.amount ?? 0).toString(),
+      ...(closing ? { closedItems: closing.itemIds.length } : {}),
     });
-  if (order.cancellation && !order.isHistorical)
-    expected.push({ orderId: order.id, what: 'cancellation', externalId: `CM-${order.externalId}-`, prefix: true });
-  if (order.return)
-    expected.push({
-      orderId: order.id,
-      what: 'return',
-      externalId: `RT-${order.return.id}`,
-      prefix: false,
-      amount: new Big(order.return.amount).toString(),
-    });
+  if (order.return) {
+    // A web order's return is a return authorization, a credit memo made from it and a customer
+    // refund applying the credit, each for the refund; any other return one cash refund.
+    const { id, amount } = order.return;
+    const suffixes = order.channelType === 'web' && !order.isHistorical ? ['-RA', '', '-CR'] : [''];
+    for (const suffix of suffixes)
+      expected.push({
+        orderId: order.id,
+        what: 'return',
+        externalId: `RT-${id}${suffix}`,
+        prefix: false,
+        amount: new Big(amount).toString(),
+      });
+  }
   if (order.appeasement)
     expected.push({
       orderId: order.id,
@@ -63,6 +74,8 @@ export interface RecordCheck {
   /** Expected records held more than once. */
   duplicated: { expected: ExpectedRecord; count: number }[];
   wrongAmount: { expected: ExpectedRecord; found: string }[];
+  /** Sales orders whose cancelled lines are not all closed. */
+  notClosed: { expected: ExpectedRecord; closed: number }[];
   /** ERP records no order of the day explains. */
   unexplained: ErpRecord[];
 }
@@ -75,7 +88,14 @@ export function checkRecords(orders: Iterable<DayOrder>, records: ErpRecord[]): 
     byExternalId.set(key, [...(byExternalId.get(key) ?? []), record]);
   }
   const explained = new Set<string>();
-  const check: RecordCheck = { matched: 0, missing: [], duplicated: [], wrongAmount: [], unexplained: [] };
+  const check: RecordCheck = {
+    matched: 0,
+    missing: [],
+    duplicated: [],
+    wrongAmount: [],
+    notClosed: [],
+    unexplained: [],
+  };
   for (const order of orders) {
     for (const expected of expectedRecords(order)) {
       const found = expected.prefix
@@ -88,11 +108,19 @@ export function checkRecords(orders: Iterable<DayOrder>, records: ErpRecord[]): 
       else if (found.length > 1) check.duplicated.push({ expected, count: found.length });
       else if (expected.amount !== undefined && !bookedAmount(found[0]).eq(expected.amount))
         check.wrongAmount.push({ expected, found: bookedAmount(found[0]).toString() });
+      else if (expected.closedItems !== undefined && closedItems(found[0]) < expected.closedItems)
+        check.notClosed.push({ expected, closed: closedItems(found[0]) });
       else check.matched += 1;
     }
   }
   check.unexplained = records.filter((record) => !explained.has(record.id));
   return check;
+}
+
+/** A record's closed item lines (quantity 0, `isClosed`; docs/domain.md section 4, "Closing lines"). */
+function closedItems(record: ErpRecord): number {
+  const lines = (record.body.item as { items?: { isClosed?: unknown; quantity?: unknown }[] } | undefined)?.items;
+  return (lines ?? []).filter((line) => line.isClosed === true && line.quantity === 0).length;
 }
 
 /**
@@ -108,6 +136,7 @@ export function recordCheckPassed(check: RecordCheck): boolean {
     check.missing.length === 0 &&
     check.duplicated.length === 0 &&
     check.wrongAmount.length === 0 &&
+    check.notClosed.length === 0 &&
     check.unexplained.length === 0
   );
 }
@@ -128,6 +157,10 @@ export function describeRecordCheck(check: RecordCheck): string {
   if (check.wrongAmount.length)
     parts.push(
       `${check.wrongAmount.length} with another amount${sample(check.wrongAmount, (item) => `${item.expected.externalId}: ${item.found} instead of ${item.expected.amount}`)}`,
+    );
+  if (check.notClosed.length)
+    parts.push(
+      `${check.notClosed.length} with cancelled lines open${sample(check.notClosed, (item) => `${item.expected.externalId}: ${item.closed} of ${item.expected.closedItems} closed`)}`,
     );
   if (check.unexplained.length)
     parts.push(

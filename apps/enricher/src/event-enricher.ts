@@ -1,9 +1,10 @@
-import { HEADERS } from '@hub/contracts';
+import { ErpDocument, HEADERS } from '@hub/contracts';
 import { BatchingPublisher, DocumentCodec, InvalidDocumentError, isMessageTooLarge } from '@hub/kafka';
 import {
   applyDeploymentMapping,
   DeploymentMapping,
   deriveEventKey,
+  GraphQlOrder,
   eventNameLabel,
   MappingGapError,
   mapEventToDocument,
@@ -89,9 +90,26 @@ export class EventEnricher {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: outcome.reason }, 'event skipped');
       return { kind: 'skipped' };
     }
-    let document = this.config.ENRICHER_TENANT_IN_EXTERNAL_ID
-      ? withTenantInExternalIds(outcome.document)
-      : outcome.document;
+    // A web return is a chain of records: each is published after the one it is made from, on the
+    // order's partition, so the sink posts them in order (a retry publishes the chain again; the
+    // sink's idempotency keys make that harmless).
+    for (const made of [outcome.document, ...(outcome.followUps ?? [])]) {
+      const published = await this.publish(made, envelope.name, envelope.tenant, order, mapping, headers);
+      if (published) return published;
+    }
+    return { kind: 'enriched' };
+  }
+
+  /** Maps, encodes and publishes one document; an outcome only when it can never be published. */
+  private async publish(
+    mapped: ErpDocument,
+    eventName: string,
+    tenant: string,
+    order: GraphQlOrder | null,
+    mapping: DeploymentMapping,
+    headers: Record<string, string>,
+  ): Promise<EnrichOutcome | undefined> {
+    let document = this.config.ENRICHER_TENANT_IN_EXTERNAL_ID ? withTenantInExternalIds(mapped) : mapped;
     try {
       document = applyDeploymentMapping(document, order, mapping);
     } catch (error) {
@@ -112,8 +130,8 @@ export class EventEnricher {
         value: encoded,
         headers: {
           [HEADERS.eventId]: document.source.eventId,
-          [HEADERS.eventName]: envelope.name,
-          [HEADERS.tenant]: envelope.tenant,
+          [HEADERS.eventName]: eventName,
+          [HEADERS.tenant]: tenant,
           // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
           ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
         },
@@ -129,11 +147,11 @@ export class EventEnricher {
         orderId: document.orderId,
         idempotencyKey: document.idempotencyKey,
         documentType: document.documentType,
-        eventName: envelope.name,
+        eventName,
       },
       'document emitted',
     );
-    return { kind: 'enriched' };
+    return undefined;
   }
 
   count(headers: Record<string, string>, outcome: string): void {

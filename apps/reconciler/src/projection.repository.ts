@@ -279,6 +279,7 @@ export class ProjectionRepository {
             document.source.eventName,
             message.partition,
             message.offset,
+            document.operation === 'closeLines',
           ],
         });
       } catch (error) {
@@ -294,19 +295,19 @@ export class ProjectionRepository {
     const latest = new Map<unknown, unknown[]>();
     for (const row of rows) latest.set(row.values[0], row.values);
     if (latest.size === 0) return;
-    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+    const columns: unknown[][] = Array.from({ length: 13 }, () => []);
     for (const values of latest.values()) values.forEach((value, index) => columns[index].push(value));
     await manager.query(
       `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, tran_date, amount,
-         line_count, source_event_id, source_event_name, document_partition, document_offset)
+         line_count, source_event_id, source_event_name, document_partition, document_offset, closes_lines)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::numeric[],
-         $8::int[], $9::text[], $10::text[], $11::int[], $12::bigint[])
+         $8::int[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::boolean[])
        ON CONFLICT (idempotency_key) DO UPDATE SET
          tenant = EXCLUDED.tenant, order_id = EXCLUDED.order_id, document_type = EXCLUDED.document_type,
          external_id = EXCLUDED.external_id, tran_date = EXCLUDED.tran_date, amount = EXCLUDED.amount,
          line_count = EXCLUDED.line_count, source_event_id = EXCLUDED.source_event_id,
          source_event_name = EXCLUDED.source_event_name, document_partition = EXCLUDED.document_partition,
-         document_offset = EXCLUDED.document_offset`,
+         document_offset = EXCLUDED.document_offset, closes_lines = EXCLUDED.closes_lines`,
       columns,
     );
   }

@@ -6,6 +6,7 @@ import { CreateReconciliationRuns1732400001000 } from './migrations/173240000100
 import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amounts';
 import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-unprojectable-messages';
 import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-extracts';
+import { ClosingDocuments1764800000000 } from './migrations/1764800000000-closing-documents';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { reconcilerTenantProblems } from './reconciler-connections';
@@ -26,6 +27,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       ExactAmounts1764200000000,
       UnprojectableMessages1764200001000,
       DailyExtracts1764300000000,
+      ClosingDocuments1764800000000,
     ],
   },
   rules: [

@@ -259,13 +259,17 @@ export class ReconciliationRepository {
     onPage: (rows: DocumentComparison[]) => Promise<void>,
   ): Promise<void> {
     await this.withCursor(
-      `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id, d.amount::text AS amount, d.status,
+      // A cancellation's closing is a change to its sale, not a record: the sale is compared with what the
+      // ERP books once every closing the hub made is applied (docs/domain.md section 3), whatever their day.
+      `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id,
+         (d.amount + coalesce((SELECT sum(c.amount) FROM erp_documents c WHERE c.closes_lines AND c.tenant = d.tenant
+           AND c.document_type = d.document_type AND c.external_id = d.external_id), 0))::text AS amount, d.status,
          d.erp_internal_id, d.error,
          coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::text) ORDER BY e.internal_id)
            FROM run_erp_transactions e WHERE e.run_id = $1 AND e.document_type = d.document_type
            AND e.external_id = d.external_id), '[]'::json) AS erp
        FROM erp_documents d
-       WHERE d.tenant = $2 AND d.tran_date = $3
+       WHERE d.tenant = $2 AND d.tran_date = $3 AND NOT d.closes_lines
        ORDER BY d.idempotency_key`,
       [runId, tenant, businessDate],
       pageSize,

@@ -50,7 +50,7 @@ const webOrder = (id: string): GraphQlOrder =>
     },
   });
 
-function documentOf(name: string, payload: Record<string, unknown>, order: GraphQlOrder): ErpDocument {
+function documentsOf(name: string, payload: Record<string, unknown>, order: GraphQlOrder): ErpDocument[] {
   const envelope: NewStoreEnvelope = {
     tenant: 'acme',
     name,
@@ -59,12 +59,17 @@ function documentOf(name: string, payload: Record<string, unknown>, order: Graph
   };
   const outcome = mapEventToDocument({ envelope, eventId: `${name}-${order.id}`, order });
   if (outcome.kind !== 'document') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
-  return applyDeploymentMapping(
-    { ...outcome.document, ...(name === 'order.opened' ? { customer: { erpId: '805' } } : {}) },
-    order,
-    mapping,
+  return [outcome.document, ...(outcome.followUps ?? [])].map((document) =>
+    applyDeploymentMapping(
+      { ...document, ...(name === 'order.opened' ? { customer: { erpId: '805' } } : {}) },
+      order,
+      mapping,
+    ),
   );
 }
+
+const documentOf = (name: string, payload: Record<string, unknown>, order: GraphQlOrder) =>
+  documentsOf(name, payload, order)[0];
 
 describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", () => {
   const emulator = new ErpEmulator();
@@ -116,5 +121,70 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
     expect(record).toMatchObject({ total: '0', payments: '0' });
     expect(record.body.shippingCost).toBe(0);
     expect(itemLines(sale.externalId).every((line) => line.isClosed === true && line.amount === 0)).toBe(true);
+  });
+
+  it('books a web return as return authorization → credit memo → customer refund, linked by transform, and a replay makes no second record', async () => {
+    const order = webOrder('r1');
+    await adapter.upsert(documentOf('order.opened', {}, order));
+    const returned = documentsOf(
+      'return.processed',
+      {
+        id: 'ret-r1',
+        order_id: order.id,
+        returned_at: '2024-02-20T15:00:00Z',
+        total_refund_amount: 43.2,
+        currency: 'USD',
+        items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
+      },
+      order,
+    );
+    for (let pass = 0; pass < 2; pass += 1) for (const document of returned) await adapter.upsert(document);
+    const [sale] = emulator.recordsWithExternalId(`W-r1`);
+    const [authorization] = emulator.recordsWithExternalId('RT-ret-r1-RA');
+    const [credit] = emulator.recordsWithExternalId('RT-ret-r1');
+    const [refund] = emulator.recordsWithExternalId('RT-ret-r1-CR');
+    expect([authorization, credit, refund].map((record) => [record.type, record.total])).toEqual([
+      ['returnAuthorization', '43.2'],
+      ['creditMemo', '43.2'],
+      ['customerRefund', '43.2'],
+    ]);
+    expect(authorization.body.createdFrom).toEqual({ id: sale.id });
+    expect(credit.body.createdFrom).toEqual({ id: authorization.id });
+    expect(refund.body).toMatchObject({
+      createdFrom: { id: credit.id },
+      entity: { id: '805' },
+      apply: { items: [{ doc: { id: credit.id }, apply: true, amount: 43.2 }] },
+    });
+    expect(refund.body.item).toBeUndefined();
+    // Each record once, however often the return is posted.
+    for (const externalId of ['RT-ret-r1-RA', 'RT-ret-r1', 'RT-ret-r1-CR'])
+      expect(emulator.recordsWithExternalId(externalId)).toHaveLength(1);
+  });
+
+  it('books a return 120 days after its sale, on the return day', async () => {
+    const order = sampleGraphQlOrder({
+      id: 'r2',
+      externalId: 'S-r2',
+      channel: 'store-nyc-01',
+      demandLocationId: 'store-nyc-01',
+    });
+    const store = { ...order, items: order.items.map((item, index) => ({ ...item, productId: `prod-300${index}` })) };
+    await adapter.upsert(documentOf('order.opened', {}, store));
+    const [refund] = documentsOf(
+      'return.processed',
+      {
+        id: 'ret-r2',
+        order_id: 'r2',
+        returned_at: '2024-05-01T15:00:00Z',
+        total_refund_amount: 64.8,
+        currency: 'USD',
+        items: [{ id: 'i-1', product_id: 'prod-3000', quantity: 1, refund_amount: 64.8, refund_tax: 4.8 }],
+      },
+      store,
+    );
+    await adapter.upsert(refund);
+    const [record] = emulator.recordsWithExternalId('RT-ret-r2');
+    expect(record).toMatchObject({ type: 'cashRefund', tranDate: '2024-05-01', total: '64.8' });
+    expect(record.body.createdFrom).toEqual({ id: emulator.recordsWithExternalId('S-r2')[0].id });
   });
 });

@@ -159,6 +159,26 @@ function lineDescription(line: DocumentLine): string | undefined {
  * numbers written from that text carry the same digits.
  */
 export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
+  const record = recordBody(document, references);
+  if (document.documentType !== 'customerRefund') return record;
+  // A customer refund has no item lines and no tax of its own: it pays out the credits it applies
+  // (docs/domain.md section 4; the `apply` sublist is added where the credit memo is known).
+  const refund = { ...record };
+  for (const field of NOT_ON_A_CUSTOMER_REFUND) delete refund[field];
+  return refund;
+}
+
+/** Fields of a sale or credit a customer refund does not have (docs/domain.md section 4). */
+const NOT_ON_A_CUSTOMER_REFUND = [
+  'item',
+  'taxDetails',
+  'taxDetailsOverride',
+  'shippingCost',
+  'handlingCost',
+  'shipMethod',
+] as const;
+
+function recordBody(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
   const lines = postedLines(document);
   const taxDetails = taxDetailsOf(document, lines);
   const taxed = new Set(taxDetails.map((detail) => detail.taxDetailsReference));
@@ -262,6 +282,7 @@ export class NetSuiteRestAdapter implements ErpPort {
     const { record } = NETSUITE_RECORDS[document.documentType];
     const path = `/record/v1/${record}/eid:${document.externalId}`;
     const existing = await this.internalIdOf(path);
+    if (document.documentType === 'customerRefund') body = await this.withApplied(document, body);
     try {
       if (existing) return { internalId: this.createdId(await this.request('PUT', path, body)) };
       const from = document.transformFrom!;
@@ -364,6 +385,23 @@ export class NetSuiteRestAdapter implements ErpPort {
       ...(closesShipping ? { shippingCost: 0 } : {}),
     });
     return { internalId: id };
+  }
+
+  /**
+   * A customer refund's `apply` sublist (docs/domain.md section 4): the credit memo it is
+   * made from, applied for the refund's amount.
+   */
+  private async withApplied(document: ErpDocument, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const from = document.transformFrom!;
+    const credit = await this.internalIdOf(
+      `/record/v1/${NETSUITE_RECORDS[from.documentType].record}/eid:${from.externalId}`,
+    );
+    if (!credit)
+      throw new ErpError(
+        'temporary',
+        `the credit memo ${from.externalId} of customer refund ${document.externalId} is not in NetSuite yet`,
+      );
+    return { ...body, apply: { items: [{ doc: { id: credit }, apply: true, amount: jsonAmount(document.total) }] } };
   }
 
   /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */

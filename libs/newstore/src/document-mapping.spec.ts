@@ -108,6 +108,41 @@ describe('mapping NewStore events to ERP documents', () => {
     );
   });
 
+  it("books a web order's return as return authorization, credit memo and customer refund, each made from the one before (docs/domain.md section 3)", () => {
+    const outcome = mapEventToDocument({
+      envelope: event('return.processed', {
+        id: 'r-9',
+        order_id: 'o-1',
+        returned_at: '2024-03-01T10:00:00Z',
+        total_refund_amount: 64.8,
+        currency: 'USD',
+        items: [{ id: 'i-1', product_id: 'p1', refund_amount: 64.8, refund_tax: 4.8 }],
+      }),
+      eventId: 'e9',
+      order: order({ channelType: 'web' }),
+    });
+    if (outcome.kind !== 'document') throw new Error(JSON.stringify(outcome));
+    const chain = [outcome.document, ...(outcome.followUps ?? [])];
+    expect(chain.map((document) => [document.documentType, document.externalId, document.transformFrom])).toEqual([
+      [
+        'returnAuthorization',
+        'RT-r-9-RA',
+        { documentType: 'salesOrder', externalId: expect.stringMatching(/^S-1001-A/) },
+      ],
+      ['creditMemo', 'RT-r-9', { documentType: 'returnAuthorization', externalId: 'RT-r-9-RA' }],
+      ['customerRefund', 'RT-r-9-CR', { documentType: 'creditMemo', externalId: 'RT-r-9' }],
+    ]);
+    // Each waits for the one it is made from; each is the refund; the customer refund has no item lines.
+    expect(chain.map((document) => document.dependsOn?.idempotencyKey)).toEqual([
+      'salesOrder:acme:o-1',
+      'returnAuthorization:acme:r-9',
+      'creditMemo:acme:r-9',
+    ]);
+    expect(chain.map((document) => document.total)).toEqual(['64.80', '64.80', '64.80']);
+    expect(chain.map((document) => document.lines.length)).toEqual([1, 1, 0]);
+    expect(chain.every((document) => document.tranDate === '2024-03-01')).toBe(true);
+  });
+
   it('closes every line and the shipping on order.cancelled, and never changes a cash sale', () => {
     const web = order({ channelType: 'web', shippingTotal: 10, grandTotal: 118 });
     const paid = {

@@ -20,7 +20,8 @@ import { asUtc, GraphQlOrder } from './graphql-order';
  *  - skip: the event needs no ERP action (historical order, unhandled event name).
  */
 export type MappingOutcome =
-  | { kind: 'document'; document: ErpDocument }
+  /** `followUps`: records made from this one, in order, each depending on the one before (a web return's chain). */
+  | { kind: 'document'; document: ErpDocument; followUps?: ErpDocument[] }
   | { kind: 'not-ready'; reason: string }
   | { kind: 'skip'; reason: string }
   | { kind: 'invalid'; reason: string };
@@ -587,32 +588,72 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       kind: 'invalid',
       reason: `the return's items add up to ${netSuiteTotal({ lines: readings[0], currency })} ${currency}, its total_refund_amount is ${refund}`,
     };
-  // Store, endless-aisle, blind and historical returns are a cash refund. A web return is credited
-  // to the customer: a credit memo with the returned items (a customer refund has no item lines, it
-  // applies a credit; docs/domain.md section 4).
-  const documentType: ErpDocumentType =
-    order?.channelType === 'web' && !order.isHistorical ? 'creditMemo' : 'cashRefund';
+  const common = {
+    schemaVersion: 2 as const,
+    tenant: envelope.tenant,
+    orderId: orderId ?? envelope.payload.id,
+    ...(order ? { orderNumber: order.externalId } : {}),
+    tranDate,
+    currency,
+    total: netSuiteTotal({ lines, currency }),
+    saleTotal: netSuiteTotal({ lines, currency }),
+    lines,
+    payments: [],
+    source: { eventId, eventName: envelope.name },
+  };
+  // A web order's return is credited to the customer (docs/domain.md section 3): a return authorization
+  // made from the sales order, a credit memo made from it, and a customer refund made from the credit
+  // memo, which applies it and has no item lines (docs/domain.md section 4).
+  if (order && order.channelType === 'web' && !order.isHistorical) return webReturn(common, order, envelope);
+  // Store, endless-aisle, blind and historical returns are a cash refund.
   return {
     kind: 'document',
     document: {
-      schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, envelope.payload.id),
-      tenant: envelope.tenant,
-      orderId: orderId ?? envelope.payload.id,
-      ...(order ? { orderNumber: order.externalId } : {}),
-      documentType,
+      ...common,
+      idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, envelope.payload.id),
+      documentType: 'cashRefund',
       externalId: toExternalId('RT', envelope.payload.id),
-      tranDate,
-      currency,
-      total: netSuiteTotal({ lines, currency }),
-      saleTotal: netSuiteTotal({ lines, currency }),
-      lines,
-      payments: [],
       // A blind return has no order, and no sale to wait for.
-      ...(order ? linkedToSale(order, envelope.tenant, documentType) : {}),
-      source: { eventId, eventName: envelope.name },
+      ...(order ? linkedToSale(order, envelope.tenant, 'cashRefund') : {}),
     },
   };
+}
+
+/**
+ * A web return's chain (docs/domain.md sections 3 and 4), each record made by
+ * `!transform` from the one before, each with an external id of its own so that a
+ * retry or a replay never makes a second one (the return id; `-RA` and `-CR` for the
+ * return authorization and the customer refund): sales order → return authorization
+ * → credit memo → customer refund. The credit memo keeps the external id web returns
+ * always had (`RT-<return id>`).
+ */
+function webReturn(
+  common: Omit<ErpDocument, 'idempotencyKey' | 'documentType' | 'externalId'>,
+  order: GraphQlOrder,
+  envelope: NewStoreEnvelope,
+): MappingOutcome {
+  const returnId = envelope.payload.id;
+  const record = (
+    documentType: ErpDocumentType,
+    externalId: string,
+    from: { documentType: ErpDocumentType; externalId: string; idempotencyKey: string },
+  ): ErpDocument => ({
+    ...common,
+    idempotencyKey: documentIdempotencyKey(documentType, envelope.tenant, returnId),
+    documentType,
+    externalId,
+    dependsOn: { idempotencyKey: from.idempotencyKey, documentType: from.documentType, externalId: from.externalId },
+    transformFrom: { documentType: from.documentType, externalId: from.externalId },
+  });
+  const authorization = record(
+    'returnAuthorization',
+    toExternalId('RT', returnId, 'RA'),
+    saleReference(order, envelope.tenant),
+  );
+  const credit = record('creditMemo', toExternalId('RT', returnId), authorization);
+  // A customer refund has no item lines: it pays out the credit it applies (docs/domain.md section 4).
+  const refund = { ...record('customerRefund', toExternalId('RT', returnId, 'CR'), credit), lines: [] };
+  return { kind: 'document', document: authorization, followUps: [credit, refund] };
 }
 
 function quantityOf(value: unknown): number {

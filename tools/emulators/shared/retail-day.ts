@@ -279,3 +279,12 @@ function instrument(
 export function* ordersOfDay(options: RetailDayOptions, from = 0): Generator<DayOrder> {
   for (let index = from; index < options.orders; index += 1) yield orderAt(options, index);
 }
+
+/**
+ * Whether the order's sale is a sales order (a web order, or one with any item shipped)
+ * rather than a cash sale (docs/domain.md section 3): a cancellation closes lines of the
+ * first and never changes the second.
+ */
+export function bookedAsSalesOrder(order: Pick<DayOrder, 'channelType' | 'items'>): boolean {
+  return order.channelType === 'web' || order.items.some((item) => item.shippingServiceLevel !== 'IN_STORE_HANDOVER');
+}
