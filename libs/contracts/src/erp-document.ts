@@ -82,6 +82,13 @@ export const erpDocumentSchema = z.object({
       /** Payment lines: NewStore's payment method and provider. */
       paymentMethod: z.string().optional(),
       paymentProvider: z.string().optional(),
+      /**
+       * A returned item: the NewStore location it was returned to, and whether it can be
+       * sold again (docs/domain.md section 3, "Returns"); `erpLocation` is the ERP
+       * location it goes back to (the mapping file's, a damage location if it cannot).
+       */
+      returnedTo: z.object({ locationId: z.string(), sellable: z.boolean() }).optional(),
+      erpLocation: z.string().optional(),
       /** A `closeLines` document's line: the place (0-based) of the sale's line it changes, in the sale's item sublist. */
       salePosition: z.number().int().min(0).optional(),
     }),

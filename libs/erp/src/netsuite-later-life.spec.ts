@@ -161,7 +161,7 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
       expect(emulator.recordsWithExternalId(externalId)).toHaveLength(1);
   });
 
-  it('books a return 120 days after its sale, on the return day', async () => {
+  it('books a return 120 days after its sale, on the return day, each item back at the return store (a damaged one at its damage location)', async () => {
     const order = sampleGraphQlOrder({
       id: 'r2',
       externalId: 'S-r2',
@@ -176,15 +176,24 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
         id: 'ret-r2',
         order_id: 'r2',
         returned_at: '2024-05-01T15:00:00Z',
-        total_refund_amount: 64.8,
+        total_refund_amount: 109.8,
         currency: 'USD',
-        items: [{ id: 'i-1', product_id: 'prod-3000', quantity: 1, refund_amount: 64.8, refund_tax: 4.8 }],
+        return_location_id: 'store-sfo-02',
+        items: [
+          { id: 'i-1', product_id: 'prod-3000', refund_amount: 64.8, refund_tax: 4.8, item_condition: 'damaged' },
+          { id: 'i-2', product_id: 'prod-3001', refund_amount: 45, refund_tax: 5, item_condition: 'sellable' },
+        ],
       },
       store,
     );
     await adapter.upsert(refund);
     const [record] = emulator.recordsWithExternalId('RT-ret-r2');
-    expect(record).toMatchObject({ type: 'cashRefund', tranDate: '2024-05-01', total: '64.8' });
+    expect(record).toMatchObject({ type: 'cashRefund', tranDate: '2024-05-01', total: '109.8' });
+    // store-sfo-02 is location 102, its damage location 112 (config/mapping.example.json).
+    expect((record.body.item as { items: { location: unknown }[] }).items.map((line) => line.location)).toEqual([
+      { id: '112' },
+      { id: '102' },
+    ]);
     expect(record.body.createdFrom).toEqual({ id: emulator.recordsWithExternalId('S-r2')[0].id });
   });
 });

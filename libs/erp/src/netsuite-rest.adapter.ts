@@ -213,6 +213,8 @@ function recordBody(document: ErpDocument, references: NetSuiteReferences): Reco
         return {
           item: lineItem(line, references),
           ...(counted ? { quantity: line.quantity } : {}),
+          // A returned item goes back to the return store's location, or its damage location.
+          ...(line.erpLocation ? { location: { id: line.erpLocation } } : {}),
           amount: jsonAmount(line.amount),
           ...(taxed.has(taxReference(position)) ? { taxDetailsReference: taxReference(position) } : {}),
           ...(description ? { description } : {}),

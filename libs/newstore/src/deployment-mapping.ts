@@ -27,6 +27,12 @@ const place = z
     /** The store's time zone: its sales are booked on the store's local date. */
     timeZone: timeZone.optional(),
     department: erpId.optional(),
+    /**
+     * Where a returned item that cannot be sold again goes (docs/domain.md section 3,
+     * "Returns": the return store's damage location); without it, such an item goes
+     * back to `location`.
+     */
+    damageLocation: erpId.optional(),
   })
   .strict();
 
@@ -115,6 +121,20 @@ function paymentItem(mapping: DeploymentMapping, method: string, provider: strin
   return candidates[0].item;
 }
 
+/**
+ * The ERP location a returned item goes back to (docs/domain.md section 3, "Returns"):
+ * the return store's location, or its damage location when the item cannot be sold
+ * again (the store's location where the mapping names no damage location).
+ */
+function restockLocation(
+  mapping: DeploymentMapping,
+  returnedTo: NonNullable<ErpDocument['lines'][number]['returnedTo']>,
+): string {
+  const place_ = placeOf(mapping, returnedTo.locationId);
+  if (!place_) throw new MappingGapError(`no ERP location for return location "${returnedTo.locationId}"`);
+  return returnedTo.sellable ? place_.location : (place_.damageLocation ?? place_.location);
+}
+
 function placeOf(mapping: DeploymentMapping, locationId: string | null | undefined): Place | undefined {
   return mapping.locations[locationId ?? ''] ?? mapping.defaultLocation;
 }
@@ -181,10 +201,12 @@ export function applyDeploymentMapping(
     },
     lines: document.lines.map((line) => {
       switch (line.kind ?? 'item') {
-        case 'item':
+        case 'item': {
+          const restocked = line.returnedTo ? { erpLocation: restockLocation(mapping, line.returnedTo) } : {};
           return line.productId && giftCards.has(line.productId)
-            ? { ...line, giftCard: true, erpItem: mapping.lineItems.giftCard }
-            : line;
+            ? { ...line, ...restocked, giftCard: true, erpItem: mapping.lineItems.giftCard }
+            : { ...line, ...restocked };
+        }
         case 'discount':
           return { ...line, erpItem: mapping.lineItems.discount };
         case 'rounding':

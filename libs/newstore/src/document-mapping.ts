@@ -562,7 +562,9 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
     quantity?: unknown;
     refund_amount?: unknown;
     refund_tax?: unknown;
+    item_condition?: unknown;
   }[];
+  const returnLocation = optionalText(payload.return_location_id);
   const currency = text(payload.currency, order?.currency ?? '');
   if (!/^[A-Z]{3}$/.test(currency)) return { kind: 'invalid', reason: 'the return has no currency' };
   const tranDate = localDate(text(payload.returned_at, envelope.published_at ?? new Date().toISOString()), timeZone);
@@ -580,6 +582,9 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
         currency,
       ),
       tax: money(item.refund_tax ?? 0, currency),
+      ...(returnLocation
+        ? { returnedTo: { locationId: returnLocation, sellable: sellable(item.item_condition) } }
+        : {}),
     })),
   );
   const lines = readings.find((reading) => netSuiteTotal({ lines: reading, currency }) === refund);
@@ -654,6 +659,15 @@ function webReturn(
   // A customer refund has no item lines: it pays out the credit it applies (docs/domain.md section 4).
   const refund = { ...record('customerRefund', toExternalId('RT', returnId, 'CR'), credit), lines: [] };
   return { kind: 'document', document: authorization, followUps: [credit, refund] };
+}
+
+/**
+ * Whether a returned item can be sold again, from its `item_condition` (docs/domain.md
+ * section 1). No NewStore page lists the values (assumed): a condition that says
+ * damaged, defective or unsellable cannot; anything else, or none, can.
+ */
+function sellable(condition: unknown): boolean {
+  return !(typeof condition === 'string' && /damag|defect|unsellable|not[_ -]?sellable|broken/i.test(condition));
 }
 
 function quantityOf(value: unknown): number {

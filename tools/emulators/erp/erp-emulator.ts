@@ -748,6 +748,9 @@ export class ErpEmulator {
       // docs/domain.md section 4, "References": an item the account lacks (or an inactive one) is refused.
       const item = this.itemOf(line?.item);
       if (!item || item.inactive) return unknownReference(`item.items[${index}].item`, line?.item);
+      // A line's location, like the body's, is an internal id of the account (docs/domain.md section 4).
+      if (line.location !== undefined && !this.account.locations.includes(refOf(line.location) ?? ''))
+        return unknownReference(`item.items[${index}].location`, line.location);
       if (typeof line.taxDetailsReference === 'string') references.add(line.taxDetailsReference);
     }
     // docs/domain.md section 3, "Customer": an entity on every customer transaction.

@@ -99,14 +99,18 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
         total_refund_tax: order.return.tax,
         total_refund_excl_tax: exclTax,
         currency: order.currency,
-        // One item per return in the emulated day: its refund is the return's (docs/domain.md: items[{refund_amount, refund_tax}]).
+        // Returned where the order was placed (a web order's at its web location).
+        return_location_id: order.demandLocationId,
+        // One item per return in the emulated day: its refund is the return's, its tax included
+        // (docs/domain.md section 3, "Returns": 71.62 = 66 + 5.62); every fourth comes back damaged.
         items: order.return.itemIds.map((id) => ({
           id,
           product_id: order.items.find((item) => item.id === id)?.productId,
           quantity: order.items.find((item) => item.id === id)?.quantity ?? 1,
-          refund_amount: exclTax,
+          refund_amount: order.return!.amount,
           refund_tax: order.return!.tax,
           return_reason: 'too_small',
+          item_condition: order.index % 4 === 0 ? 'damaged' : 'sellable',
         })),
       }),
     );
