@@ -1,11 +1,12 @@
 import Big from 'big.js';
 import type { ErpRecord } from '../emulators/erp/erp-emulator';
+import { fulfilmentsOf } from '../emulators/shared/newstore-events';
 import { bookedAsSalesOrder, type DayOrder } from '../emulators/shared/retail-day';
 
 /** One ERP record the retailer's books must hold for an order, and the amount NewStore gave it. */
 export interface ExpectedRecord {
   orderId: string;
-  what: 'sale' | 'cancellation' | 'return' | 'appeasement';
+  what: 'sale' | 'cancellation' | 'return' | 'appeasement' | 'fulfilment';
   /** An exact external id, or the prefix of one (a cancellation's id ends with a fingerprint of its items). */
   externalId: string;
   prefix: boolean;
@@ -25,7 +26,8 @@ export interface ExpectedRecord {
  *   amount is then the grand total less the cancelled amount; a cash sale is never changed;
  * - a return: a refund under `RT-<return id>` for NewStore's refund amount (a web order's: the
  *   return authorization `RT-<return id>-RA`, the credit memo and the customer refund `…-CR`);
- * - an appeasement: a cash refund under `AP-<refund request id>` for its amount.
+ * - an appeasement: a cash refund under `AP-<refund request id>` for its amount;
+ * - a store's fulfilment: an item fulfilment under `FF-<fulfilment request id>`.
  */
 export function expectedRecords(order: DayOrder): ExpectedRecord[] {
   const expected: ExpectedRecord[] = [];
@@ -56,6 +58,16 @@ export function expectedRecords(order: DayOrder): ExpectedRecord[] {
         amount: new Big(amount).toString(),
       });
   }
+  // A store's fulfilment is an item fulfilment (no amount); a distribution centre's is NetSuite's own.
+  for (const fulfilment of fulfilmentsOf(order))
+    if (fulfilment.locationId.startsWith('store-'))
+      expected.push({
+        orderId: order.id,
+        what: 'fulfilment',
+        externalId: `FF-${fulfilment.id}`,
+        prefix: false,
+        amount: '0',
+      });
   if (order.appeasement)
     expected.push({
       orderId: order.id,

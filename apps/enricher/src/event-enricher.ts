@@ -8,6 +8,7 @@ import {
   eventNameLabel,
   MappingGapError,
   mapEventToDocument,
+  notBookedBy,
   NewStoreOrders,
   parseEnvelope,
   impliesDocument,
@@ -93,6 +94,11 @@ export class EventEnricher {
     // A web return is a chain of records: each is published after the one it is made from, on the
     // order's partition, so the sink posts them in order (a retry publishes the chain again; the
     // sink's idempotency keys make that harmless).
+    const skipped = notBookedBy(mapping, outcome.document);
+    if (skipped) {
+      this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: skipped }, 'event skipped');
+      return { kind: 'skipped' };
+    }
     for (const made of [outcome.document, ...(outcome.followUps ?? [])]) {
       const published = await this.publish(made, envelope.name, envelope.tenant, order, mapping, headers);
       if (published) return published;

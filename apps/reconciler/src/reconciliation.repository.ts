@@ -294,7 +294,7 @@ export class ReconciliationRepository {
 
   /**
    * ERP records of the day that carry an external id of the hub's making (a
-   * credit memo's `CM-`, a return's `RT-`, an appeasement's `AP-`, or the order
+   * credit memo's `CM-`, a return's `RT-`, an appeasement's `AP-`, a fulfilment's `FF-`, or the order
    * number of one of the day's orders) and match no hub document of any tenant.
    */
   async streamOrphans(
@@ -325,7 +325,7 @@ export class ReconciliationRepository {
        FROM unexplained e
        LEFT JOIN newstore n ON n.external_id = e.external_id
        LEFT JOIN hub h ON h.external_id = e.external_id
-       WHERE e.external_id ~ '^([A-Za-z0-9_-]+-)?(CM|RT|AP)-' OR n.order_id IS NOT NULL OR coalesce(h.of_the_day, false)
+       WHERE e.external_id ~ '^([A-Za-z0-9_-]+-)?(CM|RT|AP|FF)-' OR n.order_id IS NOT NULL OR coalesce(h.of_the_day, false)
        ORDER BY e.internal_id`,
       [runId, tenant, businessDate],
       pageSize,

@@ -13,6 +13,7 @@ export const ERP_DOCUMENT_TYPES = [
   'returnAuthorization',
   'cashRefund',
   'customerRefund',
+  'itemFulfillment',
 ] as const;
 export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
 
@@ -155,6 +156,11 @@ export const erpDocumentSchema = z.object({
    * of NetSuite's total.
    */
   operation: z.enum(['closeLines']).optional(),
+  /**
+   * An item fulfilment: the NewStore location that fulfilled it (docs/domain.md section 3:
+   * a store's fulfilments are booked, a distribution centre's are made inside NetSuite).
+   */
+  fulfilledFrom: z.string().optional(),
   source: z.object({ eventId: z.string(), eventName: z.string() }),
 });
 

@@ -8,6 +8,7 @@ import {
   GraphQlOrder,
   mapEventToDocument,
   NewStoreEnvelope,
+  notBookedBy,
 } from '@hub/newstore';
 import { emulatorNetSuiteAdapter, sampleGraphQlOrder } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
@@ -195,5 +196,43 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
       { id: '102' },
     ]);
     expect(record.body.createdFrom).toEqual({ id: emulator.recordsWithExternalId('S-r2')[0].id });
+  });
+
+  it("books a store's fulfilment as an item fulfilment made from the sales order, its open lines only, once; a distribution centre's is NetSuite's", async () => {
+    const order = {
+      ...webOrder('f1'),
+      channelType: 'store',
+      channel: 'store-sfo-02',
+      demandLocationId: 'store-sfo-02',
+    };
+    await adapter.upsert(documentOf('order.opened', {}, order));
+    await adapter.upsert(documentOf('order.items_cancelled', { items: [{ id: 'i-1' }] }, order));
+    const shipped = (id: string, items: string[], location: string) =>
+      documentOf(
+        'fulfillment_request.items_completed',
+        { id, order_id: order.id, fulfillment_location_id: location, items: items.map((item) => ({ id: item })) },
+        order,
+      );
+    const fulfilment = shipped('fr-1', ['i-2'], 'store-sfo-02');
+    expect(notBookedBy(mapping, fulfilment)).toBeUndefined();
+    for (let pass = 0; pass < 2; pass += 1) await adapter.upsert(fulfilment);
+    const made = emulator.recordsWithExternalId('FF-fr-1');
+    expect(made).toHaveLength(1);
+    const [sale] = emulator.recordsWithExternalId('W-f1');
+    expect(made[0]).toMatchObject({ type: 'itemFulfillment', total: '0' });
+    expect(made[0].body).toMatchObject({
+      createdFrom: { id: sale.id },
+      location: { id: '102' },
+      item: { items: [{ orderLine: 3, itemReceive: true, quantity: 1, location: { id: '102' } }] },
+    });
+    // The cancelled item's line is closed: a fulfilment of it is refused, named.
+    expect(
+      await adapter.upsert(shipped('fr-2', ['i-1'], 'store-sfo-02')).catch((error: unknown) => error),
+    ).toMatchObject({
+      kind: 'permanent',
+      details: { code: 'LINE_NOT_OPEN' },
+    });
+    // A distribution centre's fulfilment is made inside NetSuite: the hub books none.
+    expect(notBookedBy(mapping, shipped('fr-3', ['i-2'], 'dc-east'))).toMatch(/distribution centres/);
   });
 });

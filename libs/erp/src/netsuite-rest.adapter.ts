@@ -17,6 +17,7 @@ export const NETSUITE_RECORDS: Record<ErpDocumentType, { record: string; typeCod
   returnAuthorization: { record: 'returnAuthorization', typeCode: 'RtnAuth' },
   cashRefund: { record: 'cashRefund', typeCode: 'CashRfnd' },
   customerRefund: { record: 'customerRefund', typeCode: 'CustRfnd' },
+  itemFulfillment: { record: 'itemFulfillment', typeCode: 'ItemShip' },
 };
 
 export interface NetSuiteSettings {
@@ -160,23 +161,43 @@ function lineDescription(line: DocumentLine): string | undefined {
  */
 export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
   const record = recordBody(document, references);
-  if (document.documentType !== 'customerRefund') return record;
-  // A customer refund has no item lines and no tax of its own: it pays out the credits it applies
-  // (docs/domain.md section 4; the `apply` sublist is added where the credit memo is known).
-  const refund = { ...record };
-  for (const field of NOT_ON_A_CUSTOMER_REFUND) delete refund[field];
-  return refund;
+  const absent = NOT_ON[document.documentType];
+  if (!absent) return record;
+  const made = { ...record };
+  for (const field of absent) delete made[field];
+  if (document.documentType === 'itemFulfillment') {
+    // An item fulfilment ships quantities, no amounts: each line names the sales-order line it fulfils
+    // (`orderLine`, set where the order is read) and the location it leaves from.
+    made.item = {
+      items: postedLines(document).map((line) => ({
+        item: lineItem(line, references),
+        itemReceive: true,
+        quantity: line.quantity,
+        ...(line.erpLocation ? { location: { id: line.erpLocation } } : {}),
+      })),
+    };
+  }
+  return made;
 }
 
-/** Fields of a sale or credit a customer refund does not have (docs/domain.md section 4). */
-const NOT_ON_A_CUSTOMER_REFUND = [
-  'item',
-  'taxDetails',
-  'taxDetailsOverride',
-  'shippingCost',
-  'handlingCost',
-  'shipMethod',
-] as const;
+/**
+ * Fields of a sale or credit that other records do not have (docs/domain.md section 4):
+ * a customer refund has no item lines and no tax of its own, it pays out the credits it
+ * applies (its `apply` sublist is added where the credit memo is known); an item
+ * fulfilment books no amounts, tax or shipping charge.
+ */
+const NOT_ON: Partial<Record<ErpDocumentType, readonly string[]>> = {
+  customerRefund: ['item', 'taxDetails', 'taxDetailsOverride', 'shippingCost', 'handlingCost', 'shipMethod'],
+  itemFulfillment: [
+    'taxDetails',
+    'taxDetailsOverride',
+    'shippingCost',
+    'handlingCost',
+    'currency',
+    'class',
+    'department',
+  ],
+};
 
 function recordBody(document: ErpDocument, references: NetSuiteReferences): Record<string, unknown> {
   const lines = postedLines(document);
@@ -285,6 +306,7 @@ export class NetSuiteRestAdapter implements ErpPort {
     const path = `/record/v1/${record}/eid:${document.externalId}`;
     const existing = await this.internalIdOf(path);
     if (document.documentType === 'customerRefund') body = await this.withApplied(document, body);
+    if (document.documentType === 'itemFulfillment') body = await this.withOrderLines(document, body);
     try {
       if (existing) return { internalId: this.createdId(await this.request('PUT', path, body)) };
       const from = document.transformFrom!;
@@ -316,17 +338,8 @@ export class NetSuiteRestAdapter implements ErpPort {
    */
   private async closeLines(document: ErpDocument): Promise<ErpPostResult> {
     const { record } = NETSUITE_RECORDS[document.documentType];
-    const response = await retryTemporary(
-      () => this.request('GET', `/record/v1/${record}/eid:${document.externalId}?expandSubResources=true`, undefined),
-      ERP_CALL_RETRIES,
-    );
-    const current = (await response.json()) as {
-      id: string | number;
-      shippingCost?: unknown;
-      item?: { items?: { line: number; amount?: unknown; isClosed?: boolean }[] };
-    };
-    const id = String(current.id);
-    const saleLines = [...(current.item?.items ?? [])].sort((a, b) => Number(a.line) - Number(b.line));
+    const saleLines = await this.linesOf(document.documentType, document.externalId);
+    const { id } = saleLines;
     const refuse = (reason: string) =>
       new ErpError('permanent', `sales order ${document.externalId} (${id}): ${reason}`, { code: 'LINES_NOT_CLOSED' });
     const lineAt = (position: number | undefined) => {
@@ -353,7 +366,7 @@ export class NetSuiteRestAdapter implements ErpPort {
         taxChanges.push({ taxDetailsReference: taxReference(line.salePosition!), taxBasis: 0, taxAmount: 0 });
       reduction = reduction.plus(booked).plus(tax);
     }
-    const shipping = decimal(erpAmount(current.shippingCost ?? 0, id));
+    const shipping = decimal(erpAmount(saleLines.shippingCost ?? 0, id));
     const closesShipping = document.shippingCost !== undefined && !shipping.eq(0);
     if (closesShipping) {
       reduction = reduction.plus(shipping).minus(decimal(document.shippingTax ?? 0));
@@ -404,6 +417,50 @@ export class NetSuiteRestAdapter implements ErpPort {
         `the credit memo ${from.externalId} of customer refund ${document.externalId} is not in NetSuite yet`,
       );
     return { ...body, apply: { items: [{ doc: { id: credit }, apply: true, amount: jsonAmount(document.total) }] } };
+  }
+
+  /**
+   * An item fulfilment's lines with the key of the sales-order line each fulfils
+   * (`orderLine`), read from the order (its lines in their posted order; the
+   * fulfilment's lines name their place there). A line the order has closed (a
+   * cancelled item) is not fulfilled: the document is refused, named.
+   */
+  private async withOrderLines(document: ErpDocument, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const from = document.transformFrom!;
+    const saleLines = await this.linesOf(from.documentType, from.externalId);
+    const lines = (body.item as { items: Record<string, unknown>[] }).items;
+    const items = postedLines(document).map((line, index) => {
+      const target = line.salePosition === undefined ? undefined : saleLines[line.salePosition];
+      if (!target || target.isClosed)
+        throw new ErpError(
+          'permanent',
+          `item fulfilment ${document.externalId}: sales order ${from.externalId} has no open line for ${line.itemId}`,
+          { code: 'LINE_NOT_OPEN' },
+        );
+      return { ...lines[index], orderLine: target.line };
+    });
+    return { ...body, item: { items } };
+  }
+
+  /** A record's item lines in their order, with their keys (`line`), read with its sublists expanded. */
+  private async linesOf(documentType: ErpDocumentType, externalId: string) {
+    const { record } = NETSUITE_RECORDS[documentType];
+    const response = await retryTemporary(
+      () => this.request('GET', `/record/v1/${record}/eid:${externalId}?expandSubResources=true`, undefined),
+      ERP_CALL_RETRIES,
+    );
+    const current = (await response.json()) as {
+      id: string | number;
+      shippingCost?: unknown;
+      item?: { items?: { line: number; amount?: unknown; isClosed?: boolean }[] };
+    };
+    return Object.assign(
+      [...(current.item?.items ?? [])].sort((a, b) => Number(a.line) - Number(b.line)),
+      {
+        id: String(current.id),
+        shippingCost: current.shippingCost,
+      },
+    );
   }
 
   /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */

@@ -92,6 +92,7 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
         'order.items_cancelled->salesOrder',
         'order.items_cancelled:skip',
         'refund_request.issued->cashRefund',
+        'fulfillment_request.items_completed->itemFulfillment',
         'payment_account.amount_authorized:skip',
       ]),
     );

@@ -77,6 +77,15 @@ export const deploymentMappingSchema = z
     giftCardProducts: z.array(z.string()).default([]),
     /** Shipping service level → ERP shipping method. */
     shippingMethods: z.record(erpId),
+    /**
+     * Which fulfilments the hub books as item fulfilments (docs/domain.md section 3): a
+     * store's (a location in `locations`), by default; a distribution centre's (any other
+     * location) are made inside NetSuite unless `distributionCentres` is set.
+     */
+    fulfilments: z
+      .object({ stores: z.boolean().default(true), distributionCentres: z.boolean().default(false) })
+      .strict()
+      .default({}),
     /** ERP items of the lines that are no NewStore product (internal ids). */
     lineItems: z
       .object({
@@ -122,6 +131,17 @@ function paymentItem(mapping: DeploymentMapping, method: string, provider: strin
 }
 
 /**
+ * Why the deployment books no record for a document, if it books none: a fulfilment
+ * from a location whose fulfilments NetSuite makes itself (docs/domain.md section 3).
+ */
+export function notBookedBy(mapping: DeploymentMapping, document: ErpDocument): string | undefined {
+  if (document.documentType !== 'itemFulfillment') return undefined;
+  const store = document.fulfilledFrom !== undefined && document.fulfilledFrom in mapping.locations;
+  if (store ? mapping.fulfilments.stores : mapping.fulfilments.distributionCentres) return undefined;
+  return `fulfilments from ${store ? 'stores' : 'distribution centres'} are made in the ERP (mapping file: fulfilments)`;
+}
+
+/**
  * The ERP location a returned item goes back to (docs/domain.md section 3, "Returns"):
  * the return store's location, or its damage location when the item cannot be sold
  * again (the store's location where the mapping names no damage location).
@@ -159,7 +179,9 @@ export function applyDeploymentMapping(
   mapping: DeploymentMapping,
 ): ErpDocument {
   if (!order) return document;
-  const demandLocation = order.demandLocationId ?? '';
+  // A fulfilment leaves from its store; anything else is booked where the order was placed.
+  const demandLocation =
+    (document.documentType === 'itemFulfillment' ? document.fulfilledFrom : undefined) ?? order.demandLocationId ?? '';
   const place_ = placeOf(mapping, demandLocation);
   if (!place_) throw new MappingGapError(`no ERP location for demand location "${demandLocation}"`);
   const channel = order.channel ? mapping.channels[order.channel] : undefined;
@@ -202,7 +224,11 @@ export function applyDeploymentMapping(
     lines: document.lines.map((line) => {
       switch (line.kind ?? 'item') {
         case 'item': {
-          const restocked = line.returnedTo ? { erpLocation: restockLocation(mapping, line.returnedTo) } : {};
+          const restocked = line.returnedTo
+            ? { erpLocation: restockLocation(mapping, line.returnedTo) }
+            : document.documentType === 'itemFulfillment'
+              ? { erpLocation: place_.location }
+              : {};
           return line.productId && giftCards.has(line.productId)
             ? { ...line, ...restocked, giftCard: true, erpItem: mapping.lineItems.giftCard }
             : { ...line, ...restocked };

@@ -731,6 +731,69 @@ function linkedToSale(order: GraphQlOrder, tenant: string, documentType: ErpDocu
 }
 
 /**
+ * A fulfilment (docs/domain.md section 3): `fulfillment_request.items_completed` makes an
+ * item fulfilment from the sales order by transform, its lines the fulfilled items at
+ * their place in the order, its external id the fulfilment request's (`FF-<id>`), so a
+ * replay makes no second one. Whether a location's fulfilments are booked is the
+ * deployment's (a distribution centre's are made inside NetSuite): the document names
+ * the location. A cash sale's goods were handed over in the store: nothing to fulfil.
+ */
+function fulfilment({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
+  if (!order) return { kind: 'not-ready', reason: 'order of the fulfilment not in NewStore GraphQL yet' };
+  if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
+  const sale_ = saleReference(order, envelope.tenant);
+  if (sale_.documentType === 'cashSale')
+    return { kind: 'skip', reason: "a cash sale's goods are handed over in the store" };
+  const location = optionalText(envelope.payload.fulfillment_location_id);
+  if (!location) return { kind: 'invalid', reason: 'the fulfilment names no fulfillment_location_id' };
+  const ids = payloadItemIds(envelope.payload);
+  const booked = bookedSale(order);
+  if ('kind' in booked)
+    return booked.kind === 'not-ready'
+      ? booked
+      : { kind: 'invalid', reason: `the sale cannot be booked, so neither can its fulfilment: ${booked.reason}` };
+  const currency = order.currency;
+  const lines = ids.map((id): Line | undefined => {
+    const salePosition = booked.lines.findIndex((line) => line.itemId === id && (line.kind ?? 'item') === 'item');
+    const line = booked.lines[salePosition];
+    return line
+      ? {
+          kind: 'item',
+          itemId: id,
+          ...(line.productId ? { productId: line.productId } : {}),
+          quantity: line.quantity,
+          amount: money(0, currency),
+          tax: money(0, currency),
+          salePosition,
+        }
+      : undefined;
+  });
+  if (lines.some((line) => !line)) return { kind: 'not-ready', reason: 'fulfilled items not in GraphQL yet' };
+  return {
+    kind: 'document',
+    document: {
+      schemaVersion: 2,
+      idempotencyKey: documentIdempotencyKey('itemFulfillment', envelope.tenant, envelope.payload.id),
+      tenant: envelope.tenant,
+      orderId: order.id,
+      orderNumber: order.externalId,
+      documentType: 'itemFulfillment',
+      externalId: toExternalId('FF', envelope.payload.id),
+      tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
+      currency,
+      total: money(0, currency),
+      saleTotal: money(0, currency),
+      lines: lines as Line[],
+      payments: [],
+      fulfilledFrom: location,
+      dependsOn: sale_,
+      transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId },
+      source: { eventId, eventName: envelope.name },
+    },
+  };
+}
+
+/**
  * The event names that imply an ERP document, and how. A typed record: a handled
  * name without a mapping does not compile. Every other event is skipped and counted.
  */
@@ -740,6 +803,7 @@ export const DOCUMENT_MAPPINGS = {
   'order.cancelled': cancellation,
   'return.processed': refundOfReturn,
   'refund_request.issued': appeasement,
+  'fulfillment_request.items_completed': fulfilment,
 } as const satisfies Record<string, (event: EventToMap) => MappingOutcome>;
 
 export type DocumentEventName = keyof typeof DOCUMENT_MAPPINGS;

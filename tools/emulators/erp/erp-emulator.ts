@@ -517,9 +517,10 @@ export class ErpEmulator {
     // line is what keeps it from being fulfilled).
     if (Array.isArray((copied.item as { items?: unknown } | undefined)?.items))
       copied.item = {
-        items: ((copied.item as { items: Record<string, unknown>[] }).items ?? []).filter(
-          (line) => line.isClosed !== true,
-        ),
+        items: ((copied.item as { items: Record<string, unknown>[] }).items ?? [])
+          .filter((line) => line.isClosed !== true)
+          // A fulfilment's lines name the order line they fulfil (NetSuite's `orderLine`).
+          .map((line) => (target === 'itemFulfillment' ? { ...line, orderLine: line.line, itemReceive: true } : line)),
       };
     const made = { ...copied, ...body };
     const externalId = typeof body.externalId === 'string' ? body.externalId : undefined;
@@ -532,7 +533,9 @@ export class ErpEmulator {
         },
       ]);
     const problem =
-      this.transactionProblem(target as RecordType, made) ?? this.applyProblem(target as RecordType, made, source);
+      this.transactionProblem(target as RecordType, made) ??
+      this.applyProblem(target as RecordType, made, source) ??
+      this.fulfilmentProblem(target as RecordType, made, source);
     if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
     const record = this.store(target as RecordType, externalId, { ...made, createdFrom: { id: source.id } });
     return reply
@@ -627,6 +630,36 @@ export class ErpEmulator {
         );
       if (new Big(line.amount as number).gt(credit.total))
         return invalid(`At most ${credit.total} of this credit can be applied.`, `apply.items[${index}].amount`);
+    }
+    return undefined;
+  }
+
+  /**
+   * An item fulfilment's lines (docs/domain.md sections 3 and 4: made from the sales order by
+   * transform; a closed line is not fulfilled): each names by `orderLine` an open line of the
+   * order, for the same item and no more than its quantity.
+   */
+  private fulfilmentProblem(type: RecordType, body: Record<string, unknown>, source: ErpRecord) {
+    if (type !== 'itemFulfillment') return undefined;
+    const orderLines = ((source.body.item as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).filter(
+      (line) => line.isClosed !== true,
+    );
+    const lines = ((body.item as { items?: unknown } | undefined)?.items ?? []) as Record<string, unknown>[];
+    for (const [index, line] of lines.entries()) {
+      const ordered = orderLines.find((candidate) => candidate.line === line.orderLine);
+      const problem = !ordered
+        ? 'names no open line of the sales order'
+        : this.itemOf(ordered.item)?.id !== this.itemOf(line.item)?.id
+          ? 'is another item than its order line'
+          : Number(line.quantity ?? 0) > Number(ordered.quantity ?? 0)
+            ? 'ships more than its order line holds'
+            : undefined;
+      if (problem)
+        return {
+          detail: `Line ${index + 1} of the fulfilment ${problem}.`,
+          'o:errorCode': 'USER_ERROR',
+          'o:errorPath': `item.items[${index}].orderLine`,
+        };
     }
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { currencyDigits, DayOrder } from './retail-day';
+import { bookedAsSalesOrder, currencyDigits, DayOrder } from './retail-day';
 
 /** One event as NewStore's event stream sends it (docs/domain.md section 1). */
 export interface StreamEvent {
@@ -87,6 +87,19 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
       }),
     );
   }
+  for (const fulfilment of fulfilmentsOf(order))
+    events.push(
+      event(created + 90 * MINUTE, 'fulfillment_request.items_completed', {
+        id: fulfilment.id,
+        order_id: order.id,
+        fulfillment_location_id: fulfilment.locationId,
+        service_level: order.items.find((item) => item.id === fulfilment.itemIds[0])?.shippingServiceLevel,
+        items: fulfilment.itemIds.map((id) => ({
+          id,
+          product_id: order.items.find((item) => item.id === id)?.productId,
+        })),
+      }),
+    );
   if (order.return) {
     const digits = currencyDigits(order.currency);
     const exclTax = Number((order.return.amount - order.return.tax).toFixed(digits));
@@ -129,4 +142,23 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
     );
   }
   return events;
+}
+
+/**
+ * The fulfilment requests of an order that NewStore completes during the day
+ * (docs/domain.md section 1, `fulfillment_request.items_completed`): one per location
+ * that fulfils items of a shipped order, its cancelled items left out. A cash sale's
+ * items were handed over in the store; a historical order was fulfilled long ago.
+ */
+export function fulfilmentsOf(order: DayOrder): { id: string; locationId: string; itemIds: string[] }[] {
+  if (order.isHistorical || !bookedAsSalesOrder(order)) return [];
+  const byLocation = new Map<string, string[]>();
+  for (const item of order.items)
+    if (item.status !== 'cancelled')
+      byLocation.set(item.fulfillmentLocationId, [...(byLocation.get(item.fulfillmentLocationId) ?? []), item.id]);
+  return [...byLocation.entries()].map(([locationId, itemIds], index) => ({
+    id: `${order.id}-ff${index + 1}`,
+    locationId,
+    itemIds,
+  }));
 }

@@ -154,7 +154,8 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
       orderDiscounts: amount(orderDiscounts),
       tax: amount(tax),
       shippingServiceLevel: inStore ? 'IN_STORE_HANDOVER' : pick(SHIP_LEVELS),
-      fulfillmentLocationId: inStore ? store : 'dc-east',
+      // A store ships its endless-aisle items itself (ship from store); web orders leave the distribution centre.
+      fulfillmentLocationId: channelType === 'store' ? store : 'dc-east',
       status: 'ordered',
     };
   });
