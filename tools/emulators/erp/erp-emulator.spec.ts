@@ -369,6 +369,8 @@ describe('ERP emulator transforms records as NetSuite does (docs/domain.md secti
         })
       ).status,
     ).toBe(204);
+    // An item fulfilment is only ever made from its order.
+    expect((await call('PUT', 'itemFulfillment/eid:IF-ALONE', body())).status).toBe(400);
     const [fulfilment] = emulator.recordsWithExternalId('IF-CL1');
     expect((fulfilment.body.item as { items: { line: number }[] }).items.map((line) => line.line)).toEqual([2]);
     // A cash sale's lines have no isClosed.

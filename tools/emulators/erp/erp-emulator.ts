@@ -672,6 +672,15 @@ export class ErpEmulator {
         { detail: `Record type '${type}' does not exist.`, 'o:errorCode': 'INVALID_RCRD_TYPE' },
       ]);
     }
+    // An item fulfilment is made from its sales order, never on its own (docs/domain.md section 4:
+    // `salesOrder/{id}/!transform/itemFulfillment`); an update of one that exists is fine.
+    if (type === 'itemFulfillment' && !(externalId && this.byExternalId.has(`${type}:${externalId}`)))
+      return netsuiteError(reply, 400, 'Bad Request', [
+        {
+          detail: 'An item fulfillment is created by transforming its sales order.',
+          'o:errorCode': 'INVALID_TRANSFORM',
+        },
+      ]);
     const body = (request.body ?? {}) as Record<string, unknown>;
     const effectiveExternalId = externalId ?? (typeof body.externalId === 'string' ? body.externalId : undefined);
     if (effectiveExternalId && !/^[A-Za-z0-9_-]+$/.test(effectiveExternalId)) {
