@@ -94,7 +94,7 @@ export class EventEnricher {
     // A web return is a chain of records: each is published after the one it is made from, on the
     // order's partition, so the sink posts them in order (a retry publishes the chain again; the
     // sink's idempotency keys make that harmless).
-    const skipped = notBookedBy(mapping, outcome.document);
+    const skipped = notBookedBy(mapping, outcome.document, order);
     if (skipped) {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: skipped }, 'event skipped');
       return { kind: 'skipped' };

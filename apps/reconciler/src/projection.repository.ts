@@ -279,7 +279,8 @@ export class ProjectionRepository {
             document.source.eventName,
             message.partition,
             message.offset,
-            document.operation === 'closeLines',
+            // A change to its sale (closing, assigning lines), no record of its own.
+            document.operation !== undefined,
           ],
         });
       } catch (error) {

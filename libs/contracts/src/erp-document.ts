@@ -90,7 +90,7 @@ export const erpDocumentSchema = z.object({
        */
       returnedTo: z.object({ locationId: z.string(), sellable: z.boolean() }).optional(),
       erpLocation: z.string().optional(),
-      /** A `closeLines` document's line: the place (0-based) of the sale's line it changes, in the sale's item sublist. */
+      /** A line of a document that changes its sale (`operation`): the place (0-based) of the sale's line it changes. */
       salePosition: z.number().int().min(0).optional(),
     }),
   ),
@@ -153,9 +153,11 @@ export const erpDocumentSchema = z.object({
    * `salePosition`, the line's place in the sale's item sublist), a payment line at
    * plus what its payment line is reduced by; `shippingCost`/`shippingTax` at minus
    * the shipping a whole-order cancellation takes off. `total` is then the change
-   * of NetSuite's total.
+   * of NetSuite's total. `assignLines`: it sets where lines of the posted sales
+   * order are fulfilled from (a fulfilment request assigned: each line's location,
+   * the order's ship method); its lines name the sale's lines, at amount 0.
    */
-  operation: z.enum(['closeLines']).optional(),
+  operation: z.enum(['closeLines', 'assignLines']).optional(),
   /**
    * An item fulfilment: the NewStore location that fulfilled it (docs/domain.md section 3:
    * a store's fulfilments are booked, a distribution centre's are made inside NetSuite).

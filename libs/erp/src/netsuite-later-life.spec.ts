@@ -213,8 +213,24 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
         { id, order_id: order.id, fulfillment_location_id: location, items: items.map((item) => ({ id: item })) },
         order,
       );
+    // Assigned first: the open line gets the store's location, the closed one is left alone.
+    const assigned = documentsOf(
+      'fulfillment_request.assigned',
+      {
+        id: 'fr-1',
+        order_id: order.id,
+        fulfillment_location_id: 'store-sfo-02',
+        items: [{ id: 'i-1' }, { id: 'i-2' }],
+      },
+      order,
+    )[0];
+    expect(notBookedBy(mapping, assigned, order)).toBeUndefined();
+    await adapter.upsert(assigned);
+    const afterAssignment = itemLines('W-f1');
+    expect(afterAssignment.map((line) => line.location)).toEqual([undefined, undefined, { id: '102' }, undefined]);
+    expect(emulator.recordsWithExternalId('W-f1')[0].body.shipMethod).toEqual({ id: '601' });
     const fulfilment = shipped('fr-1', ['i-2'], 'store-sfo-02');
-    expect(notBookedBy(mapping, fulfilment)).toBeUndefined();
+    expect(notBookedBy(mapping, fulfilment, order)).toBeUndefined();
     for (let pass = 0; pass < 2; pass += 1) await adapter.upsert(fulfilment);
     const made = emulator.recordsWithExternalId('FF-fr-1');
     expect(made).toHaveLength(1);
@@ -233,6 +249,6 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
       details: { code: 'LINE_NOT_OPEN' },
     });
     // A distribution centre's fulfilment is made inside NetSuite: the hub books none.
-    expect(notBookedBy(mapping, shipped('fr-3', ['i-2'], 'dc-east'))).toMatch(/distribution centres/);
+    expect(notBookedBy(mapping, shipped('fr-3', ['i-2'], 'dc-east'), order)).toMatch(/distribution centres/);
   });
 });

@@ -278,6 +278,7 @@ export class NetSuiteRestAdapter implements ErpPort {
 
   async upsert(document: ErpDocument): Promise<ErpPostResult> {
     if (document.operation === 'closeLines') return this.closeLines(document);
+    if (document.operation === 'assignLines') return this.assignLines(document);
     const { record } = NETSUITE_RECORDS[document.documentType];
     const entity = await this.entityOf(document);
     const itemOf = await this.itemsOf(document);
@@ -417,6 +418,34 @@ export class NetSuiteRestAdapter implements ErpPort {
         `the credit memo ${from.externalId} of customer refund ${document.externalId} is not in NetSuite yet`,
       );
     return { ...body, apply: { items: [{ doc: { id: credit }, apply: true, amount: jsonAmount(document.total) }] } };
+  }
+
+  /**
+   * Sets where a posted sales order's lines are fulfilled from (docs/domain.md section 3:
+   * `fulfillment_request.assigned` gives the lines their fulfilment location and the order
+   * its ship method), by `PATCH` on each line's key; a closed line is left alone. Setting
+   * the same values again changes nothing.
+   */
+  private async assignLines(document: ErpDocument): Promise<ErpPostResult> {
+    const { record } = NETSUITE_RECORDS[document.documentType];
+    const saleLines = await this.linesOf(document.documentType, document.externalId);
+    const changes = document.lines.flatMap((line) => {
+      const target = line.salePosition === undefined ? undefined : saleLines[line.salePosition];
+      if (!target)
+        throw new ErpError(
+          'permanent',
+          `sales order ${document.externalId} (${saleLines.id}) has no line for ${line.itemId}`,
+          { code: 'LINE_NOT_OPEN' },
+        );
+      return target.isClosed || !line.erpLocation ? [] : [{ line: target.line, location: { id: line.erpLocation } }];
+    });
+    const shipMethod = document.erp?.shippingMethod;
+    if (changes.length === 0 && !shipMethod) return { internalId: saleLines.id };
+    await this.request('PATCH', `/record/v1/${record}/${encodeURIComponent(saleLines.id)}`, {
+      ...(changes.length > 0 ? { item: { items: changes } } : {}),
+      ...(shipMethod ? { shipMethod: { id: shipMethod } } : {}),
+    });
+    return { internalId: saleLines.id };
   }
 
   /**

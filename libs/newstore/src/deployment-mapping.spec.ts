@@ -5,6 +5,7 @@ import {
   deploymentMappingSchema,
   GraphQlOrder,
   MappingGapError,
+  notBookedBy,
   timeZoneFor,
 } from '@hub/newstore';
 import { sampleErpDocument } from '@hub/testing';
@@ -120,5 +121,30 @@ describe('deployment mapping', () => {
     expect(
       timeZoneFor({ ...mapping, timeZone: undefined, defaultLocation: undefined }, 'elsewhere', 'Asia/Tokyo'),
     ).toBe('Asia/Tokyo');
+  });
+
+  it("books a web appeasement unless the deployment skips them, and a distribution centre's fulfilment only when asked (docs/domain.md section 3)", () => {
+    const appeasement = sampleErpDocument('cashRefund', 'AP-1', {
+      source: { eventId: 'e', eventName: 'refund_request.issued' },
+    });
+    const web = { channelType: 'web' };
+    expect(notBookedBy(mapping, appeasement, web)).toBeUndefined();
+    expect(notBookedBy({ ...mapping, webAppeasements: 'skip' }, appeasement, web)).toMatch(/webAppeasements/);
+    expect(notBookedBy({ ...mapping, webAppeasements: 'skip' }, appeasement, { channelType: 'store' })).toBeUndefined();
+    const fulfilment = (from: string) =>
+      sampleErpDocument('itemFulfillment', 'FF-1', {
+        fulfilledFrom: from,
+        source: { eventId: 'e', eventName: 'fulfillment_request.items_completed' },
+      });
+    expect(notBookedBy(mapping, fulfilment('store-sfo-02'), web)).toBeUndefined();
+    expect(notBookedBy(mapping, fulfilment('dc-east'), web)).toMatch(/distribution centres/);
+    const dcs = { ...mapping, fulfilments: { stores: true, distributionCentres: true } };
+    expect(notBookedBy(dcs, fulfilment('dc-east'), web)).toBeUndefined();
+    // Booked from a distribution centre: it leaves from the DC's ERP location; an unmapped one is a gap.
+    const shipped = { ...order, items: [{ ...order.items[0], productId: 'prod-1' }] } as GraphQlOrder;
+    expect(applyDeploymentMapping(fulfilment('dc-east'), shipped, dcs).lines[0].erpLocation).toBe('150');
+    expect(() => applyDeploymentMapping(fulfilment('dc-west'), shipped, dcs)).toThrow(
+      /no ERP location for fulfilment location "dc-west"/,
+    );
   });
 });

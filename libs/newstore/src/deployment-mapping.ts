@@ -78,6 +78,12 @@ export const deploymentMappingSchema = z
     /** Shipping service level → ERP shipping method. */
     shippingMethods: z.record(erpId),
     /**
+     * NewStore fulfilment locations that are no store (distribution centres) → their ERP
+     * location: a fulfilment request assigned there gives the sales-order lines this
+     * location (docs/domain.md section 3).
+     */
+    distributionCentres: z.record(z.object({ location: erpId }).strict()).default({}),
+    /**
      * Which fulfilments the hub books as item fulfilments (docs/domain.md section 3): a
      * store's (a location in `locations`), by default; a distribution centre's (any other
      * location) are made inside NetSuite unless `distributionCentres` is set.
@@ -86,6 +92,12 @@ export const deploymentMappingSchema = z
       .object({ stores: z.boolean().default(true), distributionCentres: z.boolean().default(false) })
       .strict()
       .default({}),
+    /**
+     * A web order's appeasement (docs/domain.md section 3: a deployment's choice): a
+     * standalone cash refund (the default: real money back), or none (`skip`, as the
+     * production integration does, where the payment provider's refund is booked apart).
+     */
+    webAppeasements: z.enum(['standalone', 'skip']).default('standalone'),
     /** ERP items of the lines that are no NewStore product (internal ids). */
     lineItems: z
       .object({
@@ -131,14 +143,38 @@ function paymentItem(mapping: DeploymentMapping, method: string, provider: strin
 }
 
 /**
- * Why the deployment books no record for a document, if it books none: a fulfilment
- * from a location whose fulfilments NetSuite makes itself (docs/domain.md section 3).
+ * Why the deployment books no record for a document, if it books none (docs/domain.md
+ * section 3): a fulfilment from a location whose fulfilments NetSuite makes itself, a web
+ * order's appeasement where the deployment skips them.
  */
-export function notBookedBy(mapping: DeploymentMapping, document: ErpDocument): string | undefined {
+export function notBookedBy(
+  mapping: DeploymentMapping,
+  document: ErpDocument,
+  order: Pick<GraphQlOrder, 'channelType'> | null,
+): string | undefined {
+  if (
+    document.source.eventName === 'refund_request.issued' &&
+    order?.channelType === 'web' &&
+    mapping.webAppeasements === 'skip'
+  )
+    return "a web order's appeasement is not booked (mapping file: webAppeasements)";
   if (document.documentType !== 'itemFulfillment') return undefined;
   const store = document.fulfilledFrom !== undefined && document.fulfilledFrom in mapping.locations;
   if (store ? mapping.fulfilments.stores : mapping.fulfilments.distributionCentres) return undefined;
   return `fulfilments from ${store ? 'stores' : 'distribution centres'} are made in the ERP (mapping file: fulfilments)`;
+}
+
+/**
+ * The ERP location a fulfilment leaves from: a store's (`locations`) or a distribution
+ * centre's (`distributionCentres`); one the file does not name is a gap, never a guess.
+ */
+function fulfilmentLocation(mapping: DeploymentMapping, locationId: string): string {
+  const location = mapping.locations[locationId]?.location ?? mapping.distributionCentres[locationId]?.location;
+  if (!location)
+    throw new MappingGapError(
+      `no ERP location for fulfilment location "${locationId}" (locations or distributionCentres)`,
+    );
+  return location;
 }
 
 /**
@@ -183,6 +219,8 @@ export function applyDeploymentMapping(
   const demandLocation =
     (document.documentType === 'itemFulfillment' ? document.fulfilledFrom : undefined) ?? order.demandLocationId ?? '';
   const place_ = placeOf(mapping, demandLocation);
+  const fulfilledFrom =
+    document.fulfilledFrom === undefined ? undefined : fulfilmentLocation(mapping, document.fulfilledFrom);
   if (!place_) throw new MappingGapError(`no ERP location for demand location "${demandLocation}"`);
   const channel = order.channel ? mapping.channels[order.channel] : undefined;
   if (order.channel && !channel) throw new MappingGapError(`no ERP channel for NewStore channel "${order.channel}"`);
@@ -226,8 +264,8 @@ export function applyDeploymentMapping(
         case 'item': {
           const restocked = line.returnedTo
             ? { erpLocation: restockLocation(mapping, line.returnedTo) }
-            : document.documentType === 'itemFulfillment'
-              ? { erpLocation: place_.location }
+            : fulfilledFrom
+              ? { erpLocation: fulfilledFrom }
               : {};
           return line.productId && giftCards.has(line.productId)
             ? { ...line, ...restocked, giftCard: true, erpItem: mapping.lineItems.giftCard }

@@ -738,7 +738,23 @@ function linkedToSale(order: GraphQlOrder, tenant: string, documentType: ErpDocu
  * deployment's (a distribution centre's are made inside NetSuite): the document names
  * the location. A cash sale's goods were handed over in the store: nothing to fulfil.
  */
-function fulfilment({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
+function fulfilment(event: EventToMap): MappingOutcome {
+  return fulfilmentDocument(event, 'itemFulfillment');
+}
+
+/**
+ * A fulfilment request assigned to a location (docs/domain.md section 3): the sales
+ * order's lines get their fulfilment location, the order its ship method (by `PATCH`
+ * on the posted order; no record of its own).
+ */
+function assignment(event: EventToMap): MappingOutcome {
+  return fulfilmentDocument(event, 'assignLines');
+}
+
+function fulfilmentDocument(
+  { envelope, eventId, order, timeZone }: EventToMap,
+  what: 'itemFulfillment' | 'assignLines',
+): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order of the fulfilment not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
   const sale_ = saleReference(order, envelope.tenant);
@@ -769,27 +785,42 @@ function fulfilment({ envelope, eventId, order, timeZone }: EventToMap): Mapping
       : undefined;
   });
   if (lines.some((line) => !line)) return { kind: 'not-ready', reason: 'fulfilled items not in GraphQL yet' };
+  const common = {
+    schemaVersion: 2 as const,
+    tenant: envelope.tenant,
+    orderId: order.id,
+    orderNumber: order.externalId,
+    tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
+    currency,
+    total: money(0, currency),
+    saleTotal: money(0, currency),
+    lines: lines as Line[],
+    payments: [],
+    fulfilledFrom: location,
+    dependsOn: sale_,
+    source: { eventId, eventName: envelope.name },
+  };
   return {
     kind: 'document',
-    document: {
-      schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey('itemFulfillment', envelope.tenant, envelope.payload.id),
-      tenant: envelope.tenant,
-      orderId: order.id,
-      orderNumber: order.externalId,
-      documentType: 'itemFulfillment',
-      externalId: toExternalId('FF', envelope.payload.id),
-      tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
-      currency,
-      total: money(0, currency),
-      saleTotal: money(0, currency),
-      lines: lines as Line[],
-      payments: [],
-      fulfilledFrom: location,
-      dependsOn: sale_,
-      transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId },
-      source: { eventId, eventName: envelope.name },
-    },
+    document:
+      what === 'itemFulfillment'
+        ? {
+            ...common,
+            idempotencyKey: documentIdempotencyKey('itemFulfillment', envelope.tenant, envelope.payload.id),
+            documentType: 'itemFulfillment',
+            externalId: toExternalId('FF', envelope.payload.id),
+            transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId },
+          }
+        : {
+            ...common,
+            idempotencyKey: documentIdempotencyKey('salesOrder', envelope.tenant, order.id, [
+              'assigned',
+              envelope.payload.id,
+            ]),
+            documentType: 'salesOrder',
+            externalId: sale_.externalId,
+            operation: 'assignLines',
+          },
   };
 }
 
@@ -804,6 +835,7 @@ export const DOCUMENT_MAPPINGS = {
   'return.processed': refundOfReturn,
   'refund_request.issued': appeasement,
   'fulfillment_request.items_completed': fulfilment,
+  'fulfillment_request.assigned': assignment,
 } as const satisfies Record<string, (event: EventToMap) => MappingOutcome>;
 
 export type DocumentEventName = keyof typeof DOCUMENT_MAPPINGS;

@@ -75,8 +75,8 @@ export function demoAccount(options: { extraItems?: string[] } = {}): ErpAccount
   );
   return {
     subsidiaries: ['1', '2', '3'],
-    // Each store and its damage location (config/mapping.example.json).
-    locations: ['100', '101', '102', '201', '301', '111', '112', '211', '311'],
+    // Each store and its damage location, and the distribution centre (config/mapping.example.json).
+    locations: ['100', '101', '102', '201', '301', '111', '112', '211', '311', '150'],
     classes: ['11', '12'],
     departments: [],
     currencies: [
