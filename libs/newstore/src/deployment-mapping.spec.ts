@@ -141,7 +141,7 @@ describe('deployment mapping', () => {
     const dcs = { ...mapping, fulfilments: { stores: true, distributionCentres: true } };
     expect(notBookedBy(dcs, fulfilment('dc-east'), web)).toBeUndefined();
     // Booked from a distribution centre: it leaves from the DC's ERP location; an unmapped one is a gap.
-    const shipped = { ...order, items: [{ ...order.items[0], productId: 'prod-1' }] } as GraphQlOrder;
+    const shipped = { ...order, items: [{ ...order.items[0], productId: 'prod-1' }] };
     expect(applyDeploymentMapping(fulfilment('dc-east'), shipped, dcs).lines[0].erpLocation).toBe('150');
     expect(() => applyDeploymentMapping(fulfilment('dc-west'), shipped, dcs)).toThrow(
       /no ERP location for fulfilment location "dc-west"/,
