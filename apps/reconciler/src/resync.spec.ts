@@ -163,6 +163,20 @@ describe('Resync', () => {
     expect(summary.manual[0].detail).toContain('does not know which record is its own');
   });
 
+  it("deletes nothing when the hub's own record is not among the ERP's (a stale projection), and says so (issue 26, item 11)", async () => {
+    const duplicate = discrepancy({
+      kind: 'duplicate_in_erp',
+      subject: 'cashSale:acme:1',
+      documentType: 'cashSale',
+      erpInternalIds: ['100', '101'],
+    });
+    const stale = await resyncWith({ discrepancies: [duplicate], deleteDuplicates: true, hubErpId: '999' });
+    const summary = await stale.resync.run({ tenant: 'acme', businessDate: '2026-11-26' });
+    expect(stale.deleted).toEqual([]);
+    expect(summary.duplicatesDeleted).toEqual([]);
+    expect(summary.manual[0].detail).toContain("the hub's own record 999 is not among them");
+  });
+
   it('asks NewStore again after a temporary failure before it gives an order up', async () => {
     const { resync } = await resyncWith({
       inNewStore: ['o-1'],

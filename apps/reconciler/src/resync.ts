@@ -204,6 +204,17 @@ export class Resync {
       });
       return;
     }
+    // The projection may be behind the ERP (a record the hub posted since, a resync in between): unless
+    // the hub's own record is among the ones found, none of them is known to be a duplicate of it.
+    if (!discrepancy.erpInternalIds.includes(ours)) {
+      summary.manual.push({
+        kind: discrepancy.kind,
+        orderId: discrepancy.orderId,
+        detail: `${discrepancy.detail}; the hub's own record ${ours} is not among them: nothing deleted, run the reconciliation again`,
+      });
+      this.metrics.resynced.inc({ action: 'manual' });
+      return;
+    }
     for (const internalId of discrepancy.erpInternalIds.filter((id) => id !== ours)) {
       await this.erps.erpOf(discrepancy.tenant).deleteTransaction(discrepancy.documentType, internalId);
       summary.duplicatesDeleted.push(internalId);

@@ -248,6 +248,53 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('takes a GraphQL error on a 200 and a conflict for temporary, a refused query for permanent, and tries batching again later (issue 26, item 9)', async () => {
+    let answer: { status: number; body: unknown } = { status: 200, body: {} };
+    let batches = 0;
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/json');
+        if (request.url?.includes('/token'))
+          return response.end(JSON.stringify({ access_token: 't', expires_in: 3600 }));
+        if (body.includes('EnrichOrders')) batches += 1;
+        response.statusCode = answer.status;
+        response.end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const failure = (client: NewStoreGraphQlClient) => client.order('acme', 'o-1').catch((error: unknown) => error);
+    try {
+      const client = newStoreTestClient(`http://127.0.0.1:${port}`, 5_000);
+      answer = { status: 200, body: { data: null, errors: [{ message: 'upstream request timed out' }] } };
+      expect(await failure(client)).toMatchObject({ kind: 'temporary' });
+      answer = { status: 409, body: { errors: [{ message: 'conflict, try again' }] } };
+      expect(await failure(client)).toMatchObject({ kind: 'temporary' });
+      answer = {
+        status: 200,
+        body: { errors: [{ message: 'Cannot query field "x"', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] },
+      };
+      expect(await failure(client)).toMatchObject({ kind: 'permanent' });
+      answer = { status: 400, body: { errors: [{ message: 'Syntax Error' }] } };
+      expect(await failure(client)).toMatchObject({ kind: 'permanent' });
+      // A refused batch turns batching off for a while, not for the life of the process.
+      let now = Date.parse('2026-12-03T08:00:00Z');
+      const batching = newStoreTestClient(`http://127.0.0.1:${port}`, 5_000, { lookupBatchSize: 50, now: () => now });
+      answer = { status: 400, body: { errors: [{ message: 'Query depth 10 exceeds the maximum of 9' }] } };
+      await Promise.all(['o-1', 'o-2'].map((id) => batching.order('acme', id).catch(() => undefined)));
+      expect(batches).toBe(1);
+      await Promise.all(['o-1', 'o-2'].map((id) => batching.order('acme', id).catch(() => undefined)));
+      expect(batches).toBe(1);
+      now += 11 * 60_000;
+      await Promise.all(['o-1', 'o-2'].map((id) => batching.order('acme', id).catch(() => undefined)));
+      expect(batches).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 /** An order node as GraphQL answers it, connections included. */

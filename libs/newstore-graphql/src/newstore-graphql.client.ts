@@ -34,7 +34,20 @@ export interface NewStoreGraphQlSettings {
   lookupBatchSize?: number;
   /** Lookup queries in flight per tenant at most (default 4). */
   maxParallelQueries?: number;
+  /** The clock (ms since epoch); tests set it. */
+  now?: () => number;
 }
+
+/** How long lookups go one by one after NewStore refused a batched query, before batching is tried again. */
+const BATCH_PAUSE_MS = 10 * 60_000;
+/**
+ * Answers that say the request itself is wrong, whatever the moment: sending it again
+ * cannot help (bad request, forbidden, not found, method, too large, unprocessable).
+ * Any other failure (a GraphQL error on a 200, a conflict, a timeout…) may pass.
+ */
+const REQUEST_PROBLEM_STATUSES = [400, 403, 404, 405, 413, 414, 422];
+/** GraphQL error codes of a query the server will never take (GraphQL servers' `extensions.code`). */
+const QUERY_PROBLEM_CODES = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT'];
 
 /** Lookups of one tenant waiting for a query, by order id. */
 interface PendingLookups {
@@ -91,8 +104,7 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
    * fails each of its lookups with the same error.
    */
   order(tenant: string, orderId: string): Promise<GraphQlOrder | null> {
-    if ((this.settings.lookupBatchSize ?? 1) <= 1 || this.batchRefused !== undefined)
-      return this.oneOrder(tenant, orderId);
+    if ((this.settings.lookupBatchSize ?? 1) <= 1 || this.batchPaused()) return this.oneOrder(tenant, orderId);
     return new Promise((resolve, reject) => {
       let pending = this.lookups.get(tenant);
       if (!pending) {
@@ -140,14 +152,24 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
   }
 
   /**
-   * Why NewStore refused the batched query, once it has (a filter or depth it does not
-   * take): from then on every lookup is a query of its own, as seed 003 shows it.
+   * Why NewStore last refused the batched query (a filter or depth it does not take):
+   * for {@link BATCH_PAUSE_MS} after it, every lookup is a query of its own, as seed 003
+   * shows it; then batching is tried again (the refusal may have been NewStore's moment).
    */
   batchRefused: string | undefined;
+  private batchRefusedAt = 0;
+
+  private batchPaused(): boolean {
+    return this.batchRefused !== undefined && this.clock() - this.batchRefusedAt < BATCH_PAUSE_MS;
+  }
+
+  private clock(): number {
+    return this.settings.now?.() ?? Date.now();
+  }
 
   /** Orders by id, those GraphQL has: one `order(id:)` query for one id, one `orders(filter: {id: {in}})` for more. */
   async ordersById(tenant: string, ids: string[]): Promise<Map<string, GraphQlOrder>> {
-    if (ids.length === 1 || this.batchRefused !== undefined) return this.oneByOne(tenant, ids);
+    if (ids.length === 1 || this.batchPaused()) return this.oneByOne(tenant, ids);
     tenantUrl(this.settings.graphqlUrl, tenant); // a tenant that is no tenant name fails its lookups, not batching
     let result: { orders: Connection<GraphQlOrderNode> };
     try {
@@ -156,6 +178,7 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
       // A refused batch says nothing about its orders: they are looked up one by one.
       if (!(error instanceof NewStoreError && error.kind === 'permanent')) throw error;
       this.batchRefused = error.message;
+      this.batchRefusedAt = this.clock();
       return this.oneByOne(tenant, ids);
     }
     const orders = await Promise.all(
@@ -324,8 +347,14 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
       const status = error.response.status;
       if (status === 401) this.tokens.delete(tenant);
       const message = `NewStore GraphQL answered ${status}: ${error.response.errors?.map((item) => item.message).join('; ') ?? 'no message'}`;
-      const temporary = status === 401 || status === 408 || status === 429 || status >= 500;
-      return new NewStoreError(temporary ? 'temporary' : 'permanent', message, status);
+      // A query NewStore will never take, or a request wrong in itself, is permanent; a GraphQL error on a
+      // 200 (an upstream timeout, a resolver failing for a moment) and anything else is tried again.
+      const queryProblem = (error.response.errors ?? []).some((item) => {
+        const code = (item.extensions as { code?: unknown } | undefined)?.code;
+        return typeof code === 'string' && QUERY_PROBLEM_CODES.includes(code);
+      });
+      const permanent = queryProblem || REQUEST_PROBLEM_STATUSES.includes(status);
+      return new NewStoreError(permanent ? 'permanent' : 'temporary', message, status);
     }
     return new NewStoreError(
       'temporary',
