@@ -110,6 +110,17 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
     const writes = record.writes;
     await adapter.upsert(cancel);
     expect(emulator.recordsWithExternalId(sale.externalId)[0].writes).toBe(writes);
+    // The sale posted again (a redelivery, a resync) keeps the cancelled lines closed and what they gave back.
+    await adapter.upsert(sale);
+    const again = emulator.recordsWithExternalId(sale.externalId);
+    expect(again).toHaveLength(1);
+    expect(again[0]).toMatchObject({ total: '0', payments: '-48.2' });
+    expect(itemLines(sale.externalId).map((line) => [line.isClosed === true, line.amount])).toEqual([
+      [true, 0],
+      [true, 0],
+      [false, 40],
+      [false, -48.2],
+    ]);
   });
 
   it('closes every line and the shipping on order.cancelled, the order then totals nothing', async () => {

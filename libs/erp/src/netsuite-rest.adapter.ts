@@ -257,6 +257,16 @@ export function unknownItemError(productId: string, document: ErpDocument, cause
   );
 }
 
+/**
+ * The upsert path of a record, its sublists replaced by the ones sent (NetSuite help,
+ * "Replacing a Sublist": without `replace`, lines without a key are added to the ones a
+ * record has, so writing a record again would double them). Assumed to apply to `PUT`
+ * upserts as to `PATCH`.
+ */
+function replacing(record: string, externalId: string): string {
+  return `/record/v1/${record}/eid:${externalId}?replace=item,taxDetails,apply`;
+}
+
 /** A decimal string as a JSON number with the same digits (at most 15 significant, which the contract bounds). */
 function jsonAmount(amount: string): number {
   return Number(amount);
@@ -284,14 +294,61 @@ export class NetSuiteRestAdapter implements ErpPort {
     const itemOf = await this.itemsOf(document);
     const body = toNetSuiteRecord(document, { entity, itemOf, customFields: this.settings.customFields });
     if (document.transformFrom) return this.transformed(document, body);
-    // PUT on eid: creates or updates: a repeated write cannot create a second record.
-    let response: Response;
     try {
-      response = await this.request('PUT', `/record/v1/${record}/eid:${document.externalId}`, body);
+      // A sales order may have lines closed since (cancellations): created by POST, and written
+      // again only through what it holds now, so that a redelivery or a resync never reopens them.
+      if (document.documentType === 'salesOrder') return await this.salesOrder(document, body);
+      // PUT on eid: creates or updates: a repeated write cannot create a second record.
+      return { internalId: this.createdId(await this.request('PUT', replacing(record, document.externalId), body)) };
     } catch (error) {
       throw this.unknownItem(error, document) ?? error;
     }
-    return { internalId: this.createdId(response) };
+  }
+
+  /**
+   * A sales order: created by `POST` with its external id (NetSuite refuses a second
+   * record with it, DUP_RCRD). One that exists is read, and written again with every
+   * line it has closed kept closed (quantity and amount 0, no tax), its payment lines
+   * at what its closings left them, its shipping at 0 where a cancellation took it, and
+   * each line on its key (docs/domain.md section 3: a cancelled line is never booked again).
+   */
+  private async salesOrder(document: ErpDocument, body: Record<string, unknown>): Promise<ErpPostResult> {
+    try {
+      return { internalId: this.createdId(await this.request('POST', '/record/v1/salesOrder', body)) };
+    } catch (error) {
+      if (!(error instanceof ErpError && error.details.code === 'DUP_RCRD')) throw error;
+    }
+    const held = await this.linesOf('salesOrder', document.externalId);
+    const lines = postedLines(document);
+    const anyClosed = held.some((line) => line.isClosed === true);
+    const dropped = new Set<string>();
+    const items = (body.item as { items: Record<string, unknown>[] }).items.map((line, position) => {
+      const current = held[position];
+      if (!current) return line;
+      const keyed: Record<string, unknown> = { ...line, line: current.line };
+      if (current.isClosed === true) {
+        if (typeof line.taxDetailsReference === 'string') dropped.add(line.taxDetailsReference);
+        delete keyed.taxDetailsReference;
+        return { ...keyed, isClosed: true, amount: 0, ...('quantity' in line ? { quantity: 0 } : {}) };
+      }
+      // What the closings gave back stays given back.
+      if (anyClosed && lines[position]?.kind === 'payment') return { ...keyed, amount: current.amount };
+      return keyed;
+    });
+    const shippingClosed = body.shippingCost !== undefined && decimal(erpAmount(held.shippingCost ?? 0, held.id)).eq(0);
+    if (shippingClosed) dropped.add(SHIPPING_TAX_REFERENCE);
+    const details = (body.taxDetails as { items: Record<string, unknown>[] }).items.filter(
+      (detail) => !dropped.has(String(detail.taxDetailsReference)),
+    );
+    const rewritten = {
+      ...body,
+      ...(shippingClosed ? { shippingCost: 0 } : {}),
+      item: { items },
+      taxDetails: { items: details },
+    };
+    return {
+      internalId: this.createdId(await this.request('PUT', replacing('salesOrder', document.externalId), rewritten)),
+    };
   }
 
   /**
@@ -309,7 +366,10 @@ export class NetSuiteRestAdapter implements ErpPort {
     if (document.documentType === 'customerRefund') body = await this.withApplied(document, body);
     if (document.documentType === 'itemFulfillment') body = await this.withOrderLines(document, body);
     try {
-      if (existing) return { internalId: this.createdId(await this.request('PUT', path, body)) };
+      if (existing)
+        return {
+          internalId: this.createdId(await this.request('PUT', replacing(record, document.externalId), body)),
+        };
       const from = document.transformFrom!;
       const source = NETSUITE_RECORDS[from.documentType].record;
       const response = await this.request(

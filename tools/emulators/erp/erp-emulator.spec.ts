@@ -70,7 +70,11 @@ describe('ERP emulator (NetSuite-like)', () => {
     const locations: string[] = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
       // NetSuite computes the total from the lines and the tax details.
-      const response = await call('PUT', 'record/v1/salesOrder/eid:SO-acme-1001', body({ memo: `try ${attempt}` }));
+      const response = await call(
+        'PUT',
+        'record/v1/salesOrder/eid:SO-acme-1001?replace=item,taxDetails',
+        body({ memo: `try ${attempt}` }),
+      );
       expect(response.status).toBe(204);
       locations.push(response.headers.get('location') ?? '');
     }
@@ -86,6 +90,10 @@ describe('ERP emulator (NetSuite-like)', () => {
     expect(emulator.recordsWithExternalId('SO-acme-1001')[0].total).toBe('42.5');
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-acme-1001')).status).toBe(200);
     expect((await call('GET', 'record/v1/salesOrder/eid:SO-missing')).status).toBe(404);
+    // Without `replace`, lines without a key are added to the ones the record has (NetSuite help,
+    // "Updating a Sublist"): writing the same body again doubles its lines.
+    expect((await call('PUT', 'record/v1/salesOrder/eid:SO-acme-1001', body())).status).toBe(204);
+    expect(emulator.recordsWithExternalId('SO-acme-1001')[0].total).toBe('82.5');
   });
 
   it('creates with POST (204 + Location) and refuses a second create with the same external id', async () => {

@@ -545,6 +545,51 @@ export class ErpEmulator {
   }
 
   /**
+   * A body written over a record that exists, sublists as NetSuite merges them (NetSuite
+   * help, "Updating a Sublist" and "Replacing a Sublist"): a line of the keyed `item`
+   * sublist whose `line` matches is updated and any other sent is added, unless the
+   * request names the sublist in `replace`, which drops the lines not sent; tax details
+   * match on `taxDetailsReference` (assumed key), `apply` lines on their `doc`. A closed
+   * line is never reopened, and only records that have `isClosed` take it.
+   */
+  private withSublists(
+    record: ErpRecord,
+    sent: Record<string, unknown>,
+    replace: Set<string>,
+  ): { body: Record<string, unknown> } | { problem: { detail: string; path: string } } {
+    const body: Record<string, unknown> = { ...sent };
+    const keys: Record<(typeof SUBLISTS)[number], (line: Record<string, unknown>) => unknown> = {
+      item: (line) => line.line,
+      taxDetails: (line) => line.taxDetailsReference,
+      apply: (line) => refOf(line.doc),
+    };
+    for (const name of SUBLISTS) {
+      const incoming = (sent[name] as { items?: unknown } | undefined)?.items;
+      if (!Array.isArray(incoming)) continue;
+      const current = ((record.body[name] as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map(
+        (line) => ({ ...line }),
+      );
+      const result = replace.has(name) ? [] : current;
+      for (const [index, change] of (incoming as Record<string, unknown>[]).entries()) {
+        const key = keys[name](change);
+        const target = key === undefined ? undefined : current.find((line) => keys[name](line) === key);
+        if (name === 'item') {
+          const path = `item.items[${index}].isClosed`;
+          if ('isClosed' in change && !CLOSABLE_TYPES.includes(record.type))
+            return { problem: { detail: `A ${record.type} line has no isClosed: its lines cannot be closed.`, path } };
+          const reopens = change.isClosed === false || (replace.has(name) && change.isClosed !== true);
+          if (target?.isClosed === true && reopens)
+            return { problem: { detail: 'A closed line cannot be reopened by web services.', path } };
+        }
+        if (target && result === current) Object.assign(target, change);
+        else result.push({ ...(target ?? {}), ...change });
+      }
+      body[name] = { items: result };
+    }
+    return { body };
+  }
+
+  /**
    * `PATCH record/v1/{type}/{id}` (NetSuite help, "Updating a Sublist"; docs/domain.md
    * section 4, "Closing lines"): body fields are replaced; a line of the keyed `item`
    * sublist whose `line` matches is updated, the other lines sent are added; tax
@@ -561,40 +606,11 @@ export class ErpEmulator {
       netsuiteError(reply, 400, 'Bad Request', [{ detail, 'o:errorCode': 'USER_ERROR', 'o:errorPath': path }]);
     if ('externalId' in patch && patch.externalId !== record.externalId)
       return invalid('The external id of a record is changed by upsert, not here.', 'externalId');
-    const lines = ((record.body.item as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map(
-      (line) => ({ ...line }),
-    );
-    const sent = (patch.item as { items?: unknown } | undefined)?.items;
-    if (patch.item !== undefined && !Array.isArray(sent)) return invalid('item.items must be a list.', 'item.items');
-    for (const [index, change] of ((sent ?? []) as Record<string, unknown>[]).entries()) {
-      const target = lines.find((line) => line.line !== undefined && line.line === change.line);
-      if ('isClosed' in change && !CLOSABLE_TYPES.includes(record.type))
-        return invalid(
-          `A ${record.type} line has no isClosed: its lines cannot be closed.`,
-          `item.items[${index}].isClosed`,
-        );
-      if (target?.isClosed === true && change.isClosed === false)
-        return invalid('A closed line cannot be reopened by web services.', `item.items[${index}].isClosed`);
-      if (target) Object.assign(target, change);
-      else lines.push({ ...change });
-    }
-    const details = ((record.body.taxDetails as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).map(
-      (detail) => ({ ...detail }),
-    );
-    for (const change of ((patch.taxDetails as { items?: unknown } | undefined)?.items ?? []) as Record<
-      string,
-      unknown
-    >[]) {
-      const target = details.find((detail) => detail.taxDetailsReference === change.taxDetailsReference);
-      if (target) Object.assign(target, change);
-      else details.push({ ...change });
-    }
-    const body: Record<string, unknown> = {
-      ...record.body,
-      ...patch,
-      ...(lines.length > 0 ? { item: { items: lines } } : {}),
-      ...(details.length > 0 ? { taxDetails: { items: details } } : {}),
-    };
+    if (patch.item !== undefined && !Array.isArray((patch.item as { items?: unknown }).items))
+      return invalid('item.items must be a list.', 'item.items');
+    const merged = this.withSublists(record, patch, replacedSublists(request));
+    if ('problem' in merged) return invalid(merged.problem.detail, merged.problem.path);
+    const body: Record<string, unknown> = { ...record.body, ...merged.body };
     delete body.createdFrom;
     const invalidAmount = this.invalidAmount(body);
     if (invalidAmount) return invalid(`Invalid number (must be a number): ${invalidAmount}.`, invalidAmount);
@@ -681,7 +697,7 @@ export class ErpEmulator {
           'o:errorCode': 'INVALID_TRANSFORM',
         },
       ]);
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    let body = (request.body ?? {}) as Record<string, unknown>;
     const effectiveExternalId = externalId ?? (typeof body.externalId === 'string' ? body.externalId : undefined);
     if (effectiveExternalId && !/^[A-Za-z0-9_-]+$/.test(effectiveExternalId)) {
       return netsuiteError(reply, 400, 'Bad Request', [
@@ -719,6 +735,20 @@ export class ErpEmulator {
           'o:errorPath': invalidAmount,
         },
       ]);
+    }
+    // An upsert of a record that exists updates it: its sublists merge as NetSuite's do.
+    const existingId = externalId ? this.byExternalId.get(`${type}:${externalId}`) : undefined;
+    const existing = existingId ? this.records.get(existingId) : undefined;
+    if (existing) {
+      const merged = this.withSublists(existing, body, replacedSublists(request));
+      if ('problem' in merged)
+        return netsuiteError(reply, 400, 'Bad Request', [
+          { detail: merged.problem.detail, 'o:errorCode': 'USER_ERROR', 'o:errorPath': merged.problem.path },
+        ]);
+      // Fields not sent keep their values; createdFrom is the record's own (store keeps it).
+      const kept: Record<string, unknown> = { ...existing.body };
+      delete kept.createdFrom;
+      body = { ...kept, ...merged.body };
     }
     const problem = this.transactionProblem(type as RecordType, body);
     if (problem) return netsuiteError(reply, 400, 'Bad Request', [problem]);
@@ -1149,6 +1179,12 @@ export class ErpEmulator {
   async close(): Promise<void> {
     await this.app.close();
   }
+}
+
+/** The sublists a request names in its `replace` query parameter (NetSuite help, "Replacing a Sublist"). */
+function replacedSublists(request: FastifyRequest): Set<string> {
+  const { replace } = request.query as { replace?: string };
+  return new Set((replace ?? '').split(',').map((name) => name.trim()));
 }
 
 /** The sublists a GET returns as links unless expanded (NetSuite help, "Getting a Record Instance"). */
