@@ -1,5 +1,11 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
-import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import {
+  createSchemaRegistry,
+  DelayRetryTopics,
+  DocumentCodec,
+  ensurePhysicalTopics,
+  KafkaInfrastructure,
+} from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
 import {
   dropSchema,
@@ -407,7 +413,12 @@ describe('enricher: retry tiers that are no longer configured', () => {
   it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
     await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const removed = `${prefix}.enricher.retry.50ms.v1`;
-    await kafka.admin.createTopics({ topics: [{ topic: removed, numPartitions: 2 }], waitForLeaders: true });
+    // Made as the services make their topics: a creation whose leaders are not known yet is looked at again.
+    await ensurePhysicalTopics(kafka.admin, [{ name: removed, cleanupPolicy: 'delete', retentionMs: 86_400_000 }], {
+      partitions: 2,
+      replicationFactor: 1,
+      create: true,
+    });
     const order = emulator.store.order(3);
     const record = eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope);
     // Left in the 50 ms tier when the tiers were changed to 300, 600, 1200 ms.

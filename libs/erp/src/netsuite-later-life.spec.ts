@@ -1,16 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ErpDocument } from '@hub/contracts';
 import { NetSuiteRestAdapter } from '@hub/erp';
-import {
-  applyDeploymentMapping,
-  deploymentMappingSchema,
-  GraphQlOrder,
-  mapEventToDocument,
-  NewStoreEnvelope,
-  notBookedBy,
-} from '@hub/newstore';
-import { emulatorNetSuiteAdapter, sampleGraphQlOrder } from '@hub/testing';
+import { applyDeploymentMapping, GraphQlOrder, mapEventToDocument, NewStoreEnvelope, notBookedBy } from '@hub/newstore';
+import { exampleDeploymentMapping, emulatorNetSuiteAdapter, sampleGraphQlOrder } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 /**
@@ -19,9 +10,7 @@ import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
  * added (config/mapping.example.json), the document posted by the adapter to the
  * ERP emulator, which refuses what NetSuite refuses.
  */
-const mapping = deploymentMappingSchema.parse(
-  JSON.parse(readFileSync(join(__dirname, '../../../config/mapping.example.json'), 'utf8')),
-);
+const mapping = exampleDeploymentMapping();
 
 /** A web order of two items (60 + 4.80 tax, 40 + 3.20 tax, 10 off the first) and 5 shipping, paid by card. */
 const webOrder = (id: string): GraphQlOrder =>

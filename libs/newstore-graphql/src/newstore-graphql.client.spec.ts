@@ -222,50 +222,30 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
   });
 
   it('looks orders up one by one, from then on, when NewStore refuses the batched query', async () => {
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        response.setHeader('content-type', 'application/json');
-        if (request.url?.includes('/token'))
-          return response.end(JSON.stringify({ access_token: 't', expires_in: 3600 }));
-        if (body.includes('EnrichOrders')) {
-          response.statusCode = 400;
-          return response.end(JSON.stringify({ errors: [{ message: 'Query depth 10 exceeds the maximum of 9' }] }));
-        }
-        const id = (JSON.parse(body) as { variables: { id: string } }).variables.id;
-        response.end(JSON.stringify({ data: { order: id === 'o-2' ? null : { ...orderNode, id } } }));
-      });
+    const server = await fakeNewStore((body) => {
+      if (body.includes('EnrichOrders'))
+        return { status: 400, body: { errors: [{ message: 'Query depth 10 exceeds the maximum of 9' }] } };
+      const id = (JSON.parse(body) as { variables: { id: string } }).variables.id;
+      return { status: 200, body: { data: { order: id === 'o-2' ? null : { ...orderNode, id } } } };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
     try {
-      const refusing = newStoreTestClient(`http://127.0.0.1:${port}`, 5_000, { lookupBatchSize: 50 });
+      const refusing = newStoreTestClient(server.url, 5_000, { lookupBatchSize: 50 });
       const found = await Promise.all(['o-1', 'o-2', 'o-3'].map((id) => refusing.order('acme', id)));
       expect(found.map((order) => order?.id ?? null)).toEqual(['o-1', null, 'o-3']);
       expect(refusing.batchRefused).toMatch(/depth 10/);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 
   it('takes a GraphQL error on a 200 and a conflict for temporary, a refused query for permanent, and tries batching again later (issue 26, item 9)', async () => {
     let answer: { status: number; body: unknown } = { status: 200, body: {} };
     let batches = 0;
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        response.setHeader('content-type', 'application/json');
-        if (request.url?.includes('/token'))
-          return response.end(JSON.stringify({ access_token: 't', expires_in: 3600 }));
-        if (body.includes('EnrichOrders')) batches += 1;
-        response.statusCode = answer.status;
-        response.end(JSON.stringify(answer.body));
-      });
+    const server = await fakeNewStore((body) => {
+      if (body.includes('EnrichOrders')) batches += 1;
+      return answer;
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const port = server.port;
     const failure = (client: NewStoreGraphQlClient) => client.order('acme', 'o-1').catch((error: unknown) => error);
     try {
       const client = newStoreTestClient(`http://127.0.0.1:${port}`, 5_000);
@@ -292,10 +272,35 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
       await Promise.all(['o-1', 'o-2'].map((id) => batching.order('acme', id).catch(() => undefined)));
       expect(batches).toBe(2);
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
+
+/**
+ * A stand-in for NewStore's token and GraphQL endpoints that answers each query as
+ * `answer` says (status and JSON body), for failures the emulator does not make.
+ */
+async function fakeNewStore(answer: (body: string) => { status: number; body: unknown }) {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      response.setHeader('content-type', 'application/json');
+      if (request.url?.includes('/token')) return response.end(JSON.stringify({ access_token: 't', expires_in: 3600 }));
+      const { status, body: json } = answer(body);
+      response.statusCode = status;
+      response.end(JSON.stringify(json));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
 
 /** An order node as GraphQL answers it, connections included. */
 const orderNode = {

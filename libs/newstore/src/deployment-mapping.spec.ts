@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   applyDeploymentMapping,
   deploymentMappingSchema,
@@ -8,11 +6,9 @@ import {
   notBookedBy,
   timeZoneFor,
 } from '@hub/newstore';
-import { sampleErpDocument } from '@hub/testing';
+import { exampleDeploymentMapping, sampleErpDocument } from '@hub/testing';
 
-const mapping = deploymentMappingSchema.parse(
-  JSON.parse(readFileSync(join(__dirname, '../../../config/mapping.example.json'), 'utf8')),
-);
+const mapping = exampleDeploymentMapping();
 
 const order = {
   id: 'o-1',

@@ -391,6 +391,13 @@ function bookedSale(order: GraphQlOrder): BookedSale | Exclude<MappingOutcome, {
   };
 }
 
+/** The sale a later document changes, or why that document cannot be booked (yet) either. */
+function bookedSaleFor(order: GraphQlOrder, what: string): BookedSale | Exclude<MappingOutcome, { kind: 'document' }> {
+  const booked = bookedSale(order);
+  if (!('kind' in booked) || booked.kind === 'not-ready') return booked;
+  return { kind: 'invalid', reason: `the sale cannot be booked, so neither can its ${what}: ${booked.reason}` };
+}
+
 function sale({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
@@ -471,11 +478,8 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
   const sale_ = saleReference(order, envelope.tenant);
   if (sale_.documentType === 'cashSale')
     return { kind: 'skip', reason: 'a cash sale is never changed by a cancellation' };
-  const booked = bookedSale(order);
-  if ('kind' in booked)
-    return booked.kind === 'not-ready'
-      ? booked
-      : { kind: 'invalid', reason: `the sale cannot be booked, so neither can its cancellation: ${booked.reason}` };
+  const booked = bookedSaleFor(order, 'cancellation');
+  if ('kind' in booked) return booked;
   const currency = order.currency;
   const closing = new Set([
     ...cancelledIds,
@@ -763,11 +767,8 @@ function fulfilmentDocument(
   const location = optionalText(envelope.payload.fulfillment_location_id);
   if (!location) return { kind: 'invalid', reason: 'the fulfilment names no fulfillment_location_id' };
   const ids = payloadItemIds(envelope.payload);
-  const booked = bookedSale(order);
-  if ('kind' in booked)
-    return booked.kind === 'not-ready'
-      ? booked
-      : { kind: 'invalid', reason: `the sale cannot be booked, so neither can its fulfilment: ${booked.reason}` };
+  const booked = bookedSaleFor(order, 'fulfilment');
+  if ('kind' in booked) return booked;
   const currency = order.currency;
   const lines = ids.map((id): Line | undefined => {
     const salePosition = booked.lines.findIndex((line) => line.itemId === id && (line.kind ?? 'item') === 'item');

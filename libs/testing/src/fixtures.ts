@@ -1,4 +1,12 @@
-import { EventRecord, NewStoreEnvelope, prepareEventRecord } from '@hub/newstore';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DeploymentMapping,
+  deploymentMappingSchema,
+  EventRecord,
+  NewStoreEnvelope,
+  prepareEventRecord,
+} from '@hub/newstore';
 import { NewStoreGraphQlClient, NewStoreGraphQlSettings } from '@hub/newstore-graphql';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './settings';
@@ -50,5 +58,12 @@ export function newStoreTestClient(
       ...settings,
     },
     observe,
+  );
+}
+
+/** The mapping file the repository ships (config/mapping.example.json), validated: the ids the ERP emulator's demo account holds. */
+export function exampleDeploymentMapping(): DeploymentMapping {
+  return deploymentMappingSchema.parse(
+    JSON.parse(readFileSync(join(__dirname, '../../../config/mapping.example.json'), 'utf8')),
   );
 }

@@ -87,30 +87,23 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
       }),
     );
   }
-  for (const fulfilment of fulfilmentsOf(order))
+  for (const fulfilment of fulfilmentsOf(order)) {
+    const payload = {
+      id: fulfilment.id,
+      order_id: order.id,
+      fulfillment_location_id: fulfilment.locationId,
+      service_level: order.items.find((item) => item.id === fulfilment.itemIds[0])?.shippingServiceLevel,
+      items: fulfilment.itemIds.map((id) => ({
+        id,
+        product_id: order.items.find((item) => item.id === id)?.productId,
+      })),
+    };
+    // Assigned to its location first, completed later (docs/domain.md section 1).
     events.push(
-      // Assigned to its location first, completed later (docs/domain.md section 1).
-      event(created + 30 * MINUTE, 'fulfillment_request.assigned', {
-        id: fulfilment.id,
-        order_id: order.id,
-        fulfillment_location_id: fulfilment.locationId,
-        service_level: order.items.find((item) => item.id === fulfilment.itemIds[0])?.shippingServiceLevel,
-        items: fulfilment.itemIds.map((id) => ({
-          id,
-          product_id: order.items.find((item) => item.id === id)?.productId,
-        })),
-      }),
-      event(created + 90 * MINUTE, 'fulfillment_request.items_completed', {
-        id: fulfilment.id,
-        order_id: order.id,
-        fulfillment_location_id: fulfilment.locationId,
-        service_level: order.items.find((item) => item.id === fulfilment.itemIds[0])?.shippingServiceLevel,
-        items: fulfilment.itemIds.map((id) => ({
-          id,
-          product_id: order.items.find((item) => item.id === id)?.productId,
-        })),
-      }),
+      event(created + 30 * MINUTE, 'fulfillment_request.assigned', payload),
+      event(created + 90 * MINUTE, 'fulfillment_request.items_completed', payload),
     );
+  }
   if (order.return) {
     const digits = currencyDigits(order.currency);
     const exclTax = Number((order.return.amount - order.return.tax).toFixed(digits));
