@@ -100,6 +100,15 @@ export class EnricherStateRepository {
         [orderKey],
       );
       if (retrying.length === 0 || retrying[0].event_id === eventId) return false;
+      // A redelivered copy of an event already parked is parked once: a second row would outlive the
+      // first's release and read as a release cut short (mayRelease), letting later events overtake it.
+      if (eventId !== undefined) {
+        const parked: unknown[] = await manager.query(
+          `SELECT 1 FROM parked_events WHERE order_key = $1 AND message_headers ->> $2 = $3 LIMIT 1`,
+          [orderKey, HEADERS.eventId, eventId],
+        );
+        if (parked.length > 0) return true;
+      }
       await manager.query(`INSERT INTO parked_events (order_key, message_value, message_headers) VALUES ($1, $2, $3)`, [
         orderKey,
         value,
@@ -170,6 +179,29 @@ export class EnricherStateRepository {
       await manager.query(`DELETE FROM retrying_keys WHERE order_key = $1`, [orderKey]);
       return true;
     });
+  }
+
+  /**
+   * Orders whose retry mark waits for an event processed more than `graceMs` ago: its
+   * end should have cleared the mark and released what was parked, and did not (a
+   * release that failed, a process that died in between). Nothing else would clear it.
+   */
+  async staleHeads(graceMs: number, limit = 100): Promise<{ orderKey: string; eventId: string }[]> {
+    const rows: { order_key: string; event_id: string }[] = await this.dataSource.query(
+      `SELECT r.order_key, r.event_id FROM retrying_keys r JOIN processed_events p ON p.event_id = r.event_id
+        WHERE p.processed_at < now() - make_interval(secs => $1) ORDER BY r.since LIMIT $2`,
+      [graceMs / 1000, limit],
+    );
+    return rows.map((row) => ({ orderKey: row.order_key, eventId: row.event_id }));
+  }
+
+  /** Retry marks older than `ageMs`: longer than every retry tier together, an order stuck. */
+  async marksOlderThan(ageMs: number): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM retrying_keys WHERE since < now() - make_interval(secs => $1)`,
+      [ageMs / 1000],
+    );
+    return rows[0].n;
   }
 
   async counts(): Promise<{ retryingKeys: number; parkedEvents: number }> {

@@ -16,6 +16,10 @@ export const enricherEnv = {
   ENRICHER_DEDUP_TTL_DAYS: env.integer(30, 1, 3_650),
   /** How often expired deduplication records are purged. */
   ENRICHER_DEDUP_PURGE_INTERVAL_MS: env.integer(3_600_000, 1_000, 86_400_000),
+  /** How often retry marks whose head already ended are looked for and their orders released. */
+  ENRICHER_STALE_SWEEP_MS: env.integer(60_000, 100, 3_600_000),
+  /** How long after its head ended a mark counts as stale (a release in progress is left alone). */
+  ENRICHER_STALE_GRACE_MS: env.integer(60_000, 0, 3_600_000),
   /** Partitions handled at once by each of the enricher's consumers (order within a partition is kept). */
   ENRICHER_CONCURRENCY: env.integer(3, 1, 64),
   /**

@@ -6,6 +6,7 @@ import { EnricherConfig } from './enricher.config';
 import { ENRICHER_RETRY, NEWSTORE_EVENTS } from './enricher-events.controller';
 import { EnricherMetrics } from './enricher.metrics';
 import { EnricherStateRepository } from './enricher-state.repository';
+import { EnrichmentFlow } from './enrichment-flow';
 
 /**
  * The enricher's jobs beside its handlers: before the consumers start, the retry
@@ -18,6 +19,7 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger: Logger;
   private gaugeTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectConfig() private readonly config: EnricherConfig,
@@ -27,6 +29,7 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(DelayRetryTopics) private readonly retries: DelayRetryTopics,
     @Inject(EnricherStateRepository) private readonly state: EnricherStateRepository,
     @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
+    @Inject(EnrichmentFlow) private readonly flow: Pick<EnrichmentFlow, 'releaseStale'>,
   ) {
     this.logger = runtime.logger.child({ context: 'enricher' });
   }
@@ -51,11 +54,36 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
     void this.updateGauges();
     this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => void this.sweepStaleMarks(), this.config.ENRICHER_STALE_SWEEP_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.gaugeTimer);
     clearInterval(this.purgeTimer);
+    clearInterval(this.sweepTimer);
+  }
+
+  private sweeping = false;
+
+  /**
+   * Releases the orders whose retry mark waits for an event that already ended (its
+   * release failed, or the process died before it): without this, every later event of
+   * such an order would stay parked for ever. Counted, and logged as a warning.
+   */
+  private async sweepStaleMarks(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      for (const { orderKey, eventId } of await this.state.staleHeads(this.config.ENRICHER_STALE_GRACE_MS)) {
+        this.logger.warn({ orderId: orderKey, eventId }, 'retry mark outlived its head; releasing the order');
+        await this.flow.releaseStale(orderKey, eventId);
+        this.metrics.staleReleased.inc();
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'stale retry mark sweep failed; will try again');
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   private async purgeProcessed(): Promise<void> {
@@ -84,6 +112,9 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
       const counts = await this.state.counts();
       this.metrics.parkedKeys.set(counts.retryingKeys);
       this.metrics.parkedEvents.set(counts.parkedEvents);
+      // Longer than every tier together (and a sweep): no retry message can still be on its way.
+      const span = this.config.ENRICHER_RETRY_TIERS_MS.reduce((total, delay) => total + delay, 0);
+      this.metrics.staleMarks.set(await this.state.marksOlderThan(span + this.config.ENRICHER_STALE_SWEEP_MS));
       this.metrics.consumerLag.set(
         { consumer: 'events' },
         await this.lag(this.config.ENRICHER_CONSUMER_GROUP, [this.kafka.topics.newstoreEvents]),

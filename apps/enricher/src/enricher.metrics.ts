@@ -11,6 +11,8 @@ export class EnricherMetrics {
   readonly parkedEvents: Gauge;
   readonly graphqlDuration: Histogram<'outcome'>;
   readonly consumerLag: Gauge<'consumer'>;
+  readonly staleMarks: Gauge;
+  readonly staleReleased: Counter;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.events = new Counter({
@@ -33,6 +35,16 @@ export class EnricherMetrics {
     this.parkedEvents = new Gauge({
       name: 'parity_enricher_parked_events',
       help: 'Events parked behind an event in retry',
+      registers: [registry],
+    });
+    this.staleMarks = new Gauge({
+      name: 'parity_enricher_stale_retry_marks',
+      help: 'Orders in retry for longer than every retry tier together: stuck, their later events parked',
+      registers: [registry],
+    });
+    this.staleReleased = new Counter({
+      name: 'parity_enricher_stale_marks_released_total',
+      help: 'Orders released by the sweep: their head had ended and its release had not happened',
       registers: [registry],
     });
     this.consumerLag = new Gauge({

@@ -112,6 +112,15 @@ export class EnrichmentFlow {
    * otherwise emit one order's parked events out of order, or the second could release
    * events behind the new head the first had just sent to retry.
    */
+  /**
+   * Finishes what a head that ended left undone (issue 26: its release failed once, or
+   * the process died between marking it processed and releasing): the sweep calls this
+   * for each order whose mark waits for an event already processed.
+   */
+  async releaseStale(orderKey: string, headEventId: string): Promise<void> {
+    await this.releaseParked(orderKey, headEventId);
+  }
+
   private async releaseParked(orderKey: string, endedEventId: string): Promise<void> {
     if (!(await this.state.mayRelease(orderKey, endedEventId))) return;
     await this.state.whileReleasing(orderKey, async () => {

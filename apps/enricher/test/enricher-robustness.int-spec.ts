@@ -94,6 +94,8 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       ...newStoreEnv(base),
       ENRICHER_RETRY_TIERS_MS: '300,600,1200',
       ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
+      ENRICHER_STALE_SWEEP_MS: '200',
+      ENRICHER_STALE_GRACE_MS: '0',
     });
   });
 
@@ -145,6 +147,50 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     } finally {
       send.mockRestore();
     }
+  });
+
+  it('releases an order whose head ended but whose release never happened, and counts it (issue 26, item 3)', async () => {
+    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const order = day.filter(
+      (candidate) => !candidate.isHistorical && !candidate.cancellation && !candidate.return,
+    )[20];
+    emulator.store.markPublished(order.id);
+    const opened = eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope);
+    // The head ended (processed) and then its release failed: its mark stayed, the next event parked behind it.
+    await state.startRetrying(order.id, 'ended-head');
+    expect(await state.parkIfRetrying(order.id, opened.headers[HEADERS.eventId], opened.value, opened.headers)).toBe(
+      true,
+    );
+    await state.markProcessed('ended-head', order.id, 'enriched');
+    // The sweep finds the mark, releases what was parked, and clears the mark.
+    await waitFor(async () => (await documents()).some((document) => document.orderId === order.id), {
+      what: 'the parked event released by the sweep',
+      timeoutMs: 30_000,
+    });
+    await waitFor(async () => (await count('retrying_keys', order.id)) === 0, { what: 'the mark cleared' });
+    expect(await count('parked_events', order.id)).toBe(0);
+    expect(await (await fetch(`${enricher.url}/metrics`)).text()).toMatch(
+      /parity_enricher_stale_marks_released_total\{[^}]*\} [1-9]/,
+    );
+  });
+
+  it('parks a redelivered copy of a parked event once, so the copy never reads as a release cut short (issue 26, item 2)', async () => {
+    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const orderKey = uniqueName('order-dup');
+    const value = Buffer.from('{}');
+    await state.startRetrying(orderKey, 'G');
+    // Head G in retry; H, P and H again (a redelivered copy of H) arrive behind it.
+    for (const eventId of ['H', 'P', 'H'])
+      expect(await state.parkIfRetrying(orderKey, eventId, value, { [HEADERS.eventId]: eventId })).toBe(true);
+    expect(await count('parked_events', orderKey)).toBe(2);
+    // G succeeds; the release takes H, which needs a retry itself and becomes the head.
+    const head = await state.nextParked(orderKey);
+    expect(head?.headers[HEADERS.eventId]).toBe('H');
+    await state.setRetryHead(orderKey, 'H');
+    await state.removeParked(head!.seq);
+    // While H is in retry, no other event of the order that ends may release P ahead of it.
+    expect(await state.mayRelease(orderKey, 'X')).toBe(false);
+    expect(await state.mayRelease(orderKey, 'H')).toBe(true);
   });
 
   it("releases an order's parked events once each and in order when two releasers run at once", async () => {
