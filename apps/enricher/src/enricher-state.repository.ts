@@ -65,6 +65,12 @@ export class EnricherStateRepository {
     return this.retryingLookups.call(orderKey);
   }
 
+  /** How many processed event ids are on record (their TTL not yet over). */
+  async processedCount(): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM processed_events`);
+    return rows[0].n;
+  }
+
   /** Forgets processed event ids older than the TTL. */
   async purgeProcessed(ttlDays: number): Promise<number> {
     const result: [unknown[], number] = await this.dataSource.query(

@@ -51,8 +51,13 @@ import { EventEnricher } from './event-enricher';
         }),
     },
     kafkaTransportProvider({
-      inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics],
-      subscriptions: (config: EnricherConfig, kafka: KafkaInfrastructure, retries: DelayRetryTopics) => {
+      inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics, EnricherStateRepository],
+      subscriptions: (
+        config: EnricherConfig,
+        kafka: KafkaInfrastructure,
+        retries: DelayRetryTopics,
+        state: EnricherStateRepository,
+      ) => {
         const common = {
           sessionTimeoutMs: config.ENRICHER_SESSION_TIMEOUT_MS,
           partitionsConsumedConcurrently: config.ENRICHER_CONCURRENCY,
@@ -83,6 +88,12 @@ import { EventEnricher } from './event-enricher';
                 config.ENRICHER_KEY_CONCURRENCY > 1 ? new ConcurrencyLimit(config.ENRICHER_KEY_CONCURRENCY) : undefined,
               keyRetryBudgetMs: config.ENRICHER_KEY_RETRY_BUDGET_MS,
             },
+            // The raw topic is kept for ever: a group that lost its offsets would enrich every event again.
+            history: async () => {
+              const processed = await state.processedCount();
+              return processed > 0 ? `${processed} processed events on record` : undefined;
+            },
+            withoutOffsets: config.KAFKA_GROUP_WITHOUT_OFFSETS,
           },
         ];
       },

@@ -37,8 +37,8 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
       sendTimeoutMs: 30_000,
     }),
     kafkaTransportProvider({
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure) => [
+      inject: [HUB_CONFIG, KafkaInfrastructure, IdempotencyLedgerRepository],
+      subscriptions: (config: ErpSinkConfig, kafka: KafkaInfrastructure, ledger: IdempotencyLedgerRepository) => [
         {
           pattern: ERP_DOCUMENTS,
           mode: 'message',
@@ -63,6 +63,12 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
             // A slow ERP call must not cost the group membership: the consumer heartbeats meanwhile.
             sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
           },
+          // A group that lost its offsets would post every document again, those the ledger forgot too.
+          history: async () => {
+            const recorded = await ledger.count();
+            return recorded > 0 ? `${recorded} documents in its ledger` : undefined;
+          },
+          withoutOffsets: config.KAFKA_GROUP_WITHOUT_OFFSETS,
         },
       ],
     }),

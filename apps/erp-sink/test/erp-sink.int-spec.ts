@@ -377,4 +377,18 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
     expect(Number(memo.id)).toBeGreaterThan(Number(order.id));
     expect(memo.body).toMatchObject({ entity: order.body.entity, memo: 'NewStore order order-dep' });
   });
+
+  it('refuses to start a consumer group that has no offsets when its ledger holds documents, naming what to do (issue 26, item 13)', async () => {
+    // The ledger holds this file's documents; a group the broker forgot (a new name stands for it here).
+    const started = await startServiceForTest(erpSinkService, { ...env, SINK_CONSUMER_GROUP: `${group}-forgotten` })
+      .then(async (service) => {
+        await service.close();
+        return 'started';
+      })
+      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    expect(started).toMatch(
+      /consumer group .*-forgotten has no committed offsets, but this service has \d+ documents in its ledger/,
+    );
+    expect(started).toMatch(/KAFKA_GROUP_WITHOUT_OFFSETS=earliest/);
+  });
 });

@@ -19,6 +19,14 @@ export const kafkaEnv = {
   KAFKA_REPLICATION_FACTOR: env.integer(1, 1, 7),
   /** false: topics must exist already (verified at start-up), for clusters where apps may not create them. */
   KAFKA_CREATE_TOPICS: env.boolean(true),
+  /**
+   * What a consumer group with no committed offsets does when its service has processed
+   * events before (the broker forgot the group's offsets after offsets.retention.minutes):
+   * `refuse` to start (default: reading the topics again from their beginning would repeat
+   * what the deduplication records and the ledger no longer remember), or `earliest`, read
+   * from the beginning deliberately. A service with no history always starts from the beginning.
+   */
+  KAFKA_GROUP_WITHOUT_OFFSETS: env.enumeration(['refuse', 'earliest'], 'refuse'),
   SCHEMA_REGISTRY_URL: env.url('http://127.0.0.1:18081/apis/ccompat/v7'),
   SCHEMA_REGISTRY_USERNAME: env.optionalString(),
   SCHEMA_REGISTRY_PASSWORD: secret(z.string().min(1).optional()),

@@ -11,9 +11,31 @@ import { ConsumedMessage, HubConsumer, HubConsumerOptions } from './hub-consumer
  * message by message (a {@link HubConsumer}: the handler gets one message) or batch
  * by batch (a {@link BatchConsumer}: the handler gets the messages of one partition).
  */
-export type KafkaSubscription =
+export type KafkaSubscription = (
   | { pattern: string; mode: 'message'; options: Omit<HubConsumerOptions, 'handler'> }
-  | { pattern: string; mode: 'batch'; options: Omit<BatchConsumerOptions, 'handler'> };
+  | { pattern: string; mode: 'batch'; options: Omit<BatchConsumerOptions, 'handler'> }
+) & {
+  /**
+   * What the service has done before, if anything (e.g. "1,204 processed events"):
+   * with it, a group that has no committed offsets is not read from the beginning
+   * unless `withoutOffsets` is `earliest` (KAFKA_GROUP_WITHOUT_OFFSETS).
+   */
+  history?: () => Promise<string | undefined>;
+  withoutOffsets?: 'refuse' | 'earliest';
+};
+
+/** A consumer group without offsets, of a service that has processed events before. */
+export class GroupWithoutOffsetsError extends Error {
+  constructor(groupId: string, history: string) {
+    super(
+      `consumer group ${groupId} has no committed offsets, but this service has ${history}: the broker forgot the ` +
+        `group's offsets (offsets.retention.minutes), and reading the topics from their beginning would repeat what ` +
+        `was done. Reset the group's offsets to a point in time (kafka-consumer-groups --reset-offsets --to-datetime), ` +
+        `or set KAFKA_GROUP_WITHOUT_OFFSETS=earliest to read from the beginning deliberately`,
+    );
+    this.name = 'GroupWithoutOffsetsError';
+  }
+}
 
 /** What a handler gets besides its payload, as `KafkaContext` gives it for Nest's own Kafka transport. */
 export class HubKafkaContext extends BaseRpcContext<[topic: string, partition: number, messages: ConsumedMessage[]]> {
@@ -105,6 +127,7 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
     if (!subscription) throw new Error(`no Kafka subscription "${pattern}"`);
     if (!this.getHandlerByPattern(pattern)) throw new Error(`no @EventPattern('${pattern}') handler`);
     const logger = this.log.child({ consumer: pattern });
+    await this.checkOffsets(subscription, logger);
     const consumer =
       subscription.mode === 'message'
         ? new HubConsumer(
@@ -122,6 +145,34 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
           );
     await consumer.start();
     this.running.set(pattern, consumer);
+  }
+
+  /**
+   * A group with no committed offset reads its topics from the beginning: right for a
+   * new deployment, wrong for a service that has processed events before (its group's
+   * offsets expired): that start is refused unless the deployment chose `earliest`.
+   */
+  private async checkOffsets(subscription: KafkaSubscription, logger: Logger): Promise<void> {
+    if (!subscription.history) return;
+    const { groupId, topics } = subscription.options;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchOffsets({ groupId, topics });
+      if (offsets.some((topic) => topic.partitions.some((partition) => Number(partition.offset) >= 0))) return;
+    } finally {
+      await admin.disconnect();
+    }
+    const history = await subscription.history();
+    if (history === undefined) return;
+    if (subscription.withoutOffsets === 'earliest') {
+      logger.warn(
+        { groupId, history },
+        'consumer group without offsets reads its topics from the beginning, as configured',
+      );
+      return;
+    }
+    throw new GroupWithoutOffsetsError(groupId, history);
   }
 
   /** Stops one pattern's consumer: its batch in hand finishes and is committed, then it leaves the group. */
