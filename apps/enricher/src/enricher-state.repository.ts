@@ -65,10 +65,18 @@ export class EnricherStateRepository {
     return this.retryingLookups.call(orderKey);
   }
 
-  /** How many processed event ids are on record (their TTL not yet over). */
-  async processedCount(): Promise<number> {
-    const rows: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM processed_events`);
-    return rows[0].n;
+  /**
+   * The processed event ids on record, when the last was recorded more than `quietMs`
+   * ago: a service that processed events that recently (a crash before its first
+   * commit) cannot have had its group's offsets forgotten by the broker.
+   */
+  async processedBefore(quietMs: number): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM processed_events
+        HAVING max(processed_at) < now() - make_interval(secs => $1)`,
+      [quietMs / 1000],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** Forgets processed event ids older than the TTL. */

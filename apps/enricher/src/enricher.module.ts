@@ -1,4 +1,4 @@
-import { ConcurrencyLimit, DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
+import { ConcurrencyLimit, DelayRetryTopics, GROUP_OFFSETS_QUIET_MS, KafkaInfrastructure } from '@hub/kafka';
 import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
@@ -90,7 +90,7 @@ import { EventEnricher } from './event-enricher';
             },
             // The raw topic is kept for ever: a group that lost its offsets would enrich every event again.
             history: async () => {
-              const processed = await state.processedCount();
+              const processed = await state.processedBefore(GROUP_OFFSETS_QUIET_MS);
               return processed > 0 ? `${processed} processed events on record` : undefined;
             },
             withoutOffsets: config.KAFKA_GROUP_WITHOUT_OFFSETS,

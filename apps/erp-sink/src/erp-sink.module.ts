@@ -1,5 +1,5 @@
 import { ErpError } from '@hub/erp';
-import { ConcurrencyLimit, KafkaInfrastructure } from '@hub/kafka';
+import { ConcurrencyLimit, GROUP_OFFSETS_QUIET_MS, KafkaInfrastructure } from '@hub/kafka';
 import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
@@ -65,7 +65,7 @@ const DOCUMENTS_PER_ERP_REQUEST = 4;
           },
           // A group that lost its offsets would post every document again, those the ledger forgot too.
           history: async () => {
-            const recorded = await ledger.count();
+            const recorded = await ledger.recordedBefore(GROUP_OFFSETS_QUIET_MS);
             return recorded > 0 ? `${recorded} documents in its ledger` : undefined;
           },
           withoutOffsets: config.KAFKA_GROUP_WITHOUT_OFFSETS,

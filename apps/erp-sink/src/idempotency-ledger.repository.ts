@@ -127,6 +127,15 @@ export class IdempotencyLedgerRepository {
     return !rows[0].present;
   }
 
+  /** The ledger's rows, when the last was written more than `quietMs` ago (see the enricher's processedBefore). */
+  async recordedBefore(quietMs: number): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM idempotency_ledger HAVING max(updated_at) < now() - make_interval(secs => $1)`,
+      [quietMs / 1000],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async count(): Promise<number> {
     const rows: { n: number }[] = await this.dataSource.query(`SELECT count(*)::int AS n FROM idempotency_ledger`);
     return rows[0].n;

@@ -379,13 +379,19 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
   });
 
   it('refuses to start a consumer group that has no offsets when its ledger holds documents, naming what to do (issue 26, item 13)', async () => {
-    // The ledger holds this file's documents; a group the broker forgot (a new name stands for it here).
-    const started = await startServiceForTest(erpSinkService, { ...env, SINK_CONSUMER_GROUP: `${group}-forgotten` })
-      .then(async (service) => {
-        await service.close();
-        return 'started';
-      })
-      .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    // A group the broker forgot (a new name stands for it here), with a ledger written just now: a crash
+    // before the group's first commit, not a forgotten group. It starts.
+    const startWith = (groupName: string) =>
+      startServiceForTest(erpSinkService, { ...env, SINK_CONSUMER_GROUP: groupName })
+        .then(async (service) => {
+          await service.close();
+          return 'started';
+        })
+        .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    expect(await startWith(`${group}-recent`)).toBe('started');
+    // The ledger's last write two hours ago: the service was stopped, and its group's offsets are gone.
+    await database.query(`UPDATE "${schema}".idempotency_ledger SET updated_at = now() - interval '2 hours'`);
+    const started = await startWith(`${group}-forgotten`);
     expect(started).toMatch(
       /consumer group .*-forgotten has no committed offsets, but this service has \d+ documents in its ledger/,
     );

@@ -24,6 +24,14 @@ export type KafkaSubscription = (
   withoutOffsets?: 'refuse' | 'earliest';
 };
 
+/**
+ * How long a service must have been quiet (nothing processed) before a group without
+ * offsets can be a group the broker forgot: Kafka keeps an empty group's offsets for
+ * offsets.retention.minutes (7 days by default, never set anywhere near an hour), so
+ * history younger than this is a crash before the first commit, not a forgotten group.
+ */
+export const GROUP_OFFSETS_QUIET_MS = 60 * 60_000;
+
 /** A consumer group without offsets, of a service that has processed events before. */
 export class GroupWithoutOffsetsError extends Error {
   constructor(groupId: string, history: string) {
