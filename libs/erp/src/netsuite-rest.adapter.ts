@@ -320,10 +320,10 @@ export class NetSuiteRestAdapter implements ErpPort {
     }
     const held = await this.linesOf('salesOrder', document.externalId);
     const lines = postedLines(document);
-    const anyClosed = held.some((line) => line.isClosed === true);
+    const anyClosed = held.lines.some((line) => line.isClosed === true);
     const dropped = new Set<string>();
     const items = (body.item as { items: Record<string, unknown>[] }).items.map((line, position) => {
-      const current = held[position];
+      const current = held.at(position);
       if (!current) return line;
       const keyed: Record<string, unknown> = { ...line, line: current.line };
       if (current.isClosed === true) {
@@ -399,13 +399,14 @@ export class NetSuiteRestAdapter implements ErpPort {
    */
   private async closeLines(document: ErpDocument): Promise<ErpPostResult> {
     const { record } = NETSUITE_RECORDS[document.documentType];
-    const saleLines = await this.linesOf(document.documentType, document.externalId);
-    const { id } = saleLines;
+    const sale = await this.linesOf(document.documentType, document.externalId);
+    const { id } = sale;
     const refuse = (reason: string) =>
       new ErpError('permanent', `sales order ${document.externalId} (${id}): ${reason}`, { code: 'LINES_NOT_CLOSED' });
     const lineAt = (position: number | undefined) => {
-      const line = position === undefined ? undefined : saleLines[position];
-      if (!line) throw refuse(`the cancellation names line ${position ?? '(none)'}, the order has ${saleLines.length}`);
+      const line = sale.at(position);
+      if (!line)
+        throw refuse(`the cancellation names line ${position ?? '(none)'}, the order has ${sale.lines.length}`);
       return line;
     };
     const changes: Record<string, unknown>[] = [];
@@ -427,7 +428,7 @@ export class NetSuiteRestAdapter implements ErpPort {
         taxChanges.push({ taxDetailsReference: taxReference(line.salePosition!), taxBasis: 0, taxAmount: 0 });
       reduction = reduction.plus(booked).plus(tax);
     }
-    const shipping = decimal(erpAmount(saleLines.shippingCost ?? 0, id));
+    const shipping = decimal(erpAmount(sale.shippingCost ?? 0, id));
     const closesShipping = document.shippingCost !== undefined && !shipping.eq(0);
     if (closesShipping) {
       reduction = reduction.plus(shipping).minus(decimal(document.shippingTax ?? 0));
@@ -488,24 +489,24 @@ export class NetSuiteRestAdapter implements ErpPort {
    */
   private async assignLines(document: ErpDocument): Promise<ErpPostResult> {
     const { record } = NETSUITE_RECORDS[document.documentType];
-    const saleLines = await this.linesOf(document.documentType, document.externalId);
+    const sale = await this.linesOf(document.documentType, document.externalId);
     const changes = document.lines.flatMap((line) => {
-      const target = line.salePosition === undefined ? undefined : saleLines[line.salePosition];
+      const target = sale.at(line.salePosition);
       if (!target)
         throw new ErpError(
           'permanent',
-          `sales order ${document.externalId} (${saleLines.id}) has no line for ${line.itemId}`,
+          `sales order ${document.externalId} (${sale.id}) has no line for ${line.itemId}`,
           { code: 'LINE_NOT_OPEN' },
         );
       return target.isClosed || !line.erpLocation ? [] : [{ line: target.line, location: { id: line.erpLocation } }];
     });
     const shipMethod = document.erp?.shippingMethod;
-    if (changes.length === 0 && !shipMethod) return { internalId: saleLines.id };
-    await this.request('PATCH', `/record/v1/${record}/${encodeURIComponent(saleLines.id)}`, {
+    if (changes.length === 0 && !shipMethod) return { internalId: sale.id };
+    await this.request('PATCH', `/record/v1/${record}/${encodeURIComponent(sale.id)}`, {
       ...(changes.length > 0 ? { item: { items: changes } } : {}),
       ...(shipMethod ? { shipMethod: { id: shipMethod } } : {}),
     });
-    return { internalId: saleLines.id };
+    return { internalId: sale.id };
   }
 
   /**
@@ -516,10 +517,10 @@ export class NetSuiteRestAdapter implements ErpPort {
    */
   private async withOrderLines(document: ErpDocument, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const from = document.transformFrom!;
-    const saleLines = await this.linesOf(from.documentType, from.externalId);
+    const sale = await this.linesOf(from.documentType, from.externalId);
     const lines = (body.item as { items: Record<string, unknown>[] }).items;
     const items = postedLines(document).map((line, index) => {
-      const target = line.salePosition === undefined ? undefined : saleLines[line.salePosition];
+      const target = sale.at(line.salePosition);
       if (!target || target.isClosed)
         throw new ErpError(
           'permanent',
@@ -543,13 +544,14 @@ export class NetSuiteRestAdapter implements ErpPort {
       shippingCost?: unknown;
       item?: { items?: { line: number; amount?: unknown; isClosed?: boolean }[] };
     };
-    return Object.assign(
-      [...(current.item?.items ?? [])].sort((a, b) => Number(a.line) - Number(b.line)),
-      {
-        id: String(current.id),
-        shippingCost: current.shippingCost,
-      },
-    );
+    const lines = [...(current.item?.items ?? [])].sort((a, b) => Number(a.line) - Number(b.line));
+    return {
+      id: String(current.id),
+      shippingCost: current.shippingCost,
+      lines,
+      /** The line at a place of the posted document's lines (`salePosition`), if the record has it. */
+      at: (position: number | undefined) => (position === undefined ? undefined : lines[position]),
+    };
   }
 
   /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */
