@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { isObservable, lastValueFrom, Observable, throwError } from 'rxjs';
 import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
 import { ConsumedMessage, HubConsumer, HubConsumerOptions } from './hub-consumer';
+import { whileRetriable } from './topic-reader';
 
 /**
  * A consumer the transport runs for one `@EventPattern(pattern)` handler: either
@@ -166,7 +167,11 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchOffsets({ groupId, topics });
+      // A broker just restarted answers "the coordinator is loading" for a while: wait it out (up to a minute).
+      const offsets = await whileRetriable(() => admin.fetchOffsets({ groupId, topics }), {
+        attempts: 120,
+        delayMs: 500,
+      });
       if (offsets.some((topic) => topic.partitions.some((partition) => Number(partition.offset) >= 0))) return;
     } finally {
       await admin.disconnect();

@@ -206,12 +206,25 @@ async function within(done: Promise<void>, timeoutMs: number, what: string): Pro
  * answers are retried for a few seconds instead of failing a service's start.
  */
 export async function fetchTopicOffsets(admin: Admin, topic: string, attempts = 20) {
+  return whileRetriable(() => admin.fetchTopicOffsets(topic), { attempts, delayMs: 250 });
+}
+
+/**
+ * Runs a Kafka request again while the broker answers with an error kafkajs marks
+ * retriable (a partition without a leader yet, a group coordinator still loading
+ * after a broker restart), up to `attempts` times `delayMs` apart; any other error,
+ * or the last attempt's, is thrown.
+ */
+export async function whileRetriable<T>(
+  request: () => Promise<T>,
+  { attempts, delayMs }: { attempts: number; delayMs: number },
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await admin.fetchTopicOffsets(topic);
+      return await request();
     } catch (error) {
       if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }

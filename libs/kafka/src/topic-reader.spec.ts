@@ -1,0 +1,52 @@
+import { KafkaJSProtocolError } from 'kafkajs';
+import { whileRetriable } from './topic-reader';
+
+/** What a broker restarted a moment ago answers an OffsetFetch (kafkajs marks it retriable). */
+const loading = () =>
+  new KafkaJSProtocolError({
+    type: 'COORDINATOR_LOAD_IN_PROGRESS',
+    code: 14,
+    retriable: true,
+    message: "The coordinator is loading and hence can't process requests for this group",
+  });
+
+describe('whileRetriable', () => {
+  it('asks again while the broker answers with a retriable error, and returns the answer', async () => {
+    let calls = 0;
+    const offsets = await whileRetriable(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw loading();
+        return [{ topic: 't', partitions: [{ partition: 0, offset: '42' }] }];
+      },
+      { attempts: 5, delayMs: 1 },
+    );
+    expect(calls).toBe(3);
+    expect(offsets[0].partitions[0].offset).toBe('42');
+  });
+
+  it('throws at once an error that is not retriable, and the last retriable one when attempts run out', async () => {
+    let calls = 0;
+    const denied = Object.assign(new Error('not authorized for the group'), { retriable: false });
+    await expect(
+      whileRetriable(
+        async () => {
+          calls += 1;
+          throw denied;
+        },
+        { attempts: 5, delayMs: 1 },
+      ),
+    ).rejects.toBe(denied);
+    expect(calls).toBe(1);
+    await expect(
+      whileRetriable(
+        async () => {
+          calls += 1;
+          throw loading();
+        },
+        { attempts: 3, delayMs: 1 },
+      ),
+    ).rejects.toThrow(/coordinator is loading/);
+    expect(calls).toBe(4);
+  });
+});
