@@ -59,25 +59,29 @@ export class DocumentPoster {
    * whose dependency may now be posted. Resolves once the outcome is durable.
    */
   async handle(message: ConsumedMessage, fromWaiting = false): Promise<void> {
-    const settled = fromWaiting
-      ? await this.waiting.whileReleasing(message.key ?? '', () => this.handleOnce(message, true))
-      : await this.handleOnce(message, false);
+    let document: ErpDocument;
+    try {
+      document = await this.codec.decode(message.value);
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) return this.deadLetter(message, undefined, error.message);
+      throw error;
+    }
+    // A copy read from the topic while a copy of it is parked is handled as that parked copy's
+    // release, under the same lock, so a sweep releasing it never writes it at the same time.
+    const released = fromWaiting || (await this.waiting.isWaiting(document.idempotencyKey));
+    const settled = released
+      ? await this.waiting.whileReleasing(message.key ?? '', () => this.handleOnce(document, message, true))
+      : await this.handleOnce(document, message, false);
     // Outside the lock: the documents waiting on this one take the same order's lock.
     if (settled) await this.releaseDependents(settled);
   }
 
   /** Handles one document; returns its idempotency key when its outcome is settled (posted or refused). */
-  private async handleOnce(message: ConsumedMessage, fromWaiting: boolean): Promise<string | undefined> {
-    let document: ErpDocument;
-    try {
-      document = await this.codec.decode(message.value);
-    } catch (error) {
-      if (error instanceof InvalidDocumentError) {
-        await this.deadLetter(message, undefined, error.message);
-        return undefined;
-      }
-      throw error;
-    }
+  private async handleOnce(
+    document: ErpDocument,
+    message: ConsumedMessage,
+    fromWaiting: boolean,
+  ): Promise<string | undefined> {
     // Under the order's lock, a parked document another release already handled is left alone.
     if (fromWaiting && !(await this.waiting.isWaiting(document.idempotencyKey))) return undefined;
     const context = {

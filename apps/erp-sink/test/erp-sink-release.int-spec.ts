@@ -12,6 +12,8 @@ import {
 } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
+import { IdempotencyLedgerRepository } from '../src/idempotency-ledger.repository';
+import { WaitingDocumentsRepository } from '../src/waiting-documents.repository';
 
 /**
  * Parked documents released by two sinks at once: each instance sweeps every
@@ -73,6 +75,49 @@ describe('erp-sink: two instances releasing parked documents', () => {
       expect(emulator.recordsWithExternalId(sale.externalId).map((record) => record.writes)).toEqual([1]);
       expect(emulator.recordsWithExternalId(memo.externalId).map((record) => record.writes)).toEqual([1]);
     }
+    expect(await readTopic(kafka.kafka, kafka.topics.erpDlq)).toHaveLength(0);
+  });
+
+  // Issue 26, item 10: the consumer path took no lock, so a copy read from the topic while a
+  // sweep released the parked one was written to the ERP twice.
+  it('writes a document once when a copy arrives on the topic while a sweep releases the parked one', async () => {
+    const [sink] = sinks;
+    const orderId = 'order-copy-during-release';
+    const sale = sampleErpDocument('salesOrder', `SO-${orderId}`, { orderId });
+    const memo = sampleErpDocument('creditMemo', `CM-${orderId}`, {
+      orderId,
+      dependsOn: { idempotencyKey: sale.idempotencyKey, documentType: 'salesOrder', externalId: sale.externalId },
+    });
+    emulator.setFaults({ latencyMs: 0 });
+    await kafka.producer.send(kafka.topics.erpDocuments, [{ key: orderId, value: JSON.stringify(sale) }]);
+    await waitFor(() => emulator.recordsWithExternalId(sale.externalId).length > 0, { what: 'the sale posted' });
+    // A parked copy whose release was cut short (the sink died between posting the sale and
+    // releasing its dependants): the next sweep releases it, while a copy arrives on the topic.
+    emulator.setFaults({ latencyMs: 800 });
+    await sink.app.get(WaitingDocumentsRepository).park(memo.idempotencyKey, sale.idempotencyKey, orderId, {
+      topic: kafka.topics.erpDocuments,
+      partition: 0,
+      offset: '0',
+      key: orderId,
+      value: Buffer.from(JSON.stringify(memo)),
+      headers: {},
+      timestamp: String(Date.now()),
+    });
+    // After the copy, on the same key (so handled after it): once it is posted, the copy was handled.
+    const marker = sampleErpDocument('salesOrder', `SO-${orderId}-next`, { orderId });
+    await kafka.producer.send(kafka.topics.erpDocuments, [
+      { key: orderId, value: JSON.stringify(memo) },
+      { key: orderId, value: JSON.stringify(marker) },
+    ]);
+    await waitFor(() => emulator.recordsWithExternalId(marker.externalId).length > 0, { what: 'the copy handled' });
+    await waitFor(async () => !(await sink.app.get(WaitingDocumentsRepository).isWaiting(memo.idempotencyKey)), {
+      what: 'the parked copy released',
+    });
+    expect(emulator.recordsWithExternalId(memo.externalId).map((record) => record.writes)).toEqual([1]);
+    expect(await sink.app.get(IdempotencyLedgerRepository).find(memo.idempotencyKey)).toMatchObject({
+      status: 'posted',
+      attempts: 1,
+    });
     expect(await readTopic(kafka.kafka, kafka.topics.erpDlq)).toHaveLength(0);
   });
 });
