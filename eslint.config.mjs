@@ -19,6 +19,7 @@ export default tseslint.config(
       'coverage/**',
       'jest.config.js',
       'jest.chaos.config.js',
+      'jest.unit.config.js',
       'eslint.config.mjs',
     ],
   },
