@@ -192,7 +192,7 @@ describe('bad input against the running ingest and admin APIs (property-based, f
     });
     expect(broken.status).toBe(200);
     const order = newStore.store.order(1);
-    newStore.store.markPublished(order.id);
+    newStore.store.markOrderPublished(order);
     const opened = eventsOfOrder(order, 'acme').find((event) => event.envelope.name === 'order.opened')!;
     const response = await fetch(`${ingest.url}/webhooks/newstore`, {
       method: 'POST',

@@ -358,7 +358,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `${pushed.status}${pushed.stoppedReason ? ` (${pushed.stoppedReason})` : ''}, ${pushed.rejected.size} rejected`,
     );
     // NewStore has the never-delivered order; only its events were lost on the way.
-    newStore.store.markPublished(planted.neverDelivered.id, 0);
+    newStore.store.markOrderPublished(planted.neverDelivered, 0);
 
     // Quiet: every expected record of the delivered orders is in the ERP, and nothing moves.
     const delivered = orders.filter((order) => order.id !== planted.neverDelivered.id);

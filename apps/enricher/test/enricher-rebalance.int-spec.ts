@@ -54,7 +54,7 @@ describe('enricher: a second instance joins while retry partitions are paused', 
     for (const order of orders) {
       // Visible 3 s after publication: every first attempt goes to the 2.5 s tier and waits, paused.
       emulator.store.setLag(order.id, 3_000);
-      emulator.store.markPublished(order.id);
+      emulator.store.markOrderPublished(order);
       await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope)]);
     }
     const metrics = async (instance: ServiceUnderTest) => (await fetch(`${instance.url}/metrics`)).text();

@@ -62,7 +62,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
 
   const publish = async (...envelopes: NewStoreEnvelope[]) => {
     for (const envelope of envelopes) {
-      if (envelope.name === 'order.opened') emulator.store.markPublished(envelope.payload.id);
+      emulator.store.markEventPublished(envelope);
       await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
     }
   };
@@ -154,7 +154,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     const order = day.filter(
       (candidate) => !candidate.isHistorical && !candidate.cancellation && !candidate.return,
     )[20];
-    emulator.store.markPublished(order.id);
+    emulator.store.markOrderPublished(order);
     const opened = eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope);
     // The head ended (processed) and then its release failed: its mark stayed, the next event parked behind it.
     await state.startRetrying(order.id, 'ended-head');
@@ -201,7 +201,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
         !candidate.isHistorical && candidate.cancellation && candidate.return && bookedAsSalesOrder(candidate),
     )!;
     const events = eventsOfOrder(order, 'acme');
-    emulator.store.markPublished(order.id);
+    emulator.store.markOrderPublished(order);
     await waitFor(async () => (await newStoreTestClient(emulatorBase).order('acme', order.id)) !== null, {
       what: 'order visible in GraphQL',
     });
@@ -257,7 +257,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     }
     // GraphQL catches up, and the head's retry message, never committed, is handled again.
     emulator.store.hide(order.id, false);
-    emulator.store.markPublished(order.id, 0);
+    emulator.store.markOrderPublished(order, 0);
     const before = (await documents()).filter((document) => document.orderId === order.id).length;
     await retries.send(0, order.id, opened.value, opened.headers, 'redelivered', new Date().toISOString());
     const ofOrder = await waitFor(

@@ -56,7 +56,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
   };
   const publish = async (...envelopes: NewStoreEnvelope[]) => {
     for (const envelope of envelopes) {
-      if (envelope.name === 'order.opened') emulator.store.markPublished(envelope.payload.id);
+      emulator.store.markEventPublished(envelope);
       await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
     }
   };

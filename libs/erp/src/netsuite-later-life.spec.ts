@@ -1,7 +1,7 @@
 import { ErpDocument } from '@hub/contracts';
 import { NetSuiteRestAdapter } from '@hub/erp';
 import { applyDeploymentMapping, GraphQlOrder, mapEventToDocument, NewStoreEnvelope, notBookedBy } from '@hub/newstore';
-import { exampleDeploymentMapping, emulatorNetSuiteAdapter, sampleGraphQlOrder } from '@hub/testing';
+import { exampleDeploymentMapping, emulatorNetSuiteAdapter, sampleGraphQlOrder, withRefundTransaction } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 /**
@@ -137,7 +137,7 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
         currency: 'USD',
         items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
       },
-      order,
+      withRefundTransaction(order, 43.2),
     );
     for (let pass = 0; pass < 2; pass += 1) for (const document of returned) await adapter.upsert(document);
     const [sale] = emulator.recordsWithExternalId(`W-r1`);
@@ -185,16 +185,16 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
           { id: 'i-2', product_id: 'prod-3001', refund_amount: 45, refund_tax: 5, item_condition: 'sellable' },
         ],
       },
-      store,
+      withRefundTransaction(store, 109.8),
     );
     await adapter.upsert(refund);
     const [record] = emulator.recordsWithExternalId('RT-ret-r2');
-    expect(record).toMatchObject({ type: 'cashRefund', tranDate: '2024-05-01', total: '109.8' });
+    // Paid back in cash: the refund's payment line takes it to 0, as its sale (docs/domain.md section 3).
+    expect(record).toMatchObject({ type: 'cashRefund', tranDate: '2024-05-01', total: '0', payments: '-109.8' });
     // store-sfo-02 is location 102, its damage location 112 (config/mapping.example.json).
-    expect((record.body.item as { items: { location: unknown }[] }).items.map((line) => line.location)).toEqual([
-      { id: '112' },
-      { id: '102' },
-    ]);
+    const lines = (record.body.item as { items: { location: unknown; amount: number }[] }).items;
+    expect(lines.map((line) => line.location).slice(0, 2)).toEqual([{ id: '112' }, { id: '102' }]);
+    expect(lines.map((line) => line.amount)).toEqual([60, 40, -109.8]);
     expect(record.body.createdFrom).toEqual({ id: emulator.recordsWithExternalId('S-r2')[0].id });
   });
 

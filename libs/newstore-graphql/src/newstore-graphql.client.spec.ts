@@ -35,7 +35,7 @@ describe('NewStore GraphQL client against the NewStore emulator', () => {
     const seen = new Map<string, number>();
     for (let index = 0; index < emulator.store.size; index += 1) {
       const order = emulator.store.order(index);
-      emulator.store.markPublished(order.id);
+      emulator.store.markOrderPublished(order);
       const graphQlOrder = await client.order('acme', order.id);
       for (const event of eventsOfOrder(order, 'acme')) {
         const outcome = mapEventToDocument({

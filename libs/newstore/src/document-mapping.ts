@@ -239,6 +239,69 @@ function paymentLines(paid: ReturnType<typeof payments>, currency: string): Line
     }));
 }
 
+/**
+ * A refund transaction of NewStore's payment account. Seed 001 shows the types
+ * `authorize` and `capture` and no page names the refund's (assumed): a type that
+ * reads "refund" (`refund`, `REFUND`, `refunded`).
+ */
+const isRefundTransaction = (type: string) => /refund/i.test(type);
+
+/**
+ * A refund's payment lines (docs/domain.md section 3: "Refunds carry the refund's
+ * payment lines"; "Returns are booked once NewStore's refund transactions add up
+ * to `total_refund_amount`"): the money goes back through the instruments NewStore
+ * refunded, one negative payment line each, so the refund totals 0 in NetSuite as
+ * its sale does. An order's refunds share its refund transactions; they are taken
+ * last instrument first, as cancellations give back the last payment first. Until
+ * the order's refund transactions cover this refund it is not ready (NewStore
+ * records them after the return, and a retry tier waits for them). A refund with
+ * no order (a blind return) or of a historical order that NewStore holds no payment
+ * for has nothing to read: it carries no payment line.
+ */
+function refundPaymentLines(
+  order: GraphQlOrder | null | undefined,
+  refund: string,
+  currency: string,
+): Line[] | Extract<MappingOutcome, { kind: 'not-ready' }> {
+  const wanted = decimal(refund);
+  const instruments = order?.paymentAccount?.instruments ?? [];
+  if (!order || wanted.lte(0) || (order.isHistorical && instruments.length === 0)) return [];
+  if (instruments.length === 0) return { kind: 'not-ready', reason: 'payments of the order not in GraphQL yet' };
+  const refunded = instruments.map((instrument) => ({
+    method: instrument.paymentMethod,
+    provider: instrument.paymentProvider,
+    amount: sum(
+      instrument.paymentAccountTransactions
+        .filter((transaction) => isRefundTransaction(transaction.transactionType))
+        .map((transaction) => decimal(transaction.amount).abs()),
+    ),
+  }));
+  const total = sum(refunded.map((instrument) => instrument.amount));
+  if (total.lt(wanted))
+    return {
+      kind: 'not-ready',
+      reason: `NewStore's refund transactions add up to ${money(total, currency)} of the refund's ${money(wanted, currency)} ${currency}`,
+    };
+  const lines: Line[] = [];
+  let left = wanted;
+  for (const instrument of [...refunded].reverse()) {
+    if (left.eq(0)) break;
+    const share = instrument.amount.lt(left) ? instrument.amount : left;
+    if (share.eq(0)) continue;
+    lines.unshift({
+      kind: 'payment',
+      itemId: `refund-payment-${refunded.indexOf(instrument) + 1}`,
+      quantity: 1,
+      amount: money(share.neg(), currency),
+      tax: money(0, currency),
+      paymentMethod: instrument.method,
+      ...(instrument.provider ? { paymentProvider: instrument.provider } : {}),
+    });
+    left = left.minus(share);
+  }
+  return lines;
+}
+
 interface SaleParts {
   lines: Line[];
   shippingTax: string;
@@ -597,6 +660,8 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       kind: 'invalid',
       reason: `the return's items add up to ${netSuiteTotal({ lines: readings[0], currency })} ${currency}, its total_refund_amount is ${refund}`,
     };
+  const paid = refundPaymentLines(order, refund, currency);
+  if (!Array.isArray(paid)) return paid;
   const common = {
     schemaVersion: 2 as const,
     tenant: envelope.tenant,
@@ -614,11 +679,13 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
   // made from the sales order, a credit memo made from it, and a customer refund made from the credit
   // memo, which applies it and has no item lines (docs/domain.md section 4).
   if (order && order.channelType === 'web' && !order.isHistorical) return webReturn(common, order, envelope);
-  // Store, endless-aisle, blind and historical returns are a cash refund.
+  // Store, endless-aisle, blind and historical returns are a cash refund, paid out by its payment lines.
   return {
     kind: 'document',
     document: {
       ...common,
+      total: netSuiteTotal({ lines: [...lines, ...paid], currency }),
+      lines: [...lines, ...paid],
       idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, envelope.payload.id),
       documentType: 'cashRefund',
       externalId: toExternalId('RT', envelope.payload.id),
@@ -685,15 +752,17 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
   if (!order) return { kind: 'not-ready', reason: 'order of the refund request not in NewStore GraphQL yet' };
   const payload = envelope.payload as Record<string, unknown>;
   const currency = text(payload.currency, order.currency);
-  const lines: Line[] = [
-    {
-      kind: 'appeasement',
-      itemId: `appeasement-${text(payload.reason_code, 'other')}`,
-      quantity: 1,
-      amount: money(decimal(payload.amount), currency),
-      tax: money(0, currency),
-    },
-  ];
+  const appeased: Line = {
+    kind: 'appeasement',
+    itemId: `appeasement-${text(payload.reason_code, 'other')}`,
+    quantity: 1,
+    amount: money(decimal(payload.amount), currency),
+    tax: money(0, currency),
+  };
+  const tranDate = localDate(text(payload.requested_at, envelope.published_at ?? order.createdAt), timeZone);
+  const paid = refundPaymentLines(order, appeased.amount, currency);
+  if (!Array.isArray(paid)) return paid;
+  const lines = [appeased, ...paid];
   return {
     kind: 'document',
     document: {
@@ -704,10 +773,10 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
       orderNumber: order.externalId,
       documentType: 'cashRefund',
       externalId: toExternalId('AP', envelope.payload.id),
-      tranDate: localDate(text(payload.requested_at, envelope.published_at ?? order.createdAt), timeZone),
+      tranDate,
       currency,
       total: netSuiteTotal({ lines, currency }),
-      saleTotal: netSuiteTotal({ lines, currency }),
+      saleTotal: netSuiteTotal({ lines: [appeased], currency }),
       lines,
       payments: [],
       ...linkedToSale(order, envelope.tenant, 'cashRefund'),

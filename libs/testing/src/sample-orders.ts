@@ -60,3 +60,27 @@ export function sampleGraphQlOrder(overrides: Partial<GraphQlOrder> = {}): Graph
     ...overrides,
   };
 }
+
+/**
+ * The order after NewStore paid `amount` back: a refund transaction on its last
+ * instrument (the type is assumed, see `refundPaymentLines` in document-mapping.ts).
+ */
+export function withRefundTransaction(order: GraphQlOrder, amount: number): GraphQlOrder {
+  const instruments = order.paymentAccount?.instruments ?? [];
+  return {
+    ...order,
+    paymentAccount: {
+      instruments: instruments.map((instrument, index) =>
+        index === instruments.length - 1
+          ? {
+              ...instrument,
+              paymentAccountTransactions: [
+                ...instrument.paymentAccountTransactions,
+                { amount, currency: order.currency, transactionType: 'refund' },
+              ],
+            }
+          : instrument,
+      ),
+    },
+  };
+}

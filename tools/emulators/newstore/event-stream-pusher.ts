@@ -231,7 +231,7 @@ export class EventStreamPusher {
   }
 
   private async deliver(integration: Integration, event: StreamEvent): Promise<void> {
-    if (event.envelope.name === 'order.opened') this.store.markPublished(event.orderId);
+    this.store.markEventPublished(event.envelope);
     const body = JSON.stringify(event.envelope);
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt += 1) {
       if (integration.status !== 'running' && attempt > 1) return;

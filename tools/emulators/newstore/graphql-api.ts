@@ -11,7 +11,7 @@ import {
   validate,
   ValidationContext,
 } from 'graphql';
-import { DayOrder } from '../shared/retail-day';
+import { DayOrder, instrumentsWithRefunds } from '../shared/retail-day';
 import { RetailDayStore } from './retail-day-store';
 import { newStoreSchema } from './schema';
 
@@ -223,12 +223,14 @@ function orderNode(store: RetailDayStore, order: DayOrder, context: Context) {
       // Payment transactions can lag behind the order (seed 001: "Payment details unavailable").
       instruments: nested(
         store.paymentsVisible(order, context.now)
-          ? order.instruments.map((instrument) => ({
-              paymentMethod: instrument.paymentMethod,
-              paymentOrigin: instrument.paymentOrigin,
-              paymentProvider: instrument.paymentProvider,
-              paymentAccountTransactions: nested(instrument.transactions),
-            }))
+          ? instrumentsWithRefunds(order, (refundId) => store.refundVisible(refundId, context.now)).map(
+              (instrument) => ({
+                paymentMethod: instrument.paymentMethod,
+                paymentOrigin: instrument.paymentOrigin,
+                paymentProvider: instrument.paymentProvider,
+                paymentAccountTransactions: nested(instrument.transactions),
+              }),
+            )
           : [],
       ),
     },

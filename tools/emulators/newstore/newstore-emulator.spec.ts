@@ -301,6 +301,57 @@ describe('NewStore emulator: lag and the event-stream pusher', () => {
     await emulator.close();
   });
 
+  it("records a return's refund transaction only once the return was published, paid back through the order's instruments", async () => {
+    const emulator = new NewStoreEmulator({
+      day: { tenant: 'acme', date: '2024-01-02', orders: 200, seed: 11 },
+      visibility: 'published',
+      lag: { timeScale: 1, paymentExtraMs: 50 },
+    });
+    const order = Array.from({ length: 200 }, (_, index) => emulator.store.order(index)).find(
+      (candidate) => candidate.return && !candidate.appeasement,
+    )!;
+    emulator.store.setLag(order.id, 0);
+    emulator.store.markPublished(order.id, 0);
+    const refunded = async () => {
+      const { body } = await emulator.graphql.run(
+        {
+          query:
+            'query($id: String!) { order(id: $id) { paymentAccount { instruments { nodes { paymentAccountTransactions { nodes { amount transactionType } } } } } } }',
+          variables: { id: order.id },
+        },
+        false,
+      );
+      const instruments = (
+        body as {
+          data: {
+            order: {
+              paymentAccount: {
+                instruments: {
+                  nodes: { paymentAccountTransactions: { nodes: { amount: number; transactionType: string }[] } }[];
+                };
+              };
+            };
+          };
+        }
+      ).data.order.paymentAccount.instruments.nodes;
+      return instruments
+        .flatMap((instrument) => instrument.paymentAccountTransactions.nodes)
+        .filter((transaction) => transaction.transactionType === 'refund')
+        .map((transaction) => Math.round(transaction.amount * 1000))
+        .reduce((total, amount) => total + amount, 0);
+    };
+    expect(await refunded()).toBe(0);
+    emulator.store.markRefundPublished(order.return!.id);
+    let seen = 0;
+    for (let attempt = 0; attempt < 100 && seen === 0; attempt += 1) {
+      seen = await refunded();
+      if (seen === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // The refund transactions add up to the return's total_refund_amount (docs/domain.md section 3, "Returns").
+    expect(seen).toBe(Math.round(order.return!.amount * 1000));
+    await emulator.close();
+  });
+
   it('shows an order in GraphQL only after its event was published plus its lag, and its payments later still', async () => {
     const emulator = new NewStoreEmulator({
       day: { tenant: 'acme', date: '2024-01-02', orders: 3, seed: 11 },

@@ -86,6 +86,42 @@ export class RetailDayStore {
     if (!this.publishedAt.has(orderId)) this.publishedAt.set(orderId, at);
   }
 
+  /**
+   * Called for each event NewStore publishes: an order's first starts its GraphQL lag, a
+   * return's or an appeasement's its refund transaction's.
+   */
+  markEventPublished(envelope: { name: string; payload: Record<string, unknown> }, at = Date.now()): void {
+    const id = String(envelope.payload.id);
+    if (envelope.name === 'order.opened') this.markPublished(id, at);
+    if (envelope.name === 'return.processed' || envelope.name === 'refund_request.issued')
+      this.markRefundPublished(id, at);
+  }
+
+  /** An order and every refund of it published at `at`: its whole day visible once the lags pass. */
+  markOrderPublished(order: DayOrder, at = Date.now()): void {
+    this.markPublished(order.id, at);
+    for (const refund of [order.return, order.appeasement]) if (refund) this.markRefundPublished(refund.id, at);
+  }
+
+  /** Called when the pusher publishes a return or an appeasement: its refund transaction is recorded a moment later. */
+  markRefundPublished(refundId: string, at = Date.now()): void {
+    if (!this.publishedAt.has(refundId)) this.publishedAt.set(refundId, at);
+  }
+
+  /**
+   * Whether NewStore has recorded the refund of a return or an appeasement (docs/domain.md
+   * section 3, "Returns": booked once the refund transactions add up): in a replayed day,
+   * always; in a pushed one, `paymentExtraMs` after its event was published, as the
+   * sale's payments lag the order.
+   */
+  refundVisible(refundId: string, now = Date.now()): boolean {
+    if (this.visibility.mode === 'all') return true;
+    const published = this.publishedAt.get(refundId);
+    return (
+      published !== undefined && now >= published + this.visibility.lag.paymentExtraMs * this.visibility.lag.timeScale
+    );
+  }
+
   /** When the pusher published the order's first event (ms since epoch), if it has. */
   publishedAtOf(orderId: string): number | undefined {
     return this.publishedAt.get(orderId);

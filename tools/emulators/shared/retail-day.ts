@@ -276,6 +276,44 @@ function instrument(
   };
 }
 
+/**
+ * The order's instruments with the refunds NewStore has recorded so far (docs/domain.md
+ * section 3, "Returns": a return is booked once its refund transactions add up to
+ * `total_refund_amount`): the return's and the appeasement's, each a `refund`
+ * transaction (the type is assumed; seed 001 shows `authorize` and `capture`), paid
+ * back last instrument first, no instrument more than it captured (but the last,
+ * which takes what the others cannot).
+ */
+export function instrumentsWithRefunds(order: DayOrder, recorded: (refundId: string) => boolean): DayInstrument[] {
+  const digits = currencyDigits(order.currency);
+  const minorOf = (value: number) => Math.round(value * 10 ** digits);
+  const instruments = order.instruments.map((instrument) => ({
+    ...instrument,
+    transactions: [...instrument.transactions],
+    left: minorOf(Math.max(0, ...instrument.transactions.map((transaction) => transaction.amount))),
+  }));
+  for (const refund of [order.return, order.appeasement]) {
+    if (!refund || !recorded(refund.id)) continue;
+    let due = minorOf(refund.amount);
+    for (const instrument of [...instruments].reverse()) {
+      const share = Math.min(due, instrument.left);
+      if (share <= 0) continue;
+      instrument.transactions.push({
+        amount: toAmount(share, digits),
+        currency: order.currency,
+        transactionType: 'refund',
+      });
+      instrument.left -= share;
+      due -= share;
+    }
+    // An appeasement on top of a return can pay back more than was captured: the last instrument takes the rest.
+    const last = instruments[instruments.length - 1];
+    if (due > 0 && last)
+      last.transactions.push({ amount: toAmount(due, digits), currency: order.currency, transactionType: 'refund' });
+  }
+  return instruments.map(({ left: _left, ...instrument }) => instrument);
+}
+
 /** Every order of the day, lazily, in creation order. */
 export function* ordersOfDay(options: RetailDayOptions, from = 0): Generator<DayOrder> {
   for (let index = from; index < options.orders; index += 1) yield orderAt(options, index);
