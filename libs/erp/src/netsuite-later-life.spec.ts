@@ -1,7 +1,12 @@
 import { ErpDocument } from '@hub/contracts';
 import { NetSuiteRestAdapter } from '@hub/erp';
 import { applyDeploymentMapping, GraphQlOrder, mapEventToDocument, NewStoreEnvelope, notBookedBy } from '@hub/newstore';
-import { exampleDeploymentMapping, emulatorNetSuiteAdapter, sampleGraphQlOrder, withRefundTransaction } from '@hub/testing';
+import {
+  exampleDeploymentMapping,
+  emulatorNetSuiteAdapter,
+  sampleGraphQlOrder,
+  withRefundTransaction,
+} from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 
 /**
