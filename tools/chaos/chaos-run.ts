@@ -54,6 +54,13 @@ export interface ChaosReport {
   rawTopicMessages: number;
   rawTopicDistinctEvents: number;
   duplicatesAbsorbed: number;
+  /**
+   * Per topic: messages, copies of a message already on it (the same event, the same
+   * document of the same event), and of those the writes the hub's producer made twice
+   * (one send id twice: kafkajs resending after a leader moved). Every copy is absorbed
+   * downstream: the enricher skips an event it processed, the sink a document it posted.
+   */
+  topicDuplicates: Record<string, TopicDuplicates>;
   retriesPerTier: Record<string, number>;
   erp: { records: number; peakConcurrency: number; peakAttempted: number; retriesSeenBySinks: Record<string, number> };
   faults: (Fault & { firedAtMs: number; outcome: string })[];
@@ -64,6 +71,34 @@ export interface ChaosReport {
   checks: ChaosCheck[];
   passed: boolean;
   reportFile: string;
+}
+
+export interface TopicDuplicates {
+  messages: number;
+  duplicates: number;
+  writtenTwiceByProducer: number;
+}
+
+function duplicatesOn(messages: { identity: string; sendId?: string }[]): TopicDuplicates {
+  const identities = new Set(messages.map((message) => message.identity));
+  const sends = messages.filter((message) => message.sendId !== undefined);
+  return {
+    messages: messages.length,
+    duplicates: messages.length - identities.size,
+    writtenTwiceByProducer: sends.length - new Set(sends.map((message) => message.sendId)).size,
+  };
+}
+
+/**
+ * A document message's identity: its idempotency key and the event it was made from
+ * (a replayed copy is a resync's, counted apart). The value is the registry's wire
+ * format (a zero byte, the schema id in four bytes, then the JSON) or plain JSON.
+ */
+function documentIdentity(value: Buffer | null, replay: string | undefined): string {
+  if (!value) return 'tombstone';
+  const json = value[0] === 0 ? value.subarray(5) : value;
+  const document = JSON.parse(json.toString('utf8')) as { idempotencyKey: string; source?: { eventId?: string } };
+  return `${document.idempotencyKey}|${document.source?.eventId ?? ''}|${replay === undefined ? '' : 'replay'}`;
 }
 
 /** What an interrupted run (Ctrl-C) must stop: set while a run is under way. */
@@ -442,14 +477,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
 
     // Kafka: the raw topic holds every event NewStore delivered; the DLQ holds nothing.
-    const raw: { eventId?: string }[] = [];
+    const raw: { eventId?: string; sendId?: string }[] = [];
     await readTopicToEnd(
       kafka,
       `${prefix}newstore.events.v1`,
-      async (batch) => void raw.push(...batch.map((message) => ({ eventId: message.headers[HEADERS.eventId] }))),
+      async (batch) =>
+        void raw.push(
+          ...batch.map((message) => ({
+            eventId: message.headers[HEADERS.eventId],
+            sendId: message.headers[HEADERS.sendId],
+          })),
+        ),
       { timeoutMs: 120_000, groupPrefix: 'chaos-checker' },
     );
     const distinct = new Set(raw.map((message) => message.eventId)).size;
+    // The documents topic: one document of one event is one message; more are duplicates.
+    const documents: { identity: string; sendId?: string }[] = [];
+    await readTopicToEnd(
+      kafka,
+      `${prefix}erp.documents.v1`,
+      async (batch) =>
+        void documents.push(
+          ...batch.map((message) => ({
+            identity: documentIdentity(message.value, message.headers[HEADERS.replay]),
+            sendId: message.headers[HEADERS.sendId],
+          })),
+        ),
+      { timeoutMs: 120_000, groupPrefix: 'chaos-checker' },
+    );
+    const topicDuplicates = {
+      'newstore.events.v1': duplicatesOn(
+        raw.map((message) => ({ identity: message.eventId ?? '', sendId: message.sendId })),
+      ),
+      'erp.documents.v1': duplicatesOn(documents),
+    };
     check(
       'no event lost between NewStore and the raw topic',
       distinct >= pushed.delivered,
@@ -629,6 +690,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       rawTopicMessages: raw.length,
       rawTopicDistinctEvents: distinct,
       duplicatesAbsorbed: raw.length - distinct,
+      topicDuplicates,
       retriesPerTier,
       erp: {
         records: records.length,
@@ -676,6 +738,10 @@ export function formatChaosReport(report: ChaosReport): string {
     `  orders                         ${report.orders}`,
     `  events of the day              ${report.eventsOfTheDay} (delivered by NewStore: ${report.eventsDelivered})`,
     `  duplicates sent by NewStore    ${report.duplicatesSent}; raw topic ${report.rawTopicMessages} messages, ${report.rawTopicDistinctEvents} distinct events: ${report.duplicatesAbsorbed} duplicates absorbed downstream`,
+    ...Object.entries(report.topicDuplicates).map(
+      ([topic, counted]) =>
+        `  duplicates on ${topic.padEnd(19)} ${counted.duplicates} of ${counted.messages} messages, ${counted.writtenTwiceByProducer} written twice by the producer (absorbed: enriched once, posted once)`,
+    ),
     `  enricher retries per tier      ${
       Object.entries(report.retriesPerTier)
         .sort(([a], [b]) => Number(a) - Number(b))

@@ -18,6 +18,12 @@ export const HEADERS = {
   dlqSource: 'dlq-source',
   /** The id a dead letter is selected by for replay: an event id (enricher), an idempotency key (sink). */
   deadLetterId: 'dlq-id',
+  /**
+   * One id per message per send of the hub's producer, kept through kafkajs's retries
+   * and the producer's own resend rounds: two copies of it on a topic are a write the
+   * producer made twice (a retry after a leader moved), not two events.
+   */
+  sendId: 'send-id',
 } as const;
 
 export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];

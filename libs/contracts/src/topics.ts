@@ -45,6 +45,7 @@ const EVENT_HEADERS = [
   HEADERS.contentType,
   HEADERS.traceparent,
   HEADERS.replay,
+  HEADERS.sendId,
 ] as const;
 const DEAD_LETTER_HEADERS = [HEADERS.dlqReason, HEADERS.dlqAt, HEADERS.dlqSource, HEADERS.deadLetterId] as const;
 
@@ -76,7 +77,7 @@ export const TOPICS = {
     name: 'erp.documents.v1',
     key: 'order id (documents of one order in order)',
     value: { format: 'registry-json', schema: erpDocumentSchema },
-    headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay],
+    headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay, HEADERS.sendId],
     cleanupPolicy: 'delete',
     // Kept for ever: the projections are rebuilt from it (docs/architecture.md, "everything rebuildable").
     // Keyed by order id for ordering, so it cannot be compacted by idempotency key.
@@ -87,7 +88,14 @@ export const TOPICS = {
     name: 'erp.dlq.v1',
     key: 'order id',
     value: { format: 'copy', description: 'the document as it was on erp.documents.v1' },
-    headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay, ...DEAD_LETTER_HEADERS],
+    headers: [
+      HEADERS.eventId,
+      HEADERS.eventName,
+      HEADERS.tenant,
+      HEADERS.replay,
+      HEADERS.sendId,
+      ...DEAD_LETTER_HEADERS,
+    ],
     cleanupPolicy: 'delete',
     retentionMs: 365 * DAY_MS,
     description: 'Documents the ERP rejected, with its error in headers.',
@@ -96,7 +104,7 @@ export const TOPICS = {
     name: 'erp.sync-status.v1',
     key: 'idempotency key (compaction keeps the last outcome of each document)',
     value: { format: 'json', schema: syncStatusSchema },
-    headers: [],
+    headers: [HEADERS.sendId],
     cleanupPolicy: 'compact',
     retentionMs: -1,
     description: 'Last posting outcome per idempotency key (compacted).',
@@ -105,7 +113,7 @@ export const TOPICS = {
     name: 'reconciliation.discrepancies.v1',
     key: 'order id',
     value: { format: 'json', schema: discrepancyMessageSchema },
-    headers: [HEADERS.tenant],
+    headers: [HEADERS.tenant, HEADERS.sendId],
     cleanupPolicy: 'delete',
     retentionMs: 90 * DAY_MS,
     description: 'One message per discrepancy found by the daily reconciliation.',

@@ -1,4 +1,6 @@
+import { HEADERS } from '@hub/contracts';
 import { CompressionTypes, Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
 /** How often a send's unacknowledged partitions are sent again before the send fails. */
@@ -90,7 +92,11 @@ export class HubProducer {
 
   private async sendAll(topic: string, messages: Message[], timeoutMs: number): Promise<RecordMetadata[]> {
     const acknowledged: RecordMetadata[] = [];
-    let pending = messages;
+    // Each message's send id (HEADERS.sendId): a copy kafkajs writes twice shows as such on the topic.
+    let pending = messages.map((message) => ({
+      ...message,
+      headers: { ...message.headers, [HEADERS.sendId]: randomUUID() },
+    }));
     for (let round = 1; ; round += 1) {
       const metadata = await this.guarded((producer) =>
         producer.send({ topic, messages: pending, acks: -1, timeout: timeoutMs, compression: CompressionTypes.None }),
