@@ -4,7 +4,7 @@
  * each printing its figures next to its reference measured in the same run. Writes
  * reports/bench-<date>.md: the machine, the versions, and each bench's tables.
  * BENCH_ONLY=ingest,pipeline runs some of them; each bench's own settings
- * (BENCH_EVENTS, ...) are set here to the defaults the README documents.
+ * (BENCH_EVENTS, ...) are set here to the defaults docs/testing.md documents.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

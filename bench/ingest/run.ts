@@ -6,7 +6,7 @@
  *  - Kafka's own ProducerPerformance (kafka-tools), same record size, acks=all;
  *  - an HTTP→Kafka peer doing one kafkajs send per request (bench/ingest/naive-peer.ts);
  *  - the HTTP ceiling: a no-op Fastify endpoint parsing the same body (bench/ingest/noop-peer.ts).
- *    Strimzi Kafka Bridge, the reference the issue names, is not obtainable here (see README).
+ *    Strimzi Kafka Bridge, the reference the issue names, is not obtainable here (see docs/testing.md).
  * Prints events/s, p50/p99/p99.9 latency and the ratios. Not a test: nothing is asserted.
  *
  *   npm run bench:ingest            (BENCH_DURATION_S=10 BENCH_CONCURRENCY=10,50,200)

@@ -295,14 +295,14 @@ export function hubServiceHelp<S extends EnvShape>(definition: HubServiceDefinit
   const main = `node dist/apps/${definition.service}/src/main.js`;
   if (command !== undefined) {
     if (!usage[command]) return `unknown command "${command}"; ${main} --help lists them\n`;
-    return `${main} ${usage[command]}\nConfiguration comes from the environment (see the README's table for ${definition.service}).\n`;
+    return `${main} ${usage[command]}\nConfiguration comes from the environment (see docs/configuration.md, the table for ${definition.service}).\n`;
   }
   return [
     `${definition.service}: ${main} [command] [arguments]`,
     '',
     ...Object.values(usage).map((line) => `  ${line}`),
     '',
-    `Configuration comes from the environment (see the README's table for ${definition.service}); --help needs no connection.`,
+    `Configuration comes from the environment (see docs/configuration.md, the table for ${definition.service}); --help needs no connection.`,
     '',
   ].join('\n');
 }
