@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { EnricherMetrics } from '../apps/enricher/src/enricher.metrics';
 import { ErpSinkMetrics } from '../apps/erp-sink/src/erp-sink.metrics';
 import { IngestMetrics } from '../apps/ingest/src/ingest.metrics';
-import { EventStreamWatchdog } from '../apps/reconciler/src/event-stream-watchdog';
+import { EventStreamWatchdog } from '../apps/reconciler/src/event-stream/event-stream-watchdog';
 import { ReconcilerMetrics } from '../apps/reconciler/src/reconciler.metrics';
 
 const ROOT = join(__dirname, '..');

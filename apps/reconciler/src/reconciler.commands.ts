@@ -2,14 +2,14 @@ import { parseCommandArguments } from '@hub/config';
 import { HubCommandContext } from '@hub/platform';
 import { assertBusinessDate } from '@hub/reconciliation';
 import { ReconcilerConfig } from './reconciler.config';
-import { DailyReconciliation } from './daily-reconciliation';
-import { EventStreamWatchdog, IntegrationStatus } from './event-stream-watchdog';
-import { PeriodReconciliation, periodText } from './period-reconciliation';
-import { Projector } from './projector';
-import { ReconciliationRepository } from './reconciliation.repository';
-import { Resync } from './resync';
+import { DailyReconciliation } from './reconciliation/daily-reconciliation';
+import { EventStreamWatchdog, IntegrationStatus } from './event-stream/event-stream-watchdog';
+import { PeriodReconciliation, periodText } from './reconciliation/period-reconciliation';
+import { Projector } from './projections/projector';
+import { ReconciliationRepository } from './reconciliation/reconciliation.repository';
+import { Resync } from './resync/resync';
 import { ReconcilerConnections } from './reconciler-connections';
-import { discrepanciesCsv, textSummary } from './report-format';
+import { discrepanciesCsv, textSummary } from './reports/report-format';
 
 type Context = HubCommandContext<ReconcilerConfig>;
 

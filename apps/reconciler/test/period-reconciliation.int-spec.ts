@@ -15,8 +15,8 @@ import {
 import Big from 'big.js';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { ExtractRepository } from '../src/extract.repository';
-import type { PeriodReport } from '../src/period-reconciliation';
+import { ExtractRepository } from '../src/reconciliation/extract.repository';
+import type { PeriodReport } from '../src/reconciliation/period-reconciliation';
 import { reconcilerService } from '../src/reconciler.service-definition';
 
 const TENANT = 'acme';

@@ -5,10 +5,10 @@ import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { EventStreamWatchdog } from './event-stream-watchdog';
 import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
-import { ReconcilerConfig } from './reconciler.config';
-import { ReconcilerMetrics } from './reconciler.metrics';
+import { ReconcilerConfig } from '../reconciler.config';
+import { ReconcilerEvents } from '../reconciler.events';
+import { ReconcilerMetrics } from '../reconciler.metrics';
 
 /** The pattern of the projections' batch handler (ProjectionsController); its subscription is in ReconcilerModule. */
 export const PROJECTIONS = 'projections';
@@ -61,8 +61,8 @@ export class Projector {
     @Inject(HubKafkaTransport) private readonly transport: Pick<HubKafkaTransport, 'start' | 'stop' | 'isRunning'>,
     @Inject(ProjectionRepository) private readonly repository: ProjectionRepository,
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
-    /** Sees every batch of NewStore events projected (its last-event clock). */
-    @Inject(EventStreamWatchdog) private readonly watchdog: Pick<EventStreamWatchdog, 'eventsSeen'>,
+    /** Told of every batch of NewStore events projected (the watchdog's last-event clock listens). */
+    @Inject(ReconcilerEvents) private readonly events: Pick<ReconcilerEvents, 'newStoreEventsProjected'>,
     @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_CONSUMER_GROUP' | 'RECONCILER_REBUILD_WORKERS'>,
     @Inject(ServiceRuntime) private readonly runtime: Pick<ServiceRuntime, 'logger' | 'env'>,
   ) {
@@ -84,7 +84,7 @@ export class Projector {
     if (!topic) throw new Error(`${physical} is not a projected topic`);
     const applied = await this.repository.applyBatch(topic, partition, messages);
     this.metrics.projected.inc({ topic }, applied);
-    if (topic === 'newstoreEvents') this.watchdog.eventsSeen(messages);
+    if (topic === 'newstoreEvents') this.events.newStoreEventsProjected(messages);
   }
 
   get rebuildProgress(): RebuildProgress {
@@ -175,7 +175,7 @@ export class Projector {
     // Built, the service runs main.js; from the sources (tests), main.ts through ts-node.
     const typescript = extname(__filename) === '.ts';
     for (let index = 0; index < count; index += 1) {
-      const helper = fork(join(__dirname, `main${extname(__filename)}`), ['project'], {
+      const helper = fork(join(__dirname, '..', `main${extname(__filename)}`), ['project'], {
         env: this.runtime.env,
         execArgv: typescript ? ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'] : [],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

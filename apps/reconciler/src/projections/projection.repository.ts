@@ -5,9 +5,9 @@ import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFol
 import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ReconcilerConnections } from './reconciler-connections';
-import { ReconcilerMetrics } from './reconciler.metrics';
-import { ERP_DOCUMENT_CODEC } from './reconciler.tokens';
+import { ReconcilerConnections } from '../reconciler-connections';
+import { ReconcilerMetrics } from '../reconciler.metrics';
+import { ERP_DOCUMENT_CODEC } from '../reconciler.tokens';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** The topics the projections are built from. */

@@ -1,8 +1,8 @@
 import { DiscrepancyKind } from '@hub/contracts';
 import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
 import { escape } from 'html-escaper';
-import type { ResyncSummary } from './resync';
-import type { DiscrepancyRow, OrderPath } from './reconciliation.repository';
+import type { ResyncSummary } from '../resync/resync';
+import type { DiscrepancyRow, OrderPath } from '../reconciliation/reconciliation.repository';
 
 /**
  * The parity report as a web page for finance and support people: static HTML,

@@ -1,5 +1,5 @@
 import { ageBucket, renderReport, renderResyncDone, reportCsp } from './report-html';
-import type { DiscrepancyRow } from './reconciliation.repository';
+import type { DiscrepancyRow } from '../reconciliation/reconciliation.repository';
 
 const now = new Date('2026-11-27T12:00:00Z');
 

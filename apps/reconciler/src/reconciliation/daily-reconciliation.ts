@@ -14,12 +14,12 @@ import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ExtractRepository } from './extract.repository';
-import { Projector } from './projector';
-import { ReconcilerConfig } from './reconciler.config';
-import { ReconcilerMetrics } from './reconciler.metrics';
+import { Projector } from '../projections/projector';
+import { ReconcilerConfig } from '../reconciler.config';
+import { ReconcilerMetrics } from '../reconciler.metrics';
 import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
-import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
-import { ErpPorts, ReconcilerConnections } from './reconciler-connections';
+import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
+import { ErpPorts, ReconcilerConnections } from '../reconciler-connections';
 
 const COMPARE_PAGE = 1_000;
 

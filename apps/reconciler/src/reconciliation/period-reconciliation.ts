@@ -4,8 +4,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DailyReconciliation } from './daily-reconciliation';
 import { ExtractRepository, PeriodDay } from './extract.repository';
-import { ReconcilerConfig } from './reconciler.config';
-import { ReconcilerConnections } from './reconciler-connections';
+import { ReconcilerConfig } from '../reconciler.config';
+import { ReconcilerConnections } from '../reconciler-connections';
 
 export interface PeriodReport {
   tenant: string;

@@ -1,13 +1,13 @@
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { addDays, datesBetween, nextDailyRun } from '@hub/reconciliation';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { DailyReconciliation } from './daily-reconciliation';
-import { EventStreamWatchdog } from './event-stream-watchdog';
-import { Projector } from './projector';
-import { ReconcilerConfig } from './reconciler.config';
-import { ReconcilerMetrics } from './reconciler.metrics';
-import { ReconciliationRepository } from './reconciliation.repository';
-import { ReconcilerConnections } from './reconciler-connections';
+import { DailyReconciliation } from '../reconciliation/daily-reconciliation';
+import { EventStreamWatchdog } from '../event-stream/event-stream-watchdog';
+import { Projector } from '../projections/projector';
+import { ReconcilerConfig } from '../reconciler.config';
+import { ReconcilerMetrics } from '../reconciler.metrics';
+import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
+import { ReconcilerConnections } from '../reconciler-connections';
 
 /**
  * The reconciler's clock: while serving, the projection lag gauge refreshes, the

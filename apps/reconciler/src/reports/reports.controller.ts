@@ -18,12 +18,12 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AdminTokenGuard } from './admin.controller';
+import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { reportSessionCookie, SignInAttempts } from './report-session';
-import { ReconcilerConnections, tenantOfRequest } from './reconciler-connections';
-import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
+import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
+import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from '../reconciliation/reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
-import { Resync } from './resync';
+import { Resync } from '../resync/resync';
 
 /** How many days the parity chart of a day's report shows. */
 const HISTORY_DAYS = 30;

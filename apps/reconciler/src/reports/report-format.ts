@@ -1,5 +1,5 @@
 import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
-import { DiscrepancyRow, DayStatus } from './reconciliation.repository';
+import { DiscrepancyRow, DayStatus } from '../reconciliation/reconciliation.repository';
 
 const CSV_COLUMNS = [
   'kind',

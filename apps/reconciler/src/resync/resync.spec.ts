@@ -7,9 +7,9 @@ import { sampleGraphQlOrder } from '@hub/testing';
 import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { ReconcilerMetrics } from './reconciler.metrics';
-import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
-import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
+import { ReconcilerMetrics } from '../reconciler.metrics';
+import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
+import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync } from './resync';
 
 const order = (id: string) => sampleGraphQlOrder({ id, externalId: `EXT-${id}` });

@@ -4,11 +4,11 @@ import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hu
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ReconcilerConfig } from './reconciler.config';
-import { ERP_PORTS, NEWSTORE_CLIENT } from './reconciler.tokens';
-import type { ErpPorts } from './reconciler-connections';
-import { ReconcilerMetrics } from './reconciler.metrics';
-import { DiscrepancyRow, ReconciliationRepository } from './reconciliation.repository';
+import { ReconcilerConfig } from '../reconciler.config';
+import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
+import type { ErpPorts } from '../reconciler-connections';
+import { ReconcilerMetrics } from '../reconciler.metrics';
+import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 
 export interface ResyncRequest {
   tenant: string;
