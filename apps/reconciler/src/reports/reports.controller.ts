@@ -21,7 +21,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { reportSessionCookie, SignInAttempts } from './report-session';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
-import { DayStatus, DiscrepancyRow, ReconciliationRepository, RunRow } from '../reconciliation/reconciliation.repository';
+import {
+  DayStatus,
+  DiscrepancyRow,
+  ReconciliationRepository,
+  RunRow,
+} from '../reconciliation/reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
 import { Resync } from '../resync/resync';
 
