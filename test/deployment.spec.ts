@@ -371,6 +371,16 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
       const source: Record<string, string | undefined> = { ...config, ...secrets[name], ...env };
       expect(source.NODE_ENV).toBe('production');
       expect(() => loadConfig(name, shape, source, definition.rules as never)).not.toThrow();
+      // The base's placeholders and an unset emulator-only default, left in place, stop it too.
+      const leftInPlace: Record<string, [string | undefined, RegExp]> = {
+        NETSUITE_BASE_URL: ['https://ACCOUNT.suitetalk.api.netsuite.com/services/rest', /URL template left unfilled/],
+        NETSUITE_CLIENT_ID: ['CHANGE-ME-integration-client-id', /placeholder \(CHANGE-ME\)/],
+        NEWSTORE_CLIENT_ID: [undefined, /must be set with NODE_ENV=production: its default \("hub"\)/],
+      };
+      for (const [variable, [value, refusal]] of Object.entries(leftInPlace).filter(([item]) => item in env))
+        expect(() => loadConfig(name, shape, { ...source, [variable]: value }, definition.rules as never)).toThrow(
+          new RegExp(`${variable}: .*${refusal.source}`),
+        );
       // Without its secrets, production refuses to start on the emulators' defaults.
       for (const variable of ['NEWSTORE_CLIENT_SECRET', 'DATABASE_URL'].filter((item) => item in secrets[name]))
         expect(() => loadConfig(name, shape, { ...source, [variable]: undefined }, definition.rules as never)).toThrow(

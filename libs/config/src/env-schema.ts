@@ -18,6 +18,21 @@ export function isSecret(schema: z.ZodTypeAny): boolean {
   return secretKeys.has(schema);
 }
 
+const localDefaultKeys = new WeakSet<z.ZodTypeAny>();
+
+/**
+ * Marks a schema whose default serves only the local emulators (a client id the
+ * emulator accepts, say): with NODE_ENV=production it must be set.
+ */
+export function localDefault<T extends z.ZodTypeAny>(schema: T): T {
+  localDefaultKeys.add(schema);
+  return schema;
+}
+
+export function hasLocalDefault(schema: z.ZodTypeAny): boolean {
+  return localDefaultKeys.has(schema);
+}
+
 export const env = {
   string: (defaultValue?: string) =>
     defaultValue === undefined ? z.string().min(1, 'is required') : z.string().min(1).default(defaultValue),

@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, env, kafkaEnv, loadConfig, problemsOf, secret } from '@hub/config';
+import { ConfigError, describeConfig, env, kafkaEnv, loadConfig, localDefault, problemsOf, secret } from '@hub/config';
 import { z } from 'zod';
 
 describe('loadConfig', () => {
@@ -119,5 +119,52 @@ describe('configuration in production', () => {
         ENRICHER_MAPPING_FILE: '/etc/parity-hub/mapping.json',
       }),
     ).toMatchObject({ NODE_ENV: 'production' });
+  });
+
+  it('refuses a list default, a placeholder, an unfilled URL template and an emulator-only default, all in one run with any other problem', () => {
+    const production = {
+      NODE_ENV: env.enumeration(['development', 'production', 'test'], 'development'),
+      ...kafkaEnv,
+      NETSUITE_BASE_URL: env.url('http://127.0.0.1:4002/services/rest'),
+      NETSUITE_CLIENT_ID: env.string('hub-client'),
+      NEWSTORE_CLIENT_ID: localDefault(env.string('hub')),
+      ERP_CONCURRENCY: env.integer(4, 1, 64),
+    };
+    let error: ConfigError | undefined;
+    try {
+      loadConfig('erp-sink', production, {
+        NODE_ENV: 'production',
+        NETSUITE_BASE_URL: 'https://ACCOUNT.suitetalk.api.netsuite.com/services/rest',
+        NETSUITE_CLIENT_ID: 'CHANGE-ME-integration-client-id',
+        ERP_CONCURRENCY: 'many',
+      });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    const named = Object.fromEntries((error?.problems ?? []).map((problem) => [problem.variable, problem.message]));
+    expect(named).toEqual({
+      // KAFKA_BROKERS' default is a list: each of its items is looked at.
+      KAFKA_BROKERS: expect.stringMatching(
+        /must be set with NODE_ENV=production: its default \("127\.0\.0\.1:19092"\)/,
+      ),
+      SCHEMA_REGISTRY_URL: expect.stringMatching(/its default .* is this machine's address/),
+      NETSUITE_BASE_URL: expect.stringMatching(/is a URL template left unfilled/),
+      NETSUITE_CLIENT_ID: expect.stringMatching(/is a placeholder \(CHANGE-ME\)/),
+      NEWSTORE_CLIENT_ID: expect.stringMatching(
+        /must be set with NODE_ENV=production: its default \("hub"\) is the emulators'/,
+      ),
+      ERP_CONCURRENCY: expect.stringMatching(/must be a whole number/),
+    });
+    // Filled in, the same settings start.
+    expect(
+      loadConfig('erp-sink', production, {
+        NODE_ENV: 'production',
+        KAFKA_BROKERS: 'kafka-0.kafka:9093,kafka-1.kafka:9093',
+        SCHEMA_REGISTRY_URL: 'https://registry.kafka:8080/apis/ccompat/v7',
+        NETSUITE_BASE_URL: 'https://1234567.suitetalk.api.netsuite.com/services/rest',
+        NETSUITE_CLIENT_ID: 'a1b2c3',
+        NEWSTORE_CLIENT_ID: 'parity-hub',
+      }),
+    ).toMatchObject({ NEWSTORE_CLIENT_ID: 'parity-hub' });
   });
 });

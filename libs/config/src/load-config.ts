@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, ConfigProblem } from './config-error';
-import { isSecret } from './env-schema';
+import { hasLocalDefault, isSecret } from './env-schema';
 
 export type EnvShape = Record<string, z.ZodTypeAny>;
 export type ConfigOf<S extends EnvShape> = z.infer<z.ZodObject<S>>;
@@ -35,20 +35,30 @@ export function loadConfig<S extends EnvShape>(
         context.addIssue({ code: z.ZodIssueCode.custom, path: [problem.variable], message: problem.message });
   });
   const result = schema.safeParse(values);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? '(environment)'),
-      message:
-        issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required but not set' : issue.message,
-    }));
-    throw new ConfigError(service, problems);
+  const problems: ConfigProblem[] = result.success
+    ? []
+    : result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message:
+          issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required but not set' : issue.message,
+      }));
+  // Production's own refusals are named in the same run as every other problem: each
+  // variable is read on its own for them, whatever else is wrong.
+  if ((values.NODE_ENV ?? defaultOf(shape.NODE_ENV)) === 'production') {
+    const data: Record<string, unknown> = {};
+    for (const [variable, variableSchema] of Object.entries(shape)) {
+      const parsed = variableSchema.safeParse(values[variable]);
+      if (parsed.success) data[variable] = parsed.data;
+    }
+    problems.push(...localOnlyValues(shape, values, data));
   }
-  const data = result.data as Record<string, unknown>;
-  if (data.NODE_ENV === 'production') {
-    const problems = localOnlyValues(shape, values, data);
-    if (problems.length > 0) throw new ConfigError(service, problems);
-  }
-  return result.data;
+  if (problems.length > 0) throw new ConfigError(service, problems);
+  return (result as { data: ConfigOf<S> }).data;
+}
+
+function defaultOf(schema: z.ZodTypeAny | undefined): unknown {
+  const parsed = schema?.safeParse(undefined);
+  return parsed?.success ? parsed.data : undefined;
 }
 
 /**
@@ -63,26 +73,60 @@ const LOCAL_ONLY: { pattern: RegExp; what: string }[] = [
   { pattern: /mapping\.example\.json$/, what: 'the example mapping' },
 ];
 
+/**
+ * Values no deployment means: a placeholder of the example manifests (`CHANGE-ME-…`),
+ * and a URL whose host still holds a template word in capitals
+ * (`https://ACCOUNT.suitetalk.api.netsuite.com`). Refused even when set on purpose.
+ */
+const PLACEHOLDERS: { pattern: RegExp; what: string }[] = [
+  { pattern: /CHANGE[-_ ]?ME/i, what: 'a placeholder (CHANGE-ME)' },
+  {
+    pattern: /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@]*@)?(?:[^/.:]*\.)*[A-Z][A-Z_]{2,}(?:[.:/]|$)/,
+    what: 'a URL template left unfilled',
+  },
+];
+
 function localOnlyValues(
   shape: EnvShape,
   values: Record<string, string | undefined>,
   data: Record<string, unknown>,
-): { variable: string; message: string }[] {
-  const problems: { variable: string; message: string }[] = [];
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   for (const [variable, schema] of Object.entries(shape)) {
     const value = data[variable];
-    if (typeof value !== 'string') continue;
-    const local = LOCAL_ONLY.find(({ pattern }) => pattern.test(value));
-    if (!local) continue;
+    // A list (KAFKA_BROKERS) is looked at item by item.
+    const items = (Array.isArray(value) ? value : [value]).filter((item): item is string => typeof item === 'string');
+    if (items.length === 0) continue;
+    const set = values[variable] !== undefined;
+    const shown = (item: string) => (isSecret(schema) ? '' : ` ("${item}")`);
+    if (!set && hasLocalDefault(schema)) {
+      problems.push({
+        variable,
+        message: `must be set with NODE_ENV=production: its default${shown(items.join(','))} is the emulators', for local use only`,
+      });
+      continue;
+    }
+    const placeholder = items
+      .map((item) => ({ item, found: PLACEHOLDERS.find(({ pattern }) => pattern.test(item)) }))
+      .find(({ found }) => found);
+    if (placeholder?.found) {
+      problems.push({
+        variable,
+        message: `is ${placeholder.found.what}${shown(placeholder.item)}: set the real value for NODE_ENV=production`,
+      });
+      continue;
+    }
+    const local = items
+      .map((item) => ({ item, found: LOCAL_ONLY.find(({ pattern }) => pattern.test(item)) }))
+      .find(({ found }) => found);
+    if (!local?.found) continue;
     // A loopback address set on purpose (a sidecar proxy) is allowed; a default never is, nor a known secret.
-    if (values[variable] !== undefined && local.what === "this machine's address") continue;
-    const shown = isSecret(schema) ? '' : ` ("${value}")`;
+    if (set && local.found.what === "this machine's address") continue;
     problems.push({
       variable,
-      message:
-        values[variable] === undefined
-          ? `must be set with NODE_ENV=production: its default${shown} is ${local.what}, for local use only`
-          : `is ${local.what}, for local use only: set the real value for NODE_ENV=production`,
+      message: set
+        ? `is ${local.found.what}, for local use only: set the real value for NODE_ENV=production`
+        : `must be set with NODE_ENV=production: its default${shown(local.item)} is ${local.found.what}, for local use only`,
     });
   }
   return problems;

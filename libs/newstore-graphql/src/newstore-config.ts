@@ -1,4 +1,4 @@
-import { ConfigOf, env, secret } from '@hub/config';
+import { ConfigOf, env, localDefault, secret } from '@hub/config';
 import { z } from 'zod';
 import { NewStoreEventStreamClient } from './newstore-event-stream.client';
 import { NewStoreGraphQlClient } from './newstore-graphql.client';
@@ -7,7 +7,8 @@ import { NewStoreGraphQlClient } from './newstore-graphql.client';
 export const newStoreEnv = {
   NEWSTORE_GRAPHQL_URL: env.string('http://127.0.0.1:4001/api/v1/org/data/query'),
   NEWSTORE_TOKEN_URL: env.string('http://127.0.0.1:4001/auth/realms/{tenant}/protocol/openid-connect/token'),
-  NEWSTORE_CLIENT_ID: env.string('hub'),
+  /** The default is the NewStore emulator's client: production must set its own. */
+  NEWSTORE_CLIENT_ID: localDefault(env.string('hub')),
   /** The default is the NewStore emulator's. */
   NEWSTORE_CLIENT_SECRET: secret(z.string().min(1).default('hub-secret')),
   NEWSTORE_TIMEOUT_MS: env.integer(10_000, 100, 60_000),
