@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +23,21 @@ const run = (args: string[]) =>
 describe('Prometheus rules (deploy/prometheus)', () => {
   it('are valid rules', () => {
     expect(run(['check', 'rules', 'rules.yml'])).toMatch(/SUCCESS: 14 rules found/);
+  });
+
+  it('give every alert a runbook: what it means, how to confirm, how to fix', () => {
+    const rules = parse(readFileSync(join(RULES, 'rules.yml'), 'utf8')) as {
+      groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+    };
+    const alerts = rules.groups.flatMap((group) => group.rules).filter((rule) => rule.alert);
+    expect(alerts.length).toBeGreaterThan(10);
+    for (const alert of alerts) {
+      expect(alert.annotations?.runbook_url).toBe(`docs/runbooks/${alert.alert}.md`);
+      const runbook = readFileSync(join(ROOT, alert.annotations!.runbook_url), 'utf8');
+      expect(runbook.split('\n')[0]).toBe(`# ${alert.alert}`);
+      for (const section of ['## What it means', '## How to confirm', '## How to fix'])
+        expect(runbook).toContain(section);
+    }
   });
 
   it("fire when they should and stay quiet when they should, as rules.test.yml says (promtool's unit tests)", () => {
