@@ -171,5 +171,5 @@ describe('reconciler projections: rebuild equals incremental build, and survives
     service = await startServiceForTest(reconcilerService, env);
     await caughtUp();
     expect(await snapshot()).toEqual(incremental);
-  });
+  }, 300_000); // Four builds of a 20,000-order day, two of them in child processes under ts-node: minutes on a busy 2-core machine.
 });
