@@ -21,6 +21,8 @@ import { enricherService } from '../apps/enricher/src/enricher.service-definitio
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
 import { ingestService } from '../apps/ingest/src/ingest.service-definition';
 import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
+import { ErpEmulator } from '../tools/emulators/erp/erp-emulator';
+import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
 
 const ROOT = join(__dirname, '..');
 
@@ -61,6 +63,31 @@ describe('docker-compose.yml', () => {
         'registry',
       ].sort(),
     );
+  });
+
+  it("checks each emulator's health where it answers 200, and every service a dependant waits on", async () => {
+    const services = compose.services as Record<string, ComposeService & { healthcheck?: { test: string[] } }>;
+    for (const name of ['prometheus', 'grafana', 'postgres', 'registry', 'kafka'])
+      expect(`${name}: ${services[name].healthcheck ? 'checked' : 'no check'}`).toBe(`${name}: checked`);
+    // A node fetch that counts any answer as healthy (a 404 included) checks nothing: each requires r.ok.
+    const fetches = Object.entries(services)
+      .map(([name, service]) => [name, (service.healthcheck?.test ?? []).join(' ')] as const)
+      .filter(([, test]) => test.includes('fetch('));
+    expect(fetches.length).toBeGreaterThanOrEqual(6);
+    for (const [name, test] of fetches) expect(`${name}: ${/r\.ok \?/.test(test)}`).toBe(`${name}: true`);
+    const emulators = [
+      ['newstore-emulator', new NewStoreEmulator({ day: { tenant: 'demo', date: '2024-01-02', orders: 1, seed: 1 } })],
+      ['erp-emulator', new ErpEmulator()],
+    ] as const;
+    for (const [name, emulator] of emulators) {
+      const base = await emulator.listen(0);
+      const path = /fetch\('http:\/\/127\.0\.0\.1:\d+(\/[^']*)'\)/.exec(
+        fetches.find(([service]) => service === name)![1],
+      )![1];
+      const response = await fetch(`${base}${path}`);
+      await emulator.close();
+      expect(`${name} ${path}: ${response.status}`).toBe(`${name} ${path}: 200`);
+    }
   });
 
   it('points the apps at the emulators, waits on health checks, and restarts what stops', () => {

@@ -265,6 +265,8 @@ export class ErpEmulator {
     });
 
     // Emulator control and inspection: not part of NetSuite.
+    // Its own liveness, for docker-compose's health check: 200 once it serves.
+    app.get('/_emulator/health', async () => ({ status: 'ok' }));
     app.put('/_emulator/faults', async (request) => {
       this.setFaults(request.body ?? {});
       return this.faults;

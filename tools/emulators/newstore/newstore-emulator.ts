@@ -195,6 +195,8 @@ export class NewStoreEmulator {
       this.pusher.settings = { ...this.pusher.settings, ...((request.body ?? {}) as Partial<PusherSettings>) };
       return this.pusher.settings;
     });
+    // Emulator control, not part of NewStore: its own liveness, for docker-compose's health check.
+    app.get('/_emulator/health', async () => ({ status: 'ok' }));
     app.post('/_emulator/orders/:id/lag', async (request) => {
       const { id } = request.params as { id: string };
       this.store.setLag(id, Number((request.body as { lagMs?: number } | undefined)?.lagMs ?? 0));
