@@ -8,6 +8,8 @@ export interface LoggerOptions {
   format: 'json' | 'pretty';
   /** A file to append JSON lines to, instead of stdout. */
   file?: string;
+  /** Write to stderr, synchronously (a start-up failure, logged right before the process exits). */
+  stderr?: boolean;
 }
 
 /**
@@ -15,7 +17,11 @@ export interface LoggerOptions {
  * terminal. Every object logged passes through {@link redact}.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.file ? pino.destination({ dest: options.file, mkdir: true, sync: true }) : undefined;
+  const destination = options.file
+    ? pino.destination({ dest: options.file, mkdir: true, sync: true })
+    : options.stderr
+      ? pino.destination({ fd: 2, sync: true })
+      : undefined;
   return pino(
     {
       level: options.level,

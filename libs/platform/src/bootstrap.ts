@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '@hub/config';
-import { PinoNestLogger } from '@hub/observability';
+import { createLogger, PinoNestLogger } from '@hub/observability';
 import { connectTransport, HubKafkaTransport } from '@hub/kafka';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -137,16 +137,24 @@ export function installCrashLogging(
 }
 
 /**
- * Runs a service's main: a configuration error prints its message (naming the
- * variables) and exits with code 78 (EX_CONFIG) before anything connects.
+ * Runs a service's main. A failure is one structured fatal line on stderr, as a
+ * crash is: a configuration error names every variable at fault (its `problems`)
+ * and exits with code 78 (EX_CONFIG) before anything connects; any other start-up
+ * failure carries its error and stack and exits with 1.
  */
-export function runMain(main: () => Promise<unknown>): void {
+export function runMain(
+  main: () => Promise<unknown>,
+  service = 'parity-hub',
+  exit: (code: number) => void = (code) => process.exit(code),
+  logger: Logger = createLogger({ service, level: 'info', format: 'json', stderr: true }),
+): void {
   main().catch((error: unknown) => {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78);
+      logger.fatal({ problems: error.problems }, error.message);
+      exit(78);
+      return;
     }
-    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    logger.fatal({ err: error }, 'start-up failed: exiting');
+    exit(1);
   });
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
-import { installCrashLogging } from './bootstrap';
+import { ConfigError } from '@hub/config';
+import { installCrashLogging, runMain } from './bootstrap';
 
 describe('an error that escaped every handler', () => {
   it('is logged as one structured fatal line with its stack, and the process exits with 70', () => {
@@ -20,5 +21,49 @@ describe('an error that escaped every handler', () => {
     ]);
     expect(logged[0].err.stack).toContain('Consumer group was not initialized');
     expect(exits).toEqual([70, 70]);
+  });
+});
+
+describe('a start-up that fails', () => {
+  const run = async (error: Error) => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'info', formatters: { level: (label) => ({ level: label }) } },
+      { write: (line: string) => lines.push(line) },
+    );
+    const exited = new Promise<number>((resolve) => runMain(() => Promise.reject(error), 'ingest', resolve, logger));
+    const code = await exited;
+    return { code, logged: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  };
+
+  it('logs a configuration error as one structured fatal line naming every variable, and exits with 78', async () => {
+    const { code, logged } = await run(
+      new ConfigError('ingest', [
+        { variable: 'INGEST_API_KEYS', message: 'is required but not set' },
+        { variable: 'PORT', message: 'must be a TCP port number' },
+      ]),
+    );
+    expect(code).toBe(78);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
+      level: 'fatal',
+      msg: expect.stringMatching(/^Invalid configuration for ingest:\n {2}- INGEST_API_KEYS: is required but not set/),
+      problems: [
+        { variable: 'INGEST_API_KEYS', message: 'is required but not set' },
+        { variable: 'PORT', message: 'must be a TCP port number' },
+      ],
+    });
+  });
+
+  it('logs any other failure as a structured fatal line with its stack, and exits with 1', async () => {
+    const { code, logged } = await run(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    expect(code).toBe(1);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'fatal',
+        msg: 'start-up failed: exiting',
+        err: expect.objectContaining({ stack: expect.stringContaining('ECONNREFUSED') }),
+      }),
+    ]);
   });
 });

@@ -220,7 +220,8 @@ export async function migrateHubService<S extends EnvShape>(
   try {
     return await migrate(dataSource);
   } finally {
-    await dataSource.destroy();
+    // Destroying a source that never connected throws, and would hide why it did not.
+    if (dataSource.isInitialized) await dataSource.destroy();
   }
 }
 
@@ -236,11 +237,11 @@ export function runHubService<S extends EnvShape>(definition: HubServiceDefiniti
     runMain(async () => {
       const applied = await migrateHubService(definition);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database already up to date\n');
-    });
+    }, definition.service);
   } else if (command === 'serve') {
-    runMain(() => startHubService(definition));
+    runMain(() => startHubService(definition), definition.service);
   } else if (definition.commands?.[command]) {
-    runMain(() => runHubCommand(definition, command, argv.slice(3)));
+    runMain(() => runHubCommand(definition, command, argv.slice(3)), definition.service);
   } else {
     const known = ['serve', 'migrate', ...Object.keys(definition.commands ?? {})].map((name) => `"${name}"`).join(', ');
     process.stderr.write(`unknown command "${command}": use one of ${known}\n`);
