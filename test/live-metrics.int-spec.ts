@@ -40,6 +40,8 @@ function prometheusBinary(): string {
 
 interface Series {
   metric: Record<string, string>;
+  /** [unix seconds, value as text] */
+  value: [number, string];
 }
 
 /**
@@ -175,8 +177,18 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
       },
       { what: 'the rebuild', timeoutMs: 60_000 },
     );
-    // Two more scrapes after the last of the traffic.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Two more scrapes of every app after the last of the traffic (Prometheus says when it scraped).
+    const trafficEnded = Date.now() / 1000;
+    await waitFor(
+      async () => {
+        const scrapes = await query('timestamp(up)');
+        return (
+          scrapes.length === Object.keys(apps).length &&
+          scrapes.every((series) => Number(series.value[1]) >= trafficEnded + 2)
+        );
+      },
+      { what: 'two scrapes of every app after the traffic', timeoutMs: 30_000 },
+    );
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import {
   readTopic,
   startServiceForTest,
@@ -9,6 +9,7 @@ import {
   testLogger,
   uniqueName,
   waitFor,
+  waitForQuiescence,
   ServiceUnderTest,
 } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
@@ -78,7 +79,13 @@ describe('enricher: a second instance joins while retry partitions are paused', 
       timeoutMs: 60_000,
       intervalMs: 500,
     });
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Every event on the raw topic (and every retry copy) handled and committed: the counts are final.
+    await waitForQuiescence(kafka.kafka, env.ENRICHER_CONSUMER_GROUP, [kafka.topics.newstoreEvents]);
+    await waitForQuiescence(
+      kafka.kafka,
+      `${env.ENRICHER_CONSUMER_GROUP}-retry`,
+      instances[0].app.get(DelayRetryTopics, { strict: false }).topics,
+    );
     const counts = await documentsByOrder();
     for (const order of orders) expect(counts.get(order.id)).toBe(1);
   });

@@ -64,6 +64,8 @@ export class DocumentPoster {
       document = await this.codec.decode(message.value);
     } catch (error) {
       if (error instanceof InvalidDocumentError) return this.deadLetter(message, undefined, error.message);
+      // The registry out of reach: the partition tries the same bytes again, counted so an outage shows.
+      this.metrics.retries.inc({ reason: 'decode' });
       throw error;
     }
     // A copy read from the topic while a copy of it is parked is handled as that parked copy's

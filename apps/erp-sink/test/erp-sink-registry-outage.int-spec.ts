@@ -60,8 +60,16 @@ describe('erp-sink while the schema registry is down', () => {
       ERP_RETRY_BASE_MS: '100',
       ERP_RETRY_MAX_MS: '1000',
     });
-    // Long enough for the sink to have tried (and, before the fix, dead-lettered) every document.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // The sink has tried to decode documents, again and again, while the registry is down (before the
+    // fix it dead-lettered them at the first try).
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${sink.url}/metrics`)).text();
+        const retries = /parity_erp_retries_total\{reason="decode"[^}]*\} (\d+)/.exec(metrics);
+        return Number(retries?.[1] ?? 0) >= 3;
+      },
+      { what: 'three decode retries while the registry is down' },
+    );
     expect(emulator.records.size).toBe(0);
     expect(await readTopic(kafka.kafka, kafka.topics.erpDlq)).toHaveLength(0);
 

@@ -69,8 +69,11 @@ describe('erp-sink: two instances releasing parked documents', () => {
       what: 'every credit memo posted',
       timeoutMs: 60_000,
     });
-    // Let any second release that was already under way land before counting.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Nothing parked any more: a second release checks, under the order's lock, that its document is
+    // still parked before it writes, so none can write after this; the counts are final.
+    await waitFor(async () => (await sinks[0].app.get(WaitingDocumentsRepository).all()).length === 0, {
+      what: 'no document parked',
+    });
     for (const { sale, memo } of pairs) {
       expect(emulator.recordsWithExternalId(sale.externalId).map((record) => record.writes)).toEqual([1]);
       expect(emulator.recordsWithExternalId(memo.externalId).map((record) => record.writes)).toEqual([1]);

@@ -199,12 +199,18 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
       }
       return printed.join('');
     };
+    const documentsEnd = async () =>
+      (await kafka.admin.fetchTopicOffsets(kafka.topics.erpDocuments)).map(
+        ({ partition, high }) => `${partition}:${high}`,
+      );
+    const before = await documentsEnd();
     const listed = await run(['--key', keys[0], '--key', keys[1], '--dry-run']);
     expect(listed).toContain(`id=${keys[0]}`);
     expect(listed).toContain(`id=${keys[1]}`);
     expect(listed).not.toContain(`id=${keys[2]}`);
     expect(listed).toMatch(/2 dead letter\(s\) in .* would be replayed .*dry run: nothing sent/);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A dry run puts nothing back on erp.documents.v1, so nothing can reach the ERP.
+    expect(await documentsEnd()).toEqual(before);
     expect(emulator.recordsWithExternalId('WIRE-1')).toHaveLength(0);
 
     const replayed = await run(['--key', keys[0], '--key', keys[1], '--limit', '1']);

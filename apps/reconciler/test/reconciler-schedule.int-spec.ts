@@ -14,6 +14,7 @@ import {
 import { Client } from 'pg';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { ReconcilerScheduler } from '../src/scheduling/reconciler.scheduler';
 import { reconcilerService } from '../src/reconciler.service-definition';
 
 /**
@@ -99,7 +100,8 @@ describe('reconciler schedule across replicas and restarts', () => {
     // Nothing was missed since: the restart ran none of those days again. A
     // run that straddles midnight UTC sees one more day fall due (the 00:00
     // schedule's own run), which is right, so the check is per day, not a count.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The restarted replica's catch-up has finished: what it ran, if anything, is in the table.
+    await restarted.app.get(ReconcilerScheduler, { strict: false }).settled();
     const after = await runs();
     expect(after.filter((row) => days.includes(row.business_date))).toHaveLength(3);
     const dates = after.map((row) => row.business_date);

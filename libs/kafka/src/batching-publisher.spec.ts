@@ -1,3 +1,4 @@
+import { waitFor } from '@hub/testing';
 import { BatchingPublisher, HubProducer, PublisherSaturatedError } from '@hub/kafka';
 import { Message, RecordMetadata } from 'kafkajs';
 
@@ -93,7 +94,8 @@ describe('BatchingPublisher bounds', () => {
     const published = Array.from({ length: 10 }, (_, index) =>
       publisher.publish({ key: `k${index}`, value: 'x'.repeat(298) }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Every message handed to the producer (the linger has passed): the batches are what they will be.
+    await waitFor(() => producer.sends.flatMap((send) => send.messages).length === 10, { what: 'all ten sent' });
     const sizes = producer.sends.map((send) =>
       send.messages.reduce((sum, message) => sum + String(message.key).length + String(message.value).length, 0),
     );
@@ -113,7 +115,7 @@ describe('BatchingPublisher bounds', () => {
     });
     const small = publisher.publish({ key: 'small', value: 'x' });
     const large = publisher.publish({ key: 'large', value: 'x'.repeat(5000) });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await waitFor(() => producer.sends.length > 0, { what: 'the first send' });
     expect(producer.sends.map((send) => send.messages.length)).toEqual([2]);
     const tooLarge = Object.assign(new Error('The request included a message larger than the max message size'), {
       type: 'MESSAGE_TOO_LARGE',

@@ -1,5 +1,5 @@
 import { ConsumedMessage, HubConsumer, KafkaInfrastructure } from '@hub/kafka';
-import { testKafkaSettings, testLogger, uniqueName, waitFor } from '@hub/testing';
+import { testKafkaSettings, testLogger, uniqueName, waitFor, waitForQuiescence } from '@hub/testing';
 import { ConfigResourceTypes } from 'kafkajs';
 
 describe('libs/kafka against a real broker', () => {
@@ -105,7 +105,8 @@ describe('libs/kafka against a real broker', () => {
     });
     await second.start();
     await waitFor(() => secondRun.includes('fails'), { what: 'redelivery after restart' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Committed to the end: nothing more will be delivered to the group, so the list is final.
+    await waitForQuiescence(infra.kafka, groupId, [topic]);
     expect(secondRun).toEqual(['fails']);
   });
 });

@@ -1,3 +1,4 @@
+import type { Kafka } from 'kafkajs';
 /** Polls until the check returns a value that is not undefined/false, or fails after the timeout. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -18,4 +19,40 @@ export async function waitFor<T>(
     `timed out waiting for ${options.what ?? 'condition'}` +
       (lastError instanceof Error ? ` (last error: ${lastError.message})` : ''),
   );
+}
+
+/**
+ * Waits until a consumer group has committed every message now on its topics
+ * (committed offset = end offset on every partition): from then on, what the
+ * group does with those messages is done, and a test can count its effects
+ * instead of sleeping and hoping nothing more happens.
+ */
+export async function waitForQuiescence(
+  kafka: Kafka,
+  groupId: string,
+  topics: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          const at = new Map(committed.partitions.map((partition) => [partition.partition, Number(partition.offset)]));
+          // A partition with nothing on it needs no commit.
+          if (
+            ends.some((end) => Number(end.high) > Number(end.low) && (at.get(end.partition) ?? -1) < Number(end.high))
+          )
+            return false;
+        }
+        return true;
+      },
+      { what: `consumer group ${groupId} caught up with ${topics.join(', ')}`, timeoutMs: options.timeoutMs ?? 60_000 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -53,6 +53,11 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /** Resolves once the scheduled work in hand (the start-up catch-up, a day's run) has finished. */
+  async settled(): Promise<void> {
+    await this.scheduled?.catch(() => undefined);
+  }
+
   /**
    * The parity gauges of the last business days as Postgres has them, so a
    * restarted reconciler shows what it knew (a dashboard is not empty until the
