@@ -6,32 +6,30 @@ import { z } from 'zod';
  * local development, and a message that says what was expected.
  */
 
-const secretKeys = new WeakSet<z.ZodTypeAny>();
+/** A mark a schema can carry, and the check for it (schemas are objects: marked by identity). */
+function schemaMark() {
+  const marked = new WeakSet<z.ZodTypeAny>();
+  return {
+    mark: <T extends z.ZodTypeAny>(schema: T): T => {
+      marked.add(schema);
+      return schema;
+    },
+    has: (schema: z.ZodTypeAny): boolean => marked.has(schema),
+  };
+}
 
+const secrets = schemaMark();
 /** Marks a schema as a secret: its value is never printed by {@link describeConfig}. */
-export function secret<T extends z.ZodTypeAny>(schema: T): T {
-  secretKeys.add(schema);
-  return schema;
-}
+export const secret = secrets.mark;
+export const isSecret = secrets.has;
 
-export function isSecret(schema: z.ZodTypeAny): boolean {
-  return secretKeys.has(schema);
-}
-
-const localDefaultKeys = new WeakSet<z.ZodTypeAny>();
-
+const localDefaults = schemaMark();
 /**
  * Marks a schema whose default serves only the local emulators (a client id the
  * emulator accepts, say): with NODE_ENV=production it must be set.
  */
-export function localDefault<T extends z.ZodTypeAny>(schema: T): T {
-  localDefaultKeys.add(schema);
-  return schema;
-}
-
-export function hasLocalDefault(schema: z.ZodTypeAny): boolean {
-  return localDefaultKeys.has(schema);
-}
+export const localDefault = localDefaults.mark;
+export const hasLocalDefault = localDefaults.has;
 
 export const env = {
   string: (defaultValue?: string) =>
