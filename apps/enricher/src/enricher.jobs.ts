@@ -1,4 +1,4 @@
-import { DelayRetryTopics, fetchTopicOffsets, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
+import { consumerGroupLag, DelayRetryTopics, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -95,18 +95,6 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  /** End offsets minus committed offsets of a group, summed over its topics' partitions. */
-  private async lag(groupId: string, topics: string[]): Promise<number> {
-    let lag = 0;
-    for (const { topic, partitions } of await this.kafka.admin.fetchOffsets({ groupId, topics })) {
-      for (const { partition, high } of await fetchTopicOffsets(this.kafka.admin, topic)) {
-        const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
-        lag += Number(high) - Math.max(committed, 0);
-      }
-    }
-    return lag;
-  }
-
   private async updateGauges(): Promise<void> {
     try {
       const counts = await this.state.counts();
@@ -117,11 +105,13 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
       this.metrics.staleMarks.set(await this.state.marksOlderThan(span + this.config.ENRICHER_STALE_SWEEP_MS));
       this.metrics.consumerLag.set(
         { consumer: 'events' },
-        await this.lag(this.config.ENRICHER_CONSUMER_GROUP, [this.kafka.topics.newstoreEvents]),
+        await consumerGroupLag(this.kafka.admin, this.config.ENRICHER_CONSUMER_GROUP, [
+          this.kafka.topics.newstoreEvents,
+        ]),
       );
       this.metrics.consumerLag.set(
         { consumer: 'retry' },
-        await this.lag(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`, this.retries.topics),
+        await consumerGroupLag(this.kafka.admin, `${this.config.ENRICHER_CONSUMER_GROUP}-retry`, this.retries.topics),
       );
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read parked-state counts');

@@ -1,5 +1,5 @@
 import { decodeTopicValue, SyncStatus } from '@hub/contracts';
-import { HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
+import { consumerGroupLag, HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
@@ -18,6 +18,7 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
 export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private purgeTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectConfig() private readonly config: ErpSinkConfig,
@@ -39,6 +40,9 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
       check: async () => this.transport.isRunning(ERP_DOCUMENTS),
     });
     this.purgeTimer = setInterval(() => void this.purge(), this.config.LEDGER_PURGE_INTERVAL_MS);
+    // The sink's own lag, so a sink that stopped making progress alerts (ParityConsumerStalled).
+    this.lagTimer = setInterval(() => void this.updateLag(), 5_000);
+    void this.updateLag();
     this.scheduleSweep();
     this.metrics.ledgerSize.set(await this.ledger.count());
   }
@@ -47,6 +51,7 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.purgeTimer);
+    clearInterval(this.lagTimer);
     clearTimeout(this.sweepTimer);
     await this.sweeping;
   }
@@ -63,6 +68,16 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     this.sweepTimer = setTimeout(() => {
       this.sweeping = this.sweepWaiting().finally(() => this.scheduleSweep());
     }, this.config.SINK_WAITING_SWEEP_MS);
+  }
+
+  private async updateLag(): Promise<void> {
+    try {
+      this.metrics.consumerLag.set(
+        await consumerGroupLag(this.kafka.admin, this.config.SINK_CONSUMER_GROUP, [this.kafka.topics.erpDocuments]),
+      );
+    } catch (error) {
+      this.runtime.logger.warn({ err: error }, 'consumer lag not read');
+    }
   }
 
   async sweepWaiting(): Promise<void> {

@@ -11,6 +11,7 @@ export class ErpSinkMetrics {
   readonly posts: Counter<'document_type' | 'outcome'>;
   readonly requestDuration: Histogram<'document_type' | 'outcome'>;
   readonly duplicatesSkipped: Counter<'document_type'>;
+  readonly consumerLag: Gauge;
   readonly retries: Counter<'reason'>;
   readonly circuitState: Gauge<'account'>;
   readonly deadLettered: Counter<'document_type'>;
@@ -60,6 +61,11 @@ export class ErpSinkMetrics {
       help: 'Documents parked until their dependency is posted',
       registers: [registry],
     });
+    this.consumerLag = new Gauge({
+      name: 'parity_erp_consumer_lag_messages',
+      help: 'Documents on erp.documents.v1 the sink has not committed yet (end minus committed offsets)',
+      registers: [registry],
+    });
     this.ledgerSize = new Gauge({
       name: 'parity_erp_ledger_entries',
       help: 'Entries in the idempotency ledger',
@@ -71,7 +77,7 @@ export class ErpSinkMetrics {
       this.deadLettered.inc({ document_type: type }, 0);
       if (type !== 'invalid') this.duplicatesSkipped.inc({ document_type: type }, 0);
     }
-    for (const reason of ['dependency', 'catalogue', 'erp-429', 'erp-503', 'erp-network'])
+    for (const reason of ['dependency', 'catalogue', 'decode', 'erp-429', 'erp-503', 'erp-network'])
       this.retries.inc({ reason }, 0);
   }
 

@@ -228,3 +228,18 @@ export async function whileRetriable<T>(
     }
   }
 }
+
+/**
+ * How far a consumer group is behind: end offsets minus committed offsets, summed
+ * over its topics' partitions (a partition it never committed counts from 0).
+ */
+export async function consumerGroupLag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
+  let lag = 0;
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+    for (const { partition, high } of await fetchTopicOffsets(admin, topic)) {
+      const committed = Number(partitions.find((item) => item.partition === partition)?.offset ?? -1);
+      lag += Number(high) - Math.max(committed, 0);
+    }
+  }
+  return lag;
+}
