@@ -401,6 +401,42 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(erp.records.size).toBe(documents);
   });
 
+  it("tells one order's whole story, found by its id, its order number or its sale's ERP external id", async () => {
+    interface Story {
+      order: { orderId: string; orderNumber: string | null; status: string };
+      events: { name: string | null; eventId: string | null; at: string; duplicate: boolean }[];
+      documents: {
+        externalId: string | null;
+        status: string | null;
+        erpInternalId: string | null;
+        attempts: number | null;
+      }[];
+      deadLetters: unknown[];
+      discrepancies: { open: { kind: string }[]; resolved: { kind: string; resyncRequestedAt: string | null }[] };
+    }
+    const story = await json<Story>('GET', `/admin/orders/${removed.id}?tenant=${TENANT}`);
+    expect(story.order).toMatchObject({ orderId: removed.id, orderNumber: removed.externalId });
+    // Its events as they are on newstore.events.v1, each with its id and time.
+    expect(story.events.map((event) => event.name)).toContain('order.opened');
+    expect(story.events.every((event) => event.eventId && !Number.isNaN(Date.parse(event.at)))).toBe(true);
+    // Its sale, deleted from the ERP, found missing, resynced: posted again, under the id the ERP holds now.
+    expect(story.documents.find((document) => document.externalId === removed.externalId)).toMatchObject({
+      status: 'posted',
+      erpInternalId: documentOf(removed).id,
+    });
+    expect(story.discrepancies.open).toEqual([]);
+    expect(story.discrepancies.resolved).toEqual([expect.objectContaining({ kind: 'missing_in_erp' })]);
+    expect(story.deadLetters).toEqual([]);
+    // The same order by its order number, and by its sale's external id in the ERP.
+    for (const id of [removed.externalId, documentOf(removed).externalId ?? ''])
+      expect((await json<Story>('GET', `/admin/orders/${encodeURIComponent(id)}?tenant=${TENANT}`)).order.orderId).toBe(
+        removed.id,
+      );
+    const unknown = await admin('GET', `/admin/orders/no-such-order?tenant=${TENANT}`);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).message).toMatch(/no order "no-such-order" of tenant acme/);
+  });
+
   it('rebuilds the projections through the admin API to exactly the rows the incremental build made', async () => {
     const snapshot = async () => ({
       orders: await query(`SELECT * FROM S.orders ORDER BY tenant, order_id`),
@@ -469,6 +505,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
         '/admin/reports/{date}',
         '/reports/{page}',
         '/admin/resync',
+        '/admin/orders/{id}',
         '/admin/eventstream',
         '/admin/eventstream/{tenant}/rejected',
         '/admin/eventstream/{tenant}/rejected/{eventId}/retry',

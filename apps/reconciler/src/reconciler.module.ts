@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { EventStreamModule } from './event-stream/event-stream.module';
+import { OrdersModule } from './orders/orders.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { ReportsModule } from './reports/reports.module';
@@ -11,7 +12,8 @@ import { SchedulingModule } from './scheduling/scheduling.module';
  * The reconciler, one feature module per folder: projections (the topics in
  * Postgres, and the Kafka transport that feeds them), reconciliation (daily,
  * period, extracts), resync, reports (pages, formats, sessions), the admin API,
- * the event-stream watchdog and the schedule. This module only imports them.
+ * one order's story (orders), the event-stream watchdog and the schedule. This
+ * module only imports them.
  */
 @Module({
   imports: [
@@ -20,6 +22,7 @@ import { SchedulingModule } from './scheduling/scheduling.module';
     ResyncModule,
     ReportsModule,
     AdminModule,
+    OrdersModule,
     EventStreamModule,
     SchedulingModule,
   ],

@@ -125,6 +125,105 @@ export const ADMIN_OPENAPI = {
         responses: { '200': { description: 'The report' }, ...errors },
       },
     },
+    '/admin/orders/{id}': {
+      get: {
+        summary:
+          "One order's story: its events on newstore.events.v1 (time, name, event id, duplicates), each ERP document with its outcome (status, ERP internal id, attempts, last error), its dead letters, and its discrepancies, open and resolved",
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            description: 'The NewStore order id, the order number, or the external id of one of its ERP documents',
+            schema: { type: 'string' },
+          },
+          { name: 'tenant', in: 'query', schema: tenant },
+        ],
+        responses: {
+          '200': {
+            description: 'The order, its events, documents, dead letters and discrepancies',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    tenant: { type: 'string' },
+                    order: {
+                      type: 'object',
+                      properties: {
+                        orderId: { type: 'string' },
+                        orderNumber: { type: 'string', nullable: true },
+                        channelType: { type: 'string', nullable: true },
+                        businessDate: { ...date, nullable: true },
+                        currency: { type: 'string', nullable: true },
+                        total: {
+                          type: 'string',
+                          nullable: true,
+                          description: "NewStore's grand total, a decimal string",
+                        },
+                        itemCount: { type: 'integer', nullable: true },
+                        historical: { type: 'boolean' },
+                        status: { type: 'string' },
+                      },
+                    },
+                    events: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          partition: { type: 'integer' },
+                          offset: { type: 'string' },
+                          at: { type: 'string', format: 'date-time' },
+                          name: { type: 'string', nullable: true },
+                          eventId: { type: 'string', nullable: true },
+                          duplicate: { type: 'boolean' },
+                        },
+                      },
+                    },
+                    documents: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          documentType: { type: 'string' },
+                          externalId: { type: 'string', nullable: true },
+                          sourceEvent: { type: 'string', nullable: true },
+                          status: { type: 'string', nullable: true },
+                          erpInternalId: { type: 'string', nullable: true },
+                          attempts: { type: 'integer', nullable: true },
+                          error: { type: 'string', nullable: true },
+                        },
+                      },
+                    },
+                    deadLetters: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          eventName: { type: 'string', nullable: true },
+                          reason: { type: 'string', nullable: true },
+                        },
+                      },
+                    },
+                    discrepancies: {
+                      type: 'object',
+                      properties: {
+                        open: { type: 'array', items: { $ref: '#/components/schemas/Discrepancy' } },
+                        resolved: { type: 'array', items: { $ref: '#/components/schemas/Discrepancy' } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+          '404': {
+            description: 'No order of the tenant with that id, order number or ERP external id in the projections',
+          },
+        },
+      },
+    },
     '/admin/resync': {
       post: {
         summary: 'Replay the open discrepancies of a day, or some orders, through the pipeline',

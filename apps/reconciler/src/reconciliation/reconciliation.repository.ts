@@ -34,6 +34,11 @@ export interface RunRow {
 }
 
 /** An order's path through the hub, as the projections know it. */
+/** The columns a discrepancy is read with ({@link toDiscrepancy}), in every query that returns one. */
+const DISCREPANCY_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject,
+  order_id, document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
+  first_seen_at, last_seen_at, resolved_at, resync_requested_at`;
+
 export interface OrderPath {
   orderId: string;
   /** Null when no event of the order reached the hub. */
@@ -392,9 +397,7 @@ export class ReconciliationRepository {
          expected = EXCLUDED.expected, found = EXCLUDED.found, delta = EXCLUDED.delta,
          erp_internal_ids = EXCLUDED.erp_internal_ids, detail = EXCLUDED.detail, last_seen_run = EXCLUDED.last_seen_run,
          last_seen_at = now(), resolved_at = NULL
-       RETURNING id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
-         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
-         first_seen_at, last_seen_at, resolved_at, resync_requested_at`,
+       RETURNING ${DISCREPANCY_COLUMNS}`,
       [
         tenant,
         businessDate,
@@ -594,9 +597,7 @@ export class ReconciliationRepository {
     options: { all?: boolean; orderIds?: string[] } = {},
   ): Promise<DiscrepancyRow[]> {
     const rows = await this.dataSource.query<Raw[]>(
-      `SELECT id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
-         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
-         first_seen_at, last_seen_at, resolved_at, resync_requested_at
+      `SELECT ${DISCREPANCY_COLUMNS}
        FROM discrepancies WHERE tenant = $1 AND business_date = $2 AND ($3 OR resolved_at IS NULL)
          AND ($4::text[] IS NULL OR order_id = ANY($4))
        ORDER BY kind, order_id, subject`,
@@ -653,9 +654,7 @@ export class ReconciliationRepository {
   /** The open discrepancies of a range of days. */
   async openDiscrepanciesBetween(tenant: string, from: string, to: string): Promise<DiscrepancyRow[]> {
     const rows = await this.dataSource.query<Raw[]>(
-      `SELECT id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject, order_id,
-         document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
-         first_seen_at, last_seen_at, resolved_at, resync_requested_at
+      `SELECT ${DISCREPANCY_COLUMNS}
        FROM discrepancies WHERE tenant = $1 AND business_date BETWEEN $2 AND $3 AND resolved_at IS NULL
        ORDER BY business_date, kind, order_id, subject`,
       [tenant, from, to],
@@ -709,4 +708,58 @@ export class ReconciliationRepository {
       });
     return paths;
   }
+
+  /**
+   * The order an operator names: by NewStore order id, by order number, or by the
+   * external id of any of its ERP documents. Undefined when the projections do not know it.
+   */
+  async findOrder(tenant: string, id: string): Promise<ProjectedOrder | undefined> {
+    const rows = await this.dataSource.query<Raw[]>(
+      `SELECT o.order_id, o.external_id, o.channel_type, to_char(o.business_date, 'YYYY-MM-DD') AS business_date,
+         o.currency, o.total::text AS total, o.item_count, o.is_historical, o.status
+       FROM orders o
+       WHERE o.tenant = $1 AND o.order_id = (
+         SELECT order_id FROM orders WHERE tenant = $1 AND (order_id = $2 OR external_id = $2)
+         UNION ALL SELECT order_id FROM erp_documents WHERE tenant = $1 AND external_id = $2
+         LIMIT 1)`,
+      [tenant, id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      orderId: String(row.order_id),
+      orderNumber: (row.external_id as string | null) ?? null,
+      channelType: (row.channel_type as string | null) ?? null,
+      businessDate: (row.business_date as string | null) ?? null,
+      currency: (row.currency as string | null) ?? null,
+      total: (row.total as string | null) ?? null,
+      itemCount: numberOrNull(row.item_count),
+      historical: row.is_historical === true,
+      status: String(row.status),
+    };
+  }
+
+  /** Every discrepancy ever found for one order, open and resolved, oldest day first. */
+  async orderDiscrepancies(tenant: string, orderId: string): Promise<DiscrepancyRow[]> {
+    const rows = await this.dataSource.query<Raw[]>(
+      `SELECT ${DISCREPANCY_COLUMNS} FROM discrepancies WHERE tenant = $1 AND order_id = $2
+       ORDER BY business_date, kind, subject`,
+      [tenant, orderId],
+    );
+    return rows.map(toDiscrepancy);
+  }
+}
+
+/** An order as the projection of newstore.events.v1 holds it. */
+export interface ProjectedOrder {
+  orderId: string;
+  orderNumber: string | null;
+  channelType: string | null;
+  businessDate: string | null;
+  currency: string | null;
+  /** NewStore's grand total, a decimal string. */
+  total: string | null;
+  itemCount: number | null;
+  historical: boolean;
+  status: string;
 }
