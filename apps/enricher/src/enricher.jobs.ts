@@ -51,8 +51,8 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
       name: 'enricher-consumers',
       check: async () => this.transport.isRunning(NEWSTORE_EVENTS) && this.transport.isRunning(ENRICHER_RETRY),
     });
-    this.gaugeTimer = setInterval(() => void this.updateGauges(), 5_000);
-    void this.updateGauges();
+    this.gaugeTimer = setInterval(() => this.refreshGauges(), 5_000);
+    this.refreshGauges();
     this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
     this.sweepTimer = setInterval(() => void this.sweepStaleMarks(), this.config.ENRICHER_STALE_SWEEP_MS);
   }
@@ -61,6 +61,8 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     clearInterval(this.gaugeTimer);
     clearInterval(this.purgeTimer);
     clearInterval(this.sweepTimer);
+    // A gauge read in flight (Kafka admin, Postgres) finishes before they close.
+    await this.gauging;
   }
 
   private sweeping = false;
@@ -93,6 +95,15 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     } catch (error) {
       this.logger.warn({ err: error }, 'deduplication purge failed; will try again');
     }
+  }
+
+  private gauging: Promise<void> | undefined;
+
+  /** One gauge read at a time, kept so that shutdown can wait for it. */
+  private refreshGauges(): void {
+    this.gauging ??= this.updateGauges().finally(() => {
+      this.gauging = undefined;
+    });
   }
 
   private async updateGauges(): Promise<void> {

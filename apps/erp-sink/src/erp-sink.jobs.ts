@@ -41,8 +41,8 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     });
     this.purgeTimer = setInterval(() => void this.purge(), this.config.LEDGER_PURGE_INTERVAL_MS);
     // The sink's own lag, so a sink that stopped making progress alerts (ParityConsumerStalled).
-    this.lagTimer = setInterval(() => void this.updateLag(), 5_000);
-    void this.updateLag();
+    this.lagTimer = setInterval(() => this.refreshLag(), 5_000);
+    this.refreshLag();
     this.scheduleSweep();
     this.metrics.ledgerSize.set(await this.ledger.count());
   }
@@ -54,6 +54,8 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     clearInterval(this.lagTimer);
     clearTimeout(this.sweepTimer);
     await this.sweeping;
+    // A lag read in flight finishes before Kafka disconnects.
+    await this.lagging;
   }
 
   private stopping = false;
@@ -68,6 +70,15 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     this.sweepTimer = setTimeout(() => {
       this.sweeping = this.sweepWaiting().finally(() => this.scheduleSweep());
     }, this.config.SINK_WAITING_SWEEP_MS);
+  }
+
+  private lagging: Promise<void> | undefined;
+
+  /** One lag read at a time, kept so that shutdown can wait for it. */
+  private refreshLag(): void {
+    this.lagging ??= this.updateLag().finally(() => {
+      this.lagging = undefined;
+    });
   }
 
   private async updateLag(): Promise<void> {

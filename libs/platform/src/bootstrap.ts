@@ -46,13 +46,20 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   app.useGlobalFilters(new HttpErrorFilter(runtime.logger.child({ context: 'http' })));
   await options.configure?.(app);
   const transport = connectKafkaTransport(app);
-  // HTTP first (its bootstrap hooks prepare what the handlers need: a rebuilt ledger,
-  // the retry topics), then the Kafka consumers.
-  await app.listen(options.port, options.host);
-  runtime.logger.info({ port: options.port, host: options.host }, `${runtime.service} listening`);
-  if (transport) {
-    await app.startAllMicroservices();
-    runtime.logger.info('kafka consumers started');
+  try {
+    // HTTP first (its bootstrap hooks prepare what the handlers need: a rebuilt ledger,
+    // the retry topics), then the Kafka consumers.
+    await app.listen(options.port, options.host);
+    runtime.logger.info({ port: options.port, host: options.host }, `${runtime.service} listening`);
+    if (transport) {
+      await app.startAllMicroservices();
+      runtime.logger.info('kafka consumers started');
+    }
+  } catch (error) {
+    // A start refused half-way (a consumer group without offsets, a port in use): the app's
+    // shutdown hooks stop what its bootstrap hooks started (timers, sweeps) before the error goes up.
+    await app.close().catch(() => undefined);
+    throw error;
   }
   if (options.installSignalHandlers ?? true) installShutdown(app, runtime, options.shutdownTimeoutMs);
   return app;
