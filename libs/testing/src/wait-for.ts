@@ -1,3 +1,4 @@
+import { consumerGroupLag } from '@hub/kafka';
 import type { Kafka } from 'kafkajs';
 /** Polls until the check returns a value that is not undefined/false, or fails after the timeout. */
 export async function waitFor<T>(
@@ -36,22 +37,10 @@ export async function waitForQuiescence(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await waitFor(
-      async () => {
-        for (const topic of topics) {
-          const ends = await admin.fetchTopicOffsets(topic);
-          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-          const at = new Map(committed.partitions.map((partition) => [partition.partition, Number(partition.offset)]));
-          // A partition with nothing on it needs no commit.
-          if (
-            ends.some((end) => Number(end.high) > Number(end.low) && (at.get(end.partition) ?? -1) < Number(end.high))
-          )
-            return false;
-        }
-        return true;
-      },
-      { what: `consumer group ${groupId} caught up with ${topics.join(', ')}`, timeoutMs: options.timeoutMs ?? 60_000 },
-    );
+    await waitFor(async () => (await consumerGroupLag(admin, groupId, topics)) === 0, {
+      what: `consumer group ${groupId} caught up with ${topics.join(', ')}`,
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
   } finally {
     await admin.disconnect();
   }
