@@ -3,7 +3,7 @@ import { InvalidDocumentError } from '@hub/kafka';
 import { GraphQlOrder } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
 import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
-import { sampleGraphQlOrder } from '@hub/testing';
+import { sampleGraphQlOrder, withRefundTransaction } from '@hub/testing';
 import { Test } from '@nestjs/testing';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -138,6 +138,47 @@ describe('EventEnricher', () => {
       },
     });
     expect(await tooLarge.enricher.enrich(opened, headers)).toMatchObject({ kind: 'dead' });
+  });
+
+  it("publishes none of a web return's chain when one of its records can never be published", async () => {
+    const webOrder = withRefundTransaction(
+      sampleGraphQlOrder({ channelType: 'web', channel: 'webshop', demandLocationId: 'web-us' }),
+      21.6,
+    );
+    const returned = Buffer.from(
+      JSON.stringify({
+        tenant: 'acme',
+        name: 'return.processed',
+        payload: {
+          id: 'ret-1',
+          order_id: webOrder.id,
+          total_refund_amount: 21.6,
+          currency: 'USD',
+          items: [{ id: 'i-1', product_id: 'prod-1001', refund_amount: 21.6, refund_tax: 1.6 }],
+        },
+      }),
+    );
+    const returnHeaders = { [HEADERS.eventId]: 'event-r', [HEADERS.eventName]: 'return.processed' };
+    const whole = await enricherWith({ order: async () => webOrder });
+    await expect(whole.enricher.enrich(returned, returnHeaders)).resolves.toEqual({ kind: 'enriched' });
+    expect(whole.sent.map((message) => (JSON.parse(message.value.toString()) as ErpDocument).documentType)).toEqual([
+      'returnAuthorization',
+      'creditMemo',
+      'customerRefund',
+    ]);
+    // The last record of the chain is refused: the first two must not reach the sink without it.
+    const { enricher, sent } = await enricherWith({
+      order: async () => webOrder,
+      encode: async (document) => {
+        if (document.documentType === 'customerRefund') throw new InvalidDocumentError('apply: required');
+        return Buffer.from(JSON.stringify(document));
+      },
+    });
+    await expect(enricher.enrich(returned, returnHeaders)).resolves.toEqual({
+      kind: 'dead',
+      reason: 'apply: required',
+    });
+    expect(sent).toEqual([]);
   });
 
   it('skips an event that implies no ERP document without asking GraphQL', async () => {

@@ -84,6 +84,7 @@ export class EventEnricher {
       eventId: headers[HEADERS.eventId] ?? 'unknown',
       order,
       timeZone: timeZoneFor(mapping, location),
+      booking: mapping,
     });
     if (outcome.kind === 'not-ready') return { kind: 'retry', reason: outcome.reason };
     if (outcome.kind === 'invalid') return { kind: 'dead', reason: outcome.reason };
@@ -99,22 +100,27 @@ export class EventEnricher {
       this.logger.debug({ orderId: orderKey.key, eventName: envelope.name, reason: skipped }, 'event skipped');
       return { kind: 'skipped' };
     }
+    // Every record of the chain is mapped and encoded before the first is published: a mapping gap
+    // in a later one dead-letters the event with nothing of its chain on the topic.
+    const encoded: { document: ErpDocument; value: Buffer }[] = [];
     for (const made of [outcome.document, ...(outcome.followUps ?? [])]) {
-      const published = await this.publish(made, envelope.name, envelope.tenant, order, mapping, headers);
+      const ready = await this.encode(made, order, mapping);
+      if ('kind' in ready) return ready;
+      encoded.push(ready);
+    }
+    for (const ready of encoded) {
+      const published = await this.publish(ready.document, ready.value, envelope.name, envelope.tenant, headers);
       if (published) return published;
     }
     return { kind: 'enriched' };
   }
 
-  /** Maps, encodes and publishes one document; an outcome only when it can never be published. */
-  private async publish(
+  /** The document with the deployment's ids, encoded; an outcome when it can never be published. */
+  private async encode(
     mapped: ErpDocument,
-    eventName: string,
-    tenant: string,
     order: GraphQlOrder | null,
     mapping: DeploymentMapping,
-    headers: Record<string, string>,
-  ): Promise<EnrichOutcome | undefined> {
+  ): Promise<{ document: ErpDocument; value: Buffer } | EnrichOutcome> {
     let document = this.config.ENRICHER_TENANT_IN_EXTERNAL_ID ? withTenantInExternalIds(mapped) : mapped;
     try {
       document = applyDeploymentMapping(document, order, mapping);
@@ -122,14 +128,23 @@ export class EventEnricher {
       if (error instanceof MappingGapError) return { kind: 'dead', reason: error.message };
       throw error;
     }
-    let encoded: Buffer;
     try {
-      encoded = await this.codec.encode(document);
+      return { document, value: await this.codec.encode(document) };
     } catch (error) {
       // A document that breaks the contract was made from input that can never make a valid one.
       if (error instanceof InvalidDocumentError) return { kind: 'dead', reason: error.message };
       throw error;
     }
+  }
+
+  /** Publishes one encoded document; an outcome only when it can never be published. */
+  private async publish(
+    document: ErpDocument,
+    encoded: Buffer,
+    eventName: string,
+    tenant: string,
+    headers: Record<string, string>,
+  ): Promise<EnrichOutcome | undefined> {
     try {
       await this.documents.publish({
         key: document.orderId,

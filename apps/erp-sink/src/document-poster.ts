@@ -18,6 +18,12 @@ import { ERP_DOCUMENT_CODEC, SYNC_STATUS_PUBLISHER } from './erp-sink.tokens';
 import { IdempotencyLedgerRepository } from './idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from './waiting-documents.repository';
 
+/** What a document refused for something NetSuite does not hold yet waits for, by the adapter's error code. */
+const WAITS_FOR_ERP: Record<string, { reason: string; log: string }> = {
+  UNKNOWN_ITEM: { reason: 'catalogue', log: 'waiting for an item NetSuite does not have yet' },
+  SOURCE_NOT_IN_ERP: { reason: 'erp-source', log: 'waiting for the record NetSuite makes it from' },
+};
+
 /**
  * Posts one document to the ERP effectively once:
  *  1. already posted according to the ledger → skip (log, count), unless replayed;
@@ -141,8 +147,8 @@ export class DocumentPoster {
         });
         throw error;
       }
-      if (error.details.code === 'UNKNOWN_ITEM' && (await this.waitForCatalogue(document, message, fromWaiting)))
-        return undefined;
+      const awaited = WAITS_FOR_ERP[error.details.code ?? ''];
+      if (awaited && (await this.waitForErp(awaited, document, message, fromWaiting))) return undefined;
       if (existing?.status === 'posted') await this.refuseUpdate(document, message, existing, attempts, error.message);
       else await this.fail(document, message, attempts, error.message);
     }
@@ -189,23 +195,29 @@ export class DocumentPoster {
   }
 
   /**
-   * A document whose item NetSuite's catalogue lacks waits for the catalogue
-   * (docs/domain.md section 3, "Items": never guessed), parked like a document
+   * A document that needs what only NetSuite makes waits for it, parked like a document
    * waiting for its sale and tried again at each sweep, for at most
-   * SINK_CATALOGUE_MAX_WAIT_MS; false once that has passed (it is then dead-lettered
-   * with the product named, and posted by a replay once the item exists).
+   * SINK_CATALOGUE_MAX_WAIT_MS: an item the catalogue lacks (docs/domain.md section 3,
+   * "Items": never guessed), the invoice or return authorization it is made from
+   * (`transformFrom.via`). False once that has passed: it is then dead-lettered with what
+   * it waited for named, and posted by a replay once NetSuite has it.
    */
-  private async waitForCatalogue(document: ErpDocument, message: ConsumedMessage, fromWaiting: boolean) {
+  private async waitForErp(
+    awaited: (typeof WAITS_FOR_ERP)[string],
+    document: ErpDocument,
+    message: ConsumedMessage,
+    fromWaiting: boolean,
+  ) {
     if (fromWaiting) {
       const since = (await this.waiting.firstSeen(document.idempotencyKey))?.getTime() ?? Date.now();
       return Date.now() - since <= this.config.SINK_CATALOGUE_MAX_WAIT_MS;
     }
     if (this.config.SINK_CATALOGUE_MAX_WAIT_MS === 0) return false;
-    await this.waiting.park(document.idempotencyKey, `catalogue:${document.tenant}`, document.orderId, message);
-    this.metrics.retries.inc({ reason: 'catalogue' });
+    await this.waiting.park(document.idempotencyKey, `${awaited.reason}:${document.tenant}`, document.orderId, message);
+    this.metrics.retries.inc({ reason: awaited.reason });
     this.logger.warn(
       { idempotencyKey: document.idempotencyKey, orderId: document.orderId, tenant: document.tenant },
-      'waiting for an item NetSuite does not have yet',
+      awaited.log,
     );
     return true;
   }

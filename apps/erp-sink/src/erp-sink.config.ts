@@ -27,8 +27,9 @@ export const erpSinkEnv = {
     .max(604_800_000, 'must be at most 604800000')
     .optional(),
   /**
-   * How long a document whose item NetSuite's catalogue lacks waits for it (retried at each
-   * sweep) before it is dead-lettered with the product named; a DLQ replay posts it later.
+   * How long a document waits for what only NetSuite makes (retried at each sweep): an item
+   * its catalogue lacks, the invoice or return authorization the document is made from. Then
+   * it is dead-lettered with what it waited for named; a DLQ replay posts it later.
    */
   SINK_CATALOGUE_MAX_WAIT_MS: env.integer(3_600_000, 0, 604_800_000),
   /** How often parked documents are looked at again. */

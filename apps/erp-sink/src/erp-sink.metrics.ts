@@ -77,7 +77,7 @@ export class ErpSinkMetrics {
       this.deadLettered.inc({ document_type: type }, 0);
       if (type !== 'invalid') this.duplicatesSkipped.inc({ document_type: type }, 0);
     }
-    for (const reason of ['dependency', 'catalogue', 'decode', 'erp-429', 'erp-503', 'erp-network'])
+    for (const reason of ['dependency', 'catalogue', 'erp-source', 'decode', 'erp-429', 'erp-503', 'erp-network'])
       this.retries.inc({ reason }, 0);
   }
 

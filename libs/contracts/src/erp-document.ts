@@ -16,6 +16,13 @@ export const ERP_DOCUMENT_TYPES = [
   'itemFulfillment',
 ] as const;
 export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
+/**
+ * Records NetSuite makes itself from a hub record, that a hub record is made from
+ * (docs/domain.md section 3): the invoice of a sales order billed before shipping, the
+ * return authorization a deployment creates in NetSuite.
+ */
+export const TRANSFORM_VIA = ['invoice', 'returnAuthorization'] as const;
+export type TransformVia = (typeof TRANSFORM_VIA)[number];
 
 /** Amounts are decimal strings in the document's currency (see money.ts): never floats. */
 const money = decimalSchema;
@@ -139,9 +146,18 @@ export const erpDocumentSchema = z.object({
   /**
    * The record this one is made from by NetSuite's transform (docs/domain.md sections 3
    * and 4: a store return's cash refund from its cash sale), when the ERP links them;
-   * absent: a standalone record. Always one of `dependsOn`.
+   * absent: a standalone record. Always one of `dependsOn`. With `via`, the record is
+   * made from the `via` record NetSuite made from the named one, which the sink finds
+   * (a bill-before-ship order's invoice, a return authorization made in NetSuite): the
+   * hub never knows their external ids.
    */
-  transformFrom: z.object({ documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
+  transformFrom: z
+    .object({
+      documentType: z.enum(ERP_DOCUMENT_TYPES),
+      externalId,
+      via: z.enum(TRANSFORM_VIA).optional(),
+    })
+    .optional(),
   /** A document that must be posted first (a credit memo's sales order). */
   dependsOn: z.object({ idempotencyKey: z.string(), documentType: z.enum(ERP_DOCUMENT_TYPES), externalId }).optional(),
   /**

@@ -1,6 +1,13 @@
 import { ErpDocument } from '@hub/contracts';
 import { NetSuiteRestAdapter } from '@hub/erp';
-import { applyDeploymentMapping, GraphQlOrder, mapEventToDocument, NewStoreEnvelope, notBookedBy } from '@hub/newstore';
+import {
+  applyDeploymentMapping,
+  BookingPolicy,
+  GraphQlOrder,
+  mapEventToDocument,
+  NewStoreEnvelope,
+  notBookedBy,
+} from '@hub/newstore';
 import {
   exampleDeploymentMapping,
   emulatorNetSuiteAdapter,
@@ -45,14 +52,19 @@ const webOrder = (id: string): GraphQlOrder =>
     },
   });
 
-function documentsOf(name: string, payload: Record<string, unknown>, order: GraphQlOrder): ErpDocument[] {
+function documentsOf(
+  name: string,
+  payload: Record<string, unknown>,
+  order: GraphQlOrder,
+  booking?: BookingPolicy,
+): ErpDocument[] {
   const envelope: NewStoreEnvelope = {
     tenant: 'acme',
     name,
     published_at: '2024-01-05T12:00:00Z',
     payload: { id: order.id, ...payload },
   };
-  const outcome = mapEventToDocument({ envelope, eventId: `${name}-${order.id}`, order });
+  const outcome = mapEventToDocument({ envelope, eventId: `${name}-${order.id}`, order, booking });
   if (outcome.kind !== 'document') throw new Error(`${name}: ${JSON.stringify(outcome)}`);
   return [outcome.document, ...(outcome.followUps ?? [])].map((document) =>
     applyDeploymentMapping(
@@ -70,10 +82,36 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
   const emulator = new ErpEmulator();
   let adapter: NetSuiteRestAdapter;
 
+  let emulatorBase: string;
+
   beforeAll(async () => {
-    adapter = emulatorNetSuiteAdapter(`${await emulator.listen(0)}/services/rest`);
+    emulatorBase = await emulator.listen(0);
+    adapter = emulatorNetSuiteAdapter(`${emulatorBase}/services/rest`);
   });
   afterAll(() => emulator.close());
+
+  /** What a NetSuite user does in the account (billing an order, authorizing a return): a transform by REST. */
+  const inNetSuite = async (path: string, body: Record<string, unknown>) => {
+    const base = `${emulatorBase}/services/rest`;
+    const token = (await (
+      await fetch(`${base}/auth/oauth2/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'hub-client',
+          client_secret: 'hub-secret',
+        }),
+      })
+    ).json()) as { access_token: string };
+    const response = await fetch(`${base}/record/v1/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(204);
+    return /\/(\d+)$/.exec(response.headers.get('location') ?? '')![1];
+  };
 
   const itemLines = (externalId: string) => {
     const [record] = emulator.recordsWithExternalId(externalId);
@@ -164,6 +202,68 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
     expect(refund.body.item).toBeUndefined();
     // Each record once, however often the return is posted.
     for (const externalId of ['RT-ret-r1-RA', 'RT-ret-r1', 'RT-ret-r1-CR'])
+      expect(emulator.recordsWithExternalId(externalId)).toHaveLength(1);
+  });
+
+  it('credits a cancellation from the invoice where the deployment bills before shipping, once the order is billed, and only once', async () => {
+    const billed: BookingPolicy = { billing: 'beforeShipping', returnAuthorizations: 'create' };
+    const order = webOrder('b1');
+    const sale = documentOf('order.opened', {}, order);
+    await adapter.upsert(sale);
+    const cancel = documentsOf('order.items_cancelled', { items: [{ id: 'i-1' }] }, order, billed)[0];
+    expect(cancel).toMatchObject({
+      documentType: 'creditMemo',
+      transformFrom: { documentType: 'salesOrder', externalId: 'W-b1', via: 'invoice' },
+    });
+    // Not billed yet: the sink is told to wait for NetSuite's invoice, named.
+    await expect(adapter.upsert(cancel)).rejects.toMatchObject({
+      kind: 'permanent',
+      details: { code: 'SOURCE_NOT_IN_ERP' },
+      message: expect.stringMatching(/has no invoice in NetSuite yet/),
+    });
+    const invoice = await inNetSuite(`salesOrder/eid:W-b1/!transform/invoice`, {});
+    for (let pass = 0; pass < 2; pass += 1) await adapter.upsert(cancel);
+    const credits = emulator.recordsWithExternalId(cancel.externalId);
+    expect(credits).toHaveLength(1);
+    expect(credits[0]).toMatchObject({ type: 'creditMemo', tranDate: '2024-01-05', total: '0', payments: '-54.8' });
+    expect(credits[0].body.createdFrom).toEqual({ id: invoice });
+    // Item 1 at 60, its discount at -10, both with their tax; the card gets 54.80 back.
+    expect(itemLines(cancel.externalId).map((line) => line.amount)).toEqual([60, -10, -54.8]);
+    // The sales order is not changed: its invoice carries the order's lines, the credit undoes them.
+    expect(itemLines('W-b1').some((line) => line.isClosed === true)).toBe(false);
+  });
+
+  it('credits a web return from the return authorization the retailer made in NetSuite where the deployment finds them', async () => {
+    const found: BookingPolicy = { billing: 'afterFulfilment', returnAuthorizations: 'find' };
+    const order = webOrder('r3');
+    await adapter.upsert(documentOf('order.opened', {}, order));
+    const returned = documentsOf(
+      'return.processed',
+      {
+        id: 'ret-r3',
+        order_id: order.id,
+        returned_at: '2024-02-20T15:00:00Z',
+        total_refund_amount: 43.2,
+        currency: 'USD',
+        items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
+      },
+      withRefundTransaction(order, 43.2),
+      found,
+    );
+    expect(returned.map((document) => document.documentType)).toEqual(['creditMemo', 'customerRefund']);
+    await expect(adapter.upsert(returned[0])).rejects.toMatchObject({ details: { code: 'SOURCE_NOT_IN_ERP' } });
+    // An earlier return authorization already credited is not used again; the open one is.
+    const credited = await inNetSuite('salesOrder/eid:W-r3/!transform/returnAuthorization', {});
+    await inNetSuite(`returnAuthorization/${credited}/!transform/creditMemo`, {});
+    const open = await inNetSuite('salesOrder/eid:W-r3/!transform/returnAuthorization', {});
+    for (let pass = 0; pass < 2; pass += 1) for (const document of returned) await adapter.upsert(document);
+    const [credit] = emulator.recordsWithExternalId('RT-ret-r3');
+    expect(credit).toMatchObject({ type: 'creditMemo', total: '43.2' });
+    expect(credit.body.createdFrom).toEqual({ id: open });
+    const [refund] = emulator.recordsWithExternalId('RT-ret-r3-CR');
+    expect(refund.body).toMatchObject({ createdFrom: { id: credit.id } });
+    expect(emulator.recordsWithExternalId('RT-ret-r3-RA')).toEqual([]);
+    for (const externalId of ['RT-ret-r3', 'RT-ret-r3-CR'])
       expect(emulator.recordsWithExternalId(externalId)).toHaveLength(1);
   });
 

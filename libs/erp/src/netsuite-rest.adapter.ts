@@ -1,7 +1,7 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import Big from 'big.js';
 import { LRUCache } from 'lru-cache';
-import { decimal, retryTemporary, type ErpDocument, type ErpDocumentType } from '@hub/contracts';
+import { decimal, retryTemporary, type ErpDocument, type ErpDocumentType, type TransformVia } from '@hub/contracts';
 import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, deleteWithRetries, ERP_CALL_RETRIES, networkFailure } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
@@ -18,6 +18,12 @@ export const NETSUITE_RECORDS: Record<ErpDocumentType, { record: string; typeCod
   cashRefund: { record: 'cashRefund', typeCode: 'CashRfnd' },
   customerRefund: { record: 'customerRefund', typeCode: 'CustRfnd' },
   itemFulfillment: { record: 'itemFulfillment', typeCode: 'ItemShip' },
+};
+
+/** Records NetSuite makes from a hub record that a hub record is made from (`transformFrom.via`). */
+const NETSUITE_VIA_RECORDS: Record<TransformVia, { record: string; typeCode: string }> = {
+  invoice: { record: 'invoice', typeCode: 'CustInvc' },
+  returnAuthorization: NETSUITE_RECORDS.returnAuthorization,
 };
 
 export interface NetSuiteSettings {
@@ -52,6 +58,11 @@ const LOOKUP_CACHE_SIZE = 50_000;
 
 /** A SuiteQL string literal: single quotes doubled, as SQL writes them. */
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
+/** An internal id in SuiteQL: digits only, never text that could change the query. */
+const sqlNumber = (value: string) => {
+  if (!/^\d+$/.test(value)) throw new ErpError('permanent', `"${value}" is no NetSuite internal id`);
+  return value;
+};
 
 /** SuiteQL `IN (...)` lists are kept short: one query resolves at most this many names. */
 const ITEM_NAMES_PER_QUERY = 100;
@@ -370,13 +381,7 @@ export class NetSuiteRestAdapter implements ErpPort {
         return {
           internalId: this.createdId(await this.request('PUT', replacing(record, document.externalId), body)),
         };
-      const from = document.transformFrom!;
-      const source = NETSUITE_RECORDS[from.documentType].record;
-      const response = await this.request(
-        'POST',
-        `/record/v1/${source}/eid:${from.externalId}/!transform/${record}`,
-        body,
-      );
+      const response = await this.request('POST', `${await this.sourceOf(document)}/!transform/${record}`, body);
       return { internalId: this.createdId(response) };
     } catch (error) {
       if (error instanceof ErpError && error.details.code === 'DUP_RCRD') {
@@ -385,6 +390,55 @@ export class NetSuiteRestAdapter implements ErpPort {
       }
       throw this.unknownItem(error, document) ?? error;
     }
+  }
+
+  /**
+   * The path of the record a document is made from: the one its external id names, or
+   * (`via`) the one NetSuite made from that record, found by SuiteQL on
+   * `NextTransactionLineLink` (the links a transform leaves between a record's lines and
+   * the lines made from them: `previousdoc`, `nextdoc`, `nexttype`): the sales order's
+   * first invoice (billed before shipping), or its first return authorization that no
+   * credit memo was made from yet. None yet is `SOURCE_NOT_IN_ERP`: NetSuite's billing,
+   * or the retailer's return authorization, may come later, and the sink waits for it.
+   */
+  private async sourceOf(document: ErpDocument): Promise<string> {
+    const from = document.transformFrom!;
+    const named = `/record/v1/${NETSUITE_RECORDS[from.documentType].record}`;
+    if (!from.via) return `${named}/eid:${from.externalId}`;
+    const parent = await this.internalIdOf(`${named}/eid:${from.externalId}`);
+    if (!parent)
+      throw new ErpError(
+        'temporary',
+        `${from.documentType} ${from.externalId} of ${document.externalId} is not in NetSuite yet`,
+      );
+    const { record, typeCode } = NETSUITE_VIA_RECORDS[from.via];
+    const made = (await this.linksFrom([parent], typeCode)).map((link) => link.nextdoc);
+    // A return authorization a credit memo was made from is used up: the next return needs another.
+    const credited =
+      from.via === 'returnAuthorization'
+        ? new Set((await this.linksFrom(made, NETSUITE_RECORDS.creditMemo.typeCode)).map((link) => link.previousdoc))
+        : new Set<string>();
+    const open = [...new Set(made)].filter((id) => !credited.has(id));
+    const [source] = open.sort((a, b) => Number(a) - Number(b));
+    if (!source)
+      throw new ErpError(
+        'permanent',
+        `${document.documentType} ${document.externalId}: ${from.documentType} ${from.externalId} (${parent}) has no ${
+          from.via === 'invoice' ? 'invoice' : 'return authorization without a credit memo'
+        } in NetSuite yet`,
+        { code: 'SOURCE_NOT_IN_ERP' },
+      );
+    return `/record/v1/${record}/${encodeURIComponent(source)}`;
+  }
+
+  /** The links from any of these records to the records of a type made from them (`previousdoc` → `nextdoc`). */
+  private async linksFrom(parents: string[], typeCode: string): Promise<{ previousdoc: string; nextdoc: string }[]> {
+    if (parents.length === 0) return [];
+    const rows = await this.suiteql<{ previousdoc: unknown; nextdoc: unknown }>(
+      `SELECT previousdoc, nextdoc FROM NextTransactionLineLink WHERE previousdoc IN (${[...new Set(parents)].map(sqlNumber).join(', ')}) AND nexttype = ${sqlText(typeCode)}`,
+      1000,
+    );
+    return rows.map((row) => ({ previousdoc: String(row.previousdoc), nextdoc: String(row.nextdoc) }));
   }
 
   /**

@@ -98,6 +98,20 @@ export const deploymentMappingSchema = z
      * production integration does, where the payment provider's refund is booked apart).
      */
     webAppeasements: z.enum(['standalone', 'skip']).default('standalone'),
+    /**
+     * When the deployment's sales orders are billed (docs/domain.md section 3): after
+     * fulfilment (the default; a cancellation closes the sales order's lines), or before
+     * shipping (`beforeShipping`: the order has an invoice, and a cancellation is a
+     * credit memo made from it by transform).
+     */
+    billing: z.enum(['afterFulfilment', 'beforeShipping']).default('afterFulfilment'),
+    /**
+     * Where a web return's return authorization comes from (docs/domain.md section 3):
+     * the hub creates it from the sales order (`create`, the default), or the retailer's
+     * NetSuite already holds it (`find`: the open one made from the sales order, which the
+     * credit memo is made from).
+     */
+    returnAuthorizations: z.enum(['create', 'find']).default('create'),
     /** ERP items of the lines that are no NewStore product (internal ids). */
     lineItems: z
       .object({

@@ -37,7 +37,33 @@ export interface EventToMap {
    * Default UTC.
    */
   timeZone?: string;
+  /** How the deployment books what NetSuite holds already (mapping file); default: as the hub's own records. */
+  booking?: BookingPolicy;
 }
+
+/**
+ * The deployment's choices that change which record a later event makes (docs/domain.md
+ * section 3; the mapping file's `billing` and `returnAuthorizations`).
+ */
+export interface BookingPolicy {
+  /** `beforeShipping`: sales orders have an invoice, a cancellation credits it instead of closing lines. */
+  billing: 'afterFulfilment' | 'beforeShipping';
+  /** `find`: a web return's return authorization is made in NetSuite; the hub finds it, never creates it. */
+  returnAuthorizations: 'create' | 'find';
+}
+
+/**
+ * The prefixes of the external ids the hub gives records that are no sale (a sale's is
+ * the order number): the reconciler knows a record of the hub's making by them.
+ * `CM` is the credit memo cancellations made before they closed lines (still in ERPs).
+ */
+export const EXTERNAL_ID_PREFIXES = {
+  return: 'RT',
+  appeasement: 'AP',
+  fulfilment: 'FF',
+  cancellationCredit: 'CX',
+  legacyCancellation: 'CM',
+} as const;
 
 const IN_STORE = 'IN_STORE_HANDOVER';
 /** A payload field as text, or the fallback when it is missing or not a scalar. */
@@ -530,7 +556,7 @@ const closedLine = (line: Line, salePosition: number, currency: string): Line =>
  * hub's). The document names the sale's lines by their place in its item sublist;
  * the sink closes each once, so closing twice changes nothing.
  */
-function cancellation({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
+function cancellation({ envelope, eventId, order, timeZone, booking }: EventToMap): MappingOutcome {
   if (!order) return { kind: 'not-ready', reason: 'order not in NewStore GraphQL yet' };
   if (order.isHistorical) return { kind: 'skip', reason: 'historical order' };
   const whole = envelope.name === 'order.cancelled';
@@ -575,16 +601,26 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
     .reverse();
   const lines = [...closed, ...paymentChanges];
   const total = netSuiteTotal({ lines, currency, ...shippingCost, ...shippingTax });
+  const cancelledParts = whole ? ['order.cancelled'] : cancelledIds;
+  // The cancellation's own day, never the sale's (docs/domain.md section 3, "Dates").
+  const tranDate = localDate(text(envelope.published_at, order.createdAt), timeZone);
+  if (booking?.billing === 'beforeShipping')
+    return creditOfInvoice({
+      envelope,
+      eventId,
+      order,
+      tranDate,
+      cancelledParts,
+      sale_,
+      lines,
+      shippingCost,
+      shippingTax,
+    });
   return {
     kind: 'document',
     document: {
       schemaVersion: 2,
-      idempotencyKey: documentIdempotencyKey(
-        'salesOrder',
-        envelope.tenant,
-        order.id,
-        whole ? ['order.cancelled'] : cancelledIds,
-      ),
+      idempotencyKey: documentIdempotencyKey('salesOrder', envelope.tenant, order.id, cancelledParts),
       tenant: envelope.tenant,
       orderId: order.id,
       orderNumber: order.externalId,
@@ -592,8 +628,7 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
       operation: 'closeLines',
       // The sales order itself: a cancellation makes no record of its own.
       externalId: sale_.externalId,
-      // The cancellation's own day, never the sale's (docs/domain.md section 3, "Dates").
-      tranDate: localDate(text(envelope.published_at, order.createdAt), timeZone),
+      tranDate,
       currency,
       ...shippingCost,
       ...shippingTax,
@@ -609,6 +644,70 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
 }
 
 /**
+ * A cancellation where the deployment bills before shipping (docs/domain.md section 3: "A
+ * credit memo only where a deployment bills before shipping, and then from the invoice"):
+ * a credit memo made by transform from the invoice NetSuite made from the sales order
+ * (the sink finds it), crediting what the cancellation takes off as a return credits it
+ * (items, discounts, tax and shipping positive; what goes back to the payment
+ * instruments as negative payment lines, so a paid order's credit totals 0 as its sale
+ * does). Its external id is the order's and the cancelled items' (`CX-`), so a replay
+ * makes no second credit.
+ */
+function creditOfInvoice(cancelled: {
+  envelope: NewStoreEnvelope;
+  eventId: string;
+  order: GraphQlOrder;
+  tranDate: string;
+  cancelledParts: string[];
+  sale_: ReturnType<typeof saleReference>;
+  lines: Line[];
+  shippingCost: { shippingCost?: string };
+  shippingTax: { shippingTax?: string };
+}): MappingOutcome {
+  const { envelope, order, sale_ } = cancelled;
+  const currency = order.currency;
+  const negate = (amount: string) => money(decimal(amount).neg(), currency);
+  const lines = cancelled.lines.map(({ salePosition: _place, ...line }): Line => ({
+    ...line,
+    amount: negate(line.amount),
+    tax: negate(line.tax),
+  }));
+  const shippingCost = cancelled.shippingCost.shippingCost
+    ? { shippingCost: negate(cancelled.shippingCost.shippingCost) }
+    : {};
+  const shippingTax = cancelled.shippingTax.shippingTax
+    ? { shippingTax: negate(cancelled.shippingTax.shippingTax) }
+    : {};
+  const credited = lines.filter((line) => line.kind !== 'payment');
+  const digest = createHash('sha256')
+    .update([...cancelled.cancelledParts].sort().join('\u0000'))
+    .digest('hex');
+  return {
+    kind: 'document',
+    document: {
+      schemaVersion: 2,
+      idempotencyKey: documentIdempotencyKey('creditMemo', envelope.tenant, order.id, cancelled.cancelledParts),
+      tenant: envelope.tenant,
+      orderId: order.id,
+      orderNumber: order.externalId,
+      documentType: 'creditMemo',
+      externalId: toExternalId(EXTERNAL_ID_PREFIXES.cancellationCredit, order.id, digest.slice(0, 16)),
+      tranDate: cancelled.tranDate,
+      currency,
+      ...shippingCost,
+      ...shippingTax,
+      total: netSuiteTotal({ lines, currency, ...shippingCost, ...shippingTax }),
+      saleTotal: netSuiteTotal({ lines: credited, currency, ...shippingCost, ...shippingTax }),
+      lines,
+      payments: [],
+      dependsOn: sale_,
+      transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId, via: 'invoice' },
+      source: { eventId: cancelled.eventId, eventName: envelope.name },
+    },
+  };
+}
+
+/**
  * The refund of a return (docs/domain.md section 1, `return.processed`): a line
  * per returned item, at its refund without tax, with the refund's tax. An item's
  * `refund_amount` includes its tax (docs/domain.md section 3, "Returns": 71.62 =
@@ -616,7 +715,7 @@ function cancellation({ envelope, eventId, order, timeZone }: EventToMap): Mappi
  * `total_refund_amount` is read with tax-exclusive item amounts, and one that adds
  * up neither way is not booked (dead-lettered with both figures).
  */
-function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): MappingOutcome {
+function refundOfReturn({ envelope, eventId, order, timeZone, booking }: EventToMap): MappingOutcome {
   const payload = envelope.payload as Record<string, unknown>;
   const orderId = typeof payload.order_id === 'string' ? payload.order_id : undefined;
   if (orderId && !order) return { kind: 'not-ready', reason: 'order of the return not in NewStore GraphQL yet' };
@@ -678,7 +777,8 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
   // A web order's return is credited to the customer (docs/domain.md section 3): a return authorization
   // made from the sales order, a credit memo made from it, and a customer refund made from the credit
   // memo, which applies it and has no item lines (docs/domain.md section 4).
-  if (order && order.channelType === 'web' && !order.isHistorical) return webReturn(common, order, envelope);
+  if (order && order.channelType === 'web' && !order.isHistorical)
+    return webReturn(common, order, envelope, booking?.returnAuthorizations ?? 'create');
   // Store, endless-aisle, blind and historical returns are a cash refund, paid out by its payment lines.
   return {
     kind: 'document',
@@ -688,7 +788,7 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
       lines: [...lines, ...paid],
       idempotencyKey: documentIdempotencyKey('cashRefund', envelope.tenant, envelope.payload.id),
       documentType: 'cashRefund',
-      externalId: toExternalId('RT', envelope.payload.id),
+      externalId: toExternalId(EXTERNAL_ID_PREFIXES.return, envelope.payload.id),
       // A blind return has no order, and no sale to wait for.
       ...(order ? linkedToSale(order, envelope.tenant, 'cashRefund') : {}),
     },
@@ -701,12 +801,15 @@ function refundOfReturn({ envelope, eventId, order, timeZone }: EventToMap): Map
  * retry or a replay never makes a second one (the return id; `-RA` and `-CR` for the
  * return authorization and the customer refund): sales order → return authorization
  * → credit memo → customer refund. The credit memo keeps the external id web returns
- * always had (`RT-<return id>`).
+ * always had (`RT-<return id>`). Where the deployment makes return authorizations in
+ * NetSuite (`find`), the credit memo is made from the open one NetSuite holds for the
+ * sales order, which the sink finds; the hub makes none.
  */
 function webReturn(
   common: Omit<ErpDocument, 'idempotencyKey' | 'documentType' | 'externalId'>,
   order: GraphQlOrder,
   envelope: NewStoreEnvelope,
+  authorizations: BookingPolicy['returnAuthorizations'],
 ): MappingOutcome {
   const returnId = envelope.payload.id;
   const record = (
@@ -721,15 +824,23 @@ function webReturn(
     dependsOn: { idempotencyKey: from.idempotencyKey, documentType: from.documentType, externalId: from.externalId },
     transformFrom: { documentType: from.documentType, externalId: from.externalId },
   });
-  const authorization = record(
-    'returnAuthorization',
-    toExternalId('RT', returnId, 'RA'),
-    saleReference(order, envelope.tenant),
-  );
-  const credit = record('creditMemo', toExternalId('RT', returnId), authorization);
-  // A customer refund has no item lines: it pays out the credit it applies (docs/domain.md section 4).
-  const refund = { ...record('customerRefund', toExternalId('RT', returnId, 'CR'), credit), lines: [] };
-  return { kind: 'document', document: authorization, followUps: [credit, refund] };
+  const sale_ = saleReference(order, envelope.tenant);
+  const creditId = toExternalId(EXTERNAL_ID_PREFIXES.return, returnId);
+  const refundOf = (credit: ErpDocument): ErpDocument => ({
+    // A customer refund has no item lines: it pays out the credit it applies (docs/domain.md section 4).
+    ...record('customerRefund', toExternalId(EXTERNAL_ID_PREFIXES.return, returnId, 'CR'), credit),
+    lines: [],
+  });
+  if (authorizations === 'find') {
+    const credit: ErpDocument = {
+      ...record('creditMemo', creditId, sale_),
+      transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId, via: 'returnAuthorization' },
+    };
+    return { kind: 'document', document: credit, followUps: [refundOf(credit)] };
+  }
+  const authorization = record('returnAuthorization', toExternalId(EXTERNAL_ID_PREFIXES.return, returnId, 'RA'), sale_);
+  const credit = record('creditMemo', creditId, authorization);
+  return { kind: 'document', document: authorization, followUps: [credit, refundOf(credit)] };
 }
 
 /**
@@ -772,7 +883,7 @@ function appeasement({ envelope, eventId, order, timeZone }: EventToMap): Mappin
       orderId: order.id,
       orderNumber: order.externalId,
       documentType: 'cashRefund',
-      externalId: toExternalId('AP', envelope.payload.id),
+      externalId: toExternalId(EXTERNAL_ID_PREFIXES.appeasement, envelope.payload.id),
       tranDate,
       currency,
       total: netSuiteTotal({ lines, currency }),
@@ -878,7 +989,7 @@ function fulfilmentDocument(
             ...common,
             idempotencyKey: documentIdempotencyKey('itemFulfillment', envelope.tenant, envelope.payload.id),
             documentType: 'itemFulfillment',
-            externalId: toExternalId('FF', envelope.payload.id),
+            externalId: toExternalId(EXTERNAL_ID_PREFIXES.fulfilment, envelope.payload.id),
             transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId },
           }
         : {

@@ -339,6 +339,17 @@ describe('ERP emulator transforms records as NetSuite does (docs/domain.md secti
     expect((await call('POST', 'cashSale/eid:CS-NONE/!transform/cashRefund', { externalId: 'RT-T3' })).status).toBe(
       404,
     );
+    // The link a transform leaves, as SuiteQL's NextTransactionLineLink answers it (one row per line made).
+    const links = await fetch(`${base}/services/rest/query/v1/suiteql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'transient' },
+      body: JSON.stringify({
+        q: `SELECT previousdoc, previoustype, nextdoc, nexttype FROM NextTransactionLineLink WHERE previousdoc = ${sale.id}`,
+      }),
+    });
+    expect(((await links.json()) as { items: unknown[] }).items).toEqual([
+      { previousdoc: sale.id, previoustype: 'CashSale', nextdoc: made.id, nexttype: 'CashRfnd' },
+    ]);
   });
 
   it('closes sales-order lines by PATCH on their key, refuses it on a cash sale, and fulfils only open lines (docs/domain.md section 4)', async () => {

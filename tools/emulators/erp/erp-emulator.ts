@@ -1155,6 +1155,23 @@ export class ErpEmulator {
         itemtype: item.type,
         isinactive: flag(item.inactive),
       }));
+    if (table === 'nexttransactionlinelink')
+      return [...this.records.values()].flatMap((record) => {
+        const source = this.records.get(refOf(record.body.createdFrom) ?? '');
+        if (!source) return [];
+        const lines = (record.body.item as { items?: unknown } | undefined)?.items;
+        // A record made without item lines (a customer refund) is linked by its header.
+        const count = Array.isArray(lines) && lines.length > 0 ? lines.length : 1;
+        return Array.from({ length: count }, (_, index) => ({
+          previousdoc: source.id,
+          previoustype: TYPE_CODES[source.type],
+          previousline: String(index + 1),
+          nextdoc: record.id,
+          nexttype: TYPE_CODES[record.type],
+          nextline: String(index + 1),
+          linktype: TYPE_CODES[record.type],
+        }));
+      });
     return [...this.records.values()].flatMap((record) => {
       const lines = (record.body.item as { items?: unknown } | undefined)?.items;
       return (Array.isArray(lines) ? (lines as Record<string, unknown>[]) : []).map((line, index) => {
@@ -1221,6 +1238,21 @@ const OTHER_TABLES = {
     'foreignamount',
     'isclosed',
     'memo',
+  ],
+  /**
+   * The links a transform leaves from the lines of a record to the lines made from them
+   * (Tim Dietrich, "NetSuite: Use SuiteQL to Get Related Transactions": previousdoc,
+   * previoustype, previousline, nextdoc, nexttype, nextline, linktype; infer: the
+   * emulator's linktype is the made record's type code, not NetSuite's link names).
+   */
+  nexttransactionlinelink: [
+    'previousdoc',
+    'previoustype',
+    'previousline',
+    'nextdoc',
+    'nexttype',
+    'nextline',
+    'linktype',
   ],
 } as const;
 

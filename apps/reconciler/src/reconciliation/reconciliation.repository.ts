@@ -1,6 +1,6 @@
 import { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
 import { ErpTransaction } from '@hub/erp';
-import { OrderSummary } from '@hub/newstore';
+import { EXTERNAL_ID_PREFIXES, OrderSummary } from '@hub/newstore';
 import {
   classifyOrphan,
   Discrepancy,
@@ -130,6 +130,9 @@ function toDiscrepancy(row: Raw): DiscrepancyRow {
  * compared by streaming joins (server-side cursors), so memory stays flat
  * whatever the size of the day.
  */
+/** The external ids the hub gives records other than sales (POSIX regex, a tenant's token allowed first). */
+const HUB_EXTERNAL_ID_PATTERN = `^([A-Za-z0-9_-]+-)?(${Object.values(EXTERNAL_ID_PREFIXES).join('|')})-`;
+
 @Injectable()
 export class ReconciliationRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
@@ -298,9 +301,9 @@ export class ReconciliationRepository {
   }
 
   /**
-   * ERP records of the day that carry an external id of the hub's making (a
-   * credit memo's `CM-`, a return's `RT-`, an appeasement's `AP-`, a fulfilment's `FF-`, or the order
-   * number of one of the day's orders) and match no hub document of any tenant.
+   * ERP records of the day that carry an external id of the hub's making (one of
+   * {@link EXTERNAL_ID_PREFIXES}, after a tenant where the tenant is in external ids, or
+   * the order number of one of the day's orders) and match no hub document of any tenant.
    */
   async streamOrphans(
     runId: string,
@@ -330,9 +333,9 @@ export class ReconciliationRepository {
        FROM unexplained e
        LEFT JOIN newstore n ON n.external_id = e.external_id
        LEFT JOIN hub h ON h.external_id = e.external_id
-       WHERE e.external_id ~ '^([A-Za-z0-9_-]+-)?(CM|RT|AP|FF)-' OR n.order_id IS NOT NULL OR coalesce(h.of_the_day, false)
+       WHERE e.external_id ~ $4 OR n.order_id IS NOT NULL OR coalesce(h.of_the_day, false)
        ORDER BY e.internal_id`,
-      [runId, tenant, businessDate],
+      [runId, tenant, businessDate, HUB_EXTERNAL_ID_PATTERN],
       pageSize,
       async (rows) =>
         onPage(
