@@ -179,6 +179,8 @@ export const erpDocumentSchema = z.object({
    * a store's fulfilments are booked, a distribution centre's are made inside NetSuite).
    */
   fulfilledFrom: z.string().optional(),
+  /** An item fulfilment: the carrier's tracking numbers of its packages, where NewStore gives them. */
+  trackingNumbers: z.array(z.string().min(1).max(200)).optional(),
   source: z.object({ eventId: z.string(), eventName: z.string() }),
 });
 

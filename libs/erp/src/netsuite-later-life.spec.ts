@@ -315,7 +315,12 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
     const shipped = (id: string, items: string[], location: string) =>
       documentOf(
         'fulfillment_request.items_completed',
-        { id, order_id: order.id, fulfillment_location_id: location, items: items.map((item) => ({ id: item })) },
+        {
+          id,
+          order_id: order.id,
+          fulfillment_location_id: location,
+          items: items.map((item) => ({ id: item, tracking_code: `1Z-${id}` })),
+        },
         order,
       );
     // Assigned first: the open line gets the store's location, the closed one is left alone.
@@ -345,6 +350,8 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
       createdFrom: { id: sale.id },
       location: { id: '102' },
       item: { items: [{ orderLine: 3, itemReceive: true, quantity: 1, location: { id: '102' } }] },
+      // The carrier's number, where NewStore gives one (docs/netsuite.md: assumed `tracking_code`).
+      package: { items: [{ packageTrackingNumber: '1Z-fr-1' }] },
     });
     // The cancelled item's line is closed: a fulfilment of it is refused, named.
     expect(

@@ -187,6 +187,9 @@ export function toNetSuiteRecord(document: ErpDocument, references: NetSuiteRefe
         ...(line.erpLocation ? { location: { id: line.erpLocation } } : {}),
       })),
     };
+    // Its packages' tracking numbers (NetSuite's `package` sublist, `packageTrackingNumber`).
+    if (document.trackingNumbers?.length)
+      made.package = { items: document.trackingNumbers.map((number) => ({ packageTrackingNumber: number })) };
   }
   return made;
 }

@@ -966,6 +966,7 @@ function fulfilmentDocument(
       : undefined;
   });
   if (lines.some((line) => !line)) return { kind: 'not-ready', reason: 'fulfilled items not in GraphQL yet' };
+  const trackingNumbers = trackingNumbersOf(envelope.payload);
   const common = {
     schemaVersion: 2 as const,
     tenant: envelope.tenant,
@@ -991,6 +992,7 @@ function fulfilmentDocument(
             documentType: 'itemFulfillment',
             externalId: toExternalId(EXTERNAL_ID_PREFIXES.fulfilment, envelope.payload.id),
             transformFrom: { documentType: sale_.documentType, externalId: sale_.externalId },
+            ...(trackingNumbers.length > 0 ? { trackingNumbers } : {}),
           }
         : {
             ...common,
@@ -1003,6 +1005,17 @@ function fulfilmentDocument(
             operation: 'assignLines',
           },
   };
+}
+
+/**
+ * The tracking numbers of a fulfilment's packages: each completed item's
+ * `tracking_code` (assumed field: no NewStore page in docs/domain.md names the carrier's
+ * number on `fulfillment_request.items_completed`), each number once, in their order.
+ */
+function trackingNumbersOf(payload: Record<string, unknown>): string[] {
+  const items = Array.isArray(payload.items) ? (payload.items as Record<string, unknown>[]) : [];
+  const codes = items.map((item) => item?.tracking_code).filter((code): code is string => typeof code === 'string');
+  return [...new Set(codes.map((code) => code.trim()).filter((code) => code.length > 0))];
 }
 
 /**

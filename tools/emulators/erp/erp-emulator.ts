@@ -659,6 +659,22 @@ export class ErpEmulator {
    */
   private fulfilmentProblem(type: RecordType, body: Record<string, unknown>, source: ErpRecord) {
     if (type !== 'itemFulfillment') return undefined;
+    // Packages: NetSuite's item fulfilment `package` sublist, each with its `packageTrackingNumber`
+    // (NetSuite help, "Item Fulfillment" record, Packages subtab; infer: the number is what a line needs).
+    const packages = (body.package as { items?: unknown } | undefined)?.items;
+    if (body.package !== undefined && !Array.isArray(packages))
+      return {
+        detail: 'package must be a sublist { items: [...] }.',
+        'o:errorCode': 'INVALID_FLD_VALUE',
+        'o:errorPath': 'package',
+      };
+    for (const [index, pack] of ((packages ?? []) as Record<string, unknown>[]).entries())
+      if (typeof pack?.packageTrackingNumber !== 'string' || pack.packageTrackingNumber.length === 0)
+        return {
+          detail: `Package ${index + 1} has no tracking number.`,
+          'o:errorCode': 'USER_ERROR',
+          'o:errorPath': `package.items[${index}].packageTrackingNumber`,
+        };
     const orderLines = ((source.body.item as { items?: Record<string, unknown>[] } | undefined)?.items ?? []).filter(
       (line) => line.isClosed !== true,
     );

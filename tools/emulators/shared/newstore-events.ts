@@ -98,10 +98,15 @@ export function eventsOfOrder(order: DayOrder, tenant: string): StreamEvent[] {
         product_id: order.items.find((item) => item.id === id)?.productId,
       })),
     };
-    // Assigned to its location first, completed later (docs/domain.md section 1).
+    // Assigned to its location first, completed later (docs/domain.md section 1), the completed
+    // items with the carrier's number of their package (`tracking_code`: assumed, no seed names it).
+    const completed = {
+      ...payload,
+      items: payload.items.map((item) => ({ ...item, tracking_code: `TRK-${fulfilment.id}` })),
+    };
     events.push(
       event(created + 30 * MINUTE, 'fulfillment_request.assigned', payload),
-      event(created + 90 * MINUTE, 'fulfillment_request.items_completed', payload),
+      event(created + 90 * MINUTE, 'fulfillment_request.items_completed', completed),
     );
   }
   if (order.return) {
