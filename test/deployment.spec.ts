@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- Kubernetes objects are untyped YAML, read field by field */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -15,7 +15,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { loadConfig } from '@hub/config';
-import { serviceEnvShape } from '@hub/platform';
+import { serviceConfigRules, serviceEnvShape } from '@hub/platform';
 import { parse, parseAllDocuments } from 'yaml';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
@@ -165,15 +165,30 @@ describe('docker-compose.yml', () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type KubernetesObject = Record<string, any>;
 
-/** The example overlay as the cluster would receive it: `kubectl kustomize` (kubectl is on this machine). */
-function renderOverlay(): KubernetesObject[] {
+const EXAMPLE_OVERLAY = join(ROOT, 'deploy/kubernetes/overlays/example');
+
+/**
+ * The example overlay as the cluster would receive it: `kubectl kustomize` (kubectl is on
+ * this machine). With a tag: the same overlay releasing another version, as a deployment
+ * bumps `images[].newTag` (a copy beside, its base reached by a relative path as kustomize wants).
+ */
+function renderOverlay(tag?: string): KubernetesObject[] {
+  let directory = EXAMPLE_OVERLAY;
+  if (tag) {
+    directory = mkdtempSync(join(tmpdir(), 'overlay-'));
+    const overlay = readFileSync(join(EXAMPLE_OVERLAY, 'kustomization.yaml'), 'utf8')
+      .replace('../../base', relative(directory, join(ROOT, 'deploy/kubernetes/base')))
+      .replace(/newTag: .*/, `newTag: ${tag}`);
+    writeFileSync(join(directory, 'kustomization.yaml'), overlay);
+    writeFileSync(join(directory, 'namespace.yaml'), readFileSync(join(EXAMPLE_OVERLAY, 'namespace.yaml')));
+  }
   let rendered: string;
   try {
-    rendered = execFileSync('kubectl', ['kustomize', join(ROOT, 'deploy/kubernetes/overlays/example')], {
-      encoding: 'utf8',
-    });
+    rendered = execFileSync('kubectl', ['kustomize', directory], { encoding: 'utf8' });
   } catch (error) {
     throw new Error(`kubectl kustomize failed (is kubectl installed?): ${(error as Error).message}`);
+  } finally {
+    if (tag) rmSync(directory, { recursive: true, force: true });
   }
   return parseAllDocuments(rendered).map((document) => document.toJS() as KubernetesObject);
 }
@@ -213,17 +228,20 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
     enricher: {
       DATABASE_URL: 'postgres://enricher@postgres.example:5432/hub',
       KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_USERNAME: 'parity-hub',
       SCHEMA_REGISTRY_PASSWORD: 'registry-password',
       NEWSTORE_CLIENT_SECRET: 'newstore-secret',
     },
     'erp-sink': {
       DATABASE_URL: 'postgres://erp_sink@postgres.example:5432/hub',
       KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_USERNAME: 'parity-hub',
       SCHEMA_REGISTRY_PASSWORD: 'registry-password',
     },
     reconciler: {
       DATABASE_URL: 'postgres://reconciler@postgres.example:5432/hub',
       KAFKA_SASL_PASSWORD: 'kafka-password',
+      SCHEMA_REGISTRY_USERNAME: 'parity-hub',
       SCHEMA_REGISTRY_PASSWORD: 'registry-password',
       NEWSTORE_CLIENT_SECRET: 'newstore-secret',
       RECONCILER_ADMIN_TOKENS: 'admin-token-of-24-characters-at-least',
@@ -299,7 +317,9 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
 
   it('migrates each schema in a Job, and starts the apps with migrations off', () => {
     for (const [name, definition] of Object.entries(definitions)) {
-      const job = find('Job', `${name}-migrate`);
+      const job = objects.find(
+        (object) => object.kind === 'Job' && object.metadata.labels['app.kubernetes.io/name'] === `${name}-migrate`,
+      );
       const container = find('Deployment', name)!.spec.template.spec.containers[0];
       const migrateFlag = (container.env as { name: string; value?: string }[]).find(
         (variable) => variable.name === 'DATABASE_MIGRATE',
@@ -314,6 +334,37 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
       ).toContain(`${name}-secrets`);
       expect(migrateFlag?.value).toBe('false');
     }
+  });
+
+  it('applies an upgrade over the release before it: each migration Job is named per version, nothing immutable changes', () => {
+    const before = renderOverlay('1.4.0');
+    const after = renderOverlay('1.5.0');
+    const jobs = (release: KubernetesObject[]) =>
+      release.filter((object) => object.kind === 'Job').map((job) => job.metadata.name as string);
+    expect(jobs(after).sort()).toEqual([
+      'enricher-migrate-1.5.0',
+      'erp-sink-migrate-1.5.0',
+      'reconciler-migrate-1.5.0',
+    ]);
+    // What `kubectl apply` would refuse: a Job of the same name whose pod template changed
+    // (immutable), or a Deployment or Service whose selector did.
+    const key = (object: KubernetesObject) => `${object.kind}/${object.metadata.name}`;
+    const previous = new Map(before.map((object) => [key(object), object]));
+    const refused = after.flatMap((object) => {
+      const old = previous.get(key(object));
+      if (!old) return [];
+      if (object.kind === 'Job' && JSON.stringify(old.spec.template) !== JSON.stringify(object.spec.template))
+        return [`${key(object)}: spec.template is immutable`];
+      if (object.spec?.selector && JSON.stringify(old.spec.selector) !== JSON.stringify(object.spec.selector))
+        return [`${key(object)}: spec.selector is immutable`];
+      return [];
+    });
+    expect(refused).toEqual([]);
+    // The upgrade does change the release: every app's image.
+    expect(find('Deployment', 'enricher')!.spec.template.spec.containers[0].image).toMatch(/:0\.1\.0$/);
+    expect(
+      after.find((object) => key(object) === 'Deployment/enricher')!.spec.template.spec.containers[0].image,
+    ).toMatch(/:1\.5\.0$/);
   });
 
   it('opens only the webhook to the outside: an Ingress with TLS and ingest body limit, and network policies', () => {
@@ -359,8 +410,20 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
     for (const name of Object.keys(definitions)) {
       const monitor = find('ServiceMonitor', name)!;
       expect(monitor.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
-      expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+      expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+      // The metrics port is the app's METRICS_PORT, which serves GET /metrics only (services.int-spec).
+      const config = find('ConfigMap', 'parity-hub-config')!.data as Record<string, string>;
+      const ports = find('Deployment', name)!.spec.template.spec.containers[0].ports as KubernetesObject[];
+      expect(ports.find((port) => port.name === 'metrics')?.containerPort).toBe(Number(config.METRICS_PORT));
+      expect(find('Service', name)!.spec.ports).toContainEqual(
+        expect.objectContaining({ name: 'metrics', targetPort: 'metrics' }),
+      );
     }
+    // Monitoring reaches the metrics port and nothing else: not the API port (the reconciler's admin API).
+    const monitoring = find('NetworkPolicy', 'metrics-from-monitoring')!;
+    expect(monitoring.spec.ingress.flatMap((rule: KubernetesObject) => rule.ports)).toEqual([
+      { port: 'metrics', protocol: 'TCP' },
+    ]);
     const rules = parse(readFileSync(join(ROOT, 'deploy/prometheus/rules.yml'), 'utf8')) as KubernetesObject;
     expect(find('PrometheusRule', 'parity-hub')!.spec).toEqual(rules);
   });
@@ -397,7 +460,7 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
       for (const variable of [...Object.keys(env), ...Object.keys(config)]) expect(known).toContain(variable);
       const source: Record<string, string | undefined> = { ...config, ...secrets[name], ...env };
       expect(source.NODE_ENV).toBe('production');
-      expect(() => loadConfig(name, shape, source, definition.rules as never)).not.toThrow();
+      expect(() => loadConfig(name, shape, source, serviceConfigRules(definition as never) as never)).not.toThrow();
       // The base's placeholders and an unset emulator-only default, left in place, stop it too.
       const leftInPlace: Record<string, [string | undefined, RegExp]> = {
         NETSUITE_BASE_URL: ['https://ACCOUNT.suitetalk.api.netsuite.com/services/rest', /URL template left unfilled/],
@@ -405,14 +468,30 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
         NEWSTORE_CLIENT_ID: [undefined, /must be set with NODE_ENV=production: its default \("hub"\)/],
       };
       for (const [variable, [value, refusal]] of Object.entries(leftInPlace).filter(([item]) => item in env))
-        expect(() => loadConfig(name, shape, { ...source, [variable]: value }, definition.rules as never)).toThrow(
-          new RegExp(`${variable}: .*${refusal.source}`),
+        expect(() =>
+          loadConfig(name, shape, { ...source, [variable]: value }, serviceConfigRules(definition as never) as never),
+        ).toThrow(new RegExp(`${variable}: .*${refusal.source}`));
+      // The registry: https only, and a password is never sent without its user name.
+      if (secrets[name].SCHEMA_REGISTRY_PASSWORD) {
+        const refused = (change: Record<string, string | undefined>) => () =>
+          loadConfig(name, shape, { ...source, ...change }, serviceConfigRules(definition as never) as never);
+        expect(refused({ SCHEMA_REGISTRY_URL: 'http://schema-registry.kafka.svc:8080/apis/ccompat/v7' })).toThrow(
+          /SCHEMA_REGISTRY_URL: must be https:\/\/ with NODE_ENV=production/,
         );
+        expect(refused({ SCHEMA_REGISTRY_USERNAME: undefined })).toThrow(
+          /SCHEMA_REGISTRY_USERNAME: must be set with SCHEMA_REGISTRY_PASSWORD/,
+        );
+      }
       // Without its secrets, production refuses to start on the emulators' defaults.
       for (const variable of ['NEWSTORE_CLIENT_SECRET', 'DATABASE_URL'].filter((item) => item in secrets[name]))
-        expect(() => loadConfig(name, shape, { ...source, [variable]: undefined }, definition.rules as never)).toThrow(
-          new RegExp(`${variable}: must be set with NODE_ENV=production`),
-        );
+        expect(() =>
+          loadConfig(
+            name,
+            shape,
+            { ...source, [variable]: undefined },
+            serviceConfigRules(definition as never) as never,
+          ),
+        ).toThrow(new RegExp(`${variable}: must be set with NODE_ENV=production`));
     }
   });
 });

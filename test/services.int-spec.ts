@@ -1,4 +1,4 @@
-import { spawnApp, startServiceForTest, uniqueName, waitFor } from '@hub/testing';
+import { freePort, spawnApp, startServiceForTest, uniqueName, waitFor } from '@hub/testing';
 import { Client } from 'pg';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
 import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
@@ -21,11 +21,13 @@ describe('the four services', () => {
     ['erp-sink', erpSinkService, true],
     ['reconciler', reconcilerService, true],
   ] as const)(
-    '%s starts, is ready when its dependencies answer, serves metrics, and stops',
+    '%s starts, is ready when its dependencies answer, serves metrics (also on a port of their own), and stops',
     async (name, definition, usesDatabase) => {
       const schema = uniqueName(name);
       schemas.push(schema);
+      const metricsPort = await freePort();
       const service = await startServiceForTest(definition as never, {
+        METRICS_PORT: String(metricsPort),
         KAFKA_TOPIC_PREFIX: `${uniqueName(name)}.`,
         DATABASE_SCHEMA: schema,
         INGEST_API_KEYS: 'acme:k',
@@ -42,9 +44,17 @@ describe('the four services', () => {
         expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
         const metrics = await (await fetch(`${service.url}/metrics`)).text();
         expect(metrics).toContain(`process_cpu_user_seconds_total{service="${name}"}`);
+        // The metrics port serves the metrics and nothing else: monitoring let in there reaches no API.
+        const own = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        expect(own.status).toBe(200);
+        expect(await own.text()).toContain(`process_cpu_user_seconds_total{service="${name}"}`);
+        for (const path of ['/health/ready', '/admin/reconciliations', '/webhooks/newstore'])
+          expect(`${path}: ${(await fetch(`http://127.0.0.1:${metricsPort}${path}`)).status}`).toBe(`${path}: 404`);
       } finally {
         await service.close();
       }
+      // Closed with the service.
+      await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
     },
   );
 

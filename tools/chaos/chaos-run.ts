@@ -21,6 +21,17 @@ import { Fault, faultSchedule } from './schedule';
 const ROOT = join(__dirname, '..', '..');
 const TENANT = 'chaos';
 const WEBHOOK_KEY = 'chaos-webhook-key';
+/**
+ * A second retailer on the same hub (issue 26): its own NewStore tenant and ERP account, each
+ * with credentials of its own, its own webhook key bound to it. Its records must all be in its
+ * account, none in the first's, and the reconciliation must find its day at full parity.
+ */
+const SECOND_TENANT = 'chaos-b';
+const SECOND_WEBHOOK_KEY = 'chaos-b-webhook-key';
+const SECOND_NEWSTORE_CLIENT = { clientId: 'hub-b', clientSecret: 'hub-b-secret' };
+const SECOND_ERP_CLIENT = { clientId: 'hub-b-client', clientSecret: 'hub-b-erp-secret' };
+/** The second tenant's share of the run's orders. */
+const SECOND_TENANT_SHARE = 0.3;
 const ADMIN_TOKEN = 'chaos-admin-token';
 
 export interface ChaosOptions {
@@ -48,6 +59,8 @@ export interface ChaosReport {
   seed: number;
   businessDate: string;
   orders: number;
+  /** The orders of each tenant (they add up to `orders`). */
+  ordersPerTenant: Record<string, number>;
   eventsOfTheDay: number;
   eventsDelivered: number;
   duplicatesSent: number;
@@ -154,27 +167,36 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`);
   };
 
-  // The day, its events and what the ERP must hold.
-  const day = { tenant: TENANT, date: businessDate, orders: options.orders, seed: options.seed };
-  const newStore = new NewStoreEmulator({
-    day,
-    visibility: 'published',
-    // NewStore's GraphQL lags the stream: 1 % of orders 60-120 s, payments 2 s after their order.
-    lag: { p99Ms: 10_000, tailShare: 0.01, tailMinMs: 60_000, tailMaxMs: 120_000, paymentExtraMs: 2_000 },
-    pusher: {
-      duplicateRate: 0.2,
-      duplicateDelayMaxMs: 20_000,
-      holdBackRate: 0.05,
-      holdBackMax: 200,
-      concurrency: 8,
-    },
-  });
-  const orders: DayOrder[] = Array.from({ length: options.orders }, (_, index) => newStore.store.order(index));
-  const eventsOfTheDay = orders.reduce((sum, order) => sum + eventsOfOrder(order, TENANT).length, 0);
-  newStore.pusher.settings = {
-    ...newStore.pusher.settings,
-    ratePerSecond: Math.max(1, Math.ceil(eventsOfTheDay / options.pushSeconds)),
+  // The days of both tenants, their events and what each ERP account must hold.
+  const secondOrders = Math.round(options.orders * SECOND_TENANT_SHARE);
+  const tenantDay = (tenant: string, orderCount: number, seed: number, client = {}) => {
+    const emulator = new NewStoreEmulator({
+      day: { tenant, date: businessDate, orders: orderCount, seed },
+      ...client,
+      visibility: 'published',
+      // NewStore's GraphQL lags the stream: 1 % of orders 60-120 s, payments 2 s after their order.
+      lag: { p99Ms: 10_000, tailShare: 0.01, tailMinMs: 60_000, tailMaxMs: 120_000, paymentExtraMs: 2_000 },
+      pusher: {
+        duplicateRate: 0.2,
+        duplicateDelayMaxMs: 20_000,
+        holdBackRate: 0.05,
+        holdBackMax: 200,
+        concurrency: 8,
+      },
+    });
+    const dayOrders = Array.from({ length: orderCount }, (_, index) => emulator.store.order(index));
+    const events = dayOrders.reduce((sum, order) => sum + eventsOfOrder(order, tenant).length, 0);
+    emulator.pusher.settings = {
+      ...emulator.pusher.settings,
+      ratePerSecond: Math.max(1, Math.ceil(events / options.pushSeconds)),
+    };
+    return { emulator, orders: dayOrders, events };
   };
+  const first = tenantDay(TENANT, options.orders - secondOrders, options.seed);
+  const second = tenantDay(SECOND_TENANT, secondOrders, options.seed + 1, SECOND_NEWSTORE_CLIENT);
+  const newStore = first.emulator;
+  const orders: DayOrder[] = first.orders;
+  const eventsOfTheDay = first.events + second.events;
   const plain = orders.filter(
     (order) => !order.isHistorical && !order.cancellation && !order.return && !order.appeasement,
   );
@@ -187,6 +209,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const erp = new ErpEmulator({ concurrencyLimit: 3 });
   const erpFaults = { errorRate: 0.1, latencyMs: 20, latencyJitterMs: 80 };
   erp.setFaults(erpFaults);
+  // The second tenant's account: the same weather, its own credentials, no outage (it goes on
+  // while the first's ERP is down).
+  const secondErp = new ErpEmulator({ concurrencyLimit: 3, ...SECOND_ERP_CLIENT });
+  secondErp.setFaults(erpFaults);
 
   const cluster = new ChaosCluster();
   const prefix = `chaos-${stamp}.`;
@@ -205,6 +231,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(
     `chaos run: ${options.orders} orders (${eventsOfTheDay} events) of ${businessDate}, seed ${options.seed}, pushed over ${options.pushSeconds} s`,
   );
+  log(
+    `tenants: ${TENANT} ${first.orders.length} orders (${first.events} events), ${SECOND_TENANT} ${second.orders.length} orders (${second.events} events), each with its own NewStore, ERP account and keys`,
+  );
   log('fault schedule (seconds after the push starts):');
   for (const fault of schedule)
     log(
@@ -220,7 +249,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   cleanup = () =>
     (cleaned ??= (async () => {
       await fleet?.stopAll().catch(() => undefined);
-      await Promise.all([newStore.close(), erp.close()]).catch(() => undefined);
+      await Promise.all([newStore.close(), erp.close(), second.emulator.close(), secondErp.close()]).catch(
+        () => undefined,
+      );
       await cluster.down().catch((error: unknown) => log(`cluster not stopped: ${(error as Error).message}`));
       for (const app of ['enricher', 'sink', 'reconciler'])
         await database.query(`DROP SCHEMA IF EXISTS "${schema(app)}" CASCADE`).catch(() => undefined);
@@ -239,6 +270,36 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await database.connect();
     const newStoreBase = await newStore.listen(0);
     const erpBase = await erp.listen(0);
+    const secondNewStoreBase = await second.emulator.listen(0);
+    const secondErpBase = await secondErp.listen(0);
+    // Each tenant's connections (docs/services.md, "Several tenants"); secrets by reference only.
+    const tenantsFile = join(runDir, 'tenants.json');
+    writeFileSync(
+      tenantsFile,
+      JSON.stringify(
+        {
+          [TENANT]: {
+            newstore: { ...newStoreEnv(newStoreBase), NEWSTORE_API_URL: newStoreBase },
+            erp: { NETSUITE_BASE_URL: `${erpBase}/services/rest` },
+          },
+          [SECOND_TENANT]: {
+            newstore: {
+              ...newStoreEnv(secondNewStoreBase),
+              NEWSTORE_API_URL: secondNewStoreBase,
+              NEWSTORE_CLIENT_ID: SECOND_NEWSTORE_CLIENT.clientId,
+              NEWSTORE_CLIENT_SECRET: { env: 'CHAOS_B_NEWSTORE_CLIENT_SECRET' },
+            },
+            erp: {
+              NETSUITE_BASE_URL: `${secondErpBase}/services/rest`,
+              NETSUITE_CLIENT_ID: SECOND_ERP_CLIENT.clientId,
+              NETSUITE_CLIENT_SECRET: { env: 'CHAOS_B_NETSUITE_CLIENT_SECRET' },
+            },
+          },
+        },
+        null,
+        2,
+      ),
+    );
     const databaseUrl = (name: string) => ({
       DATABASE_URL: variables.DATABASE_URL,
       DATABASE_APPLICATION_NAME: `${applicationPrefix}-${name}`,
@@ -251,6 +312,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       KAFKA_REPLICATION_FACTOR: '3',
       ...newStoreEnv(newStoreBase),
       NETSUITE_BASE_URL: `${erpBase}/services/rest`,
+      TENANTS_FILE: tenantsFile,
+      CHAOS_B_NEWSTORE_CLIENT_SECRET: SECOND_NEWSTORE_CLIENT.clientSecret,
+      CHAOS_B_NETSUITE_CLIENT_SECRET: SECOND_ERP_CLIENT.clientSecret,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
     };
@@ -259,7 +323,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         name: 'ingest-1',
         app: 'ingest',
         port: await freePort(),
-        env: { ...common, INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY}`, INGEST_TENANTS: TENANT },
+        env: {
+          ...common,
+          // Each key bound to its tenant: an event of one tenant sent with the other's key is refused.
+          INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY},${SECOND_TENANT}:${SECOND_WEBHOOK_KEY}`,
+          INGEST_TENANTS: `${TENANT},${SECOND_TENANT}`,
+        },
       },
     ];
     for (const index of [1, 2])
@@ -295,7 +364,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...common,
         ...databaseUrl('reconciler-1'),
         DATABASE_SCHEMA: schema('reconciler'),
-        RECONCILER_TENANTS: TENANT,
         RECONCILER_ADMIN_TOKENS: ADMIN_TOKEN,
         RECONCILER_CONSUMER_GROUP: `${prefix}projections`,
         RECONCILER_SCHEDULE_ENABLED: 'false',
@@ -312,9 +380,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const integration = newStore.pusher.register({
       callback_parameters: { callback_url: `${apps.url('ingest-1')}/webhooks/newstore`, api_key: WEBHOOK_KEY },
     });
+    const secondIntegration = second.emulator.pusher.register({
+      callback_parameters: { callback_url: `${apps.url('ingest-1')}/webhooks/newstore`, api_key: SECOND_WEBHOOK_KEY },
+    });
     const pushStarted = Date.now();
     newStore.pusher.start(integration.id);
-    log(`push started (${newStore.pusher.settings.ratePerSecond} events/s)`);
+    second.emulator.pusher.start(secondIntegration.id);
+    log(
+      `push started (${TENANT} ${newStore.pusher.settings.ratePerSecond} events/s, ${SECOND_TENANT} ${second.emulator.pusher.settings.ratePerSecond} events/s)`,
+    );
 
     let brokerKilledNode: number | undefined;
     // A killed instance comes back 3 s later while the schedule goes on; brokers take turns.
@@ -382,8 +456,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     await Promise.all(restarts);
     await newStore.pusher.idle(integration.id);
+    await second.emulator.pusher.idle(secondIntegration.id);
     const lastEventAt = Date.now();
     const pushed = newStore.pusher.get(integration.id);
+    const secondPushed = second.emulator.pusher.get(secondIntegration.id);
     log(
       `push ended after ${((lastEventAt - pushStarted) / 1000).toFixed(0)} s: ${pushed.status}, ${pushed.delivered} delivered, ${pushed.duplicatesSent} duplicates sent`,
     );
@@ -392,14 +468,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       pushed.status === 'running' && pushed.dayDelivered,
       `${pushed.status}${pushed.stoppedReason ? ` (${pushed.stoppedReason})` : ''}, ${pushed.rejected.size} rejected`,
     );
+    check(
+      `the second tenant's integration delivered its day (${SECOND_TENANT}, its own key)`,
+      secondPushed.status === 'running' && secondPushed.dayDelivered,
+      `${secondPushed.status}${secondPushed.stoppedReason ? ` (${secondPushed.stoppedReason})` : ''}, ${secondPushed.delivered} delivered, ${secondPushed.rejected.size} rejected`,
+    );
     // NewStore has the never-delivered order; only its events were lost on the way.
     newStore.store.markOrderPublished(planted.neverDelivered, 0);
 
     // Quiet: every expected record of the delivered orders is in the ERP, and nothing moves.
     const delivered = orders.filter((order) => order.id !== planted.neverDelivered.id);
-    const erpRecords = async () => (await (await fetch(`${erpBase}/_emulator/records`)).json()) as ErpRecord[];
+    const recordsAt = async (base: string) => (await (await fetch(`${base}/_emulator/records`)).json()) as ErpRecord[];
+    const erpRecords = () => recordsAt(erpBase);
     let quietAt: number | undefined;
     let records: ErpRecord[] = [];
+    let secondRecords: ErpRecord[] = [];
     {
       let previous = -1;
       let stableSince = Date.now();
@@ -407,12 +490,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const deadline = Date.now() + options.quietTimeoutSeconds * 1000;
       while (Date.now() < deadline) {
         records = await erpRecords();
-        if (records.length !== previous) {
-          previous = records.length;
+        secondRecords = await recordsAt(secondErpBase);
+        if (records.length + secondRecords.length !== previous) {
+          previous = records.length + secondRecords.length;
           stableSince = Date.now();
         }
         const progress = checkRecords(delivered, records);
-        const complete = recordCheckPassed(progress);
+        const complete = recordCheckPassed(progress) && recordCheckPassed(checkRecords(second.orders, secondRecords));
         if (complete && Date.now() - stableSince >= 5_000) {
           quietAt = stableSince;
           break;
@@ -464,11 +548,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         for (const row of rows) log(`    ${row}`);
       }
     }
-    const first = checkRecords(delivered, records);
+    const firstCheck = checkRecords(delivered, records);
     check(
       'every delivered order holds exactly its ERP records, once each, with NewStore amounts',
-      recordCheckPassed(first),
-      describeRecordCheck(first),
+      recordCheckPassed(firstCheck),
+      describeRecordCheck(firstCheck),
+    );
+    // Nothing crosses: a record of the other tenant in an account is "unexplained" there, and missing
+    // from its own.
+    const secondCheck = checkRecords(second.orders, secondRecords);
+    check(
+      `every order of ${SECOND_TENANT} holds exactly its records in its own ERP account, and no record crosses`,
+      recordCheckPassed(secondCheck) && recordCheckPassed(firstCheck),
+      `${SECOND_TENANT}: ${describeRecordCheck(secondCheck)}; ${TENANT}'s account: ${firstCheck.unexplained.length} unexplained`,
     );
     check(
       'no instance crashed on its own',
@@ -513,8 +605,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     check(
       'no event lost between NewStore and the raw topic',
-      distinct >= pushed.delivered,
-      `${pushed.delivered} delivered by NewStore, ${distinct} distinct events on newstore.events.v1 (${raw.length} messages)`,
+      distinct >= pushed.delivered + secondPushed.delivered,
+      `${pushed.delivered + secondPushed.delivered} delivered by NewStore (both tenants), ${distinct} distinct events on newstore.events.v1 (${raw.length} messages)`,
     );
     const dead: Record<string, number> = {};
     for (const topic of ['enricher.dlq.v1', 'erp.dlq.v1']) {
@@ -632,6 +724,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       secondRun.status === 'succeeded' && secondRun.openDiscrepancies === 0 && secondRun.parityRatio === 1,
       `${secondRun.status}, ${secondRun.openDiscrepancies} open, parity ${secondRun.parityRatio}`,
     );
+    // The second tenant's day, reconciled from its own NewStore and ERP account: nothing to find.
+    const secondTenantRun = (
+      await admin<{ runs: Run[] }>('POST', '/admin/reconciliations', { tenant: SECOND_TENANT, date: businessDate })
+    ).runs[0];
+    check(
+      `the reconciliation of ${SECOND_TENANT}'s day: succeeded, 0 open, parity 100 %`,
+      secondTenantRun.status === 'succeeded' &&
+        secondTenantRun.openDiscrepancies === 0 &&
+        secondTenantRun.parityRatio === 1,
+      `${secondTenantRun.status}${secondTenantRun.error ? ` (${secondTenantRun.error})` : ''}, ${secondTenantRun.openDiscrepancies} open, parity ${secondTenantRun.parityRatio}`,
+    );
     const final = checkRecords(orders, records);
     check(
       'after the resync every order of the day holds exactly its ERP records, once each',
@@ -684,16 +787,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       seed: options.seed,
       businessDate,
       orders: options.orders,
+      ordersPerTenant: { [TENANT]: first.orders.length, [SECOND_TENANT]: second.orders.length },
       eventsOfTheDay,
-      eventsDelivered: pushed.delivered,
-      duplicatesSent: pushed.duplicatesSent,
+      eventsDelivered: pushed.delivered + secondPushed.delivered,
+      duplicatesSent: pushed.duplicatesSent + secondPushed.duplicatesSent,
       rawTopicMessages: raw.length,
       rawTopicDistinctEvents: distinct,
       duplicatesAbsorbed: raw.length - distinct,
       topicDuplicates,
       retriesPerTier,
       erp: {
-        records: records.length,
+        records: records.length + secondRecords.length,
         peakConcurrency: erp.peakConcurrency,
         peakAttempted: erp.peakAttempted,
         retriesSeenBySinks: await counterByLabel(
@@ -735,7 +839,9 @@ export function formatChaosReport(report: ChaosReport): string {
   const lines = [
     '',
     `chaos report (${report.passed ? 'PASSED' : 'FAILED'}), seed ${report.seed}, business day ${report.businessDate}`,
-    `  orders                         ${report.orders}`,
+    `  orders                         ${report.orders} (${Object.entries(report.ordersPerTenant)
+      .map(([tenant, count]) => `${tenant} ${count}`)
+      .join(', ')})`,
     `  events of the day              ${report.eventsOfTheDay} (delivered by NewStore: ${report.eventsDelivered})`,
     `  duplicates sent by NewStore    ${report.duplicatesSent}; raw topic ${report.rawTopicMessages} messages, ${report.rawTopicDistinctEvents} distinct events: ${report.duplicatesAbsorbed} duplicates absorbed downstream`,
     ...Object.entries(report.topicDuplicates).map(

@@ -54,5 +54,10 @@ export const serviceEnv = {
   /** Write log lines to this file (appended) instead of stdout; the tests use it to keep their output short. */
   LOG_FILE: env.optionalString(),
   HTTP_HOST: env.string('0.0.0.0'),
+  /**
+   * A port of its own for GET /metrics (unset: /metrics on PORT only), so that a network
+   * policy can let monitoring reach the metrics and nothing else (an admin API included).
+   */
+  METRICS_PORT: env.port(0).optional(),
   SHUTDOWN_TIMEOUT_MS: env.integer(25_000, 1_000, 600_000),
 };

@@ -1,6 +1,8 @@
-import { Consumer, Kafka } from 'kafkajs';
+import { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ConsumedMessage, toConsumed } from './hub-consumer';
+import { reviveOnCrash, Revival } from './consumer-revival';
+import { whileRetriable } from './kafka-retriable';
 import { PartitionRetry } from './partition-retry';
 
 export type BatchHandler = (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
@@ -30,6 +32,7 @@ export interface BatchConsumerOptions {
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private readonly retry: PartitionRetry;
+  private readonly revival: Revival;
   private running = false;
 
   constructor(
@@ -51,16 +54,24 @@ export class BatchConsumer {
       { baseMs: options.retryDelayMs ?? 500, maxMs: options.maxRetryDelayMs ?? 30_000, jitter: false },
       () => this.running,
     );
+    this.revival = reviveOnCrash(this.consumer, () => this.runConfig(), logger.child({ groupId: options.groupId }));
   }
 
+  /** Running, and not down after a crash kafkajs gave up on. */
   get isRunning(): boolean {
-    return this.running;
+    return this.running && this.revival.alive;
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
+    // A broker down for a restart refuses the connection for a while: a start waits it out (a minute).
+    await whileRetriable(() => this.consumer.connect(), { attempts: 60, delayMs: 1_000 });
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-    await this.consumer.run({
+    await this.consumer.run(this.runConfig());
+    this.running = true;
+  }
+
+  private runConfig(): ConsumerRunConfig {
+    return {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
@@ -83,12 +94,12 @@ export class BatchConsumer {
           .catch((error: unknown) => this.logger.warn({ err: error, topic, partition }, 'offset commit failed'));
         await payload.heartbeat();
       },
-    });
-    this.running = true;
+    };
   }
 
   /** Finishes the batch in hand, leaves the group and disconnects. */
   async stop(): Promise<void> {
+    this.revival.stop();
     this.retry.cancel();
     this.running = false;
     await this.consumer.disconnect();

@@ -1,6 +1,8 @@
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { Consumer, ConsumerRunConfig, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ConcurrencyLimit } from './concurrency-limit';
+import { reviveOnCrash, Revival } from './consumer-revival';
+import { whileRetriable } from './kafka-retriable';
 import { PartitionRetry, PartitionRetrySettings, retryDelayMs } from './partition-retry';
 
 /** A message as handlers see it: headers decoded to strings, positions explicit. */
@@ -104,6 +106,7 @@ export class HubConsumer {
   private readonly consumer: Consumer;
   private readonly retry: PartitionRetry;
   private readonly retrySettings: PartitionRetrySettings;
+  private readonly revival: Revival;
   private running = false;
 
   constructor(
@@ -126,24 +129,31 @@ export class HubConsumer {
       jitter: true,
     };
     this.retry = new PartitionRetry(this.consumer, this.retrySettings, () => this.running);
+    this.revival = reviveOnCrash(this.consumer, () => this.runConfig(), logger.child({ groupId: options.groupId }));
   }
 
+  /** Running, and not down after a crash kafkajs gave up on (readiness reads it). */
   get isRunning(): boolean {
-    return this.running;
+    return this.running && this.revival.alive;
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
+    // A broker down for a restart refuses the connection for a while: a start waits it out (a minute).
+    await whileRetriable(() => this.consumer.connect(), { attempts: 60, delayMs: 1_000 });
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
-    await this.consumer.run({
+    await this.consumer.run(this.runConfig());
+    this.running = true;
+  }
+
+  private runConfig(): ConsumerRunConfig {
+    return {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.handleBatch(payload),
-    });
-    this.running = true;
+    };
   }
 
   /**
@@ -151,6 +161,7 @@ export class HubConsumer {
    * is committed as it completes), then leaves the group and disconnects.
    */
   async stop(): Promise<void> {
+    this.revival.stop();
     this.retry.cancel();
     this.running = false;
     await this.consumer.disconnect();

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { isObservable, lastValueFrom, Observable, throwError } from 'rxjs';
 import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
 import { ConsumedMessage, HubConsumer, HubConsumerOptions } from './hub-consumer';
-import { whileRetriable } from './topic-reader';
+import { whileRetriable } from './kafka-retriable';
 
 /**
  * A consumer the transport runs for one `@EventPattern(pattern)` handler: either
@@ -165,7 +165,8 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
     if (!subscription.history) return;
     const { groupId, topics } = subscription.options;
     const admin = this.kafka.admin();
-    await admin.connect();
+    // A broker down for a restart, or just back and answering "the coordinator is loading": wait it out.
+    await whileRetriable(() => admin.connect(), { attempts: 60, delayMs: 1_000 });
     try {
       // A broker just restarted answers "the coordinator is loading" for a while: wait it out (up to a minute).
       const offsets = await whileRetriable(() => admin.fetchOffsets({ groupId, topics }), {

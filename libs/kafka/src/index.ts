@@ -13,3 +13,4 @@ export * from './batch-consumer';
 export * from './partition-retry';
 export * from './concurrency-limit';
 export * from './hub-kafka.transport';
+export * from './kafka-retriable';

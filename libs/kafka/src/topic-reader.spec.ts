@@ -1,5 +1,5 @@
-import { KafkaJSProtocolError } from 'kafkajs';
-import { whileRetriable } from './topic-reader';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { isRetriableKafkaError, whileRetriable } from './kafka-retriable';
 
 /** What a broker restarted a moment ago answers an OffsetFetch (kafkajs marks it retriable). */
 const loading = () =>
@@ -49,5 +49,28 @@ describe('whileRetriable', () => {
       ),
     ).rejects.toThrow(/coordinator is loading/);
     expect(calls).toBe(4);
+  });
+});
+
+/** kafkajs's wrapper of an error its retries gave up on (its typings omit the `cause` option it takes). */
+const wrapped = (error: Error, cause: Error) => Object.assign(new KafkaJSNonRetriableError(error), { cause });
+
+describe('isRetriableKafkaError', () => {
+  it("reads through kafkajs's wrapper to the first cause, as kafkajs decides a crashed consumer's restart", () => {
+    // A broker down for a restart: kafkajs's nested retries run out and it wraps the connection error
+    // as the cause of a non-retriable one (kafkajs/src/retry: `new KafkaJSNonRetriableError(e, { cause })`).
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:19292');
+    const exhausted = wrapped(new Error('retries exhausted'), refused);
+    expect(isRetriableKafkaError(wrapped(exhausted, refused))).toBe(true);
+    expect(isRetriableKafkaError(loading())).toBe(true);
+    // A generation the coordinator no longer knows: kafkajs will not restart the consumer for it.
+    const generation = new KafkaJSProtocolError({
+      type: 'ILLEGAL_GENERATION',
+      code: 22,
+      retriable: false,
+      message: 'Specified group generation id is not valid',
+    } as unknown as Error);
+    expect(isRetriableKafkaError(wrapped(generation, generation))).toBe(false);
+    expect(isRetriableKafkaError(new Error('not a Kafka error'))).toBe(false);
   });
 });

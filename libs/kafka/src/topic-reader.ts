@@ -1,6 +1,7 @@
 import { Admin, Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ConsumedMessage, toConsumed } from './hub-consumer';
+import { whileRetriable } from './kafka-retriable';
 
 /**
  * Reads a topic from the beginning up to its end as of the call, in batches, with
@@ -207,26 +208,6 @@ async function within(done: Promise<void>, timeoutMs: number, what: string): Pro
  */
 export async function fetchTopicOffsets(admin: Admin, topic: string, attempts = 20) {
   return whileRetriable(() => admin.fetchTopicOffsets(topic), { attempts, delayMs: 250 });
-}
-
-/**
- * Runs a Kafka request again while the broker answers with an error kafkajs marks
- * retriable (a partition without a leader yet, a group coordinator still loading
- * after a broker restart), up to `attempts` times `delayMs` apart; any other error,
- * or the last attempt's, is thrown.
- */
-export async function whileRetriable<T>(
-  request: () => Promise<T>,
-  { attempts, delayMs }: { attempts: number; delayMs: number },
-): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await request();
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   ConfigOf,
+  ConfigProblem,
   ConfigRule,
   databaseEnv,
   describeConfig,
@@ -16,6 +17,8 @@ import { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { bootstrapService, createCommandContext, runMain } from './bootstrap';
 import { HubRootModule, HubServiceConnections } from './platform.module';
 import { ServiceRuntime } from './service-runtime';
@@ -111,10 +114,12 @@ function prepare<S extends EnvShape>(
 ) {
   const shape = serviceEnvShape(definition);
   // The merged shape's type is the service's config; TypeScript cannot prove it for every S.
-  const config = loadConfig(definition.service, shape, source, [
-    logFormatAvailable,
-    ...((definition.rules ?? []) as ConfigRule<unknown>[]),
-  ]) as unknown as ConfigOf<S> & HubServiceBaseConfig;
+  const config = loadConfig(
+    definition.service,
+    shape,
+    source,
+    serviceConfigRules(definition),
+  ) as unknown as ConfigOf<S> & HubServiceBaseConfig;
   const runtime = new ServiceRuntime({
     service: definition.service,
     logLevel: config.LOG_LEVEL,
@@ -126,6 +131,43 @@ function prepare<S extends EnvShape>(
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };
 }
+
+/** Every rule a service's configuration must pass at start-up: the ones all services share, then its own. */
+export function serviceConfigRules<S extends EnvShape>(definition: HubServiceDefinition<S>): ConfigRule<unknown>[] {
+  return [logFormatAvailable, registryAuth, ...((definition.rules ?? []) as ConfigRule<unknown>[])];
+}
+
+/**
+ * The schema registry's basic auth needs both halves: a password without a user name
+ * would be dropped without a word (no authentication sent), and a user name without a
+ * password sends none either. In production the registry is reached over https only:
+ * its credentials and every schema would otherwise cross the network in clear.
+ */
+const registryAuth: ConfigRule<unknown> = (config) => {
+  const { SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD, NODE_ENV } = config as {
+    SCHEMA_REGISTRY_URL?: string;
+    SCHEMA_REGISTRY_USERNAME?: string;
+    SCHEMA_REGISTRY_PASSWORD?: string;
+    NODE_ENV?: string;
+  };
+  const problems: ConfigProblem[] = [];
+  if (SCHEMA_REGISTRY_PASSWORD && !SCHEMA_REGISTRY_USERNAME)
+    problems.push({
+      variable: 'SCHEMA_REGISTRY_USERNAME',
+      message: 'must be set with SCHEMA_REGISTRY_PASSWORD: basic auth needs both, the password alone is never sent',
+    });
+  if (SCHEMA_REGISTRY_USERNAME && !SCHEMA_REGISTRY_PASSWORD)
+    problems.push({
+      variable: 'SCHEMA_REGISTRY_PASSWORD',
+      message: 'must be set with SCHEMA_REGISTRY_USERNAME: basic auth needs both, the user name alone is never sent',
+    });
+  if (NODE_ENV === 'production' && SCHEMA_REGISTRY_URL && !SCHEMA_REGISTRY_URL.startsWith('https://'))
+    problems.push({
+      variable: 'SCHEMA_REGISTRY_URL',
+      message: 'must be https:// with NODE_ENV=production: credentials and schemas would cross the network in clear',
+    });
+  return problems;
+};
 
 /**
  * LOG_FORMAT=pretty needs pino-pretty, a development dependency that the production
@@ -187,7 +229,7 @@ async function startWith<S extends EnvShape>(
 ): Promise<NestFastifyApplication> {
   const { kafka, dataSource } = await connectDependencies(definition, config, runtime, source);
 
-  return bootstrapService({
+  const app = await bootstrapService({
     runtime,
     module: rootModule(definition, { config, runtime, kafka, dataSource }),
     host: config.HTTP_HOST,
@@ -198,6 +240,41 @@ async function startWith<S extends EnvShape>(
     installSignalHandlers: options.installSignalHandlers,
     configure: definition.configure,
   });
+  if (config.METRICS_PORT === undefined) return app;
+  try {
+    await serveMetrics(runtime, config.HTTP_HOST, config.METRICS_PORT);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}
+
+/**
+ * GET /metrics on a port of its own (METRICS_PORT), nothing else: monitoring is let in
+ * there only, never to the service's API. Closed with the service, after its last scrape.
+ */
+async function serveMetrics(runtime: ServiceRuntime, host: string, port: number): Promise<void> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics is served on this port\n');
+      return;
+    }
+    runtime.metrics.metrics().then(
+      (text) =>
+        response.writeHead(200, { 'content-type': runtime.metrics.contentType, 'cache-control': 'no-store' }).end(text),
+      (error: unknown) => {
+        runtime.logger.error({ err: error }, 'metrics not collected');
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics not collected\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  runtime.onShutdown('metrics port', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  runtime.logger.info({ port: (server.address() as AddressInfo).port }, 'metrics served on their own port');
 }
 
 /** The `migrate` command of a service: applies its pending migrations and exits. */
