@@ -28,10 +28,12 @@ interface Dashboard {
   templating: { list: { name: string; type: string }[] };
 }
 
-const dashboards = readdirSync(FOLDER).map((file) => ({
-  file,
-  dashboard: JSON.parse(readFileSync(join(FOLDER, file), 'utf8')) as Dashboard,
-}));
+const dashboards = readdirSync(FOLDER)
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => ({
+    file,
+    dashboard: JSON.parse(readFileSync(join(FOLDER, file), 'utf8')) as Dashboard,
+  }));
 
 /** Every metric the apps export, as their own metrics classes register them. */
 function exportedMetrics(): Set<string> {

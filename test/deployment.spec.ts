@@ -14,7 +14,11 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
-import { loadConfig } from '@hub/config';
+import { loadConfig, retryTiersEnv } from '@hub/config';
+import { TOPICS } from '@hub/contracts';
+import { minInsyncReplicasFor, RETRY_RETENTION_MS } from '@hub/kafka';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication';
 import { serviceConfigRules, serviceEnvShape } from '@hub/platform';
 import { parse, parseAllDocuments } from 'yaml';
 import { enricherService } from '../apps/enricher/src/enricher.service-definition';
@@ -152,7 +156,7 @@ describe('docker-compose.yml', () => {
         .sort(),
     );
     const dashboards = join(ROOT, 'deploy/grafana/dashboards');
-    for (const file of readdirSync(dashboards)) {
+    for (const file of readdirSync(dashboards).filter((name) => name.endsWith('.json'))) {
       const dashboard = JSON.parse(readFileSync(join(dashboards, file), 'utf8')) as { uid: string; panels: unknown[] };
       expect(dashboard.uid).toBeTruthy();
       expect(dashboard.panels.length).toBeGreaterThan(0);
@@ -172,8 +176,8 @@ const EXAMPLE_OVERLAY = join(ROOT, 'deploy/kubernetes/overlays/example');
  * this machine). With a tag: the same overlay releasing another version, as a deployment
  * bumps `images[].newTag` (a copy beside, its base reached by a relative path as kustomize wants).
  */
-function renderOverlay(tag?: string): KubernetesObject[] {
-  let directory = EXAMPLE_OVERLAY;
+function renderOverlay(tag?: string, overlay = EXAMPLE_OVERLAY): KubernetesObject[] {
+  let directory = overlay;
   if (tag) {
     directory = mkdtempSync(join(tmpdir(), 'overlay-'));
     const overlay = readFileSync(join(EXAMPLE_OVERLAY, 'kustomization.yaml'), 'utf8')
@@ -193,6 +197,26 @@ function renderOverlay(tag?: string): KubernetesObject[] {
   return parseAllDocuments(rendered).map((document) => document.toJS() as KubernetesObject);
 }
 
+/**
+ * Strimzi's models are published as ES modules only, which Jest's CommonJS cannot load:
+ * a Node process imports them and validates the object, and its refusal is thrown here.
+ */
+function strimziModel(kind: 'KafkaTopic' | 'KafkaUser') {
+  return class {
+    constructor(private readonly data: KubernetesObject) {}
+    validate(): void {
+      const script = `import { ${kind} } from '@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2/${kind}';
+        let input = ''; process.stdin.on('data', (chunk) => (input += chunk));
+        process.stdin.on('end', () => { new ${kind}(JSON.parse(input)).validate(); });`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: ROOT,
+        input: JSON.stringify(this.data),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    }
+  };
+}
+
 /** The model class of each kind the overlay renders. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
@@ -207,7 +231,20 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'kafka.strimzi.io/v1beta2/KafkaTopic': strimziModel('KafkaTopic'),
+  'kafka.strimzi.io/v1beta2/KafkaUser': strimziModel('KafkaUser'),
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+  'keda.sh/v1alpha1/TriggerAuthentication': TriggerAuthentication,
 };
+
+/** Every object validates against its kind's schema (Kubernetes, Prometheus Operator, Strimzi, KEDA). */
+function expectValid(objects: KubernetesObject[]): void {
+  for (const object of objects) {
+    const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+    expect(`${object.apiVersion}/${object.kind}: ${Model ? 'modelled' : 'no model'}`).toMatch(/modelled$/);
+    expect(() => new Model(object).validate()).not.toThrow();
+  }
+}
 
 describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by kustomize)', () => {
   const objects = renderOverlay();
@@ -250,12 +287,8 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
 
   it('renders objects that each validate against the Kubernetes (and Prometheus Operator) schema', () => {
     expect(objects.length).toBeGreaterThan(20);
-    for (const object of objects) {
-      const Model = MODELS[`${object.apiVersion}/${object.kind}`];
-      expect(`${object.apiVersion}/${object.kind}: ${Model ? 'modelled' : 'no model'}`).toMatch(/modelled$/);
-      expect(() => new Model(object).validate()).not.toThrow();
-      if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('parity-hub');
-    }
+    expectValid(objects);
+    for (const object of objects) if (object.kind !== 'Namespace') expect(object.metadata.namespace).toBe('parity-hub');
     expect(find('Namespace', 'parity-hub')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
@@ -492,6 +525,141 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
             serviceConfigRules(definition as never) as never,
           ),
         ).toThrow(new RegExp(`${variable}: must be set with NODE_ENV=production`));
+    }
+  });
+});
+
+describe('Kubernetes overlays for Strimzi and KEDA, and the dashboards for Grafana', () => {
+  const config = (objects: KubernetesObject[]) =>
+    objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'parity-hub-config')!
+      .data as Record<string, string>;
+  const definitions = {
+    ingest: ingestService,
+    enricher: enricherService,
+    'erp-sink': erpSinkService,
+    reconciler: reconcilerService,
+  };
+
+  it('strimzi: every topic of the code as a KafkaTopic with its configuration, and the apps only verify them', () => {
+    const objects = renderOverlay(undefined, join(ROOT, 'deploy/kubernetes/overlays/strimzi'));
+    expectValid(objects);
+    const settings = config(objects);
+    expect(settings.KAFKA_CREATE_TOPICS).toBe('false');
+    const replication = Number(settings.KAFKA_REPLICATION_FACTOR);
+    const tiers = retryTiersEnv.ENRICHER_RETRY_TIERS_MS.parse(undefined);
+    const declared = [
+      ...Object.values(TOPICS).map((topic) => ({
+        name: topic.name,
+        policy: topic.cleanupPolicy,
+        retention: topic.retentionMs,
+      })),
+      ...tiers.map((tier) => ({
+        name: `enricher.retry.${tier}ms.v1`,
+        policy: 'delete',
+        retention: RETRY_RETENTION_MS,
+      })),
+    ];
+    const topics = objects.filter((object) => object.kind === 'KafkaTopic');
+    expect(
+      topics
+        .map((topic) => ({
+          name: topic.metadata.name,
+          policy: topic.spec.config['cleanup.policy'],
+          retention: Number(topic.spec.config['retention.ms']),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    ).toEqual(declared.sort((a, b) => a.name.localeCompare(b.name)));
+    for (const topic of topics) {
+      expect(topic.metadata.labels['strimzi.io/cluster']).toBe('kafka');
+      expect(topic.spec).toMatchObject({
+        partitions: Number(settings.KAFKA_TOPIC_PARTITIONS),
+        replicas: replication,
+        config: { 'min.insync.replicas': minInsyncReplicasFor(replication) },
+      });
+    }
+  });
+
+  it('strimzi: each app connects as its own KafkaUser, whose ACLs reach every topic it declares and no other group', () => {
+    const objects = renderOverlay(undefined, join(ROOT, 'deploy/kubernetes/overlays/strimzi'));
+    type Acl = { resource: { type: string; name: string; patternType: string }; operations: string[] };
+    const allows = (acls: Acl[], type: string, name: string, operation: string) =>
+      acls.some(
+        (acl) =>
+          acl.resource.type === type &&
+          (acl.resource.patternType === 'prefix' ? name.startsWith(acl.resource.name) : name === acl.resource.name) &&
+          acl.operations.includes(operation),
+      );
+    for (const [name, definition] of Object.entries(definitions)) {
+      const user = objects.find(
+        (object) => object.kind === 'KafkaUser' && object.metadata.name === `parity-hub-${name}`,
+      )!;
+      expect(user.spec.authentication.type).toBe('scram-sha-512');
+      const env = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === name)!.spec.template
+        .spec.containers[0].env as { name: string; value?: string }[];
+      expect(env.filter((variable) => variable.name === 'KAFKA_SASL_USERNAME').pop()?.value).toBe(user.metadata.name);
+      const acls = user.spec.authorization.acls as Acl[];
+      // Start-up verifies every declared topic (Describe, DescribeConfigs).
+      for (const topic of definition.topics)
+        for (const operation of ['Describe', 'DescribeConfigs'])
+          expect(
+            `${name} ${operation} ${TOPICS[topic].name}: ${allows(acls, 'topic', TOPICS[topic].name, operation)}`,
+          ).toBe(`${name} ${operation} ${TOPICS[topic].name}: true`);
+      expect(acls.some((acl) => acl.operations.includes('Create') || acl.operations.includes('AlterConfigs'))).toBe(
+        false,
+      );
+    }
+    const acls = (app: string) =>
+      objects.find((object) => object.kind === 'KafkaUser' && object.metadata.name === `parity-hub-${app}`)!.spec
+        .authorization.acls as Acl[];
+    // What each consumes and produces, and only its own groups.
+    expect(allows(acls('ingest'), 'topic', 'newstore.events.v1', 'Write')).toBe(true);
+    expect(allows(acls('ingest'), 'topic', 'erp.documents.v1', 'Read')).toBe(false);
+    expect(allows(acls('enricher'), 'topic', 'enricher.retry.2000ms.v1', 'Read')).toBe(true);
+    expect(allows(acls('enricher'), 'group', 'enricher-retry', 'Read')).toBe(true);
+    expect(allows(acls('enricher'), 'group', 'erp-sink', 'Read')).toBe(false);
+    expect(allows(acls('erp-sink'), 'topic', 'erp.sync-status.v1', 'Write')).toBe(true);
+    expect(allows(acls('erp-sink'), 'group', 'erp-sink-ledger-rebuild-1', 'Read')).toBe(true);
+    expect(allows(acls('reconciler'), 'group', 'reconciler-projections', 'Read')).toBe(true);
+    expect(allows(acls('reconciler'), 'topic', 'reconciliation.discrepancies.v1', 'Write')).toBe(true);
+    expect(allows(acls('reconciler'), 'topic', 'erp.documents.v1', 'Write')).toBe(false);
+  });
+
+  it('keda: the enricher and the sink scale on their consumer lag up to the partition count, and own their replicas', () => {
+    const objects = renderOverlay(undefined, join(ROOT, 'deploy/kubernetes/overlays/keda'));
+    expectValid(objects);
+    const settings = config(objects);
+    const groups: Record<string, [string, string]> = {
+      enricher: [enricherService.env.ENRICHER_CONSUMER_GROUP.parse(undefined), 'newstore.events.v1'],
+      'erp-sink': [erpSinkService.env.SINK_CONSUMER_GROUP.parse(undefined), 'erp.documents.v1'],
+    };
+    for (const [name, [group, topic]] of Object.entries(groups)) {
+      const scaled = objects.find((object) => object.kind === 'ScaledObject' && object.metadata.name === name)!;
+      expect(scaled.spec.scaleTargetRef.name).toBe(name);
+      expect(scaled.spec.maxReplicaCount).toBe(Number(settings.KAFKA_TOPIC_PARTITIONS));
+      expect(scaled.spec.triggers[0]).toMatchObject({
+        type: 'kafka',
+        metadata: { bootstrapServers: settings.KAFKA_BROKERS, consumerGroup: group, topic },
+      });
+      const deployment = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === name)!;
+      expect(deployment.spec.replicas).toBeUndefined();
+    }
+    // The autoscaler owns ingest's replicas too (in every overlay).
+    const ingest = objects.find((object) => object.kind === 'Deployment' && object.metadata.name === 'ingest')!;
+    expect(ingest.spec.replicas).toBeUndefined();
+    expect(objects.find((object) => object.kind === 'HorizontalPodAutoscaler')!.spec.scaleTargetRef.name).toBe(
+      'ingest',
+    );
+  });
+
+  it("packages every dashboard as a ConfigMap for Grafana's sidecar, its JSON as the file holds it", () => {
+    const objects = renderOverlay();
+    const files = readdirSync(join(ROOT, 'deploy/grafana/dashboards')).filter((file) => file.endsWith('.json'));
+    const maps = objects.filter((object) => object.kind === 'ConfigMap' && object.metadata.labels?.grafana_dashboard);
+    expect(maps.flatMap((map) => Object.keys(map.data)).sort()).toEqual([...files].sort());
+    for (const map of maps) {
+      expect(map.metadata.labels.grafana_dashboard).toBe('1');
+      for (const [file, json] of Object.entries(map.data as Record<string, string>))
+        expect(json).toBe(readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8'));
     }
   });
 });

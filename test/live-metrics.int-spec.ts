@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,42 @@ import { ErpEmulator } from '../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
 
 const ROOT = join(__dirname, '..');
+
+/** What an OTLP/HTTP JSON export carries, as far as the test reads it. */
+interface OtlpExport {
+  resourceSpans: {
+    resource: { attributes: OtlpAttribute[] };
+    scopeSpans: {
+      spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }[];
+    }[];
+  }[];
+}
+type OtlpAttribute = { key: string; value: { stringValue?: string } };
+interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Record<string, string | undefined>;
+}
+
+function receivedSpans(payload: OtlpExport): ReceivedSpan[] {
+  const values = (attributes: OtlpAttribute[] = []) =>
+    Object.fromEntries(attributes.map((attribute) => [attribute.key, attribute.value.stringValue]));
+  return payload.resourceSpans.flatMap((resource) =>
+    resource.scopeSpans.flatMap((scope) =>
+      scope.spans.map((span) => ({
+        service: values(resource.resource.attributes)['service.name'] ?? '',
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId || undefined,
+        name: span.name,
+        attributes: values(span.attributes),
+      })),
+    ),
+  );
+}
 const TENANT = 'acme';
 const DAY = '2024-01-02';
 const ADMIN = 'live-admin-token';
@@ -62,6 +100,16 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
   });
   const erp = new ErpEmulator({ concurrencyLimit: 10 });
   const services: ServiceUnderTest[] = [];
+  // An OTLP/HTTP receiver (what a collector offers): the apps send their spans to it.
+  const spans: ReceivedSpan[] = [];
+  const collector = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      spans.push(...receivedSpans(JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
   let prometheus: ChildProcess | undefined;
   let prometheusUrl = '';
   const apps: Record<string, ServiceUnderTest> = {};
@@ -79,7 +127,14 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
     // The integration exists before the reconciler starts, so its watchdog watches it.
     const bearer = await newStoreTestClient(newStoreBase).token(TENANT);
     const integrations = `${newStoreBase}/api/v1/org/integrations/eventstream`;
-    const common = { KAFKA_TOPIC_PREFIX: `${prefix}.`, KAFKA_TOPIC_PARTITIONS: '3', ...newStoreEnv(newStoreBase) };
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const common = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: '3',
+      ...newStoreEnv(newStoreBase),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    };
     apps.ingest = await startServiceForTest(ingestService, { ...common, INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY}` });
     services.push(apps.ingest);
     const { id } = (await (
@@ -196,13 +251,41 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
     for (const service of services.reverse()) await service.close();
     await newStore.close();
     await erp.close();
+    await new Promise((resolve) => collector.close(resolve));
     for (const schema of Object.values(schemas)) await dropSchema(schema);
+  });
+
+  it('sends one trace per event across the apps: the webhook, its enrichment with the GraphQL call, the ERP post, joined over Kafka', async () => {
+    // A sale's trace: its ERP post, made from the enrichment of order.opened, with the GraphQL call.
+    const { post, trace } = await waitFor(
+      async () => {
+        for (const candidate of spans.filter((span) => /^erp post (cashSale|salesOrder)$/.test(span.name))) {
+          const found = spans.filter((span) => span.traceId === candidate.traceId);
+          const parent = found.find((span) => span.spanId === candidate.parentSpanId);
+          if (parent?.name === 'enrich order.opened' && found.some((span) => span.name === 'newstore webhook'))
+            return { post: candidate, trace: found };
+        }
+        return undefined;
+      },
+      { what: "a sale's whole trace", timeoutMs: 30_000 },
+    );
+    expect(post.service).toBe('parity-hub-erp-sink');
+    const byId = new Map(trace.map((span) => [span.spanId, span]));
+    const enrich = byId.get(post.parentSpanId ?? '')!;
+    expect(enrich).toMatchObject({ service: 'parity-hub-enricher', name: 'enrich order.opened' });
+    expect(enrich.attributes['parity.order_id']).toBe(post.attributes['parity.order_id']);
+    const webhook = byId.get(enrich.parentSpanId ?? '')!;
+    expect(webhook).toMatchObject({ service: 'parity-hub-ingest', name: 'newstore webhook' });
+    expect(webhook.attributes['parity.order_id']).toBe(post.attributes['parity.order_id']);
+    expect(trace.find((span) => span.name === 'newstore graphql order')?.parentSpanId).toBe(enrich.spanId);
+    // The reconciliation of the day is a span of its own.
+    expect(spans.some((span) => span.service === 'parity-hub-reconciler' && span.name === 'reconciliation')).toBe(true);
   });
 
   it('answers every expression of every dashboard panel with series', async () => {
     const empty: string[] = [];
     let checked = 0;
-    for (const file of readdirSync(join(ROOT, 'deploy/grafana/dashboards'))) {
+    for (const file of readdirSync(join(ROOT, 'deploy/grafana/dashboards')).filter((name) => name.endsWith('.json'))) {
       const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards', file), 'utf8')) as {
         panels: { title: string; targets: { expr: string }[] }[];
       };

@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { ErpEmulator, ErpRecord } from '../emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../emulators/newstore/newstore-emulator';
-import { eventsOfOrder } from '../emulators/shared/newstore-events';
+import { eventsOfOrder, fulfilmentsOf } from '../emulators/shared/newstore-events';
 import { DayOrder } from '../emulators/shared/retail-day';
 import { seededRandom } from '../emulators/shared/random';
 import { checkRecords, describeRecordCheck, recordCheckPassed } from './checker';
@@ -200,8 +200,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const plain = orders.filter(
     (order) => !order.isHistorical && !order.cancellation && !order.return && !order.appeasement,
   );
-  const pick = () => plain.splice(Math.floor(random() * plain.length), 1)[0];
-  const planted = { neverDelivered: pick(), removed: pick(), changed: pick(), duplicated: pick() };
+  const pick = (fits: (order: DayOrder) => boolean = () => true) => {
+    const candidates = plain.filter(fits);
+    const chosen = candidates[Math.floor(random() * candidates.length)];
+    plain.splice(plain.indexOf(chosen), 1);
+    return chosen;
+  };
+  const planted = {
+    // A resync rebuilds a never-delivered order's sale from GraphQL; NewStore's fulfilment
+    // requests of it are events only, lost with the rest: the planted one has none.
+    neverDelivered: pick((order) => fulfilmentsOf(order).length === 0),
+    removed: pick(),
+    changed: pick(),
+    duplicated: pick(),
+  };
   newStore.pusher.droppedOrderIds.add(planted.neverDelivered.id);
 
   // ERP: answers in 20-100 ms, 10 % of calls fail with 500, more than 3 at once get 429:

@@ -1,3 +1,4 @@
+import { HubTracing } from '@hub/observability';
 import { ErpDocument, HEADERS } from '@hub/contracts';
 import { InvalidDocumentError } from '@hub/kafka';
 import { GraphQlOrder } from '@hub/newstore';
@@ -52,7 +53,7 @@ async function enricherWith(options: {
       // The example deployment's mapping, as the enricher loads it at start-up.
       { provide: DEPLOYMENT_MAPPING, useValue: { mappingFor: () => loadMappingFile('config/mapping.example.json') } },
       { provide: HUB_CONFIG, useValue: { ENRICHER_TENANT_IN_EXTERNAL_ID: options.tenantInExternalId ?? false } },
-      { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
+      { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }), tracing: new HubTracing('test') } },
     ],
   }).compile();
   return { enricher: module.get(EventEnricher), sent };

@@ -16,6 +16,7 @@ import {
   withTenantInExternalIds,
 } from '@hub/newstore';
 import { NewStoreError } from '@hub/newstore-graphql';
+import { SpanKind } from '@hub/observability';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -47,22 +48,51 @@ export class EventEnricher {
     @Inject(DEPLOYMENT_MAPPING) private readonly mappings: Pick<EnricherConnections, 'mappingFor'>,
     /** ENRICHER_TENANT_IN_EXTERNAL_ID: several tenants share one ERP account, so external ids carry the tenant. */
     @InjectConfig() private readonly config: Pick<EnricherConfig, 'ENRICHER_TENANT_IN_EXTERNAL_ID'>,
-    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+    @Inject(ServiceRuntime) private readonly runtime: Pick<ServiceRuntime, 'logger' | 'tracing'>,
   ) {
     this.logger = runtime.logger.child({ context: 'enricher' });
   }
 
+  /**
+   * One event's enrichment, as a span of its order's trace: a child of the span that put
+   * the event on Kafka (its `traceparent`), with a child span per GraphQL call; the
+   * documents it emits carry the enrichment's traceparent on to the sink.
+   */
   async enrich(value: Buffer | null, headers: Record<string, string>): Promise<EnrichOutcome> {
+    const eventName = headers[HEADERS.eventName] ?? 'event';
+    return this.runtime.tracing.span(
+      `enrich ${eventName}`,
+      {
+        parent: headers[HEADERS.traceparent],
+        kind: SpanKind.CONSUMER,
+        attributes: { 'parity.event_id': headers[HEADERS.eventId] ?? '', 'parity.event_name': eventName },
+      },
+      async (traceparent) => {
+        const outcome = await this.enrichEvent(value, headers, traceparent);
+        this.runtime.tracing.annotate({ 'parity.outcome': outcome.kind });
+        return outcome;
+      },
+    );
+  }
+
+  private async enrichEvent(
+    value: Buffer | null,
+    headers: Record<string, string>,
+    traceparent: string | undefined,
+  ): Promise<EnrichOutcome> {
     const parsed = value ? parseEnvelope(value) : undefined;
     if (!parsed?.ok) return { kind: 'dead', reason: 'not a valid NewStore event envelope' };
     const { envelope } = parsed;
     if (!impliesDocument(envelope.name)) return { kind: 'skipped' };
     const orderKey = deriveEventKey(envelope);
+    this.runtime.tracing.annotate({ 'parity.order_id': orderKey.key, 'parity.tenant': envelope.tenant });
     const hasOrder = orderKey.source !== 'entity-id';
     let order = null;
     if (hasOrder) {
       try {
-        order = await this.newStore.order(envelope.tenant, orderKey.key);
+        order = await this.runtime.tracing.span('newstore graphql order', { kind: SpanKind.CLIENT }, () =>
+          this.newStore.order(envelope.tenant, orderKey.key),
+        );
       } catch (error) {
         if (error instanceof NewStoreError && error.kind === 'permanent')
           return { kind: 'dead', reason: error.message };
@@ -109,7 +139,10 @@ export class EventEnricher {
       encoded.push(ready);
     }
     for (const ready of encoded) {
-      const published = await this.publish(ready.document, ready.value, envelope.name, envelope.tenant, headers);
+      const published = await this.publish(ready.document, ready.value, envelope.name, envelope.tenant, {
+        ...headers,
+        ...(traceparent ? { [HEADERS.traceparent]: traceparent } : {}),
+      });
       if (published) return published;
     }
     return { kind: 'enriched' };
@@ -155,6 +188,8 @@ export class EventEnricher {
           [HEADERS.tenant]: tenant,
           // A replayed event (resync, DLQ replay) makes a replayed document: the sink posts it again.
           ...(headers[HEADERS.replay] ? { [HEADERS.replay]: headers[HEADERS.replay] } : {}),
+          // The order's trace goes on to the sink.
+          ...(headers[HEADERS.traceparent] ? { [HEADERS.traceparent]: headers[HEADERS.traceparent] } : {}),
         },
       });
     } catch (error) {

@@ -1,3 +1,4 @@
+import { HubTracing } from '@hub/observability';
 import { ErpDocument, HEADERS, SyncStatus } from '@hub/contracts';
 import { ErpError, ErpPort } from '@hub/erp';
 import { ConcurrencyLimit, ConsumedMessage, InvalidDocumentError, KafkaInfrastructure } from '@hub/kafka';
@@ -112,7 +113,7 @@ function fakes() {
           SINK_CATALOGUE_MAX_WAIT_MS: 60_000,
         },
       },
-      { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }) } },
+      { provide: ServiceRuntime, useValue: { logger: pino({ level: 'silent' }), tracing: new HubTracing('test') } },
     ],
   };
 }

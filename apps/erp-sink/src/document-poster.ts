@@ -8,6 +8,7 @@ import {
   KafkaInfrastructure,
   sendToDeadLetters,
 } from '@hub/kafka';
+import { SpanKind } from '@hub/observability';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -55,7 +56,7 @@ export class DocumentPoster {
       ErpSinkConfig,
       'SINK_DEPENDENCY_MAX_WAIT_MS' | 'ENRICHER_RETRY_TIERS_MS' | 'SINK_CATALOGUE_MAX_WAIT_MS'
     >,
-    @Inject(ServiceRuntime) runtime: Pick<ServiceRuntime, 'logger'>,
+    @Inject(ServiceRuntime) private readonly runtime: Pick<ServiceRuntime, 'logger' | 'tracing'>,
   ) {
     this.logger = runtime.logger.child({ context: 'document-poster' });
   }
@@ -74,12 +75,28 @@ export class DocumentPoster {
       this.metrics.retries.inc({ reason: 'decode' });
       throw error;
     }
-    // A copy read from the topic while a copy of it is parked is handled as that parked copy's
-    // release, under the same lock, so a sweep releasing it never writes it at the same time.
-    const released = fromWaiting || (await this.waiting.isWaiting(document.idempotencyKey));
-    const settled = released
-      ? await this.waiting.whileReleasing(message.key ?? '', () => this.handleOnce(document, message, true))
-      : await this.handleOnce(document, message, false);
+    // The ERP post as a span of the order's trace, a child of the enrichment that made the document.
+    const settled = await this.runtime.tracing.span(
+      `erp post ${document.documentType}`,
+      {
+        parent: message.headers[HEADERS.traceparent],
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'parity.tenant': document.tenant,
+          'parity.order_id': document.orderId,
+          'parity.idempotency_key': document.idempotencyKey,
+          'parity.document_type': document.documentType,
+        },
+      },
+      async () => {
+        // A copy read from the topic while a copy of it is parked is handled as that parked copy's
+        // release, under the same lock, so a sweep releasing it never writes it at the same time.
+        const released = fromWaiting || (await this.waiting.isWaiting(document.idempotencyKey));
+        return released
+          ? this.waiting.whileReleasing(message.key ?? '', () => this.handleOnce(document, message, true))
+          : this.handleOnce(document, message, false);
+      },
+    );
     // Outside the lock: the documents waiting on this one take the same order's lock.
     if (settled) await this.releaseDependents(settled);
   }

@@ -1,5 +1,6 @@
 import { isMessageTooLarge, PublisherSaturatedError } from '@hub/kafka';
 import { eventNameLabel } from '@hub/newstore';
+import { SpanKind } from '@hub/observability';
 import { HttpErrorWithHeaders, ServiceRuntime, InjectConfig } from '@hub/platform';
 import { Controller, HttpException, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -35,8 +36,18 @@ export class WebhookController {
     const started = performance.now();
     let eventName: string | undefined;
     let status = 500;
+    const incoming = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
     try {
-      const result = await this.accept(request, (name) => (eventName = name));
+      // The first span of an event's trace (a child of NewStore's, if it sent one): the event carries it on.
+      const result = await this.runtime.tracing.span(
+        'newstore webhook',
+        { parent: incoming, kind: SpanKind.SERVER, attributes: { 'http.route': this.config.INGEST_PATH } },
+        (traceparent) =>
+          this.accept(request, traceparent, (name, attributes) => {
+            eventName = name;
+            this.runtime.tracing.annotate(attributes);
+          }),
+      );
       status = 200;
       await reply.status(200).send(result);
     } catch (error) {
@@ -48,7 +59,11 @@ export class WebhookController {
     }
   }
 
-  private async accept(request: FastifyRequest, named: (name: string) => void) {
+  private async accept(
+    request: FastifyRequest,
+    traceparent: string | undefined,
+    named: (name: string, attributes: Record<string, string>) => void,
+  ) {
     if (!this.keys.isKnownKey(request.headers.authorization)) {
       this.reject(
         'unauthorized',
@@ -65,12 +80,16 @@ export class WebhookController {
       );
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const traceparent = request.headers.traceparent;
-    const prepared = this.intake.prepare(body, contentType, typeof traceparent === 'string' ? traceparent : undefined);
+    const prepared = this.intake.prepare(body, contentType, traceparent);
     if (!prepared.ok) {
       this.reject(prepared.reason, 400, 'The event is not a valid NewStore event envelope', prepared.problems);
     }
-    named(prepared.envelope.name);
+    named(prepared.envelope.name, {
+      'parity.event_name': prepared.envelope.name,
+      'parity.tenant': prepared.envelope.tenant,
+      'parity.order_id': prepared.record.key,
+      'parity.event_id': prepared.eventId,
+    });
     const refusal = this.keys.refusal(request.headers.authorization, prepared.envelope.tenant);
     // 400 and nothing stored: NewStore keeps the event as rejected, and a person sees why.
     if (refusal) this.reject('wrong-tenant', 400, `Not accepted: ${refusal}`);

@@ -60,4 +60,12 @@ export const serviceEnv = {
    */
   METRICS_PORT: env.port(0).optional(),
   SHUTDOWN_TIMEOUT_MS: env.integer(25_000, 1_000, 600_000),
+  /**
+   * OpenTelemetry: spans of each stage (webhook, enrichment and its GraphQL calls, ERP
+   * post, reconciliation) sent by OTLP/HTTP to this endpoint (`/v1/traces` is added);
+   * unset: no span is made.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('must be an http(s) URL').optional(),
+  /** How long finished spans wait before they are sent as a batch. */
+  OTEL_BSP_SCHEDULE_DELAY: env.integer(5_000, 10, 600_000),
 };

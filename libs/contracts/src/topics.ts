@@ -77,7 +77,7 @@ export const TOPICS = {
     name: 'erp.documents.v1',
     key: 'order id (documents of one order in order)',
     value: { format: 'registry-json', schema: erpDocumentSchema },
-    headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay, HEADERS.sendId],
+    headers: [HEADERS.eventId, HEADERS.eventName, HEADERS.tenant, HEADERS.replay, HEADERS.sendId, HEADERS.traceparent],
     cleanupPolicy: 'delete',
     // Kept for ever: the projections are rebuilt from it (docs/architecture.md, "everything rebuildable").
     // Keyed by order id for ordering, so it cannot be compacted by idempotency key.

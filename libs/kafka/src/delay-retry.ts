@@ -12,7 +12,7 @@ export class NotDueYet extends Error {
   }
 }
 
-const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const RETRY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface DelayRetrySettings {
   /** Topic name stem, e.g. `enricher.retry` → `enricher.retry.2000ms.v1`. */

@@ -127,6 +127,7 @@ function prepare<S extends EnvShape>(
     logFile: config.LOG_FILE,
     mode,
     env: source,
+    tracing: { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, scheduledDelayMs: config.OTEL_BSP_SCHEDULE_DELAY },
   });
   runtime.logger.info({ config: describeConfig(shape, config as never) }, 'configuration valid');
   return { config, runtime };

@@ -1,12 +1,14 @@
 import {
   createLogger,
   createMetricsRegistry,
+  HubTracing,
   ReadinessCheck,
   runReadinessChecks,
   ReadinessReport,
 } from '@hub/observability';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TracingSettings } from '@hub/observability';
 
 export interface ServiceRuntimeOptions {
   service: string;
@@ -17,6 +19,8 @@ export interface ServiceRuntimeOptions {
   mode?: 'serve' | 'command';
   /** The environment the configuration was read from: what a helper process of the service is started with. */
   env?: NodeJS.ProcessEnv;
+  /** Where spans go (OTLP); none: no span is made. */
+  tracing?: TracingSettings;
 }
 
 /**
@@ -27,6 +31,8 @@ export interface ServiceRuntimeOptions {
 export class ServiceRuntime {
   readonly logger: Logger;
   readonly metrics: Registry;
+  /** The service's spans (OpenTelemetry), sent where OTEL_EXPORTER_OTLP_ENDPOINT says; off without it. */
+  readonly tracing: HubTracing;
   private readonly checks: ReadinessCheck[] = [];
   private draining = false;
   private readonly shutdownSteps: { name: string; run: () => Promise<unknown> }[] = [];
@@ -39,6 +45,9 @@ export class ServiceRuntime {
       file: options.logFile,
     });
     this.metrics = createMetricsRegistry(options.service);
+    this.tracing = new HubTracing(options.service, options.tracing);
+    // Registered first, so it runs last: the spans of the work finished during the stop are sent too.
+    this.onShutdown('tracing', () => this.tracing.shutdown());
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -47,7 +47,7 @@ export class DailyReconciliation {
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     /** While the projections are rebuilt they are incomplete: no run compares against them. */
     @Inject(Projector) private readonly projector: Pick<Projector, 'rebuildRunning'>,
-    @Inject(ServiceRuntime) runtime: ServiceRuntime,
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
   ) {
     this.logger = runtime.logger.child({ context: 'reconciler' });
   }
@@ -64,7 +64,18 @@ export class DailyReconciliation {
     const key = `${tenant}:${businessDate}`;
     let running = this.running.get(key);
     if (!running) {
-      running = this.execute(tenant, businessDate, trigger).finally(() => this.running.delete(key));
+      // A span of its own (a trace per run), failures recorded on it.
+      running = this.runtime.tracing
+        .span(
+          'reconciliation',
+          { attributes: { 'parity.tenant': tenant, 'parity.business_date': businessDate, 'parity.trigger': trigger } },
+          async () => {
+            const run = await this.execute(tenant, businessDate, trigger);
+            this.runtime.tracing.annotate({ 'parity.run_status': run.status });
+            return run;
+          },
+        )
+        .finally(() => this.running.delete(key));
       this.running.set(key, running);
     }
     return running;
