@@ -10,10 +10,15 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
+import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 
 export interface TracingSettings {
   /** OTLP/HTTP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`); unset: no span is made or sent. */
@@ -50,7 +55,7 @@ export class HubTracing {
     this.provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': `parity-hub-${service}`, 'service.namespace': 'parity-hub' }),
       spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.endpoint.replace(/\/$/, '')}/v1/traces` }), {
+        new BatchSpanProcessor(new OtlpJsonExporter(`${settings.endpoint.replace(/\/$/, '')}/v1/traces`), {
           scheduledDelayMillis: settings.scheduledDelayMs ?? 5_000,
         }),
       ],
@@ -114,5 +119,44 @@ export class HubTracing {
   /** Sends what is still buffered, then stops. */
   async shutdown(): Promise<void> {
     await this.provider?.shutdown();
+  }
+}
+
+/**
+ * OTLP/HTTP with JSON bodies (the OpenTelemetry protocol's `application/json` encoding,
+ * serialized by OpenTelemetry's own JsonTraceSerializer), sent with fetch. The SDK's
+ * OTLPTraceExporter loads `http` by a dynamic import, which Jest's module system
+ * refuses, so the services' spans could not be tested in-process with it.
+ */
+class OtlpJsonExporter implements SpanExporter {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly url: string) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const sent = fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JsonTraceSerializer.serializeRequest(spans) ?? new Uint8Array()),
+      signal: AbortSignal.timeout(10_000),
+    }).then(
+      (response) =>
+        done(
+          response.ok
+            ? { code: ExportResultCode.SUCCESS }
+            : { code: ExportResultCode.FAILED, error: new Error(`OTLP endpoint answered ${response.status}`) },
+        ),
+      (error: unknown) => done({ code: ExportResultCode.FAILED, error: error as Error }),
+    );
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
   }
 }
