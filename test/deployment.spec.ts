@@ -439,6 +439,37 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
     expect(admin.spec.ingress[0].from).toEqual([{ podSelector: {} }]);
   });
 
+  it("configures the event-stream watchdog, and lets it reach exactly ingest's readiness", () => {
+    const env = Object.fromEntries(
+      (
+        find('Deployment', 'reconciler')!.spec.template.spec.containers[0].env as { name: string; value?: string }[]
+      ).map((variable) => [variable.name, variable.value]),
+    );
+    expect(env.WATCHDOG_INTEGRATIONS).toMatch(/^[a-z0-9-]+:\S+$/);
+    expect(env.NEWSTORE_API_URL).toMatch(/^https:\/\//);
+    // The readiness URL names ingest's Service and its port.
+    const ready = new URL(env.WATCHDOG_INGEST_READY_URL!);
+    const ingest = find('Service', 'ingest')!;
+    expect(ready.hostname.split('.')[0]).toBe('ingest');
+    expect(Number(ready.port)).toBe(ingest.spec.ports.find((port: KubernetesObject) => port.name === 'http').port);
+    expect(ready.pathname).toBe('/health/ready');
+    // Ingest admits the reconciler on its HTTP port, and only the reconciler (besides the ingress controller).
+    const policy = find('NetworkPolicy', 'ingest-readiness-from-reconciler')!;
+    expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'ingest' });
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'reconciler' } } }],
+        ports: [{ port: 'http', protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  it('renders the base alone (no namespace, no image) into objects that validate', () => {
+    const base = renderOverlay(undefined, join(ROOT, 'deploy/kubernetes/base'));
+    expectValid(base);
+    expect(base.some((object) => object.metadata.namespace)).toBe(false);
+  });
+
   it('scrapes every app with a ServiceMonitor and carries the promtool-tested rules in a PrometheusRule', () => {
     for (const name of Object.keys(definitions)) {
       const monitor = find('ServiceMonitor', name)!;

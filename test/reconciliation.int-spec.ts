@@ -1,3 +1,4 @@
+import { discrepancySchema, runSchema } from '../apps/reconciler/src/reconciliation/reconciliation.schemas';
 import { decimal, discrepancyMessageSchema } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
 import {
@@ -190,6 +191,8 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       runs: { id: string; status: string; openDiscrepancies: number; parityRatio: number; newstoreOrders: number }[];
     }>('POST', '/admin/reconciliations', { tenant: TENANT, date: DAY });
     expect(runs).toHaveLength(1);
+    // Exactly what the OpenAPI document says a run is (made from the same schema): no field undocumented.
+    expect(() => runSchema.parse(runs[0])).not.toThrow();
     expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 5 });
     // Parity is over the union of the three systems' orders: the orphan's record counts as one.
     expect(runs[0].parityRatio).toBeCloseTo((days.length + 1 - 5) / (days.length + 1), 5);
@@ -197,6 +200,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const report = await json<{
       discrepancies: { kind: string; orderId: string; delta: number | null; erpInternalIds: string[] }[];
     }>('GET', `/admin/reports/${DAY}?tenant=${TENANT}`);
+    for (const discrepancy of report.discrepancies) expect(() => discrepancySchema.parse(discrepancy)).not.toThrow();
     const found = report.discrepancies
       .map(({ kind, orderId }) => ({ kind, orderId }))
       .sort((a, b) => a.kind.localeCompare(b.kind));
@@ -496,7 +500,15 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const unknownTenant = await admin('POST', '/admin/resync', { tenant: 'other', date: DAY });
     expect(unknownTenant.status).toBe(400);
     expect(unknownTenant.body).toContain('tenant \\"other\\" is not one of acme');
-    const openapi = await json<{ paths: Record<string, unknown> }>('GET', '/admin/openapi.json');
+    const openapi = await json<{
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }>('GET', '/admin/openapi.json');
+    // A run as documented: every field the API returns (the schema that types it is strict).
+    expect(Object.keys(openapi.components.schemas.Run.properties).sort()).toEqual(Object.keys(runSchema.shape).sort());
+    expect(Object.keys(openapi.components.schemas.Run.properties)).toEqual(
+      expect.arrayContaining(['timeZone', 'trigger', 'startedAt', 'finishedAt', 'hubOrdersUnsettled']),
+    );
     expect(Object.keys(openapi.paths).sort()).toEqual(
       [
         '/admin/rebuild',

@@ -1,4 +1,28 @@
-import { DISCREPANCY_KINDS } from '@hub/reconciliation';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+import { discrepancySchema, runSchema } from '../reconciliation/reconciliation.schemas';
+import { periodBody, reconcileBody, resyncBody } from './admin-requests';
+
+/**
+ * An OpenAPI 3.0 schema made from the zod schema that validates the request or types
+ * the answer: the document cannot drift from what the API takes and returns.
+ */
+function openApiSchema(schema: Parameters<typeof zodToJsonSchema>[0]): Record<string, unknown> {
+  const made = zodToJsonSchema(schema, { target: 'openApi3', $refStrategy: 'none' }) as Record<string, unknown>;
+  delete made.$schema;
+  return made;
+}
+
+const runsResponse = (description: string) => ({
+  description,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: { runs: { type: 'array', items: { $ref: '#/components/schemas/Run' } } },
+      },
+    },
+  },
+});
 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2024-01-02' };
 const tenant = { type: 'string', description: 'A tenant of RECONCILER_TENANTS; the first one when omitted' };
@@ -19,41 +43,8 @@ export const ADMIN_OPENAPI = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
-      Run: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          tenant: { type: 'string' },
-          businessDate: date,
-          status: { enum: ['running', 'succeeded', 'failed'] },
-          newstoreOrders: { type: 'integer' },
-          hubOrders: { type: 'integer' },
-          hubDocuments: { type: 'integer' },
-          erpTransactions: { type: 'integer' },
-          openDiscrepancies: { type: 'integer' },
-          resolvedDiscrepancies: { type: 'integer' },
-          parityRatio: { type: 'number' },
-          amountDelta: { type: 'number' },
-          error: { type: 'string', nullable: true },
-        },
-      },
-      Discrepancy: {
-        type: 'object',
-        properties: {
-          kind: { enum: [...DISCREPANCY_KINDS] },
-          orderId: { type: 'string' },
-          subject: { type: 'string' },
-          documentType: { type: 'string', nullable: true },
-          externalId: { type: 'string', nullable: true },
-          expected: { type: 'number', nullable: true },
-          found: { type: 'number', nullable: true },
-          delta: { type: 'number', nullable: true },
-          erpInternalIds: { type: 'array', items: { type: 'string' } },
-          detail: { type: 'string' },
-          firstSeenAt: { type: 'string', format: 'date-time' },
-          resolvedAt: { type: 'string', format: 'date-time', nullable: true },
-        },
-      },
+      Run: openApiSchema(runSchema),
+      Discrepancy: openApiSchema(discrepancySchema),
     },
   },
   security: [{ bearer: [] }],
@@ -64,11 +55,11 @@ export const ADMIN_OPENAPI = {
         requestBody: {
           content: {
             'application/json': {
-              schema: { type: 'object', properties: { tenant, date, from: date, to: date } },
+              schema: openApiSchema(reconcileBody),
             },
           },
         },
-        responses: { '200': { description: 'The runs, one per day' }, ...errors },
+        responses: { '200': runsResponse('The runs, one per day'), ...errors },
       },
       get: {
         summary: 'List runs',
@@ -76,7 +67,7 @@ export const ADMIN_OPENAPI = {
           { name: 'tenant', in: 'query', schema: { type: 'string' } },
           { name: 'date', in: 'query', schema: date },
         ],
-        responses: { '200': { description: 'Runs, newest first' }, ...errors },
+        responses: { '200': runsResponse('Runs, newest first'), ...errors },
       },
     },
     '/admin/reconciliations/periods': {
@@ -86,14 +77,7 @@ export const ADMIN_OPENAPI = {
         requestBody: {
           content: {
             'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  tenant,
-                  month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
-                  year: { type: 'string', pattern: '^\\d{4}$' },
-                },
-              },
+              schema: openApiSchema(periodBody),
             },
           },
         },
@@ -230,10 +214,7 @@ export const ADMIN_OPENAPI = {
         requestBody: {
           content: {
             'application/json': {
-              schema: {
-                type: 'object',
-                properties: { tenant, date, orderIds: { type: 'array', items: { type: 'string' }, maxItems: 10000 } },
-              },
+              schema: openApiSchema(resyncBody),
             },
           },
         },

@@ -1,5 +1,4 @@
 import { NewStoreError } from '@hub/newstore-graphql';
-import { assertBusinessDate } from '@hub/reconciliation';
 import {
   BadRequestException,
   Body,
@@ -19,6 +18,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ADMIN_OPENAPI } from './admin-openapi';
+import { dateField, periodBody, reconcileBody, resyncBody } from './admin-requests';
 import { AdminTokenGuard } from './admin-token.guard';
 import { EventStreamWatchdog, WatchdogRefusal } from '../event-stream/event-stream-watchdog';
 import { DailyReconciliation } from '../reconciliation/daily-reconciliation';
@@ -28,53 +28,6 @@ import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connection
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync } from '../resync/resync';
 import { discrepanciesCsv, textSummary } from '../reports/report-format';
-
-const dateField = z.string().superRefine((value, context) => {
-  try {
-    assertBusinessDate(value);
-  } catch (error) {
-    context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
-  }
-});
-
-const reconcileBody = z
-  .object({
-    tenant: z.string().optional(),
-    date: dateField.optional(),
-    from: dateField.optional(),
-    to: dateField.optional(),
-  })
-  .strict()
-  .refine((body) => Boolean(body.date) !== Boolean(body.from && body.to), 'give either "date" or both "from" and "to"')
-  .refine((body) => !body.from || !body.to || body.from <= body.to, '"from" must not be after "to"')
-  .refine(
-    (body) => !body.from || !body.to || Date.parse(body.to) - Date.parse(body.from) <= 92 * 86_400_000,
-    'a range spans at most 93 days',
-  );
-
-const periodBody = z
-  .object({
-    tenant: z.string().optional(),
-    month: z
-      .string()
-      .regex(/^\d{4}-\d{2}$/, 'a month, YYYY-MM')
-      .optional(),
-    year: z
-      .string()
-      .regex(/^\d{4}$/, 'a year, YYYY')
-      .optional(),
-  })
-  .strict()
-  .refine((body) => Boolean(body.month) !== Boolean(body.year), 'give either "month" or "year"');
-
-const resyncBody = z
-  .object({
-    tenant: z.string().optional(),
-    date: dateField.optional(),
-    orderIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
-  })
-  .strict()
-  .refine((body) => body.date || body.orderIds, 'give "date" (its open discrepancies) or "orderIds", or both');
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value ?? {});

@@ -10,28 +10,9 @@ import {
 } from '@hub/reconciliation';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
 
-export interface RunRow {
-  id: string;
-  tenant: string;
-  businessDate: string;
-  timeZone: string;
-  trigger: string;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
-  newstoreOrders: number | null;
-  hubOrders: number | null;
-  /** Hub orders of the day created within the settle window, left to the next run. */
-  hubOrdersUnsettled: number | null;
-  hubDocuments: number | null;
-  erpTransactions: number | null;
-  openDiscrepancies: number | null;
-  resolvedDiscrepancies: number | null;
-  parityRatio: number | null;
-  amountDelta: number | null;
-  error: string | null;
-}
+export type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
 
 /** An order's path through the hub, as the projections know it. */
 /** The columns a discrepancy is read with ({@link toDiscrepancy}), in every query that returns one. */
@@ -58,16 +39,6 @@ export interface OrderPath {
 export interface DayStatus {
   lastRun: RunRow | null;
   lastSuccessfulRun: RunRow | null;
-}
-
-export interface DiscrepancyRow extends Discrepancy {
-  id: string;
-  tenant: string;
-  businessDate: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  resolvedAt: string | null;
-  resyncRequestedAt: string | null;
 }
 
 const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, time_zone, trigger, status,
@@ -125,14 +96,14 @@ function toDiscrepancy(row: Raw): DiscrepancyRow {
   };
 }
 
+/** The external ids the hub gives records other than sales (POSIX regex, a tenant's token allowed first). */
+const HUB_EXTERNAL_ID_PATTERN = `^([A-Za-z0-9_-]+-)?(${Object.values(EXTERNAL_ID_PREFIXES).join('|')})-`;
+
 /**
  * Runs, staging and discrepancies of the daily reconciliation. The sides are
  * compared by streaming joins (server-side cursors), so memory stays flat
  * whatever the size of the day.
  */
-/** The external ids the hub gives records other than sales (POSIX regex, a tenant's token allowed first). */
-const HUB_EXTERNAL_ID_PATTERN = `^([A-Za-z0-9_-]+-)?(${Object.values(EXTERNAL_ID_PREFIXES).join('|')})-`;
-
 @Injectable()
 export class ReconciliationRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
