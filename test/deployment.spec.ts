@@ -30,6 +30,14 @@ import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator'
 
 const ROOT = join(__dirname, '..');
 
+/** The four apps by name, as their deployment objects are named. */
+const SERVICES = {
+  ingest: ingestService,
+  enricher: enricherService,
+  'erp-sink': erpSinkService,
+  reconciler: reconcilerService,
+};
+
 interface ComposeService {
   image?: string;
   build?: { context: string; args?: Record<string, string> };
@@ -43,12 +51,7 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, ComposeService>;
   };
-  const definitions = {
-    ingest: ingestService,
-    enricher: enricherService,
-    'erp-sink': erpSinkService,
-    reconciler: reconcilerService,
-  };
+  const definitions = SERVICES;
 
   it('runs Kafka, the registry, Postgres, Prometheus, Grafana, the four apps, both emulators and the demo', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
@@ -250,12 +253,7 @@ describe('Kubernetes (deploy/kubernetes: base and overlays/example, rendered by 
   const objects = renderOverlay();
   const find = (kind: string, name: string) =>
     objects.find((object) => object.kind === kind && object.metadata.name === name);
-  const definitions = {
-    ingest: ingestService,
-    enricher: enricherService,
-    'erp-sink': erpSinkService,
-    reconciler: reconcilerService,
-  };
+  const definitions = SERVICES;
   const podTemplates = objects
     .filter((object) => object.kind === 'Deployment' || object.kind === 'Job')
     .map((object) => ({ name: `${object.kind}/${object.metadata.name}`, pod: object.spec.template.spec }));
@@ -564,12 +562,7 @@ describe('Kubernetes overlays for Strimzi and KEDA, and the dashboards for Grafa
   const config = (objects: KubernetesObject[]) =>
     objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'parity-hub-config')!
       .data as Record<string, string>;
-  const definitions = {
-    ingest: ingestService,
-    enricher: enricherService,
-    'erp-sink': erpSinkService,
-    reconciler: reconcilerService,
-  };
+  const definitions = SERVICES;
 
   it('strimzi: every topic of the code as a KafkaTopic with its configuration, and the apps only verify them', () => {
     const objects = renderOverlay(undefined, join(ROOT, 'deploy/kubernetes/overlays/strimzi'));

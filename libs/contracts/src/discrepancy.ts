@@ -15,14 +15,11 @@ export const DISCREPANCY_KINDS = [
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 
-/** One discrepancy on reconciliation.discrepancies.v1 (key = order id). */
-export const discrepancyMessageSchema = z.object({
-  schemaVersion: z.literal(1),
-  runId: z.string(),
-  tenant: z.string(),
-  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+/** What a discrepancy says, wherever it is told (the topic, the admin API). */
+export const discrepancyFields = {
   kind: z.enum(DISCREPANCY_KINDS),
   orderId: z.string(),
+  /** The order id, or a document's idempotency key. */
   subject: z.string(),
   documentType: z.enum(ERP_DOCUMENT_TYPES).nullable(),
   externalId: z.string().nullable(),
@@ -31,6 +28,15 @@ export const discrepancyMessageSchema = z.object({
   delta: z.number().nullable(),
   erpInternalIds: z.array(z.string()),
   detail: z.string(),
+};
+
+/** One discrepancy on reconciliation.discrepancies.v1 (key = order id). */
+export const discrepancyMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  runId: z.string(),
+  tenant: z.string(),
+  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  ...discrepancyFields,
   firstSeenAt: z.string(),
 });
 

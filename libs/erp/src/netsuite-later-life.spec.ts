@@ -78,6 +78,22 @@ function documentsOf(
 const documentOf = (name: string, payload: Record<string, unknown>, order: GraphQlOrder) =>
   documentsOf(name, payload, order)[0];
 
+/** The web order's second item (40 + 3.20 tax) returned, refunded in full by NewStore. */
+const webReturnOf = (order: GraphQlOrder, returnId: string, booking?: BookingPolicy) =>
+  documentsOf(
+    'return.processed',
+    {
+      id: returnId,
+      order_id: order.id,
+      returned_at: '2024-02-20T15:00:00Z',
+      total_refund_amount: 43.2,
+      currency: 'USD',
+      items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
+    },
+    withRefundTransaction(order, 43.2),
+    booking,
+  );
+
 describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", () => {
   const emulator = new ErpEmulator();
   let adapter: NetSuiteRestAdapter;
@@ -170,18 +186,7 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
   it('books a web return as return authorization → credit memo → customer refund, linked by transform, and a replay makes no second record', async () => {
     const order = webOrder('r1');
     await adapter.upsert(documentOf('order.opened', {}, order));
-    const returned = documentsOf(
-      'return.processed',
-      {
-        id: 'ret-r1',
-        order_id: order.id,
-        returned_at: '2024-02-20T15:00:00Z',
-        total_refund_amount: 43.2,
-        currency: 'USD',
-        items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
-      },
-      withRefundTransaction(order, 43.2),
-    );
+    const returned = webReturnOf(order, 'ret-r1');
     for (let pass = 0; pass < 2; pass += 1) for (const document of returned) await adapter.upsert(document);
     const [sale] = emulator.recordsWithExternalId(`W-r1`);
     const [authorization] = emulator.recordsWithExternalId('RT-ret-r1-RA');
@@ -237,19 +242,7 @@ describe("an order's later life in NetSuite (docs/domain.md sections 3 and 4)", 
     const found: BookingPolicy = { billing: 'afterFulfilment', returnAuthorizations: 'find' };
     const order = webOrder('r3');
     await adapter.upsert(documentOf('order.opened', {}, order));
-    const returned = documentsOf(
-      'return.processed',
-      {
-        id: 'ret-r3',
-        order_id: order.id,
-        returned_at: '2024-02-20T15:00:00Z',
-        total_refund_amount: 43.2,
-        currency: 'USD',
-        items: [{ id: 'i-2', product_id: 'prod-1002', quantity: 1, refund_amount: 43.2, refund_tax: 3.2 }],
-      },
-      withRefundTransaction(order, 43.2),
-      found,
-    );
+    const returned = webReturnOf(order, 'ret-r3', found);
     expect(returned.map((document) => document.documentType)).toEqual(['creditMemo', 'customerRefund']);
     await expect(adapter.upsert(returned[0])).rejects.toMatchObject({ details: { code: 'SOURCE_NOT_IN_ERP' } });
     // An earlier return authorization already credited is not used again; the open one is.

@@ -1,4 +1,4 @@
-import { DISCREPANCY_KINDS, ERP_DOCUMENT_TYPES } from '@hub/contracts';
+import { discrepancyFields } from '@hub/contracts';
 import { z } from 'zod';
 
 const businessDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -45,17 +45,7 @@ export const discrepancySchema = z
     id: z.string(),
     tenant: z.string(),
     businessDate,
-    kind: z.enum(DISCREPANCY_KINDS),
-    orderId: z.string(),
-    /** The order id, or a document's idempotency key. */
-    subject: z.string(),
-    documentType: z.enum(ERP_DOCUMENT_TYPES).nullable(),
-    externalId: z.string().nullable(),
-    expected: z.number().nullable(),
-    found: z.number().nullable(),
-    delta: z.number().nullable(),
-    erpInternalIds: z.array(z.string()),
-    detail: z.string(),
+    ...discrepancyFields,
     firstSeenAt: instant,
     lastSeenAt: instant,
     resolvedAt: instant.nullable(),
