@@ -4,7 +4,7 @@ import { formatChaosReport, interruptChaos, runChaos } from './chaos-run';
 /**
  * npm run chaos: the parity run under every fault at once (tools/chaos/chaos-run.ts).
  *   CHAOS_ORDERS (10000), CHAOS_SEED (20261127), CHAOS_PUSH_SECONDS (300),
- *   CHAOS_ERP_OUTAGE_SECONDS (120), CHAOS_QUIET_TIMEOUT_SECONDS (900).
+ *   CHAOS_ERP_OUTAGE_SECONDS (120), CHAOS_QUIET_TIMEOUT_SECONDS (1800).
  * Prints the schedule, each fault as it strikes, each check, and the report (also
  * written as JSON under reports/). Exits 1 when a check failed.
  */
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     seed: number('CHAOS_SEED', 20261127),
     pushSeconds: number('CHAOS_PUSH_SECONDS', 300),
     erpOutageSeconds: number('CHAOS_ERP_OUTAGE_SECONDS', 120),
-    quietTimeoutSeconds: number('CHAOS_QUIET_TIMEOUT_SECONDS', 900),
+    quietTimeoutSeconds: number('CHAOS_QUIET_TIMEOUT_SECONDS', 1_800),
     reportDir: join(__dirname, '..', '..', 'reports'),
     build: true,
     log: (line) => process.stdout.write(`${line}\n`),
