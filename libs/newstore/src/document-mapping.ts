@@ -679,9 +679,6 @@ function creditOfInvoice(cancelled: {
     ? { shippingTax: negate(cancelled.shippingTax.shippingTax) }
     : {};
   const credited = lines.filter((line) => line.kind !== 'payment');
-  const digest = createHash('sha256')
-    .update([...cancelled.cancelledParts].sort().join('\u0000'))
-    .digest('hex');
   return {
     kind: 'document',
     document: {
@@ -691,7 +688,12 @@ function creditOfInvoice(cancelled: {
       orderId: order.id,
       orderNumber: order.externalId,
       documentType: 'creditMemo',
-      externalId: toExternalId(EXTERNAL_ID_PREFIXES.cancellationCredit, order.id, digest.slice(0, 16)),
+      // The order and its cancelled items, sorted (toExternalId hashes what is too long for NetSuite).
+      externalId: toExternalId(
+        EXTERNAL_ID_PREFIXES.cancellationCredit,
+        order.id,
+        ...[...cancelled.cancelledParts].sort(),
+      ),
       tranDate: cancelled.tranDate,
       currency,
       ...shippingCost,
