@@ -1,6 +1,6 @@
 import { ConfigProblem, loadTenantsFile, overlaySettings, tenantsFileProblems } from '@hub/config';
 import { createErpPort, erpConfigProblems, erpEnv, ErpPort } from '@hub/erp';
-import { GraphQlOrder, NewStoreOrderListing, NewStoreOrders, OrdersPage } from '@hub/newstore';
+import { GraphQlOrder, NewStoreOrderListing, NewStoreOrders, OrdersPage, ReturnsPage } from '@hub/newstore';
 import {
   createEventStreamClient,
   createNewStoreClient,
@@ -130,6 +130,15 @@ export class ReconcilerConnections implements NewStoreOrders, NewStoreOrderListi
     first: number,
   ): Promise<OrdersPage> {
     return this.of(tenant).newStore.ordersCreated(tenant, window, after, first);
+  }
+
+  returnsProcessed(
+    tenant: string,
+    window: { from: Date; to: Date },
+    after: string | null,
+    first: number,
+  ): Promise<ReturnsPage> {
+    return this.of(tenant).newStore.returnsProcessed(tenant, window, after, first);
   }
 }
 

@@ -7,6 +7,7 @@ import { ExactAmounts1764200000000 } from './migrations/1764200000000-exact-amou
 import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-unprojectable-messages';
 import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-extracts';
 import { ClosingDocuments1764800000000 } from './migrations/1764800000000-closing-documents';
+import { DocumentParity1765000000000 } from './migrations/1765000000000-document-parity';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { reconcilerTenantProblems } from './reconciler-connections';
@@ -28,6 +29,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       UnprojectableMessages1764200001000,
       DailyExtracts1764300000000,
       ClosingDocuments1764800000000,
+      DocumentParity1765000000000,
     ],
   },
   rules: [

@@ -12,6 +12,10 @@ export const DISCREPANCY_KINDS = [
   'stuck_in_dlq',
   'missing_in_newstore',
   'orphan_in_erp',
+  'missing_cancellation',
+  'missing_return',
+  'refund_amount_mismatch',
+  'line_mismatch',
 ] as const;
 export type DiscrepancyKind = (typeof DISCREPANCY_KINDS)[number];
 

@@ -185,6 +185,15 @@ export const erpDocumentSchema = z.object({
 });
 
 export type ErpDocument = z.infer<typeof erpDocumentSchema>;
+export type ErpDocumentLine = ErpDocument['lines'][number];
+
+/**
+ * The lines a document puts on its ERP record's item sublist, in their order: all
+ * but the shipping tax, which SuiteTax's tax details carry (docs/domain.md section 4).
+ */
+export function postedLines(document: Pick<ErpDocument, 'lines'>): ErpDocumentLine[] {
+  return document.lines.filter((line) => line.kind !== 'shippingTax');
+}
 
 function isCalendarDate(date: string): boolean {
   const parsed = new Date(`${date}T00:00:00Z`);

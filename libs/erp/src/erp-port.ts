@@ -37,6 +37,27 @@ export interface ErpTransaction {
   total: string;
   /** Its payment lines' sum (negative), where the ERP has them. */
   payments?: string;
+  /** Its lines in their order, where the ERP lists them (line parity); absent: not compared. */
+  lines?: ErpLine[];
+}
+
+/**
+ * One line of an ERP transaction as the ERP lists it (NetSuite: SuiteQL's
+ * `transactionline`, docs/domain.md section 4). Amounts and quantities are decimal
+ * strings with the sign the ERP keeps; line parity compares their size.
+ */
+export interface ErpLine {
+  /** The line's place (NetSuite's `linesequencenumber`), or its place in the answer. */
+  line: number;
+  /** The ERP item's internal id; null for a line without one. */
+  item: string | null;
+  /** The ERP item's name and external id, where they were read: what a NewStore product id names. */
+  itemNames?: string[];
+  /** The item's type: `Payment`, `Discount`, an inventory or service type… */
+  itemType: string | null;
+  quantity: string | null;
+  amount: string | null;
+  isClosed: boolean;
 }
 
 /** The ERP as the hub sees it. Adapters: NetSuite REST, generic HTTP. */

@@ -1,8 +1,16 @@
 import { constants, createPrivateKey, sign } from 'node:crypto';
 import Big from 'big.js';
 import { LRUCache } from 'lru-cache';
-import { decimal, retryTemporary, type ErpDocument, type ErpDocumentType, type TransformVia } from '@hub/contracts';
-import { erpAmount, ErpError, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
+import {
+  decimal,
+  postedLines,
+  retryTemporary,
+  type ErpDocument,
+  type ErpDocumentLine,
+  type ErpDocumentType,
+  type TransformVia,
+} from '@hub/contracts';
+import { erpAmount, ErpError, ErpLine, ErpPort, ErpPostResult, ErpTransaction } from './erp-port';
 import { classifyHttpFailure, deleteWithRetries, ERP_CALL_RETRIES, networkFailure } from './http-failure';
 import { TokenBasedAuth, tokenBasedAuthorization } from './netsuite-tba';
 
@@ -87,7 +95,7 @@ export interface NetSuiteReferences {
   customFields?: { orderId?: string; eventId?: string };
 }
 
-type DocumentLine = ErpDocument['lines'][number];
+type DocumentLine = ErpDocumentLine;
 
 /** A line's reference to its tax details (SuiteTax's `taxDetailsReference`); shipping's is `SHIPPING`. */
 const taxReference = (position: number) => `L${position + 1}`;
@@ -135,9 +143,17 @@ function taxDetailsOf(document: ErpDocument, lines: DocumentLine[]): Record<stri
  * The lines a body's item sublist holds, in order: every line but the shipping tax that
  * documents of schema 2 carried as a line (it is a tax detail of the shipping).
  */
-function postedLines(document: ErpDocument): DocumentLine[] {
-  return document.lines.filter((line) => line.kind !== 'shippingTax');
+/** A row of SuiteQL's `transactionline` as the listing reads it. */
+interface TransactionLineRow {
+  transaction: unknown;
+  linesequencenumber?: unknown;
+  item: unknown;
+  itemtype: unknown;
+  quantity: unknown;
+  foreignamount: unknown;
+  isclosed?: unknown;
 }
+
 
 /** A line's NetSuite item: the mapped item (discounts, payments, gift cards…), or the NewStore product's. */
 function lineItem(line: DocumentLine, references: NetSuiteReferences): NetSuiteRef {
@@ -790,6 +806,8 @@ export class NetSuiteRestAdapter implements ErpPort {
     const codes = [...byCode.keys()].map((code) => `'${code}'`).join(', ');
     const cap = this.settings.queryRowCap ?? 100_000;
     const day = date.replace(/[^0-9-]/g, '');
+    /** Item names by internal id, read once per listing. */
+    const itemNames = new Map<string, string[]>();
     let afterId = 0;
     for (;;) {
       // `foreigntotal` is the total in the transaction's currency; `transaction` has no `total` column (docs/domain.md section 4).
@@ -806,9 +824,12 @@ export class NetSuiteRestAdapter implements ErpPort {
           foreigntotal: unknown;
         }>(q, limit, windowRows);
         if (page.items.length === 0) return;
-        const payments = await this.paymentLines(page.items.map((item) => String(item.id)));
+        const lines = await this.transactionLines(page.items.map((item) => String(item.id)), itemNames);
         yield page.items.map((item) => {
-          const paid = payments.get(String(item.id)) ?? new Big(0);
+          const own = lines.get(String(item.id)) ?? [];
+          const paid = own
+            .filter((line) => line.itemType === 'Payment' && line.amount !== null)
+            .reduce((sum, line) => sum.minus(decimal(line.amount!).abs()), new Big(0));
           return {
             internalId: String(item.id),
             externalId: item.externalid,
@@ -817,6 +838,7 @@ export class NetSuiteRestAdapter implements ErpPort {
             // What the record books besides its payments: the sale lines, NewStore's grandTotal.
             total: decimal(erpAmount(item.foreigntotal, item.id)).minus(paid).toString(),
             payments: paid.toString(),
+            lines: own,
           };
         });
         windowRows += page.items.length;
@@ -828,28 +850,104 @@ export class NetSuiteRestAdapter implements ErpPort {
   }
 
   /**
-   * What each transaction's payment-item lines took (docs/domain.md sections 3 and 4:
-   * a paid sale totals 0, so the sale is compared without its payments), read from
-   * SuiteQL's `transactionline` joined by transaction id. A payment line is a
-   * negative amount on the record; `transactionline` may keep it with the ledger's
-   * sign instead, so its size is what counts (assumed; docs/domain.md asks to verify).
+   * Each transaction's lines (docs/domain.md sections 3 and 4: a paid sale totals 0, so
+   * the sale is compared without its payment lines, and line parity compares each line),
+   * read from SuiteQL's `transactionline` joined by transaction id: `linesequencenumber`,
+   * `item`, `itemtype`, `quantity`, `foreignamount` (the amount in the transaction's
+   * currency) and `isclosed`, the columns of NetSuite's records catalog. A row without an
+   * item (the main line) is no line of the record. A payment line is a negative amount on
+   * the record; `transactionline` may keep amounts with the ledger's sign instead, so
+   * their size is what counts (assumed; docs/domain.md asks to verify). An account whose
+   * SuiteQL refuses a column (400) is read with the columns docs/domain.md names for line
+   * comparison (item, type, quantity, amount): lines in the answer's order, a line closed
+   * when it books nothing.
    */
-  private async paymentLines(transactionIds: string[]): Promise<Map<string, Big>> {
-    const paid = new Map<string, Big>();
-    if (transactionIds.length === 0) return paid;
+  private async transactionLines(
+    transactionIds: string[],
+    itemNames: Map<string, string[]>,
+  ): Promise<Map<string, ErpLine[]>> {
+    const byTransaction = new Map<string, ErpLine[]>();
     const ids = transactionIds.map((id) => Number(id)).filter(Number.isInteger);
-    if (ids.length === 0) return paid;
-    const q = `SELECT transaction, foreignamount FROM transactionline WHERE itemtype = 'Payment' AND transaction IN (${ids.join(', ')})`;
-    let offset = 0;
-    for (;;) {
-      const page = await this.suiteqlPage<{ transaction: string; foreignamount: unknown }>(q, 1000, offset);
-      for (const line of page.items) {
-        const key = String(line.transaction);
-        const amount = decimal(erpAmount(line.foreignamount, key)).abs();
-        paid.set(key, (paid.get(key) ?? new Big(0)).minus(amount));
+    if (ids.length === 0) return byTransaction;
+    const rows = await this.linesQuery(ids);
+    for (const row of rows) {
+      if (row.item === null || row.item === undefined || row.item === '') continue;
+      const key = String(row.transaction);
+      const own = byTransaction.get(key) ?? [];
+      const amount = row.foreignamount === null || row.foreignamount === undefined ? null : erpAmount(row.foreignamount, key);
+      const quantity = row.quantity === null || row.quantity === undefined ? null : erpAmount(row.quantity, key);
+      own.push({
+        line: row.linesequencenumber === undefined ? own.length + 1 : Number(row.linesequencenumber),
+        item: String(row.item),
+        itemType: row.itemtype === null || row.itemtype === undefined ? null : String(row.itemtype),
+        quantity,
+        amount,
+        isClosed:
+          row.isclosed === undefined
+            ? (amount === null || decimal(amount).eq(0)) && (quantity === null || decimal(quantity).eq(0))
+            : row.isclosed === 'T' || row.isclosed === true,
+      });
+      byTransaction.set(key, own);
+    }
+    for (const lines of byTransaction.values()) lines.sort((a, b) => a.line - b.line);
+    await this.nameItems([...byTransaction.values()].flat(), itemNames);
+    return byTransaction;
+  }
+
+  /** Which `transactionline` columns this account answers: the catalog's, else the ones docs/domain.md names. */
+  private lineColumns: 'full' | 'minimal' = 'full';
+
+  private async linesQuery(ids: number[]): Promise<TransactionLineRow[]> {
+    const columns =
+      this.lineColumns === 'full'
+        ? 'transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed'
+        : 'transaction, item, itemtype, quantity, foreignamount';
+    const q = `SELECT ${columns} FROM transactionline WHERE transaction IN (${ids.join(', ')})`;
+    try {
+      return await this.allRows<TransactionLineRow>(q);
+    } catch (error) {
+      if (this.lineColumns === 'minimal' || !(error instanceof ErpError) || error.kind !== 'permanent') throw error;
+      this.lineColumns = 'minimal';
+      return this.linesQuery(ids);
+    }
+  }
+
+  /**
+   * The name and external id of each line's item (SuiteQL `item`: `itemid`,
+   * `externalid`), what a NewStore product id names; read once per item. An account
+   * that refuses the query leaves the lines unnamed: products are then not compared.
+   */
+  private async nameItems(lines: ErpLine[], names: Map<string, string[]>): Promise<void> {
+    const unknown = [...new Set(lines.map((line) => line.item!).filter((item) => !names.has(item)))]
+      .map(Number)
+      .filter(Number.isInteger);
+    for (let start = 0; start < unknown.length; start += 500) {
+      const chunk = unknown.slice(start, start + 500);
+      try {
+        const rows = await this.allRows<{ id: unknown; itemid: unknown; externalid: unknown }>(
+          `SELECT id, itemid, externalid FROM item WHERE id IN (${chunk.join(', ')})`,
+        );
+        for (const id of chunk) names.set(String(id), []);
+        for (const row of rows)
+          names.set(
+            String(row.id),
+            [row.itemid, row.externalid].filter((name): name is string => typeof name === 'string' && name !== ''),
+          );
+      } catch (error) {
+        if (!(error instanceof ErpError) || error.kind !== 'permanent') throw error;
+        return;
       }
-      if (!page.hasMore || page.items.length === 0) return paid;
-      offset += page.items.length;
+    }
+    for (const line of lines) if (names.get(line.item!)?.length) line.itemNames = names.get(line.item!);
+  }
+
+  /** Every row of a SuiteQL query, page by page. */
+  private async allRows<T>(q: string): Promise<T[]> {
+    const rows: T[] = [];
+    for (;;) {
+      const page = await this.suiteqlPage<T>(q, 1000, rows.length);
+      rows.push(...page.items);
+      if (!page.hasMore || page.items.length === 0) return rows;
     }
   }
 

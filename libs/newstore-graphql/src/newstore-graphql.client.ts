@@ -14,6 +14,9 @@ import {
   ordersByIdQuery,
   ordersCreatedQuery,
   OrdersPage,
+  ItemStatus,
+  ReturnsPage,
+  returnsProcessedQuery,
   TENANT_PATTERN,
 } from '@hub/newstore';
 import { ClientError, GraphQLClient } from 'graphql-request';
@@ -287,17 +290,21 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
             externalId: string;
             grandTotal: number;
             isHistorical: boolean;
-            items: Connection<{ quantity: number }>;
+            items: Connection<ItemStatus>;
           };
         }[];
       };
     }>(tenant, ordersCreatedQuery(window, first, after), {});
     const edges = result.orders.edges;
     const orders = await Promise.all(
-      edges.map(async ({ node: { items, ...order } }) => ({
-        ...order,
-        itemCount: await this.itemCount(tenant, order.id, items),
-      })),
+      edges.map(async ({ node: { items, ...order } }) => {
+        const all = await this.allItems(tenant, order.id, items);
+        return {
+          ...order,
+          itemCount: all.length,
+          cancelledItemIds: all.filter((item) => item.status === 'cancelled').map((item) => item.id),
+        };
+      }),
     );
     return {
       orders,
@@ -307,22 +314,48 @@ export class NewStoreGraphQlClient implements NewStoreOrders, NewStoreOrderListi
     };
   }
 
-  /** The number of an order's items, its first page counted and the rest read page by page (seed 003). */
-  private async itemCount(tenant: string, orderId: string, first: Connection<{ quantity: number }>): Promise<number> {
+  /** An order's items, its first page and the rest read page by page (seed 003). */
+  private async allItems(tenant: string, orderId: string, first: Connection<ItemStatus>): Promise<ItemStatus[]> {
     let page = first.edges ?? [];
-    let count = page.length || nodesOf(first).length;
+    const items = page.length ? page.map((edge) => edge.node) : nodesOf(first);
     while (page.length >= CONNECTION_PAGE_SIZE) {
       const after = page[page.length - 1].cursor;
       if (!after) throw new NewStoreError('permanent', 'NewStore answered a full page of items without cursors');
-      const result = await this.query<{ order: { items: Connection<{ quantity: number }> } | null }>(
+      const result = await this.query<{ order: { items: Connection<ItemStatus> } | null }>(
         tenant,
         orderItemCountQuery(after),
         { id: orderId, tenant },
       );
       page = result.order?.items.edges ?? [];
-      count += page.length;
+      items.push(...page.map((edge) => edge.node));
     }
-    return count;
+    return items;
+  }
+
+  async returnsProcessed(
+    tenant: string,
+    window: { from: Date; to: Date },
+    after: string | null,
+    first = 100,
+  ): Promise<ReturnsPage> {
+    const result = await this.query<{
+      returns: {
+        edges: {
+          cursor: string;
+          node: { id: string; orderId: string | null; totalRefundAmount: number | string | null };
+        }[];
+      };
+    }>(tenant, returnsProcessedQuery(window, first, after), {});
+    const edges = result.returns.edges;
+    return {
+      returns: edges.map(({ node }) => ({
+        id: node.id,
+        orderId: node.orderId ?? null,
+        totalRefundAmount: node.totalRefundAmount ?? null,
+      })),
+      endCursor: edges.length ? edges[edges.length - 1].cursor : null,
+      hasNextPage: edges.length === first,
+    };
   }
 
   private async query<T>(tenant: string, document: string, variables: Record<string, unknown>): Promise<T> {

@@ -213,6 +213,8 @@ export interface OrderSummary {
   grandTotal: number | string;
   isHistorical: boolean;
   itemCount: number;
+  /** The order's items NewStore shows cancelled (item `status`, seed 003 "OrdersFilteredByItemStatus"). */
+  cancelledItemIds: string[];
 }
 
 export interface OrdersPage {
@@ -245,21 +247,68 @@ export function ordersCreatedQuery(window: { from: Date; to: Date }, first: numb
   const cursor = after === null ? '' : `, after: ${JSON.stringify(after)}`;
   return `query OrdersCreated {
   orders(orderBy: CREATED_AT_DESC, first: ${first}${cursor}, filter: { createdAt: { greaterThanOrEqualTo: ${JSON.stringify(window.from.toISOString())}, lessThan: ${JSON.stringify(window.to.toISOString())} } }) {
-    edges { cursor node { createdAt id externalId isHistorical grandTotal items(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { quantity } } } } }
+    edges { cursor node { createdAt id externalId isHistorical grandTotal items(first: ${CONNECTION_PAGE_SIZE}) { edges { cursor node { ${ITEM_STATUS_FIELDS} } } } } }
   }
 }`;
+}
+
+/**
+ * What the day's listing reads of each item: enough to count them and to see which
+ * are cancelled (seed 003 "OrdersFilteredByItemStatus" reads items' `id productId status`).
+ */
+const ITEM_STATUS_FIELDS = 'id status quantity';
+
+/** An item as the day's listing reads it. */
+export interface ItemStatus {
+  id: string;
+  status: string | null;
+  quantity: number;
 }
 
 /** The items of one order after a cursor, counted by the reconciler when its first page was full. */
 export function orderItemCountQuery(after: string): string {
   return `query OrderItemsPage($id: String!, $tenant: String) {
   order(id: $id, tenant: $tenant) {
-    items(first: ${CONNECTION_PAGE_SIZE}, after: ${JSON.stringify(after)}) { edges { cursor node { quantity } } }
+    items(first: ${CONNECTION_PAGE_SIZE}, after: ${JSON.stringify(after)}) { edges { cursor node { ${ITEM_STATUS_FIELDS} } } }
   }
 }`;
 }
 
-/** The port through which the reconciler lists a day's orders (adapter: libs/newstore-graphql). */
+/** A return as the daily reconciliation lists it: what it compares, nothing more (seed 000). */
+export interface ReturnSummary {
+  id: string;
+  /** Null for a blind return (docs/domain.md section 1). */
+  orderId: string | null;
+  /** As GraphQL answered it; read exactly with `decimal()`. */
+  totalRefundAmount: number | string | null;
+}
+
+export interface ReturnsPage {
+  returns: ReturnSummary[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/**
+ * Returns processed in [from, to), one page after a cursor: seed 003's `returns(filter,
+ * first) { nodes { id } }` connection, filtered by `returnedAt` the way seed 000 filters
+ * orders by `createdAt` (one day, date-time literals) and read through `edges { cursor
+ * node }` like the orders. `orderId`, `returnedAt` and `totalRefundAmount` are the
+ * GraphQL names of the `return.processed` payload's `order_id`, `returned_at` and
+ * `total_refund_amount` (docs/domain.md section 1), camel-cased as every GraphQL field
+ * of the seeds is: an assumption, no page prints a return's fields beyond `id`.
+ */
+export function returnsProcessedQuery(window: { from: Date; to: Date }, first: number, after: string | null): string {
+  if (!Number.isInteger(first) || first < 1 || first > 100) throw new RangeError('first must be 1..100 (NewStore)');
+  const cursor = after === null ? '' : `, after: ${JSON.stringify(after)}`;
+  return `query ReturnsProcessed {
+  returns(first: ${first}${cursor}, filter: { returnedAt: { greaterThanOrEqualTo: ${JSON.stringify(window.from.toISOString())}, lessThan: ${JSON.stringify(window.to.toISOString())} } }) {
+    edges { cursor node { id orderId totalRefundAmount } }
+  }
+}`;
+}
+
+/** The port through which the reconciler lists a day's orders and returns (adapter: libs/newstore-graphql). */
 export interface NewStoreOrderListing {
   ordersCreated(
     tenant: string,
@@ -267,6 +316,12 @@ export interface NewStoreOrderListing {
     after: string | null,
     first: number,
   ): Promise<OrdersPage>;
+  returnsProcessed(
+    tenant: string,
+    window: { from: Date; to: Date },
+    after: string | null,
+    first: number,
+  ): Promise<ReturnsPage>;
 }
 
 /**
@@ -309,6 +364,32 @@ export function openingEventFromGraphQl(tenant: string, order: GraphQlOrder): Ne
         fulfillment_location_id: item.fulfillmentLocationId,
         ...(item.sku === undefined ? {} : { external_identifiers: { sku: item.sku } }),
       })),
+    },
+  };
+}
+
+/**
+ * The cancellation of an order's items whose event never reached the hub, rebuilt from
+ * GraphQL (reconciliation's resync of a missing cancellation): `order.items_cancelled`
+ * with the items NewStore shows cancelled (`id`, `product_id`, the payload fields of
+ * docs/domain.md section 1), published now, since GraphQL gives no cancellation time.
+ * A second resync makes no second closing: the document's idempotency key is the order
+ * and its cancelled items, whatever the event.
+ */
+export function cancellationEventFromGraphQl(
+  tenant: string,
+  order: GraphQlOrder,
+  publishedAt: Date,
+): NewStoreEnvelope | null {
+  const cancelled = order.items.filter((item) => item.status === 'cancelled');
+  if (cancelled.length === 0) return null;
+  return {
+    tenant,
+    name: 'order.items_cancelled',
+    published_at: publishedAt.toISOString(),
+    payload: {
+      id: order.id,
+      items: cancelled.map((item) => ({ id: item.id, product_id: item.productId })),
     },
   };
 }

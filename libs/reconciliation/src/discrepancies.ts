@@ -1,4 +1,5 @@
 import { decimal, type DiscrepancyKind, type ErpDocumentType } from '@hub/contracts';
+import { compareDocumentLines, type ListedLine, type ProjectedLine } from './document-parity';
 
 export { DISCREPANCY_KINDS } from '@hub/contracts';
 export type { DiscrepancyKind } from '@hub/contracts';
@@ -46,6 +47,24 @@ export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string
     meaning: "the ERP has a record with one of the hub's external ids that no hub document explains",
     resync: 'none: a person decides whether the record stays (it was posted outside the hub) or is voided',
   },
+  missing_cancellation: {
+    meaning: 'NewStore has the item cancelled, its line of the sale is still open in the ERP',
+    resync: "rebuild the cancellation from NewStore GraphQL (the items it shows cancelled) and replay the order's events",
+  },
+  missing_return: {
+    meaning: 'NewStore has the return, the ERP has no refund record of it (or, for a web return, no customer refund)',
+    resync:
+      "replay the order's events; a return whose event never reached the hub must be sent again from NewStore (the event stream's manual retry, or a temporary integration over its day)",
+  },
+  refund_amount_mismatch: {
+    meaning: "the ERP's refund record of a return books another amount than NewStore's total refund (delta = found - expected)",
+    resync: "replay the order's events; the upsert by external id writes the hub's amount",
+  },
+  line_mismatch: {
+    meaning:
+      'a line of an ERP record differs from the line the hub posted (product, quantity or amount), whatever the total',
+    resync: "replay the order's events; the upsert by external id writes the hub's lines",
+  },
 };
 
 export interface Discrepancy {
@@ -65,7 +84,7 @@ export interface Discrepancy {
 /** Amounts are decimal strings compared exactly (each system rounds to the currency's unit itself). */
 export const sameAmount = (a: string, b: string): boolean => decimal(a).eq(decimal(b));
 /** found - expected, exactly, as a number for the report (an exact decimal of at most 15 digits). */
-const difference = (found: string, expected: string): number =>
+export const difference = (found: string, expected: string): number =>
   Number(decimal(found).minus(decimal(expected)).toString());
 
 export interface OrderComparison {
@@ -85,7 +104,7 @@ export interface OrderComparison {
   deadLetters: string[];
 }
 
-function discrepancy(
+export function discrepancy(
   kind: DiscrepancyKind,
   orderId: string,
   detail: string,
@@ -188,9 +207,14 @@ export interface DocumentComparison {
     status: 'posted' | 'failed' | null;
     erpInternalId: string | null;
     error: string | null;
+    /** Line parity (document-parity.ts): the lines it posted, its closings' lines, NewStore's cancelled items. */
+    lines?: ProjectedLine[] | null;
+    closings?: ProjectedLine[][];
+    cancelledInNewStore?: string[];
+    creditedCancellations?: string[];
   };
-  /** The ERP's transactions of the day with the document's type and external id. */
-  erp: { internalId: string; total: string }[];
+  /** The ERP's transactions of the day with the document's type and external id (lines: where listed). */
+  erp: { internalId: string; total: string; lines?: ListedLine[] | null }[];
 }
 
 /** The hub's document against the ERP's records of it. */
@@ -224,8 +248,15 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
       ),
     ];
   }
-  const found: Discrepancy[] = [];
   const ours = erp.find((record) => record.internalId === hub.erpInternalId) ?? erp[0];
+  const found: Discrepancy[] = compareDocumentLines({
+    ...hub,
+    lines: hub.lines ?? null,
+    closings: hub.closings ?? [],
+    cancelledInNewStore: hub.cancelledInNewStore ?? [],
+    creditedCancellations: hub.creditedCancellations ?? [],
+    erp: { internalId: ours.internalId, lines: ours.lines ?? null },
+  });
   if (!sameAmount(ours.total, hub.total)) {
     found.push(
       discrepancy(

@@ -1,3 +1,4 @@
 export * from './business-day';
 export * from './discrepancies';
 export * from './order-events';
+export * from './document-parity';

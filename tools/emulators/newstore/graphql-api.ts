@@ -397,21 +397,29 @@ export class NewStoreGraphQl {
       },
       returns: (
         args: {
-          filter?: { orderId?: StringFilter; exchangeDetails?: { originalOrderId?: StringFilter } };
+          filter?: {
+            orderId?: StringFilter;
+            returnedAt?: DatetimeFilter;
+            exchangeDetails?: { originalOrderId?: StringFilter };
+          };
           first?: number | null;
           last?: number | null;
+          after?: string | null;
         },
         context: Context,
       ) => {
+        // The page size rules of every connection (seed 003: first or last, at most 100).
         const { size } = this.pageSize(args);
         const nodes: unknown[] = [];
         // Exchanges of blind returns (seed 003) are not modelled: the day has no blind-return orders.
         if (args.filter?.exchangeDetails) return connectionOf(nodes);
-        for (let index = 0; index < store.size && nodes.length < size; index += 1) {
+        for (let index = 0; index < store.size; index += 1) {
           const order = store.order(index);
           if (!order.return || !store.isVisible(order, context.now) || !matchesString(order.id, args.filter?.orderId))
             continue;
           const returnedAt = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
+          // Filtered by returnedAt like orders by createdAt (seed 000's day filter; infer: no page shows it on returns).
+          if (!matchesDatetime(returnedAt, args.filter?.returnedAt)) continue;
           nodes.push({
             id: order.return.id,
             orderId: order.id,
@@ -427,7 +435,8 @@ export class NewStoreGraphQl {
             ),
           });
         }
-        return connectionOf(nodes);
+        // Paged after the last edge's cursor (seed 003, "Pagination").
+        return connectionOf(nodes, { first: size, after: args.after });
       },
     };
   }

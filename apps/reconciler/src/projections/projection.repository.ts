@@ -1,7 +1,23 @@
-import { decimal, decodeTopicValue, ErpDocument, HEADERS, sum, SyncStatus, TopicName } from '@hub/contracts';
+import {
+  decimal,
+  decodeTopicValue,
+  ErpDocument,
+  HEADERS,
+  postedLines,
+  sum,
+  SyncStatus,
+  TopicName,
+} from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
-import { businessDateOf, foldOrderEvent, isOpeningEvent, lifecycleRank, OrderFold } from '@hub/reconciliation';
+import {
+  businessDateOf,
+  foldOrderEvent,
+  isOpeningEvent,
+  lifecycleRank,
+  OrderFold,
+  ProjectedLine,
+} from '@hub/reconciliation';
 import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -281,6 +297,7 @@ export class ProjectionRepository {
             message.offset,
             // A change to its sale (closing, assigning lines), no record of its own.
             document.operation !== undefined,
+            JSON.stringify(projectedLines(document)),
           ],
         });
       } catch (error) {
@@ -296,19 +313,19 @@ export class ProjectionRepository {
     const latest = new Map<unknown, unknown[]>();
     for (const row of rows) latest.set(row.values[0], row.values);
     if (latest.size === 0) return;
-    const columns: unknown[][] = Array.from({ length: 13 }, () => []);
+    const columns: unknown[][] = Array.from({ length: 14 }, () => []);
     for (const values of latest.values()) values.forEach((value, index) => columns[index].push(value));
     await manager.query(
       `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, tran_date, amount,
-         line_count, source_event_id, source_event_name, document_partition, document_offset, closes_lines)
+         line_count, source_event_id, source_event_name, document_partition, document_offset, closes_lines, lines)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::numeric[],
-         $8::int[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::boolean[])
+         $8::int[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::boolean[], $14::jsonb[])
        ON CONFLICT (idempotency_key) DO UPDATE SET
          tenant = EXCLUDED.tenant, order_id = EXCLUDED.order_id, document_type = EXCLUDED.document_type,
          external_id = EXCLUDED.external_id, tran_date = EXCLUDED.tran_date, amount = EXCLUDED.amount,
          line_count = EXCLUDED.line_count, source_event_id = EXCLUDED.source_event_id,
          source_event_name = EXCLUDED.source_event_name, document_partition = EXCLUDED.document_partition,
-         document_offset = EXCLUDED.document_offset, closes_lines = EXCLUDED.closes_lines`,
+         document_offset = EXCLUDED.document_offset, closes_lines = EXCLUDED.closes_lines, lines = EXCLUDED.lines`,
       columns,
     );
   }
@@ -390,4 +407,27 @@ export class ProjectionRepository {
 function bookedAmount(document: ErpDocument): string {
   const payments = document.lines.filter((line) => line.kind === 'payment').map((line) => line.amount);
   return decimal(document.total).minus(sum(payments)).toString();
+}
+
+/**
+ * The lines a document posts, as line parity compares them (`ProjectedLine`): null for a
+ * document that changes no amount of its record (an assignment of lines, a fulfilment).
+ */
+function projectedLines(document: ErpDocument): ProjectedLine[] | null {
+  // A customer refund has no item lines (docs/domain.md section 4), a fulfilment books no amounts.
+  if (
+    document.operation === 'assignLines' ||
+    document.documentType === 'itemFulfillment' ||
+    document.documentType === 'customerRefund'
+  )
+    return null;
+  return postedLines(document).map((line) => ({
+    kind: line.kind ?? 'item',
+    itemId: line.itemId,
+    ...(line.productId ? { productId: line.productId } : line.sku ? { productId: line.sku } : {}),
+    ...(line.erpItem ? { erpItem: line.erpItem } : {}),
+    quantity: line.quantity,
+    amount: line.amount,
+    ...(line.salePosition === undefined ? {} : { salePosition: line.salePosition }),
+  }));
 }

@@ -1,6 +1,13 @@
 import { decimal, DiscrepancyMessage, encodeTopicValue, HEADERS, retryTemporary } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
-import { NewStoreOrderListing, OrderSummary } from '@hub/newstore';
+import {
+  EXTERNAL_ID_PREFIXES,
+  NewStoreOrderListing,
+  OrderSummary,
+  ReturnSummary,
+  tenantToken,
+  toExternalId,
+} from '@hub/newstore';
 import {
   businessDateOf,
   businessDayWindow,
@@ -8,6 +15,7 @@ import {
   datesBetween,
   classifyOrder,
   classifyOrphan,
+  classifyReturn,
   parityRatio,
 } from '@hub/reconciliation';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
@@ -109,6 +117,9 @@ export class DailyReconciliation {
       await this.repository.streamOrphans(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.map(classifyOrphan));
       });
+      await this.repository.streamReturns(runId, tenant, COMPARE_PAGE, async (rows) => {
+        found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyReturn));
+      });
       await this.repository.resolveUnseen(runId, tenant, businessDate);
       const figures = await this.repository.figures(runId, tenant, businessDate, settledBefore);
       const ratio = parityRatio(figures.ordersConsidered, figures.ordersWithDiscrepancy);
@@ -150,14 +161,41 @@ export class DailyReconciliation {
   }
 
   /**
-   * NewStore's orders created in the day: the day is split into time windows paged
-   * through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
+   * NewStore's side of the day (seed 000: one day per query, paged, minimal fields): the
+   * orders created in it and the returns processed in it, each listing split into time
+   * windows paged through in parallel (cursor, `first` ≤ 100), each page retried with back-off.
    */
   private async stageNewStore(runId: string, tenant: string, businessDate: string, settled: Date): Promise<void> {
     const day = businessDayWindow(businessDate, this.tenants.timeZoneOf(tenant));
     const from = day.from;
     const to = day.to < settled ? day.to : settled;
     if (to <= from) return;
+    const size = this.config.RECONCILER_NEWSTORE_PAGE_SIZE;
+    await this.pageWindows(runId, from, to, async (window, after) => {
+      const page = await this.newStore.ordersCreated(tenant, window, after, size);
+      await this.repository.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
+      return page;
+    });
+    await this.pageWindows(runId, from, to, async (window, after) => {
+      const page = await this.newStore.returnsProcessed(tenant, window, after, size);
+      await this.repository.stageNewStoreReturns(
+        runId,
+        page.returns.map((item) => staged(tenant, item)),
+      );
+      return page;
+    });
+  }
+
+  /** [from, to) split into RECONCILER_NEWSTORE_CONCURRENCY windows, each paged through after the last cursor. */
+  private async pageWindows(
+    runId: string,
+    from: Date,
+    to: Date,
+    readPage: (
+      window: { from: Date; to: Date },
+      after: string | null,
+    ) => Promise<{ endCursor: string | null; hasNextPage: boolean }>,
+  ): Promise<void> {
     const windows = this.config.RECONCILER_NEWSTORE_CONCURRENCY;
     const span = (to.getTime() - from.getTime()) / windows;
     await Promise.all(
@@ -169,10 +207,9 @@ export class DailyReconciliation {
         let after: string | null = null;
         for (;;) {
           const page = await retryTemporary(
-            () => this.newStore.ordersCreated(tenant, window, after, this.config.RECONCILER_NEWSTORE_PAGE_SIZE),
+            () => readPage(window, after),
             this.retries('NewStore page failed; backing off', runId),
           );
-          await this.repository.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
           if (!page.hasNextPage || !page.endCursor) break;
           after = page.endCursor;
         }
@@ -233,6 +270,34 @@ function checkedAmount(order: OrderSummary): OrderSummary & { grandTotal: string
       `NewStore order ${order.id} has no readable grandTotal (${JSON.stringify(order.grandTotal) ?? 'missing'}): the day cannot be compared`,
     );
   }
+}
+
+/**
+ * A NewStore return as the run stages it: its refund exactly, and the external ids the
+ * hub gives its refund record and a web return's customer refund (docs/domain.md
+ * section 3: the return id), with and without the tenant's token.
+ */
+function staged(tenant: string, item: ReturnSummary) {
+  let totalRefund: string | null = null;
+  if (item.totalRefundAmount !== null) {
+    try {
+      totalRefund = decimal(item.totalRefundAmount).toString();
+    } catch {
+      throw new Error(
+        `NewStore return ${item.id} has no readable totalRefundAmount (${JSON.stringify(item.totalRefundAmount)}): the day cannot be compared`,
+      );
+    }
+  }
+  const own = [
+    toExternalId(EXTERNAL_ID_PREFIXES.return, item.id),
+    toExternalId(EXTERNAL_ID_PREFIXES.return, item.id, 'CR'),
+  ];
+  return {
+    id: item.id,
+    orderId: item.orderId,
+    totalRefund,
+    externalIds: [...own, ...own.map((id) => toExternalId(tenantToken(tenant), id))],
+  };
 }
 
 function toMessage(runId: string, row: DiscrepancyRow): DiscrepancyMessage {

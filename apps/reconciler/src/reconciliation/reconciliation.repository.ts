@@ -7,6 +7,8 @@ import {
   DISCREPANCY_KINDS,
   DocumentComparison,
   OrderComparison,
+  ProjectedLine,
+  ReturnComparison,
 } from '@hub/reconciliation';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -119,8 +121,11 @@ export class ReconciliationRepository {
   async stageNewStoreOrders(runId: string, orders: OrderSummary[]): Promise<void> {
     if (orders.length === 0) return;
     await this.dataSource.query(
-      `INSERT INTO run_newstore_orders (run_id, order_id, external_id, total, item_count, is_historical)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[], $5::int[], $6::boolean[])
+      `INSERT INTO run_newstore_orders (run_id, order_id, external_id, total, item_count, is_historical, cancelled_items)
+       SELECT $1, o.order_id, o.external_id, o.total, o.item_count, o.is_historical,
+         coalesce(ARRAY(SELECT jsonb_array_elements_text(o.cancelled)), '{}'::text[])
+       FROM unnest($2::text[], $3::text[], $4::numeric[], $5::int[], $6::boolean[], $7::jsonb[])
+         AS o(order_id, external_id, total, item_count, is_historical, cancelled)
        ON CONFLICT DO NOTHING`,
       [
         runId,
@@ -129,6 +134,28 @@ export class ReconciliationRepository {
         orders.map((order) => order.grandTotal),
         orders.map((order) => order.itemCount),
         orders.map((order) => order.isHistorical),
+        orders.map((order) => JSON.stringify(order.cancelledItemIds ?? [])),
+      ],
+    );
+  }
+
+  /** NewStore's returns of the day, each with the external ids the hub gives its refund records. */
+  async stageNewStoreReturns(
+    runId: string,
+    returns: { id: string; orderId: string | null; totalRefund: string | null; externalIds: string[] }[],
+  ): Promise<void> {
+    if (returns.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO run_newstore_returns (run_id, return_id, order_id, total, external_ids)
+       SELECT $1, r.return_id, r.order_id, r.total, ARRAY(SELECT jsonb_array_elements_text(r.external_ids))
+       FROM unnest($2::text[], $3::text[], $4::numeric[], $5::jsonb[]) AS r(return_id, order_id, total, external_ids)
+       ON CONFLICT DO NOTHING`,
+      [
+        runId,
+        returns.map((item) => item.id),
+        returns.map((item) => item.orderId),
+        returns.map((item) => item.totalRefund),
+        returns.map((item) => JSON.stringify(item.externalIds)),
       ],
     );
   }
@@ -137,8 +164,8 @@ export class ReconciliationRepository {
     const known = transactions.filter((transaction) => transaction.documentType !== 'other');
     if (known.length === 0) return;
     await this.dataSource.query(
-      `INSERT INTO run_erp_transactions (run_id, internal_id, external_id, document_type, total)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[])
+      `INSERT INTO run_erp_transactions (run_id, internal_id, external_id, document_type, total, lines_listed)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::boolean[])
        ON CONFLICT DO NOTHING`,
       [
         runId,
@@ -146,12 +173,37 @@ export class ReconciliationRepository {
         known.map((transaction) => transaction.externalId),
         known.map((transaction) => transaction.documentType),
         known.map((transaction) => transaction.total),
+        known.map((transaction) => transaction.lines !== undefined),
+      ],
+    );
+    const lines = known.flatMap((transaction) =>
+      (transaction.lines ?? []).map((line) => ({ internalId: transaction.internalId, ...line })),
+    );
+    if (lines.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO run_erp_lines (run_id, internal_id, line, item, item_names, item_type, quantity, amount, is_closed)
+       SELECT $1, l.internal_id, l.line, l.item, CASE WHEN l.names IS NULL THEN NULL
+         ELSE ARRAY(SELECT jsonb_array_elements_text(l.names)) END, l.item_type, l.quantity, l.amount, l.is_closed
+       FROM unnest($2::text[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::numeric[], $8::numeric[], $9::boolean[])
+         AS l(internal_id, line, item, names, item_type, quantity, amount, is_closed)
+       ON CONFLICT DO NOTHING`,
+      [
+        runId,
+        lines.map((line) => line.internalId),
+        lines.map((line) => line.line),
+        lines.map((line) => line.item),
+        lines.map((line) => (line.itemNames ? JSON.stringify(line.itemNames) : null)),
+        lines.map((line) => line.itemType),
+        lines.map((line) => line.quantity),
+        lines.map((line) => line.amount),
+        lines.map((line) => line.isClosed),
       ],
     );
   }
 
   async clearStagedErp(runId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM run_erp_transactions WHERE run_id = $1`, [runId]);
+    await this.dataSource.query(`DELETE FROM run_erp_lines WHERE run_id = $1`, [runId]);
   }
 
   /**
@@ -161,11 +213,14 @@ export class ReconciliationRepository {
    * fixed number of rows, so it costs well under a second whatever the size.
    */
   async analyzeForComparison(): Promise<void> {
-    await this.dataSource.query(`ANALYZE run_newstore_orders, run_erp_transactions, orders, erp_documents`);
+    await this.dataSource.query(
+      `ANALYZE run_newstore_orders, run_newstore_returns, run_erp_transactions, run_erp_lines, orders, erp_documents`,
+    );
   }
 
   async clearStaging(runId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM run_newstore_orders WHERE run_id = $1`, [runId]);
+    await this.dataSource.query(`DELETE FROM run_newstore_returns WHERE run_id = $1`, [runId]);
     await this.clearStagedErp(runId);
   }
 
@@ -243,8 +298,23 @@ export class ReconciliationRepository {
       `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id,
          (d.amount + coalesce((SELECT sum(c.amount) FROM erp_documents c WHERE c.closes_lines AND c.tenant = d.tenant
            AND c.document_type = d.document_type AND c.external_id = d.external_id), 0))::text AS amount, d.status,
-         d.erp_internal_id, d.error,
-         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::text) ORDER BY e.internal_id)
+         d.erp_internal_id, d.error, d.lines,
+         coalesce((SELECT json_agg(c.lines ORDER BY c.document_partition, c.document_offset) FROM erp_documents c
+           WHERE c.closes_lines AND c.lines IS NOT NULL AND c.tenant = d.tenant AND c.document_type = d.document_type
+           AND c.external_id = d.external_id), '[]'::json) AS closings,
+         CASE WHEN d.document_type = 'salesOrder' THEN coalesce((SELECT ns.cancelled_items FROM run_newstore_orders ns
+           WHERE ns.run_id = $1 AND ns.order_id = d.order_id), '{}'::text[]) ELSE '{}'::text[] END AS cancelled,
+         CASE WHEN d.document_type = 'salesOrder' THEN ARRAY(SELECT DISTINCT x.line->>'itemId' FROM erp_documents cm
+           CROSS JOIN LATERAL jsonb_array_elements(cm.lines) AS x(line)
+           WHERE cm.tenant = d.tenant AND cm.order_id = d.order_id AND cm.document_type = 'creditMemo'
+           AND cm.lines IS NOT NULL AND cm.source_event_name IN ('order.items_cancelled', 'order.cancelled'))
+           ELSE '{}'::text[] END AS credited,
+         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'total', e.total::text,
+             'lines', CASE WHEN e.lines_listed THEN coalesce((SELECT json_agg(json_build_object('line', l.line,
+               'item', l.item, 'itemNames', l.item_names, 'itemType', l.item_type, 'quantity', l.quantity::text,
+               'amount', l.amount::text, 'isClosed', l.is_closed) ORDER BY l.line)
+               FROM run_erp_lines l WHERE l.run_id = $1 AND l.internal_id = e.internal_id), '[]'::json) END)
+             ORDER BY e.internal_id)
            FROM run_erp_transactions e WHERE e.run_id = $1 AND e.document_type = d.document_type
            AND e.external_id = d.external_id), '[]'::json) AS erp
        FROM erp_documents d
@@ -264,8 +334,42 @@ export class ReconciliationRepository {
               status: (row.status as 'posted' | 'failed' | null) ?? null,
               erpInternalId: (row.erp_internal_id as string | null) ?? null,
               error: (row.error as string | null) ?? null,
+              lines: (row.lines as ProjectedLine[] | null) ?? null,
+              closings: row.closings as ProjectedLine[][],
+              cancelledInNewStore: row.cancelled as string[],
+              creditedCancellations: row.credited as string[],
             },
-            erp: row.erp as { internalId: string; total: string }[],
+            erp: row.erp as DocumentComparison['erp'],
+          })),
+        ),
+    );
+  }
+
+  /** Streams NewStore's returns of the day, each with the ERP's records and the hub's documents of it. */
+  async streamReturns(
+    runId: string,
+    tenant: string,
+    pageSize: number,
+    onPage: (rows: ReturnComparison[]) => Promise<void>,
+  ): Promise<void> {
+    await this.withCursor(
+      `SELECT r.return_id, r.order_id, r.total::text AS total,
+         coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'externalId', e.external_id,
+             'documentType', e.document_type, 'total', e.total::text) ORDER BY e.internal_id)
+           FROM run_erp_transactions e WHERE e.run_id = $1 AND e.external_id = ANY(r.external_ids)), '[]'::json) AS erp,
+         (SELECT count(*) FROM erp_documents d WHERE d.tenant = $2 AND d.external_id = ANY(r.external_ids))::int AS hub
+       FROM run_newstore_returns r WHERE r.run_id = $1
+       ORDER BY r.return_id`,
+      [runId, tenant],
+      pageSize,
+      async (rows) =>
+        onPage(
+          rows.map((row) => ({
+            returnId: String(row.return_id),
+            orderId: (row.order_id as string | null) ?? null,
+            totalRefund: (row.total as string | null) ?? null,
+            erp: row.erp as ReturnComparison['erp'],
+            hubDocuments: Number(row.hub),
           })),
         ),
     );

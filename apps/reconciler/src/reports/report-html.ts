@@ -256,6 +256,7 @@ export function renderResyncDone(options: {
 <div><dt>orders replayed</dt><dd id="replayed">${summary.ordersReplayed.length}</dd></div>
 <div><dt>events replayed</dt><dd>${summary.eventsReplayed}</dd></div>
 <div><dt>orders fetched from NewStore</dt><dd>${summary.ordersInjected.length}</dd></div>
+<div><dt>cancellations fetched from NewStore</dt><dd>${summary.cancellationsInjected.length}</dd></div>
 <div><dt>orders NewStore does not have</dt><dd>${summary.ordersNotFound.length}</dd></div>
 <div><dt>ERP duplicates deleted</dt><dd>${summary.duplicatesDeleted.length}</dd></div>
 </dl>

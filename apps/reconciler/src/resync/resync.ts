@@ -1,6 +1,12 @@
 import { HEADERS, retryTemporary } from '@hub/contracts';
 import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
-import { NewStoreOrders, openingEventFromGraphQl, prepareEventRecord } from '@hub/newstore';
+import {
+  cancellationEventFromGraphQl,
+  NewStoreEnvelope,
+  NewStoreOrders,
+  openingEventFromGraphQl,
+  prepareEventRecord,
+} from '@hub/newstore';
 import { InjectConfig, ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -22,6 +28,8 @@ export interface ResyncSummary {
   eventsReplayed: number;
   ordersReplayed: string[];
   ordersInjected: string[];
+  /** Orders whose cancellation NewStore shows and the hub never received: rebuilt from GraphQL. */
+  cancellationsInjected: string[];
   ordersNotFound: string[];
   duplicatesDeleted: string[];
   /** Discrepancies a person must look at (ERP duplicates when deleting them is off). */
@@ -30,7 +38,7 @@ export interface ResyncSummary {
    * What could not be done, after retries: the order's discrepancy stays open and
    * unmarked, and a resync again tries it again. The others went on regardless.
    */
-  failed: { orderId: string; action: 'delete-duplicate' | 'inject'; error: string }[];
+  failed: { orderId: string; action: 'delete-duplicate' | 'inject' | 'inject-cancellation'; error: string }[];
 }
 
 /**
@@ -70,6 +78,7 @@ export class Resync {
       eventsReplayed: 0,
       ordersReplayed: [],
       ordersInjected: [],
+      cancellationsInjected: [],
       ordersNotFound: [],
       duplicatesDeleted: [],
       manual: [],
@@ -79,6 +88,9 @@ export class Resync {
       ? await this.repository.discrepancies(request.tenant, request.businessDate, { orderIds: request.orderIds })
       : [];
     const orderIds = new Set<string>(request.orderIds ?? []);
+    const uncancelled = new Set(
+      discrepancies.filter((discrepancy) => discrepancy.kind === 'missing_cancellation').map((item) => item.orderId),
+    );
     for (const discrepancy of discrepancies) {
       if (discrepancy.kind !== 'duplicate_in_erp') orderIds.add(discrepancy.orderId);
       else
@@ -90,6 +102,11 @@ export class Resync {
     const knownIds = new Set(known.map((order) => order.orderId));
     summary.eventsReplayed = await this.replay(known);
     summary.ordersReplayed = known.map((order) => order.orderId).sort();
+    // After the order's own events, so its sale is there to close.
+    for (const orderId of [...uncancelled].sort())
+      await this.attempt(summary, orderId, 'inject-cancellation', async () => {
+        if (await this.injectCancellation(request.tenant, orderId)) summary.cancellationsInjected.push(orderId);
+      });
     for (const orderId of [...orderIds].filter((id) => !knownIds.has(id)).sort()) {
       await this.attempt(summary, orderId, 'inject', async () => {
         if (await this.inject(request.tenant, orderId)) summary.ordersInjected.push(orderId);
@@ -161,6 +178,22 @@ export class Resync {
 
   /** An order NewStore has and the hub never received: its opening event, rebuilt from GraphQL. */
   private async inject(tenant: string, orderId: string): Promise<boolean> {
+    const order = await this.graphQlOrder(tenant, orderId);
+    if (!order) return false;
+    await this.send(orderId, openingEventFromGraphQl(tenant, order), 'order-injected');
+    return true;
+  }
+
+  /** Items NewStore shows cancelled whose cancellation never reached the hub: the event, rebuilt from GraphQL. */
+  private async injectCancellation(tenant: string, orderId: string): Promise<boolean> {
+    const order = await this.graphQlOrder(tenant, orderId);
+    const event = order && cancellationEventFromGraphQl(tenant, order, new Date());
+    if (!event) return false;
+    await this.send(orderId, event, 'cancellation-injected');
+    return true;
+  }
+
+  private async graphQlOrder(tenant: string, orderId: string) {
     const order = await retryTemporary(() => this.newStore.order(tenant, orderId), {
       attempts: this.config.RECONCILER_READ_ATTEMPTS,
       baseMs: this.config.RECONCILER_RETRY_BASE_MS,
@@ -168,9 +201,13 @@ export class Resync {
     if (!order) {
       this.logger.warn({ tenant, orderId }, 'order not found in NewStore GraphQL; nothing to inject');
       this.metrics.resynced.inc({ action: 'not-found' });
-      return false;
     }
-    const prepared = prepareEventRecord(Buffer.from(JSON.stringify(openingEventFromGraphQl(tenant, order))), {
+    return order;
+  }
+
+  /** Sends an event rebuilt from GraphQL to newstore.events.v1, marked as a replay from GraphQL. */
+  private async send(orderId: string, envelope: NewStoreEnvelope, action: string): Promise<void> {
+    const prepared = prepareEventRecord(Buffer.from(JSON.stringify(envelope)), {
       receivedAt: new Date(),
       contentType: 'application/json',
     });
@@ -184,8 +221,7 @@ export class Resync {
         headers: { ...record.headers, [HEADERS.replay]: new Date().toISOString(), 'resync-source': 'newstore-graphql' },
       },
     ]);
-    this.metrics.resynced.inc({ action: 'order-injected' });
-    return true;
+    this.metrics.resynced.inc({ action });
   }
 
   /** ERP records duplicating a document: deleted only when configured, and never the hub's own. */
