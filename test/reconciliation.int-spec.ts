@@ -39,7 +39,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   const prefix = uniqueName('recon');
   const schemas = { enricher: uniqueName('enricher'), sink: uniqueName('sink'), reconciler: uniqueName('reconciler') };
   const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const newStore = new NewStoreEmulator({ day: { tenant: TENANT, date: DAY, orders: 40, seed: 7 } });
+  const newStore = new NewStoreEmulator({ day: { tenant: TENANT, date: DAY, orders: 40, seed: 27 } });
   const erp = new ErpEmulator({ concurrencyLimit: 10 });
   const database = new Client({ connectionString: testDatabaseUrl() });
   const services: ServiceUnderTest[] = [];
@@ -59,6 +59,34 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       new Date(order.createdAt).getUTCHours() < 20,
   );
   const [neverDelivered, removed, changed, duplicated] = plain;
+  /** A sale whose lines someone edits in the ERP: 5.00 moved from one line to another, the total unchanged. */
+  let reLined: (typeof days)[number];
+  /** An order whose item cancellation NewStore holds and never sent (its sale is a sales order). */
+  const uncancelled = days.find(
+    (order) =>
+      order.cancellation &&
+      // A store sale handed over in the store is a cash sale, which a cancellation never changes.
+      order.channelType === 'web' &&
+      !order.isHistorical &&
+      new Date(order.createdAt).getUTCHours() >= 9 &&
+      new Date(order.createdAt).getUTCHours() < 20,
+  )!;
+  /** A return NewStore holds and never sent, processed on the day (the tenant's zone is UTC). */
+  const unreturned = days.find(
+    (order) =>
+      order.return &&
+      order.id !== uncancelled.id &&
+      !order.isHistorical &&
+      Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000 < Date.parse(`${DAY}T23:00:00Z`),
+  )!;
+  /** Events NewStore holds that never reached the hub (sent later, as NewStore's manual retry would). */
+  const withheld = (event: { envelope: { name: string; payload: Record<string, unknown> } }) =>
+    (event.envelope.name === 'order.items_cancelled' && event.envelope.payload.id === uncancelled.id) ||
+    (event.envelope.name === 'return.processed' && event.envelope.payload.id === unreturned.return!.id);
+  /** The edited sale's line amounts as the hub posted them. */
+  let postedLineAmounts: unknown[] = [];
+  const lineAmounts = (record: ErpRecord) =>
+    ((record.body.item as { items: { amount: unknown }[] }).items ?? []).map((line) => line.amount);
   /** The changed order's ERP total as the hub posted it, before it was changed behind the hub's back. */
   let changedTotal = '';
   /** An ERP record with a hub-shaped external id (a credit memo's CM-) that no hub document explains. */
@@ -155,6 +183,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const events = days
       .filter((order) => order.id !== neverDelivered.id)
       .flatMap((order) => eventsOfOrder(order, TENANT))
+      .filter((event) => !withheld(event))
       .sort((a, b) => a.at - b.at);
     await kafka.producer.send(
       kafka.topics.newstoreEvents,
@@ -186,6 +215,24 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const original = documentOf(duplicated);
     await plant('POST', `/${original.type}`, { externalId: original.externalId, tranDate: DAY, total: original.total });
     await plant('POST', '/creditMemo', { externalId: ORPHAN, tranDate: DAY, total: '3.30' });
+    // Someone moves 5.00 from one line of a sale to another: the total stays what it was.
+    reLined = plain
+      .slice(4)
+      .find((order) => lineAmounts(documentOf(order)).filter((amount) => Number(amount) > 5).length >= 2)!;
+    const edited = documentOf(reLined);
+    postedLineAmounts = lineAmounts(edited);
+    const [first, second] = postedLineAmounts
+      .map((amount, position) => ({ amount: Number(amount), position }))
+      .filter(({ amount }) => amount > 5);
+    await plant('PATCH', `/${edited.id}`, {
+      lines: [
+        { position: first.position, amount: decimal(first.amount).minus(5).toString() },
+        { position: second.position, amount: decimal(second.amount).plus(5).toString() },
+      ],
+    });
+    expect(documentOf(reLined).total).toBe(edited.total);
+    // The order whose cancellation never arrived was sold on a sales order, whose lines a cancellation closes.
+    expect(documentOf(uncancelled).type).toBe('salesOrder');
 
     const { runs } = await json<{
       runs: { id: string; status: string; openDiscrepancies: number; parityRatio: number; newstoreOrders: number }[];
@@ -193,12 +240,18 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(runs).toHaveLength(1);
     // Exactly what the OpenAPI document says a run is (made from the same schema): no field undocumented.
     expect(() => runSchema.parse(runs[0])).not.toThrow();
-    expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 5 });
+    expect(runs[0]).toMatchObject({ status: 'succeeded', newstoreOrders: days.length, openDiscrepancies: 9 });
     // Parity is over the union of the three systems' orders: the orphan's record counts as one.
-    expect(runs[0].parityRatio).toBeCloseTo((days.length + 1 - 5) / (days.length + 1), 5);
+    expect(runs[0].parityRatio).toBeCloseTo((days.length + 1 - 8) / (days.length + 1), 5);
 
     const report = await json<{
-      discrepancies: { kind: string; orderId: string; delta: number | null; erpInternalIds: string[] }[];
+      discrepancies: {
+        kind: string;
+        orderId: string;
+        delta: number | null;
+        erpInternalIds: string[];
+        detail: string;
+      }[];
     }>('GET', `/admin/reports/${DAY}?tenant=${TENANT}`);
     for (const discrepancy of report.discrepancies) expect(() => discrepancySchema.parse(discrepancy)).not.toThrow();
     const found = report.discrepancies
@@ -211,7 +264,19 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
         { kind: 'missing_in_erp', orderId: removed.id },
         { kind: 'missing_in_hub', orderId: neverDelivered.id },
         { kind: 'orphan_in_erp', orderId: `erp:${documentOf({ externalId: ORPHAN }).id}` },
+        { kind: 'line_mismatch', orderId: reLined.id },
+        { kind: 'line_mismatch', orderId: reLined.id },
+        { kind: 'missing_cancellation', orderId: uncancelled.id },
+        { kind: 'missing_return', orderId: unreturned.id },
       ].sort((a, b) => a.kind.localeCompare(b.kind)),
+    );
+    // Each edited line named, with both amounts.
+    const lineFindings = report.discrepancies.filter((item) => item.kind === 'line_mismatch');
+    expect(lineFindings.map((item) => item.delta).sort()).toEqual([-5, 5]);
+    for (const finding of lineFindings)
+      expect(finding.detail).toMatch(/line \d+: amount: the hub posted [\d.]+, the ERP has [\d.]+/);
+    expect(report.discrepancies.find((item) => item.kind === 'missing_cancellation')?.detail).toContain(
+      `item ${uncancelled.cancellation!.itemIds[0]} is cancelled in NewStore`,
     );
     expect(report.discrepancies.find((item) => item.kind === 'amount_mismatch')?.delta).toBe(5);
     expect(report.discrepancies.find((item) => item.kind === 'duplicate_in_erp')?.erpInternalIds).toHaveLength(2);
@@ -224,7 +289,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     for (const message of messages) expect(message.key).toBe(message.value.orderId);
 
     const csv = await admin('GET', `/admin/reports/${DAY}?tenant=${TENANT}&format=csv`);
-    expect(csv.body.trim().split('\n')).toHaveLength(6);
+    expect(csv.body.trim().split('\n')).toHaveLength(10);
     expect(csv.body).toContain(`missing_in_hub,${neverDelivered.id}`);
     const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
     expect(metrics).toContain(
@@ -290,14 +355,17 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
           ['missing_in_erp', 1],
           ['missing_in_hub', 1],
           ['orphan_in_erp', 1],
+          ['line_mismatch', 2],
+          ['missing_cancellation', 1],
+          ['missing_return', 1],
         ]),
       );
-      expect(Object.values(kinds).reduce((sum, count) => sum + count, 0)).toBe(5);
-      // Found minutes ago: all five are under a day old.
+      expect(Object.values(kinds).reduce((sum, count) => sum + count, 0)).toBe(9);
+      // Found minutes ago: all nine are under a day old.
       const ages = await page.$$eval('#age-chart rect', (rects) =>
         rects.map((rect) => rect.getAttribute('data-count')),
       );
-      expect(ages).toEqual(['5', '0', '0', '0']);
+      expect(ages).toEqual(['9', '0', '0', '0']);
       // 30 days of parity: this day's bar with its parity, the 29 before it unknown (never reconciled).
       expect(
         await page.$$eval('#parity-chart rect.parity', (rects) => rects.map((r) => r.getAttribute('data-date'))),
@@ -320,14 +388,14 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       // The resync button asks first; cancelling goes back to the report with nothing done.
       await Promise.all([page.waitForNavigation(), page.click('form.resync button')]);
       expect(await page.$eval('h1', (h1) => h1.textContent)).toBe(`Resync ${TENANT}, ${DAY}?`);
-      expect(await page.$eval('#confirm', (button) => button.textContent)).toBe('Yes, resync 5 order(s)');
+      expect(await page.$eval('#confirm', (button) => button.textContent)).toBe('Yes, resync 8 order(s)');
       await Promise.all([page.waitForNavigation(), page.click('a')]);
       expect(page.url()).toBe(`${reconciler.url}/reports/${DAY}.html?tenant=${TENANT}`);
 
       const month = await page.goto(`${reconciler.url}/reports/${DAY.slice(0, 7)}.html?tenant=${TENANT}`);
       expect(month?.status()).toBe(200);
       expect(await page.$$eval('#parity-chart rect', (rects) => rects.length)).toBe(31);
-      expect(await page.$$eval('#open tbody tr', (rows) => rows.length)).toBe(5);
+      expect(await page.$$eval('#open tbody tr', (rows) => rows.length)).toBe(9);
 
       expect(problems).toEqual([]);
       expect(requests.filter((url) => !url.startsWith(`${reconciler.url}/`))).toEqual([]);
@@ -369,16 +437,34 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     // The orphan is a person's call (resync does not touch it): here, the person voids it.
     const orphan = documentOf({ externalId: ORPHAN });
     expect((await fetch(`${erpBase}/_emulator/records/${orphan.id}`, { method: 'DELETE' })).status).toBe(204);
-    const summary = await json<{ ordersInjected: string[]; ordersReplayed: string[]; duplicatesDeleted: string[] }>(
-      'POST',
-      '/admin/resync',
-      { tenant: TENANT, date: DAY },
-    );
+    const summary = await json<{
+      ordersInjected: string[];
+      cancellationsInjected: string[];
+      ordersReplayed: string[];
+      duplicatesDeleted: string[];
+    }>('POST', '/admin/resync', { tenant: TENANT, date: DAY });
     expect(summary.ordersInjected).toEqual([neverDelivered.id]);
-    expect(summary.ordersReplayed.sort()).toEqual([removed.id, changed.id].sort());
+    // The cancellation NewStore shows and never sent is rebuilt from GraphQL.
+    expect(summary.cancellationsInjected).toEqual([uncancelled.id]);
+    expect(summary.ordersReplayed.sort()).toEqual(
+      [removed.id, changed.id, reLined.id, uncancelled.id, unreturned.id].sort(),
+    );
     expect(summary.duplicatesDeleted).toHaveLength(1);
+    // A return's event the hub never received is NewStore's to send again (its manual retry).
+    const returnEvent = eventsOfOrder(unreturned, TENANT).find((event) => event.envelope.name === 'return.processed')!;
+    await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(returnEvent.envelope)]);
+    const closedLines = (record: ErpRecord | undefined) =>
+      ((record?.body.item as { items: { isClosed?: boolean }[] } | undefined)?.items ?? []).filter(
+        (line) => line.isClosed,
+      ).length;
     await waitFor(
-      () => documentOf(neverDelivered) && documentOf(removed) && documentOf(changed).total === changedTotal,
+      () =>
+        documentOf(neverDelivered) &&
+        documentOf(removed) &&
+        documentOf(changed).total === changedTotal &&
+        JSON.stringify(lineAmounts(documentOf(reLined))) === JSON.stringify(postedLineAmounts) &&
+        closedLines(documentOf(uncancelled)) > 0 &&
+        [...erp.records.values()].some((record) => record.externalId === `RT-${unreturned.return!.id}`),
       { what: 'resynced documents in the ERP', timeoutMs: 60_000, intervalMs: 250 },
     );
     await settled(days.length);
@@ -389,7 +475,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(runs[0]).toMatchObject({
       status: 'succeeded',
       openDiscrepancies: 0,
-      resolvedDiscrepancies: 5,
+      resolvedDiscrepancies: 9,
       parityRatio: 1,
     });
     const perDocument = new Map<string, number>();

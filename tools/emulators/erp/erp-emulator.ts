@@ -335,9 +335,18 @@ export class ErpEmulator {
       // Changes a record behind the hub's back (someone edited the amount in the ERP).
       const record = this.records.get((request.params as { id: string }).id);
       if (!record) return reply.status(404).send();
-      const { total } = (request.body ?? {}) as { total?: unknown };
+      const { total, lines } = (request.body ?? {}) as {
+        total?: unknown;
+        lines?: { position: number; amount: number | string }[];
+      };
       if (typeof total === 'number' || (typeof total === 'string' && /^-?\d+(\.\d+)?$/.test(total)))
         record.total = new Big(total).toString();
+      // Or a line's amount (someone moved an amount between lines): the lines change, the stored total does not.
+      const items = (record.body.item as { items?: Record<string, unknown>[] } | undefined)?.items;
+      for (const change of lines ?? []) {
+        if (!items?.[change.position]) return reply.status(400).send({ error: `no line at ${change.position}` });
+        items[change.position].amount = new Big(change.amount).toNumber();
+      }
       return record;
     });
 

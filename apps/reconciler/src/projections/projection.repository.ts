@@ -297,7 +297,7 @@ export class ProjectionRepository {
             message.offset,
             // A change to its sale (closing, assigning lines), no record of its own.
             document.operation !== undefined,
-            JSON.stringify(projectedLines(document)),
+            jsonOrNull(projectedLines(document)),
           ],
         });
       } catch (error) {
@@ -408,6 +408,9 @@ function bookedAmount(document: ErpDocument): string {
   const payments = document.lines.filter((line) => line.kind === 'payment').map((line) => line.amount);
   return decimal(document.total).minus(sum(payments)).toString();
 }
+
+/** A JSON value for a jsonb column: SQL NULL for null, never JSON's `null`. */
+const jsonOrNull = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
 /**
  * The lines a document posts, as line parity compares them (`ProjectedLine`): null for a
