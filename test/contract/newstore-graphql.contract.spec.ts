@@ -1,5 +1,5 @@
 import { decimal } from '@hub/contracts';
-import { orderQuery, ordersByIdQuery, ordersCreatedQuery } from '@hub/newstore';
+import { orderQuery, ordersByIdQuery, ordersCreatedQuery, returnsProcessedQuery } from '@hub/newstore';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { newStoreTestClient } from '@hub/testing';
 import { parse } from 'graphql';
@@ -42,6 +42,9 @@ describe('NewStore GraphQL contract: the seeds are the truth', () => {
     const window = { from: new Date('2025-01-02T00:00:00Z'), to: new Date('2025-01-03T00:00:00Z') };
     expect(messages(ordersCreatedQuery(window, 100, null))).toEqual([]);
     expect(messages(ordersCreatedQuery(window, 100, 'WyJjcmVhdGVkX2F0X2Rlc2MiXQ=='))).toEqual([]);
+    // The day's returns: seed 003's `returns` connection, filtered by day like seed 000's orders.
+    expect(messages(returnsProcessedQuery(window, 100, null))).toEqual([]);
+    expect(messages(returnsProcessedQuery(window, 100, 'aXRlbTo5OQ=='))).toEqual([]);
   });
 
   it("validates the hub's batched order query: seed 001's fields through `nodes`, ids as escaped literals, at most 100", () => {
@@ -116,5 +119,46 @@ describe('NewStore GraphQL contract: the hub client against the emulator', () =>
       after = page.endCursor;
     }
     expect(ids.size).toBe(new Set(Array.from({ length: 300 }, (_, index) => orderAt(day, index).id)).size);
+  });
+
+  it("lists each order's cancelled items, and the day's returns page by page with their refunds", async () => {
+    const window = { from: new Date('2024-01-02T00:00:00Z'), to: new Date('2024-01-03T00:00:00Z') };
+    const orders = Array.from({ length: 300 }, (_, index) => orderAt(day, index));
+    const cancelled = new Map<string, string[]>();
+    let after: string | null = null;
+    for (;;) {
+      const page = await client.ordersCreated('acme', window, after, 100);
+      for (const order of page.orders)
+        if (order.cancelledItemIds.length) cancelled.set(order.id, order.cancelledItemIds);
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    const expectedCancelled = orders.filter((order) => order.cancellation);
+    expect(expectedCancelled.length).toBeGreaterThan(0);
+    expect(cancelled).toEqual(new Map(expectedCancelled.map((order) => [order.id, order.cancellation!.itemIds])));
+
+    // Returns processed on the day, in pages of 10 (the day has more than 10).
+    const returns = new Map<string, { orderId: string | null; total: string }>();
+    after = null;
+    for (;;) {
+      const page = await client.returnsProcessed('acme', window, after, 10);
+      for (const item of page.returns)
+        returns.set(item.id, { orderId: item.orderId, total: decimal(item.totalRefundAmount!).toString() });
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    const expectedReturns = orders.filter(
+      (order) =>
+        order.return && Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000 < window.to.getTime(),
+    );
+    expect(expectedReturns.length).toBeGreaterThan(10);
+    expect(returns).toEqual(
+      new Map(
+        expectedReturns.map((order) => [
+          order.return!.id,
+          { orderId: order.id, total: decimal(order.return!.amount).toString() },
+        ]),
+      ),
+    );
   });
 });

@@ -124,6 +124,99 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     expect(pages.flat().filter((item) => item.documentType === 'cashSale')).toHaveLength(3);
   });
 
+  it("lists each transaction's lines in their order, each item named by its name and external id", async () => {
+    await adapter.upsert(
+      document('LINES-1', {
+        tranDate: '2024-03-05',
+        total: '0.00',
+        lines: [
+          { kind: 'item', itemId: 'i1', productId: 'prod-1001', quantity: 2, amount: '92.00', tax: '7.50' },
+          { kind: 'discount', itemId: 'i1-discount', erpItem: '701', quantity: 1, amount: '-2.00', tax: '0' },
+          { kind: 'payment', itemId: 'p1', erpItem: '501', quantity: 1, amount: '-97.50', tax: '0' },
+        ],
+      }),
+    );
+    const [[listed]] = await (async () => {
+      const pages = [];
+      for await (const page of adapter.listTransactions('2024-03-05')) pages.push(page);
+      return pages;
+    })();
+    expect(listed.lines).toEqual([
+      expect.objectContaining({ line: 1, itemType: 'InvtPart', quantity: '2', amount: '92', isClosed: false }),
+      expect.objectContaining({ line: 2, item: '701', itemType: 'Discount', amount: '-2', itemNames: ['Discount'] }),
+      expect.objectContaining({ line: 3, item: '501', itemType: 'Payment', amount: '-97.5' }),
+    ]);
+    // A product's item is named by its name and external id, which is what NewStore's product id is.
+    expect(listed.lines![0].itemNames).toContain('prod-1001');
+    expect(listed).toMatchObject({ total: '97.5', payments: '-97.5' });
+  });
+
+  it("reads the lines with the columns an account answers: one that refuses the catalog's lists them in order", async () => {
+    const { createServer } = await import('node:http');
+    const queries: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const q = (JSON.parse(body) as { q: string }).q;
+        queries.push(q);
+        const answer = (status: number, payload: unknown) => {
+          response.writeHead(status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(payload));
+        };
+        if (q.includes('FROM transaction WHERE'))
+          return answer(200, {
+            items: [{ id: '11', externalid: 'SO-X', type: 'SalesOrd', trandate: '2024-03-06', foreigntotal: '30' }],
+            hasMore: false,
+          });
+        if (q.includes('linesequencenumber'))
+          return answer(400, {
+            title: 'Bad Request',
+            status: 400,
+            'o:errorDetails': [
+              {
+                detail: "Invalid search query. Field 'linesequencenumber' was not found.",
+                'o:errorCode': 'INVALID_PARAMETER',
+              },
+            ],
+          });
+        if (q.includes('FROM transactionline'))
+          return answer(200, {
+            items: [
+              { transaction: '11', item: null, itemtype: null, quantity: null, foreignamount: '30' },
+              { transaction: '11', item: '7', itemtype: 'InvtPart', quantity: '1', foreignamount: '30' },
+              { transaction: '11', item: '8', itemtype: 'InvtPart', quantity: '0', foreignamount: '0' },
+            ],
+            hasMore: false,
+          });
+        return answer(200, { items: [{ id: '7', itemid: 'P-7', externalid: null }], hasMore: false });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const stub = new NetSuiteRestAdapter({
+        clientId: 'unused-with-tba',
+        baseUrl: `http://127.0.0.1:${port}`,
+        tokenBasedAuth: tba,
+        requestTimeoutMs: 2_000,
+      });
+      const rows = [];
+      for await (const page of stub.listTransactions('2024-03-06')) rows.push(...page);
+      // The main line (no item) is no line of the record; a line that books nothing reads as closed.
+      expect(rows[0].lines).toEqual([
+        { line: 1, item: '7', itemType: 'InvtPart', quantity: '1', amount: '30', isClosed: false, itemNames: ['P-7'] },
+        { line: 2, item: '8', itemType: 'InvtPart', quantity: '0', amount: '0', isClosed: true },
+      ]);
+      expect(queries.filter((q) => q.includes('FROM transactionline'))).toEqual([
+        'SELECT transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed FROM transactionline WHERE transaction IN (11)',
+        'SELECT transaction, item, itemtype, quantity, foreignamount FROM transactionline WHERE transaction IN (11)',
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('retries a page of the listing that failed for a moment, and goes on from there', async () => {
     const pages = [];
     for await (const page of adapter.listTransactions('2024-03-01', 3)) {

@@ -147,13 +147,12 @@ function taxDetailsOf(document: ErpDocument, lines: DocumentLine[]): Record<stri
 interface TransactionLineRow {
   transaction: unknown;
   linesequencenumber?: unknown;
-  item: unknown;
-  itemtype: unknown;
+  item: string | number | null;
+  itemtype: string | null;
   quantity: unknown;
   foreignamount: unknown;
   isclosed?: unknown;
 }
-
 
 /** A line's NetSuite item: the mapped item (discounts, payments, gift cards…), or the NewStore product's. */
 function lineItem(line: DocumentLine, references: NetSuiteReferences): NetSuiteRef {
@@ -824,7 +823,10 @@ export class NetSuiteRestAdapter implements ErpPort {
           foreigntotal: unknown;
         }>(q, limit, windowRows);
         if (page.items.length === 0) return;
-        const lines = await this.transactionLines(page.items.map((item) => String(item.id)), itemNames);
+        const lines = await this.transactionLines(
+          page.items.map((item) => String(item.id)),
+          itemNames,
+        );
         yield page.items.map((item) => {
           const own = lines.get(String(item.id)) ?? [];
           const paid = own
@@ -874,7 +876,8 @@ export class NetSuiteRestAdapter implements ErpPort {
       if (row.item === null || row.item === undefined || row.item === '') continue;
       const key = String(row.transaction);
       const own = byTransaction.get(key) ?? [];
-      const amount = row.foreignamount === null || row.foreignamount === undefined ? null : erpAmount(row.foreignamount, key);
+      const amount =
+        row.foreignamount === null || row.foreignamount === undefined ? null : erpAmount(row.foreignamount, key);
       const quantity = row.quantity === null || row.quantity === undefined ? null : erpAmount(row.quantity, key);
       own.push({
         line: row.linesequencenumber === undefined ? own.length + 1 : Number(row.linesequencenumber),

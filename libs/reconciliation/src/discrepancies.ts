@@ -49,7 +49,8 @@ export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string
   },
   missing_cancellation: {
     meaning: 'NewStore has the item cancelled, its line of the sale is still open in the ERP',
-    resync: "rebuild the cancellation from NewStore GraphQL (the items it shows cancelled) and replay the order's events",
+    resync:
+      "rebuild the cancellation from NewStore GraphQL (the items it shows cancelled) and replay the order's events",
   },
   missing_return: {
     meaning: 'NewStore has the return, the ERP has no refund record of it (or, for a web return, no customer refund)',
@@ -57,7 +58,8 @@ export const DISCREPANCY_DESCRIPTIONS: Record<DiscrepancyKind, { meaning: string
       "replay the order's events; a return whose event never reached the hub must be sent again from NewStore (the event stream's manual retry, or a temporary integration over its day)",
   },
   refund_amount_mismatch: {
-    meaning: "the ERP's refund record of a return books another amount than NewStore's total refund (delta = found - expected)",
+    meaning:
+      "the ERP's refund record of a return books another amount than NewStore's total refund (delta = found - expected)",
     resync: "replay the order's events; the upsert by external id writes the hub's amount",
   },
   line_mismatch: {

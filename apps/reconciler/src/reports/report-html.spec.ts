@@ -67,7 +67,7 @@ describe('the HTML parity report', () => {
         eventsReplayed: 3,
         ordersReplayed: ['o-1'],
         ordersInjected: [],
-      cancellationsInjected: [],
+        cancellationsInjected: [],
         ordersNotFound: [],
         duplicatesDeleted: [],
         manual: [],
