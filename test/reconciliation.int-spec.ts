@@ -527,6 +527,111 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(JSON.parse(unknown.body).message).toMatch(/no order "no-such-order" of tenant acme/);
   });
 
+  it('fixes an order from its page in a real browser: searched by its number, a resync that names the amounts it writes over, recorded', async () => {
+    // Someone edits a line of a sale again; the next run finds it.
+    const edited = documentOf(reLined);
+    const [first] = lineAmounts(edited)
+      .map((amount, position) => ({ amount: Number(amount), position }))
+      .filter(({ amount }) => amount > 5);
+    const plant = await fetch(`${erpBase}/_emulator/records/${edited.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        lines: [{ position: first.position, amount: decimal(first.amount).minus(1).toString() }],
+      }),
+    });
+    expect(plant.ok).toBe(true);
+    const { runs } = await json<{ runs: { openDiscrepancies: number }[] }>('POST', '/admin/reconciliations', {
+      tenant: TENANT,
+      date: DAY,
+    });
+    expect(runs[0].openDiscrepancies).toBe(1);
+    // Posted without ticking the amounts it writes over, the resync is refused, the amounts named.
+    const unticked = await fetch(`${reconciler.url}/reports/orders/${encodeURIComponent(reLined.id)}/resync.html`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ tenant: TENANT, confirm: 'yes', actor: 'Dana' }).toString(),
+    });
+    expect(unticked.status).toBe(400);
+    expect(await unticked.text()).toContain('tick the box that names them');
+
+    const { browser, close } = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(String(error)));
+      const reportPath = `/reports/${DAY}.html?tenant=${TENANT}`;
+      await page.goto(`${reconciler.url}/reports/login.html?next=${encodeURIComponent(reportPath)}`);
+      await page.type('#token', TOKEN);
+      await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+      expect(page.url()).toBe(`${reconciler.url}${reportPath}`);
+
+      // An order number nobody has: the search says so, and offers the box again.
+      await page.type('#order-search', 'W-NO-SUCH');
+      await Promise.all([page.waitForNavigation(), page.click('#order-search-go')]);
+      expect(await page.$eval('#not-found', (p) => p.textContent)).toContain('No order "W-NO-SUCH"');
+      // The order by its number: its page.
+      await page.type('#order-search', reLined.externalId);
+      await Promise.all([page.waitForNavigation(), page.click('#order-search-go')]);
+      expect(new URL(page.url()).pathname).toBe(`/reports/orders/${reLined.id}`);
+      expect(await page.$eval('h1', (h1) => h1.textContent)).toBe(`Order ${reLined.externalId} of ${TENANT}`);
+      expect(await page.$$eval('#open tbody tr', (rows) => rows.map((row) => row.getAttribute('data-kind')))).toEqual([
+        'line_mismatch',
+      ]);
+      const eventNames = await page.$$eval('#events tbody tr td:nth-child(2)', (cells) =>
+        cells.map((c) => c.textContent),
+      );
+      expect(eventNames).toContain('order.opened');
+      const documentRows = await page.$$eval('#documents tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
+      expect(documentRows.some((row) => row.includes(edited.externalId!) && row.includes('posted'))).toBe(true);
+      expect(await page.$eval('#actions', (node) => node.textContent)).toBe('None.');
+
+      // The resync asks first: what it does, the amount it writes over, named; without the tick it does nothing.
+      await Promise.all([page.waitForNavigation(), page.click('#resync-order')]);
+      expect(await page.$$eval('#plan tbody tr', (rows) => rows.map((row) => row.getAttribute('data-kind')))).toEqual([
+        'line_mismatch',
+      ]);
+      const amounts = await page.$eval('#amounts', (span) => span.textContent ?? '');
+      expect(amounts).toBe(
+        `${edited.type} ${edited.externalId}: ${decimal(first.amount).minus(1).toString()} → ${decimal(first.amount).toString()}`,
+      );
+      await page.type('#actor', 'Dana from finance');
+      await page.click('#confirm-amounts');
+      await Promise.all([page.waitForNavigation(), page.click('#confirm')]);
+      expect(await page.$eval('h1', (h1) => h1.textContent)).toBe(`Resync of order ${reLined.id}: done`);
+      expect(await page.$eval('#outcome', (p) => p.textContent)).toMatch(/^\d+ event\(s\) replayed/);
+      await Promise.all([page.waitForNavigation(), page.click('#back')]);
+      const action = await page.$eval('#actions tbody tr', (row) => row.textContent ?? '');
+      expect(action).toContain('Dana from finance (report pages)');
+      expect(action).toContain('resync');
+      expect(action).toContain('line_mismatch; amounts confirmed');
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+    // What the hub posted is in the ERP again.
+    await waitFor(() => JSON.stringify(lineAmounts(documentOf(reLined))) === JSON.stringify(postedLineAmounts), {
+      what: 'the edited line written back',
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+  });
+
+  it('refuses an order resync that is not confirmed, that names no one, or that comes from another site', async () => {
+    const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetch(`${reconciler.url}/reports/orders/${encodeURIComponent(reLined.id)}/resync.html`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ tenant: TENANT, ...fields }).toString(),
+      });
+    expect((await form({ actor: 'Dana' })).status).toBe(400);
+    const anonymous = await form({ confirm: 'yes' });
+    expect(anonymous.status).toBe(400);
+    expect(await anonymous.text()).toContain('actor (your name) is required');
+    const crossSite = await form({ confirm: 'yes', actor: 'Dana' }, { 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+  });
+
   it('rebuilds the projections through the admin API to exactly the rows the incremental build made', async () => {
     const snapshot = async () => ({
       orders: await query(`SELECT * FROM S.orders ORDER BY tenant, order_id`),

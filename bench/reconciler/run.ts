@@ -38,6 +38,8 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? 'rebuild,day').split(',').map(
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 const TOKEN = 'bench-token';
+/** A product of the emulated ERP account's catalogue. */
+const PRODUCT = 'prod-1001';
 const stamp = Date.now().toString(36);
 // The emulator derives an order's seed as (seed ^ c) ^ index: seeds differing only in low bits
 // give the same orders at other indexes. This one differs above bit 20, beyond any index here.
@@ -231,20 +233,21 @@ async function seedDay(kafka: KafkaInfrastructure, erp: ErpEmulator, date: strin
   function* documents(): Generator<Message> {
     for (let index = 0; index < orders; index += 1) {
       const order = orderAt(day, index);
+      const total = money(order.grandTotal, order.currency);
+      // One line of the whole amount, which line parity compares with the ERP's line.
       const document = sampleErpDocument(order.channelType === 'web' ? 'salesOrder' : 'cashSale', order.externalId, {
         tenant: 'bench',
         orderId: order.id,
         idempotencyKey: `sale:bench:${order.id}`,
         tranDate: date,
-        total: money(order.grandTotal, order.currency),
+        total,
+        lines: [{ kind: 'item', itemId: `${order.id}-1`, productId: PRODUCT, quantity: 1, amount: total, tax: '0' }],
       });
       // One in a thousand ERP records has another amount: the run has something to find.
-      const record = erp.seed(
-        document.documentType,
-        document.externalId,
-        date,
-        index % 1000 === 0 ? decimal(document.total).plus(1).toString() : document.total,
-      );
+      const booked = index % 1000 === 0 ? decimal(document.total).plus(1).toString() : document.total;
+      const record = erp.seed(document.documentType, document.externalId, date, booked, [
+        { item: { externalId: PRODUCT }, quantity: 1, amount: booked },
+      ]);
       const status: SyncStatus = {
         idempotencyKey: document.idempotencyKey,
         tenant: 'bench',

@@ -8,6 +8,7 @@ import { UnprojectableMessages1764200001000 } from './migrations/1764200001000-u
 import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-extracts';
 import { ClosingDocuments1764800000000 } from './migrations/1764800000000-closing-documents';
 import { DocumentParity1765000000000 } from './migrations/1765000000000-document-parity';
+import { OperatorActions1765000001000 } from './migrations/1765000001000-operator-actions';
 import { reconcilerCommands } from './reconciler.commands';
 import { reconcilerEnv } from './reconciler.config';
 import { reconcilerTenantProblems } from './reconciler-connections';
@@ -30,6 +31,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       DailyExtracts1764300000000,
       ClosingDocuments1764800000000,
       DocumentParity1765000000000,
+      OperatorActions1765000001000,
     ],
   },
   rules: [

@@ -234,10 +234,19 @@ export class ErpEmulator {
   }
 
   /** Writes a record as an upsert would, without HTTP: benchmarks seed large days with it (one line of `total`). */
-  seed(type: RecordType, externalId: string, tranDate: string, total: number | string): ErpRecord {
+  seed(
+    type: RecordType,
+    externalId: string,
+    tranDate: string,
+    total: number | string,
+    /** Its item lines (default: one line of the whole amount). */
+    lines: { item: { id?: string; externalId?: string }; quantity: number; amount: number | string }[] = [
+      { item: { id: '701' }, quantity: 1, amount: total },
+    ],
+  ): ErpRecord {
     return this.store(type, externalId, {
       tranDate,
-      item: { items: [{ item: { id: '701' }, quantity: 1, amount: Number(total) }] },
+      item: { items: lines.map((line) => ({ ...line, amount: Number(line.amount) })) },
     });
   }
 

@@ -11,7 +11,7 @@ import {
   validate,
   ValidationContext,
 } from 'graphql';
-import { DayOrder, instrumentsWithRefunds } from '../shared/retail-day';
+import { DayOrder, instrumentsWithRefunds, RETURN_OFFSET_MAX_MINUTES } from '../shared/retail-day';
 import { RetailDayStore } from './retail-day-store';
 import { newStoreSchema } from './schema';
 
@@ -410,33 +410,66 @@ export class NewStoreGraphQl {
       ) => {
         // The page size rules of every connection (seed 003: first or last, at most 100).
         const { size } = this.pageSize(args);
-        const nodes: unknown[] = [];
         // Exchanges of blind returns (seed 003) are not modelled: the day has no blind-return orders.
-        if (args.filter?.exchangeDetails) return connectionOf(nodes);
-        for (let index = 0; index < store.size; index += 1) {
+        if (args.filter?.exchangeDetails) return connectionOf([]);
+        // Returns in order of their orders' creation: a returnedAt range starts among the orders
+        // created up to RETURN_OFFSET_MAX_MINUTES before it; the cursor is the order's place.
+        const returned = args.filter?.returnedAt;
+        const earliest = returned?.greaterThanOrEqualTo ?? returned?.greaterThan;
+        const start = earliest
+          ? store.lowerBound(new Date(Date.parse(asUtc(earliest)) - RETURN_OFFSET_MAX_MINUTES * 60_000).toISOString())
+          : 0;
+        const high = returned?.lessThan ? store.lowerBound(asUtc(returned.lessThan)) : store.size;
+        const low = args.after ? Math.max(start, decodeCursor(args.after) + 1) : start;
+        const found: { position: number; node: unknown }[] = [];
+        for (let index = low; index < high && found.length <= size; index += 1) {
           const order = store.order(index);
           if (!order.return || !store.isVisible(order, context.now) || !matchesString(order.id, args.filter?.orderId))
             continue;
           const returnedAt = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
           // Filtered by returnedAt like orders by createdAt (seed 000's day filter; infer: no page shows it on returns).
-          if (!matchesDatetime(returnedAt, args.filter?.returnedAt)) continue;
-          nodes.push({
-            id: order.return.id,
-            orderId: order.id,
-            returnedAt: renderDatetime(returnedAt, context),
-            totalRefundAmount: order.return.amount,
-            currency: order.currency,
-            items: nested(
-              order.return.itemIds.map((id) => ({
-                id,
-                productId: order.items.find((item) => item.id === id)?.productId,
-                quantity: 1,
-              })),
-            ),
+          if (!matchesDatetime(returnedAt, returned)) continue;
+          found.push({
+            position: index,
+            node: {
+              id: order.return.id,
+              orderId: order.id,
+              returnedAt: renderDatetime(returnedAt, context),
+              totalRefundAmount: order.return.amount,
+              currency: order.currency,
+              items: nested(
+                order.return.itemIds.map((id) => ({
+                  id,
+                  productId: order.items.find((item) => item.id === id)?.productId,
+                  quantity: 1,
+                })),
+              ),
+            },
           });
         }
+        const page = found.slice(0, size);
         // Paged after the last edge's cursor (seed 003, "Pagination").
-        return connectionOf(nodes, { first: size, after: args.after });
+        return {
+          edges: page.map(({ position, node }) => ({ cursor: encodeCursor(position), node })),
+          nodes: page.map(({ node }) => node),
+          pageInfo: {
+            hasNextPage: found.length > size,
+            hasPreviousPage: Boolean(args.after),
+            startCursor: page.length ? encodeCursor(page[0].position) : null,
+            endCursor: page.length ? encodeCursor(page[page.length - 1].position) : null,
+          },
+          // Counted only when asked, over the whole range (the Relay connection spec's totalCount).
+          totalCount: () => {
+            let count = 0;
+            for (let index = start; index < high; index += 1) {
+              const order = store.order(index);
+              if (!order.return || !store.isVisible(order, context.now)) continue;
+              const at = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
+              if (matchesDatetime(at, returned) && matchesString(order.id, args.filter?.orderId)) count += 1;
+            }
+            return count;
+          },
+        };
       },
     };
   }

@@ -77,6 +77,9 @@ export interface DayOrder {
  * so that a hub rounding everything to cents shows up; draws consume one random
  * number whatever the list, so the rest of a seeded day does not change.
  */
+/** A return is processed at most this long after its order was created. */
+export const RETURN_OFFSET_MAX_MINUTES = 630;
+
 const CURRENCIES = ['USD', 'USD', 'KWD', 'EUR', 'GBP', 'CAD'];
 const STORES = ['store-nyc-01', 'store-sfo-02', 'store-ber-03', 'store-lon-04'];
 const SHIP_LEVELS = ['GROUND', 'EXPRESS', 'NEXT_DAY'];
@@ -235,7 +238,7 @@ export function orderAt(options: RetailDayOptions, index: number): DayOrder {
       itemIds: [item.id],
       amount: amount(lineMinor(position) + minor[position].tax),
       tax: amount(minor[position].tax),
-      offsetMinutes: 30 + Math.floor(random() * 600),
+      offsetMinutes: 30 + Math.floor(random() * (RETURN_OFFSET_MAX_MINUTES - 30)),
     };
   }
   if (random() < 0.03) {

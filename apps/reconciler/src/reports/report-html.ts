@@ -68,20 +68,34 @@ svg text { font: 11px system-ui, sans-serif; fill: #404a5c; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #e3e7ee; }
 th { background: #f3f5f9; } td ul { margin: 0; padding-left: 16px; } .muted { color: #6b7588; }
 form.resync button { font-size: 15px; padding: 6px 14px; } nav a { margin-right: 14px; }
+form.search { margin: 0 0 12px; } form.search input[type=search] { width: 320px; padding: 4px 6px; }
+.changed { background: #fff4d6; }
 `;
 
 const number = (value: number) => value.toLocaleString('en-US');
 const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
 
-/** A page; every one but the sign-in offers to sign out. */
-function page(title: string, nonce: string, body: string, signedIn = true): string {
+/** A tenant's order page. */
+export const orderHref = (orderId: string, tenant: string) =>
+  `/reports/orders/${encodeURIComponent(orderId)}?tenant=${encodeURIComponent(tenant)}`;
+
+/** The search box of the report pages: an order by its NewStore id, its number or an ERP external id. */
+function searchBox(tenant: string): string {
+  return `<form class="search" method="get" action="/reports/orders"><input type="hidden" name="tenant" value="${escape(tenant)}">
+<input type="search" name="q" id="order-search" placeholder="order id, order number or ERP external id" required>
+<button type="submit" id="order-search-go">Find order</button></form>`;
+}
+
+/** A page; every one but the sign-in offers to sign out, and a search box where a tenant is known. */
+export function page(title: string, nonce: string, body: string, signedIn = true, tenant?: string): string {
   const signOut = signedIn
     ? '<form class="sign-out" method="post" action="/reports/logout.html"><button type="submit" id="sign-out">Sign out</button></form>'
     : '';
+  const search = signedIn && tenant !== undefined ? searchBox(tenant) : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title><style nonce="${nonce}">${STYLE}</style></head>
-<body>${signOut}${body}</body></html>
+<body>${signOut}${search}${body}</body></html>
 `;
 }
 
@@ -185,7 +199,7 @@ export function renderReport(report: HtmlReport): string {
   const rows = report.open.map(
     (row) => `<tr data-kind="${row.kind}" data-order="${escape(row.orderId)}">
 <td>${escape(row.businessDate)}</td><td title="${escape(DISCREPANCY_DESCRIPTIONS[row.kind].meaning)}">${escape(row.kind.replace(/_/g, ' '))}</td>
-<td>${escape(row.orderId)}</td><td>${escape(row.documentType ?? '')} ${escape(row.externalId ?? '')}</td>
+<td>${row.orderId.startsWith('erp:') ? escape(row.orderId) : `<a href="${escape(orderHref(row.orderId, row.tenant))}">${escape(row.orderId)}</a>`}</td><td>${escape(row.documentType ?? '')} ${escape(row.externalId ?? '')}</td>
 <td>${amount(row.expected)}</td><td>${amount(row.found)}</td><td>${amount(row.delta)}</td>
 <td>${escape(row.detail)}<br><span class="muted">first seen ${escape(row.firstSeenAt)}</span></td>
 <td>${pathCell(report.paths.get(row.orderId))}</td></tr>`,
@@ -217,7 +231,7 @@ ${
     : `<table id="open"><thead><tr><th>day</th><th>kind</th><th>order</th><th>document</th><th>expected</th><th>found</th><th>delta</th><th>detail</th><th>path through the hub</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>`
 }`;
-  return page(title, report.nonce, body);
+  return page(title, report.nonce, body, true, report.tenant);
 }
 
 /** The confirmation step before a resync: what it will do, and the button that does it. */
@@ -238,7 +252,7 @@ external id make it create nothing twice.</p>
 <form class="resync" method="post" action="${escape(options.action)}">
 <input type="hidden" name="tenant" value="${escape(options.tenant)}"><input type="hidden" name="confirm" value="yes">
 <button type="submit" id="confirm">Yes, resync ${orders} order(s)</button> <a href="${escape(options.back)}">Cancel</a></form>`;
-  return page(title, options.nonce, body);
+  return page(title, options.nonce, body, true, options.tenant);
 }
 
 /** What a resync did, and the way back to the report. */
@@ -264,7 +278,7 @@ ${summary.failed.length > 0 ? `<h2 class="bad">Not done: resync again once the E
 ${summary.manual.length > 0 ? `<h2>For a person to look at</h2><ul>${summary.manual.map((item) => `<li>${escape(item.kind)} ${escape(item.orderId)}: ${escape(item.detail)}</li>`).join('')}</ul>` : ''}
 <p>The pipeline posts what was replayed within a few seconds; reconcile the day again to see it closed.</p>
 <p><a href="${escape(options.back)}">Back to the report</a></p>`;
-  return page(title, options.nonce, body);
+  return page(title, options.nonce, body, true, options.tenant);
 }
 
 /** The report pages' sign-in: the admin token, once, kept in an HttpOnly cookie for /reports. */

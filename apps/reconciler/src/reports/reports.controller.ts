@@ -3,7 +3,6 @@ import {
   BadRequestException,
   Body,
   Controller,
-  ForbiddenException,
   Get,
   Headers,
   HttpCode,
@@ -27,8 +26,9 @@ import {
   ReconciliationRepository,
   RunRow,
 } from '../reconciliation/reconciliation.repository';
-import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone, reportCsp } from './report-html';
+import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone } from './report-html';
 import { Resync } from '../resync/resync';
+import { refuseCrossSite, send } from './report-http';
 
 /** How many days the parity chart of a day's report shows. */
 const HISTORY_DAYS = 30;
@@ -105,9 +105,7 @@ export class ReportsController {
     @Headers('sec-fetch-site') fetchSite?: string,
   ) {
     validDate(date);
-    // A form posted from another site is refused, whatever credentials came with it.
-    if ((fetchSite && fetchSite !== 'same-origin') || (origin && host && new URL(origin).host !== host))
-      throw new ForbiddenException({ error: 'cross-site', message: 'a resync is posted from the report page itself' });
+    refuseCrossSite({ origin, host, fetchSite });
     const form = (body ?? {}) as Record<string, unknown>;
     if (form.confirm !== 'yes')
       throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
@@ -332,14 +330,3 @@ function addMonth(firstOfMonth: string): string {
 
 const dayHref = (date: string, tenant: string) => `/reports/${date}.html?tenant=${encodeURIComponent(tenant)}`;
 const monthHref = (month: string, tenant: string) => `/reports/${month}.html?tenant=${encodeURIComponent(tenant)}`;
-
-async function send(reply: FastifyReply, nonce: string, html: string, status = 200): Promise<void> {
-  await reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', reportCsp(nonce))
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .send(html);
-}

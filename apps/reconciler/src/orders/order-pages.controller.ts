@@ -1,0 +1,172 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { AdminTokenGuard } from '../admin/admin-token.guard';
+import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
+import { orderHref } from '../reports/report-html';
+import { refuseCrossSite, send } from '../reports/report-http';
+import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
+import { Resync, ResyncSummary } from '../resync/resync';
+import { OperatorActions } from './operator-actions.repository';
+import {
+  describeResync,
+  renderOrderNotFound,
+  renderOrderPage,
+  renderOrderResyncConfirm,
+  renderOrderResyncDone,
+} from './order-page';
+import { OrderStory } from './order-story';
+
+const AMOUNT_KINDS = ['amount_mismatch', 'line_mismatch', 'refund_amount_mismatch'];
+
+/**
+ * One order as web pages, behind the admin token like the reports: the search
+ * (`/reports/orders?q=`), the order's story (`/reports/orders/{id}`), and its resync
+ * (`/reports/orders/{id}/resync.html`: GET shows what it will do and asks, POST does it
+ * and records who did it).
+ */
+@Controller('reports/orders')
+@UseGuards(AdminTokenGuard)
+export class OrderPagesController {
+  constructor(
+    @Inject(ReconcilerConnections) private readonly connections: Pick<ReconcilerConnections, 'tenants'>,
+    @Inject(OrderStory) private readonly story: OrderStory,
+    @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(OperatorActions) private readonly actions: OperatorActions,
+    @Inject(Resync) private readonly resyncer: Resync,
+  ) {}
+
+  private tenant(requested: string | undefined): string {
+    return tenantOfRequest(this.connections.tenants, requested);
+  }
+
+  /** The search box's answer: the order's page, or a page that says nothing was found. */
+  @Get()
+  async search(@Res() reply: FastifyReply, @Query('q') q?: string, @Query('tenant') requested?: string) {
+    const tenant = this.tenant(requested);
+    const id = (q ?? '').trim();
+    const order = id ? await this.repository.findOrder(tenant, id) : undefined;
+    if (order) {
+      await reply.status(303).header('location', orderHref(order.orderId, tenant)).send();
+      return;
+    }
+    const nonce = randomBytes(16).toString('base64');
+    await send(reply, nonce, renderOrderNotFound({ tenant, id, nonce }), 404);
+  }
+
+  @Get(':id')
+  async order(@Param('id') id: string, @Res() reply: FastifyReply, @Query('tenant') requested?: string) {
+    const tenant = this.tenant(requested);
+    const nonce = randomBytes(16).toString('base64');
+    const view = await this.story.of(tenant, id).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return undefined;
+      throw error;
+    });
+    if (!view) return send(reply, nonce, renderOrderNotFound({ tenant, id, nonce }), 404);
+    await send(reply, nonce, renderOrderPage(view, await this.actions.of(tenant, view.order.orderId), nonce));
+  }
+
+  @Get(':id/resync.html')
+  async confirmResync(@Param('id') id: string, @Res() reply: FastifyReply, @Query('tenant') requested?: string) {
+    const tenant = this.tenant(requested);
+    const nonce = randomBytes(16).toString('base64');
+    const order = await this.repository.findOrder(tenant, id);
+    if (!order) return send(reply, nonce, renderOrderNotFound({ tenant, id, nonce }), 404);
+    const open = (await this.repository.orderDiscrepancies(tenant, order.orderId)).filter((row) => !row.resolvedAt);
+    const html = renderOrderResyncConfirm({
+      tenant,
+      orderId: order.orderId,
+      open,
+      action: `/reports/orders/${encodeURIComponent(order.orderId)}/resync.html`,
+      back: orderHref(order.orderId, tenant),
+      nonce,
+    });
+    await send(reply, nonce, html);
+  }
+
+  @Post(':id/resync.html')
+  @HttpCode(200)
+  async resync(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Res() reply: FastifyReply,
+    @Headers('origin') origin?: string,
+    @Headers('host') host?: string,
+    @Headers('sec-fetch-site') fetchSite?: string,
+  ) {
+    refuseCrossSite({ origin, host, fetchSite });
+    const form = (body ?? {}) as Record<string, unknown>;
+    if (form.confirm !== 'yes')
+      throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
+    const actor = typeof form.actor === 'string' ? form.actor.trim().slice(0, 100) : '';
+    if (!actor)
+      throw new BadRequestException({
+        error: 'no name',
+        message: 'actor (your name) is required: it is kept with the action',
+      });
+    const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
+    const order = await this.repository.findOrder(tenant, id);
+    if (!order)
+      throw new NotFoundException({ error: 'unknown order', message: `no order "${id}" of tenant ${tenant}` });
+    const open = (await this.repository.orderDiscrepancies(tenant, order.orderId)).filter((row) => !row.resolvedAt);
+    const overwrites = open.filter((row) => AMOUNT_KINDS.includes(row.kind));
+    if (overwrites.length > 0 && form.confirmAmounts !== 'yes')
+      throw new BadRequestException({
+        error: 'amounts not confirmed',
+        message: `this resync writes over amounts the ERP holds (${overwrites.map((row) => `${row.externalId ?? row.subject}: ${row.found} → ${row.expected}`).join('; ')}): tick the box that names them`,
+      });
+    const summary = await this.resyncOrder(tenant, order.orderId, [...new Set(open.map((row) => row.businessDate))]);
+    await this.actions.record({
+      tenant,
+      orderId: order.orderId,
+      actor: `${actor} (report pages)`,
+      action: 'resync',
+      what:
+        open.length === 0
+          ? "replay of the order's events"
+          : `${open.map((row) => row.kind).join(', ')}${overwrites.length ? `; amounts confirmed: ${overwrites.map((row) => `${row.found} → ${row.expected}`).join(', ')}` : ''}`,
+      outcome: describeResync(summary),
+    });
+    const nonce = randomBytes(16).toString('base64');
+    const html = renderOrderResyncDone({
+      tenant,
+      orderId: order.orderId,
+      summary,
+      back: orderHref(order.orderId, tenant),
+      nonce,
+    });
+    await send(reply, nonce, html, summary.failed.length > 0 ? 502 : 200);
+  }
+
+  /** The order's resync, once per day with an open discrepancy of it (or its events replayed when none is open). */
+  private async resyncOrder(tenant: string, orderId: string, days: string[]): Promise<ResyncSummary> {
+    if (days.length === 0) return this.resyncer.run({ tenant, orderIds: [orderId] });
+    const summaries: ResyncSummary[] = [];
+    for (const businessDate of days.sort())
+      summaries.push(await this.resyncer.run({ tenant, businessDate, orderIds: [orderId] }));
+    return summaries.reduce((all, next) => ({
+      eventsReplayed: all.eventsReplayed + next.eventsReplayed,
+      ordersReplayed: [...new Set([...all.ordersReplayed, ...next.ordersReplayed])],
+      ordersInjected: [...new Set([...all.ordersInjected, ...next.ordersInjected])],
+      cancellationsInjected: [...new Set([...all.cancellationsInjected, ...next.cancellationsInjected])],
+      ordersNotFound: [...new Set([...all.ordersNotFound, ...next.ordersNotFound])],
+      duplicatesDeleted: [...all.duplicatesDeleted, ...next.duplicatesDeleted],
+      manual: [...all.manual, ...next.manual],
+      failed: [...all.failed, ...next.failed],
+    }));
+  }
+}

@@ -1,0 +1,39 @@
+import { ForbiddenException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { reportCsp } from './report-html';
+
+/** Sends a report page with its Content-Security-Policy (nonce'd style, forms back to the origin only). */
+export async function send(reply: FastifyReply, nonce: string, html: string, status = 200): Promise<void> {
+  await reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', reportCsp(nonce))
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .send(html);
+}
+
+/**
+ * A state-changing form posted from another site is refused, whatever credentials came
+ * with it. A browser's `Sec-Fetch-Site` says it outright; without it, the `Origin` must be
+ * this host. The report pages send no referrer, so a browser may send `Origin: null` from
+ * them: that counts only where `Sec-Fetch-Site` says same-origin.
+ */
+export function refuseCrossSite(request: { origin?: string; host?: string; fetchSite?: string }): void {
+  const { origin, host, fetchSite } = request;
+  const refuse = () =>
+    new ForbiddenException({ error: 'cross-site', message: 'this form is posted from the report pages themselves' });
+  if (fetchSite) {
+    if (fetchSite !== 'same-origin') throw refuse();
+    return;
+  }
+  if (origin === undefined || host === undefined) return;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = undefined;
+  }
+  if (originHost !== host) throw refuse();
+}
