@@ -82,6 +82,12 @@ done
 newstore=http://127.0.0.1:4001
 echo "[up] registering a NewStore event-stream integration that pushes a day of $demo_orders orders to ingest"
 # The same step as docker compose's demo service: NewStore's event-stream configuration API on the emulator.
+# Planted for the report to find (DEMO_PLANT=0 leaves the day whole): NewStore keeps a cancellation and a return
+# whose events never reach the hub, and, once the ERP holds the day, someone edits a line of a sales order.
+plant=${DEMO_PLANT:-1}
+if [ "$plant" = 1 ]; then
+  NEWSTORE_URL=$newstore node "$root/dist/tools/emulators/plant-demo.js" events | sed 's/^/[up] planted: /'
+fi
 pushed=$(NEWSTORE_URL=$newstore WEBHOOK_URL=http://127.0.0.1:3000/webhooks/newstore WEBHOOK_KEY=$webhook_key \
   node "$root/dist/tools/emulators/newstore/push-day.js")
 echo "$pushed" | sed 's/^/[up] /'
@@ -99,6 +105,9 @@ for _ in $(seq 1 60); do
   sleep 2
 done
 echo "[up] ERP emulator totals (records per type): $(curl -fsS http://127.0.0.1:4002/_emulator/totals)"
+if [ "$plant" = 1 ]; then
+  ERP_URL=http://127.0.0.1:4002 node "$root/dist/tools/emulators/plant-demo.js" lines | sed 's/^/[up] planted: /'
+fi
 echo "[up] enricher outcomes:"
 curl -fsS http://127.0.0.1:3001/metrics | grep '^parity_enricher_events_total' || true
 echo "[up] waiting for the reconciler's projections to catch up, then reconciling $demo_day (NewStore, hub, ERP)"
@@ -124,6 +133,11 @@ sed -n 's/^watchdog /[up] watchdog /p' "$run_dir/watchdog.out"
 echo "[up] the parity report as a web page (in a browser, sign in first at http://127.0.0.1:3003/reports/login.html with the token $RECONCILER_ADMIN_TOKENS):"
 echo "[up]   http://127.0.0.1:3003/reports/$demo_day.html   and the month: http://127.0.0.1:3003/reports/${demo_day:0:7}.html"
 echo "[up]   e.g. curl -H 'Authorization: Bearer $RECONCILER_ADMIN_TOKENS' http://127.0.0.1:3003/reports/$demo_day.html > report.html"
+if [ "$plant" = 1 ]; then
+  echo "[up] the planted discrepancies (missing_cancellation, missing_return, line_mismatch) are in the day's report;"
+  echo "[up]   each order links to its page (/reports/orders/{id}, or the search box), where 'Resync this order' fixes it."
+  echo "[up]   A return NewStore never sent is NewStore's to send again (docs/runbooks/ParityLaterDocumentMissing.md)."
+fi
 echo "[up] parity metrics:"
 curl -fsS http://127.0.0.1:3003/metrics | grep -E '^parity_reconciliation_(parity_ratio|orders|day_known)' | grep "business_date=\"$demo_day\"" || true
 echo "[up] end offsets of newstore.events.v1:"

@@ -1,6 +1,6 @@
 import { discrepancySchema, runSchema } from '../apps/reconciler/src/reconciliation/reconciliation.schemas';
-import { decimal, discrepancyMessageSchema } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
+import { decimal, discrepancyMessageSchema, HEADERS } from '@hub/contracts';
+import { KafkaInfrastructure, sendToDeadLetters } from '@hub/kafka';
 import {
   dropSchema,
   eventRecordOf,
@@ -630,6 +630,59 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     expect(await anonymous.text()).toContain('actor (your name) is required');
     const crossSite = await form({ confirm: 'yes', actor: 'Dana' }, { 'sec-fetch-site': 'cross-site' });
     expect(crossSite.status).toBe(403);
+  });
+
+  it('shows a dead-letter topic by reason and tenant, replays one after a dry run, and records it on the order', async () => {
+    // An event the enricher gave up on (its cause since fixed): on enricher.dlq.v1 with its reason.
+    const opened = eventRecordOf(eventsOfOrder(changed, TENANT)[0].envelope);
+    const eventId = opened.headers[HEADERS.eventId];
+    await sendToDeadLetters(
+      kafka.producer,
+      `${prefix}.enricher.dlq.v1`,
+      { topic: `${prefix}.newstore.events.v1`, partition: 0, offset: '0', ...opened },
+      'order not in NewStore GraphQL after 9 tries',
+      eventId,
+    );
+    const html = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(`${reconciler.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers ?? {}) },
+      });
+      return { status: response.status, body: await response.text() };
+    };
+    const list = await html(`/reports/dead-letters/enricher?tenant=${TENANT}`);
+    expect(list.status).toBe(200);
+    expect(list.body).toMatch(
+      /<tr data-reason="order not in NewStore GraphQL after 9 tries"><td><a[^>]*>[^<]*<\/a><\/td><td>1<\/td>/,
+    );
+    expect(list.body).toContain(`data-id="${eventId}"`);
+    // An unknown topic is named.
+    const unknown = await html(`/reports/dead-letters/nowhere?tenant=${TENANT}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain('/reports/dead-letters/enricher or /reports/dead-letters/erp');
+
+    const dryRun = await html(
+      `/reports/dead-letters/enricher/replay.html?tenant=${TENANT}&id=${encodeURIComponent(eventId)}`,
+    );
+    expect(dryRun.body).toContain('Dry run');
+    expect(dryRun.body).toContain(changed.id);
+    const replays = async () =>
+      (await readTopic(kafka.kafka, `${prefix}.newstore.events.v1`)).filter(
+        (message) => message.headers[HEADERS.eventId] === eventId && message.headers[HEADERS.replay] !== undefined,
+      ).length;
+    // The dry run sent nothing.
+    expect(await replays()).toBe(0);
+
+    const replay = await html('/reports/dead-letters/enricher/replay.html', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ tenant: TENANT, confirm: 'yes', id: eventId, actor: 'Sam from support' }).toString(),
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toContain('Replayed 1 dead letter(s)');
+    expect(await replays()).toBe(1);
+    const orderPage = await html(`/reports/orders/${changed.id}?tenant=${TENANT}`);
+    expect(orderPage.body).toMatch(/data-action="replay-dead-letter"[\s\S]*Sam from support \(report pages\)/);
   });
 
   it('rebuilds the projections through the admin API to exactly the rows the incremental build made', async () => {

@@ -264,6 +264,39 @@ async function seedDay(kafka: KafkaInfrastructure, erp: ErpEmulator, date: strin
       };
       yield { key: document.orderId, value: Buffer.from(JSON.stringify(document)) };
       statuses.push({ key: status.idempotencyKey, value: Buffer.from(JSON.stringify(status)) });
+      // A return processed on the day: its cash refund, in the hub and the ERP (RT-<return id>), as NewStore lists it.
+      const returned = order.return;
+      const returnedAt = returned && new Date(Date.parse(order.createdAt) + returned.offsetMinutes * 60_000);
+      if (returned && returnedAt!.toISOString().startsWith(date)) {
+        const refund = money(returned.amount, order.currency);
+        const refundDocument = sampleErpDocument('cashRefund', `RT-${returned.id}`, {
+          tenant: 'bench',
+          orderId: order.id,
+          idempotencyKey: `refund:bench:${returned.id}`,
+          tranDate: date,
+          total: refund,
+          lines: [
+            { kind: 'item', itemId: returned.itemIds[0], productId: PRODUCT, quantity: 1, amount: refund, tax: '0' },
+          ],
+          source: { eventId: `return-${returned.id}`, eventName: 'return.processed' },
+        });
+        const refundRecord = erp.seed('cashRefund', refundDocument.externalId, date, refund, [
+          { item: { externalId: PRODUCT }, quantity: 1, amount: refund },
+        ]);
+        yield { key: order.id, value: Buffer.from(JSON.stringify(refundDocument)) };
+        statuses.push({
+          key: refundDocument.idempotencyKey,
+          value: Buffer.from(
+            JSON.stringify({
+              ...status,
+              idempotencyKey: refundDocument.idempotencyKey,
+              documentType: 'cashRefund',
+              externalId: refundDocument.externalId,
+              erpInternalId: refundRecord.id,
+            } satisfies SyncStatus),
+          ),
+        });
+      }
     }
   }
   const statuses: Message[] = [];

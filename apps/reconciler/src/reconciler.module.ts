@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { EventStreamModule } from './event-stream/event-stream.module';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { OrdersModule } from './orders/orders.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
@@ -23,6 +24,7 @@ import { SchedulingModule } from './scheduling/scheduling.module';
     ReportsModule,
     AdminModule,
     OrdersModule,
+    DeadLettersModule,
     EventStreamModule,
     SchedulingModule,
   ],

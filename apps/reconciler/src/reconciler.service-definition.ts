@@ -19,7 +19,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   service: 'reconciler',
   env: reconcilerEnv,
   defaultPort: 3003,
-  topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq', 'reconciliationDiscrepancies'],
+  topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq', 'erpDlq', 'reconciliationDiscrepancies'],
   database: {
     schema: 'reconciler',
     migrations: [

@@ -59,6 +59,8 @@ export interface ReplayOptions {
   dryRun: boolean;
   /** Replay (or list) at most this many. */
   limit?: number;
+  /** The prefix of the consumer group that reads the DLQ (the service's ACLs allow its own). */
+  groupPrefix?: string;
 }
 
 export interface ReplayArguments extends Omit<DeadLetterSelection, 'idOf'>, ReplayOptions {}
@@ -72,6 +74,8 @@ export interface DeadLetterEntry {
   reason: string | undefined;
   at: string | undefined;
   source: string | undefined;
+  /** The tenant the message was for, where its headers say. */
+  tenant: string | undefined;
 }
 
 /** Parses a replay command's arguments; an unknown one fails with the usage. */
@@ -99,6 +103,7 @@ function entryOf(message: ConsumedMessage, id: string | undefined): DeadLetterEn
     reason: message.headers[HEADERS.dlqReason],
     at: message.headers[HEADERS.dlqAt],
     source: message.headers[HEADERS.dlqSource],
+    tenant: message.headers[HEADERS.tenant],
   };
 }
 
@@ -150,7 +155,7 @@ export async function replayDeadLetters(
         }),
       );
     },
-    { groupPrefix: 'dlq-replay' },
+    { groupPrefix: options.groupPrefix ?? 'dlq-replay' },
   );
   return entries;
 }

@@ -1150,8 +1150,11 @@ export class ErpEmulator {
     const { limit: limitText, offset: offsetText } = request.query as { limit?: string; offset?: string };
     const limit = Math.min(Number(limitText ?? 1000), 1000);
     const offset = Number(offsetText ?? 0);
-    const rows = this.tableRows(table).filter((row) =>
-      conditions.every((condition) => condition!.values.includes(row[condition!.column] ?? '')),
+    const sets = conditions.map((condition) => ({ column: condition!.column, values: new Set(condition!.values) }));
+    // Lines of the transactions named, built only for them (as a database would use its index).
+    const transactions = sets.find((condition) => condition.column === 'transaction')?.values;
+    const rows = this.tableRows(table, transactions).filter((row) =>
+      sets.every((condition) => condition.values.has(row[condition.column] ?? '')),
     );
     const page = rows
       .slice(offset, offset + limit)
@@ -1167,7 +1170,7 @@ export class ErpEmulator {
   }
 
   /** Every row of a table, values as SuiteQL answers them (text; `T`/`F` for booleans). */
-  private tableRows(table: keyof typeof OTHER_TABLES): Record<string, string | null>[] {
+  private tableRows(table: keyof typeof OTHER_TABLES, transactions?: Set<string>): Record<string, string | null>[] {
     const flag = (value: boolean | undefined) => (value ? 'T' : 'F');
     if (table === 'customer')
       return [...this.customers.values()].map((customer) => ({
@@ -1206,7 +1209,10 @@ export class ErpEmulator {
           linktype: TYPE_CODES[record.type],
         }));
       });
-    return [...this.records.values()].flatMap((record) => {
+    const records = transactions
+      ? [...transactions].flatMap((id) => this.records.get(id) ?? [])
+      : [...this.records.values()];
+    return records.flatMap((record) => {
       const lines = (record.body.item as { items?: unknown } | undefined)?.items;
       return (Array.isArray(lines) ? (lines as Record<string, unknown>[]) : []).map((line, index) => {
         const item = this.itemOf(line?.item);

@@ -109,6 +109,11 @@ export class EventStreamPusher {
   readonly integrations = new Map<string, Integration>();
   /** Orders whose events are never delivered: plants "missing in hub" for reconciliation tests. */
   readonly droppedOrderIds = new Set<string>();
+  /**
+   * Single events never delivered, as `name:payload id` (a cancellation or a return NewStore
+   * holds and whose event was lost): plants a missing later document for reconciliation.
+   */
+  readonly droppedEvents = new Set<string>();
   private readonly runs = new Map<string, Promise<void>>();
   /** Duplicates sent later than their original (duplicateDelayMaxMs), not yet sent. */
   private readonly lateDuplicates = new Set<Promise<unknown>>();
@@ -221,6 +226,7 @@ export class EventStreamPusher {
         if (event.at < from || event.at >= to) continue;
         if (filter && !filter.includes(event.envelope.name)) continue;
         if (this.droppedOrderIds.has(event.orderId)) continue;
+        if (this.droppedEvents.has(`${event.envelope.name}:${String(event.envelope.payload.id)}`)) continue;
         if (interval > 0) await new Promise((resolve) => setTimeout(resolve, interval * this.settings.concurrency));
         await this.deliver(integration, event);
       }

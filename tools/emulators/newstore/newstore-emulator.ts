@@ -206,6 +206,14 @@ export class NewStoreEmulator {
       this.pusher.droppedOrderIds.add((request.params as { id: string }).id);
       return { dropped: [...this.pusher.droppedOrderIds] };
     });
+    // One event never delivered (emulator control): `{name, id}`, the event's name and its payload's id.
+    app.post('/_emulator/events/drop', async (request, reply) => {
+      const { name, id } = (request.body ?? {}) as { name?: unknown; id?: unknown };
+      if (typeof name !== 'string' || typeof id !== 'string')
+        return reply.status(400).send({ error: 'give {"name": event name, "id": its payload id}' });
+      this.pusher.droppedEvents.add(`${name}:${id}`);
+      return { dropped: [...this.pusher.droppedEvents] };
+    });
     app.get('/_emulator/orders', async (request) => {
       const { from, count } = request.query as { from?: string; count?: string };
       const start = Number(from ?? 0);

@@ -12,6 +12,8 @@ export class DocumentParity1765000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     // Null for a document projected before lines were kept: its lines are not compared until a rebuild.
     await queryRunner.query(`ALTER TABLE erp_documents ADD COLUMN lines jsonb`);
+    // A return's records are found by their external ids (an order is too, by any of its documents').
+    await queryRunner.query(`CREATE INDEX erp_documents_external_id ON erp_documents (external_id)`);
     await queryRunner.query(
       `ALTER TABLE run_newstore_orders ADD COLUMN cancelled_items text[] NOT NULL DEFAULT '{}'::text[]`,
     );
@@ -47,6 +49,7 @@ export class DocumentParity1765000000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE run_newstore_returns`);
     await queryRunner.query(`ALTER TABLE run_newstore_orders DROP COLUMN cancelled_items`);
     await queryRunner.query(`ALTER TABLE run_erp_transactions DROP COLUMN lines_listed`);
+    await queryRunner.query(`DROP INDEX erp_documents_external_id`);
     await queryRunner.query(`ALTER TABLE erp_documents DROP COLUMN lines`);
   }
 }

@@ -9,7 +9,7 @@ export interface OperatorAction {
   at: string;
   /** The name the person gave on the form, and how they were signed in. */
   actor: string;
-  action: 'resync';
+  action: 'resync' | 'replay-dead-letter';
   /** What was asked: the discrepancies it was for, the amounts confirmed. */
   what: string;
   /** What came of it. */
@@ -21,7 +21,7 @@ interface OperatorActionRow {
   order_id: string;
   at: Date;
   actor: string;
-  action: 'resync';
+  action: OperatorAction['action'];
   what: string;
   outcome: string;
 }

@@ -13,5 +13,6 @@ import { OrdersController } from './orders.controller';
   imports: [ReconcilerCoreModule, ReconciliationModule, ResyncModule],
   controllers: [OrdersController, OrderPagesController],
   providers: [OrderStory, OperatorActions, AdminTokenGuard],
+  exports: [OperatorActions],
 })
 export class OrdersModule {}

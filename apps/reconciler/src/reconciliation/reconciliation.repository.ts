@@ -356,7 +356,8 @@ export class ReconciliationRepository {
       `SELECT r.return_id, r.order_id, r.total::text AS total,
          coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'externalId', e.external_id,
              'documentType', e.document_type, 'total', e.total::text) ORDER BY e.internal_id)
-           FROM run_erp_transactions e WHERE e.run_id = $1 AND e.external_id = ANY(r.external_ids)), '[]'::json) AS erp,
+           FROM run_erp_transactions e WHERE e.run_id = $1 AND e.document_type IN ('cashRefund', 'creditMemo', 'customerRefund')
+           AND e.external_id = ANY(r.external_ids)), '[]'::json) AS erp,
          (SELECT count(*) FROM erp_documents d WHERE d.tenant = $2 AND d.external_id = ANY(r.external_ids))::int AS hub
        FROM run_newstore_returns r WHERE r.run_id = $1
        ORDER BY r.return_id`,

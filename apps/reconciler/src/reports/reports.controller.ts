@@ -166,6 +166,7 @@ export class ReportsController {
         { label: `month ${date.slice(0, 7)}`, href: monthHref(date.slice(0, 7), tenant) },
         { label: 'previous day', href: dayHref(addDays(date, -1), tenant) },
         { label: 'next day', href: dayHref(addDays(date, 1), tenant) },
+        { label: 'dead letters', href: `/reports/dead-letters/enricher?tenant=${encodeURIComponent(tenant)}` },
       ],
     };
   }
