@@ -154,6 +154,8 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
   it("reads the lines with the columns an account answers: one that refuses the catalog's lists them in order", async () => {
     const { createServer } = await import('node:http');
     const queries: string[] = [];
+    /** Whether the stub account answers the flag columns (mainline, taxline, iscogs). */
+    let flags = false;
     const server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -169,7 +171,56 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
             items: [{ id: '11', externalid: 'SO-X', type: 'SalesOrd', trandate: '2024-03-06', foreigntotal: '30' }],
             hasMore: false,
           });
-        if (q.includes('linesequencenumber'))
+        if (flags && q.includes('mainline'))
+          return answer(200, {
+            items: [
+              {
+                transaction: '11',
+                linesequencenumber: '0',
+                item: null,
+                mainline: 'T',
+                taxline: 'F',
+                iscogs: 'F',
+                foreignamount: '34',
+              },
+              {
+                transaction: '11',
+                linesequencenumber: '1',
+                item: '7',
+                itemtype: 'InvtPart',
+                quantity: '-1',
+                foreignamount: '-30',
+                isclosed: 'F',
+                mainline: 'F',
+                taxline: 'F',
+                iscogs: 'F',
+              },
+              {
+                transaction: '11',
+                linesequencenumber: '2',
+                item: '90',
+                itemtype: 'TaxItem',
+                foreignamount: '-4',
+                mainline: 'F',
+                taxline: 'T',
+                iscogs: 'F',
+              },
+              {
+                transaction: '11',
+                linesequencenumber: '3',
+                item: '7',
+                itemtype: 'InvtPart',
+                quantity: '-1',
+                foreignamount: '12',
+                isclosed: 'F',
+                mainline: 'F',
+                taxline: 'F',
+                iscogs: 'T',
+              },
+            ],
+            hasMore: false,
+          });
+        if (q.includes('linesequencenumber') || q.includes('mainline'))
           return answer(400, {
             title: 'Bad Request',
             status: 400,
@@ -209,8 +260,30 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
         { line: 2, item: '8', itemType: 'InvtPart', quantity: '0', amount: '0', isClosed: true },
       ]);
       expect(queries.filter((q) => q.includes('FROM transactionline'))).toEqual([
+        'SELECT transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed, mainline, taxline, iscogs FROM transactionline WHERE transaction IN (11)',
         'SELECT transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed FROM transactionline WHERE transaction IN (11)',
         'SELECT transaction, item, itemtype, quantity, foreignamount FROM transactionline WHERE transaction IN (11)',
+      ]);
+      // An account that answers NetSuite's flags: its header, tax and cost-of-goods rows are no lines of the record.
+      flags = true;
+      const flagged = new NetSuiteRestAdapter({
+        clientId: 'unused-with-tba',
+        baseUrl: `http://127.0.0.1:${port}`,
+        tokenBasedAuth: tba,
+        requestTimeoutMs: 2_000,
+      });
+      const listed = [];
+      for await (const page of flagged.listTransactions('2024-03-06')) listed.push(...page);
+      expect(listed[0].lines).toEqual([
+        {
+          line: 1,
+          item: '7',
+          itemType: 'InvtPart',
+          quantity: '-1',
+          amount: '-30',
+          isClosed: false,
+          itemNames: ['P-7'],
+        },
       ]);
     } finally {
       server.close();

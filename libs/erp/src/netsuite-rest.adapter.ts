@@ -152,6 +152,9 @@ interface TransactionLineRow {
   quantity: unknown;
   foreignamount: unknown;
   isclosed?: unknown;
+  mainline?: unknown;
+  taxline?: unknown;
+  iscogs?: unknown;
 }
 
 /** A line's NetSuite item: the mapped item (discounts, payments, gift cards…), or the NewStore product's. */
@@ -897,20 +900,33 @@ export class NetSuiteRestAdapter implements ErpPort {
     return byTransaction;
   }
 
-  /** Which `transactionline` columns this account answers: the catalog's, else the ones docs/domain.md names. */
-  private lineColumns: 'full' | 'minimal' = 'full';
+  /**
+   * The `transactionline` columns asked, most first: with the flags that tell NetSuite's
+   * own rows apart (`mainline`, `taxline`, `iscogs`: the header, SuiteTax's tax lines and
+   * the cost-of-goods lines of a cash sale, none a line the hub posted), then without
+   * them, then only the columns docs/domain.md names for line comparison. An account
+   * whose SuiteQL refuses a column (a permanent error) is asked with the next set.
+   */
+  private static readonly LINE_COLUMNS = [
+    'transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed, mainline, taxline, iscogs',
+    'transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed',
+    'transaction, item, itemtype, quantity, foreignamount',
+  ];
+
+  /** Which of {@link LINE_COLUMNS} this account answers. */
+  private lineColumns = 0;
 
   private async linesQuery(ids: number[]): Promise<TransactionLineRow[]> {
-    const columns =
-      this.lineColumns === 'full'
-        ? 'transaction, linesequencenumber, item, itemtype, quantity, foreignamount, isclosed'
-        : 'transaction, item, itemtype, quantity, foreignamount';
+    const columns = NetSuiteRestAdapter.LINE_COLUMNS[this.lineColumns];
     const q = `SELECT ${columns} FROM transactionline WHERE transaction IN (${ids.join(', ')})`;
     try {
-      return await this.allRows<TransactionLineRow>(q);
+      const rows = await this.allRows<TransactionLineRow>(q);
+      const flagged = (value: unknown) => value === 'T' || value === true;
+      return rows.filter((row) => !flagged(row.mainline) && !flagged(row.taxline) && !flagged(row.iscogs));
     } catch (error) {
-      if (this.lineColumns === 'minimal' || !(error instanceof ErpError) || error.kind !== 'permanent') throw error;
-      this.lineColumns = 'minimal';
+      const last = this.lineColumns === NetSuiteRestAdapter.LINE_COLUMNS.length - 1;
+      if (last || !(error instanceof ErpError) || error.kind !== 'permanent') throw error;
+      this.lineColumns += 1;
       return this.linesQuery(ids);
     }
   }

@@ -1226,6 +1226,10 @@ export class ErpEmulator {
           foreignamount: isAmount(line.amount) ? new Big(line.amount as number | string).toString() : null,
           isclosed: flag(line.isClosed === true),
           memo: typeof line.description === 'string' ? line.description : null,
+          // The emulator keeps only the item sublist: no header, tax or cost-of-goods rows.
+          mainline: 'F',
+          taxline: 'F',
+          iscogs: 'F',
         };
       });
     });
@@ -1278,6 +1282,10 @@ const OTHER_TABLES = {
     'foreignamount',
     'isclosed',
     'memo',
+    // NetSuite's own rows are flagged (records catalog: the header line, SuiteTax's tax lines, cost of goods).
+    'mainline',
+    'taxline',
+    'iscogs',
   ],
   /**
    * The links a transform leaves from the lines of a record to the lines made from them
