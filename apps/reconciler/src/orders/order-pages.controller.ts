@@ -19,6 +19,7 @@ import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
 import { orderHref } from '../reports/report-html';
 import { refuseCrossSite, send } from '../reports/report-http';
+import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync, ResyncSummary } from '../resync/resync';
 import { OperatorActions } from './operator-actions.repository';
@@ -46,6 +47,7 @@ export class OrderPagesController {
     @Inject(ReconcilerConnections) private readonly connections: Pick<ReconcilerConnections, 'tenants'>,
     @Inject(OrderStory) private readonly story: OrderStory,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(OrderReads) private readonly orders: OrderReads,
     @Inject(OperatorActions) private readonly actions: OperatorActions,
     @Inject(Resync) private readonly resyncer: Resync,
   ) {}
@@ -59,7 +61,7 @@ export class OrderPagesController {
   async search(@Res() reply: FastifyReply, @Query('q') q?: string, @Query('tenant') requested?: string) {
     const tenant = this.tenant(requested);
     const id = (q ?? '').trim();
-    const order = id ? await this.repository.findOrder(tenant, id) : undefined;
+    const order = id ? await this.orders.findOrder(tenant, id) : undefined;
     if (order) {
       await reply.status(303).header('location', orderHref(order.orderId, tenant)).send();
       return;
@@ -84,7 +86,7 @@ export class OrderPagesController {
   async confirmResync(@Param('id') id: string, @Res() reply: FastifyReply, @Query('tenant') requested?: string) {
     const tenant = this.tenant(requested);
     const nonce = randomBytes(16).toString('base64');
-    const order = await this.repository.findOrder(tenant, id);
+    const order = await this.orders.findOrder(tenant, id);
     if (!order) return send(reply, nonce, renderOrderNotFound({ tenant, id, nonce }), 404);
     const open = (await this.repository.orderDiscrepancies(tenant, order.orderId)).filter((row) => !row.resolvedAt);
     const html = renderOrderResyncConfirm({
@@ -119,7 +121,7 @@ export class OrderPagesController {
         message: 'actor (your name) is required: it is kept with the action',
       });
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
-    const order = await this.repository.findOrder(tenant, id);
+    const order = await this.orders.findOrder(tenant, id);
     if (!order)
       throw new NotFoundException({ error: 'unknown order', message: `no order "${id}" of tenant ${tenant}` });
     const open = (await this.repository.orderDiscrepancies(tenant, order.orderId)).filter((row) => !row.resolvedAt);

@@ -1,12 +1,8 @@
 import { HEADERS } from '@hub/contracts';
 import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import {
-  DiscrepancyRow,
-  OrderPath,
-  ProjectedOrder,
-  ReconciliationRepository,
-} from '../reconciliation/reconciliation.repository';
+import { OrderPath, OrderReads, ProjectedOrder } from '../reconciliation/order-reads.repository';
+import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 
 /** One event of the order as it is on newstore.events.v1. */
 export interface StoryEvent {
@@ -41,17 +37,18 @@ export interface OrderStoryView {
 export class OrderStory {
   constructor(
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(OrderReads) private readonly orders: OrderReads,
     @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'kafka' | 'topics'>,
   ) {}
 
   async of(tenant: string, id: string): Promise<OrderStoryView> {
-    const order = await this.repository.findOrder(tenant, id);
+    const order = await this.orders.findOrder(tenant, id);
     if (!order)
       throw new NotFoundException({
         error: 'unknown order',
         message: `no order "${id}" of tenant ${tenant} in the projections: give a NewStore order id, an order number or the external id of one of its ERP documents`,
       });
-    const path = (await this.repository.orderPaths(tenant, [order.orderId])).get(order.orderId)!;
+    const path = (await this.orders.orderPaths(tenant, [order.orderId])).get(order.orderId)!;
     const discrepancies = await this.repository.orderDiscrepancies(tenant, order.orderId);
     return {
       tenant,

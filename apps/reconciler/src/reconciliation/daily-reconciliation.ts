@@ -25,6 +25,7 @@ import { ExtractRepository } from './extract.repository';
 import { Projector } from '../projections/projector';
 import { ReconcilerConfig } from '../reconciler.config';
 import { ReconcilerMetrics } from '../reconciler.metrics';
+import { DayComparisonRepository } from './day-comparison.repository';
 import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
 import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
 import { ErpPorts, ReconcilerConnections } from '../reconciler-connections';
@@ -46,6 +47,7 @@ export class DailyReconciliation {
   constructor(
     @InjectConfig() private readonly config: ReconcilerConfig,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(DayComparisonRepository) private readonly comparison: DayComparisonRepository,
     @Inject(ExtractRepository) private readonly extracts: ExtractRepository,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrderListing,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
@@ -106,18 +108,18 @@ export class DailyReconciliation {
         this.stageNewStore(runId, tenant, businessDate, settledBefore),
         this.stageErp(runId, tenant, businessDate),
       ]);
-      await this.repository.analyzeForComparison();
+      await this.comparison.analyzeForComparison();
       let found = 0;
-      await this.repository.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
+      await this.comparison.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));
       });
-      await this.repository.streamDocuments(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+      await this.comparison.streamDocuments(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyDocument));
       });
-      await this.repository.streamOrphans(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
+      await this.comparison.streamOrphans(runId, tenant, businessDate, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.map(classifyOrphan));
       });
-      await this.repository.streamReturns(runId, tenant, COMPARE_PAGE, async (rows) => {
+      await this.comparison.streamReturns(runId, tenant, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyReturn));
       });
       await this.repository.resolveUnseen(runId, tenant, businessDate);
@@ -144,7 +146,7 @@ export class DailyReconciliation {
       if (!day.lastSuccessfulRun) this.metrics.recordUnknownDay(tenant, businessDate);
       return run;
     } finally {
-      await this.repository
+      await this.comparison
         .clearStaging(runId)
         .catch((error: unknown) => log.warn({ err: error }, 'staging not cleared'));
     }
@@ -173,12 +175,12 @@ export class DailyReconciliation {
     const size = this.config.RECONCILER_NEWSTORE_PAGE_SIZE;
     await this.pageWindows(runId, from, to, async (window, after) => {
       const page = await this.newStore.ordersCreated(tenant, window, after, size);
-      await this.repository.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
+      await this.comparison.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
       return page;
     });
     await this.pageWindows(runId, from, to, async (window, after) => {
       const page = await this.newStore.returnsProcessed(tenant, window, after, size);
-      await this.repository.stageNewStoreReturns(
+      await this.comparison.stageNewStoreReturns(
         runId,
         page.returns.map((item) => staged(tenant, item)),
       );
@@ -222,9 +224,9 @@ export class DailyReconciliation {
     const erp = this.erps.erpOf(tenant);
     await retryTemporary(
       async () => {
-        await this.repository.clearStagedErp(runId);
+        await this.comparison.clearStagedErp(runId);
         for await (const page of erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
-          await this.repository.stageErpTransactions(runId, page);
+          await this.comparison.stageErpTransactions(runId, page);
       },
       this.retries('ERP query failed; backing off', runId),
     );

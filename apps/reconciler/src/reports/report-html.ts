@@ -2,7 +2,8 @@ import { DiscrepancyKind } from '@hub/contracts';
 import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
 import { escape } from 'html-escaper';
 import type { ResyncSummary } from '../resync/resync';
-import type { DiscrepancyRow, OrderPath } from '../reconciliation/reconciliation.repository';
+import type { OrderPath } from '../reconciliation/order-reads.repository';
+import type { DiscrepancyRow } from '../reconciliation/reconciliation.repository';
 
 /**
  * The parity report as a web page for finance and support people: static HTML,

@@ -28,6 +28,7 @@ import {
 } from '../reconciliation/reconciliation.repository';
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone } from './report-html';
 import { Resync } from '../resync/resync';
+import { OrderReads } from '../reconciliation/order-reads.repository';
 import { refuseCrossSite, send } from './report-http';
 
 /** How many days the parity chart of a day's report shows. */
@@ -50,6 +51,7 @@ export class ReportsController {
   constructor(
     @Inject(ReconcilerConnections) private readonly connections: Pick<ReconcilerConnections, 'tenants' | 'timeZoneOf'>,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
+    @Inject(OrderReads) private readonly orders: OrderReads,
     @Inject(Resync) private readonly resyncer: Resync,
   ) {}
 
@@ -129,10 +131,7 @@ export class ReportsController {
         amountDelta: day.run?.amountDelta ?? null,
       })),
       open,
-      paths: await this.repository.orderPaths(
-        tenant,
-        [...new Set(open.map((row) => row.orderId))].slice(0, PATHS_SHOWN),
-      ),
+      paths: await this.orders.orderPaths(tenant, [...new Set(open.map((row) => row.orderId))].slice(0, PATHS_SHOWN)),
       now: new Date(),
     };
   }

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { ReconcilerMetrics } from '../reconciler.metrics';
 import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
+import { OrderReads } from '../reconciliation/order-reads.repository';
 import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync } from './resync';
 
@@ -57,9 +58,14 @@ async function resyncWith(options: {
         provide: ReconciliationRepository,
         useValue: {
           discrepancies: async () => options.discrepancies ?? [],
+          markResyncRequested: async (ids: string[]) => marked.push(ids),
+        },
+      },
+      {
+        provide: OrderReads,
+        useValue: {
           // No order has events in the hub: everything resynced is fetched from NewStore.
           orderEvents: async () => [],
-          markResyncRequested: async (ids: string[]) => marked.push(ids),
           hubErpIds: async (subjects: string[]) => new Map(subjects.map((subject) => [subject, options.hubErpId])),
         },
       },

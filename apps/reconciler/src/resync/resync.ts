@@ -14,6 +14,7 @@ import { ReconcilerConfig } from '../reconciler.config';
 import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
 import type { ErpPorts } from '../reconciler-connections';
 import { ReconcilerMetrics } from '../reconciler.metrics';
+import { OrderReads } from '../reconciliation/order-reads.repository';
 import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 
 export interface ResyncRequest {
@@ -54,10 +55,8 @@ export class Resync {
 
   constructor(
     @Inject(ReconciliationRepository)
-    private readonly repository: Pick<
-      ReconciliationRepository,
-      'discrepancies' | 'orderEvents' | 'markResyncRequested' | 'hubErpIds'
-    >,
+    private readonly repository: Pick<ReconciliationRepository, 'discrepancies' | 'markResyncRequested'>,
+    @Inject(OrderReads) private readonly orders: Pick<OrderReads, 'orderEvents' | 'hubErpIds'>,
     @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'kafka' | 'producer' | 'topics'>,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
@@ -98,7 +97,7 @@ export class Resync {
           this.duplicate(discrepancy, summary),
         );
     }
-    const known = await this.repository.orderEvents(request.tenant, [...orderIds]);
+    const known = await this.orders.orderEvents(request.tenant, [...orderIds]);
     const knownIds = new Set(known.map((order) => order.orderId));
     summary.eventsReplayed = await this.replay(known);
     summary.ordersReplayed = known.map((order) => order.orderId).sort();
@@ -231,7 +230,7 @@ export class Resync {
       this.metrics.resynced.inc({ action: 'manual' });
       return;
     }
-    const ours = (await this.repository.hubErpIds([discrepancy.subject])).get(discrepancy.subject);
+    const ours = (await this.orders.hubErpIds([discrepancy.subject])).get(discrepancy.subject);
     if (!ours) {
       summary.manual.push({
         kind: discrepancy.kind,
