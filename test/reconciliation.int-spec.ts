@@ -656,6 +656,11 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       /<tr data-reason="order not in NewStore GraphQL after 9 tries"><td><a[^>]*>[^<]*<\/a><\/td><td>1<\/td>/,
     );
     expect(list.body).toContain(`data-id="${eventId}"`);
+    // The ERP's dead letters are read here and replayed by the sink (only the enricher writes erp.documents.v1).
+    expect((await html(`/reports/dead-letters/erp?tenant=${TENANT}`)).status).toBe(200);
+    const erpReplay = await html(`/reports/dead-letters/erp/replay.html?tenant=${TENANT}&id=some-key`);
+    expect(erpReplay.status).toBe(409);
+    expect(erpReplay.body).toContain('replay-dlq --key some-key');
     // An unknown topic is named.
     const unknown = await html(`/reports/dead-letters/nowhere?tenant=${TENANT}`);
     expect(unknown.status).toBe(404);
@@ -666,9 +671,11 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     );
     expect(dryRun.body).toContain('Dry run');
     expect(dryRun.body).toContain(changed.id);
+    // Replays from here on (the day's resync replayed this order's events already).
+    const since = new Date().toISOString();
     const replays = async () =>
       (await readTopic(kafka.kafka, `${prefix}.newstore.events.v1`)).filter(
-        (message) => message.headers[HEADERS.eventId] === eventId && message.headers[HEADERS.replay] !== undefined,
+        (message) => message.headers[HEADERS.eventId] === eventId && (message.headers[HEADERS.replay] ?? '') >= since,
       ).length;
     // The dry run sent nothing.
     expect(await replays()).toBe(0);

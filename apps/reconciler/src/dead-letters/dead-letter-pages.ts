@@ -2,11 +2,24 @@ import type { DeadLetterEntry } from '@hub/kafka';
 import { escape } from 'html-escaper';
 import { orderHref, page } from '../reports/report-html';
 
-/** The dead-letter topics a person can read and replay from the report pages, and where each replays to. */
+/**
+ * The dead-letter topics a person can read from the report pages, and where each replays
+ * to. The ERP's are replayed by the sink's own command: only the enricher writes
+ * erp.documents.v1 (the reconciler's Kafka user may not), so the page shows the command.
+ */
 export const DEAD_LETTER_TOPICS = {
   enricher: { label: 'events the enricher gave up on', topic: 'enricherDlq', replayTo: 'newstoreEvents' },
-  erp: { label: 'documents the ERP refused', topic: 'erpDlq', replayTo: 'erpDocuments' },
+  erp: {
+    label: 'documents the ERP refused',
+    topic: 'erpDlq',
+    replayTo: null,
+    command: 'node dist/apps/erp-sink/src/main.js replay-dlq',
+  },
 } as const;
+
+/** The sink's command that replays these ERP dead letters. */
+export const erpReplayCommand = (ids: string[]) =>
+  `${DEAD_LETTER_TOPICS.erp.command} ${ids.map((id) => `--key ${id}`).join(' ')}`;
 export type DeadLetterTopic = keyof typeof DEAD_LETTER_TOPICS;
 
 export interface DeadLetterFilter {
@@ -54,6 +67,11 @@ export function renderDeadLetters(options: {
     counts.set(entry.reason ?? 'no reason', (counts.get(entry.reason ?? 'no reason') ?? 0) + 1);
   const shown = filter.reason ? entries.filter((entry) => (entry.reason ?? 'no reason') === filter.reason) : entries;
   const replayable = shown.filter((entry) => entry.id !== undefined).map((entry) => entry.id!);
+  const here = DEAD_LETTER_TOPICS[topic].replayTo !== null;
+  const replay = (ids: string[], label: string, id?: string) =>
+    here
+      ? replayForm(topic, filter.tenant, ids, label, id)
+      : `<code class="command">${escape(erpReplayCommand(ids))}</code>`;
   const title = `Dead letters: ${DEAD_LETTER_TOPICS[topic].label} (${filter.tenant})`;
   const reasons = [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
@@ -64,7 +82,7 @@ export function renderDeadLetters(options: {
   const rows = shown.map(
     (entry) => `<tr data-id="${cell(entry.id)}"><td>${escape(age(entry.at, now))}</td><td>${cell(entry.reason)}</td>
 <td>${entry.key ? `<a href="${escape(orderHref(entry.key, filter.tenant))}">${escape(entry.key)}</a>` : ''}</td><td>${cell(entry.id)}</td>
-<td>${cell(entry.source)}</td><td>${entry.id ? replayForm(topic, filter.tenant, [entry.id], 'Replay…') : '<span class="muted">no id: replay from the command line</span>'}</td></tr>`,
+<td>${cell(entry.source)}</td><td>${entry.id ? replay([entry.id], 'Replay…') : '<span class="muted">no id: replay from the command line</span>'}</td></tr>`,
   );
   const body = `<nav>${Object.keys(DEAD_LETTER_TOPICS)
     .map(
@@ -76,7 +94,8 @@ export function renderDeadLetters(options: {
 <h2>By reason (${entries.length})</h2>
 ${reasons.length ? `<table id="reasons"><thead><tr><th>reason</th><th>count</th></tr></thead><tbody>${reasons.join('\n')}</tbody></table>` : '<p id="reasons">None.</p>'}
 <h2>${filter.reason ? `Reason: ${escape(filter.reason)}` : 'All'} (${shown.length}) ${filter.reason ? `<a href="${escape(listHref(topic, { tenant: filter.tenant }))}">all reasons</a>` : ''}</h2>
-${filter.reason && replayable.length ? replayForm(topic, filter.tenant, replayable, `Replay all ${replayable.length} with this reason…`, 'replay-reason') : ''}
+${filter.reason && replayable.length ? replay(replayable, `Replay all ${replayable.length} with this reason…`, 'replay-reason') : ''}
+${here ? '' : '<p class="muted">The sink replays these (only the enricher writes erp.documents.v1): run the command shown in the erp-sink container once the cause is fixed.</p>'}
 ${rows.length ? `<table id="letters"><thead><tr><th>age</th><th>reason</th><th>order</th><th>id</th><th>from</th><th></th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : '<p id="letters">None.</p>'}`;
   return page(title, options.nonce, body, true, filter.tenant);
 }

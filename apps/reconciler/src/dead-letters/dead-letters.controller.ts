@@ -2,6 +2,7 @@ import { DeadLetterEntry, KafkaInfrastructure, replayDeadLetters } from '@hub/ka
 import {
   BadRequestException,
   Body,
+  ConflictException,
   Controller,
   Get,
   Headers,
@@ -23,6 +24,7 @@ import { refuseCrossSite, send } from '../reports/report-http';
 import {
   DEAD_LETTER_TOPICS,
   DeadLetterTopic,
+  erpReplayCommand,
   renderDeadLetters,
   renderReplayConfirm,
   renderReplayDone,
@@ -79,8 +81,8 @@ export class DeadLettersController {
     const wanted = listOf(ids);
     if (wanted.length === 0)
       throw new BadRequestException({ error: 'no id', message: 'give the dead letters as id=…' });
+    const { from, to } = this.replayTarget(name, wanted);
     const entries = await this.read(name, tenant, wanted);
-    const { from, to } = this.topicsOf(name);
     const nonce = randomBytes(16).toString('base64');
     await send(reply, nonce, renderReplayConfirm({ topic: name, tenant, entries, from, to, nonce }));
   }
@@ -110,9 +112,9 @@ export class DeadLettersController {
     const wanted = listOf(form.id);
     if (wanted.length === 0)
       throw new BadRequestException({ error: 'no id', message: 'give the dead letters as id=…' });
+    const { from, to } = this.replayTarget(name, wanted);
     // Only the tenant's own dead letters, whatever ids were posted.
     const ids = (await this.read(name, tenant, wanted)).map((entry) => entry.id!);
-    const { from, to } = this.topicsOf(name);
     const replayed =
       ids.length === 0
         ? []
@@ -137,19 +139,31 @@ export class DeadLettersController {
     await send(reply, nonce, renderReplayDone({ topic: name, tenant, replayed, to, nonce }));
   }
 
+  /** The DLQ and the topic its letters go back to (the reconciler replays the enricher's only). */
   private topicsOf(name: DeadLetterTopic) {
     const { topic, replayTo } = DEAD_LETTER_TOPICS[name];
-    return { from: this.kafka.topics[topic], to: this.kafka.topics[replayTo] };
+    return { from: this.kafka.topics[topic], to: replayTo === null ? undefined : this.kafka.topics[replayTo] };
+  }
+
+  private replayTarget(name: DeadLetterTopic, ids: string[]): { from: string; to: string } {
+    const { from, to } = this.topicsOf(name);
+    if (to === undefined)
+      throw new ConflictException({
+        error: 'replayed by the sink',
+        message: `only the enricher writes erp.documents.v1: replay these with the sink's command: ${erpReplayCommand(ids)}`,
+      });
+    return { from, to };
   }
 
   /** The tenant's dead letters of a topic (those with the ids given, when some are). */
   private async read(name: DeadLetterTopic, tenant: string, ids: string[]): Promise<DeadLetterEntry[]> {
-    const { from, to } = this.topicsOf(name);
+    const { from } = this.topicsOf(name);
+    // A dry run sends nothing: the topic it would send to is not used.
     const entries = await replayDeadLetters(
       this.kafka.kafka,
       this.kafka.producer,
       from,
-      to,
+      from,
       { orders: new Set(), ids: new Set(ids) },
       { dryRun: true, groupPrefix: 'reconciler-dlq' },
     );
