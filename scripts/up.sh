@@ -106,7 +106,7 @@ for _ in $(seq 1 60); do
 done
 echo "[up] ERP emulator totals (records per type): $(curl -fsS http://127.0.0.1:4002/_emulator/totals)"
 if [ "$plant" = 1 ]; then
-  ERP_URL=http://127.0.0.1:4002 node "$root/dist/tools/emulators/plant-demo.js" lines | sed 's/^/[up] planted: /'
+  ERP_URL=http://127.0.0.1:4002 DEMO_DAY=$demo_day node "$root/dist/tools/emulators/plant-demo.js" lines | sed 's/^/[up] planted: /'
 fi
 echo "[up] enricher outcomes:"
 curl -fsS http://127.0.0.1:3001/metrics | grep '^parity_enricher_events_total' || true

@@ -5,13 +5,15 @@
  *                               whose events never reach the hub;
  *   node plant-demo.js lines    once the ERP holds the day: someone moves 5.00 between two lines
  *                               of a sales order in the ERP, its total unchanged.
- * NEWSTORE_URL (http://127.0.0.1:4001) and ERP_URL (http://127.0.0.1:4002). Prints what it planted.
+ * NEWSTORE_URL (http://127.0.0.1:4001), ERP_URL (http://127.0.0.1:4002) and DEMO_DAY (the day the
+ * demo reconciles: the edited sale is booked on it). Prints what it planted.
  */
 import Big from 'big.js';
 import type { DayOrder } from './shared/retail-day';
 
 const newStore = process.env.NEWSTORE_URL ?? 'http://127.0.0.1:4001';
 const erp = process.env.ERP_URL ?? 'http://127.0.0.1:4002';
+const day = process.env.DEMO_DAY;
 
 async function call<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
@@ -42,9 +44,19 @@ async function withheldEvents(): Promise<void> {
 
 async function editedLine(): Promise<void> {
   const records = await call<
-    { id: string; type: string; externalId?: string; body: { item?: { items?: { amount?: number }[] } } }[]
+    {
+      id: string;
+      type: string;
+      externalId?: string;
+      tranDate: string;
+      body: { item?: { items?: { amount?: number }[] } };
+    }[]
   >(`${erp}/_emulator/records`);
-  for (const record of records.filter((candidate) => candidate.type === 'salesOrder')) {
+  // A sale booked on the day the demo reconciles (an order placed late in a store's evening is booked the day before).
+  const sales = records.filter(
+    (candidate) => candidate.type === 'salesOrder' && (day === undefined || candidate.tranDate === day),
+  );
+  for (const record of sales) {
     const lines = (record.body.item?.items ?? [])
       .map((line, position) => ({ amount: Number(line.amount), position }))
       .filter(({ amount }) => amount > 5);
