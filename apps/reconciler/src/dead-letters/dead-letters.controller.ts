@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { OperatorActions } from '../orders/operator-actions.repository';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
-import { refuseCrossSite, send } from '../reports/report-http';
+import { actorOf, confirmedForm, refuseCrossSite, send } from '../reports/report-http';
 import {
   DEAD_LETTER_TOPICS,
   DeadLetterTopic,
@@ -99,15 +99,8 @@ export class DeadLettersController {
   ) {
     refuseCrossSite({ origin, host, fetchSite });
     const name = known(topic);
-    const form = (body ?? {}) as Record<string, unknown>;
-    if (form.confirm !== 'yes')
-      throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
-    const actor = typeof form.actor === 'string' ? form.actor.trim().slice(0, 100) : '';
-    if (!actor)
-      throw new BadRequestException({
-        error: 'no name',
-        message: 'actor (your name) is required: it is kept with the action',
-      });
+    const form = confirmedForm(body);
+    const actor = actorOf(form);
     const tenant = tenantOfRequest(this.connections.tenants, typeof form.tenant === 'string' ? form.tenant : undefined);
     const wanted = listOf(form.id);
     if (wanted.length === 0)
@@ -130,7 +123,7 @@ export class DeadLettersController {
       await this.actions.record({
         tenant,
         orderId,
-        actor: `${actor} (report pages)`,
+        actor,
         action: 'replay-dead-letter',
         what: `${letters.length} dead letter(s) of ${from}: ${letters.map((entry) => entry.reason ?? 'no reason').join('; ')}`,
         outcome: `replayed to ${to}`,

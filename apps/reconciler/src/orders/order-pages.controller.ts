@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
 import { orderHref } from '../reports/report-html';
-import { refuseCrossSite, send } from '../reports/report-http';
+import { actorOf, confirmedForm, refuseCrossSite, send } from '../reports/report-http';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync, ResyncSummary } from '../resync/resync';
@@ -111,15 +111,8 @@ export class OrderPagesController {
     @Headers('sec-fetch-site') fetchSite?: string,
   ) {
     refuseCrossSite({ origin, host, fetchSite });
-    const form = (body ?? {}) as Record<string, unknown>;
-    if (form.confirm !== 'yes')
-      throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
-    const actor = typeof form.actor === 'string' ? form.actor.trim().slice(0, 100) : '';
-    if (!actor)
-      throw new BadRequestException({
-        error: 'no name',
-        message: 'actor (your name) is required: it is kept with the action',
-      });
+    const form = confirmedForm(body);
+    const actor = actorOf(form);
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
     const order = await this.orders.findOrder(tenant, id);
     if (!order)
@@ -135,7 +128,7 @@ export class OrderPagesController {
     await this.actions.record({
       tenant,
       orderId: order.orderId,
-      actor: `${actor} (report pages)`,
+      actor,
       action: 'resync',
       what:
         open.length === 0

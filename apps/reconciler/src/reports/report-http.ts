@@ -1,4 +1,4 @@
-import { ForbiddenException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { reportCsp } from './report-html';
 
@@ -36,4 +36,23 @@ export function refuseCrossSite(request: { origin?: string; host?: string; fetch
     originHost = undefined;
   }
   if (originHost !== host) throw refuse();
+}
+
+/** A state-changing form's fields once its confirmation is checked (`confirm=yes`, the button's). */
+export function confirmedForm(body: unknown): Record<string, unknown> {
+  const form = (body ?? {}) as Record<string, unknown>;
+  if (form.confirm !== 'yes')
+    throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
+  return form;
+}
+
+/** Who did it, as the form names them (the action is kept with the name). */
+export function actorOf(form: Record<string, unknown>): string {
+  const actor = typeof form.actor === 'string' ? form.actor.trim().slice(0, 100) : '';
+  if (!actor)
+    throw new BadRequestException({
+      error: 'no name',
+      message: 'actor (your name) is required: it is kept with the action',
+    });
+  return `${actor} (report pages)`;
 }

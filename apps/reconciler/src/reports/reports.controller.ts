@@ -29,7 +29,7 @@ import {
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone } from './report-html';
 import { Resync } from '../resync/resync';
 import { OrderReads } from '../reconciliation/order-reads.repository';
-import { refuseCrossSite, send } from './report-http';
+import { confirmedForm, refuseCrossSite, send } from './report-http';
 
 /** How many days the parity chart of a day's report shows. */
 const HISTORY_DAYS = 30;
@@ -108,9 +108,7 @@ export class ReportsController {
   ) {
     validDate(date);
     refuseCrossSite({ origin, host, fetchSite });
-    const form = (body ?? {}) as Record<string, unknown>;
-    if (form.confirm !== 'yes')
-      throw new BadRequestException({ error: 'not confirmed', message: 'confirm=yes is required: use the button' });
+    const form = confirmedForm(body);
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
     const summary = await this.resyncer.run({ tenant, businessDate: date });
     const nonce = randomBytes(16).toString('base64');
