@@ -591,6 +591,11 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       expect(await page.$$eval('#plan tbody tr', (rows) => rows.map((row) => row.getAttribute('data-kind')))).toEqual([
         'line_mismatch',
       ]);
+      // The dry run reads the record from the ERP now: the edited line, and only it, would change.
+      const changedLines = await page.$$eval(`table.dry-run[data-document="${edited.externalId}"] tr.changed`, (rows) =>
+        rows.map((row) => row.getAttribute('data-line')),
+      );
+      expect(changedLines).toEqual([String(first.position + 1)]);
       const amounts = await page.$eval('#amounts', (span) => span.textContent ?? '');
       expect(amounts).toBe(
         `${edited.type} ${edited.externalId}: ${decimal(first.amount).minus(1).toString()} → ${decimal(first.amount).toString()}`,

@@ -29,7 +29,7 @@ export interface TenantSetup {
 
 /** The ERP, per tenant: the day's transactions, and a duplicate's deletion by resync. */
 export interface ErpPorts {
-  erpOf(tenant: string): Pick<ErpPort, 'listTransactions' | 'deleteTransaction'>;
+  erpOf(tenant: string): Pick<ErpPort, 'listTransactions' | 'deleteTransaction' | 'readRecord'>;
 }
 
 /**

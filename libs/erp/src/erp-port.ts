@@ -69,6 +69,14 @@ export interface ErpPort {
   listTransactions(date: string, pageSize?: number): AsyncGenerator<ErpTransaction[]>;
   /** Deletes one transaction (a duplicate the hub did not create; only on an operator's explicit setting). */
   deleteTransaction(documentType: ErpDocumentType, internalId: string): Promise<void>;
+  /**
+   * A record as the ERP holds it now, with its item lines in their order (a resync's dry
+   * run); null when the ERP has none with that external id. Absent where the ERP cannot say.
+   */
+  readRecord?(
+    documentType: ErpDocumentType,
+    externalId: string,
+  ): Promise<{ internalId: string; lines: ErpLine[] } | null>;
 }
 
 /**

@@ -290,6 +290,16 @@ describe('NetSuite REST adapter against the ERP emulator', () => {
     }
   });
 
+  it('reads a record as NetSuite holds it now, its lines in order, and null for one it does not have', async () => {
+    await adapter.upsert(document('READ-1', { tranDate: '2024-03-07' }));
+    const record = await adapter.readRecord('salesOrder', 'READ-1');
+    expect(record).toMatchObject({
+      internalId: expect.stringMatching(/^\d+$/),
+      lines: [{ line: 1, quantity: '1', amount: '92', isClosed: false }],
+    });
+    expect(await adapter.readRecord('salesOrder', 'NO-SUCH-RECORD')).toBeNull();
+  });
+
   it('retries a page of the listing that failed for a moment, and goes on from there', async () => {
     const pages = [];
     for await (const page of adapter.listTransactions('2024-03-01', 3)) {

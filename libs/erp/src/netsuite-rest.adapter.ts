@@ -629,6 +629,41 @@ export class NetSuiteRestAdapter implements ErpPort {
     };
   }
 
+  /**
+   * A record as NetSuite holds it now (`GET record/v1/{type}/eid:{externalId}` with its
+   * sublists expanded, docs/domain.md section 4): its item lines with their item, quantity,
+   * amount and closed flag; null on a 404.
+   */
+  async readRecord(
+    documentType: ErpDocumentType,
+    externalId: string,
+  ): Promise<{ internalId: string; lines: ErpLine[] } | null> {
+    try {
+      const record = await this.linesOf(documentType, externalId);
+      return {
+        internalId: record.id,
+        lines: record.lines.map((line, index) => {
+          const { item, quantity, amount } = line as {
+            item?: { id?: string | number };
+            quantity?: unknown;
+            amount?: unknown;
+          };
+          return {
+            line: index + 1,
+            item: item?.id === undefined ? null : String(item.id),
+            itemType: null,
+            quantity: quantity === undefined || quantity === null ? null : erpAmount(quantity, record.id),
+            amount: amount === undefined || amount === null ? null : erpAmount(amount, record.id),
+            isClosed: line.isClosed === true,
+          };
+        }),
+      };
+    } catch (error) {
+      if (error instanceof ErpError && error.details.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** The internal id of a record by its `eid:` path, or undefined when NetSuite has none (404). */
   private async internalIdOf(path: string): Promise<string | undefined> {
     try {

@@ -1,4 +1,12 @@
-import { classifyReturn, compareDocumentLines, LineParityInput, ListedLine, ProjectedLine } from './document-parity';
+import { sampleErpDocument } from '@hub/testing';
+import {
+  classifyReturn,
+  compareDocumentLines,
+  LineParityInput,
+  ListedLine,
+  ProjectedLine,
+  projectedLines,
+} from './document-parity';
 
 const sale: ProjectedLine[] = [
   { kind: 'item', itemId: 'i1', productId: 'P-1', quantity: 1, amount: '30.00' },
@@ -187,5 +195,25 @@ describe('returns', () => {
       { ...refund, documentType: 'creditMemo' as const },
     ];
     expect(classifyReturn({ ...base, erp: chain })).toEqual([]);
+  });
+});
+
+describe('projected lines', () => {
+  it("keeps what a document puts on its record's item sublist, in order, and nothing for records without amounts", () => {
+    const sale = sampleErpDocument('salesOrder', 'W1', {
+      lines: [
+        { kind: 'item', itemId: 'i1', productId: 'P-1', quantity: 2, amount: '46.00', tax: '4.00' },
+        { kind: 'shippingTax', itemId: 'shipping-tax', quantity: 1, amount: '0', tax: '1.00' },
+        { kind: 'payment', itemId: 'p1', erpItem: '501', quantity: 1, amount: '-51.00', tax: '0' },
+      ],
+    });
+    // The shipping tax rides on SuiteTax's tax details, never on a line.
+    expect(projectedLines(sale)).toEqual([
+      { kind: 'item', itemId: 'i1', productId: 'P-1', quantity: 2, amount: '46.00' },
+      { kind: 'payment', itemId: 'p1', erpItem: '501', quantity: 1, amount: '-51.00' },
+    ]);
+    expect(projectedLines(sampleErpDocument('customerRefund', 'RT-1-CR'))).toBeNull();
+    expect(projectedLines(sampleErpDocument('itemFulfillment', 'FF-1'))).toBeNull();
+    expect(projectedLines(sampleErpDocument('salesOrder', 'W1', { operation: 'assignLines' }))).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { decimal, type ErpDocumentType, type LineKind } from '@hub/contracts';
+import { decimal, postedLines, type ErpDocument, type ErpDocumentType, type LineKind } from '@hub/contracts';
 import Big from 'big.js';
 import { Discrepancy, discrepancy, difference } from './discrepancies';
 
@@ -23,6 +23,29 @@ export interface ProjectedLine {
   amount: string;
   /** A line of a closing: the place of the sale's line it changes. */
   salePosition?: number;
+}
+
+/**
+ * The lines a document posts, as line parity compares them (`ProjectedLine`): null for a
+ * document that changes no amount of its record (an assignment of lines, a fulfilment).
+ */
+export function projectedLines(document: ErpDocument): ProjectedLine[] | null {
+  // A customer refund has no item lines (docs/domain.md section 4), a fulfilment books no amounts.
+  if (
+    document.operation === 'assignLines' ||
+    document.documentType === 'itemFulfillment' ||
+    document.documentType === 'customerRefund'
+  )
+    return null;
+  return postedLines(document).map((line) => ({
+    kind: line.kind ?? 'item',
+    itemId: line.itemId,
+    ...(line.productId ? { productId: line.productId } : line.sku ? { productId: line.sku } : {}),
+    ...(line.erpItem ? { erpItem: line.erpItem } : {}),
+    quantity: line.quantity,
+    amount: line.amount,
+    ...(line.salePosition === undefined ? {} : { salePosition: line.salePosition }),
+  }));
 }
 
 /** A line of an ERP record as the listing gives it (the shape of @hub/erp's ErpLine). */
@@ -60,13 +83,13 @@ export interface LineParityInput {
   creditedCancellations: string[];
 }
 
-interface ExpectedLine extends ProjectedLine {
+export interface ExpectedLine extends ProjectedLine {
   position: number;
   closed: boolean;
 }
 
 /** What the ERP's line should book once every closing the hub posted is applied. */
-function expectedLines(lines: ProjectedLine[], closings: ProjectedLine[][]): ExpectedLine[] {
+export function expectedLines(lines: ProjectedLine[], closings: ProjectedLine[][]): ExpectedLine[] {
   const expected = lines.map((line, position) => ({ ...line, position, closed: false }));
   for (const change of closings.flat()) {
     const target = change.salePosition === undefined ? undefined : expected[change.salePosition];

@@ -1,4 +1,5 @@
-import { DISCREPANCY_DESCRIPTIONS } from '@hub/reconciliation';
+import { decimal } from '@hub/contracts';
+import { DISCREPANCY_DESCRIPTIONS, ExpectedLine, ListedLine } from '@hub/reconciliation';
 import { escape } from 'html-escaper';
 import type { DiscrepancyRow } from '../reconciliation/reconciliation.repository';
 import { orderHref, page } from '../reports/report-html';
@@ -93,6 +94,50 @@ ${table('actions', ['when', 'who', 'action', 'what', 'result'], done)}`;
   return page(title, nonce, body, true, tenant);
 }
 
+/** One of the order's records, line by line: what the hub would write against what the ERP holds now. */
+export interface RecordDryRun {
+  documentType: string;
+  externalId: string;
+  /** The hub's lines, its posted closings applied. */
+  hub: ExpectedLine[];
+  /** The ERP's lines now; null when it holds no such record; a string when it could not be read. */
+  erp: ListedLine[] | null | string;
+}
+
+const size = (value: string | number | null | undefined) =>
+  value === null || value === undefined ? null : decimal(value).abs();
+
+/** The dry run of one record: a row per line, those that would change marked. */
+function dryRunTable(run: RecordDryRun): string {
+  const erp = Array.isArray(run.erp) ? run.erp : [];
+  const count = Math.max(run.hub.length, erp.length);
+  const rows = Array.from({ length: count }, (_, position) => {
+    const hub = run.hub[position];
+    const now = erp[position];
+    const hubAmount = size(hub?.amount);
+    const nowAmount = size(now?.amount);
+    const changed =
+      !hub ||
+      !now ||
+      hubAmount === null ||
+      nowAmount === null ||
+      !hubAmount.eq(nowAmount) ||
+      (hub.kind === 'item' && now.quantity !== null && !decimal(now.quantity).abs().eq(Math.abs(hub.quantity)));
+    return `<tr${changed ? ' class="changed"' : ''} data-line="${position + 1}"><td>${position + 1}</td>
+<td>${cell(hub ? `${hub.kind} ${hub.productId ?? hub.erpItem ?? hub.itemId}` : '')}</td><td>${cell(hub?.quantity)}</td><td>${cell(hubAmount?.toString())}</td>
+<td>${cell(now?.item)}</td><td>${cell(now?.quantity)}</td><td>${cell(nowAmount?.toString())}</td><td>${changed ? 'changes' : ''}</td></tr>`;
+  });
+  const state =
+    typeof run.erp === 'string'
+      ? `<p class="warn">The ERP could not be read now (${escape(run.erp)}): the last run's values above stand.</p>`
+      : run.erp === null
+        ? '<p class="warn">The ERP holds no such record now: the resync posts it.</p>'
+        : '';
+  return `<h3>${escape(run.documentType)} ${escape(run.externalId)}</h3>${state}
+<table class="dry-run" data-document="${escape(run.externalId)}"><thead><tr><th>line</th><th>the hub writes</th><th>quantity</th><th>amount</th>
+<th>the ERP holds now: item</th><th>quantity</th><th>amount</th><th></th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+}
+
 /**
  * The step before an order's resync: what it will do for each open discrepancy, and
  * where it would write an amount over the one the ERP holds (as the last run found
@@ -102,6 +147,8 @@ export function renderOrderResyncConfirm(options: {
   tenant: string;
   orderId: string;
   open: DiscrepancyRow[];
+  /** Each of the order's records, line by line, against what the ERP holds now. */
+  records: RecordDryRun[];
   action: string;
   back: string;
   nonce: string;
@@ -124,6 +171,8 @@ export function renderOrderResyncConfirm(options: {
 <p>What the resync does, discrepancy by discrepancy (the ERP's values as the last run found them). With no open
 discrepancy, it replays the order's events: idempotency keys and the ERP's upsert by external id make it create nothing twice.</p>
 ${table('plan', ['discrepancy', 'ERP record', 'the ERP holds', 'the hub writes', 'what the resync does'], plan)}
+<h2>Dry run: each record, line by line, against what the ERP holds now</h2>
+${options.records.length ? options.records.map(dryRunTable).join('\n') : '<p class="muted">The hub holds no record of this order with lines.</p>'}
 <form class="resync" method="post" action="${escape(options.action)}">
 <input type="hidden" name="tenant" value="${escape(options.tenant)}"><input type="hidden" name="confirm" value="yes">
 <p><label>Your name (kept with the action) <input type="text" name="actor" id="actor" maxlength="100" required></label></p>

@@ -23,8 +23,12 @@ import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync, ResyncSummary } from '../resync/resync';
 import { OperatorActions } from './operator-actions.repository';
+import { expectedLines } from '@hub/reconciliation';
+import { ERP_PORTS } from '../reconciler.tokens';
+import type { ErpPorts } from '../reconciler-connections';
 import {
   describeResync,
+  RecordDryRun,
   renderOrderNotFound,
   renderOrderPage,
   renderOrderResyncConfirm,
@@ -50,6 +54,7 @@ export class OrderPagesController {
     @Inject(OrderReads) private readonly orders: OrderReads,
     @Inject(OperatorActions) private readonly actions: OperatorActions,
     @Inject(Resync) private readonly resyncer: Resync,
+    @Inject(ERP_PORTS) private readonly erps: ErpPorts,
   ) {}
 
   private tenant(requested: string | undefined): string {
@@ -93,6 +98,7 @@ export class OrderPagesController {
       tenant,
       orderId: order.orderId,
       open,
+      records: await this.dryRun(tenant, order.orderId),
       action: `/reports/orders/${encodeURIComponent(order.orderId)}/resync.html`,
       back: orderHref(order.orderId, tenant),
       nonce,
@@ -145,6 +151,30 @@ export class OrderPagesController {
       nonce,
     });
     await send(reply, nonce, html, summary.failed.length > 0 ? 502 : 200);
+  }
+
+  /** Each of the order's records with lines, the hub's against the ERP's now (read live; a failed read is said). */
+  private async dryRun(tenant: string, orderId: string): Promise<RecordDryRun[]> {
+    const erp = this.erps.erpOf(tenant);
+    const documents = await this.orders.documentLines(tenant, orderId);
+    return Promise.all(
+      documents.map(async (document) => {
+        let now: RecordDryRun['erp'];
+        try {
+          now = erp.readRecord
+            ? ((await erp.readRecord(document.documentType, document.externalId))?.lines ?? null)
+            : 'this ERP adapter cannot read a record';
+        } catch (error) {
+          now = error instanceof Error ? error.message : String(error);
+        }
+        return {
+          documentType: document.documentType,
+          externalId: document.externalId,
+          hub: expectedLines(document.lines, document.closings),
+          erp: now,
+        };
+      }),
+    );
   }
 
   /** The order's resync, once per day with an open discrepancy of it (or its events replayed when none is open). */

@@ -1,13 +1,4 @@
-import {
-  decimal,
-  decodeTopicValue,
-  ErpDocument,
-  HEADERS,
-  postedLines,
-  sum,
-  SyncStatus,
-  TopicName,
-} from '@hub/contracts';
+import { decimal, decodeTopicValue, ErpDocument, HEADERS, sum, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
 import { withoutBom } from '@hub/newstore';
 import {
@@ -16,7 +7,7 @@ import {
   isOpeningEvent,
   lifecycleRank,
   OrderFold,
-  ProjectedLine,
+  projectedLines,
 } from '@hub/reconciliation';
 import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -411,26 +402,3 @@ function bookedAmount(document: ErpDocument): string {
 
 /** A JSON value for a jsonb column: SQL NULL for null, never JSON's `null`. */
 const jsonOrNull = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
-
-/**
- * The lines a document posts, as line parity compares them (`ProjectedLine`): null for a
- * document that changes no amount of its record (an assignment of lines, a fulfilment).
- */
-function projectedLines(document: ErpDocument): ProjectedLine[] | null {
-  // A customer refund has no item lines (docs/domain.md section 4), a fulfilment books no amounts.
-  if (
-    document.operation === 'assignLines' ||
-    document.documentType === 'itemFulfillment' ||
-    document.documentType === 'customerRefund'
-  )
-    return null;
-  return postedLines(document).map((line) => ({
-    kind: line.kind ?? 'item',
-    itemId: line.itemId,
-    ...(line.productId ? { productId: line.productId } : line.sku ? { productId: line.sku } : {}),
-    ...(line.erpItem ? { erpItem: line.erpItem } : {}),
-    quantity: line.quantity,
-    amount: line.amount,
-    ...(line.salePosition === undefined ? {} : { salePosition: line.salePosition }),
-  }));
-}

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ErpDocumentType } from '@hub/contracts';
+import { ProjectedLine } from '@hub/reconciliation';
 import { numberOrNull, Raw } from './sql-values';
 
 /** An order's path through the hub, as the projections know it. */
@@ -19,10 +21,40 @@ export interface OrderPath {
   deadLetters: { eventName: string | null; reason: string | null }[];
 }
 
+/** A record-making document of an order with the lines the hub posted and its closings' lines. */
+export interface DocumentLines {
+  documentType: ErpDocumentType;
+  externalId: string;
+  lines: ProjectedLine[];
+  closings: ProjectedLine[][];
+}
+
 /** One order as the projections hold it: found by any of its ids, its path, its events' place on the topic. */
 @Injectable()
 export class OrderReads {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** The order's documents that are records and carry lines, each with the lines of its closings. */
+  async documentLines(tenant: string, orderId: string): Promise<DocumentLines[]> {
+    const rows = await this.dataSource.query<
+      { document_type: ErpDocumentType; external_id: string; lines: ProjectedLine[]; closings: ProjectedLine[][] }[]
+    >(
+      `SELECT d.document_type, d.external_id, d.lines,
+         coalesce((SELECT json_agg(c.lines ORDER BY c.document_partition, c.document_offset) FROM erp_documents c
+           WHERE c.closes_lines AND c.lines IS NOT NULL AND c.tenant = d.tenant AND c.document_type = d.document_type
+           AND c.external_id = d.external_id), '[]'::json) AS closings
+       FROM erp_documents d
+       WHERE d.tenant = $1 AND d.order_id = $2 AND NOT d.closes_lines AND d.lines IS NOT NULL
+       ORDER BY d.document_partition, d.document_offset`,
+      [tenant, orderId],
+    );
+    return rows.map((row) => ({
+      documentType: row.document_type,
+      externalId: row.external_id,
+      lines: row.lines,
+      closings: row.closings,
+    }));
+  }
 
   /** The projection's view of orders: where their events are in newstore.events.v1. */
   async orderEvents(
