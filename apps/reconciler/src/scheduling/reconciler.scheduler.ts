@@ -18,6 +18,8 @@ import { ReconcilerConnections } from '../reconciler-connections';
 export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private scheduleTimer: NodeJS.Timeout | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
+  /** The lag read in flight: one at a time, and awaited at shutdown (it uses Kafka's admin client). */
+  private lagRead: Promise<void> | undefined;
   private scheduled: Promise<unknown> | undefined;
   private stopping = false;
 
@@ -40,9 +42,7 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
       name: 'projections',
       check: async () => this.projector.isRunning || this.projector.rebuildRunning,
     });
-    this.lagTimer = setInterval(() => {
-      this.projector.updateLag().catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'));
-    }, 5_000);
+    this.lagTimer = setInterval(() => this.refreshLag(), 5_000);
     await this.restoreMetrics();
     this.watchdog.start();
     if (this.config.RECONCILER_SCHEDULE_ENABLED) {
@@ -125,8 +125,21 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
     this.stopping = true;
     clearTimeout(this.scheduleTimer);
     clearInterval(this.lagTimer);
+    await this.lagRead;
     await this.watchdog.stop();
     await this.scheduled?.catch(() => undefined);
+  }
+
+  /** Reads the projections' lag unless a read is still in flight. */
+  private refreshLag(): void {
+    if (this.lagRead) return;
+    this.lagRead = this.projector
+      .updateLag()
+      .then(() => undefined)
+      .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'))
+      .finally(() => {
+        this.lagRead = undefined;
+      });
   }
 
   private scheduleNext(): void {
