@@ -47,6 +47,8 @@ export async function sendToDeadLetters(
 export interface DeadLetterSelection {
   orders: Set<string>;
   ids: Set<string>;
+  /** Only the dead letters of this tenant (their `tenant` header), whichever of the above. */
+  tenant?: string;
   /**
    * The id of a dead letter written before the id header existed (older messages);
    * the header wins when present.
@@ -131,6 +133,7 @@ export async function replayDeadLetters(
       const selected: ConsumedMessage[] = [];
       for (const message of messages) {
         if (full()) break;
+        if (selection.tenant !== undefined && message.headers[HEADERS.tenant] !== selection.tenant) continue;
         const id = message.headers[HEADERS.deadLetterId] ?? selection.idOf?.(message);
         const chosen =
           everything ||

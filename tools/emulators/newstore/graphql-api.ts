@@ -421,26 +421,31 @@ export class NewStoreGraphQl {
           : 0;
         const high = returned?.lessThan ? store.lowerBound(asUtc(returned.lessThan)) : store.size;
         const low = args.after ? Math.max(start, decodeCursor(args.after) + 1) : start;
-        const found: { position: number; node: unknown }[] = [];
-        for (let index = low; index < high && found.length <= size; index += 1) {
+        /** The order at a place, with its return's time, when its return is one the filter asks for. */
+        const returnAt = (index: number) => {
           const order = store.order(index);
           if (!order.return || !store.isVisible(order, context.now) || !matchesString(order.id, args.filter?.orderId))
-            continue;
+            return undefined;
           const returnedAt = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
           // Filtered by returnedAt like orders by createdAt (seed 000's day filter; infer: no page shows it on returns).
-          if (!matchesDatetime(returnedAt, returned)) continue;
+          return matchesDatetime(returnedAt, returned) ? { order, ...order.return, returnedAt } : undefined;
+        };
+        const found: { position: number; node: unknown }[] = [];
+        for (let index = low; index < high && found.length <= size; index += 1) {
+          const hit = returnAt(index);
+          if (!hit) continue;
           found.push({
             position: index,
             node: {
-              id: order.return.id,
-              orderId: order.id,
-              returnedAt: renderDatetime(returnedAt, context),
-              totalRefundAmount: order.return.amount,
-              currency: order.currency,
+              id: hit.id,
+              orderId: hit.order.id,
+              returnedAt: renderDatetime(hit.returnedAt, context),
+              totalRefundAmount: hit.amount,
+              currency: hit.order.currency,
               items: nested(
-                order.return.itemIds.map((id) => ({
+                hit.itemIds.map((id) => ({
                   id,
-                  productId: order.items.find((item) => item.id === id)?.productId,
+                  productId: hit.order.items.find((item) => item.id === id)?.productId,
                   quantity: 1,
                 })),
               ),
@@ -461,12 +466,7 @@ export class NewStoreGraphQl {
           // Counted only when asked, over the whole range (the Relay connection spec's totalCount).
           totalCount: () => {
             let count = 0;
-            for (let index = start; index < high; index += 1) {
-              const order = store.order(index);
-              if (!order.return || !store.isVisible(order, context.now)) continue;
-              const at = new Date(Date.parse(order.createdAt) + order.return.offsetMinutes * 60_000).toISOString();
-              if (matchesDatetime(at, returned) && matchesString(order.id, args.filter?.orderId)) count += 1;
-            }
+            for (let index = start; index < high; index += 1) if (returnAt(index)) count += 1;
             return count;
           },
         };

@@ -5,22 +5,22 @@ import {
   ConflictException,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Inject,
   NotFoundException,
   Param,
   Post,
   Query,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { OperatorActions } from '../orders/operator-actions.repository';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
-import { actorOf, confirmedForm, refuseCrossSite, send } from '../reports/report-http';
+import { actorOf, postedForm, send } from '../reports/report-http';
 import {
   DEAD_LETTER_TOPICS,
   DeadLetterTopic,
@@ -92,33 +92,26 @@ export class DeadLettersController {
   async replay(
     @Param('topic') topic: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-    @Headers('origin') origin?: string,
-    @Headers('host') host?: string,
-    @Headers('sec-fetch-site') fetchSite?: string,
   ) {
-    refuseCrossSite({ origin, host, fetchSite });
     const name = known(topic);
-    const form = confirmedForm(body);
+    const form = postedForm(request, body);
     const actor = actorOf(form);
     const tenant = tenantOfRequest(this.connections.tenants, typeof form.tenant === 'string' ? form.tenant : undefined);
     const wanted = listOf(form.id);
     if (wanted.length === 0)
       throw new BadRequestException({ error: 'no id', message: 'give the dead letters as id=…' });
     const { from, to } = this.replayTarget(name, wanted);
-    // Only the tenant's own dead letters, whatever ids were posted.
-    const ids = (await this.read(name, tenant, wanted)).map((entry) => entry.id!);
-    const replayed =
-      ids.length === 0
-        ? []
-        : await replayDeadLetters(
-            this.kafka.kafka,
-            this.kafka.producer,
-            from,
-            to,
-            { orders: new Set(), ids: new Set(ids) },
-            { dryRun: false, groupPrefix: 'reconciler-dlq' },
-          );
+    // Only the tenant's own dead letters, whatever ids were posted: one pass over the DLQ.
+    const replayed = await replayDeadLetters(
+      this.kafka.kafka,
+      this.kafka.producer,
+      from,
+      to,
+      { orders: new Set(), ids: new Set(wanted), tenant },
+      { dryRun: false, groupPrefix: 'reconciler-dlq' },
+    );
     for (const [orderId, letters] of byOrder(replayed))
       await this.actions.record({
         tenant,
@@ -157,10 +150,10 @@ export class DeadLettersController {
       this.kafka.producer,
       from,
       from,
-      { orders: new Set(), ids: new Set(ids) },
+      { orders: new Set(), ids: new Set(ids), tenant },
       { dryRun: true, groupPrefix: 'reconciler-dlq' },
     );
-    return entries.filter((entry) => entry.tenant === tenant && (ids.length === 0 || entry.id !== undefined));
+    return entries;
   }
 }
 

@@ -3,22 +3,22 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Inject,
   NotFoundException,
   Param,
   Post,
   Query,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { ReconcilerConnections, tenantOfRequest } from '../reconciler-connections';
 import { orderHref } from '../reports/report-html';
-import { actorOf, confirmedForm, refuseCrossSite, send } from '../reports/report-http';
+import { actorOf, postedForm, send } from '../reports/report-http';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync, ResyncSummary } from '../resync/resync';
@@ -111,13 +111,10 @@ export class OrderPagesController {
   async resync(
     @Param('id') id: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-    @Headers('origin') origin?: string,
-    @Headers('host') host?: string,
-    @Headers('sec-fetch-site') fetchSite?: string,
   ) {
-    refuseCrossSite({ origin, host, fetchSite });
-    const form = confirmedForm(body);
+    const form = postedForm(request, body);
     const actor = actorOf(form);
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
     const order = await this.orders.findOrder(tenant, id);

@@ -1,5 +1,5 @@
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { reportCsp } from './report-html';
 
 /** Sends a report page with its Content-Security-Policy (nonce'd style, forms back to the origin only). */
@@ -55,4 +55,17 @@ export function actorOf(form: Record<string, unknown>): string {
       message: 'actor (your name) is required: it is kept with the action',
     });
   return `${actor} (report pages)`;
+}
+
+/**
+ * A state-changing form of the report pages, checked: posted from the pages themselves
+ * ({@link refuseCrossSite}) and confirmed ({@link confirmedForm}); its fields.
+ */
+export function postedForm(request: FastifyRequest, body: unknown): Record<string, unknown> {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  refuseCrossSite({ origin: header('origin'), host: header('host'), fetchSite: header('sec-fetch-site') });
+  return confirmedForm(body);
 }

@@ -29,7 +29,7 @@ import {
 import { HtmlReport, renderLogin, renderReport, renderResyncConfirm, renderResyncDone } from './report-html';
 import { Resync } from '../resync/resync';
 import { OrderReads } from '../reconciliation/order-reads.repository';
-import { confirmedForm, refuseCrossSite, send } from './report-http';
+import { postedForm, send } from './report-http';
 
 /** How many days the parity chart of a day's report shows. */
 const HISTORY_DAYS = 30;
@@ -101,14 +101,11 @@ export class ReportsController {
   async resync(
     @Param('date') date: string,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-    @Headers('origin') origin?: string,
-    @Headers('host') host?: string,
-    @Headers('sec-fetch-site') fetchSite?: string,
   ) {
     validDate(date);
-    refuseCrossSite({ origin, host, fetchSite });
-    const form = confirmedForm(body);
+    const form = postedForm(request, body);
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
     const summary = await this.resyncer.run({ tenant, businessDate: date });
     const nonce = randomBytes(16).toString('base64');
