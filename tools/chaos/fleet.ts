@@ -6,6 +6,16 @@ import { stopChildProcess } from '@hub/platform';
 
 const ROOT = join(__dirname, '..', '..');
 
+/**
+ * How long a (re)started instance may take to be ready. A consumer's start waits for
+ * its group's rebalance: after a SIGKILL the dead member stays in the group until its
+ * session times out (30 s), and the rebalance then waits for the partner instance to
+ * finish the batch in hand and rejoin (kafkajs's rebalance timeout, 60 s), all while
+ * other faults may hold a broker down. A Kubernetes readiness probe has no deadline;
+ * this one only tells a slow start from one that never ends.
+ */
+const READY_WITHIN_MS = 180_000;
+
 export type HubApp = 'ingest' | 'enricher' | 'erp-sink' | 'reconciler';
 
 export interface Instance {
@@ -66,16 +76,25 @@ export class Fleet {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     this.processes.set(name, child);
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + READY_WITHIN_MS;
+    let lastAnswer = 'no answer';
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} (see ${this.logDir})`);
       const ready = await fetch(`${this.url(name)}/health/ready`)
-        .then((response) => response.ok)
-        .catch(() => false);
+        .then(async (response) => {
+          lastAnswer = `${response.status} ${await response.text()}`;
+          return response.ok;
+        })
+        .catch((error: unknown) => {
+          lastAnswer = (error as Error).message;
+          return false;
+        });
       if (ready) return;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    throw new Error(`${name} did not become ready within 90 s (see ${this.logDir})`);
+    throw new Error(
+      `${name} did not become ready within ${READY_WITHIN_MS / 1000} s; its readiness last answered ${lastAnswer.slice(0, 500)} (see ${this.logDir})`,
+    );
   }
 
   async startAll(): Promise<void> {

@@ -122,7 +122,13 @@ export class HubKafkaTransport extends Server implements CustomTransportStrategy
     try {
       for (const pattern of this.getHandlers().keys())
         if (!this.subscriptions.has(pattern)) throw new Error(`@EventPattern('${pattern}') has no Kafka subscription`);
-      if (this.autoStart) for (const pattern of this.subscriptions.keys()) await this.start(pattern);
+      // Together: each start waits for its group's rebalance, which after a crash waits out the
+      // dead member's session; one after the other, those waits would add up.
+      if (this.autoStart) {
+        const started = await Promise.allSettled([...this.subscriptions.keys()].map((pattern) => this.start(pattern)));
+        const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
       callback();
     } catch (error) {
       callback(error);
