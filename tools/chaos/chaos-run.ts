@@ -414,10 +414,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             sleep(3_000)
               .then(() => apps.restart(fault.target!))
               .then(
-                () =>
-                  log(
-                    `  ${fault.target} ready again ${((Date.now() - pushStarted - firedAtMs) / 1000).toFixed(1)} s after its kill`,
-                  ),
+                () => {
+                  const after = `${((Date.now() - pushStarted - firedAtMs) / 1000).toFixed(1)} s after its kill`;
+                  faultsFired.find((fired) => fired.firedAtMs === firedAtMs)!.outcome = `killed; ready again ${after}`;
+                  log(`  ${fault.target} ready again ${after}`);
+                },
                 (error: unknown) => {
                   faultsFired.find((fired) => fired.firedAtMs === firedAtMs)!.outcome =
                     `failed: ${(error as Error).message}`;

@@ -1,11 +1,5 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
-import {
-  createSchemaRegistry,
-  DelayRetryTopics,
-  DocumentCodec,
-  ensurePhysicalTopics,
-  KafkaInfrastructure,
-} from '@hub/kafka';
+import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
 import {
   dropSchema,
@@ -21,7 +15,6 @@ import {
   uniqueName,
   waitFor,
 } from '@hub/testing';
-import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
@@ -357,149 +350,5 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       { what: 'every valid order enriched', timeoutMs: 30_000 },
     );
     expect(valid.filter((order) => !emitted.has(order.id))).toEqual([]);
-  });
-});
-
-/**
- * What one describe block needs of its own: a topic prefix, a schema, Kafka, a
- * small emulated day, and the enricher it starts; all closed after the block.
- */
-function isolatedEnricher(name: string, seed: number) {
-  const prefix = uniqueName(name);
-  const context = {
-    prefix,
-    schema: uniqueName('enricher'),
-    settings: testKafkaSettings(prefix),
-    kafka: undefined as unknown as KafkaInfrastructure,
-    emulator: new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } }),
-    enricher: undefined as ServiceUnderTest | undefined,
-  };
-  context.kafka = new KafkaInfrastructure(context.settings, testLogger(), {});
-  afterAll(async () => {
-    await context.enricher?.close();
-    await context.kafka.close();
-    await context.emulator.close();
-    await dropSchema(context.schema);
-  });
-  return context;
-}
-
-describe('enricher: a document larger than the broker accepts', () => {
-  const context = isolatedEnricher('enrich_large', 37);
-  const { prefix, schema, kafka, emulator } = context;
-
-  it('dead-letters the event with the size in the reason, and the partition goes on', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    // The documents topic takes at most 3,000 bytes per message (its other settings kept as declared).
-    await kafka.admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: kafka.topics.erpDocuments,
-          configEntries: [
-            { name: 'cleanup.policy', value: 'delete' },
-            { name: 'retention.ms', value: '-1' },
-            { name: 'max.message.bytes', value: '3000' },
-          ],
-        },
-      ],
-    });
-    context.enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(await emulator.listen(0)),
-      ENRICHER_RETRY_TIERS_MS: '300,600',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-    });
-    const small = emulator.store.order(2);
-    // A blind return of 60 items: its document is far above 3,000 bytes.
-    const huge: NewStoreEnvelope = {
-      tenant: 'acme',
-      name: 'return.processed',
-      payload: {
-        id: 'r-huge',
-        returned_at: '2024-01-02T12:00:00Z',
-        total_refund_amount: 60,
-        total_refund_tax: 0,
-        currency: 'USD',
-        items: Array.from({ length: 60 }, (_, index) => ({
-          id: `item-${index}-${'x'.repeat(20)}`,
-          product_id: `product-${index}`,
-          quantity: 1,
-          refund_amount: 1,
-          refund_tax: 0,
-        })),
-      },
-    };
-    await kafka.producer.send(kafka.topics.newstoreEvents, [
-      eventRecordOf(huge),
-      eventRecordOf(eventsOfOrder(small, 'acme')[0].envelope),
-    ]);
-    const [dead] = await waitFor(
-      async () => {
-        const messages = (await readTopic(kafka.kafka, kafka.topics.enricherDlq)).filter((m) => m.key === 'r-huge');
-        return messages.length > 0 && messages;
-      },
-      { what: 'the oversized document dead-lettered', timeoutMs: 30_000 },
-    );
-    expect(dead.headers[HEADERS.dlqReason]).toMatch(/document of \d+ bytes is larger than the broker accepts/);
-    await waitFor(
-      async () => (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).some((m) => m.key === small.id),
-      { what: 'the next event enriched', timeoutMs: 30_000 },
-    );
-  });
-});
-
-describe('enricher: retry tiers that are no longer configured', () => {
-  const context = isolatedEnricher('enrich_tiers', 35);
-  const { prefix, schema, settings, kafka, emulator } = context;
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-
-  it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const removed = `${prefix}.enricher.retry.50ms.v1`;
-    // Made as the services make their topics: a creation whose leaders are not known yet is looked at again.
-    await ensurePhysicalTopics(kafka.admin, [{ name: removed, cleanupPolicy: 'delete', retentionMs: 86_400_000 }], {
-      partitions: 2,
-      replicationFactor: 1,
-      create: true,
-    });
-    const order = emulator.store.order(3);
-    const record = eventRecordOf(eventsOfOrder(order, 'acme')[0].envelope);
-    // Left in the 50 ms tier when the tiers were changed to 300, 600, 1200 ms.
-    await kafka.producer.send(removed, [
-      {
-        key: record.key,
-        value: record.value,
-        headers: {
-          ...record.headers,
-          [HEADERS.attempt]: '1',
-          [HEADERS.firstSeenAt]: new Date().toISOString(),
-          [HEADERS.dueAt]: new Date().toISOString(),
-          [HEADERS.lastError]: 'order not in NewStore GraphQL yet',
-        },
-      },
-    ]);
-    context.enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(await emulator.listen(0)),
-      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-    });
-    const [document] = await waitFor(
-      async () => {
-        const messages = (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).filter(
-          (message) => message.key === order.id,
-        );
-        return messages.length > 0 && Promise.all(messages.map((message) => codec.decode(message.value)));
-      },
-      { what: 'the document of the event left in the removed tier', timeoutMs: 30_000 },
-    );
-    expect(document).toMatchObject({ orderId: order.id, source: { eventName: 'order.opened' } });
-    expect(await kafka.admin.listTopics()).not.toContain(removed);
-    expect(await kafka.admin.listTopics()).toContain(`${prefix}.enricher.retry.300ms.v1`);
   });
 });

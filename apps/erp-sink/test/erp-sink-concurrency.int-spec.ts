@@ -1,16 +1,5 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  sampleErpDocument,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
-import { erpSinkService } from '../src/erp-sink.service-definition';
+import { sampleErpDocument, waitFor } from '@hub/testing';
+import { sinkTestbed } from './sink-testbed';
 
 /**
  * The ERP's whole concurrency from one partition: documents of different orders
@@ -18,29 +7,11 @@ import { erpSinkService } from '../src/erp-sink.service-definition';
  * one after the other, in order.
  */
 describe('erp-sink: key-level parallelism', () => {
-  const prefix = uniqueName('sink_keys');
-  const schema = uniqueName('erp_sink');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const emulator = new ErpEmulator({ concurrencyLimit: 50 });
-  let sink: ServiceUnderTest | undefined;
-
-  afterAll(async () => {
-    await sink?.close();
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
-  });
+  const bed = sinkTestbed('sink_keys', { partitions: 1, erp: { concurrencyLimit: 50 }, env: { ERP_CONCURRENCY: '6' } });
+  const { kafka, emulator } = bed;
 
   it('fills ERP_CONCURRENCY from a single partition and keeps each order in order', async () => {
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
-    sink = await startServiceForTest(erpSinkService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '1',
-      DATABASE_SCHEMA: schema,
-      NETSUITE_BASE_URL: `${await emulator.listen(0)}/services/rest`,
-      SINK_CONSUMER_GROUP: uniqueName('sink-group'),
-      ERP_CONCURRENCY: '6',
-    });
+    await bed.start();
     emulator.setFaults({ latencyMs: 300 });
     // 12 orders with two documents each: a sale, then an appeasement that depends on it.
     const pairs = Array.from({ length: 12 }, (_, index) => {

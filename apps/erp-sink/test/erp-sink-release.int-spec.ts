@@ -1,19 +1,7 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  readTopic,
-  sampleErpDocument,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
-import { erpSinkService } from '../src/erp-sink.service-definition';
+import { readTopic, sampleErpDocument, waitFor } from '@hub/testing';
 import { IdempotencyLedgerRepository } from '../src/idempotency-ledger.repository';
 import { WaitingDocumentsRepository } from '../src/waiting-documents.repository';
+import { sinkTestbed } from './sink-testbed';
 
 /**
  * Parked documents released by two sinks at once: each instance sweeps every
@@ -22,32 +10,16 @@ import { WaitingDocumentsRepository } from '../src/waiting-documents.repository'
  * written to the ERP once, and no late answer turns into a false failure.
  */
 describe('erp-sink: two instances releasing parked documents', () => {
-  const prefix = uniqueName('sink_release');
-  const schema = uniqueName('erp_sink');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const emulator = new ErpEmulator({ concurrencyLimit: 50 });
-  const sinks: ServiceUnderTest[] = [];
-
-  afterAll(async () => {
-    for (const sink of sinks) await sink.close();
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
+  const bed = sinkTestbed('sink_release', {
+    partitions: 4,
+    erp: { concurrencyLimit: 50 },
+    env: { SINK_WAITING_SWEEP_MS: '50', ERP_CONCURRENCY: '4', ERP_RETRY_BASE_MS: '100' },
   });
+  const { kafka, emulator } = bed;
 
   it('writes each parked credit memo once, and dead-letters nothing', async () => {
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
-    const env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '4',
-      DATABASE_SCHEMA: schema,
-      NETSUITE_BASE_URL: `${await emulator.listen(0)}/services/rest`,
-      SINK_CONSUMER_GROUP: uniqueName('sink-group'),
-      SINK_WAITING_SWEEP_MS: '50',
-      ERP_CONCURRENCY: '4',
-      ERP_RETRY_BASE_MS: '100',
-    };
-    sinks.push(await startServiceForTest(erpSinkService, env), await startServiceForTest(erpSinkService, env));
+    await bed.start();
+    await bed.start();
     emulator.setFaults({ latencyMs: 500 });
     const orders = Array.from({ length: 8 }, (_, index) => `order-release-${index}`);
     const pairs = orders.map((orderId) => {
@@ -71,7 +43,7 @@ describe('erp-sink: two instances releasing parked documents', () => {
     });
     // Nothing parked any more: a second release checks, under the order's lock, that its document is
     // still parked before it writes, so none can write after this; the counts are final.
-    await waitFor(async () => (await sinks[0].app.get(WaitingDocumentsRepository).all()).length === 0, {
+    await waitFor(async () => (await bed.sinks[0].app.get(WaitingDocumentsRepository).all()).length === 0, {
       what: 'no document parked',
     });
     for (const { sale, memo } of pairs) {
@@ -84,7 +56,7 @@ describe('erp-sink: two instances releasing parked documents', () => {
   // Issue 26, item 10: the consumer path took no lock, so a copy read from the topic while a
   // sweep released the parked one was written to the ERP twice.
   it('writes a document once when a copy arrives on the topic while a sweep releases the parked one', async () => {
-    const [sink] = sinks;
+    const sink = bed.sinks[0];
     const orderId = 'order-copy-during-release';
     const sale = sampleErpDocument('salesOrder', `SO-${orderId}`, { orderId });
     const memo = sampleErpDocument('creditMemo', `CM-${orderId}`, {

@@ -1,20 +1,13 @@
 import { decimal, decodeTopicValue, ErpDocument, HEADERS, sum, SyncStatus, TopicName } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
-import { withoutBom } from '@hub/newstore';
-import {
-  businessDateOf,
-  foldOrderEvent,
-  isOpeningEvent,
-  lifecycleRank,
-  OrderFold,
-  projectedLines,
-} from '@hub/reconciliation';
+import { businessDateOf, foldOrderEvent, lifecycleRank, OrderFold, projectedLines } from '@hub/reconciliation';
 import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ReconcilerConnections } from '../reconciler-connections';
 import { ReconcilerMetrics } from '../reconciler.metrics';
 import { ERP_DOCUMENT_CODEC } from '../reconciler.tokens';
+import { readProjectedEvent } from './projected-event';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** The topics the projections are built from. */
@@ -34,20 +27,6 @@ interface Skip {
   message: ConsumedMessage;
   reason: string;
 }
-
-/**
- * Why an opening event cannot be projected, if it cannot: its creation time is
- * what the business date and the settle window are computed from, so one that is
- * no datetime ("soon", 12345) would fail the whole batch's insert for ever.
- */
-function unreadableOpening(payload: Record<string, unknown>): string | undefined {
-  const createdAt = payload.created_at ?? payload.placed_at;
-  if (createdAt === undefined || createdAt === null) return undefined;
-  if (typeof createdAt !== 'string' || !ISO_DATETIME.test(createdAt) || Number.isNaN(Date.parse(createdAt)))
-    return `created_at ${JSON.stringify(createdAt)} is not an ISO 8601 datetime`;
-  return undefined;
-}
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * The reconciler's projections in Postgres. Each batch of one partition is applied
@@ -167,35 +146,12 @@ export class ProjectionRepository {
   private async applyEvents(manager: EntityManager, messages: ConsumedMessage[], skip: SkipInBatch): Promise<void> {
     const folds = new Map<string, OrderFold>();
     for (const message of messages) {
-      let tenant: string | undefined = message.headers[HEADERS.tenant];
-      let name: string | undefined = message.headers[HEADERS.eventName];
-      let orderId = message.key ?? undefined;
-      let payload: Record<string, unknown> = {};
-      // Only opening events carry fields the projection keeps: the others are not parsed
-      // when ingest's headers and key already say what they are.
-      if (!tenant || !name || !orderId || isOpeningEvent(name)) {
-        let envelope: { tenant?: unknown; name?: unknown; payload?: Record<string, unknown> } | null;
-        try {
-          // The same bytes the enricher reads: a UTF-8 BOM is not part of the JSON.
-          envelope = JSON.parse(message.value ? withoutBom(message.value).toString('utf8') : 'null') as typeof envelope;
-        } catch {
-          skip(message, 'not JSON');
-          continue;
-        }
-        tenant ??= typeof envelope?.tenant === 'string' ? envelope.tenant : undefined;
-        name ??= typeof envelope?.name === 'string' ? envelope.name : undefined;
-        orderId ??= typeof envelope?.payload?.id === 'string' ? envelope.payload.id : undefined;
-        payload = envelope?.payload ?? {};
-      }
-      if (!tenant || !name || !orderId) {
-        skip(message, 'no tenant, name or order id');
+      const event = readProjectedEvent(message);
+      if ('unreadable' in event) {
+        skip(message, event.unreadable);
         continue;
       }
-      const unreadable = isOpeningEvent(name) ? unreadableOpening(payload) : undefined;
-      if (unreadable) {
-        skip(message, unreadable);
-        continue;
-      }
+      const { tenant, orderId, name, payload } = event;
       const key = `${tenant}\u0000${orderId}`;
       folds.set(
         key,

@@ -1,0 +1,134 @@
+import { ErpDocument } from '@hub/contracts';
+import { KafkaInfrastructure } from '@hub/kafka';
+import {
+  dropSchema,
+  ServiceUnderTest,
+  startServiceForTest,
+  testDatabaseUrl,
+  testKafkaSettings,
+  testLogger,
+  uniqueName,
+  waitFor,
+} from '@hub/testing';
+import { Client } from 'pg';
+import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
+import { erpSinkService } from '../src/erp-sink.service-definition';
+
+export interface LedgerRow {
+  status: string;
+  erp_internal_id: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+/** The ERP's limits the sink is run with in the int-specs: two requests at once, a circuit that opens after three failures. */
+export const SINK_TEST_ENV = {
+  ERP_CONCURRENCY: '2',
+  ERP_RETRY_BASE_MS: '100',
+  ERP_RETRY_MAX_MS: '1000',
+  ERP_CIRCUIT_FAILURE_THRESHOLD: '3',
+  ERP_CIRCUIT_OPEN_MS: '300',
+  SINK_WAITING_SWEEP_MS: '200',
+  ENRICHER_RETRY_TIERS_MS: '1000,2000',
+  SINK_DEPENDENCY_MAX_WAIT_MS: '60000',
+  SINK_CATALOGUE_MAX_WAIT_MS: '60000',
+};
+
+/**
+ * What an erp-sink int-spec stands on, made once per describe block: its own topic
+ * prefix, schema and consumer group, the broker's topics, an ERP emulator, a
+ * Postgres client, and the sinks it starts (each with the block's environment plus
+ * what a test adds). Everything is closed and dropped after the block.
+ */
+export function sinkTestbed(
+  name: string,
+  options: { env?: Record<string, string>; erp?: ErpEmulatorOptions; partitions?: number } = {},
+) {
+  const prefix = uniqueName(name);
+  const schema = uniqueName('erp_sink');
+  const group = uniqueName(`${name}-group`);
+  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const emulator = new ErpEmulator(options.erp ?? {});
+  const database = new Client({ connectionString: testDatabaseUrl() });
+  const running: ServiceUnderTest[] = [];
+
+  const bed = {
+    prefix,
+    schema,
+    group,
+    kafka,
+    emulator,
+    database,
+    /** The environment every sink of the block starts with; a restart may add to it. */
+    env: {} as Record<string, string>,
+    /** NETSUITE_BASE_URL of the block's emulator. */
+    erpUrl: '',
+    /** The sink started last. */
+    get sink(): ServiceUnderTest {
+      const last = running.at(-1);
+      if (!last) throw new Error('no sink started');
+      return last;
+    },
+    /** Every sink running, first started first. */
+    get sinks(): readonly ServiceUnderTest[] {
+      return running;
+    },
+    /** Starts one more sink (the block's environment, `changes` added to it for this and later starts). */
+    async start(changes: Record<string, string> = {}): Promise<ServiceUnderTest> {
+      bed.env = { ...bed.env, ...changes };
+      const sink = await startServiceForTest(erpSinkService, bed.env);
+      running.push(sink);
+      return sink;
+    },
+    /** Stops every sink gracefully (each finishes and commits what it holds). */
+    async stop(): Promise<void> {
+      for (const sink of running.splice(0)) await sink.close();
+    },
+    async restart(changes: Record<string, string> = {}): Promise<ServiceUnderTest> {
+      await bed.stop();
+      return bed.start(changes);
+    },
+    send: (...documents: ErpDocument[]) =>
+      kafka.producer.send(
+        kafka.topics.erpDocuments,
+        documents.map((item) => ({ key: item.orderId, value: JSON.stringify(item) })),
+      ),
+    /** The sink's idempotency ledger row for a key, as the service wrote it. */
+    ledger: async (key: string): Promise<LedgerRow | undefined> =>
+      (
+        await database.query<LedgerRow>(
+          `SELECT status, erp_internal_id, attempts, last_error FROM "${schema}".idempotency_ledger
+           WHERE idempotency_key = $1`,
+          [key],
+        )
+      ).rows[0],
+    /** The ERP record with this external id, once the emulator holds it. */
+    posted: (externalId: string) =>
+      waitFor(() => emulator.recordsWithExternalId(externalId)[0], { what: `${externalId} in the ERP` }),
+    metrics: async () => (await fetch(`${bed.sink.url}/metrics`)).text(),
+  };
+
+  beforeAll(async () => {
+    await database.connect();
+    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
+    bed.erpUrl = `${await emulator.listen(0)}/services/rest`;
+    bed.env = {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      KAFKA_TOPIC_PARTITIONS: String(options.partitions ?? 3),
+      DATABASE_SCHEMA: schema,
+      NETSUITE_BASE_URL: bed.erpUrl,
+      SINK_CONSUMER_GROUP: group,
+      ...options.env,
+    };
+  });
+
+  afterAll(async () => {
+    await bed.stop();
+    await kafka.close();
+    await emulator.close();
+    await database.end();
+    await dropSchema(schema);
+  });
+
+  return bed;
+}
