@@ -1,6 +1,6 @@
 import { consumerGroupLag, DelayRetryTopics, HubKafkaTransport, KafkaInfrastructure } from '@hub/kafka';
-import { InjectConfig, ServiceRuntime } from '@hub/platform';
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConfig, PeriodicTasks, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EnricherConfig } from './enricher.config';
 import { ENRICHER_RETRY, NEWSTORE_EVENTS } from './enricher-events.controller';
@@ -15,11 +15,8 @@ import { EnrichmentFlow } from './enrichment-flow';
  * deduplication records are purged.
  */
 @Injectable()
-export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class EnricherJobs implements OnApplicationBootstrap {
   private readonly logger: Logger;
-  private gaugeTimer: NodeJS.Timeout | undefined;
-  private purgeTimer: NodeJS.Timeout | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectConfig() private readonly config: EnricherConfig,
@@ -30,6 +27,7 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(EnricherStateRepository) private readonly state: EnricherStateRepository,
     @Inject(EnricherMetrics) private readonly metrics: EnricherMetrics,
     @Inject(EnrichmentFlow) private readonly flow: Pick<EnrichmentFlow, 'releaseStale'>,
+    @Inject(PeriodicTasks) private readonly tasks: PeriodicTasks,
   ) {
     this.logger = runtime.logger.child({ context: 'enricher' });
   }
@@ -51,21 +49,11 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
       name: 'enricher-consumers',
       check: async () => this.transport.isRunning(NEWSTORE_EVENTS) && this.transport.isRunning(ENRICHER_RETRY),
     });
-    this.gaugeTimer = setInterval(() => this.refreshGauges(), 5_000);
-    this.refreshGauges();
-    this.purgeTimer = setInterval(() => void this.purgeProcessed(), this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS);
-    this.sweepTimer = setInterval(() => void this.sweepStaleMarks(), this.config.ENRICHER_STALE_SWEEP_MS);
+    // Each run finishes before Kafka and Postgres close (PeriodicTasks), and never overlaps the last.
+    this.tasks.every('gauges', 5_000, () => this.updateGauges(), { immediate: true });
+    this.tasks.every('dedup-purge', this.config.ENRICHER_DEDUP_PURGE_INTERVAL_MS, () => this.purgeProcessed());
+    this.tasks.every('stale-mark-sweep', this.config.ENRICHER_STALE_SWEEP_MS, () => this.sweepStaleMarks());
   }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.gaugeTimer);
-    clearInterval(this.purgeTimer);
-    clearInterval(this.sweepTimer);
-    // A gauge read in flight (Kafka admin, Postgres) finishes before they close.
-    await this.gauging;
-  }
-
-  private sweeping = false;
 
   /**
    * Releases the orders whose retry mark waits for an event that already ended (its
@@ -73,8 +61,6 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
    * such an order would stay parked for ever. Counted, and logged as a warning.
    */
   private async sweepStaleMarks(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
     try {
       for (const { orderKey, eventId } of await this.state.staleHeads(this.config.ENRICHER_STALE_GRACE_MS)) {
         this.logger.warn({ orderId: orderKey, eventId }, 'retry mark outlived its head; releasing the order');
@@ -83,8 +69,6 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'stale retry mark sweep failed; will try again');
-    } finally {
-      this.sweeping = false;
     }
   }
 
@@ -95,15 +79,6 @@ export class EnricherJobs implements OnApplicationBootstrap, BeforeApplicationSh
     } catch (error) {
       this.logger.warn({ err: error }, 'deduplication purge failed; will try again');
     }
-  }
-
-  private gauging: Promise<void> | undefined;
-
-  /** One gauge read at a time, kept so that shutdown can wait for it. */
-  private refreshGauges(): void {
-    this.gauging ??= this.updateGauges().finally(() => {
-      this.gauging = undefined;
-    });
   }
 
   private async updateGauges(): Promise<void> {

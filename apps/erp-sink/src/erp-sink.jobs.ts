@@ -1,7 +1,7 @@
 import { decodeTopicValue, SyncStatus } from '@hub/contracts';
 import { consumerGroupLag, HubKafkaTransport, KafkaInfrastructure, readTopicToEnd } from '@hub/kafka';
-import { InjectConfig, ServiceRuntime } from '@hub/platform';
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectConfig, PeriodicTasks, ServiceRuntime } from '@hub/platform';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DocumentPoster } from './document-poster';
 import { ERP_DOCUMENTS } from './erp-documents.controller';
 import { ErpSinkConfig } from './erp-sink.config';
@@ -15,11 +15,7 @@ import { WaitingDocumentsRepository } from './waiting-documents.repository';
  * sweep the parked documents and purge the expired ledger entries.
  */
 @Injectable()
-export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private purgeTimer: NodeJS.Timeout | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
-
+export class ErpSinkJobs implements OnApplicationBootstrap {
   constructor(
     @InjectConfig() private readonly config: ErpSinkConfig,
     @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
@@ -29,6 +25,7 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(WaitingDocumentsRepository) private readonly waiting: WaitingDocumentsRepository,
     @Inject(DocumentPoster) private readonly poster: DocumentPoster,
     @Inject(ErpSinkMetrics) private readonly metrics: ErpSinkMetrics,
+    @Inject(PeriodicTasks) private readonly tasks: PeriodicTasks,
   ) {}
 
   /** Runs before the transport starts consuming (the service's start-up listens first, then consumes). */
@@ -39,46 +36,12 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
       name: 'erp-sink-consumer',
       check: async () => this.transport.isRunning(ERP_DOCUMENTS),
     });
-    this.purgeTimer = setInterval(() => void this.purge(), this.config.LEDGER_PURGE_INTERVAL_MS);
+    this.tasks.every('ledger-purge', this.config.LEDGER_PURGE_INTERVAL_MS, () => this.purge());
     // The sink's own lag, so a sink that stopped making progress alerts (ParityConsumerStalled).
-    this.lagTimer = setInterval(() => this.refreshLag(), 5_000);
-    this.refreshLag();
-    this.scheduleSweep();
+    this.tasks.every('consumer-lag', 5_000, () => this.updateLag(), { immediate: true });
+    // At shutdown the sweep in hand finishes before the consumer stops (PeriodicTasks).
+    this.tasks.every('parked-sweep', this.config.SINK_WAITING_SWEEP_MS, () => this.sweepWaiting());
     this.metrics.ledgerSize.set(await this.ledger.count());
-  }
-
-  /** Before the consumer stops: no new sweep; the one running finishes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.purgeTimer);
-    clearInterval(this.lagTimer);
-    clearTimeout(this.sweepTimer);
-    await this.sweeping;
-    // A lag read in flight finishes before Kafka disconnects.
-    await this.lagging;
-  }
-
-  private stopping = false;
-  private sweeping: Promise<void> | undefined;
-
-  /**
-   * Retries parked documents whose dependency was posted elsewhere (another partition
-   * or instance) and dead-letters those that waited too long.
-   */
-  private scheduleSweep(): void {
-    if (this.stopping) return;
-    this.sweepTimer = setTimeout(() => {
-      this.sweeping = this.sweepWaiting().finally(() => this.scheduleSweep());
-    }, this.config.SINK_WAITING_SWEEP_MS);
-  }
-
-  private lagging: Promise<void> | undefined;
-
-  /** One lag read at a time, kept so that shutdown can wait for it. */
-  private refreshLag(): void {
-    this.lagging ??= this.updateLag().finally(() => {
-      this.lagging = undefined;
-    });
   }
 
   private async updateLag(): Promise<void> {
@@ -91,12 +54,16 @@ export class ErpSinkJobs implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
+  /**
+   * Retries parked documents whose dependency was posted elsewhere (another partition
+   * or instance) and dead-letters those that waited too long.
+   */
   async sweepWaiting(): Promise<void> {
     try {
       const parked = await this.waiting.all();
       this.metrics.waiting.set(parked.length);
       for (const document of parked) {
-        if (this.stopping) return;
+        if (this.tasks.stopping) return;
         // The poster takes an ERP slot (ERP_REQUESTS) for its request, like the consumer's documents.
         await this.poster.handle(document.message, true).catch((error: unknown) => {
           this.runtime.logger.warn(

@@ -6,3 +6,4 @@ export * from './hub-service';
 export * from './bearer-token';
 export * from './http-error.filter';
 export * from './child-process';
+export * from './periodic-tasks';

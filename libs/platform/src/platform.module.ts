@@ -22,9 +22,11 @@ import {
   Provider,
   Type,
 } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller';
+import { PeriodicTasks } from './periodic-tasks';
 import { ServiceRuntime } from './service-runtime';
 
 /** Injection token of a service's validated configuration (its zod-checked environment). */
@@ -54,8 +56,8 @@ export class RuntimeShutdown implements OnApplicationShutdown {
 
 /**
  * Global: the validated config ({@link HUB_CONFIG}), the {@link ServiceRuntime}
- * (logger, metrics, readiness), the connected {@link KafkaInfrastructure} and the
- * migrated {@link DataSource}, plus the health and metrics endpoints. The app's own
+ * (logger, metrics, readiness), the connected {@link KafkaInfrastructure}, the
+ * migrated {@link DataSource} and {@link PeriodicTasks}, plus the health and metrics endpoints. The app's own
  * module imports nothing of this: it injects what it needs.
  */
 @Global()
@@ -70,12 +72,16 @@ export class PlatformModule {
       { provide: KafkaInfrastructure, useValue: connections.kafka },
       ...(connections.dataSource ? [{ provide: DataSource, useValue: connections.dataSource }] : []),
       RuntimeShutdown,
+      PeriodicTasks,
     ];
     return {
       module: PlatformModule,
+      // Nest's scheduler: the service's recurring work runs through PeriodicTasks on it.
+      imports: [ScheduleModule.forRoot()],
       controllers: [HealthController],
       providers,
       exports: [
+        PeriodicTasks,
         HUB_CONFIG,
         ServiceRuntime,
         Registry,

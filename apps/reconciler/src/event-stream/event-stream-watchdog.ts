@@ -48,8 +48,6 @@ export class EventStreamWatchdog {
   private readonly lastEvent = new Map<string, number>();
   /** Silence is counted from the start when no event was seen since. */
   private readonly startedAt = Date.now();
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
   private readonly up: Gauge<'tenant'>;
   private readonly rejected: Gauge<'tenant'>;
   private readonly lastEventAt: Gauge<'tenant'>;
@@ -111,20 +109,9 @@ export class EventStreamWatchdog {
     return this.settings.integrations.size > 0;
   }
 
-  start(): void {
-    if (!this.enabled) return;
-    const tick = () => {
-      this.polling = this.poll().finally(() => {
-        this.timer = setTimeout(tick, this.settings.intervalMs);
-      });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.polling;
+  /** How often {@link poll} runs (the scheduler runs it). */
+  get intervalMs(): number {
+    return this.settings.intervalMs;
   }
 
   /** The projection saw these NewStore events: the tenant's stream is alive. */

@@ -1,4 +1,4 @@
-import { InjectConfig, ServiceRuntime } from '@hub/platform';
+import { InjectConfig, PeriodicTasks, ServiceRuntime } from '@hub/platform';
 import { addDays, datesBetween, nextDailyRun } from '@hub/reconciliation';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DailyReconciliation } from '../reconciliation/daily-reconciliation';
@@ -17,9 +17,6 @@ import { ReconcilerConnections } from '../reconciler-connections';
 @Injectable()
 export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private scheduleTimer: NodeJS.Timeout | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
-  /** The lag read in flight: one at a time, and awaited at shutdown (it uses Kafka's admin client). */
-  private lagRead: Promise<void> | undefined;
   private scheduled: Promise<unknown> | undefined;
   private stopping = false;
 
@@ -33,6 +30,7 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
     @Inject(EventStreamWatchdog) private readonly watchdog: EventStreamWatchdog,
     /** The tenants, each with its zone and daily time. */
     @Inject(ReconcilerConnections) private readonly tenants: Pick<ReconcilerConnections, 'tenants' | 'of'>,
+    @Inject(PeriodicTasks) private readonly tasks: PeriodicTasks,
   ) {}
 
   /** Serving: the lag gauge refreshes, the gauges are restored, the daily run is scheduled. */
@@ -42,9 +40,13 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
       name: 'projections',
       check: async () => this.projector.isRunning || this.projector.rebuildRunning,
     });
-    this.lagTimer = setInterval(() => this.refreshLag(), 5_000);
+    // One read at a time, finished at shutdown before Kafka's admin client closes (PeriodicTasks).
+    this.tasks.every('projection-lag', 5_000, () => this.projector.updateLag());
     await this.restoreMetrics();
-    this.watchdog.start();
+    if (this.watchdog.enabled)
+      this.tasks.every('event-stream-watchdog', this.watchdog.intervalMs, () => this.watchdog.poll(), {
+        immediate: true,
+      });
     if (this.config.RECONCILER_SCHEDULE_ENABLED) {
       this.scheduled = this.catchUp().catch((error: unknown) =>
         this.runtime.logger.error({ err: error }, 'catch-up of missed reconciliations failed'),
@@ -124,22 +126,7 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.scheduleTimer);
-    clearInterval(this.lagTimer);
-    await this.lagRead;
-    await this.watchdog.stop();
     await this.scheduled?.catch(() => undefined);
-  }
-
-  /** Reads the projections' lag unless a read is still in flight. */
-  private refreshLag(): void {
-    if (this.lagRead) return;
-    this.lagRead = this.projector
-      .updateLag()
-      .then(() => undefined)
-      .catch((error: unknown) => this.runtime.logger.warn({ err: error }, 'lag not read'))
-      .finally(() => {
-        this.lagRead = undefined;
-      });
   }
 
   private scheduleNext(): void {
