@@ -9,9 +9,8 @@ import {
   NestMiddleware,
   NestModule,
   OnApplicationBootstrap,
-  RequestMethod,
 } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants';
+import { RouterModule } from '@nestjs/core';
 import { ConfigResourceTypes } from 'kafkajs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventIntake } from './event-intake.service';
@@ -78,15 +77,16 @@ class MessageSizeCheck implements OnApplicationBootstrap {
   }
 }
 
+/** The webhook and what it writes through; mounted at INGEST_PATH by {@link ingestModule}. */
 @Module({})
-class IngestModule implements NestModule {
-  /** The webhook's path, set by {@link ingestModule} before Nest reads the module. */
-  static path = '/webhooks/newstore';
-
+class WebhookModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(WebhookAuthMiddleware).forRoutes({ path: IngestModule.path, method: RequestMethod.POST });
+    consumer.apply(WebhookAuthMiddleware).forRoutes(WebhookController);
   }
 }
+
+@Module({})
+class IngestModule {}
 
 /**
  * Drains the publisher after HTTP stopped and before the producer is closed (the
@@ -106,15 +106,20 @@ class PublisherDrain implements OnApplicationBootstrap {
 }
 
 /**
- * The ingest app: {@link WebhookController} at INGEST_PATH (a dynamic module, because
- * the route's path comes from the config), keys checked by {@link WebhookAuthMiddleware}
- * before the body is read, every event written through one batching publisher.
+ * The ingest app: {@link WebhookController} at INGEST_PATH (the deployment's path,
+ * given to Nest's RouterModule), keys checked by {@link WebhookAuthMiddleware} before
+ * the body is read, every event written through one batching publisher.
  */
 export function ingestModule(config: IngestConfig): DynamicModule {
-  Reflect.defineMetadata(PATH_METADATA, config.INGEST_PATH, WebhookController);
-  IngestModule.path = config.INGEST_PATH;
   return {
     module: IngestModule,
+    imports: [webhookModule(), RouterModule.register([{ path: config.INGEST_PATH, module: WebhookModule }])],
+  };
+}
+
+function webhookModule(): DynamicModule {
+  return {
+    module: WebhookModule,
     controllers: [WebhookController],
     providers: [
       IngestMetrics,

@@ -12,8 +12,8 @@ import { TenantKeys } from './tenant-keys';
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
 
 /**
- * NewStore's event-stream webhook, at the configured INGEST_PATH (set on the
- * class by {@link ingestModule} before Nest reads its routes). What each answer
+ * NewStore's event-stream webhook, at the configured INGEST_PATH (Nest's RouterModule
+ * mounts it there: {@link ingestModule}). What each answer
  * makes NewStore do (docs/domain.md section 1): 200 once Kafka has the event;
  * 400 the event is wrong in itself (not JSON, too large, malformed, of a tenant the
  * key does not serve): NewStore stores it as rejected and goes on, so the body

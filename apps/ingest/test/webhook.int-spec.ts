@@ -273,4 +273,26 @@ describe('ingest start-up against the event store topic', () => {
       await admin.disconnect();
     }
   });
+
+  it('serves the webhook at the configured INGEST_PATH only, its key checked there', async () => {
+    const prefix = uniqueName('ingest_path');
+    const service = await startServiceForTest(ingestService, {
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      INGEST_API_KEYS: `acme:${API_KEY}`,
+      INGEST_PATH: '/hooks/newstore-eu',
+    });
+    try {
+      const post = (path: string, key: string) =>
+        fetch(`${service.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ tenant: 'acme', name: 'order.opened', payload: { id: uniqueName('order') } }),
+        });
+      expect((await post('/hooks/newstore-eu', API_KEY)).status).toBe(200);
+      expect((await post('/hooks/newstore-eu', 'wrong-key')).status).toBe(401);
+      expect((await post('/webhooks/newstore', API_KEY)).status).toBe(404);
+    } finally {
+      await service.close();
+    }
+  });
 });

@@ -5,7 +5,13 @@ import { Test } from '@nestjs/testing';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
 import { ConsumedMessage } from './hub-consumer';
-import { connectTransport, HubKafkaContext, HubKafkaTransport, KafkaSubscription } from './hub-kafka.transport';
+import {
+  connectTransport,
+  HubKafkaContext,
+  HubKafkaTransport,
+  KafkaSubscription,
+  RethrowToTransport,
+} from './hub-kafka.transport';
 
 class NotDueYet extends Error {
   constructor(readonly pauseMs: number) {
@@ -68,6 +74,7 @@ async function appWith(subscribed: KafkaSubscription[]) {
   const module = await Test.createTestingModule({ controllers: [Handlers], providers: [Preparation] }).compile();
   const app = module.createNestApplication(new FastifyAdapter(), { logger: false, abortOnError: false });
   const transport = new HubKafkaTransport({} as Kafka, pino({ level: 'silent' }), subscribed, false);
+  app.useGlobalFilters(new RethrowToTransport());
   connectTransport(app, transport);
   await app.init();
   return { app, transport };

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, INestApplication, INestMicroservice, RpcExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, INestApplication, RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, MicroserviceOptions, Server } from '@nestjs/microservices';
 import { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -75,18 +75,14 @@ export class RethrowToTransport implements RpcExceptionFilter {
 }
 
 /**
- * Connects the transport to a Nest app as a microservice whose handlers give their
- * errors back as thrown ({@link RethrowToTransport}). The filter must be in place
- * before the handlers are registered, so registration is deferred to `listen`; the
- * app's own init has already run the lifecycle hooks, which must not run twice.
+ * Connects the transport to a Nest app as a microservice, through Nest's public API:
+ * its handlers are registered now with the app's configuration (inheritAppConfig), and
+ * the app's own init runs the lifecycle hooks, once. The app's global filters must hand
+ * a handler's error back as thrown in the `rpc` context ({@link RethrowToTransport});
+ * call this after registering them.
  */
 export function connectTransport(app: INestApplication, transport: HubKafkaTransport): void {
-  const microservice = app.connectMicroservice<MicroserviceOptions>(
-    { strategy: transport },
-    { deferInitialization: true },
-  ) as INestMicroservice & { setIsInitHookCalled(called: boolean): void };
-  microservice.useGlobalFilters(new RethrowToTransport());
-  microservice.setIsInitHookCalled(true);
+  app.connectMicroservice<MicroserviceOptions>({ strategy: transport }, { inheritAppConfig: true });
 }
 
 type Running = { stop(): Promise<void>; readonly isRunning: boolean };

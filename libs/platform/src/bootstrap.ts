@@ -75,6 +75,7 @@ export async function createCommandContext(module: DynamicModule, runtime: Servi
     bufferLogs: false,
     abortOnError: false,
   });
+  app.useGlobalFilters(new HttpErrorFilter(runtime.logger.child({ context: 'http' })));
   const transport = connectKafkaTransport(app);
   await app.init();
   if (transport) await app.startAllMicroservices();

@@ -1,18 +1,25 @@
+import { RethrowToTransport } from '@hub/kafka';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
 
 /**
- * Maps errors to HTTP answers in one place: an HttpException passes through with
- * its status and body (a message a person can act on); anything else is a 500
- * carrying an error id, under which the cause is logged.
+ * The service's one global exception filter. Over HTTP it maps errors to answers in
+ * one place: an HttpException passes through with its status and body (a message a
+ * person can act on); anything else is a 500 carrying an error id, under which the
+ * cause is logged. A Kafka handler's error (the `rpc` context) goes back to the
+ * transport as thrown, so the consumer pauses and retries ({@link RethrowToTransport}).
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
+  private readonly rpc = new RethrowToTransport();
+
   constructor(private readonly logger: Logger) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    if (host.getType() === 'rpc') return this.rpc.catch(exception, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
