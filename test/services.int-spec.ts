@@ -86,6 +86,27 @@ describe('the four services', () => {
     expect(sink.output().stdout).toMatch(/--dry-run/);
   });
 
+  it("refuses a command's wrong argument at once, naming what it takes, before reading its configuration or connecting", async () => {
+    // An unreachable broker and database: a refusal that came after connecting would take its retries first.
+    const env = {
+      RECONCILER_ADMIN_TOKENS: '',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/x',
+    };
+    const bogus = spawnApp('reconciler', ['reconcile', '--bogus'], env);
+    expect(await bogus.exited).toBe(64);
+    expect(bogus.output().stderr).toMatch(/^reconcile: Unknown option '--bogus': use --date VALUE/);
+    expect(bogus.output().stderr).toMatch(/reconcile --date D \| --from D --to D/);
+    const date = spawnApp('reconciler', ['report', '--date', '2026-02-30'], env);
+    expect(await date.exited).toBe(64);
+    expect(date.output().stderr).toMatch(/2026-02-30/);
+    const limit = spawnApp('erp-sink', ['replay-dlq', '--limit', 'many'], env);
+    expect(await limit.exited).toBe(64);
+    expect(limit.output().stderr).toMatch(/--limit takes a whole number/);
+    // Nothing was read from the environment: the missing admin tokens were never reported.
+    for (const app of [bogus, date, limit]) expect(app.output().stderr).not.toMatch(/Invalid configuration/);
+  });
+
   it('migrates as its own step: the first run applies, the second finds nothing to do', async () => {
     const schema = uniqueName('migrate');
     schemas.push(schema);

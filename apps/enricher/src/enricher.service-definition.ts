@@ -1,9 +1,8 @@
-import { describeReplay, parseReplayArguments, replayDeadLetters } from '@hub/kafka';
 import { loadTenantsFile, problemsOf } from '@hub/config';
 import { erpEnv } from '@hub/erp';
 import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceDefinition } from '@hub/platform';
-import { HEADERS } from '@hub/contracts';
+import { replayDlqCommand } from './dlq-replay.command';
 import { enricherEnv } from './enricher.config';
 import { EnricherModule } from './enricher.module';
 import { loadMappingFile } from './mapping-file';
@@ -26,26 +25,5 @@ export const enricherService: HubServiceDefinition<typeof enricherEnv> = {
     }),
   ],
   module: EnricherModule,
-  commandHelp: {
-    'replay-dlq':
-      'replay-dlq [--order ID]... [--event EVENT_ID]... [--dry-run] [--limit N]\n    puts events from enricher.dlq.v1 back on newstore.events.v1 (none selected: all); --dry-run lists them',
-  },
-  commands: {
-    /**
-     * replay-dlq [--order ID]... [--event EVENT_ID]... [--dry-run] [--limit N]: enricher.dlq.v1 back to
-     * newstore.events.v1 with a replay marker, or (--dry-run) the list of what is there.
-     */
-    'replay-dlq': async ({ kafka, args }) => {
-      const { orders, ids, dryRun, limit } = parseReplayArguments(args, '--event');
-      const entries = await replayDeadLetters(
-        kafka.kafka,
-        kafka.producer,
-        kafka.topics.enricherDlq,
-        kafka.topics.newstoreEvents,
-        { orders, ids, idOf: (message) => message.headers[HEADERS.eventId] },
-        { dryRun, limit },
-      );
-      process.stdout.write(describeReplay(entries, kafka.topics.enricherDlq, kafka.topics.newstoreEvents, dryRun));
-    },
-  },
+  commands: { 'replay-dlq': replayDlqCommand },
 };

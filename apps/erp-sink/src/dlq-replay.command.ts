@@ -1,5 +1,5 @@
-import { describeReplay, parseReplayArguments, replayDeadLetters } from '@hub/kafka';
-import { HubCommandContext } from '@hub/platform';
+import { describeReplay, parseReplayArguments, replayDeadLetters, ReplayArguments } from '@hub/kafka';
+import { hubCommand } from '@hub/platform';
 import { ErpSinkConfig } from './erp-sink.config';
 
 /**
@@ -8,18 +8,22 @@ import { ErpSinkConfig } from './erp-sink.config';
  * erp.documents.v1 once the cause is fixed. Replaying a document already posted is
  * harmless: the ledger skips it.
  */
-export async function replayDlq({ kafka, args }: HubCommandContext<ErpSinkConfig>): Promise<void> {
-  const { orders, ids, dryRun, limit } = parseReplayArguments(args, '--key');
-  const entries = await replayDeadLetters(
-    kafka.kafka,
-    kafka.producer,
-    kafka.topics.erpDlq,
-    kafka.topics.erpDocuments,
-    { orders, ids, idOf: idempotencyKeyOf },
-    { dryRun, limit },
-  );
-  process.stdout.write(describeReplay(entries, kafka.topics.erpDlq, kafka.topics.erpDocuments, dryRun));
-}
+export const replayDlqCommand = hubCommand<ErpSinkConfig, ReplayArguments>({
+  usage:
+    'replay-dlq [--order ID]... [--key IDEMPOTENCY_KEY]... [--dry-run] [--limit N]\n    puts documents from erp.dlq.v1 back on erp.documents.v1 (none selected: all); --dry-run lists them',
+  parse: (args) => parseReplayArguments(args, '--key'),
+  async run({ kafka }, { orders, ids, dryRun, limit }) {
+    const entries = await replayDeadLetters(
+      kafka.kafka,
+      kafka.producer,
+      kafka.topics.erpDlq,
+      kafka.topics.erpDocuments,
+      { orders, ids, idOf: idempotencyKeyOf },
+      { dryRun, limit },
+    );
+    process.stdout.write(describeReplay(entries, kafka.topics.erpDlq, kafka.topics.erpDocuments, dryRun));
+  },
+});
 
 /**
  * The idempotency key of a dead letter written before the id header existed: the

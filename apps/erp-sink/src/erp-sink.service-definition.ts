@@ -1,6 +1,6 @@
 import { erpConfigProblems } from '@hub/erp';
 import { HubServiceDefinition } from '@hub/platform';
-import { replayDlq } from './dlq-replay.command';
+import { replayDlqCommand } from './dlq-replay.command';
 import { tenantErpProblems } from './erp-connections';
 import { dependencyWaitProblems, erpSinkEnv } from './erp-sink.config';
 import { ErpSinkModule } from './erp-sink.module';
@@ -24,9 +24,5 @@ export const erpSinkService: HubServiceDefinition<typeof erpSinkEnv> = {
   },
   rules: [erpConfigProblems, tenantErpProblems, dependencyWaitProblems],
   module: ErpSinkModule,
-  commands: { 'replay-dlq': (context) => replayDlq(context) },
-  commandHelp: {
-    'replay-dlq':
-      'replay-dlq [--order ID]... [--key IDEMPOTENCY_KEY]... [--dry-run] [--limit N]\n    puts documents from erp.dlq.v1 back on erp.documents.v1 (none selected: all); --dry-run lists them',
-  },
+  commands: { 'replay-dlq': replayDlqCommand },
 };

@@ -1,9 +1,9 @@
-import { HubCommandContext } from '@hub/platform';
+import { hubCommand, HubCommandContext } from '@hub/platform';
 import { EventIntake } from './event-intake.service';
 import { importExport, listSources } from './export-import';
 import { IngestConfig } from './ingest.config';
 
-export const IMPORT_HELP = `import <file | folder | -> [...]
+const IMPORT_HELP = `import <file | folder | -> [...]
     imports NewStore S3-export files (newline-delimited JSON, one event per line) into newstore.events.v1
     with the webhook's validation, keys and event ids; exit code 2 when some lines were rejected
     (the others are imported)`;
@@ -13,8 +13,18 @@ export const IMPORT_HELP = `import <file | folder | -> [...]
  * webhook's own intake (the same validation, keys, event ids and batching
  * publisher), at most INGEST_IMPORT_MAX_IN_FLIGHT events waiting for Kafka.
  */
-export async function importCommand({ app, args, config, kafka }: HubCommandContext<IngestConfig>): Promise<void> {
-  if (args.length === 0) throw new Error('give the files or folders to import (or - for standard input)');
+export const importCommand = hubCommand<IngestConfig, string[]>({
+  usage: IMPORT_HELP,
+  parse(args) {
+    if (args.length === 0) throw new Error('give the files or folders to import (or - for standard input)');
+    const flag = args.find((arg) => arg.startsWith('--'));
+    if (flag) throw new Error(`import takes no option ("${flag}"): give the files or folders to import (or -)`);
+    return args;
+  },
+  run: importFiles,
+});
+
+async function importFiles({ app, config, kafka }: HubCommandContext<IngestConfig>, args: string[]): Promise<void> {
   const sources = await listSources(args);
   const summary = await importExport(sources, app.get(EventIntake, { strict: false }), {
     maxInFlight: config.INGEST_IMPORT_MAX_IN_FLIGHT,

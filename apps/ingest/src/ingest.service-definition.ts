@@ -1,7 +1,7 @@
 import { problemsOf } from '@hub/config';
 import { HubServiceDefinition } from '@hub/platform';
 import { IngestConfig, ingestEnv } from './ingest.config';
-import { IMPORT_HELP, importCommand } from './import.command';
+import { importCommand } from './import.command';
 import { ingestModule } from './ingest.module';
 import { TenantKeys } from './tenant-keys';
 
@@ -14,7 +14,6 @@ export const ingestService: HubServiceDefinition<typeof ingestEnv> = {
   rules: [problemsOf((config) => new TenantKeys(config.INGEST_API_KEYS, config.INGEST_TENANTS))],
   module: ingestModule,
   commands: { import: importCommand },
-  commandHelp: { import: IMPORT_HELP },
   bodyLimitFromConfig: (config) => (config as IngestConfig).INGEST_BODY_LIMIT_BYTES,
   bodyParser: false,
   configure: (app) => {

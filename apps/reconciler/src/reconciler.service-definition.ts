@@ -9,7 +9,7 @@ import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-ext
 import { ClosingDocuments1764800000000 } from './migrations/1764800000000-closing-documents';
 import { DocumentParity1765000000000 } from './migrations/1765000000000-document-parity';
 import { OperatorActions1765000001000 } from './migrations/1765000001000-operator-actions';
-import { reconcilerCommands } from './reconciler.commands';
+import { reconcilerCommands } from './commands';
 import { reconcilerEnv } from './reconciler.config';
 import { reconcilerTenantProblems } from './reconciler-connections';
 import { ReconcilerModule } from './reconciler.module';
@@ -50,19 +50,4 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
   ],
   module: ReconcilerModule,
   commands: reconcilerCommands,
-  commandHelp: {
-    rebuild: 'rebuild               drop the projections and replay the topics into them (service stopped)',
-    project:
-      'project               consume the topics into the projections until stopped (a rebuild helper, see RECONCILER_REBUILD_WORKERS)',
-    reconcile:
-      'reconcile --date D | --from D --to D [--tenant T]\n    reconcile NewStore, hub and ERP for a business day (or range) and print the summary\n' +
-      'reconcile --month YYYY-MM | --year YYYY [--tenant T] [--format text|json]\n    report a month or a year from the stored daily extracts (days not stored are reconciled first)',
-    resync:
-      "resync --date D | --order ID... [--tenant T]\n    replay the events of the day's open discrepancies, or of the orders given",
-    report:
-      "report --date D [--tenant T] [--format text|csv|json] [--all]\n    the day's last run and its discrepancies",
-
-    eventstream:
-      'eventstream status | rejected | retry --event ID | delete --event ID | start [--tenant T]\n    the NewStore event-stream integrations (WATCHDOG_INTEGRATIONS): why one stopped, its rejected events, a safe restart',
-  },
 };

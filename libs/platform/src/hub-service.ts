@@ -51,13 +51,12 @@ export interface HubServiceDefinition<S extends EnvShape> {
   /** Largest request body, read from the validated config. */
   bodyLimitFromConfig?: (config: HubServiceBaseConfig) => number;
   /**
-   * Commands besides `serve` and `migrate` (e.g. `replay-dlq`): run inside the app's
-   * Nest context (the same providers as when serving; no schedule, no consumer unless
-   * the command starts one), then exit.
+   * Commands besides `serve` and `migrate` (e.g. `replay-dlq`): their arguments are
+   * checked before the configuration is read or anything connects; then each runs
+   * inside the app's Nest context (the same providers as when serving; no schedule,
+   * no consumer unless the command starts one), and the process exits.
    */
-  commands?: Record<string, (context: HubCommandContext<ConfigOf<S> & HubServiceBaseConfig>) => Promise<void>>;
-  /** Usage of each command (arguments and what it does), printed by `--help` without connecting to anything. */
-  commandHelp?: Record<string, string>;
+  commands?: Record<string, HubCommand<ConfigOf<S> & HubServiceBaseConfig>>;
   /** false: the service parses bodies itself (ingest keeps the raw bytes). */
   bodyParser?: boolean;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
@@ -66,8 +65,25 @@ export interface HubServiceDefinition<S extends EnvShape> {
 export interface HubCommandContext<C> extends HubServiceConnections<C> {
   /** The app's providers: `app.get(ReconcilerService)`. */
   app: INestApplicationContext;
-  /** Arguments after the command name. */
-  args: string[];
+}
+
+/**
+ * One command of a service, in a file of its own: its usage (what `--help` prints),
+ * its arguments read and checked by {@link parse} before anything connects (a wrong
+ * flag fails at once, naming what the command takes), and what it does with them.
+ */
+export interface HubCommand<C, O = unknown> {
+  /** Synopsis and what it does, e.g. `replay-dlq [--order ID]... [--dry-run]\n    puts ... back`. */
+  usage: string;
+  /** The arguments after the command's name, checked; throws a message a person can act on. */
+  parse(args: string[]): O;
+  /** Runs with the service's connections and what {@link parse} returned. */
+  run(context: HubCommandContext<C>, options: O): Promise<void>;
+}
+
+/** A command, typed by what its arguments parse to (the record of a service's commands holds any). */
+export function hubCommand<C, O>(command: HubCommand<C, O>): HubCommand<C> {
+  return command;
 }
 
 export type HubServiceBaseConfig = CommonConfig & { PORT: number } & Partial<ConfigOf<typeof databaseEnv>> & {
@@ -319,6 +335,15 @@ export function runHubService<S extends EnvShape>(definition: HubServiceDefiniti
   } else if (command === 'serve') {
     runMain(() => startHubService(definition), definition.service);
   } else if (definition.commands?.[command]) {
+    try {
+      // A wrong argument is a usage error (64), said plainly, before anything is read or connected.
+      definition.commands[command].parse(argv.slice(3));
+    } catch (error) {
+      process.stderr.write(
+        `${command}: ${error instanceof Error ? error.message : String(error)}\n${hubServiceHelp(definition, command)}`,
+      );
+      process.exit(64);
+    }
     runMain(() => runHubCommand(definition, command, argv.slice(3)), definition.service);
   } else {
     const known = ['serve', 'migrate', ...Object.keys(definition.commands ?? {})].map((name) => `"${name}"`).join(', ');
@@ -336,12 +361,14 @@ export async function runHubCommand<S extends EnvShape>(
 ): Promise<void> {
   const run = definition.commands?.[command];
   if (!run) throw new Error(`${definition.service} has no command "${command}"`);
+  // Arguments first: a wrong flag is refused before the configuration is read or anything connects.
+  const options = run.parse(args);
   const { config, runtime } = prepare(definition, source, 'command');
   let app: INestApplicationContext | undefined;
   try {
     const connections = { config, runtime, ...(await connectDependencies(definition, config, runtime, source)) };
     app = await createCommandContext(rootModule(definition, connections), runtime);
-    await run({ ...connections, app, args });
+    await run.run({ ...connections, app }, options);
   } finally {
     // Closing the app stops what the command started and runs the runtime's steps (Kafka, Postgres).
     if (app) await app.close();
@@ -369,7 +396,7 @@ export function hubServiceHelp<S extends EnvShape>(definition: HubServiceDefinit
   const usage: Record<string, string> = {
     serve: 'serve                 run the service (the default): HTTP on PORT, health, metrics',
     migrate: 'migrate               apply pending database migrations and exit',
-    ...definition.commandHelp,
+    ...Object.fromEntries(Object.entries(definition.commands ?? {}).map(([name, command]) => [name, command.usage])),
   };
   const main = `node dist/apps/${definition.service}/src/main.js`;
   if (command !== undefined) {
