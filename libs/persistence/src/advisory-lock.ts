@@ -43,3 +43,31 @@ export async function withAdvisoryLock<T>(dataSource: DataSource, key: string, w
     }
   });
 }
+
+/**
+ * Runs `work` with `acquired` true while holding a session-level advisory lock on
+ * `key` in the connection's schema (deployments sharing a database keep theirs), or
+ * with `acquired` false at once when another session holds it: a job one replica of
+ * many should run (the reconciler's daily schedule) never waits for it.
+ */
+export async function withAdvisoryLockIfFree<T>(
+  dataSource: DataSource,
+  key: string,
+  work: (acquired: boolean) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ acquired }] = (await runner.query(
+      `SELECT pg_try_advisory_lock(hashtext($1 || current_schema())) AS acquired`,
+      [key],
+    )) as { acquired: boolean }[];
+    try {
+      return await work(acquired);
+    } finally {
+      if (acquired) await runner.query(`SELECT pg_advisory_unlock(hashtext($1 || current_schema()))`, [key]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,5 +1,5 @@
-import { createServiceDataSource, withAdvisoryLock } from '@hub/persistence';
-import { testDatabaseUrl } from '@hub/testing';
+import { createServiceDataSource, withAdvisoryLock, withAdvisoryLockIfFree } from '@hub/persistence';
+import { testDatabaseUrl, uniqueName } from '@hub/testing';
 
 /**
  * Many orders released at once, each under its own lock, each release querying the
@@ -36,5 +36,50 @@ describe('withAdvisoryLock under more callers than the pool has connections', ()
       clearTimeout(timer);
     }
     expect(overlap).toBe(false);
+  });
+});
+
+describe('withAdvisoryLockIfFree: one replica of many runs a job', () => {
+  const first = createServiceDataSource({ url: testDatabaseUrl(), schema: 'public', poolSize: 2 });
+  const second = createServiceDataSource({ url: testDatabaseUrl(), schema: 'public', poolSize: 2 });
+  const otherSchema = uniqueName('lock_schema');
+  const elsewhere = createServiceDataSource({ url: testDatabaseUrl(), schema: otherSchema, poolSize: 2 });
+
+  beforeAll(async () => {
+    await Promise.all([first.initialize(), second.initialize()]);
+    await first.query(`CREATE SCHEMA IF NOT EXISTS "${otherSchema}"`);
+    await elsewhere.initialize();
+  });
+  afterAll(async () => {
+    await first.query(`DROP SCHEMA IF EXISTS "${otherSchema}" CASCADE`);
+    await Promise.all([first.destroy(), second.destroy(), elsewhere.destroy()]);
+  });
+
+  it('lets the second replica of a schema go on at once without the lock, another schema take its own, and frees it after', async () => {
+    const key = `${uniqueName('schedule')}:`;
+    const seen: Record<string, boolean> = {};
+    await withAdvisoryLockIfFree(first, key, async (acquired) => {
+      seen.first = acquired;
+      await withAdvisoryLockIfFree(second, key, async (other) => {
+        seen.second = other;
+      });
+      await withAdvisoryLockIfFree(elsewhere, key, async (other) => {
+        seen.elsewhere = other;
+      });
+    });
+    await withAdvisoryLockIfFree(second, key, async (acquired) => {
+      seen.afterwards = acquired;
+    });
+    expect(seen).toEqual({ first: true, second: false, elsewhere: true, afterwards: true });
+  });
+
+  it('frees the lock when the work fails', async () => {
+    const key = `${uniqueName('failing')}:`;
+    await expect(
+      withAdvisoryLockIfFree(first, key, async () => {
+        throw new Error('run failed');
+      }),
+    ).rejects.toThrow('run failed');
+    expect(await withAdvisoryLockIfFree(second, key, async (acquired) => acquired)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { DiscrepancyKind, ErpDocumentType } from '@hub/contracts';
 import { Discrepancy, DISCREPANCY_KINDS } from '@hub/reconciliation';
+import { withAdvisoryLockIfFree } from '@hub/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { iso, numberOrNull, Raw, text } from './sql-values';
@@ -281,23 +282,8 @@ export class ReconciliationRepository {
    * Runs `work` while this replica holds the schedule's lock (a Postgres advisory
    * lock, taken without waiting): `acquired` is false when another replica has it.
    */
-  async whileScheduling(work: (acquired: boolean) => Promise<void>): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ acquired }] = (await runner.query(
-        // Per schema: reconcilers of other deployments sharing the database keep their own schedule.
-        `SELECT pg_try_advisory_lock(hashtext('reconciler-schedule:' || current_schema())) AS acquired`,
-      )) as { acquired: boolean }[];
-      try {
-        await work(acquired);
-      } finally {
-        if (acquired)
-          await runner.query(`SELECT pg_advisory_unlock(hashtext('reconciler-schedule:' || current_schema()))`);
-      }
-    } finally {
-      await runner.release();
-    }
+  whileScheduling(work: (acquired: boolean) => Promise<void>): Promise<void> {
+    return withAdvisoryLockIfFree(this.dataSource, 'reconciler-schedule:', work);
   }
 
   /** The discrepancies of a day, open ones only unless `all`. */
