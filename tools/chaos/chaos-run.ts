@@ -531,37 +531,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         : `quiet ${secondsToQuiet!.toFixed(1)} s after the last event`,
     );
     if (quietAt === undefined) {
-      // Evidence for whoever investigates (not a check: the checks read only the emulators and
-      // Kafka): what the hub's own state holds for the orders still missing a record.
+      // Evidence for whoever investigates (not a check): what the hub says of the orders still
+      // missing a record, through its public order API (the reconciler's GET /admin/orders/{id}):
+      // the order's events, each document and its ERP outcome, its dead letters.
       const stuck = [...new Set(checkRecords(delivered, records).missing.map((item) => item.orderId))].slice(0, 20);
-      for (const [what, sql] of [
-        [
-          'enricher retry marks',
-          `SELECT order_key, event_id, since FROM "${schema('enricher')}".retrying_keys WHERE order_key = ANY($1)`,
-        ],
-        [
-          'enricher parked events',
-          `SELECT order_key, message_headers->>'${HEADERS.eventId}' AS event_id, message_headers->>'${HEADERS.eventName}' AS event_name, parked_at FROM "${schema('enricher')}".parked_events WHERE order_key = ANY($1) ORDER BY seq`,
-        ],
-        [
-          'enricher processed events',
-          `SELECT order_key, event_id, outcome, processed_at FROM "${schema('enricher')}".processed_events WHERE order_key = ANY($1)`,
-        ],
-        [
-          'sink ledger',
-          `SELECT order_id, idempotency_key, status, attempts, last_error FROM "${schema('sink')}".idempotency_ledger WHERE order_id = ANY($1)`,
-        ],
-        [
-          'sink parked documents',
-          `SELECT order_id, idempotency_key, depends_on, first_seen_at FROM "${schema('sink')}".waiting_documents WHERE order_id = ANY($1)`,
-        ],
-      ] as const) {
-        const rows = await database.query(sql, [stuck]).then(
-          (result) => result.rows.map((row) => JSON.stringify(row)),
-          (error: unknown) => [`unreadable: ${(error as Error).message}`],
-        );
-        log(`  ${what} of the orders still missing a record (${rows.length}):`);
-        for (const row of rows) log(`    ${row}`);
+      log(`  the hub's story of the orders still missing a record (${stuck.length}):`);
+      for (const orderId of stuck) {
+        const story = await fetch(
+          `${apps.url('reconciler-1')}/admin/orders/${encodeURIComponent(orderId)}?tenant=${TENANT}`,
+          {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          },
+        )
+          .then(async (response) =>
+            response.ok ? ((await response.json()) as StoryOfOrder) : `${response.status} ${await response.text()}`,
+          )
+          .catch((error: unknown) => `unreadable: ${(error as Error).message}`);
+        log(`    ${orderId}: ${typeof story === 'string' ? story : describeStory(story)}`);
       }
     }
     const firstCheck = checkRecords(delivered, records);
@@ -886,4 +872,30 @@ export function formatChaosReport(report: ChaosReport): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** What the chaos run reads of the reconciler's order API (GET /admin/orders/{id}). */
+interface StoryOfOrder {
+  events: { name: string | null; duplicate?: boolean }[];
+  documents: {
+    documentType: string;
+    externalId: string;
+    status: string | null;
+    attempts?: number | null;
+    error?: string | null;
+  }[];
+  deadLetters: { reason?: string | null }[];
+}
+
+/** One line per order: its events by name, each document with its ERP outcome, its dead letters. */
+function describeStory(story: StoryOfOrder): string {
+  const events = story.events.map((event) => `${event.name ?? '?'}${event.duplicate ? ' (copy)' : ''}`).join(', ');
+  const documents = story.documents
+    .map(
+      (document) =>
+        `${document.documentType} ${document.externalId} ${document.status ?? 'no outcome'}${document.error ? ` (${document.error})` : ''}`,
+    )
+    .join('; ');
+  const dead = story.deadLetters.map((letter) => letter.reason ?? 'dead letter').join('; ');
+  return `events [${events}]; documents [${documents || 'none'}]${dead ? `; dead letters [${dead}]` : ''}`;
 }
