@@ -1,15 +1,13 @@
 import { HEADERS } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, ensurePhysicalTopics, KafkaInfrastructure } from '@hub/kafka';
+import { createSchemaRegistry, DocumentCodec, ensurePhysicalTopics } from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
 import {
-  dropSchema,
   eventRecordOf,
   newStoreEnv,
   readTopic,
   ServiceUnderTest,
   startServiceForTest,
-  testKafkaSettings,
-  testLogger,
+  testbed,
   uniqueName,
   waitFor,
 } from '@hub/testing';
@@ -28,22 +26,16 @@ import { enricherService } from '../src/enricher.service-definition';
  * small emulated day, and the enricher it starts; all closed after the block.
  */
 function isolatedEnricher(name: string, seed: number) {
-  const prefix = uniqueName(name);
+  const bed = testbed(name, { topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'] });
   const context = {
-    prefix,
-    schema: uniqueName('enricher'),
-    settings: testKafkaSettings(prefix),
-    kafka: undefined as unknown as KafkaInfrastructure,
-    emulator: new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } }),
+    prefix: bed.prefix,
+    schema: bed.schema,
+    settings: bed.settings,
+    kafka: bed.kafka,
+    emulator: bed.closeAfter(new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } })),
     enricher: undefined as ServiceUnderTest | undefined,
   };
-  context.kafka = new KafkaInfrastructure(context.settings, testLogger(), {});
-  afterAll(async () => {
-    await context.enricher?.close();
-    await context.kafka.close();
-    await context.emulator.close();
-    await dropSchema(context.schema);
-  });
+  bed.closeAfter({ close: async () => context.enricher?.close() });
   return context;
 }
 
@@ -52,7 +44,6 @@ describe('enricher: a document larger than the broker accepts', () => {
   const { prefix, schema, kafka, emulator } = context;
 
   it('dead-letters the event with the size in the reason, and the partition goes on', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     // The documents topic takes at most 3,000 bytes per message (its other settings kept as declared).
     await kafka.admin.alterConfigs({
       validateOnly: false,
@@ -120,7 +111,6 @@ describe('enricher: retry tiers that are no longer configured', () => {
   const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
 
   it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const removed = `${prefix}.enricher.retry.50ms.v1`;
     // Made as the services make their topics: a creation whose leaders are not known yet is looked at again.
     await ensurePhysicalTopics(kafka.admin, [{ name: removed, cleanupPolicy: 'delete', retentionMs: 86_400_000 }], {

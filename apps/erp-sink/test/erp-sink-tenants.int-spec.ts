@@ -1,15 +1,4 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  readTopic,
-  sampleErpDocument,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { readTopic, sampleErpDocument, startServiceForTest, testbed, uniqueName, waitFor } from '@hub/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,22 +11,12 @@ import { erpSinkService } from '../src/erp-sink.service-definition';
  * partitions, reach Globex's ERP all the same; Acme's follow once its ERP is back.
  */
 describe('erp-sink: per-tenant ERP accounts', () => {
-  const prefix = uniqueName('sink_tenants');
-  const schema = uniqueName('erp_sink');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const acmeErp = new ErpEmulator({ concurrencyLimit: 10 });
-  const globexErp = new ErpEmulator({ concurrencyLimit: 10 });
-  let sink: ServiceUnderTest;
-
-  afterAll(async () => {
-    await sink?.close();
-    await kafka.close();
-    await Promise.all([acmeErp.close(), globexErp.close()]);
-    await dropSchema(schema);
-  });
+  const bed = testbed('sink_tenants', { topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'] });
+  const { kafka } = bed;
+  const acmeErp = bed.closeAfter(new ErpEmulator({ concurrencyLimit: 10 }));
+  const globexErp = bed.closeAfter(new ErpEmulator({ concurrencyLimit: 10 }));
 
   it("posts one tenant's documents while the other tenant's ERP account is down, then the other's when it is back", async () => {
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
     const directory = mkdtempSync(join(tmpdir(), 'tenants-'));
     const tenantsFile = join(directory, 'tenants.json');
     writeFileSync(
@@ -63,17 +42,20 @@ describe('erp-sink: per-tenant ERP accounts', () => {
     process.env.ACME_NETSUITE_SECRET = 'hub-secret';
     // Acme's ERP answers 503 to everything until further notice.
     acmeErp.setFaults({ outageUntil: Date.now() + 3_600_000, outageMode: 'unavailable' });
-    sink = await startServiceForTest(erpSinkService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      DATABASE_SCHEMA: schema,
-      SINK_CONSUMER_GROUP: uniqueName('sink-group'),
-      TENANTS_FILE: tenantsFile,
-      ERP_RETRY_BASE_MS: '200',
-      ERP_RETRY_MAX_MS: '2000',
-      ERP_CIRCUIT_FAILURE_THRESHOLD: '3',
-      ERP_CIRCUIT_OPEN_MS: '1000',
-    });
+    const sink = bed.closeAfter(
+      await startServiceForTest(
+        erpSinkService,
+        bed.env({
+          KAFKA_TOPIC_PARTITIONS: '2',
+          SINK_CONSUMER_GROUP: uniqueName('sink-group'),
+          TENANTS_FILE: tenantsFile,
+          ERP_RETRY_BASE_MS: '200',
+          ERP_RETRY_MAX_MS: '2000',
+          ERP_CIRCUIT_FAILURE_THRESHOLD: '3',
+          ERP_CIRCUIT_OPEN_MS: '1000',
+        }),
+      ),
+    );
 
     const documents = Array.from({ length: 20 }, (_, index) => {
       const tenant = index % 2 === 0 ? 'acme' : 'globex';
@@ -111,12 +93,8 @@ describe('erp-sink: per-tenant ERP accounts', () => {
   it('refuses a tenants file with an inlined secret at start-up, naming the place', async () => {
     const tenantsFile = join(mkdtempSync(join(tmpdir(), 'tenants-')), 'tenants.json');
     writeFileSync(tenantsFile, JSON.stringify({ acme: { erp: { NETSUITE_CLIENT_SECRET: 'hunter2' } } }));
-    await expect(
-      startServiceForTest(erpSinkService, {
-        KAFKA_TOPIC_PREFIX: `${prefix}.`,
-        DATABASE_SCHEMA: schema,
-        TENANTS_FILE: tenantsFile,
-      }),
-    ).rejects.toThrow(/TENANTS_FILE: acme\.erp\.NETSUITE_CLIENT_SECRET: a secret is referenced, never written here/);
+    await expect(startServiceForTest(erpSinkService, bed.env({ TENANTS_FILE: tenantsFile }))).rejects.toThrow(
+      /TENANTS_FILE: acme\.erp\.NETSUITE_CLIENT_SECRET: a secret is referenced, never written here/,
+    );
   });
 });

@@ -1,15 +1,5 @@
 import { ErpDocument } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { ServiceUnderTest, startServiceForTest, testbed, testDatabaseUrl, uniqueName, waitFor } from '@hub/testing';
 import { Client } from 'pg';
 import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
@@ -44,12 +34,12 @@ export function sinkTestbed(
   name: string,
   options: { env?: Record<string, string>; erp?: ErpEmulatorOptions; partitions?: number } = {},
 ) {
-  const prefix = uniqueName(name);
-  const schema = uniqueName('erp_sink');
+  const base = testbed(name, { topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'] });
+  const { prefix, schema, kafka } = base;
   const group = uniqueName(`${name}-group`);
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const emulator = new ErpEmulator(options.erp ?? {});
   const database = new Client({ connectionString: testDatabaseUrl() });
+  base.closeAfter({ close: () => database.end() });
+  const emulator = base.closeAfter(new ErpEmulator(options.erp ?? {}));
   const running: ServiceUnderTest[] = [];
 
   const bed = {
@@ -110,25 +100,16 @@ export function sinkTestbed(
 
   beforeAll(async () => {
     await database.connect();
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
     bed.erpUrl = `${await emulator.listen(0)}/services/rest`;
-    bed.env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+    bed.env = base.env({
       KAFKA_TOPIC_PARTITIONS: String(options.partitions ?? 3),
-      DATABASE_SCHEMA: schema,
       NETSUITE_BASE_URL: bed.erpUrl,
       SINK_CONSUMER_GROUP: group,
       ...options.env,
-    };
+    });
   });
-
-  afterAll(async () => {
-    await bed.stop();
-    await kafka.close();
-    await emulator.close();
-    await database.end();
-    await dropSchema(schema);
-  });
+  // Closed in reverse: the sinks stop first, then the emulator, then the client.
+  base.closeAfter({ close: () => bed.stop() });
 
   return bed;
 }

@@ -10,3 +10,4 @@ export * from './wait-for';
 export * from './free-port';
 export * from './browser';
 export * from './erp-adapter';
+export * from './testbed';
