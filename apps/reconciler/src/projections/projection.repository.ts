@@ -166,30 +166,7 @@ export class ProjectionRepository {
       );
     }
     if (folds.size === 0) return;
-    const columns: unknown[][] = Array.from({ length: 17 }, () => []);
-    for (const fold of folds.values()) {
-      const details = fold.details;
-      const values = [
-        fold.tenant,
-        fold.orderId,
-        details?.externalId ?? null,
-        details?.channel ?? null,
-        details?.channelType ?? null,
-        details?.createdAt ?? null,
-        details?.createdAt ? businessDateOf(details.createdAt, this.tenants.timeZoneOf(fold.tenant)) : null,
-        details?.currency ?? null,
-        details?.total ?? null,
-        details?.itemCount ?? null,
-        details?.isHistorical ?? false,
-        details !== null,
-        fold.status,
-        lifecycleRank(fold.status),
-        fold.eventCount,
-        fold.partition,
-        `{${fold.offsets.join(',')}}`,
-      ];
-      values.forEach((value, index) => columns[index].push(value));
-    }
+    const columns = orderColumns(folds.values(), (tenant) => this.tenants.timeZoneOf(tenant));
     await manager.query(
       `INSERT INTO orders AS o (tenant, order_id, external_id, channel, channel_type, created_at, business_date, currency,
          total, item_count, is_historical, opened, status, status_rank, event_count, event_partition, event_offsets)
@@ -344,6 +321,35 @@ export class ProjectionRepository {
     );
     this.logger.debug({ count: messages.length }, 'dead letters projected');
   }
+}
+
+/** The orders' rows as the insert's 17 column arrays (unnest), one fold per order. */
+function orderColumns(folds: Iterable<OrderFold>, timeZoneOf: (tenant: string) => string): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
+  for (const fold of folds) {
+    const details = fold.details;
+    const values = [
+      fold.tenant,
+      fold.orderId,
+      details?.externalId ?? null,
+      details?.channel ?? null,
+      details?.channelType ?? null,
+      details?.createdAt ?? null,
+      details?.createdAt ? businessDateOf(details.createdAt, timeZoneOf(fold.tenant)) : null,
+      details?.currency ?? null,
+      details?.total ?? null,
+      details?.itemCount ?? null,
+      details?.isHistorical ?? false,
+      details !== null,
+      fold.status,
+      lifecycleRank(fold.status),
+      fold.eventCount,
+      fold.partition,
+      `{${fold.offsets.join(',')}}`,
+    ];
+    values.forEach((value, index) => columns[index].push(value));
+  }
+  return columns;
 }
 
 /**

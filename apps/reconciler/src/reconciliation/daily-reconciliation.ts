@@ -26,6 +26,7 @@ import { Projector } from '../projections/projector';
 import { ReconcilerConfig } from '../reconciler.config';
 import { ReconcilerMetrics } from '../reconciler.metrics';
 import { DayComparisonRepository } from './day-comparison.repository';
+import { DayStagingRepository } from './day-staging.repository';
 import { DiscrepancyRow, ReconciliationRepository, RunRow } from './reconciliation.repository';
 import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
 import { ErpPorts, ReconcilerConnections } from '../reconciler-connections';
@@ -48,6 +49,7 @@ export class DailyReconciliation {
     @InjectConfig() private readonly config: ReconcilerConfig,
     @Inject(ReconciliationRepository) private readonly repository: ReconciliationRepository,
     @Inject(DayComparisonRepository) private readonly comparison: DayComparisonRepository,
+    @Inject(DayStagingRepository) private readonly staging: DayStagingRepository,
     @Inject(ExtractRepository) private readonly extracts: ExtractRepository,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrderListing,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
@@ -108,7 +110,7 @@ export class DailyReconciliation {
         this.stageNewStore(runId, tenant, businessDate, settledBefore),
         this.stageErp(runId, tenant, businessDate),
       ]);
-      await this.comparison.analyzeForComparison();
+      await this.staging.analyzeForComparison();
       let found = 0;
       await this.comparison.streamOrders(runId, tenant, businessDate, settledBefore, COMPARE_PAGE, async (rows) => {
         found += await this.record(runId, tenant, businessDate, rows.flatMap(classifyOrder));
@@ -146,9 +148,7 @@ export class DailyReconciliation {
       if (!day.lastSuccessfulRun) this.metrics.recordUnknownDay(tenant, businessDate);
       return run;
     } finally {
-      await this.comparison
-        .clearStaging(runId)
-        .catch((error: unknown) => log.warn({ err: error }, 'staging not cleared'));
+      await this.staging.clearStaging(runId).catch((error: unknown) => log.warn({ err: error }, 'staging not cleared'));
     }
   }
 
@@ -175,12 +175,12 @@ export class DailyReconciliation {
     const size = this.config.RECONCILER_NEWSTORE_PAGE_SIZE;
     await this.pageWindows(runId, from, to, async (window, after) => {
       const page = await this.newStore.ordersCreated(tenant, window, after, size);
-      await this.comparison.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
+      await this.staging.stageNewStoreOrders(runId, page.orders.map(checkedAmount));
       return page;
     });
     await this.pageWindows(runId, from, to, async (window, after) => {
       const page = await this.newStore.returnsProcessed(tenant, window, after, size);
-      await this.comparison.stageNewStoreReturns(
+      await this.staging.stageNewStoreReturns(
         runId,
         page.returns.map((item) => staged(tenant, item)),
       );
@@ -224,9 +224,9 @@ export class DailyReconciliation {
     const erp = this.erps.erpOf(tenant);
     await retryTemporary(
       async () => {
-        await this.comparison.clearStagedErp(runId);
+        await this.staging.clearStagedErp(runId);
         for await (const page of erp.listTransactions(businessDate, this.config.RECONCILER_ERP_PAGE_SIZE))
-          await this.comparison.stageErpTransactions(runId, page);
+          await this.staging.stageErpTransactions(runId, page);
       },
       this.retries('ERP query failed; backing off', runId),
     );

@@ -5,6 +5,7 @@ import { DailyReconciliation } from './daily-reconciliation';
 import { ExtractRepository } from './extract.repository';
 import { PeriodReconciliation } from './period-reconciliation';
 import { DayComparisonRepository } from './day-comparison.repository';
+import { DayStagingRepository } from './day-staging.repository';
 import { OrderReads } from './order-reads.repository';
 import { ReconciliationRepository } from './reconciliation.repository';
 
@@ -14,6 +15,7 @@ import { ReconciliationRepository } from './reconciliation.repository';
   providers: [
     ReconciliationRepository,
     DayComparisonRepository,
+    DayStagingRepository,
     OrderReads,
     ExtractRepository,
     DailyReconciliation,
