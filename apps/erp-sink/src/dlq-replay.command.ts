@@ -1,6 +1,4 @@
-import { describeReplay, parseReplayArguments, replayDeadLetters, ReplayArguments } from '@hub/kafka';
-import { hubCommand } from '@hub/platform';
-import { ErpSinkConfig } from './erp-sink.config';
+import { deadLetterReplayCommand } from '@hub/platform';
 
 /**
  * `node main.js replay-dlq [--order ID]... [--key IDEMPOTENCY_KEY]... [--dry-run] [--limit N]`:
@@ -8,21 +6,13 @@ import { ErpSinkConfig } from './erp-sink.config';
  * erp.documents.v1 once the cause is fixed. Replaying a document already posted is
  * harmless: the ledger skips it.
  */
-export const replayDlqCommand = hubCommand<ErpSinkConfig, ReplayArguments>({
+export const replayDlqCommand = deadLetterReplayCommand({
   usage:
     'replay-dlq [--order ID]... [--key IDEMPOTENCY_KEY]... [--dry-run] [--limit N]\n    puts documents from erp.dlq.v1 back on erp.documents.v1 (none selected: all); --dry-run lists them',
-  parse: (args) => parseReplayArguments(args, '--key'),
-  async run({ kafka }, { orders, ids, dryRun, limit }) {
-    const entries = await replayDeadLetters(
-      kafka.kafka,
-      kafka.producer,
-      kafka.topics.erpDlq,
-      kafka.topics.erpDocuments,
-      { orders, ids, idOf: idempotencyKeyOf },
-      { dryRun, limit },
-    );
-    process.stdout.write(describeReplay(entries, kafka.topics.erpDlq, kafka.topics.erpDocuments, dryRun));
-  },
+  idFlag: '--key',
+  dlq: 'erpDlq',
+  target: 'erpDocuments',
+  idOf: idempotencyKeyOf,
 });
 
 /**

@@ -7,3 +7,4 @@ export * from './bearer-token';
 export * from './http-error.filter';
 export * from './child-process';
 export * from './periodic-tasks';
+export * from './dead-letter-replay.command';
