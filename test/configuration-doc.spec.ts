@@ -20,11 +20,15 @@ describe('docs/configuration.md', () => {
       .filter((line) => line.startsWith('| `'))
       .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((match) => match[1])),
   );
-  const services = [ingestService, enricherService, erpSinkService, reconcilerService];
+  const shapes: [string, object][] = [
+    [ingestService.service, serviceEnvShape(ingestService)],
+    [enricherService.service, serviceEnvShape(enricherService)],
+    [erpSinkService.service, serviceEnvShape(erpSinkService)],
+    [reconcilerService.service, serviceEnvShape(reconcilerService)],
+  ];
   const read = new Map<string, string[]>();
-  for (const service of services)
-    for (const variable of Object.keys(serviceEnvShape(service)))
-      read.set(variable, [...(read.get(variable) ?? []), service.service]);
+  for (const [service, shape] of shapes)
+    for (const variable of Object.keys(shape)) read.set(variable, [...(read.get(variable) ?? []), service]);
 
   it('documents every variable each service reads', () => {
     expect(read.size).toBeGreaterThan(80);
