@@ -4,6 +4,12 @@ import { dropSchema } from './fixtures';
 import { uniqueName } from './names';
 import { testKafkaSettings, testLogger } from './settings';
 
+/** Jest's hooks, read where a testbed is made (this library is also compiled outside Jest, for the chaos run's tools). */
+interface JestHooks {
+  beforeAll(run: () => Promise<unknown>): void;
+  afterAll(run: () => Promise<unknown>): void;
+}
+
 /** Anything a test starts and must stop: a service, an emulator, a client. */
 interface Closable {
   close(): Promise<unknown>;
@@ -24,6 +30,7 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
   const kafka = new KafkaInfrastructure(settings, testLogger(), {});
   const schema = uniqueName(`${name}_db`);
   const closing: Closable[] = [];
+  const { beforeAll, afterAll } = globalThis as unknown as JestHooks;
 
   beforeAll(() => kafka.connect(options.topics ?? []));
   afterAll(async () => {
