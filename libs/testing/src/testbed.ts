@@ -6,8 +6,8 @@ import { testKafkaSettings, testLogger } from './settings';
 
 /** Jest's hooks, read where a testbed is made (this library is also compiled outside Jest, for the chaos run's tools). */
 interface JestHooks {
-  beforeAll(run: () => Promise<unknown>): void;
-  afterAll(run: () => Promise<unknown>): void;
+  beforeAll: (run: () => Promise<unknown>) => void;
+  afterAll: (run: () => Promise<unknown>) => void;
 }
 
 /** Anything a test starts and must stop: a service, an emulator, a client. */
