@@ -248,7 +248,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
       discrepancies: {
         kind: string;
         orderId: string;
-        delta: number | null;
+        delta: string | null;
         erpInternalIds: string[];
         detail: string;
       }[];
@@ -272,13 +272,14 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     );
     // Each edited line named, with both amounts.
     const lineFindings = report.discrepancies.filter((item) => item.kind === 'line_mismatch');
-    expect(lineFindings.map((item) => item.delta).sort()).toEqual([-5, 5]);
+    // Exact decimal strings, never floats.
+    expect(lineFindings.map((item) => item.delta).sort()).toEqual(['-5', '5']);
     for (const finding of lineFindings)
       expect(finding.detail).toMatch(/line \d+: amount: the hub posted [\d.]+, the ERP has [\d.]+/);
     expect(report.discrepancies.find((item) => item.kind === 'missing_cancellation')?.detail).toContain(
       `item ${uncancelled.cancellation!.itemIds[0]} is cancelled in NewStore`,
     );
-    expect(report.discrepancies.find((item) => item.kind === 'amount_mismatch')?.delta).toBe(5);
+    expect(report.discrepancies.find((item) => item.kind === 'amount_mismatch')?.delta).toBe('5');
     expect(report.discrepancies.find((item) => item.kind === 'duplicate_in_erp')?.erpInternalIds).toHaveLength(2);
 
     const messages = (await readTopic(kafka.kafka, `${prefix}.reconciliation.discrepancies.v1`)).map((message) => ({

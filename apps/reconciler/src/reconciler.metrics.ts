@@ -14,7 +14,8 @@ export interface RunFigures {
   open: Record<DiscrepancyKind, number>;
   resolved: Record<DiscrepancyKind, number>;
   parityRatio: number;
-  amountDelta: number;
+  /** Exact (a decimal string); the gauge holds it as Prometheus's float. */
+  amountDelta: string;
 }
 
 /**
@@ -136,7 +137,7 @@ export class ReconcilerMetrics {
       this.discrepancies.set({ ...labels, kind, state: 'resolved' }, figures.resolved[kind]);
     }
     this.parityRatio.set(labels, figures.parityRatio);
-    this.amountDelta.set(labels, figures.amountDelta);
+    this.amountDelta.set(labels, Number(figures.amountDelta));
     this.dayKnown.set(labels, 1);
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERP_DOCUMENT_TYPES } from './erp-document';
+import { decimalSchema } from './money';
 
 /** What the daily reconciliation can find (meanings: @hub/reconciliation DISCREPANCY_DESCRIPTIONS). */
 export const DISCREPANCY_KINDS = [
@@ -27,16 +28,24 @@ export const discrepancyFields = {
   subject: z.string(),
   documentType: z.enum(ERP_DOCUMENT_TYPES).nullable(),
   externalId: z.string().nullable(),
-  expected: z.number().nullable(),
-  found: z.number().nullable(),
-  delta: z.number().nullable(),
+  /**
+   * Exact decimal strings, never floats: an amount in the order's currency for the
+   * amount kinds ("49.99"), a count for item_count_mismatch and duplicate_in_erp ("2").
+   * delta = found - expected.
+   */
+  expected: decimalSchema.nullable(),
+  found: decimalSchema.nullable(),
+  delta: decimalSchema.nullable(),
   erpInternalIds: z.array(z.string()),
   detail: z.string(),
 };
 
-/** One discrepancy on reconciliation.discrepancies.v1 (key = order id). */
+/**
+ * One discrepancy on reconciliation.discrepancies.v1 (key = order id). Version 2
+ * carries expected, found and delta as decimal strings (version 1 had JSON numbers).
+ */
 export const discrepancyMessageSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   runId: z.string(),
   tenant: z.string(),
   businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

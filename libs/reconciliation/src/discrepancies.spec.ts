@@ -49,12 +49,12 @@ describe('reconciliation rules', () => {
         hub: { externalId: 'W1', total: '12.346', itemCount: 2, isHistorical: false, opened: true },
       }),
     );
-    expect(found).toMatchObject([{ kind: 'amount_mismatch', delta: 0.001 }]);
+    expect(found).toMatchObject([{ kind: 'amount_mismatch', delta: '0.001' }]);
   });
 
   it('an order the hub has and NewStore does not list is missing in NewStore', () => {
     expect(classifyOrder(order({ newstore: null }))).toMatchObject([
-      { kind: 'missing_in_newstore', orderId: 'o1', externalId: 'W1', found: 100 },
+      { kind: 'missing_in_newstore', orderId: 'o1', externalId: 'W1', found: '100' },
     ]);
   });
 
@@ -72,7 +72,7 @@ describe('reconciliation rules', () => {
       orderId: 'erp:9',
       subject: 'erp:creditMemo:9',
       erpInternalIds: ['9'],
-      found: 5.5,
+      found: '5.5',
     });
   });
 
@@ -84,7 +84,7 @@ describe('reconciliation rules', () => {
       }),
     );
     expect(found.map((item) => item.kind)).toEqual(['missing_in_hub']);
-    expect(found[0]).toMatchObject({ orderId: 'o1', externalId: 'W1', expected: 100 });
+    expect(found[0]).toMatchObject({ orderId: 'o1', externalId: 'W1', expected: '100' });
   });
 
   it('reports amount and item-count mismatches with the delta (found − expected)', () => {
@@ -92,8 +92,8 @@ describe('reconciliation rules', () => {
       order({ hub: { externalId: 'W1', total: '95.5', itemCount: 3, isHistorical: false, opened: true } }),
     );
     expect(found.map(({ kind, delta }) => ({ kind, delta }))).toEqual([
-      { kind: 'amount_mismatch', delta: -4.5 },
-      { kind: 'item_count_mismatch', delta: 1 },
+      { kind: 'amount_mismatch', delta: '-4.5' },
+      { kind: 'item_count_mismatch', delta: '1' },
     ]);
   });
 
@@ -136,8 +136,8 @@ describe('reconciliation rules', () => {
       ]),
     );
     expect(found.map(({ kind, delta, erpInternalIds }) => ({ kind, delta, erpInternalIds }))).toEqual([
-      { kind: 'amount_mismatch', delta: 5, erpInternalIds: ['7'] },
-      { kind: 'duplicate_in_erp', delta: 1, erpInternalIds: ['3', '7'] },
+      { kind: 'amount_mismatch', delta: '5', erpInternalIds: ['7'] },
+      { kind: 'duplicate_in_erp', delta: '1', erpInternalIds: ['3', '7'] },
     ]);
   });
 

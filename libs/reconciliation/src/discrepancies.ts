@@ -76,18 +76,22 @@ export interface Discrepancy {
   subject: string;
   documentType: ErpDocumentType | null;
   externalId: string | null;
-  expected: number | null;
-  found: number | null;
-  delta: number | null;
+  /** Exact decimal strings: an amount, or a count for the count kinds (delta = found - expected). */
+  expected: string | null;
+  found: string | null;
+  delta: string | null;
   erpInternalIds: string[];
   detail: string;
 }
 
 /** Amounts are decimal strings compared exactly (each system rounds to the currency's unit itself). */
 export const sameAmount = (a: string, b: string): boolean => decimal(a).eq(decimal(b));
-/** found - expected, exactly, as a number for the report (an exact decimal of at most 15 digits). */
-export const difference = (found: string, expected: string): number =>
-  Number(decimal(found).minus(decimal(expected)).toString());
+/** found - expected, exactly, as a decimal string. */
+export const difference = (found: string, expected: string): string =>
+  decimal(found).minus(decimal(expected)).toString();
+
+/** An amount as the report carries it: its exact decimal, without trailing zeros ("49.990" is "49.99"). */
+export const amountOf = (value: string): string => decimal(value).toString();
 
 export interface OrderComparison {
   orderId: string;
@@ -139,7 +143,7 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
         `order ${newstore.externalId} is in NewStore, no opening event reached the hub`,
         {
           externalId: newstore.externalId,
-          expected: Number(newstore.total),
+          expected: amountOf(newstore.total),
         },
       ),
     );
@@ -151,7 +155,7 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
         'missing_in_newstore',
         orderId,
         `order ${hub.externalId ?? orderId} reached the hub, NewStore GraphQL does not list it for the day`,
-        { externalId: hub.externalId, found: hub.total === null ? null : Number(hub.total) },
+        { externalId: hub.externalId, found: hub.total === null ? null : amountOf(hub.total) },
       ),
     );
   }
@@ -160,8 +164,8 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
       found.push(
         discrepancy('amount_mismatch', orderId, `hub total ${hub.total} differs from NewStore's ${newstore.total}`, {
           externalId: newstore.externalId,
-          expected: Number(newstore.total),
-          found: Number(hub.total),
+          expected: amountOf(newstore.total),
+          found: amountOf(hub.total),
           delta: difference(hub.total, newstore.total),
         }),
       );
@@ -170,9 +174,9 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
       found.push(
         discrepancy('item_count_mismatch', orderId, `hub has ${hub.itemCount} items, NewStore ${newstore.itemCount}`, {
           externalId: newstore.externalId,
-          expected: newstore.itemCount,
-          found: hub.itemCount,
-          delta: hub.itemCount - newstore.itemCount,
+          expected: String(newstore.itemCount),
+          found: String(hub.itemCount),
+          delta: String(hub.itemCount - newstore.itemCount),
         }),
       );
     }
@@ -231,14 +235,14 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
       return [
         discrepancy('stuck_in_dlq', hub.orderId, `the ERP refused ${hub.externalId}: ${hub.error ?? 'no message'}`, {
           ...base,
-          expected: Number(hub.total),
+          expected: amountOf(hub.total),
         }),
       ];
     if (hub.status === null)
       return [
         discrepancy('stuck_in_retry', hub.orderId, `${hub.documentType} ${hub.externalId} is not posted yet`, {
           ...base,
-          expected: Number(hub.total),
+          expected: amountOf(hub.total),
         }),
       ];
     return [
@@ -246,7 +250,7 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
         'missing_in_erp',
         hub.orderId,
         `${hub.documentType} ${hub.externalId} was posted (ERP id ${hub.erpInternalId ?? 'unknown'}) and is not in the ERP`,
-        { ...base, expected: Number(hub.total), erpInternalIds: hub.erpInternalId ? [hub.erpInternalId] : [] },
+        { ...base, expected: amountOf(hub.total), erpInternalIds: hub.erpInternalId ? [hub.erpInternalId] : [] },
       ),
     ];
   }
@@ -267,8 +271,8 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
         `ERP record ${ours.internalId} has ${ours.total}, the document ${hub.total}`,
         {
           ...base,
-          expected: Number(hub.total),
-          found: Number(ours.total),
+          expected: amountOf(hub.total),
+          found: amountOf(ours.total),
           delta: difference(ours.total, hub.total),
           erpInternalIds: [ours.internalId],
         },
@@ -283,9 +287,9 @@ export function classifyDocument({ hub, erp }: DocumentComparison): Discrepancy[
         `${erp.length} ERP records carry ${hub.documentType} ${hub.externalId}`,
         {
           ...base,
-          expected: 1,
-          found: erp.length,
-          delta: erp.length - 1,
+          expected: '1',
+          found: String(erp.length),
+          delta: String(erp.length - 1),
           erpInternalIds: erp.map((record) => record.internalId),
         },
       ),
@@ -310,7 +314,7 @@ export function classifyOrphan(record: {
       subject: `erp:${record.documentType}:${record.internalId}`,
       documentType: record.documentType,
       externalId: record.externalId,
-      found: Number(record.total),
+      found: amountOf(record.total),
       erpInternalIds: [record.internalId],
     },
   );

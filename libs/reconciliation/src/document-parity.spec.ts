@@ -90,8 +90,8 @@ describe('line parity', () => {
       input({ erp: { internalId: '9001', lines: erpLines([{ amount: '-25.00' }, {}, { amount: '-25.00' }]) } }),
     );
     expect(found.map((item) => [item.kind, item.subject, item.expected, item.found, item.delta])).toEqual([
-      ['line_mismatch', 'salesOrder:acme:o1:line:1', 30, 25, -5],
-      ['line_mismatch', 'salesOrder:acme:o1:line:3', 20, 25, 5],
+      ['line_mismatch', 'salesOrder:acme:o1:line:1', '30', '25', '-5'],
+      ['line_mismatch', 'salesOrder:acme:o1:line:3', '20', '25', '5'],
     ]);
     expect(found[0].detail).toBe(
       'salesOrder W1001 (ERP 9001) line 1: amount: the hub posted 30.00, the ERP has -25.00',
@@ -152,7 +152,7 @@ describe('line parity', () => {
   it('finds an item NewStore shows cancelled whose line is still open, once, its discount line with it', () => {
     const found = compareDocumentLines(input({ cancelledInNewStore: ['i1'] }));
     expect(found.map((item) => [item.kind, item.subject, item.found])).toEqual([
-      ['missing_cancellation', 'salesOrder:acme:o1:cancelled:i1', 30],
+      ['missing_cancellation', 'salesOrder:acme:o1:cancelled:i1', '30'],
     ]);
     expect(found[0].detail).toBe(
       'item i1 is cancelled in NewStore; line 1 of salesOrder W1001 (ERP 9001) is still open at -30.00',
@@ -170,7 +170,7 @@ describe('returns', () => {
 
   it('finds a return NewStore holds that neither the hub nor the ERP has', () => {
     const [found] = classifyReturn({ ...base, erp: [] });
-    expect(found).toMatchObject({ kind: 'missing_return', orderId: 'o1', subject: 'return:r1', expected: 71.62 });
+    expect(found).toMatchObject({ kind: 'missing_return', orderId: 'o1', subject: 'return:r1', expected: '71.62' });
     expect(found.detail).toContain('return r1 is in NewStore (refund 71.62)');
     // A hub document the ERP lacks is the document comparison's (missing_in_erp), not found twice.
     expect(classifyReturn({ ...base, hubDocuments: 1, erp: [] })).toEqual([]);
@@ -183,9 +183,9 @@ describe('returns', () => {
     const [found] = classifyReturn({ ...base, erp: [{ ...refund, total: '70.62' }] });
     expect(found).toMatchObject({
       kind: 'refund_amount_mismatch',
-      expected: 71.62,
-      found: 70.62,
-      delta: -1,
+      expected: '71.62',
+      found: '70.62',
+      delta: '-1',
       erpInternalIds: ['77'],
       externalId: 'RT-r1',
     });

@@ -1,6 +1,6 @@
 import { decimal, postedLines, type ErpDocument, type ErpDocumentType, type LineKind } from '@hub/contracts';
 import Big from 'big.js';
-import { Discrepancy, discrepancy, difference } from './discrepancies';
+import { amountOf, Discrepancy, discrepancy, difference } from './discrepancies';
 
 /**
  * Parity of a document's lines and of the day's later documents (docs/domain.md
@@ -155,8 +155,8 @@ export function compareDocumentLines(input: LineParityInput): Discrepancy[] {
           {
             ...base,
             subject: `${input.idempotencyKey}:cancelled:${itemId}`,
-            expected: 0,
-            found: erpAmount === null ? null : Number(erpAmount.toString()),
+            expected: '0',
+            found: erpAmount === null ? null : erpAmount.toString(),
           },
         ),
       );
@@ -168,7 +168,7 @@ export function compareDocumentLines(input: LineParityInput): Discrepancy[] {
     const hub = expected[position];
     const erp = erpLines[position];
     const problems: string[] = [];
-    let amounts: { expected: number | null; found: number | null; delta: number | null } = {
+    let amounts: { expected: string | null; found: string | null; delta: string | null } = {
       expected: null,
       found: null,
       delta: null,
@@ -188,8 +188,8 @@ export function compareDocumentLines(input: LineParityInput): Discrepancy[] {
       if (erpAmount === null || !erpAmount.eq(hubAmount)) {
         problems.push(`amount: the hub posted ${hub.amount}, the ERP has ${erp.amount ?? 'none'}`);
         amounts = {
-          expected: Number(hubAmount.toString()),
-          found: erpAmount === null ? null : Number(erpAmount.toString()),
+          expected: hubAmount.toString(),
+          found: erpAmount === null ? null : erpAmount.toString(),
           delta: erpAmount === null ? null : difference(erpAmount.toString(), hubAmount.toString()),
         };
       }
@@ -237,7 +237,7 @@ export function classifyReturn(comparison: ReturnComparison): Discrepancy[] {
         'missing_return',
         orderId,
         `return ${comparison.returnId} is in NewStore${comparison.totalRefund === null ? '' : ` (refund ${comparison.totalRefund})`}; the hub never received it and the ERP has no refund record of it`,
-        { subject, expected: comparison.totalRefund === null ? null : Number(comparison.totalRefund) },
+        { subject, expected: comparison.totalRefund === null ? null : amountOf(comparison.totalRefund) },
       ),
     ];
   }
@@ -254,8 +254,8 @@ export function classifyReturn(comparison: ReturnComparison): Discrepancy[] {
         subject,
         documentType: record.documentType,
         externalId: record.externalId,
-        expected: Number(comparison.totalRefund),
-        found: Number(booked.toString()),
+        expected: amountOf(comparison.totalRefund),
+        found: booked.toString(),
         delta: difference(booked.toString(), decimal(comparison.totalRefund).abs().toString()),
         erpInternalIds: [record.internalId],
       },

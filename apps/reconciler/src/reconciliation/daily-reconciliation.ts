@@ -304,7 +304,7 @@ function staged(tenant: string, item: ReturnSummary) {
 
 function toMessage(runId: string, row: DiscrepancyRow): DiscrepancyMessage {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId,
     tenant: row.tenant,
     businessDate: row.businessDate,

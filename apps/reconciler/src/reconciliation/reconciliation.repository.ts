@@ -3,14 +3,14 @@ import { Discrepancy, DISCREPANCY_KINDS } from '@hub/reconciliation';
 import { withAdvisoryLockIfFree } from '@hub/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { iso, numberOrNull, Raw, text } from './sql-values';
+import { iso, numberOrNull, Raw, text, textOrNull } from './sql-values';
 import type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
 
 export type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
 
 /** The columns a discrepancy is read with ({@link toDiscrepancy}), in every query that returns one. */
 const DISCREPANCY_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, kind, subject,
-  order_id, document_type, external_id, expected::float8, found::float8, delta::float8, erp_internal_ids, detail,
+  order_id, document_type, external_id, expected::text, found::text, delta::text, erp_internal_ids, detail,
   first_seen_at, last_seen_at, resolved_at, resync_requested_at`;
 
 export interface DayStatus {
@@ -20,7 +20,7 @@ export interface DayStatus {
 
 const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS business_date, time_zone, trigger, status,
   started_at, finished_at, newstore_orders, hub_orders, hub_orders_unsettled, hub_documents, erp_transactions, open_discrepancies,
-  resolved_discrepancies, parity_ratio, amount_delta::float8 AS amount_delta, error`;
+  resolved_discrepancies, parity_ratio, amount_delta::text AS amount_delta, error`;
 
 function toRun(row: Raw): RunRow {
   return {
@@ -40,7 +40,7 @@ function toRun(row: Raw): RunRow {
     openDiscrepancies: numberOrNull(row.open_discrepancies),
     resolvedDiscrepancies: numberOrNull(row.resolved_discrepancies),
     parityRatio: numberOrNull(row.parity_ratio),
-    amountDelta: numberOrNull(row.amount_delta),
+    amountDelta: textOrNull(row.amount_delta),
     error: row.error === null ? null : text(row.error),
   };
 }
@@ -55,9 +55,9 @@ function toDiscrepancy(row: Raw): DiscrepancyRow {
     subject: String(row.subject),
     documentType: (row.document_type as ErpDocumentType | null) ?? null,
     externalId: (row.external_id as string | null) ?? null,
-    expected: numberOrNull(row.expected),
-    found: numberOrNull(row.found),
-    delta: numberOrNull(row.delta),
+    expected: textOrNull(row.expected),
+    found: textOrNull(row.found),
+    delta: textOrNull(row.delta),
     erpInternalIds: (row.erp_internal_ids as string[]) ?? [],
     detail: String(row.detail),
     firstSeenAt: iso(row.first_seen_at)!,
@@ -154,7 +154,7 @@ export class ReconciliationRepository {
            AS orders_considered,
          (SELECT count(DISTINCT order_id) FROM discrepancies
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL)::int AS orders_with_discrepancy,
-         (SELECT coalesce(sum(abs(delta)), 0)::float8 FROM discrepancies
+         (SELECT coalesce(sum(abs(delta)), 0)::text FROM discrepancies
             WHERE tenant = $2 AND business_date = $3 AND resolved_at IS NULL AND kind = 'amount_mismatch') AS amount_delta`,
       [runId, tenant, businessDate, settledBefore],
     );
@@ -168,7 +168,8 @@ export class ReconciliationRepository {
       erpTransactions: Number(row.erp_transactions),
       ordersConsidered: Number(row.orders_considered),
       ordersWithDiscrepancy: Number(row.orders_with_discrepancy),
-      amountDelta: Number(row.amount_delta),
+      /** Exact: a decimal string. */
+      amountDelta: text(row.amount_delta),
       open,
       resolved,
     };

@@ -1,4 +1,4 @@
-import { discrepancyFields } from '@hub/contracts';
+import { decimalSchema, discrepancyFields } from '@hub/contracts';
 import { z } from 'zod';
 
 const businessDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -33,7 +33,8 @@ export const runSchema = z
     resolvedDiscrepancies: count,
     /** Orders without a discrepancy over orders considered, 0..1. */
     parityRatio: z.number().min(0).max(1).nullable(),
-    amountDelta: z.number().nullable(),
+    /** The open amount mismatches' absolute deltas summed, exactly (a decimal string). */
+    amountDelta: decimalSchema.nullable(),
     error: z.string().nullable(),
   })
   .strict();

@@ -4,3 +4,5 @@ export const text = (value: unknown): string => (typeof value === 'string' ? val
 export const iso = (value: unknown) =>
   value instanceof Date ? value.toISOString() : value === null || value === undefined ? null : text(value);
 export const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+/** A column read as exact text (numeric amounts), or null. */
+export const textOrNull = (value: unknown) => (value === null || value === undefined ? null : text(value));

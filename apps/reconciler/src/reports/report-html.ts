@@ -19,7 +19,8 @@ export interface HtmlReport {
   headline: { tone: 'ok' | 'warn' | 'bad'; text: string }[];
   figures: { label: string; value: string }[];
   /** The 30 days up to the day, or the days of the month: parity and amount delta of the last successful run. */
-  history: { businessDate: string; parityRatio: number | null; amountDelta: number | null }[];
+  /** amountDelta exact (a decimal string); the chart draws it to scale. */
+  history: { businessDate: string; parityRatio: number | null; amountDelta: string | null }[];
   open: DiscrepancyRow[];
   paths: Map<string, OrderPath>;
   now: Date;
@@ -134,12 +135,13 @@ function deltaChart(history: HtmlReport['history']): string {
   const bottom = 24;
   const plot = height - bottom - 8;
   const slot = (width - left) / Math.max(history.length, 1);
-  const max = Math.max(...history.map((day) => Math.abs(day.amountDelta ?? 0)), 0);
+  const size = (day: { amountDelta: string | null }) => Math.abs(Number(day.amountDelta ?? 0));
+  const max = Math.max(...history.map(size), 0);
   const bars = history
-    .filter((day) => (day.amountDelta ?? 0) !== 0)
+    .filter((day) => size(day) !== 0)
     .map((day) => {
       const index = history.indexOf(day);
-      const h = Math.max((Math.abs(day.amountDelta!) / max) * plot, 1);
+      const h = Math.max((size(day) / max) * plot, 1);
       return `<rect class="delta" data-date="${day.businessDate}" data-delta="${day.amountDelta}" x="${(left + index * slot + 1).toFixed(1)}" y="${(height - bottom - h).toFixed(1)}" width="${Math.max(slot - 2, 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${day.businessDate}: amount delta ${day.amountDelta}</title></rect>`;
     });
   return `<svg id="delta-chart" role="img" aria-label="amount delta per day" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
@@ -184,7 +186,7 @@ function pathCell(path: OrderPath | undefined): string {
   return `<ul>${items.join('')}</ul>`;
 }
 
-const amount = (value: number | null) => (value === null ? '' : String(value));
+const amount = (value: string | null) => value ?? '';
 
 export function renderReport(report: HtmlReport): string {
   const kinds = DISCREPANCY_KINDS.map((kind: DiscrepancyKind) => ({

@@ -81,7 +81,7 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
           erpTransactions: run.erpTransactions ?? 0,
           ...(await this.repository.kindCounts(tenant, day.businessDate)),
           parityRatio: run.parityRatio ?? 0,
-          amountDelta: run.amountDelta ?? 0,
+          amountDelta: run.amountDelta ?? '0',
         });
       }
     }
