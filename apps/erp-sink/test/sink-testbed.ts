@@ -1,6 +1,5 @@
 import { ErpDocument } from '@hub/contracts';
-import { ServiceUnderTest, startServiceForTest, testbed, testDatabaseUrl, uniqueName, waitFor } from '@hub/testing';
-import { Client } from 'pg';
+import { ServiceUnderTest, startServiceForTest, testbed, uniqueName, waitFor } from '@hub/testing';
 import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
 
@@ -37,8 +36,7 @@ export function sinkTestbed(
   const base = testbed(name, { topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'] });
   const { prefix, schema, kafka } = base;
   const group = uniqueName(`${name}-group`);
-  const database = new Client({ connectionString: testDatabaseUrl() });
-  base.closeAfter({ close: () => database.end() });
+  const database = base.postgres();
   const emulator = base.closeAfter(new ErpEmulator(options.erp ?? {}));
   const running: ServiceUnderTest[] = [];
 
@@ -99,7 +97,6 @@ export function sinkTestbed(
   };
 
   beforeAll(async () => {
-    await database.connect();
     bed.erpUrl = `${await emulator.listen(0)}/services/rest`;
     bed.env = base.env({
       KAFKA_TOPIC_PARTITIONS: String(options.partitions ?? 3),

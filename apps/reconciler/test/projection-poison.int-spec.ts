@@ -1,16 +1,5 @@
 import { HEADERS } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { Client } from 'pg';
+import { startServiceForTest, testbed, waitFor } from '@hub/testing';
 import { reconcilerService } from '../src/reconciler.service-definition';
 
 /**
@@ -20,11 +9,9 @@ import { reconcilerService } from '../src/reconciler.service-definition';
  * byte-order mark is read like any other.
  */
 describe('reconciler projection with poison events', () => {
-  const prefix = uniqueName('recon_poison');
-  const schema = uniqueName('reconciler_poison');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const database = new Client({ connectionString: testDatabaseUrl() });
-  let service: ServiceUnderTest;
+  const bed = testbed('recon_poison', { topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq'] });
+  const { prefix, schema, kafka } = bed;
+  const database = bed.postgres();
 
   const opened = (orderId: string, createdAt: unknown) => ({
     key: orderId,
@@ -34,18 +21,6 @@ describe('reconciler projection with poison events', () => {
       payload: { id: orderId, external_id: `X-${orderId}`, created_at: createdAt, grand_total: 10.5, items: [{}] },
     }),
     headers: { [HEADERS.tenant]: 'acme', [HEADERS.eventName]: 'order.opened', [HEADERS.eventId]: `e-${orderId}` },
-  });
-
-  beforeAll(async () => {
-    await database.connect();
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await kafka.close();
-    await database.end();
-    await dropSchema(schema);
   });
 
   it('records "soon" and 12345 as unprojectable and goes on; a BOM body is projected', async () => {
@@ -59,15 +34,18 @@ describe('reconciler projection with poison events', () => {
       opened('o-after', '2024-01-02T11:00:00.000Z'),
     ].map((message) => ({ ...message, partition: 0 }));
     await kafka.producer.send(kafka.topics.newstoreEvents, messages);
-    service = await startServiceForTest(reconcilerService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      DATABASE_SCHEMA: schema,
-      RECONCILER_TENANTS: 'acme',
-      RECONCILER_ADMIN_TOKENS: 'test-token',
-      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
-    });
+    const service = bed.closeAfter(
+      await startServiceForTest(
+        reconcilerService,
+        bed.env({
+          KAFKA_TOPIC_PARTITIONS: '3',
+          RECONCILER_TENANTS: 'acme',
+          RECONCILER_ADMIN_TOKENS: 'test-token',
+          RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
+          RECONCILER_SCHEDULE_ENABLED: 'false',
+        }),
+      ),
+    );
     const orders = await waitFor(
       async () => {
         const rows = (

@@ -1,8 +1,9 @@
 import type { TopicName } from '@hub/contracts';
 import { KafkaInfrastructure } from '@hub/kafka';
+import { Client } from 'pg';
 import { dropSchema } from './fixtures';
 import { uniqueName } from './names';
-import { testKafkaSettings, testLogger } from './settings';
+import { testDatabaseUrl, testKafkaSettings, testLogger } from './settings';
 
 /** Jest's hooks, read where a testbed is made (this library is also compiled outside Jest, for the chaos run's tools). */
 interface JestHooks {
@@ -50,6 +51,13 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
       DATABASE_SCHEMA: schema,
       ...more,
     }),
+    /** A Postgres client for the block's own queries: connected before the block, ended after it. */
+    postgres(): Client {
+      const client = new Client({ connectionString: testDatabaseUrl() });
+      beforeAll(() => client.connect());
+      closing.push({ close: () => client.end() });
+      return client;
+    },
     /** Closes `thing` after the block (before the topics' client and the schema go). */
     closeAfter<T extends Closable>(thing: T): T {
       closing.push(thing);
