@@ -1,17 +1,5 @@
-import { KafkaInfrastructure } from '@hub/kafka';
 import { addDays, businessDateOf } from '@hub/reconciliation';
-import {
-  dropSchema,
-  newStoreEnv,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { Client } from 'pg';
+import { newStoreEnv, ServiceUnderTest, startServiceForTest, testbed, waitFor } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { ReconcilerScheduler } from '../src/scheduling/reconciler.scheduler';
@@ -24,13 +12,16 @@ import { reconcilerService } from '../src/reconciler.service-definition';
  * before any new run.
  */
 describe('reconciler schedule across replicas and restarts', () => {
-  const prefix = uniqueName('recon_sched');
-  const schema = uniqueName('reconciler_sched');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const database = new Client({ connectionString: testDatabaseUrl() });
-  const newStore = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 10, seed: 3 } });
-  const erp = new ErpEmulator();
+  const bed = testbed('recon_sched', { topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq'] });
+  const { prefix, schema } = bed;
+  const database = bed.postgres();
+  const newStore = bed.closeAfter(
+    new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 10, seed: 3 } }),
+  );
+  const erp = bed.closeAfter(new ErpEmulator());
   const services: ServiceUnderTest[] = [];
+  // Closed first (registered last): the replicas still running stop before the emulators go.
+  bed.closeAfter({ close: async () => Promise.all(services.splice(0).map((service) => service.close())) });
   let env: Record<string, string>;
 
   const runs = async () =>
@@ -41,11 +32,7 @@ describe('reconciler schedule across replicas and restarts', () => {
     ).rows;
 
   beforeAll(async () => {
-    await database.connect();
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
-    env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
+    env = bed.env({
       ...newStoreEnv(await newStore.listen(0)),
       NETSUITE_BASE_URL: `${await erp.listen(0)}/services/rest`,
       RECONCILER_TENANTS: 'acme',
@@ -55,14 +42,7 @@ describe('reconciler schedule across replicas and restarts', () => {
       RECONCILER_DAILY_AT: '00:00',
       RECONCILER_CATCH_UP_DAYS: '3',
       RECONCILER_RETRY_BASE_MS: '50',
-    };
-  });
-
-  afterAll(async () => {
-    for (const service of services) await service.close();
-    await kafka.close();
-    await Promise.all([newStore.close(), erp.close(), database.end()]);
-    await dropSchema(schema);
+    });
   });
 
   it('catches up the missed days once across two replicas, and a restarted one shows their parity at once', async () => {
