@@ -65,6 +65,11 @@ const schemaText = `
     exchangesExist: Boolean
   }
   input ExchangeDetailFilter { originalOrderId: StringFilter }
+  """
+  seed 003 filters returns by exchangeDetails. orderId and returnedAt are assumed: no page shows
+  them on returns; they mirror seed 000's day filter on orders (createdAt) and the return.processed
+  payload's order_id and returned_at (docs/domain.md section 2).
+  """
   input ReturnFilter { orderId: StringFilter, returnedAt: DatetimeFilter, exchangeDetails: ExchangeDetailFilter }
 
   type PageInfo { hasNextPage: Boolean!, hasPreviousPage: Boolean!, startCursor: Cursor, endCursor: Cursor }
@@ -157,6 +162,11 @@ const schemaText = `
   "seed 003 (Filter orders having exchanges)"
   type Exchange { exchangeOrderId: String!, returnId: String! }
 
+  """
+  seed 003's returns connection (nodes { id }). The other fields are assumed: the return.processed
+  payload's fields (order_id, returned_at, total_refund_amount, currency, items[{id, product_id,
+  quantity}], docs/domain.md section 2) in GraphQL's camelCase, as orders carry theirs (seed 001).
+  """
   type Return {
     id: String!
     orderId: String!
