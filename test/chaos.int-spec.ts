@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatChaosReport, interruptChaos, runChaos } from '../tools/chaos/chaos-run';
+import { ChaosRun, formatChaosReport } from '../tools/chaos/chaos-run';
 import { FaultKind } from '../tools/chaos/schedule';
 
 const ROOT = join(__dirname, '..');
@@ -13,21 +13,22 @@ const ROOT = join(__dirname, '..');
  * load does not slow them down. The run's lines go to the test log file.
  */
 describe('chaos: a business day under every fault at once (CI variant)', () => {
+  const logFile = process.env.LOG_FILE;
+  const run = new ChaosRun({
+    orders: Number(process.env.CHAOS_ORDERS ?? 1_000),
+    seed: Number(process.env.CHAOS_SEED ?? 20261127),
+    pushSeconds: Number(process.env.CHAOS_PUSH_SECONDS ?? 150),
+    erpOutageSeconds: Number(process.env.CHAOS_ERP_OUTAGE_SECONDS ?? 120),
+    quietTimeoutSeconds: 600,
+    reportDir: join(ROOT, 'reports'),
+    build: true,
+    log: (line) => (logFile ? appendFileSync(logFile, `[chaos] ${line}\n`) : process.stdout.write(`${line}\n`)),
+  });
   // A run cut short by jest's timeout still stops its apps, brokers, registry and schemas.
-  afterAll(() => interruptChaos());
+  afterAll(() => run.stop());
 
   it('keeps parity: every order exactly its ERP records, nothing lost, planted discrepancies found and resynced', async () => {
-    const logFile = process.env.LOG_FILE;
-    const report = await runChaos({
-      orders: Number(process.env.CHAOS_ORDERS ?? 1_000),
-      seed: Number(process.env.CHAOS_SEED ?? 20261127),
-      pushSeconds: Number(process.env.CHAOS_PUSH_SECONDS ?? 150),
-      erpOutageSeconds: Number(process.env.CHAOS_ERP_OUTAGE_SECONDS ?? 120),
-      quietTimeoutSeconds: 600,
-      reportDir: join(ROOT, 'reports'),
-      build: true,
-      log: (line) => (logFile ? appendFileSync(logFile, `[chaos] ${line}\n`) : process.stdout.write(`${line}\n`)),
-    });
+    const report = await run.report();
     if (logFile) appendFileSync(logFile, formatChaosReport(report));
     const kinds: FaultKind[] = [
       'kill-service',

@@ -180,3 +180,45 @@ export function describeRecordCheck(check: RecordCheck): string {
     );
   return parts.join(', ');
 }
+
+/** An ERP account and the orders whose records it must hold. */
+export interface Account {
+  orders: DayOrder[];
+  records: () => ErpRecord[];
+}
+
+/**
+ * Waits until every account holds exactly its orders' records (checkRecords passes) and no
+ * record has been written for `stableMs`; polls once a second. Returns when that quiet began,
+ * or undefined when the timeout came first. `progress` hears where the first account stands
+ * every 15 s.
+ */
+export async function waitUntilSettled(
+  accounts: Account[],
+  options: { timeoutMs: number; stableMs?: number; progress?: (line: string) => void },
+): Promise<number | undefined> {
+  const stableMs = options.stableMs ?? 5_000;
+  const deadline = Date.now() + options.timeoutMs;
+  let previous = '';
+  let stableSince = Date.now();
+  let lastProgress = Date.now();
+  while (Date.now() < deadline) {
+    const held = accounts.map((account) => account.records());
+    // A write anywhere (a new record, a total changed, a record written again) starts the quiet over.
+    const state = JSON.stringify(
+      held.map((records) => records.map((record) => [record.id, record.total, record.writes])),
+    );
+    if (state !== previous) {
+      previous = state;
+      stableSince = Date.now();
+    }
+    const checked = accounts.map((account, index) => checkRecords(account.orders, held[index]));
+    if (checked.every(recordCheckPassed) && Date.now() - stableSince >= stableMs) return stableSince;
+    if (options.progress && Date.now() - lastProgress >= 15_000) {
+      lastProgress = Date.now();
+      options.progress(`  waiting for quiet: ${describeRecordCheck(checked[0])}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { formatChaosReport, interruptChaos, runChaos } from './chaos-run';
+import { ChaosRun, formatChaosReport } from './chaos-run';
 
 /**
  * npm run chaos: the parity run under every fault at once (tools/chaos/chaos-run.ts).
@@ -9,19 +9,13 @@ import { formatChaosReport, interruptChaos, runChaos } from './chaos-run';
  * written as JSON under reports/). Exits 1 when a check failed.
  */
 async function main(): Promise<void> {
-  // Ctrl-C stops the apps, the emulators and the cluster, and drops the run's schemas.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      process.stderr.write(`chaos: ${signal}, stopping the run\n`);
-      void interruptChaos().finally(() => process.exit(130));
-    });
   const number = (name: string, fallback: number) => {
     const value = Number(process.env[name] ?? fallback);
     if (!Number.isInteger(value) || value <= 0)
       throw new Error(`${name}: a whole number above 0, not "${process.env[name]}"`);
     return value;
   };
-  const report = await runChaos({
+  const run = new ChaosRun({
     orders: number('CHAOS_ORDERS', 10_000),
     seed: number('CHAOS_SEED', 20261127),
     pushSeconds: number('CHAOS_PUSH_SECONDS', 300),
@@ -31,6 +25,13 @@ async function main(): Promise<void> {
     build: true,
     log: (line) => process.stdout.write(`${line}\n`),
   });
+  // Ctrl-C stops the apps, the emulators and the cluster, and drops the run's schemas.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      process.stderr.write(`chaos: ${signal}, stopping the run\n`);
+      void run.stop().finally(() => process.exit(130));
+    });
+  const report = await run.report();
   process.stdout.write(formatChaosReport(report));
   if (!report.passed) process.exitCode = 1;
 }
