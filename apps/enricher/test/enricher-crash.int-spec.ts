@@ -1,38 +1,15 @@
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  eventRecordOf,
-  newStoreEnv,
-  readTopic,
-  spawnApp,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { eventRecordOf, spawnApp, waitFor } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { enricherTestbed } from './enricher-testbed';
 
 describe('enricher killed with SIGKILL mid-stream', () => {
-  const prefix = uniqueName('enrichcrash');
-  const schema = uniqueName('enricher_crash');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const emulator = new NewStoreEmulator({
-    day: { tenant: 'acme', date: '2024-01-02', orders: 150, seed: 44 },
-    visibility: 'all',
+  const bed = enricherTestbed('enrichcrash', {
+    newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 150, seed: 44 }, visibility: 'all' },
+    env: { ENRICHER_RETRY_TIERS_MS: '200,400', ENRICHER_SESSION_TIMEOUT_MS: '6000', PORT: '0', LOG_LEVEL: 'warn' },
   });
-
-  afterAll(async () => {
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
-  });
+  const { emulator, kafka, documents } = bed;
 
   it('ends with every event enriched once in effect: duplicates only with the same idempotency key', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const base = await emulator.listen(0);
     const expected = new Set<string>();
     for (let index = 0; index < emulator.store.size; index += 1) {
       const order = emulator.store.order(index);
@@ -40,20 +17,8 @@ describe('enricher killed with SIGKILL mid-stream', () => {
       await kafka.producer.send(kafka.topics.newstoreEvents, records);
       if (!order.isHistorical) expected.add(order.id);
     }
-    const env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(base),
-      ENRICHER_RETRY_TIERS_MS: '200,400',
-      ENRICHER_CONSUMER_GROUP: uniqueName('crash-group'),
-      ENRICHER_SESSION_TIMEOUT_MS: '6000',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    };
-    const documents = async () =>
-      Promise.all(
-        (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).map((message) => codec.decode(message.value)),
-      );
+    // The enricher as its own process (its main.ts, from source), so SIGKILL kills it whole.
+    const env = bed.env;
     const first = spawnApp('enricher', [], env);
     await waitFor(async () => (await documents()).length >= 40, {
       timeoutMs: 90_000,

@@ -1,54 +1,22 @@
-import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import {
-  readTopic,
-  startServiceForTest,
-  dropSchema,
-  eventRecordOf,
-  newStoreEnv,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-  waitForQuiescence,
-  ServiceUnderTest,
-} from '@hub/testing';
+import { DelayRetryTopics } from '@hub/kafka';
+import { eventRecordOf, readTopic, waitFor, waitForQuiescence, ServiceUnderTest } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { enricherService } from '../src/enricher.service-definition';
+import { enricherTestbed } from './enricher-testbed';
 
 describe('enricher: a second instance joins while retry partitions are paused', () => {
-  const prefix = uniqueName('rebalance');
-  const schema = uniqueName('enricher_rb');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const emulator = new NewStoreEmulator({
-    day: { tenant: 'acme', date: '2024-01-02', orders: 60, seed: 33 },
-    visibility: 'published',
-    lag: { timeScale: 1, paymentExtraMs: 0 },
+  const bed = enricherTestbed('rebalance', {
+    newStore: {
+      day: { tenant: 'acme', date: '2024-01-02', orders: 60, seed: 33 },
+      visibility: 'published',
+      lag: { timeScale: 1, paymentExtraMs: 0 },
+    },
+    env: { ENRICHER_RETRY_TIERS_MS: '2500,2500,2500,2500', ENRICHER_SESSION_TIMEOUT_MS: '10000' },
   });
-  const instances: ServiceUnderTest[] = [];
-
-  afterAll(async () => {
-    await Promise.allSettled(instances.map((instance) => instance.close()));
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
-  });
+  const { emulator, kafka, codec } = bed;
 
   it('loses and duplicates nothing', async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const base = await emulator.listen(0);
-    const env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(base),
-      ENRICHER_RETRY_TIERS_MS: '2500,2500,2500,2500',
-      ENRICHER_CONSUMER_GROUP: uniqueName('rb-group'),
-      ENRICHER_SESSION_TIMEOUT_MS: '10000',
-    };
-    instances.push(await startServiceForTest(enricherService, env));
+    const env = bed.env;
+    const instances = [await bed.start()];
     const orders = Array.from({ length: 12 }, (_, index) => emulator.store.order(index)).filter(
       (order) => !order.isHistorical,
     );
@@ -64,7 +32,7 @@ describe('enricher: a second instance joins while retry partitions are paused', 
       { what: 'all events in retry' },
     );
 
-    instances.push(await startServiceForTest(enricherService, env));
+    instances.push(await bed.start());
 
     const documentsByOrder = async () => {
       const counts = new Map<string, number>();

@@ -1,27 +1,12 @@
 import { ErpDocument, HEADERS } from '@hub/contracts';
-import { createSchemaRegistry, DelayRetryTopics, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { DelayRetryTopics } from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
-import {
-  dropSchema,
-  eventRecordOf,
-  newStoreEnv,
-  newStoreTestClient,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { Client } from 'pg';
+import { eventRecordOf, newStoreTestClient, readTopic, uniqueName, waitFor } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { bookedAsSalesOrder } from '../../../tools/emulators/shared/retail-day';
 import { EnricherStateRepository } from '../src/enricher-state.repository';
 import { EnrichmentFlow } from '../src/enrichment-flow';
-import { enricherService } from '../src/enricher.service-definition';
+import { enricherTestbed } from './enricher-testbed';
 
 /**
  * Faults injected into a running enricher: a send to the first retry tier that
@@ -38,31 +23,22 @@ const returnLabels = (order: { channelType: string }) =>
   );
 
 describe('enricher: nothing stalls, nothing is stuck for ever', () => {
-  const prefix = uniqueName('enrich_robust');
-  const schema = uniqueName('enricher');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const emulator = new NewStoreEmulator({
-    day: { tenant: 'acme', date: '2024-01-02', orders: 300, seed: 33 },
-    visibility: 'published',
-    lag: { timeScale: 0.02, paymentExtraMs: 0 },
+  const bed = enricherTestbed('enrich_robust', {
+    newStore: {
+      day: { tenant: 'acme', date: '2024-01-02', orders: 300, seed: 33 },
+      visibility: 'published',
+      lag: { timeScale: 0.02, paymentExtraMs: 0 },
+    },
+    partitions: 2,
+    env: {
+      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
+      ENRICHER_STALE_SWEEP_MS: '200',
+      ENRICHER_STALE_GRACE_MS: '0',
+    },
   });
-  const database = new Client({ connectionString: testDatabaseUrl() });
-  let enricher: ServiceUnderTest;
-  let emulatorBase: string;
+  const { emulator, kafka, schema, publish, documents } = bed;
+  const database = bed.postgres();
   const day = Array.from({ length: emulator.store.size }, (_, index) => emulator.store.order(index));
-
-  const publish = async (...envelopes: NewStoreEnvelope[]) => {
-    for (const envelope of envelopes) {
-      emulator.store.markEventPublished(envelope);
-      await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
-    }
-  };
-  const documents = async (): Promise<ErpDocument[]> =>
-    Promise.all(
-      (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).map((message) => codec.decode(message.value)),
-    );
   const count = async (table: string, orderKey: string) =>
     Number(
       (await database.query(`SELECT count(*) AS n FROM "${schema}".${table} WHERE order_key = $1`, [orderKey])).rows[0]
@@ -75,33 +51,10 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
       flow,
     );
 
-  beforeAll(async () => {
-    await database.connect();
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const base = await emulator.listen(0);
-    emulatorBase = base;
-    enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(base),
-      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-      ENRICHER_STALE_SWEEP_MS: '200',
-      ENRICHER_STALE_GRACE_MS: '0',
-    });
-  });
-
-  afterAll(async () => {
-    await enricher?.close();
-    await kafka.close();
-    await emulator.close();
-    await database.end();
-    await dropSchema(schema);
-  });
+  beforeAll(() => bed.start());
 
   it("clears an order's retry mark when its head succeeds after a failed send to the retry tier, so later events drain", async () => {
-    const retries = enricher.app.get(DelayRetryTopics, { strict: false });
+    const retries = bed.enricher.app.get(DelayRetryTopics, { strict: false });
     const order = day.find(
       (candidate) => !candidate.isHistorical && candidate.cancellation && bookedAsSalesOrder(candidate),
     )!;
@@ -143,7 +96,7 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 
   it('releases an order whose head ended but whose release never happened, and counts it (issue 26, item 3)', async () => {
-    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const state = bed.enricher.app.get(EnricherStateRepository, { strict: false });
     const order = day.filter(
       (candidate) => !candidate.isHistorical && !candidate.cancellation && !candidate.return,
     )[20];
@@ -162,13 +115,13 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
     });
     await waitFor(async () => (await count('retrying_keys', order.id)) === 0, { what: 'the mark cleared' });
     expect(await count('parked_events', order.id)).toBe(0);
-    expect(await (await fetch(`${enricher.url}/metrics`)).text()).toMatch(
+    expect(await (await fetch(`${bed.enricher.url}/metrics`)).text()).toMatch(
       /parity_enricher_stale_marks_released_total\{[^}]*\} [1-9]/,
     );
   });
 
   it('parks a redelivered copy of a parked event once, so the copy never reads as a release cut short (issue 26, item 2)', async () => {
-    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const state = bed.enricher.app.get(EnricherStateRepository, { strict: false });
     const orderKey = uniqueName('order-dup');
     const value = Buffer.from('{}');
     await state.startRetrying(orderKey, 'G');
@@ -187,15 +140,15 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 
   it("releases an order's parked events once each and in order when two releasers run at once", async () => {
-    const flow = enricher.app.get(EnrichmentFlow, { strict: false });
-    const state = enricher.app.get(EnricherStateRepository, { strict: false });
+    const flow = bed.enricher.app.get(EnrichmentFlow, { strict: false });
+    const state = bed.enricher.app.get(EnricherStateRepository, { strict: false });
     const order = day.find(
       (candidate) =>
         !candidate.isHistorical && candidate.cancellation && candidate.return && bookedAsSalesOrder(candidate),
     )!;
     const events = eventsOfOrder(order, 'acme');
     emulator.store.markOrderPublished(order);
-    await waitFor(async () => (await newStoreTestClient(emulatorBase).order('acme', order.id)) !== null, {
+    await waitFor(async () => (await newStoreTestClient(bed.newStoreUrl).order('acme', order.id)) !== null, {
       what: 'order visible in GraphQL',
     });
     // The order's head is in retry; its later events were parked behind it, in this order.
@@ -220,9 +173,9 @@ describe('enricher: nothing stalls, nothing is stuck for ever', () => {
   });
 
   it("finishes a release cut short between making a parked event the order's new head and sending it to retry", async () => {
-    const flow = enricher.app.get(EnrichmentFlow, { strict: false });
-    const state = enricher.app.get(EnricherStateRepository, { strict: false });
-    const retries = enricher.app.get(DelayRetryTopics, { strict: false });
+    const flow = bed.enricher.app.get(EnrichmentFlow, { strict: false });
+    const state = bed.enricher.app.get(EnricherStateRepository, { strict: false });
+    const retries = bed.enricher.app.get(DelayRetryTopics, { strict: false });
     const order = day.filter(
       (candidate) =>
         !candidate.isHistorical && candidate.cancellation && candidate.return && bookedAsSalesOrder(candidate),

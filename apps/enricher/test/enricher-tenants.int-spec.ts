@@ -1,23 +1,11 @@
 import { ErpDocument, money } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  eventRecordOf,
-  newStoreEnv,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { eventRecordOf, newStoreEnv, readTopic, waitFor } from '@hub/testing';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { enricherService } from '../src/enricher.service-definition';
+import { enricherTestbed } from './enricher-testbed';
 
 /**
  * One enricher, two retailers (TENANTS_FILE): each tenant's events are completed
@@ -25,28 +13,21 @@ import { enricherService } from '../src/enricher.service-definition';
  * mapping file. An event of a tenant the file does not name is dead-lettered.
  */
 describe('enricher: per-tenant NewStore connections and mapping files', () => {
-  const prefix = uniqueName('enricher_tenants');
-  const schema = uniqueName('enricher');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const acme = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 5, seed: 1 } });
-  const globex = new NewStoreEmulator({
-    day: { tenant: 'globex', date: '2024-01-02', orders: 5, seed: 2 },
-    clientId: 'globex-hub',
-    clientSecret: 'globex-secret',
+  const bed = enricherTestbed('enricher_tenants', {
+    newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 5, seed: 1 } },
+    partitions: 2,
+    env: { ENRICHER_RETRY_TIERS_MS: '200,400' },
   });
-  let enricher: ServiceUnderTest;
-
-  afterAll(async () => {
-    await enricher?.close();
-    await kafka.close();
-    await Promise.all([acme.close(), globex.close()]);
-    await dropSchema(schema);
-  });
+  const { kafka, codec, emulator: acme } = bed;
+  const globex = bed.closeAfter(
+    new NewStoreEmulator({
+      day: { tenant: 'globex', date: '2024-01-02', orders: 5, seed: 2 },
+      clientId: 'globex-hub',
+      clientSecret: 'globex-secret',
+    }),
+  );
 
   it("completes each tenant's events from its own NewStore and maps them with its own file", async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
     const directory = mkdtempSync(join(tmpdir(), 'tenants-'));
     // Globex books everything in subsidiary 9: its own mapping file.
     const globexMapping = JSON.parse(readFileSync('config/mapping.example.json', 'utf8')) as {
@@ -56,7 +37,7 @@ describe('enricher: per-tenant NewStore connections and mapping files', () => {
     for (const location of Object.values(globexMapping.locations)) location.subsidiary = '9';
     globexMapping.defaultLocation.subsidiary = '9';
     writeFileSync(join(directory, 'mapping.globex.json'), JSON.stringify(globexMapping));
-    const acmeBase = newStoreEnv(await acme.listen(0));
+    const acmeBase = newStoreEnv(bed.newStoreUrl);
     const globexBase = newStoreEnv(await globex.listen(0));
     process.env.GLOBEX_NEWSTORE_SECRET = 'globex-secret';
     writeFileSync(
@@ -73,14 +54,7 @@ describe('enricher: per-tenant NewStore connections and mapping files', () => {
         },
       }),
     );
-    enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      DATABASE_SCHEMA: schema,
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-      ENRICHER_RETRY_TIERS_MS: '200,400',
-      TENANTS_FILE: join(directory, 'tenants.json'),
-    });
+    await bed.start({ TENANTS_FILE: join(directory, 'tenants.json') });
 
     const acmeOrder = acme.store.order(0);
     const globexOrder = globex.store.order(0);

@@ -1,5 +1,4 @@
-import { ErpDocument, HEADERS, money } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { HEADERS, money } from '@hub/contracts';
 import {
   applyDeploymentMapping,
   deploymentMappingSchema,
@@ -11,42 +10,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NewStoreGraphQlClient } from '@hub/newstore-graphql';
 import { runHubCommand } from '@hub/platform';
-import {
-  dropSchema,
-  eventRecordOf,
-  newStoreEnv,
-  newStoreTestClient,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { newStoreTestClient, readTopic, waitFor } from '@hub/testing';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { bookedAsSalesOrder } from '../../../tools/emulators/shared/retail-day';
 import { enricherService } from '../src/enricher.service-definition';
+import { enricherTestbed } from './enricher-testbed';
 
 const mapping = deploymentMappingSchema.parse(
   JSON.parse(readFileSync(join(__dirname, '../../../config/mapping.example.json'), 'utf8')),
 );
 
 describe('enricher against a real broker, Postgres, schema registry and the NewStore emulator', () => {
-  const prefix = uniqueName('enricher');
-  const schema = uniqueName('enricher');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
   // Lag scaled by 0.02: "30 s" of GraphQL lag lasts 600 ms; retry tiers 200, 400, 800 ms.
-  const emulator = new NewStoreEmulator({
-    day: { tenant: 'acme', date: '2024-01-02', orders: 400, seed: 21 },
-    visibility: 'published',
-    lag: { timeScale: 0.02, paymentExtraMs: 0 },
+  const bed = enricherTestbed('enricher', {
+    newStore: {
+      day: { tenant: 'acme', date: '2024-01-02', orders: 400, seed: 21 },
+      visibility: 'published',
+      lag: { timeScale: 0.02, paymentExtraMs: 0 },
+    },
+    env: { ENRICHER_RETRY_TIERS_MS: '200,400,800' },
   });
-  let env: Record<string, string>;
-  let enricher: ServiceUnderTest;
+  const { emulator, kafka, publish, documentsOf, metrics } = bed;
   let graphql: NewStoreGraphQlClient;
 
   const orderWith = (predicate: (order: ReturnType<typeof emulator.store.order>) => boolean, from = 0) => {
@@ -54,40 +38,10 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
       if (predicate(emulator.store.order(index))) return emulator.store.order(index);
     throw new Error('no such order in the day');
   };
-  const publish = async (...envelopes: NewStoreEnvelope[]) => {
-    for (const envelope of envelopes) {
-      emulator.store.markEventPublished(envelope);
-      await kafka.producer.send(kafka.topics.newstoreEvents, [eventRecordOf(envelope)]);
-    }
-  };
-  const documentsOf = async (orderId: string): Promise<ErpDocument[]> => {
-    const messages = (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).filter(
-      (message) => message.key === orderId,
-    );
-    return Promise.all(messages.map((message) => codec.decode(message.value)));
-  };
-  const metrics = async () => (await fetch(`${enricher.url}/metrics`)).text();
 
   beforeAll(async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const base = await emulator.listen(0);
-    graphql = newStoreTestClient(base, 2_000);
-    env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(base),
-      ENRICHER_RETRY_TIERS_MS: '200,400,800',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-    };
-    enricher = await startServiceForTest(enricherService, env);
-  });
-
-  afterAll(async () => {
-    await enricher?.close();
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
+    graphql = newStoreTestClient(bed.newStoreUrl, 2_000);
+    await bed.start();
   });
 
   it('emits the document of an order opened while GraphQL lags 30 s, after retries, the same as without lag', async () => {
@@ -176,7 +130,7 @@ describe('enricher against a real broker, Postgres, schema registry and the NewS
     emulator.store.hide(order.id, false);
     await runHubCommand(enricherService, 'replay-dlq', ['--order', order.id], {
       ...process.env,
-      ...env,
+      ...bed.env,
       LOG_LEVEL: 'warn',
     });
     const documents = await waitFor(async () => (await documentsOf(order.id)).length > 0 && documentsOf(order.id), {

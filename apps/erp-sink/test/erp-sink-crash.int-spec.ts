@@ -1,49 +1,22 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  sampleErpDocument,
-  spawnApp,
-  dropSchema,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
+import { sampleErpDocument, spawnApp, waitFor } from '@hub/testing';
+import { sinkTestbed } from './sink-testbed';
 
 describe('erp-sink killed with SIGKILL mid-stream', () => {
-  const prefix = uniqueName('sinkcrash');
-  const schema = uniqueName('erp_sink_crash');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const emulator = new ErpEmulator({ concurrencyLimit: 4 });
-
-  afterAll(async () => {
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
+  const bed = sinkTestbed('sinkcrash', {
+    erp: { concurrencyLimit: 4 },
+    env: { ERP_CONCURRENCY: '3', PORT: '0', SINK_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn' },
   });
+  const { emulator } = bed;
 
   it('leaves exactly one ERP record per document after a restart, whatever was in flight', async () => {
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
-    const erpUrl = await emulator.listen(0);
     // Slow ERP answers widen the window between the ERP's answer and the ledger write.
     emulator.setFaults({ latencyMs: 15, latencyJitterMs: 15 });
     const documents = Array.from({ length: 150 }, (_, index) =>
       sampleErpDocument('salesOrder', `K-${index}`, { orderId: `order-${index % 25}`, total: `${index}.00` }),
     );
-    await kafka.producer.send(
-      kafka.topics.erpDocuments,
-      documents.map((document) => ({ key: document.orderId, value: JSON.stringify(document) })),
-    );
-    const env = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      NETSUITE_BASE_URL: `${erpUrl}/services/rest`,
-      ERP_CONCURRENCY: '3',
-      SINK_CONSUMER_GROUP: uniqueName('crash-group'),
-      PORT: '0',
-      SINK_SESSION_TIMEOUT_MS: '6000',
-      LOG_LEVEL: 'warn',
-    };
+    await bed.send(...documents);
+    // The sink as its own process (its main.ts, from source), so SIGKILL kills it whole.
+    const env = bed.env;
     const first = spawnApp('erp-sink', [], env);
     await waitFor(() => emulator.records.size >= 40, { timeoutMs: 90_000, what: '40 documents posted' });
     first.child.kill('SIGKILL');

@@ -1,19 +1,7 @@
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  readTopic,
-  sampleErpDocument,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-  freePort,
-} from '@hub/testing';
+import { createSchemaRegistry, DocumentCodec } from '@hub/kafka';
+import { readTopic, sampleErpDocument, waitFor, freePort } from '@hub/testing';
 import { createServer, Server, connect } from 'node:net';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
-import { erpSinkService } from '../src/erp-sink.service-definition';
+import { sinkTestbed } from './sink-testbed';
 
 /**
  * A schema-registry outage is temporary: documents in the registry's wire format
@@ -22,25 +10,16 @@ import { erpSinkService } from '../src/erp-sink.service-definition';
  * TCP relay of this test, which is "down" (not listening) until the test starts it.
  */
 describe('erp-sink while the schema registry is down', () => {
-  const prefix = uniqueName('sink_registry');
-  const schema = uniqueName('erp_sink');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
-  const emulator = new ErpEmulator({ concurrencyLimit: 4 });
-  let sink: ServiceUnderTest;
-  let relay: Server | undefined;
-
-  afterAll(async () => {
-    await sink?.close();
-    await new Promise((resolve) => (relay ? relay.close(resolve) : resolve(undefined)));
-    await kafka.close();
-    await emulator.close();
-    await dropSchema(schema);
+  const bed = sinkTestbed('sink_registry', {
+    erp: { concurrencyLimit: 4 },
+    env: { ERP_RETRY_BASE_MS: '100', ERP_RETRY_MAX_MS: '1000' },
   });
+  const { prefix, settings, kafka, emulator } = bed;
+  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  let relay: Server | undefined;
+  bed.closeAfter({ close: () => new Promise((resolve) => (relay ? relay.close(resolve) : resolve(undefined))) });
 
   it('posts every document once the registry is back, and dead-letters none', async () => {
-    await kafka.connect(['erpDocuments', 'erpSyncStatus', 'erpDlq']);
     const documents = Array.from({ length: 12 }, (_, index) =>
       sampleErpDocument('salesOrder', `REG-${index}`, { orderId: `order-${index % 4}` }),
     );
@@ -50,16 +29,7 @@ describe('erp-sink while the schema registry is down', () => {
     );
     const registry = new URL(settings.SCHEMA_REGISTRY_URL);
     const port = await freePort();
-    sink = await startServiceForTest(erpSinkService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      DATABASE_SCHEMA: schema,
-      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}${registry.pathname}`,
-      NETSUITE_BASE_URL: `${await emulator.listen(0)}/services/rest`,
-      SINK_CONSUMER_GROUP: uniqueName('sink-group'),
-      ERP_RETRY_BASE_MS: '100',
-      ERP_RETRY_MAX_MS: '1000',
-    });
+    const sink = await bed.start({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}${registry.pathname}` });
     // The sink has tried to decode documents, again and again, while the registry is down (before the
     // fix it dead-lettered them at the first try).
     await waitFor(

@@ -1,7 +1,7 @@
 import { ERP_DOCUMENT_TYPES, syncStatusSchema } from '@hub/contracts';
 import { createSchemaRegistry, DocumentCodec } from '@hub/kafka';
 import { runHubCommand } from '@hub/platform';
-import { readTopic, sampleErpDocument as document, testKafkaSettings, waitFor } from '@hub/testing';
+import { readTopic, sampleErpDocument as document, waitFor } from '@hub/testing';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
 import { SINK_TEST_ENV, sinkTestbed } from './sink-testbed';
@@ -99,7 +99,7 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
 
   it('lists, limits and replays dead letters by idempotency key, for documents in the registry wire format too', async () => {
     const codec = new DocumentCodec(
-      createSchemaRegistry(testKafkaSettings(bed.prefix)),
+      createSchemaRegistry(bed.settings),
       `${bed.prefix}.erp.documents.v1-value`,
     );
     const rejected = ['WIRE-1', 'WIRE-2', 'WIRE-3'].map((externalId) => document('cashSale', externalId));

@@ -34,7 +34,7 @@ export function sinkTestbed(
   options: { env?: Record<string, string>; erp?: ErpEmulatorOptions; partitions?: number } = {},
 ) {
   const base = testbed(name, { topics: ['erpDocuments', 'erpSyncStatus', 'erpDlq'] });
-  const { prefix, schema, kafka } = base;
+  const { prefix, schema, settings, kafka } = base;
   const group = uniqueName(`${name}-group`);
   const database = base.postgres();
   const emulator = base.closeAfter(new ErpEmulator(options.erp ?? {}));
@@ -44,9 +44,11 @@ export function sinkTestbed(
     prefix,
     schema,
     group,
+    settings,
     kafka,
     emulator,
     database,
+    closeAfter: base.closeAfter,
     /** The environment every sink of the block starts with; a restart may add to it. */
     env: {} as Record<string, string>,
     /** NETSUITE_BASE_URL of the block's emulator. */

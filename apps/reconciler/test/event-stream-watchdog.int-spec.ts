@@ -1,22 +1,8 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  newStoreEnv,
-  newStoreTestClient,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { newStoreTestClient, waitFor } from '@hub/testing';
 import { createServer, request as httpRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { reconcilerService } from '../src/reconciler.service-definition';
-
-const TOKEN = 'test-token';
+import { ADMIN_TOKEN, reconcilerTestbed } from './reconciler-testbed';
 
 /**
  * The whole cycle of seed 004's "Managing rejected events": the webhook answers
@@ -26,32 +12,21 @@ const TOKEN = 'test-token';
  * takes them, the integration is started again, and no event is lost.
  */
 describe('event-stream watchdog', () => {
-  const prefix = uniqueName('watchdog');
-  const schema = uniqueName('reconciler_watch');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const newStore = new NewStoreEmulator({
-    day: { tenant: 'acme', date: '2024-01-02', orders: 15, seed: 9 },
-    pusher: { maxRejected: 3, concurrency: 1, duplicateRate: 0, timeScale: 0.0001 },
+  const bed = reconcilerTestbed('watchdog', {
+    newStore: {
+      day: { tenant: 'acme', date: '2024-01-02', orders: 15, seed: 9 },
+      pusher: { maxRejected: 3, concurrency: 1, duplicateRate: 0, timeScale: 0.0001 },
+    },
   });
+  const { newStore, admin, metrics } = bed;
   const received = new Set<string>();
   let rejecting = true;
   let webhook: Server;
-  let reconciler: ServiceUnderTest | undefined;
 
   const keyOf = (envelope: { name: string; payload: { id?: unknown } }) =>
     `${envelope.name}:${String(envelope.payload.id)}`;
-  const admin = async (method: string, path: string) => {
-    const response = await fetch(`${reconciler!.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
   const metric = async (name: string) =>
-    new RegExp(`^${name}\\{tenant="acme"[^}]*\\} (\\S+)$`, 'm').exec(
-      await (await fetch(`${reconciler!.url}/metrics`)).text(),
-    )?.[1];
+    new RegExp(`^${name}\\{tenant="acme"[^}]*\\} (\\S+)$`, 'm').exec(await metrics())?.[1];
 
   beforeAll(async () => {
     // The webhook: 400 (rejected) while `rejecting`, else 200; /ready answers as ingest's readiness would.
@@ -69,19 +44,11 @@ describe('event-stream watchdog', () => {
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
-  });
-
-  afterAll(async () => {
-    await reconciler?.close();
-    await kafka.close();
-    await newStore.close();
-    await new Promise((resolve) => webhook.close(resolve));
-    await dropSchema(schema);
+    bed.closeAfter({ close: () => new Promise((resolve) => webhook.close(resolve)) });
   });
 
   it('reports the stop and why, lists the rejected events, restarts only when safe, and loses no event', async () => {
-    const base = await newStore.listen(0);
+    const base = bed.newStoreUrl;
     const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}`;
     const bearer = await newStoreTestClient(base).token('acme');
     const api = `${base}/api/v1/org/integrations/eventstream`;
@@ -94,15 +61,8 @@ describe('event-stream watchdog', () => {
     ).json()) as { id: string };
     await fetch(`${api}/${registered.id}/_start`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` } });
 
-    reconciler = await startServiceForTest(reconcilerService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(base),
+    await bed.start({
       NEWSTORE_API_URL: base,
-      RECONCILER_TENANTS: 'acme',
-      RECONCILER_ADMIN_TOKENS: TOKEN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
       WATCHDOG_INTEGRATIONS: `acme:${registered.id}`,
       WATCHDOG_INTERVAL_MS: '200',
       WATCHDOG_INGEST_READY_URL: `${webhookUrl}/ready`,
@@ -134,8 +94,8 @@ describe('event-stream watchdog', () => {
     const asIs = (method: string, path: string) =>
       new Promise<number>((resolve, reject) => {
         const call = httpRequest(
-          `${reconciler!.url}${path}`,
-          { method, headers: { authorization: `Bearer ${TOKEN}` } },
+          `${bed.reconciler.url}${path}`,
+          { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
           (response) => {
             response.resume();
             resolve(response.statusCode ?? 0);

@@ -1,26 +1,13 @@
 import { decimal } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
 import { createServiceDataSource } from '@hub/persistence';
 import { addDays } from '@hub/reconciliation';
-import {
-  dropSchema,
-  newStoreEnv,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-} from '@hub/testing';
+import { testDatabaseUrl } from '@hub/testing';
 import Big from 'big.js';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
 import { ExtractRepository } from '../src/reconciliation/extract.repository';
 import type { PeriodReport } from '../src/reconciliation/period-reconciliation';
-import { reconcilerService } from '../src/reconciler.service-definition';
+import { reconcilerTestbed } from './reconciler-testbed';
 
 const TENANT = 'acme';
-const TOKEN = 'test-token';
 /** The day with NewStore's orders; the 59 days before it are stored too (NewStore had none on them). */
 const DAY = '2024-01-31';
 const FIRST = addDays(DAY, -59);
@@ -32,25 +19,19 @@ const FIRST = addDays(DAY, -59);
  * NewStore and the ERP listed; a month not stored cannot be, and says which days.
  */
 describe('reconciler: a month from the stored daily extracts', () => {
-  const prefix = uniqueName('recon_period');
-  const schema = uniqueName('reconciler_period');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const newStore = new NewStoreEmulator({ day: { tenant: TENANT, date: DAY, orders: 30, seed: 11 } });
-  const erp = new ErpEmulator();
-  let reconciler: ServiceUnderTest;
-  let erpBase: string;
-
-  const admin = async (path: string, body: unknown) => {
-    const response = await fetch(`${reconciler.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const bed = reconcilerTestbed('recon_period', {
+    newStore: { day: { tenant: TENANT, date: DAY, orders: 30, seed: 11 } },
+    env: {
+      RECONCILER_READ_ATTEMPTS: '1',
+      // The test's days are in 2024: kept for the test, dropped below by the default retention.
+      RECONCILER_EXTRACT_RETENTION_MONTHS: '120',
+    },
+  });
+  const { schema, newStore } = bed;
+  const admin = (path: string, body: unknown) => bed.admin('POST', path, body);
   /** A record keyed in by hand in the ERP (no hub document explains it). */
   const plantErpRecord = async (type: string, externalId: string, tranDate: string, total: string) => {
-    const response = await fetch(`${erpBase}/_emulator/records/${type}`, {
+    const response = await fetch(`${bed.erpUrl}/_emulator/records/${type}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ externalId, tranDate, total }),
@@ -58,30 +39,7 @@ describe('reconciler: a month from the stored daily extracts', () => {
     expect(response.ok).toBe(true);
   };
 
-  beforeAll(async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
-    erpBase = await erp.listen(0);
-    reconciler = await startServiceForTest(reconcilerService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(await newStore.listen(0)),
-      NETSUITE_BASE_URL: `${erpBase}/services/rest`,
-      RECONCILER_TENANTS: TENANT,
-      RECONCILER_ADMIN_TOKENS: TOKEN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
-      RECONCILER_READ_ATTEMPTS: '1',
-      // The test's days are in 2024: kept for the test, dropped below by the default retention.
-      RECONCILER_EXTRACT_RETENTION_MONTHS: '120',
-    });
-  });
-
-  afterAll(async () => {
-    await reconciler.close();
-    await kafka.close();
-    await Promise.all([newStore.close(), erp.close()]);
-    await dropSchema(schema);
-  });
+  beforeAll(() => bed.start());
 
   it('reports a stored month with NewStore switched off: totals per day, kind and document type that match both systems', async () => {
     await plantErpRecord('cashSale', 'CS-keyed-in-1', '2024-01-05', '19.99');

@@ -1,20 +1,15 @@
 import { HEADERS, SyncStatus } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, KafkaInfrastructure } from '@hub/kafka';
+import { createSchemaRegistry, DocumentCodec } from '@hub/kafka';
 import { runHubCommand } from '@hub/platform';
 import {
-  dropSchema,
   eventRecordOf,
   sampleErpDocument,
   ServiceUnderTest,
   spawnApp,
   startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
+  testbed,
   waitFor,
 } from '@hub/testing';
-import { Client } from 'pg';
 import { orderAt } from '../../../tools/emulators/shared/retail-day';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
 import { reconcilerService } from '../src/reconciler.service-definition';
@@ -25,22 +20,19 @@ import { reconcilerService } from '../src/reconciler.service-definition';
  * rebuild, they hold the same rows.
  */
 describe('reconciler projections: rebuild equals incremental build, and survives SIGKILL', () => {
-  const prefix = uniqueName('reconrebuild');
-  const schema = uniqueName('reconciler_rebuild');
-  const settings = testKafkaSettings(prefix);
-  const kafka = new KafkaInfrastructure(settings, testLogger(), {});
-  const database = new Client({ connectionString: testDatabaseUrl() });
+  const bed = testbed('reconrebuild', { topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq'] });
+  const { prefix, schema, settings, kafka } = bed;
+  const database = bed.postgres();
   const day = { tenant: 'acme', date: '2024-01-02', orders: 20_000, seed: 5 };
-  const env: Record<string, string> = {
-    KAFKA_TOPIC_PREFIX: `${prefix}.`,
+  const env = bed.env({
     KAFKA_TOPIC_PARTITIONS: '3',
-    DATABASE_SCHEMA: schema,
     RECONCILER_TENANTS: 'acme',
     RECONCILER_ADMIN_TOKENS: 'test-token',
     RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
     RECONCILER_SCHEDULE_ENABLED: 'false',
-  };
+  });
   let service: ServiceUnderTest | undefined;
+  bed.closeAfter({ close: async () => service?.close() });
 
   const query = async <T>(sql: string) => (await database.query(sql.replace(/\bS\./g, `"${schema}".`))).rows as T[];
   /** Every projected row, as one digest per table plus its row count. */
@@ -70,18 +62,6 @@ describe('reconciler projections: rebuild equals incremental build, and survives
       intervalMs: 200,
     });
   };
-
-  beforeAll(async () => {
-    await database.connect();
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await kafka.close();
-    await database.end();
-    await dropSchema(schema);
-  });
 
   it('holds the same rows after an incremental build, a CLI rebuild (alone and with helpers), and a rebuild killed with SIGKILL then resumed', async () => {
     service = await startServiceForTest(reconcilerService, env);

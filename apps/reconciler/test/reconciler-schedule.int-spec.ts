@@ -1,9 +1,7 @@
 import { addDays, businessDateOf } from '@hub/reconciliation';
-import { newStoreEnv, ServiceUnderTest, startServiceForTest, testbed, waitFor } from '@hub/testing';
-import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
+import { waitFor } from '@hub/testing';
 import { ReconcilerScheduler } from '../src/scheduling/reconciler.scheduler';
-import { reconcilerService } from '../src/reconciler.service-definition';
+import { reconcilerTestbed } from './reconciler-testbed';
 
 /**
  * The reconciler as an operator runs it: two replicas during a rollout, days
@@ -12,17 +10,17 @@ import { reconcilerService } from '../src/reconciler.service-definition';
  * before any new run.
  */
 describe('reconciler schedule across replicas and restarts', () => {
-  const bed = testbed('recon_sched', { topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq'] });
-  const { prefix, schema } = bed;
+  const bed = reconcilerTestbed('recon_sched', {
+    newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 10, seed: 3 } },
+    env: {
+      RECONCILER_SCHEDULE_ENABLED: 'true',
+      RECONCILER_DAILY_AT: '00:00',
+      RECONCILER_CATCH_UP_DAYS: '3',
+      RECONCILER_RETRY_BASE_MS: '50',
+    },
+  });
+  const { schema } = bed;
   const database = bed.postgres();
-  const newStore = bed.closeAfter(
-    new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 10, seed: 3 } }),
-  );
-  const erp = bed.closeAfter(new ErpEmulator());
-  const services: ServiceUnderTest[] = [];
-  // Closed first (registered last): the replicas still running stop before the emulators go.
-  bed.closeAfter({ close: async () => Promise.all(services.splice(0).map((service) => service.close())) });
-  let env: Record<string, string>;
 
   const runs = async () =>
     (
@@ -31,26 +29,8 @@ describe('reconciler schedule across replicas and restarts', () => {
       )
     ).rows;
 
-  beforeAll(async () => {
-    env = bed.env({
-      ...newStoreEnv(await newStore.listen(0)),
-      NETSUITE_BASE_URL: `${await erp.listen(0)}/services/rest`,
-      RECONCILER_TENANTS: 'acme',
-      RECONCILER_ADMIN_TOKENS: 'test-token',
-      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
-      RECONCILER_SCHEDULE_ENABLED: 'true',
-      RECONCILER_DAILY_AT: '00:00',
-      RECONCILER_CATCH_UP_DAYS: '3',
-      RECONCILER_RETRY_BASE_MS: '50',
-    });
-  });
-
   it('catches up the missed days once across two replicas, and a restarted one shows their parity at once', async () => {
-    const [first, second] = await Promise.all([
-      startServiceForTest(reconcilerService, env),
-      startServiceForTest(reconcilerService, env),
-    ]);
-    services.push(first, second);
+    await Promise.all([bed.start(), bed.start()]);
     const yesterday = addDays(businessDateOf(new Date(), 'UTC'), -1);
     const days = [addDays(yesterday, -2), addDays(yesterday, -1), yesterday];
     const caughtUp = await waitFor(
@@ -65,9 +45,8 @@ describe('reconciler schedule across replicas and restarts', () => {
     expect(missed.map((row) => row.business_date).sort()).toEqual(days);
     expect(missed.every((row) => row.trigger === 'catch-up')).toBe(true);
 
-    for (const service of services.splice(0)) await service.close();
-    const restarted = await startServiceForTest(reconcilerService, env);
-    services.push(restarted);
+    await bed.stop();
+    const restarted = await bed.start();
     const metrics = await (await fetch(`${restarted.url}/metrics`)).text();
     for (const day of days) {
       expect(metrics).toContain(

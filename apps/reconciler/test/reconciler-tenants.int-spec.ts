@@ -1,23 +1,10 @@
-import { KafkaInfrastructure } from '@hub/kafka';
-import {
-  dropSchema,
-  newStoreEnv,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  newStoreTestClient,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { newStoreEnv, newStoreTestClient, waitFor } from '@hub/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErpEmulator } from '../../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { reconcilerService } from '../src/reconciler.service-definition';
-
-const TOKEN = 'test-token';
+import { reconcilerTestbed } from './reconciler-testbed';
 const DAY = '2024-01-02';
 
 /**
@@ -25,38 +12,35 @@ const DAY = '2024-01-02';
  * own NewStore tenant and its own ERP account, in its own time zone.
  */
 describe('reconciler: per-tenant connections', () => {
-  const prefix = uniqueName('recon_tenants');
-  const schema = uniqueName('reconciler_tenants');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const acme = new NewStoreEmulator({ day: { tenant: 'acme', date: DAY, orders: 12, seed: 5 } });
-  const globex = new NewStoreEmulator({
-    day: { tenant: 'globex', date: DAY, orders: 7, seed: 6 },
-    clientId: 'globex-hub',
-    clientSecret: 'globex-secret',
+  const bed = reconcilerTestbed('recon_tenants', {
+    newStore: { day: { tenant: 'acme', date: DAY, orders: 12, seed: 5 } },
   });
-  const acmeErp = new ErpEmulator();
-  const globexErp = new ErpEmulator();
-  let reconciler: ServiceUnderTest;
+  const { newStore: acme, admin } = bed;
+  const globex = bed.closeAfter(
+    new NewStoreEmulator({
+      day: { tenant: 'globex', date: DAY, orders: 7, seed: 6 },
+      clientId: 'globex-hub',
+      clientSecret: 'globex-secret',
+    }),
+  );
+  const globexErp = bed.closeAfter(new ErpEmulator());
   let integrations: Record<'acme' | 'globex', string>;
 
   const reconcile = async (tenant: string) => {
-    const response = await fetch(`${reconciler.url}/admin/reconciliations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenant, date: DAY }),
-    });
+    const response = await admin<{ runs: { newstoreOrders: number; erpTransactions: number; timeZone: string }[] }>(
+      'POST',
+      '/admin/reconciliations',
+      { tenant, date: DAY },
+    );
     expect(response.status).toBe(200);
-    return (
-      (await response.json()) as { runs: { newstoreOrders: number; erpTransactions: number; timeZone: string }[] }
-    ).runs[0];
+    return response.body.runs[0];
   };
 
   beforeAll(async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq']);
     const directory = mkdtempSync(join(tmpdir(), 'tenants-'));
-    const acmeErpBase = await acmeErp.listen(0);
+    const acmeErpBase = bed.erpUrl;
     const globexErpBase = await globexErp.listen(0);
-    const acmeBase = await acme.listen(0);
+    const acmeBase = bed.newStoreUrl;
     const globexBase = await globex.listen(0);
     // Each tenant's event-stream integration, registered on its own NewStore with its own credentials.
     const register = async (base: string, tenant: string, clientId: string, clientSecret: string) => {
@@ -106,23 +90,11 @@ describe('reconciler: per-tenant connections', () => {
         });
         expect(response.ok).toBe(true);
       }
-    reconciler = await startServiceForTest(reconcilerService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
+    await bed.start({
       TENANTS_FILE: join(directory, 'tenants.json'),
-      RECONCILER_ADMIN_TOKENS: TOKEN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
       WATCHDOG_INTEGRATIONS: `acme:${integrations.acme},globex:${integrations.globex}`,
       WATCHDOG_INTERVAL_MS: '200',
     });
-  });
-
-  afterAll(async () => {
-    await reconciler?.close();
-    await kafka.close();
-    await Promise.all([acme.close(), globex.close(), acmeErp.close(), globexErp.close()]);
-    await dropSchema(schema);
   });
 
   it("lists each tenant's day from its own NewStore and its own ERP, in its own zone", async () => {
@@ -136,24 +108,17 @@ describe('reconciler: per-tenant connections', () => {
     expect([acmeRun.newstoreOrders, globexRun.newstoreOrders]).toEqual([acme.store.size, globexOrders.length]);
     expect([acmeRun.erpTransactions, globexRun.erpTransactions]).toEqual([3, 1]);
     expect([acmeRun.timeZone, globexRun.timeZone]).toEqual(['UTC', 'Pacific/Kiritimati']);
-    const unknown = await fetch(`${reconciler.url}/admin/reconciliations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenant: 'demo', date: DAY }),
-    });
+    const unknown = await admin<{ message: string }>('POST', '/admin/reconciliations', { tenant: 'demo', date: DAY });
     expect(unknown.status).toBe(400);
-    expect(await unknown.text()).toContain('tenant \\"demo\\" is not one of acme, globex');
+    expect(unknown.body.message).toContain('tenant "demo" is not one of acme, globex');
   });
 
   it("watches each tenant's event-stream integration on its own NewStore", async () => {
     const statuses = await waitFor(
       async () => {
-        const response = await fetch(`${reconciler.url}/admin/eventstream`, {
-          headers: { authorization: `Bearer ${TOKEN}` },
-        });
-        const body = (await response.json()) as {
+        const { body } = await admin<{
           integrations: { tenant: string; integrationId: string; status: string; error: string | null }[];
-        };
+        }>('GET', '/admin/eventstream');
         return body.integrations.every((item) => item.status !== 'unknown') && body.integrations;
       },
       { what: 'both integrations checked', timeoutMs: 15_000 },

@@ -52,14 +52,14 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
       ...more,
     }),
     /** A Postgres client for the block's own queries: connected before the block, ended after it. */
-    postgres(): Client {
+    postgres: (): Client => {
       const client = new Client({ connectionString: testDatabaseUrl() });
       beforeAll(() => client.connect());
       closing.push({ close: () => client.end() });
       return client;
     },
     /** Closes `thing` after the block (before the topics' client and the schema go). */
-    closeAfter<T extends Closable>(thing: T): T {
+    closeAfter: <T extends Closable>(thing: T): T => {
       closing.push(thing);
       return thing;
     },

@@ -1,0 +1,94 @@
+import { newStoreEnv, ServiceUnderTest, startServiceForTest, testbed } from '@hub/testing';
+import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
+import { NewStoreEmulator, NewStoreEmulatorOptions } from '../../../tools/emulators/newstore/newstore-emulator';
+import { reconcilerService } from '../src/reconciler.service-definition';
+
+/** The admin token of the reconcilers a testbed starts. */
+export const ADMIN_TOKEN = 'test-token';
+
+/**
+ * What a reconciler int-spec stands on, made once per describe block: the block's
+ * testbed (topic prefix, schema, the four topics the projections read), a NewStore
+ * emulator with the block's day and an ERP emulator, and the reconcilers the block
+ * starts: its tenant, its admin token, its projections' group, the schedule off
+ * unless the block turns it on. The reconcilers stop first, then the emulators,
+ * then the topics and the schema go.
+ */
+export function reconcilerTestbed(
+  name: string,
+  options: { newStore: NewStoreEmulatorOptions; erp?: ErpEmulatorOptions; env?: Record<string, string> },
+) {
+  const base = testbed(name, { topics: ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq'] });
+  const { prefix, schema, settings, kafka } = base;
+  const newStore = base.closeAfter(new NewStoreEmulator(options.newStore));
+  const erp = base.closeAfter(new ErpEmulator(options.erp ?? {}));
+  const running: ServiceUnderTest[] = [];
+
+  const bed = {
+    prefix,
+    schema,
+    settings,
+    kafka,
+    newStore,
+    erp,
+    closeAfter: base.closeAfter,
+    postgres: base.postgres,
+    /** The environment every reconciler of the block starts with; a start may add to it. */
+    env: {} as Record<string, string>,
+    /** Where the block's emulators listen. */
+    newStoreUrl: '',
+    erpUrl: '',
+    /** The reconciler started last. */
+    get reconciler(): ServiceUnderTest {
+      const last = running.at(-1);
+      if (!last) throw new Error('no reconciler started');
+      return last;
+    },
+    /** Starts one more reconciler (the block's environment, `changes` added for this and later starts). */
+    start: async (changes: Record<string, string> = {}): Promise<ServiceUnderTest> => {
+      bed.env = { ...bed.env, ...changes };
+      const reconciler = await startServiceForTest(reconcilerService, bed.env);
+      running.push(reconciler);
+      return reconciler;
+    },
+    /** Stops every reconciler gracefully. */
+    stop: async (): Promise<void> => {
+      for (const reconciler of running.splice(0)) await reconciler.close();
+    },
+    /** The admin API of the reconciler started last, with the block's token: the status and the JSON answer. */
+    admin: async <T = Record<string, unknown>>(
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: T }> => {
+      const response = await fetch(`${bed.reconciler.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+    },
+    metrics: async () => (await fetch(`${bed.reconciler.url}/metrics`)).text(),
+  };
+
+  beforeAll(async () => {
+    bed.newStoreUrl = await newStore.listen(0);
+    bed.erpUrl = await erp.listen(0);
+    bed.env = base.env({
+      ...newStoreEnv(bed.newStoreUrl),
+      NETSUITE_BASE_URL: `${bed.erpUrl}/services/rest`,
+      RECONCILER_TENANTS: options.newStore.day.tenant,
+      RECONCILER_ADMIN_TOKENS: ADMIN_TOKEN,
+      RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
+      RECONCILER_SCHEDULE_ENABLED: 'false',
+      ...options.env,
+    });
+  });
+  base.closeAfter({ close: () => bed.stop() });
+
+  return bed;
+}
