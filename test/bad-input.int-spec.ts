@@ -1,23 +1,9 @@
 import { HEADERS } from '@hub/contracts';
-import { KafkaInfrastructure } from '@hub/kafka';
 import { parseEnvelope } from '@hub/newstore';
-import {
-  dropSchema,
-  newStoreEnv,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { readTopic, ServiceUnderTest, uniqueName, waitFor } from '@hub/testing';
 import fc from 'fast-check';
-import { enricherService } from '../apps/enricher/src/enricher.service-definition';
-import { ingestService } from '../apps/ingest/src/ingest.service-definition';
-import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
-import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
 import { eventsOfOrder } from '../tools/emulators/shared/newstore-events';
+import { hubTestbed } from './hub-testbed';
 
 const KEY = 'bad-input-key';
 const ADMIN = 'bad-input-admin';
@@ -52,10 +38,11 @@ const anyValue = fc.oneof(
 );
 
 describe('bad input against the running ingest and admin APIs (property-based, fast-check)', () => {
-  const prefix = uniqueName('badinput');
-  const schemas = { enricher: uniqueName('enricher'), reconciler: uniqueName('reconciler') };
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const newStore = new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 5, seed: 21 } });
+  const bed = hubTestbed('badinput', {
+    newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 5, seed: 21 } },
+    topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
+  });
+  const { kafka, newStore } = bed;
   let ingest: ServiceUnderTest;
   let enricher: ServiceUnderTest;
   let reconciler: ServiceUnderTest;
@@ -63,38 +50,15 @@ describe('bad input against the running ingest and admin APIs (property-based, f
   const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
 
   beforeAll(async () => {
-    await kafka.connect(['newstoreEvents', 'erpDocuments', 'enricherDlq']);
-    const base = await newStore.listen(0);
-    const common = { KAFKA_TOPIC_PREFIX: `${prefix}.`, KAFKA_TOPIC_PARTITIONS: '3', ...newStoreEnv(base) };
-    ingest = await startServiceForTest(ingestService, {
-      ...common,
-      INGEST_API_KEYS: `acme:${KEY}`,
-      INGEST_BODY_LIMIT_BYTES: '65536',
-    });
-    enricher = await startServiceForTest(enricherService, {
-      ...common,
-      DATABASE_SCHEMA: schemas.enricher,
-      ENRICHER_RETRY_TIERS_MS: '100,200',
-      ENRICHER_CONSUMER_GROUP: `${prefix}-enricher`,
-    });
-    reconciler = await startServiceForTest(reconcilerService, {
-      ...common,
-      DATABASE_SCHEMA: schemas.reconciler,
-      RECONCILER_TENANTS: 'acme',
-      RECONCILER_ADMIN_TOKENS: ADMIN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-reconciler`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
-    });
+    ingest = await bed.start('ingest', { INGEST_API_KEYS: `acme:${KEY}`, INGEST_BODY_LIMIT_BYTES: '65536' });
+    enricher = await bed.start('enricher', { ENRICHER_RETRY_TIERS_MS: '100,200' });
+    reconciler = await bed.start('reconciler', { RECONCILER_ADMIN_TOKENS: ADMIN });
   });
 
   afterAll(async () => {
     process.stdout.write(
       `bad input (seed ${SEED}, ${RUNS} runs per property): ${[...outcomes].map(([outcome, n]) => `${outcome} ${n}`).join(', ')}\n`,
     );
-    for (const service of [ingest, enricher, reconciler]) await service?.close();
-    await kafka.close();
-    await newStore.close();
-    for (const schema of Object.values(schemas)) await dropSchema(schema);
   });
 
   /** The answer: a 2xx, or a 4xx whose JSON body names the problem; never a 5xx for the caller's fault. */

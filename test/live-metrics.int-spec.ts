@@ -4,23 +4,9 @@ import { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  dropSchema,
-  newStoreEnv,
-  newStoreTestClient,
-  ServiceUnderTest,
-  startServiceForTest,
-  uniqueName,
-  waitFor,
-  freePort,
-} from '@hub/testing';
+import { newStoreTestClient, ServiceUnderTest, waitFor, freePort } from '@hub/testing';
 import { parse, stringify } from 'yaml';
-import { enricherService } from '../apps/enricher/src/enricher.service-definition';
-import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
-import { ingestService } from '../apps/ingest/src/ingest.service-definition';
-import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
-import { ErpEmulator } from '../tools/emulators/erp/erp-emulator';
-import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
+import { hubTestbed } from './hub-testbed';
 
 const ROOT = join(__dirname, '..');
 
@@ -90,16 +76,16 @@ interface Series {
  * series. A panel nobody feeds fails here.
  */
 describe('dashboards and alert rules against a live Prometheus scraping a day of traffic', () => {
-  const prefix = uniqueName('live');
-  const schemas = { enricher: uniqueName('enricher'), sink: uniqueName('sink'), reconciler: uniqueName('reconciler') };
-  const newStore = new NewStoreEmulator({
-    day: { tenant: TENANT, date: DAY, orders: 30, seed: 11 },
-    visibility: 'published',
-    lag: { timeScale: 0.001 },
-    pusher: { concurrency: 4, duplicateRate: 0, timeScale: 0.0001 },
+  const bed = hubTestbed('live', {
+    newStore: {
+      day: { tenant: TENANT, date: DAY, orders: 30, seed: 11 },
+      visibility: 'published',
+      lag: { timeScale: 0.001 },
+      pusher: { concurrency: 4, duplicateRate: 0, timeScale: 0.0001 },
+    },
+    erp: { concurrencyLimit: 10 },
   });
-  const erp = new ErpEmulator({ concurrencyLimit: 10 });
-  const services: ServiceUnderTest[] = [];
+  const { erp } = bed;
   // An OTLP/HTTP receiver (what a collector offers): the apps send their spans to it.
   const spans: ReceivedSpan[] = [];
   const collector = createServer((request, response) => {
@@ -122,21 +108,17 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
   };
 
   beforeAll(async () => {
-    const newStoreBase = await newStore.listen(0);
-    const erpBase = await erp.listen(0);
+    const newStoreBase = bed.newStoreUrl;
     // The integration exists before the reconciler starts, so its watchdog watches it.
     const bearer = await newStoreTestClient(newStoreBase).token(TENANT);
     const integrations = `${newStoreBase}/api/v1/org/integrations/eventstream`;
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    const common = {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      ...newStoreEnv(newStoreBase),
+    // Every app sends its spans to the collector.
+    const tracing = {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
-    apps.ingest = await startServiceForTest(ingestService, { ...common, INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY}` });
-    services.push(apps.ingest);
+    apps.ingest = await bed.start('ingest', { ...tracing, INGEST_API_KEYS: `${TENANT}:${WEBHOOK_KEY}` });
     const { id } = (await (
       await fetch(integrations, {
         method: 'POST',
@@ -146,31 +128,15 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
         }),
       })
     ).json()) as { id: string };
-    apps.enricher = await startServiceForTest(enricherService, {
-      ...common,
-      DATABASE_SCHEMA: schemas.enricher,
-      ENRICHER_RETRY_TIERS_MS: '200,400,800',
-      ENRICHER_CONSUMER_GROUP: `${prefix}-enricher`,
-    });
-    apps['erp-sink'] = await startServiceForTest(erpSinkService, {
-      ...common,
-      DATABASE_SCHEMA: schemas.sink,
-      NETSUITE_BASE_URL: `${erpBase}/services/rest`,
-      SINK_CONSUMER_GROUP: `${prefix}-sink`,
-    });
-    apps.reconciler = await startServiceForTest(reconcilerService, {
-      ...common,
-      DATABASE_SCHEMA: schemas.reconciler,
-      NETSUITE_BASE_URL: `${erpBase}/services/rest`,
+    apps.enricher = await bed.start('enricher', { ...tracing, ENRICHER_RETRY_TIERS_MS: '200,400,800' });
+    apps['erp-sink'] = await bed.start('erp-sink', tracing);
+    apps.reconciler = await bed.start('reconciler', {
+      ...tracing,
       NEWSTORE_API_URL: newStoreBase,
-      RECONCILER_TENANTS: TENANT,
       RECONCILER_ADMIN_TOKENS: ADMIN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-reconciler`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
       WATCHDOG_INTEGRATIONS: `${TENANT}:${id}`,
       WATCHDOG_INTERVAL_MS: '500',
     });
-    services.push(apps.enricher, apps['erp-sink'], apps.reconciler);
 
     // Prometheus scrapes every app each second, with the hub's rules loaded.
     const port = await freePort();
@@ -246,13 +212,10 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
     );
   });
 
+  // After the testbed's own clean-up (Jest runs afterAll hooks as declared): the services have sent their last spans.
   afterAll(async () => {
     prometheus?.kill('SIGTERM');
-    for (const service of services.reverse()) await service.close();
-    await newStore.close();
-    await erp.close();
     await new Promise((resolve) => collector.close(resolve));
-    for (const schema of Object.values(schemas)) await dropSchema(schema);
   });
 
   it('sends one trace per event across the apps: the webhook, its enrichment with the GraphQL call, the ERP post, joined over Kafka', async () => {

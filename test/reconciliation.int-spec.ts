@@ -1,29 +1,12 @@
 import { discrepancySchema, runSchema } from '../apps/reconciler/src/reconciliation/reconciliation.schemas';
 import { decimal, discrepancyMessageSchema, HEADERS } from '@hub/contracts';
-import { KafkaInfrastructure, sendToDeadLetters } from '@hub/kafka';
-import {
-  dropSchema,
-  eventRecordOf,
-  launchBrowser,
-  newStoreEnv,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testDatabaseUrl,
-  testKafkaSettings,
-  testLogger,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { sendToDeadLetters } from '@hub/kafka';
+import { eventRecordOf, launchBrowser, readTopic, ServiceUnderTest, waitFor } from '@hub/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { enricherService } from '../apps/enricher/src/enricher.service-definition';
-import { erpSinkService } from '../apps/erp-sink/src/erp-sink.service-definition';
-import { reconcilerService } from '../apps/reconciler/src/reconciler.service-definition';
-import { ErpEmulator, ErpRecord } from '../tools/emulators/erp/erp-emulator';
-import { NewStoreEmulator } from '../tools/emulators/newstore/newstore-emulator';
+import { ErpRecord } from '../tools/emulators/erp/erp-emulator';
 import { eventsOfOrder } from '../tools/emulators/shared/newstore-events';
+import { hubTestbed } from './hub-testbed';
 
 const TENANT = 'acme';
 const DAY = '2024-01-02';
@@ -36,15 +19,13 @@ const TOKEN = 'test-admin-token';
  * repairs them, and a second run shows full parity.
  */
 describe('reconciler: a planted day, found, resynced, in parity', () => {
-  const prefix = uniqueName('recon');
-  const schemas = { enricher: uniqueName('enricher'), sink: uniqueName('sink'), reconciler: uniqueName('reconciler') };
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
-  const newStore = new NewStoreEmulator({ day: { tenant: TENANT, date: DAY, orders: 40, seed: 27 } });
-  const erp = new ErpEmulator({ concurrencyLimit: 10 });
-  const database = new Client({ connectionString: testDatabaseUrl() });
-  const services: ServiceUnderTest[] = [];
+  const bed = hubTestbed('recon', {
+    newStore: { day: { tenant: TENANT, date: DAY, orders: 40, seed: 27 } },
+    erp: { concurrencyLimit: 10 },
+  });
+  const { prefix, kafka, newStore, erp, schemas } = bed;
+  const database = bed.postgres();
   let reconciler: ServiceUnderTest;
-  let erpBase: string;
   const days = Array.from({ length: newStore.store.size }, (_, index) => newStore.store.order(index));
   // Orders with only a sale (no cancellation, return or appeasement) and not historical: planted ones.
   // Sales are booked on the store's local date (docs/domain.md section 3): orders placed around
@@ -146,40 +127,13 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   };
 
   beforeAll(async () => {
-    await database.connect();
-    await kafka.connect(['newstoreEvents']);
-    const newStoreBase = await newStore.listen(0);
-    erpBase = await erp.listen(0);
-    const common = { KAFKA_TOPIC_PREFIX: `${prefix}.`, KAFKA_TOPIC_PARTITIONS: '3', ...newStoreEnv(newStoreBase) };
-    const erpEnv = { NETSUITE_BASE_URL: `${erpBase}/services/rest` };
-    services.push(
-      await startServiceForTest(enricherService, {
-        ...common,
-        DATABASE_SCHEMA: schemas.enricher,
-        ENRICHER_RETRY_TIERS_MS: '200,400,800',
-        ENRICHER_CONSUMER_GROUP: `${prefix}-enricher`,
-      }),
-      await startServiceForTest(erpSinkService, {
-        ...common,
-        ...erpEnv,
-        DATABASE_SCHEMA: schemas.sink,
-        SINK_CONSUMER_GROUP: `${prefix}-sink`,
-        SINK_WAITING_SWEEP_MS: '200',
-        ERP_RETRY_BASE_MS: '100',
-      }),
-    );
-    reconciler = await startServiceForTest(reconcilerService, {
-      ...common,
-      ...erpEnv,
-      DATABASE_SCHEMA: schemas.reconciler,
-      RECONCILER_TENANTS: TENANT,
+    await bed.start('enricher', { ENRICHER_RETRY_TIERS_MS: '200,400,800' });
+    await bed.start('erp-sink', { SINK_WAITING_SWEEP_MS: '200', ERP_RETRY_BASE_MS: '100' });
+    reconciler = await bed.start('reconciler', {
       RECONCILER_ADMIN_TOKENS: TOKEN,
-      RECONCILER_CONSUMER_GROUP: `${prefix}-reconciler`,
-      RECONCILER_SCHEDULE_ENABLED: 'false',
       RECONCILER_RESYNC_DELETE_DUPLICATES: 'true',
       RECONCILER_RETRY_BASE_MS: '50',
     });
-    services.push(reconciler);
     const events = days
       .filter((order) => order.id !== neverDelivered.id)
       .flatMap((order) => eventsOfOrder(order, TENANT))
@@ -192,17 +146,10 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     await settled(days.length - 1);
   });
 
-  afterAll(async () => {
-    for (const service of services.reverse()) await service.close();
-    await kafka.close();
-    await Promise.all([newStore.close(), erp.close(), database.end()]);
-    for (const schema of Object.values(schemas)) await dropSchema(schema);
-  });
-
   it('finds each planted discrepancy with the right kind and nothing else, on the topic and in the report', async () => {
     // An event never delivered is the order left out above; the ERP loses, changes and duplicates a document.
     const plant = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${erpBase}/_emulator/records${path}`, {
+      const response = await fetch(`${bed.erpUrl}/_emulator/records${path}`, {
         method,
         headers: body ? { 'content-type': 'application/json' } : {},
         body: body ? JSON.stringify(body) : undefined,
@@ -437,7 +384,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   it('resyncs the day: a second run shows 100 % parity, the four resolved, and no duplicate ERP record', async () => {
     // The orphan is a person's call (resync does not touch it): here, the person voids it.
     const orphan = documentOf({ externalId: ORPHAN });
-    expect((await fetch(`${erpBase}/_emulator/records/${orphan.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${bed.erpUrl}/_emulator/records/${orphan.id}`, { method: 'DELETE' })).status).toBe(204);
     const summary = await json<{
       ordersInjected: string[];
       cancellationsInjected: string[];
@@ -534,7 +481,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     const [first] = lineAmounts(edited)
       .map((amount, position) => ({ amount: Number(amount), position }))
       .filter(({ amount }) => amount > 5);
-    const plant = await fetch(`${erpBase}/_emulator/records/${edited.id}`, {
+    const plant = await fetch(`${bed.erpUrl}/_emulator/records/${edited.id}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

@@ -1,47 +1,26 @@
 import { HEADERS } from '@hub/contracts';
-import { createSchemaRegistry, DocumentCodec, ensurePhysicalTopics } from '@hub/kafka';
+import { ensurePhysicalTopics } from '@hub/kafka';
 import { NewStoreEnvelope } from '@hub/newstore';
-import {
-  eventRecordOf,
-  newStoreEnv,
-  readTopic,
-  ServiceUnderTest,
-  startServiceForTest,
-  testbed,
-  uniqueName,
-  waitFor,
-} from '@hub/testing';
+import { eventRecordOf, readTopic, waitFor } from '@hub/testing';
 import { ConfigResourceTypes } from 'kafkajs';
 import { eventsOfOrder } from '../../../tools/emulators/shared/newstore-events';
-import { NewStoreEmulator } from '../../../tools/emulators/newstore/newstore-emulator';
-import { enricherService } from '../src/enricher.service-definition';
+import { enricherTestbed } from './enricher-testbed';
 
 /**
  * The enricher against what its topics allow: a document larger than the broker
  * takes (dead-lettered with its size, the partition going on) and a retry tier
  * left behind by a change of configuration (drained at start-up).
  */
-/**
- * What one describe block needs of its own: a topic prefix, a schema, Kafka, a
- * small emulated day, and the enricher it starts; all closed after the block.
- */
-function isolatedEnricher(name: string, seed: number) {
-  const bed = testbed(name, { topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'] });
-  const context = {
-    prefix: bed.prefix,
-    schema: bed.schema,
-    settings: bed.settings,
-    kafka: bed.kafka,
-    emulator: bed.closeAfter(new NewStoreEmulator({ day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } })),
-    enricher: undefined as ServiceUnderTest | undefined,
-  };
-  bed.closeAfter({ close: async () => context.enricher?.close() });
-  return context;
-}
+/** A block's enricher testbed: a small emulated day of its own (all visible in GraphQL at once). */
+const isolatedEnricher = (name: string, seed: number, partitions = 3) =>
+  enricherTestbed(name, {
+    newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 50, seed } },
+    partitions,
+  });
 
 describe('enricher: a document larger than the broker accepts', () => {
-  const context = isolatedEnricher('enrich_large', 37);
-  const { prefix, schema, kafka, emulator } = context;
+  const bed = isolatedEnricher('enrich_large', 37);
+  const { kafka, emulator } = bed;
 
   it('dead-letters the event with the size in the reason, and the partition goes on', async () => {
     // The documents topic takes at most 3,000 bytes per message (its other settings kept as declared).
@@ -59,13 +38,7 @@ describe('enricher: a document larger than the broker accepts', () => {
         },
       ],
     });
-    context.enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(await emulator.listen(0)),
-      ENRICHER_RETRY_TIERS_MS: '300,600',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-    });
+    await bed.start({ ENRICHER_RETRY_TIERS_MS: '300,600' });
     const small = emulator.store.order(2);
     // A blind return of 60 items: its document is far above 3,000 bytes.
     const huge: NewStoreEnvelope = {
@@ -106,9 +79,8 @@ describe('enricher: a document larger than the broker accepts', () => {
 });
 
 describe('enricher: retry tiers that are no longer configured', () => {
-  const context = isolatedEnricher('enrich_tiers', 35);
-  const { prefix, schema, settings, kafka, emulator } = context;
-  const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
+  const bed = isolatedEnricher('enrich_tiers', 35, 2);
+  const { prefix, kafka, emulator, codec } = bed;
 
   it('moves the messages of a removed tier into a configured one at start-up, and deletes the old topic', async () => {
     const removed = `${prefix}.enricher.retry.50ms.v1`;
@@ -134,14 +106,7 @@ describe('enricher: retry tiers that are no longer configured', () => {
         },
       },
     ]);
-    context.enricher = await startServiceForTest(enricherService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '2',
-      DATABASE_SCHEMA: schema,
-      ...newStoreEnv(await emulator.listen(0)),
-      ENRICHER_RETRY_TIERS_MS: '300,600,1200',
-      ENRICHER_CONSUMER_GROUP: uniqueName('enricher-group'),
-    });
+    await bed.start({ ENRICHER_RETRY_TIERS_MS: '300,600,1200' });
     const [document] = await waitFor(
       async () => {
         const messages = (await readTopic(kafka.kafka, kafka.topics.erpDocuments)).filter(

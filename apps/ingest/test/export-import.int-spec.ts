@@ -1,20 +1,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchingPublisher, KafkaInfrastructure } from '@hub/kafka';
-import { readTopic, testKafkaSettings, testLogger, uniqueName } from '@hub/testing';
+import { BatchingPublisher } from '@hub/kafka';
+import { readTopic, testbed } from '@hub/testing';
 import { runHubCommand } from '@hub/platform';
 import { EventIntake } from '../src/event-intake.service';
 import { importExport, listSources } from '../src/export-import';
 import { ingestService } from '../src/ingest.service-definition';
 
 describe('S3-export import against a real broker', () => {
-  const prefix = uniqueName('import');
-  const kafka = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const bed = testbed('import', { topics: ['newstoreEvents'] });
+  const { prefix, kafka } = bed;
   let intake: EventIntake;
 
-  beforeAll(async () => {
-    await kafka.connect(['newstoreEvents']);
+  beforeAll(() => {
     const publisher = new BatchingPublisher(kafka.producer, {
       topic: kafka.topics.newstoreEvents,
       lingerMs: 5,
@@ -22,10 +21,6 @@ describe('S3-export import against a real broker', () => {
       sendTimeoutMs: 10_000,
     });
     intake = new EventIntake(publisher, 10_000);
-  });
-
-  afterAll(async () => {
-    await kafka.close();
   });
 
   it('imports a folder of newline-delimited events, reports rejected lines, and a second import repeats the same event ids', async () => {

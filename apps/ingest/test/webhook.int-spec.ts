@@ -4,6 +4,7 @@ import { parseEnvelope } from '@hub/newstore';
 import {
   readTopic,
   startServiceForTest,
+  testbed,
   testKafkaSettings,
   testLogger,
   uniqueName,
@@ -17,22 +18,22 @@ const ROTATED_KEY = 'test-key-next';
 const OTHER_TENANT_KEY = 'test-key-of-other';
 
 describe('ingest webhook against a real broker', () => {
-  const prefix = uniqueName('ingest');
-  const topic = `${prefix}.newstore.events.v1`;
-  const kafka = createKafka(testKafkaSettings(prefix), testLogger());
+  const bed = testbed('ingest');
+  const topic = bed.kafka.topics.newstoreEvents;
+  const kafka = bed.kafka.kafka;
   let service: ServiceUnderTest;
 
   beforeAll(async () => {
-    service = await startServiceForTest(ingestService, {
-      KAFKA_TOPIC_PREFIX: `${prefix}.`,
-      KAFKA_TOPIC_PARTITIONS: '3',
-      INGEST_API_KEYS: `acme:${API_KEY},acme:${ROTATED_KEY},other:${OTHER_TENANT_KEY}`,
-      INGEST_BODY_LIMIT_BYTES: '65536',
-    });
-  });
-
-  afterAll(async () => {
-    await service.close();
+    service = bed.closeAfter(
+      await startServiceForTest(
+        ingestService,
+        bed.env({
+          KAFKA_TOPIC_PARTITIONS: '3',
+          INGEST_API_KEYS: `acme:${API_KEY},acme:${ROTATED_KEY},other:${OTHER_TENANT_KEY}`,
+          INGEST_BODY_LIMIT_BYTES: '65536',
+        }),
+      ),
+    );
   });
 
   function post(body: string | Buffer, headers: Record<string, string> = {}) {
@@ -44,10 +45,7 @@ describe('ingest webhook against a real broker', () => {
   }
 
   async function topicSize(): Promise<number> {
-    const admin = kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    await admin.disconnect();
+    const offsets = await bed.kafka.admin.fetchTopicOffsets(topic);
     return offsets.reduce((sum, { high }) => sum + Number(high), 0);
   }
 

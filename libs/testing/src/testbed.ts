@@ -30,6 +30,8 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
   const settings = testKafkaSettings(prefix);
   const kafka = new KafkaInfrastructure(settings, testLogger(), {});
   const schema = uniqueName(`${name}_db`);
+  /** The block's schemas: its own, and one per service where several run (schemaFor). */
+  const schemas = [schema];
   const closing: Closable[] = [];
   const { beforeAll, afterAll } = globalThis as unknown as JestHooks;
 
@@ -37,7 +39,7 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
   afterAll(async () => {
     for (const thing of closing.splice(0).reverse()) await thing.close();
     await kafka.close();
-    await dropSchema(schema);
+    for (const each of schemas) await dropSchema(each);
   });
 
   return {
@@ -51,6 +53,12 @@ export function testbed(name: string, options: { topics?: readonly TopicName[] }
       DATABASE_SCHEMA: schema,
       ...more,
     }),
+    /** A schema of the block's for one of several services (`<schema>_<part>`), dropped after the block. */
+    schemaFor: (part: string): string => {
+      const named = `${schema}_${part}`;
+      schemas.push(named);
+      return named;
+    },
     /** A Postgres client for the block's own queries: connected before the block, ended after it. */
     postgres: (): Client => {
       const client = new Client({ connectionString: testDatabaseUrl() });
