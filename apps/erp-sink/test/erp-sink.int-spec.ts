@@ -98,10 +98,7 @@ describe('erp-sink against a real broker, Postgres and the ERP emulator', () => 
   });
 
   it('lists, limits and replays dead letters by idempotency key, for documents in the registry wire format too', async () => {
-    const codec = new DocumentCodec(
-      createSchemaRegistry(bed.settings),
-      `${bed.prefix}.erp.documents.v1-value`,
-    );
+    const codec = new DocumentCodec(createSchemaRegistry(bed.settings), `${bed.prefix}.erp.documents.v1-value`);
     const rejected = ['WIRE-1', 'WIRE-2', 'WIRE-3'].map((externalId) => document('cashSale', externalId));
     emulator.setFaults({ rejectExternalIds: rejected.map((item) => item.externalId) });
     await kafka.producer.send(
