@@ -1,5 +1,5 @@
-import { HubProducer, isMessageTooLarge, KafkaInfrastructure } from '@hub/kafka';
-import { readTopic, testKafkaSettings, testLogger, uniqueName } from '@hub/testing';
+import { HubProducer, isMessageTooLarge } from '@hub/kafka';
+import { readTopic, testbed } from '@hub/testing';
 
 /**
  * The idempotent producer after a failed send: kafkajs rolls a partition's
@@ -7,19 +7,14 @@ import { readTopic, testKafkaSettings, testLogger, uniqueName } from '@hub/testi
  * send goes through a new one (a new producer id), and what it sends is stored.
  */
 describe('HubProducer after a failed send', () => {
-  const prefix = uniqueName('producer');
-  const infra = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const bed = testbed('producer', { topics: ['newstoreEvents'] });
+  const infra = bed.kafka;
   let producer: HubProducer;
 
   beforeAll(async () => {
-    await infra.connect(['newstoreEvents']);
     producer = new HubProducer(infra.kafka);
     await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await infra.close();
+    bed.closeAfter({ close: () => producer.disconnect() });
   });
 
   it('replaces itself before the next send, and every acknowledged message is on the topic once', async () => {

@@ -1,21 +1,13 @@
-import { ConsumedMessage, HubConsumer, KafkaInfrastructure } from '@hub/kafka';
-import { testKafkaSettings, testLogger, uniqueName, waitFor, waitForQuiescence } from '@hub/testing';
+import { ConsumedMessage, HubConsumer } from '@hub/kafka';
+import { testbed, testLogger, uniqueName, waitFor, waitForQuiescence } from '@hub/testing';
 import { ConfigResourceTypes } from 'kafkajs';
 
 describe('libs/kafka against a real broker', () => {
   const logger = testLogger();
-  const prefix = uniqueName('kafka');
-  const infra = new KafkaInfrastructure(testKafkaSettings(prefix), logger, {});
+  const bed = testbed('kafka', { topics: ['newstoreEvents', 'erpSyncStatus'] });
+  const infra = bed.kafka;
   const consumers: HubConsumer[] = [];
-
-  beforeAll(async () => {
-    await infra.connect(['newstoreEvents', 'erpSyncStatus']);
-  });
-
-  afterAll(async () => {
-    await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
-    await infra.close();
-  });
+  bed.closeAfter({ close: () => Promise.allSettled(consumers.map((consumer) => consumer.stop())) });
 
   function consumer(groupId: string, handler: (message: ConsumedMessage) => Promise<void>) {
     const created = new HubConsumer(

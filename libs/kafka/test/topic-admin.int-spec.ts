@@ -1,15 +1,12 @@
-import { ensurePhysicalTopics, KafkaInfrastructure, minInsyncReplicasFor, TopicConfigurationError } from '@hub/kafka';
-import { testKafkaSettings, testLogger, uniqueName } from '@hub/testing';
+import { ensurePhysicalTopics, minInsyncReplicasFor, TopicConfigurationError } from '@hub/kafka';
+import { testbed } from '@hub/testing';
 import { ConfigResourceTypes } from 'kafkajs';
 
 /** Topic durability: what the hub declares is what the topics keep. */
 describe('topic verification against a real broker', () => {
-  const prefix = uniqueName('topics');
-  const infra = new KafkaInfrastructure(testKafkaSettings(prefix), testLogger(), {});
+  const bed = testbed('topics');
+  const { prefix, kafka: infra } = bed;
   const settings = { partitions: 1, replicationFactor: 1, create: true };
-
-  beforeAll(() => infra.admin.connect());
-  afterAll(() => infra.close());
 
   const configs = async (name: string) => {
     const described = await infra.admin.describeConfigs({
