@@ -118,6 +118,32 @@ describe('the four services', () => {
     expect(second.output().stdout).toMatch(/database already up to date/);
   });
 
+  it('closes what a start had opened when it fails half-way (Kafka connected, the schema not migrated)', async () => {
+    const schema = uniqueName('halfway');
+    schemas.push(schema);
+    const applicationName = uniqueName('halfway-sink');
+    await expect(
+      startServiceForTest(erpSinkService, {
+        KAFKA_TOPIC_PREFIX: `${uniqueName('halfway')}.`,
+        DATABASE_SCHEMA: schema,
+        DATABASE_MIGRATE: 'false',
+        DATABASE_APPLICATION_NAME: applicationName,
+      }),
+    ).rejects.toThrow(/pending migrations.*run the migration Job/);
+    // Nothing of it stays open: no connection of its pool is left in Postgres.
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ open: number }>(
+        'SELECT count(*)::int AS open FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      );
+      expect(rows[0].open).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('finishes in-flight work and stops cleanly on SIGTERM', async () => {
     const app = spawnApp('ingest', [], {
       INGEST_API_KEYS: 'acme:k',

@@ -244,11 +244,9 @@ async function startWith<S extends EnvShape>(
   source: NodeJS.ProcessEnv,
   options: { installSignalHandlers?: boolean },
 ): Promise<NestFastifyApplication> {
-  const { kafka, dataSource } = await connectDependencies(definition, config, runtime, source);
-
   const app = await bootstrapService({
     runtime,
-    module: rootModule(definition, { config, runtime, kafka, dataSource }),
+    module: rootModule(definition, config, runtime, source),
     host: config.HTTP_HOST,
     port: config.PORT,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
@@ -366,9 +364,10 @@ export async function runHubCommand<S extends EnvShape>(
   const { config, runtime } = prepare(definition, source, 'command');
   let app: INestApplicationContext | undefined;
   try {
-    const connections = { config, runtime, ...(await connectDependencies(definition, config, runtime, source)) };
-    app = await createCommandContext(rootModule(definition, connections), runtime);
-    await run.run({ ...connections, app }, options);
+    app = await createCommandContext(rootModule(definition, config, runtime, source), runtime);
+    const kafka = app.get(KafkaInfrastructure, { strict: false });
+    const dataSource = definition.database ? app.get(DataSource, { strict: false }) : undefined;
+    await run.run({ config, runtime, kafka, dataSource, app }, options);
   } finally {
     // Closing the app stops what the command started and runs the runtime's steps (Kafka, Postgres).
     if (app) await app.close();
@@ -376,12 +375,26 @@ export async function runHubCommand<S extends EnvShape>(
   }
 }
 
+/**
+ * The service's root module: the platform (the config and runtime as values; Kafka and
+ * Postgres as async providers that connect, and migrate, when Nest makes them) and the
+ * app's module. A start that fails half-way (Kafka connected, the migration refused)
+ * still closes what was opened: each connection registers its close with the runtime as
+ * it opens, and the caller runs the runtime's shutdown.
+ */
 function rootModule<S extends EnvShape>(
   definition: HubServiceDefinition<S>,
-  connections: HubServiceConnections<ConfigOf<S> & HubServiceBaseConfig>,
+  config: ConfigOf<S> & HubServiceBaseConfig,
+  runtime: ServiceRuntime,
+  source: NodeJS.ProcessEnv,
 ): DynamicModule {
-  const appModule = isModuleFactory(definition.module) ? definition.module(connections.config) : definition.module;
-  return HubRootModule.of(appModule, connections);
+  const appModule = isModuleFactory(definition.module) ? definition.module(config) : definition.module;
+  return HubRootModule.of(appModule, {
+    config,
+    runtime,
+    database: definition.database !== undefined,
+    connect: () => connectDependencies(definition, config, runtime, source),
+  });
 }
 
 function isModuleFactory<C>(

@@ -35,14 +35,29 @@ export const HUB_CONFIG = Symbol('HUB_CONFIG');
 /** Injects the service's validated configuration: `@InjectConfig() config: ErpSinkConfig`. */
 export const InjectConfig = (): ParameterDecorator => Inject(HUB_CONFIG);
 
-/** What the start-up sequence connected before Nest: provided to every module of the service. */
+/** A service's connections, as its providers hold them once Nest has made them. */
 export interface HubServiceConnections<C = unknown> {
   config: C;
   runtime: ServiceRuntime;
   kafka: KafkaInfrastructure;
-  /** Present when the service declared a database (migrated before Nest starts). */
+  /** Present when the service declared a database (migrated before any provider uses it). */
   dataSource?: DataSource;
 }
+
+/** Connects Kafka (topics created or verified) then, when declared, Postgres (migrated); each closed by the runtime at shutdown. */
+export type ConnectDependencies = () => Promise<{ kafka: KafkaInfrastructure; dataSource?: DataSource }>;
+
+/** What the platform module is made of: the validated config and runtime (values), and how to connect (async providers). */
+export interface PlatformSettings<C = unknown> {
+  config: C;
+  runtime: ServiceRuntime;
+  /** Whether the service declared a database: DataSource is provided only then. */
+  database: boolean;
+  connect: ConnectDependencies;
+}
+
+/** The connections made on Nest's init, in one provider, so Kafka connects before Postgres migrates (never at the same time). */
+const HUB_CONNECTIONS = Symbol('HUB_CONNECTIONS');
 
 /** Runs the runtime's shutdown steps when Nest closes (after HTTP and the Kafka consumers stopped). */
 @Injectable()
@@ -56,21 +71,36 @@ export class RuntimeShutdown implements OnApplicationShutdown {
 
 /**
  * Global: the validated config ({@link HUB_CONFIG}), the {@link ServiceRuntime}
- * (logger, metrics, readiness), the connected {@link KafkaInfrastructure}, the
- * migrated {@link DataSource} and {@link PeriodicTasks}, plus the health and metrics endpoints. The app's own
- * module imports nothing of this: it injects what it needs.
+ * (logger, metrics, readiness), the {@link KafkaInfrastructure} and the
+ * {@link DataSource} as async providers (connected, and migrated, when Nest makes
+ * them; closed in Nest's shutdown by the runtime's steps, after the consumers
+ * stopped), and {@link PeriodicTasks}, plus the health and metrics endpoints. The
+ * app's own module imports nothing of this: it injects what it needs.
  */
 @Global()
 @Module({})
 export class PlatformModule {
-  static forService(connections: HubServiceConnections): DynamicModule {
+  static forService(settings: PlatformSettings): DynamicModule {
     const providers: Provider[] = [
-      { provide: HUB_CONFIG, useValue: connections.config },
-      { provide: ServiceRuntime, useValue: connections.runtime },
+      { provide: HUB_CONFIG, useValue: settings.config },
+      { provide: ServiceRuntime, useValue: settings.runtime },
       // The service's Prometheus registry: metrics classes inject it.
-      { provide: Registry, useValue: connections.runtime.metrics },
-      { provide: KafkaInfrastructure, useValue: connections.kafka },
-      ...(connections.dataSource ? [{ provide: DataSource, useValue: connections.dataSource }] : []),
+      { provide: Registry, useValue: settings.runtime.metrics },
+      { provide: HUB_CONNECTIONS, useFactory: settings.connect },
+      {
+        provide: KafkaInfrastructure,
+        inject: [HUB_CONNECTIONS],
+        useFactory: (connections: Awaited<ReturnType<ConnectDependencies>>) => connections.kafka,
+      },
+      ...(settings.database
+        ? [
+            {
+              provide: DataSource,
+              inject: [HUB_CONNECTIONS],
+              useFactory: (connections: Awaited<ReturnType<ConnectDependencies>>) => connections.dataSource,
+            },
+          ]
+        : []),
       RuntimeShutdown,
       PeriodicTasks,
     ];
@@ -86,7 +116,7 @@ export class PlatformModule {
         ServiceRuntime,
         Registry,
         KafkaInfrastructure,
-        ...(connections.dataSource ? [DataSource] : []),
+        ...(settings.database ? [DataSource] : []),
       ],
     };
   }
@@ -150,7 +180,7 @@ export function batchingPublisherProvider(
 /** The root module of a running service: the platform (global) and the app's own module. */
 @Module({})
 export class HubRootModule {
-  static of(appModule: Type<unknown> | DynamicModule, connections: HubServiceConnections): DynamicModule {
-    return { module: HubRootModule, imports: [PlatformModule.forService(connections), appModule] };
+  static of(appModule: Type<unknown> | DynamicModule, platform: PlatformSettings): DynamicModule {
+    return { module: HubRootModule, imports: [PlatformModule.forService(platform), appModule] };
   }
 }
