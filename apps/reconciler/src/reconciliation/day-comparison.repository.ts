@@ -9,7 +9,6 @@ import {
 } from '@hub/reconciliation';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
-import { numberOrNull, Raw, text } from './sql-values';
 
 /** The external ids the hub gives records other than sales (POSIX regex, a tenant's token allowed first). */
 const HUB_EXTERNAL_ID_PATTERN = `^([A-Za-z0-9_-]+-)?(${Object.values(EXTERNAL_ID_PREFIXES).join('|')})-`;
@@ -37,7 +36,20 @@ export class DayComparisonRepository {
     pageSize: number,
     onPage: (rows: OrderComparison[]) => Promise<void>,
   ): Promise<void> {
-    await this.withCursor(
+    await this.withCursor<{
+      order_id: string;
+      ns_external_id: string | null;
+      ns_total: string | null;
+      ns_item_count: number | null;
+      ns_historical: boolean | null;
+      hub_external_id: string | null;
+      hub_total: string | null;
+      hub_item_count: number | null;
+      hub_historical: boolean | null;
+      hub_opened: boolean | null;
+      has_sale: boolean;
+      dead_letters: string[];
+    }>(
       `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::text AS ns_total, ns.item_count AS ns_item_count,
          ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::text AS hub_total,
          h.item_count AS hub_item_count, h.is_historical AS hub_historical, h.opened AS hub_opened,
@@ -57,28 +69,29 @@ export class DayComparisonRepository {
       async (rows) =>
         onPage(
           rows.map((row) => ({
-            orderId: String(row.order_id),
+            orderId: row.order_id,
+            // NewStore's side of a row is there when its listing had the order (its external id is never null there).
             newstore:
               row.ns_external_id === null
                 ? null
                 : {
-                    externalId: text(row.ns_external_id),
-                    total: row.ns_total as string,
-                    itemCount: Number(row.ns_item_count),
-                    isHistorical: Boolean(row.ns_historical),
+                    externalId: row.ns_external_id,
+                    total: row.ns_total!,
+                    itemCount: row.ns_item_count!,
+                    isHistorical: row.ns_historical === true,
                   },
             hub:
               row.hub_opened === null
                 ? null
                 : {
-                    externalId: (row.hub_external_id as string | null) ?? null,
-                    total: (row.hub_total as string | null) ?? null,
-                    itemCount: numberOrNull(row.hub_item_count),
-                    isHistorical: Boolean(row.hub_historical),
-                    opened: Boolean(row.hub_opened),
+                    externalId: row.hub_external_id,
+                    total: row.hub_total,
+                    itemCount: row.hub_item_count,
+                    isHistorical: row.hub_historical === true,
+                    opened: row.hub_opened,
                   },
-            hasSaleDocument: Boolean(row.has_sale),
-            deadLetters: row.dead_letters as string[],
+            hasSaleDocument: row.has_sale,
+            deadLetters: row.dead_letters,
           })),
         ),
     );
@@ -92,7 +105,21 @@ export class DayComparisonRepository {
     pageSize: number,
     onPage: (rows: DocumentComparison[]) => Promise<void>,
   ): Promise<void> {
-    await this.withCursor(
+    await this.withCursor<{
+      idempotency_key: string;
+      order_id: string;
+      document_type: ErpDocumentType;
+      external_id: string;
+      amount: string;
+      status: 'posted' | 'failed' | null;
+      erp_internal_id: string | null;
+      error: string | null;
+      lines: ProjectedLine[] | null;
+      closings: ProjectedLine[][];
+      cancelled: string[];
+      credited: string[];
+      erp: DocumentComparison['erp'];
+    }>(
       // A cancellation's closing is a change to its sale, not a record: the sale is compared with what the
       // ERP books once every closing the hub made is applied (docs/domain.md section 3), whatever their day.
       `SELECT d.idempotency_key, d.order_id, d.document_type, d.external_id,
@@ -126,20 +153,20 @@ export class DayComparisonRepository {
         onPage(
           rows.map((row) => ({
             hub: {
-              idempotencyKey: String(row.idempotency_key),
-              orderId: String(row.order_id),
-              documentType: row.document_type as ErpDocumentType,
-              externalId: String(row.external_id),
-              total: String(row.amount),
-              status: (row.status as 'posted' | 'failed' | null) ?? null,
-              erpInternalId: (row.erp_internal_id as string | null) ?? null,
-              error: (row.error as string | null) ?? null,
-              lines: (row.lines as ProjectedLine[] | null) ?? null,
-              closings: row.closings as ProjectedLine[][],
-              cancelledInNewStore: row.cancelled as string[],
-              creditedCancellations: row.credited as string[],
+              idempotencyKey: row.idempotency_key,
+              orderId: row.order_id,
+              documentType: row.document_type,
+              externalId: row.external_id,
+              total: row.amount,
+              status: row.status,
+              erpInternalId: row.erp_internal_id,
+              error: row.error,
+              lines: row.lines,
+              closings: row.closings,
+              cancelledInNewStore: row.cancelled,
+              creditedCancellations: row.credited,
             },
-            erp: row.erp as DocumentComparison['erp'],
+            erp: row.erp,
           })),
         ),
     );
@@ -152,7 +179,13 @@ export class DayComparisonRepository {
     pageSize: number,
     onPage: (rows: ReturnComparison[]) => Promise<void>,
   ): Promise<void> {
-    await this.withCursor(
+    await this.withCursor<{
+      return_id: string;
+      order_id: string | null;
+      total: string | null;
+      erp: ReturnComparison['erp'];
+      hub: number;
+    }>(
       `SELECT r.return_id, r.order_id, r.total::text AS total,
          coalesce((SELECT json_agg(json_build_object('internalId', e.internal_id, 'externalId', e.external_id,
              'documentType', e.document_type, 'total', e.total::text) ORDER BY e.internal_id)
@@ -166,11 +199,11 @@ export class DayComparisonRepository {
       async (rows) =>
         onPage(
           rows.map((row) => ({
-            returnId: String(row.return_id),
-            orderId: (row.order_id as string | null) ?? null,
-            totalRefund: (row.total as string | null) ?? null,
-            erp: row.erp as ReturnComparison['erp'],
-            hubDocuments: Number(row.hub),
+            returnId: row.return_id,
+            orderId: row.order_id,
+            totalRefund: row.total,
+            erp: row.erp,
+            hubDocuments: row.hub,
           })),
         ),
     );
@@ -188,7 +221,13 @@ export class DayComparisonRepository {
     pageSize: number,
     onPage: (rows: Parameters<typeof classifyOrphan>[0][]) => Promise<void>,
   ): Promise<void> {
-    await this.withCursor(
+    await this.withCursor<{
+      internal_id: string;
+      external_id: string;
+      document_type: ErpDocumentType;
+      total: string;
+      order_id: string | null;
+    }>(
       // The ERP records no hub document explains come first (a hash anti-join); only those few
       // are then looked up by external id, each lookup a hash join: linear in the day's size.
       `WITH unexplained AS MATERIALIZED (
@@ -216,21 +255,22 @@ export class DayComparisonRepository {
       async (rows) =>
         onPage(
           rows.map((row) => ({
-            internalId: String(row.internal_id),
-            externalId: String(row.external_id),
-            documentType: row.document_type as ErpDocumentType,
-            total: String(row.total),
-            orderId: (row.order_id as string | null) ?? null,
+            internalId: row.internal_id,
+            externalId: row.external_id,
+            documentType: row.document_type,
+            total: row.total,
+            orderId: row.order_id,
           })),
         ),
     );
   }
 
-  private async withCursor(
+  /** Pages of `sql`'s rows (typed `R`, as pg answers the query's columns) through a server-side cursor. */
+  private async withCursor<R>(
     sql: string,
     parameters: unknown[],
     pageSize: number,
-    onRows: (rows: Raw[]) => Promise<void>,
+    onRows: (rows: R[]) => Promise<void>,
   ): Promise<void> {
     const runner: QueryRunner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -238,7 +278,7 @@ export class DayComparisonRepository {
       await runner.startTransaction('REPEATABLE READ');
       await runner.query(`DECLARE comparison NO SCROLL CURSOR FOR ${sql}`, parameters);
       for (;;) {
-        const rows = (await runner.query(`FETCH ${pageSize} FROM comparison`)) as Raw[];
+        const rows = (await runner.query(`FETCH ${pageSize} FROM comparison`)) as R[];
         if (rows.length === 0) break;
         await onRows(rows);
         if (rows.length < pageSize) break;

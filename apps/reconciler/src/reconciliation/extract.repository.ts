@@ -17,7 +17,13 @@ export interface PeriodDay {
   open: Partial<Record<DiscrepancyKind, number>>;
 }
 
-type Raw = Record<string, unknown>;
+/** Counts and exact totals of one document type on one side, as the period's queries answer them. */
+interface SideTotalRecord {
+  document_type: string;
+  side: 'hub' | 'erp';
+  count: number;
+  total: string;
+}
 
 /** `YYYY-MM` of a date, and the partition of that month. */
 const monthOf = (date: string) => date.slice(0, 7);
@@ -109,7 +115,17 @@ export class ExtractRepository {
   /** Each day of the range: stored NewStore and ERP listings, the hub's projections, the open discrepancies. */
   async periodDays(tenant: string, from: string, to: string): Promise<PeriodDay[]> {
     const range = [tenant, from, to];
-    const days = await this.dataSource.query<Raw[]>(
+    const days = await this.dataSource.query<
+      {
+        day: string;
+        stored_at: Date | null;
+        run_id: string | null;
+        ns_orders: number;
+        ns_historical: number;
+        ns_total: string;
+        hub_orders: number;
+      }[]
+    >(
       `SELECT to_char(d, 'YYYY-MM-DD') AS day, x.stored_at, x.run_id::text AS run_id,
          coalesce(ns.orders, 0)::int AS ns_orders, coalesce(ns.historical, 0)::int AS ns_historical,
          coalesce(ns.total, 0)::text AS ns_total, coalesce(h.orders, 0)::int AS hub_orders
@@ -125,7 +141,7 @@ export class ExtractRepository {
        ORDER BY d`,
       range,
     );
-    const documents = await this.dataSource.query<Raw[]>(
+    const documents = await this.dataSource.query<(SideTotalRecord & { day: string })[]>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, document_type, side, count(*)::int AS count, coalesce(sum(total), 0)::text AS total
        FROM (SELECT tran_date AS day, document_type, 'hub' AS side, amount AS total FROM erp_documents
                WHERE tenant = $1 AND tran_date BETWEEN $2 AND $3
@@ -135,36 +151,27 @@ export class ExtractRepository {
        GROUP BY day, document_type, side`,
       range,
     );
-    const open = await this.dataSource.query<Raw[]>(
+    const open = await this.dataSource.query<{ day: string; kind: DiscrepancyKind; count: number }[]>(
       `SELECT to_char(business_date, 'YYYY-MM-DD') AS day, kind, count(*)::int AS count FROM discrepancies
        WHERE tenant = $1 AND business_date BETWEEN $2 AND $3 AND resolved_at IS NULL GROUP BY business_date, kind`,
       range,
     );
     const byDay = new Map<string, PeriodDay>(
       days.map((row) => [
-        String(row.day),
+        row.day,
         {
-          businessDate: String(row.day),
-          storedAt: row.stored_at instanceof Date ? row.stored_at.toISOString() : null,
-          runId: (row.run_id as string | null) ?? null,
-          newstore: {
-            orders: Number(row.ns_orders),
-            historical: Number(row.ns_historical),
-            total: String(row.ns_total),
-          },
-          hub: { orders: Number(row.hub_orders) },
+          businessDate: row.day,
+          storedAt: row.stored_at?.toISOString() ?? null,
+          runId: row.run_id,
+          newstore: { orders: row.ns_orders, historical: row.ns_historical, total: row.ns_total },
+          hub: { orders: row.hub_orders },
           documents: {},
           open: {},
         },
       ]),
     );
-    for (const row of documents) {
-      const day = byDay.get(String(row.day))!;
-      const type = String(row.document_type);
-      day.documents[type] ??= { hub: { count: 0, total: '0' }, erp: { count: 0, total: '0' } };
-      day.documents[type][row.side as 'hub' | 'erp'] = { count: Number(row.count), total: String(row.total) };
-    }
-    for (const row of open) byDay.get(String(row.day))!.open[row.kind as DiscrepancyKind] = Number(row.count);
+    for (const row of documents) addSideTotal(byDay.get(row.day)!.documents, row);
+    for (const row of open) byDay.get(row.day)!.open[row.kind] = row.count;
     return [...byDay.values()];
   }
 
@@ -176,13 +183,13 @@ export class ExtractRepository {
    */
   async periodTotals(tenant: string, from: string, to: string) {
     const range = [tenant, from, to];
-    const [newstore] = await this.dataSource.query<Raw[]>(
+    const [newstore] = await this.dataSource.query<{ orders: number; historical: number; total: string }[]>(
       `SELECT count(*) FILTER (WHERE NOT is_historical)::int AS orders, count(*) FILTER (WHERE is_historical)::int AS historical,
          coalesce(sum(total) FILTER (WHERE NOT is_historical), 0)::text AS total
        FROM extract_newstore_orders WHERE tenant = $1 AND business_date BETWEEN $2 AND $3`,
       range,
     );
-    const documents = await this.dataSource.query<Raw[]>(
+    const documents = await this.dataSource.query<SideTotalRecord[]>(
       `SELECT document_type, side, count(*)::int AS count, coalesce(sum(total), 0)::text AS total
        FROM (SELECT document_type, 'hub' AS side, amount AS total FROM erp_documents
                WHERE tenant = $1 AND tran_date BETWEEN $2 AND $3
@@ -192,12 +199,12 @@ export class ExtractRepository {
        GROUP BY document_type, side ORDER BY document_type, side`,
       range,
     );
-    const kinds = await this.dataSource.query<Raw[]>(
+    const kinds = await this.dataSource.query<{ kind: DiscrepancyKind; count: number }[]>(
       `SELECT kind, count(*)::int AS count FROM discrepancies
        WHERE tenant = $1 AND business_date BETWEEN $2 AND $3 AND resolved_at IS NULL GROUP BY kind ORDER BY kind`,
       range,
     );
-    const deltas = await this.dataSource.query<Raw[]>(
+    const deltas = await this.dataSource.query<{ currency: string; delta: string; count: number }[]>(
       `SELECT coalesce(o.currency, 'unknown') AS currency, sum(d.delta)::text AS delta, count(*)::int AS count
        FROM discrepancies d LEFT JOIN orders o ON o.tenant = d.tenant AND o.order_id = d.order_id
        WHERE d.tenant = $1 AND d.business_date BETWEEN $2 AND $3 AND d.resolved_at IS NULL AND d.delta IS NOT NULL
@@ -205,24 +212,20 @@ export class ExtractRepository {
       range,
     );
     const byType: PeriodDay['documents'] = {};
-    for (const row of documents) {
-      const type = String(row.document_type);
-      byType[type] ??= { hub: { count: 0, total: '0' }, erp: { count: 0, total: '0' } };
-      byType[type][row.side as 'hub' | 'erp'] = { count: Number(row.count), total: String(row.total) };
-    }
+    for (const row of documents) addSideTotal(byType, row);
     return {
-      newstore: {
-        orders: Number(newstore.orders),
-        historical: Number(newstore.historical),
-        total: String(newstore.total),
-      },
+      newstore,
       documents: byType,
-      open: Object.fromEntries(kinds.map((row) => [String(row.kind), Number(row.count)])) as Partial<
-        Record<DiscrepancyKind, number>
-      >,
+      open: Object.fromEntries(kinds.map((row) => [row.kind, row.count])) as Partial<Record<DiscrepancyKind, number>>,
       amountDelta: Object.fromEntries(
-        deltas.map((row) => [String(row.currency), { delta: String(row.delta), discrepancies: Number(row.count) }]),
+        deltas.map((row) => [row.currency, { delta: row.delta, discrepancies: row.count }]),
       ),
     };
   }
+}
+
+/** One side's count and total of a document type, into the per-type table (the other side 0 until it comes). */
+function addSideTotal(documents: PeriodDay['documents'], row: SideTotalRecord): void {
+  documents[row.document_type] ??= { hub: { count: 0, total: '0' }, erp: { count: 0, total: '0' } };
+  documents[row.document_type][row.side] = { count: row.count, total: row.total };
 }

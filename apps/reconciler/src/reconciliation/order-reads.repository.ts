@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErpDocumentType } from '@hub/contracts';
 import { ProjectedLine } from '@hub/reconciliation';
-import { numberOrNull, Raw } from './sql-values';
 
 /** An order's path through the hub, as the projections know it. */
 export interface OrderPath {
@@ -84,44 +83,63 @@ export class OrderReads {
       orderIds.map((orderId) => [orderId, { orderId, events: null, documents: [], deadLetters: [] }]),
     );
     if (orderIds.length === 0) return paths;
-    const orders = await this.dataSource.query<Raw[]>(
+    const orders = await this.dataSource.query<
+      {
+        order_id: string;
+        status: string;
+        event_count: number;
+        event_partition: number;
+        offsets: string[];
+        currency: string | null;
+      }[]
+    >(
       `SELECT order_id, status, event_count, event_partition, event_offsets::text[] AS offsets, currency
        FROM orders WHERE tenant = $1 AND order_id = ANY($2)`,
       [tenant, orderIds],
     );
     for (const row of orders)
-      paths.get(String(row.order_id))!.events = {
-        status: String(row.status),
-        count: Number(row.event_count),
-        partition: Number(row.event_partition),
-        offsets: row.offsets as string[],
-        currency: (row.currency as string | null) ?? null,
+      paths.get(row.order_id)!.events = {
+        status: row.status,
+        count: row.event_count,
+        partition: row.event_partition,
+        offsets: row.offsets,
+        currency: row.currency,
       };
-    const documents = await this.dataSource.query<Raw[]>(
+    const documents = await this.dataSource.query<
+      {
+        order_id: string;
+        document_type: string;
+        external_id: string | null;
+        source_event_name: string | null;
+        status: string | null;
+        erp_internal_id: string | null;
+        attempts: number | null;
+        error: string | null;
+      }[]
+    >(
       `SELECT order_id, document_type, external_id, source_event_name, status, erp_internal_id, attempts, error
        FROM erp_documents WHERE tenant = $1 AND order_id = ANY($2) ORDER BY order_id, document_offset`,
       [tenant, orderIds],
     );
     for (const row of documents)
-      paths.get(String(row.order_id))!.documents.push({
-        documentType: String(row.document_type),
-        externalId: (row.external_id as string | null) ?? null,
-        sourceEvent: (row.source_event_name as string | null) ?? null,
-        status: (row.status as string | null) ?? null,
-        erpInternalId: (row.erp_internal_id as string | null) ?? null,
-        attempts: numberOrNull(row.attempts),
-        error: (row.error as string | null) ?? null,
+      paths.get(row.order_id)!.documents.push({
+        documentType: row.document_type,
+        externalId: row.external_id,
+        sourceEvent: row.source_event_name,
+        status: row.status,
+        erpInternalId: row.erp_internal_id,
+        attempts: row.attempts,
+        error: row.error,
       });
-    const deadLetters = await this.dataSource.query<Raw[]>(
+    const deadLetters = await this.dataSource.query<
+      { order_id: string; event_name: string | null; reason: string | null }[]
+    >(
       `SELECT order_id, event_name, reason FROM dead_letters WHERE tenant = $1 AND order_id = ANY($2)
        ORDER BY order_id, topic_partition, topic_offset`,
       [tenant, orderIds],
     );
     for (const row of deadLetters)
-      paths.get(String(row.order_id))!.deadLetters.push({
-        eventName: (row.event_name as string | null) ?? null,
-        reason: (row.reason as string | null) ?? null,
-      });
+      paths.get(row.order_id)!.deadLetters.push({ eventName: row.event_name, reason: row.reason });
     return paths;
   }
 
@@ -130,7 +148,19 @@ export class OrderReads {
    * external id of any of its ERP documents. Undefined when the projections do not know it.
    */
   async findOrder(tenant: string, id: string): Promise<ProjectedOrder | undefined> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<
+      {
+        order_id: string;
+        external_id: string | null;
+        channel_type: string | null;
+        business_date: string | null;
+        currency: string | null;
+        total: string | null;
+        item_count: number | null;
+        is_historical: boolean;
+        status: string;
+      }[]
+    >(
       `SELECT o.order_id, o.external_id, o.channel_type, to_char(o.business_date, 'YYYY-MM-DD') AS business_date,
          o.currency, o.total::text AS total, o.item_count, o.is_historical, o.status
        FROM orders o
@@ -143,15 +173,15 @@ export class OrderReads {
     const row = rows[0];
     if (!row) return undefined;
     return {
-      orderId: String(row.order_id),
-      orderNumber: (row.external_id as string | null) ?? null,
-      channelType: (row.channel_type as string | null) ?? null,
-      businessDate: (row.business_date as string | null) ?? null,
-      currency: (row.currency as string | null) ?? null,
-      total: (row.total as string | null) ?? null,
-      itemCount: numberOrNull(row.item_count),
-      historical: row.is_historical === true,
-      status: String(row.status),
+      orderId: row.order_id,
+      orderNumber: row.external_id,
+      channelType: row.channel_type,
+      businessDate: row.business_date,
+      currency: row.currency,
+      total: row.total,
+      itemCount: row.item_count,
+      historical: row.is_historical,
+      status: row.status,
     };
   }
 }

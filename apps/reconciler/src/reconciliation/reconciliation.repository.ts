@@ -3,7 +3,7 @@ import { Discrepancy, DISCREPANCY_KINDS } from '@hub/reconciliation';
 import { withAdvisoryLockIfFree } from '@hub/persistence';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { iso, numberOrNull, Raw, text, textOrNull } from './sql-values';
+import { iso } from './sql-values';
 import type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
 
 export type { DiscrepancyRow, RunRow } from './reconciliation.schemas';
@@ -22,46 +22,101 @@ const RUN_COLUMNS = `id::text, tenant, to_char(business_date, 'YYYY-MM-DD') AS b
   started_at, finished_at, newstore_orders, hub_orders, hub_orders_unsettled, hub_documents, erp_transactions, open_discrepancies,
   resolved_discrepancies, parity_ratio, amount_delta::text AS amount_delta, error`;
 
-function toRun(row: Raw): RunRow {
+/** A run as pg answers {@link RUN_COLUMNS}: integers as numbers, `double precision` as a number, numerics as text, timestamps as dates. */
+interface RunRecord {
+  id: string;
+  tenant: string;
+  business_date: string;
+  time_zone: string;
+  trigger: string;
+  status: RunRow['status'];
+  started_at: Date;
+  finished_at: Date | null;
+  newstore_orders: number | null;
+  hub_orders: number | null;
+  hub_orders_unsettled: number | null;
+  hub_documents: number | null;
+  erp_transactions: number | null;
+  open_discrepancies: number | null;
+  resolved_discrepancies: number | null;
+  parity_ratio: number | null;
+  amount_delta: string | null;
+  error: string | null;
+}
+
+/** A finished comparison's counts (each `::int`), and the open amount delta as exact text. */
+interface FiguresRecord {
+  newstore_orders: number;
+  hub_orders: number;
+  hub_orders_unsettled: number;
+  hub_documents: number;
+  erp_transactions: number;
+  orders_considered: number;
+  orders_with_discrepancy: number;
+  amount_delta: string;
+}
+
+/** A discrepancy as pg answers {@link DISCREPANCY_COLUMNS}. */
+interface DiscrepancyRecord {
+  id: string;
+  tenant: string;
+  business_date: string;
+  kind: DiscrepancyKind;
+  subject: string;
+  order_id: string;
+  document_type: ErpDocumentType | null;
+  external_id: string | null;
+  expected: string | null;
+  found: string | null;
+  delta: string | null;
+  erp_internal_ids: string[];
+  detail: string;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  resolved_at: Date | null;
+  resync_requested_at: Date | null;
+}
+
+function toRun(row: RunRecord): RunRow {
   return {
-    id: String(row.id),
-    tenant: String(row.tenant),
-    businessDate: String(row.business_date),
-    timeZone: String(row.time_zone),
-    trigger: String(row.trigger),
-    status: row.status as RunRow['status'],
-    startedAt: iso(row.started_at)!,
+    id: row.id,
+    tenant: row.tenant,
+    businessDate: row.business_date,
+    timeZone: row.time_zone,
+    trigger: row.trigger,
+    status: row.status,
+    startedAt: row.started_at.toISOString(),
     finishedAt: iso(row.finished_at),
-    newstoreOrders: numberOrNull(row.newstore_orders),
-    hubOrders: numberOrNull(row.hub_orders),
-    hubOrdersUnsettled: numberOrNull(row.hub_orders_unsettled),
-    hubDocuments: numberOrNull(row.hub_documents),
-    erpTransactions: numberOrNull(row.erp_transactions),
-    openDiscrepancies: numberOrNull(row.open_discrepancies),
-    resolvedDiscrepancies: numberOrNull(row.resolved_discrepancies),
-    parityRatio: numberOrNull(row.parity_ratio),
-    amountDelta: textOrNull(row.amount_delta),
-    error: row.error === null ? null : text(row.error),
+    newstoreOrders: row.newstore_orders,
+    hubOrders: row.hub_orders,
+    hubOrdersUnsettled: row.hub_orders_unsettled,
+    hubDocuments: row.hub_documents,
+    erpTransactions: row.erp_transactions,
+    openDiscrepancies: row.open_discrepancies,
+    resolvedDiscrepancies: row.resolved_discrepancies,
+    parityRatio: row.parity_ratio,
+    amountDelta: row.amount_delta,
+    error: row.error,
   };
 }
 
-function toDiscrepancy(row: Raw): DiscrepancyRow {
+function toDiscrepancy(row: DiscrepancyRecord): DiscrepancyRow {
   return {
-    id: String(row.id),
-    tenant: String(row.tenant),
-    businessDate: String(row.business_date),
-    kind: row.kind as DiscrepancyKind,
-    orderId: String(row.order_id),
-    subject: String(row.subject),
-    documentType: (row.document_type as ErpDocumentType | null) ?? null,
-    externalId: (row.external_id as string | null) ?? null,
-    expected: textOrNull(row.expected),
-    found: textOrNull(row.found),
-    delta: textOrNull(row.delta),
-    erpInternalIds: (row.erp_internal_ids as string[]) ?? [],
-    detail: String(row.detail),
-    firstSeenAt: iso(row.first_seen_at)!,
-    lastSeenAt: iso(row.last_seen_at)!,
+    id: row.id,
+    tenant: row.tenant,
+    businessDate: row.business_date,
+    kind: row.kind,
+    orderId: row.order_id,
+    subject: row.subject,
+    documentType: row.document_type,
+    externalId: row.external_id,
+    expected: row.expected,
+    found: row.found,
+    delta: row.delta,
+    erpInternalIds: row.erp_internal_ids ?? [],
+    detail: row.detail,
+    firstSeenAt: row.first_seen_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
     resolvedAt: iso(row.resolved_at),
     resyncRequestedAt: iso(row.resync_requested_at),
   };
@@ -95,7 +150,7 @@ export class ReconciliationRepository {
     // One row per (kind, subject) within a page.
     const unique = [...new Map(found.map((item) => [`${item.kind}\u0000${item.subject}`, item])).values()];
     const column = <T>(pick: (item: Discrepancy) => T) => unique.map(pick);
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<DiscrepancyRecord[]>(
       `INSERT INTO discrepancies AS x (tenant, business_date, kind, subject, order_id, document_type, external_id, expected,
          found, delta, erp_internal_ids, detail, first_seen_run, last_seen_run)
        SELECT $1, $2, t.kind, t.subject, t.order_id, t.document_type, t.external_id, t.expected, t.found, t.delta,
@@ -139,7 +194,7 @@ export class ReconciliationRepository {
 
   /** Counts and parity figures of a finished comparison. */
   async figures(runId: string, tenant: string, businessDate: string, settledBefore: Date) {
-    const [row] = await this.dataSource.query<Raw[]>(
+    const [row] = await this.dataSource.query<FiguresRecord[]>(
       `SELECT
          (SELECT count(*) FROM run_newstore_orders WHERE run_id = $1)::int AS newstore_orders,
          (SELECT count(*) FROM orders WHERE tenant = $2 AND business_date = $3 AND created_at < $4)::int AS hub_orders,
@@ -160,16 +215,16 @@ export class ReconciliationRepository {
     );
     const { open, resolved } = await this.kindCounts(tenant, businessDate);
     return {
-      newstoreOrders: Number(row.newstore_orders),
-      hubOrders: Number(row.hub_orders),
+      newstoreOrders: row.newstore_orders,
+      hubOrders: row.hub_orders,
       /** Hub orders created within the settle window: left to the next run, like NewStore's. */
-      hubOrdersUnsettled: Number(row.hub_orders_unsettled),
-      hubDocuments: Number(row.hub_documents),
-      erpTransactions: Number(row.erp_transactions),
-      ordersConsidered: Number(row.orders_considered),
-      ordersWithDiscrepancy: Number(row.orders_with_discrepancy),
+      hubOrdersUnsettled: row.hub_orders_unsettled,
+      hubDocuments: row.hub_documents,
+      erpTransactions: row.erp_transactions,
+      ordersConsidered: row.orders_considered,
+      ordersWithDiscrepancy: row.orders_with_discrepancy,
       /** Exact: a decimal string. */
-      amountDelta: text(row.amount_delta),
+      amountDelta: row.amount_delta,
       open,
       resolved,
     };
@@ -184,7 +239,7 @@ export class ReconciliationRepository {
     const figures = outcome.status === 'succeeded' ? outcome.figures : undefined;
     const sum = (counts: Record<string, number> | undefined) =>
       counts ? Object.values(counts).reduce((total, count) => total + count, 0) : null;
-    const [row] = await this.dataSource.query<Raw[][]>(
+    const [row] = await this.dataSource.query<[RunRecord[], number] | RunRecord[]>(
       `UPDATE reconciliation_runs SET status = $2, finished_at = now(), newstore_orders = $3, hub_orders = $4,
          hub_documents = $5, erp_transactions = $6, open_discrepancies = $7, resolved_discrepancies = $8,
          parity_ratio = $9, amount_delta = $10, error = $11, hub_orders_unsettled = $12
@@ -209,7 +264,7 @@ export class ReconciliationRepository {
   }
 
   async runs(tenant: string | undefined, businessDate: string | undefined, limit = 100): Promise<RunRow[]> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<RunRecord[]>(
       `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
        WHERE ($1::text IS NULL OR tenant = $1) AND ($2::date IS NULL OR business_date = $2)
        ORDER BY id DESC LIMIT $3`,
@@ -225,7 +280,7 @@ export class ReconciliationRepository {
    */
   async dayStatus(tenant: string, businessDate: string): Promise<DayStatus> {
     const [last] = await this.runs(tenant, businessDate, 1);
-    const [succeeded] = await this.dataSource.query<Raw[]>(
+    const [succeeded] = await this.dataSource.query<RunRecord[]>(
       `SELECT ${RUN_COLUMNS} FROM reconciliation_runs
        WHERE tenant = $1 AND business_date = $2 AND status = 'succeeded' ORDER BY id DESC LIMIT 1`,
       [tenant, businessDate],
@@ -293,7 +348,7 @@ export class ReconciliationRepository {
     businessDate: string,
     options: { all?: boolean; orderIds?: string[] } = {},
   ): Promise<DiscrepancyRow[]> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<DiscrepancyRecord[]>(
       `SELECT ${DISCREPANCY_COLUMNS}
        FROM discrepancies WHERE tenant = $1 AND business_date = $2 AND ($3 OR resolved_at IS NULL)
          AND ($4::text[] IS NULL OR order_id = ANY($4))
@@ -316,19 +371,19 @@ export class ReconciliationRepository {
     from: string,
     to: string,
   ): Promise<{ businessDate: string; run: RunRow | null }[]> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<(RunRecord & { day: string })[]>(
       `SELECT to_char(d, 'YYYY-MM-DD') AS day, r.* FROM generate_series($2::date, $3::date, '1 day') d
        LEFT JOIN LATERAL (SELECT ${RUN_COLUMNS} FROM reconciliation_runs
          WHERE tenant = $1 AND business_date = d AND status = 'succeeded' ORDER BY id DESC LIMIT 1) r ON true
        ORDER BY d`,
       [tenant, from, to],
     );
-    return rows.map((row) => ({ businessDate: String(row.day), run: row.id === null ? null : toRun(row) }));
+    return rows.map((row) => ({ businessDate: row.day, run: row.id === null ? null : toRun(row) }));
   }
 
   /** The open discrepancies of a range of days. */
   async openDiscrepanciesBetween(tenant: string, from: string, to: string): Promise<DiscrepancyRow[]> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<DiscrepancyRecord[]>(
       `SELECT ${DISCREPANCY_COLUMNS}
        FROM discrepancies WHERE tenant = $1 AND business_date BETWEEN $2 AND $3 AND resolved_at IS NULL
        ORDER BY business_date, kind, order_id, subject`,
@@ -339,7 +394,7 @@ export class ReconciliationRepository {
 
   /** Every discrepancy ever found for one order, open and resolved, oldest day first. */
   async orderDiscrepancies(tenant: string, orderId: string): Promise<DiscrepancyRow[]> {
-    const rows = await this.dataSource.query<Raw[]>(
+    const rows = await this.dataSource.query<DiscrepancyRecord[]>(
       `SELECT ${DISCREPANCY_COLUMNS} FROM discrepancies WHERE tenant = $1 AND order_id = $2
        ORDER BY business_date, kind, subject`,
       [tenant, orderId],
