@@ -570,6 +570,111 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
     });
   });
 
+  it('re-posts the records as the hub built them when the operator chooses so, after a dry run that shows where NewStore differs today', async () => {
+    // The ERP's line edited again, and NewStore's order changed since (its first item 2.00 dearer).
+    const edited = documentOf(reLined);
+    const [first] = lineAmounts(edited)
+      .map((amount, position) => ({ amount: Number(amount), position }))
+      .filter(({ amount }) => amount > 5);
+    const plant = await fetch(`${bed.erpUrl}/_emulator/records/${edited.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        lines: [{ position: first.position, amount: decimal(first.amount).minus(3).toString() }],
+      }),
+    });
+    expect(plant.ok).toBe(true);
+    const index = newStore.store.indexOf(reLined.id)!;
+    const original = newStore.store.order(index);
+    newStore.store.replace(index, (order) => {
+      // Dearer by 2.00 a unit, and paid for: the order's totals and its card's authorization and capture follow.
+      const delta = 2 * order.items[0].quantity;
+      return {
+        ...order,
+        items: order.items.map((item, position) =>
+          position === 0 ? { ...item, pricebookPrice: item.pricebookPrice + 2 } : item,
+        ),
+        subtotal: order.subtotal + delta,
+        grandTotal: order.grandTotal + delta,
+        instruments: order.instruments.map((instrument, position) =>
+          position === 0
+            ? {
+                ...instrument,
+                transactions: instrument.transactions.map((transaction) =>
+                  transaction.transactionType === 'refund'
+                    ? transaction
+                    : { ...transaction, amount: transaction.amount + delta },
+                ),
+              }
+            : instrument,
+        ),
+      };
+    });
+    try {
+      await json('POST', '/admin/reconciliations', { tenant: TENANT, date: DAY });
+      const page = `/reports/orders/${encodeURIComponent(reLined.id)}/resync.html`;
+      const dryRun = await fetch(`${reconciler.url}${page}?tenant=${TENANT}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const html = await dryRun.text();
+      expect(dryRun.status).toBe(200);
+      expect(html).toContain('<th>NewStore today: quantity</th>');
+      // The sale's table: the edited line changes in the ERP; the first item is made otherwise by NewStore today.
+      const table = new RegExp(`<table class="dry-run" data-document="${edited.externalId}">([\\s\\S]*?)</table>`).exec(
+        html,
+      )![1];
+      const rowsOf = (mark: string) =>
+        [...table.matchAll(/<tr class="([^"]*)" data-line="(\d+)">/g)]
+          .filter((row) => row[1].split(' ').includes(mark))
+          .map((row) => Number(row[2]));
+      expect(rowsOf('changed')).toEqual([first.position + 1]);
+      // Made otherwise today: the first item's line, and the payment line that pays for it (the last).
+      const lines = [...table.matchAll(/<tr class="[^"]*" data-line="\d+">/g)].length;
+      expect(rowsOf('differs')).toEqual([1, lines]);
+      expect(html).toContain('id="source-stored"');
+
+      const posted = await fetch(`${reconciler.url}${page}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          tenant: TENANT,
+          confirm: 'yes',
+          confirmAmounts: 'yes',
+          actor: 'Dana from finance',
+          source: 'stored',
+        }).toString(),
+      });
+      const done = await posted.text();
+      expect(posted.status).toBe(200);
+      expect(done).toMatch(/0 event\(s\) replayed; [1-9]\d* document\(s\) re-posted as built/);
+      // The ERP holds the lines as the hub built them, not NewStore's new price.
+      await waitFor(() => JSON.stringify(lineAmounts(documentOf(reLined))) === JSON.stringify(postedLineAmounts), {
+        what: 'the edited line written back as built',
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
+      const story = await json<{ actions: { actor: string; what: string }[] }>(
+        'GET',
+        `/admin/orders/${encodeURIComponent(reLined.id)}?tenant=${TENANT}`,
+      );
+      expect(story.actions.map((action) => action.what)).toContainEqual(
+        expect.stringMatching(/line_mismatch; amounts confirmed: .*; wrote the documents as built$/),
+      );
+      // A source the resync does not know is refused, naming the two it takes.
+      const unknown = await fetch(`${reconciler.url}${page}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ tenant: TENANT, confirm: 'yes', actor: 'Dana', source: 'yesterday' }).toString(),
+      });
+      expect(unknown.status).toBe(400);
+      expect(await unknown.text()).toContain(
+        '\\"newstore\\" (enriched from NewStore today) or \\"stored\\" (as built)',
+      );
+    } finally {
+      newStore.store.replace(index, () => original);
+    }
+  });
+
   it('refuses an order resync that is not confirmed, that names no one, or that comes from another site', async () => {
     const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
       fetch(`${reconciler.url}/reports/orders/${encodeURIComponent(reLined.id)}/resync.html`, {

@@ -112,7 +112,7 @@ export const ADMIN_OPENAPI = {
     '/admin/orders/{id}': {
       get: {
         summary:
-          "One order's story: its events on newstore.events.v1 (time, name, event id, duplicates), each ERP document with its outcome (status, ERP internal id, attempts, last error), its dead letters, and its discrepancies, open and resolved",
+          "One order's story: its events on newstore.events.v1 (time, name, event id, duplicates), each ERP document with its outcome (status, ERP internal id, attempts, last error), its dead letters, its discrepancies, open and resolved, and what operators did to it",
         parameters: [
           {
             name: 'id',
@@ -194,6 +194,23 @@ export const ADMIN_OPENAPI = {
                       properties: {
                         open: { type: 'array', items: { $ref: '#/components/schemas/Discrepancy' } },
                         resolved: { type: 'array', items: { $ref: '#/components/schemas/Discrepancy' } },
+                      },
+                    },
+                    actions: {
+                      type: 'array',
+                      description: 'What operators did to the order from the report pages, oldest first',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          at: { type: 'string', format: 'date-time' },
+                          actor: { type: 'string', description: 'The name given on the form, and how they signed in' },
+                          action: { type: 'string', enum: ['resync', 'replay-dead-letter'] },
+                          what: {
+                            type: 'string',
+                            description: 'What was asked: discrepancies, amounts confirmed, what was written',
+                          },
+                          outcome: { type: 'string' },
+                        },
                       },
                     },
                   },

@@ -49,6 +49,8 @@ export const resyncBody = z
     tenant: z.string().optional(),
     date: dateField.optional(),
     orderIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
+    /** What is written for an order the hub knows: re-enriched from NewStore today (default) or the documents as built. */
+    source: z.enum(['newstore', 'stored']).optional(),
   })
   .strict()
   .refine((body) => body.date || body.orderIds, 'give "date" (its open discrepancies) or "orderIds", or both');

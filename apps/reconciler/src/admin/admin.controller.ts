@@ -231,6 +231,7 @@ export class AdminController {
       tenant: this.tenant(request.tenant),
       businessDate: request.date,
       orderIds: request.orderIds,
+      source: request.source,
     });
     // What the ERP or NewStore refused, after retries: 502 with everything that was done and what was not.
     if (summary.failed.length > 0) throw new HttpException(summary, HttpStatus.BAD_GATEWAY);

@@ -102,30 +102,55 @@ export interface RecordDryRun {
   hub: ExpectedLine[];
   /** The ERP's lines now; null when it holds no such record; a string when it could not be read. */
   erp: ListedLine[] | null | string;
+  /**
+   * The sale only: its lines as a resync that re-enriches would build them from NewStore today
+   * (the hub's posted closings applied), or why there are none; absent for the other records.
+   */
+  today?: ExpectedLine[] | string;
 }
 
 const size = (value: string | number | null | undefined) =>
   value === null || value === undefined ? null : decimal(value).abs();
 
-/** The dry run of one record: a row per line, those that would change marked. */
+/** Whether two lines book differently: another amount, or an item line's other quantity (sizes compared). */
+function booksOtherwise(
+  line: { kind?: string; quantity: number | string | null; amount: string | number | null } | undefined,
+  other: { quantity: number | string | null; amount: string | number | null } | undefined,
+): boolean {
+  if (!line || !other) return true;
+  const amount = size(line.amount);
+  const otherAmount = size(other.amount);
+  if (amount === null || otherAmount === null || !amount.eq(otherAmount)) return true;
+  return (
+    line.kind === 'item' &&
+    line.quantity !== null &&
+    other.quantity !== null &&
+    !decimal(line.quantity).abs().eq(decimal(other.quantity).abs())
+  );
+}
+
+/**
+ * The dry run of one record: a row per line, what the hub built, what NewStore would make of
+ * it today (the sale), what the ERP holds now; a line the resync would change is marked, and
+ * a line NewStore would make otherwise today is marked apart.
+ */
 function dryRunTable(run: RecordDryRun): string {
   const erp = Array.isArray(run.erp) ? run.erp : [];
-  const count = Math.max(run.hub.length, erp.length);
+  const today = Array.isArray(run.today) ? run.today : undefined;
+  const count = Math.max(run.hub.length, erp.length, today?.length ?? 0);
   const rows = Array.from({ length: count }, (_, position) => {
     const hub = run.hub[position];
     const now = erp[position];
-    const hubAmount = size(hub?.amount);
-    const nowAmount = size(now?.amount);
-    const changed =
-      !hub ||
-      !now ||
-      hubAmount === null ||
-      nowAmount === null ||
-      !hubAmount.eq(nowAmount) ||
-      (hub.kind === 'item' && now.quantity !== null && !decimal(now.quantity).abs().eq(Math.abs(hub.quantity)));
-    return `<tr${changed ? ' class="changed"' : ''} data-line="${position + 1}"><td>${position + 1}</td>
-<td>${cell(hub ? `${hub.kind} ${hub.productId ?? hub.erpItem ?? hub.itemId}` : '')}</td><td>${cell(hub?.quantity)}</td><td>${cell(hubAmount?.toString())}</td>
-<td>${cell(now?.item)}</td><td>${cell(now?.quantity)}</td><td>${cell(nowAmount?.toString())}</td><td>${changed ? 'changes' : ''}</td></tr>`;
+    const changed = booksOtherwise(hub, now);
+    const differs = today !== undefined && booksOtherwise(hub, today[position]);
+    const marks = [changed ? 'the ERP changes' : '', differs ? 'NewStore differs today' : ''].filter(Boolean);
+    const todayCells =
+      run.today === undefined
+        ? ''
+        : `<td>${cell(today?.[position]?.quantity)}</td><td>${cell(size(today?.[position]?.amount)?.toString())}</td>`;
+    return `<tr class="${[changed ? 'changed' : '', differs ? 'differs' : ''].join(' ').trim()}" data-line="${position + 1}"><td>${position + 1}</td>
+<td>${cell(hub ? `${hub.kind} ${hub.productId ?? hub.erpItem ?? hub.itemId}` : '')}</td><td>${cell(hub?.quantity)}</td><td>${cell(size(hub?.amount)?.toString())}</td>
+${todayCells}<td>${cell(now?.item)}</td><td>${cell(now?.quantity)}</td><td>${cell(size(now?.amount)?.toString())}</td><td>${cell(marks.join('; '))}</td></tr>`;
   });
   const state =
     typeof run.erp === 'string'
@@ -133,9 +158,11 @@ function dryRunTable(run: RecordDryRun): string {
       : run.erp === null
         ? '<p class="warn">The ERP holds no such record now: the resync posts it.</p>'
         : '';
-  return `<h3>${escape(run.documentType)} ${escape(run.externalId)}</h3>${state}
-<table class="dry-run" data-document="${escape(run.externalId)}"><thead><tr><th>line</th><th>the hub writes</th><th>quantity</th><th>amount</th>
-<th>the ERP holds now: item</th><th>quantity</th><th>amount</th><th></th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+  const todayState = typeof run.today === 'string' ? `<p class="warn">NewStore today: ${escape(run.today)}.</p>` : '';
+  const todayHeads = run.today === undefined ? '' : '<th>NewStore today: quantity</th><th>amount</th>';
+  return `<h3>${escape(run.documentType)} ${escape(run.externalId)}</h3>${state}${todayState}
+<table class="dry-run" data-document="${escape(run.externalId)}"><thead><tr><th>line</th><th>the hub built</th><th>quantity</th><th>amount</th>
+${todayHeads}<th>the ERP holds now: item</th><th>quantity</th><th>amount</th><th></th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 /**
@@ -171,10 +198,15 @@ export function renderOrderResyncConfirm(options: {
 <p>What the resync does, discrepancy by discrepancy (the ERP's values as the last run found them). With no open
 discrepancy, it replays the order's events: idempotency keys and the ERP's upsert by external id make it create nothing twice.</p>
 ${table('plan', ['discrepancy', 'ERP record', 'the ERP holds', 'the hub writes', 'what the resync does'], plan)}
-<h2>Dry run: each record, line by line, against what the ERP holds now</h2>
+<h2>Dry run: each record, line by line, as the hub built it, as NewStore would make it today, and as the ERP holds it now</h2>
 ${options.records.length ? options.records.map(dryRunTable).join('\n') : '<p class="muted">The hub holds no record of this order with lines.</p>'}
 <form class="resync" method="post" action="${escape(options.action)}">
 <input type="hidden" name="tenant" value="${escape(options.tenant)}"><input type="hidden" name="confirm" value="yes">
+<fieldset><legend>What the resync writes to the ERP</legend>
+<p><label><input type="radio" name="source" id="source-newstore" value="newstore" checked> The records enriched again from
+NewStore as it is today: the order's events are replayed (the "NewStore today" columns above, for the sale).</label></p>
+<p><label><input type="radio" name="source" id="source-stored" value="stored"> The records as the hub built them
+(erp.documents.v1), posted again unchanged (the "the hub built" columns above).</label></p></fieldset>
 <p><label>Your name (kept with the action) <input type="text" name="actor" id="actor" maxlength="100" required></label></p>
 ${
   overwrites.length > 0
@@ -207,6 +239,7 @@ export function renderOrderResyncDone(options: {
 export function describeResync(summary: ResyncSummary): string {
   const parts = [
     `${summary.eventsReplayed} event(s) replayed`,
+    summary.documentsReposted ? `${summary.documentsReposted} document(s) re-posted as built` : '',
     summary.ordersInjected.length ? 'order fetched from NewStore' : '',
     summary.cancellationsInjected.length ? 'cancellation fetched from NewStore' : '',
     summary.ordersNotFound.length ? 'not found in NewStore' : '',

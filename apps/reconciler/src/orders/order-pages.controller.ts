@@ -21,10 +21,12 @@ import { orderHref } from '../reports/report-html';
 import { actorOf, postedForm, send } from '../reports/report-http';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
-import { Resync, ResyncSummary } from '../resync/resync';
+import { mergeResyncSummaries, Resync, ResyncSource, ResyncSummary } from '../resync/resync';
 import { OperatorActions } from './operator-actions.repository';
 import { expectedLines } from '@hub/reconciliation';
-import { ERP_PORTS } from '../reconciler.tokens';
+import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
+import type { NewStoreOrders } from '@hub/newstore';
+import { todaysSaleLines } from './todays-sale';
 import type { ErpPorts } from '../reconciler-connections';
 import {
   describeResync,
@@ -55,6 +57,7 @@ export class OrderPagesController {
     @Inject(OperatorActions) private readonly actions: OperatorActions,
     @Inject(Resync) private readonly resyncer: Resync,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
+    @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
   ) {}
 
   private tenant(requested: string | undefined): string {
@@ -117,6 +120,7 @@ export class OrderPagesController {
     const form = postedForm(request, body);
     const actor = actorOf(form);
     const tenant = this.tenant(typeof form.tenant === 'string' ? form.tenant : undefined);
+    const source = sourceOf(form.source);
     const order = await this.orders.findOrder(tenant, id);
     if (!order)
       throw new NotFoundException({ error: 'unknown order', message: `no order "${id}" of tenant ${tenant}` });
@@ -127,7 +131,13 @@ export class OrderPagesController {
         error: 'amounts not confirmed',
         message: `this resync writes over amounts the ERP holds (${overwrites.map((row) => `${row.externalId ?? row.subject}: ${row.found} → ${row.expected}`).join('; ')}): tick the box that names them`,
       });
-    const summary = await this.resyncOrder(tenant, order.orderId, [...new Set(open.map((row) => row.businessDate))]);
+    const summary = await this.resyncOrder(
+      tenant,
+      order.orderId,
+      [...new Set(open.map((row) => row.businessDate))],
+      source,
+    );
+    const writes = source === 'stored' ? 'the documents as built' : 'enriched from NewStore today';
     await this.actions.record({
       tenant,
       orderId: order.orderId,
@@ -135,8 +145,8 @@ export class OrderPagesController {
       action: 'resync',
       what:
         open.length === 0
-          ? "replay of the order's events"
-          : `${open.map((row) => row.kind).join(', ')}${overwrites.length ? `; amounts confirmed: ${overwrites.map((row) => `${row.found} → ${row.expected}`).join(', ')}` : ''}`,
+          ? `the order's records (${writes})`
+          : `${open.map((row) => row.kind).join(', ')}${overwrites.length ? `; amounts confirmed: ${overwrites.map((row) => `${row.found} → ${row.expected}`).join(', ')}` : ''}; wrote ${writes}`,
       outcome: describeResync(summary),
     });
     const nonce = randomBytes(16).toString('base64');
@@ -150,10 +160,20 @@ export class OrderPagesController {
     await send(reply, nonce, html, summary.failed.length > 0 ? 502 : 200);
   }
 
-  /** Each of the order's records with lines, the hub's against the ERP's now (read live; a failed read is said). */
+  /**
+   * Each of the order's records with lines: as the hub built them, against the ERP's now (read
+   * live; a failed read is said), and for the sale, as NewStore would make it today.
+   */
   private async dryRun(tenant: string, orderId: string): Promise<RecordDryRun[]> {
     const erp = this.erps.erpOf(tenant);
     const documents = await this.orders.documentLines(tenant, orderId);
+    const today = documents.some((document) => SALE_TYPES.includes(document.documentType))
+      ? await this.newStore.order(tenant, orderId).then(
+          (order) => todaysSaleLines(tenant, order),
+          (error: unknown) =>
+            `NewStore could not be read now (${error instanceof Error ? error.message : String(error)})`,
+        )
+      : undefined;
     return Promise.all(
       documents.map(async (document) => {
         let now: RecordDryRun['erp'];
@@ -169,26 +189,37 @@ export class OrderPagesController {
           externalId: document.externalId,
           hub: expectedLines(document.lines, document.closings),
           erp: now,
+          ...(SALE_TYPES.includes(document.documentType) && today !== undefined
+            ? { today: typeof today === 'string' ? today : expectedLines(today, document.closings) }
+            : {}),
         };
       }),
     );
   }
 
-  /** The order's resync, once per day with an open discrepancy of it (or its events replayed when none is open). */
-  private async resyncOrder(tenant: string, orderId: string, days: string[]): Promise<ResyncSummary> {
-    if (days.length === 0) return this.resyncer.run({ tenant, orderIds: [orderId] });
+  /** The order's resync, once per day with an open discrepancy of it (or its records written again when none is open). */
+  private async resyncOrder(
+    tenant: string,
+    orderId: string,
+    days: string[],
+    source: ResyncSource,
+  ): Promise<ResyncSummary> {
+    if (days.length === 0) return this.resyncer.run({ tenant, orderIds: [orderId], source });
     const summaries: ResyncSummary[] = [];
     for (const businessDate of days.sort())
-      summaries.push(await this.resyncer.run({ tenant, businessDate, orderIds: [orderId] }));
-    return summaries.reduce((all, next) => ({
-      eventsReplayed: all.eventsReplayed + next.eventsReplayed,
-      ordersReplayed: [...new Set([...all.ordersReplayed, ...next.ordersReplayed])],
-      ordersInjected: [...new Set([...all.ordersInjected, ...next.ordersInjected])],
-      cancellationsInjected: [...new Set([...all.cancellationsInjected, ...next.cancellationsInjected])],
-      ordersNotFound: [...new Set([...all.ordersNotFound, ...next.ordersNotFound])],
-      duplicatesDeleted: [...all.duplicatesDeleted, ...next.duplicatesDeleted],
-      manual: [...all.manual, ...next.manual],
-      failed: [...all.failed, ...next.failed],
-    }));
+      summaries.push(await this.resyncer.run({ tenant, businessDate, orderIds: [orderId], source }));
+    return mergeResyncSummaries(summaries);
   }
+}
+
+const SALE_TYPES = ['salesOrder', 'cashSale'];
+
+/** The form's choice of what the resync writes: NewStore today unless it says `stored`; anything else is refused. */
+function sourceOf(value: unknown): ResyncSource {
+  if (value === undefined || value === 'newstore') return 'newstore';
+  if (value === 'stored') return 'stored';
+  throw new BadRequestException({
+    error: 'unknown source',
+    message: 'choose what the resync writes: "newstore" (enriched from NewStore today) or "stored" (as built)',
+  });
 }

@@ -68,6 +68,24 @@ export class OrderReads {
     return rows.map((row) => ({ orderId: row.order_id, partition: row.event_partition, offsets: row.offsets }));
   }
 
+  /**
+   * Where the orders' documents are on erp.documents.v1, as the enricher built them:
+   * one position per document (its latest copy), in the order they were published.
+   */
+  async documentPositions(
+    tenant: string,
+    orderIds: string[],
+  ): Promise<{ orderId: string; partition: number; offset: string }[]> {
+    if (orderIds.length === 0) return [];
+    const rows = await this.dataSource.query<{ order_id: string; document_partition: number; offset: string }[]>(
+      `SELECT order_id, document_partition, document_offset::text AS offset FROM erp_documents
+       WHERE tenant = $1 AND order_id = ANY($2) AND document_partition IS NOT NULL AND document_offset IS NOT NULL
+       ORDER BY document_partition, document_offset`,
+      [tenant, orderIds],
+    );
+    return rows.map((row) => ({ orderId: row.order_id, partition: row.document_partition, offset: row.offset }));
+  }
+
   /** The ERP id the hub's own record of a document has. */
   async hubErpIds(idempotencyKeys: string[]): Promise<Map<string, string | null>> {
     const rows = await this.dataSource.query<{ idempotency_key: string; erp_internal_id: string | null }[]>(

@@ -66,6 +66,8 @@ describe('the HTML parity report', () => {
       summary: {
         eventsReplayed: 3,
         ordersReplayed: ['o-1'],
+        documentsReposted: 0,
+        ordersReposted: [],
         ordersInjected: [],
         cancellationsInjected: [],
         ordersNotFound: [],

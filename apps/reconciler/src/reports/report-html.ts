@@ -72,6 +72,7 @@ th { background: #f3f5f9; } td ul { margin: 0; padding-left: 16px; } .muted { co
 form.resync button { font-size: 15px; padding: 6px 14px; } nav a { margin-right: 14px; }
 form.search { margin: 0 0 12px; } form.search input[type=search] { width: 320px; padding: 4px 6px; }
 .changed { background: #fff4d6; }
+.differs { box-shadow: inset 4px 0 #3a7bd5; }
 `;
 
 const number = (value: number) => value.toLocaleString('en-US');

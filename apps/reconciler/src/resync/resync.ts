@@ -17,17 +17,30 @@ import { ReconcilerMetrics } from '../reconciler.metrics';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 
+/**
+ * What a resync writes for an order the hub knows: `newstore` replays its events, so the
+ * enricher builds its documents again from NewStore as it is today; `stored` re-posts the
+ * documents the enricher built at the time, as erp.documents.v1 holds them (an order with
+ * no document there has its events replayed).
+ */
+export type ResyncSource = 'newstore' | 'stored';
+
 export interface ResyncRequest {
   tenant: string;
   /** Every open discrepancy of this day. */
   businessDate?: string;
   /** These orders (with or without a discrepancy). */
   orderIds?: string[];
+  /** Default `newstore`. */
+  source?: ResyncSource;
 }
 
 export interface ResyncSummary {
   eventsReplayed: number;
   ordersReplayed: string[];
+  /** Documents re-posted as built at the time (`source: stored`), and their orders. */
+  documentsReposted: number;
+  ordersReposted: string[];
   ordersInjected: string[];
   /** Orders whose cancellation NewStore shows and the hub never received: rebuilt from GraphQL. */
   cancellationsInjected: string[];
@@ -40,6 +53,23 @@ export interface ResyncSummary {
    * unmarked, and a resync again tries it again. The others went on regardless.
    */
   failed: { orderId: string; action: 'delete-duplicate' | 'inject' | 'inject-cancellation'; error: string }[];
+}
+
+/** Several resyncs of one order (one per day with a discrepancy of it) as one outcome. */
+export function mergeResyncSummaries(summaries: ResyncSummary[]): ResyncSummary {
+  const union = (pick: (summary: ResyncSummary) => string[]) => [...new Set(summaries.flatMap(pick))];
+  return {
+    eventsReplayed: summaries.reduce((sum, summary) => sum + summary.eventsReplayed, 0),
+    ordersReplayed: union((summary) => summary.ordersReplayed),
+    documentsReposted: summaries.reduce((sum, summary) => sum + summary.documentsReposted, 0),
+    ordersReposted: union((summary) => summary.ordersReposted),
+    ordersInjected: union((summary) => summary.ordersInjected),
+    cancellationsInjected: union((summary) => summary.cancellationsInjected),
+    ordersNotFound: union((summary) => summary.ordersNotFound),
+    duplicatesDeleted: summaries.flatMap((summary) => summary.duplicatesDeleted),
+    manual: summaries.flatMap((summary) => summary.manual),
+    failed: summaries.flatMap((summary) => summary.failed),
+  };
 }
 
 /**
@@ -56,7 +86,8 @@ export class Resync {
   constructor(
     @Inject(ReconciliationRepository)
     private readonly repository: Pick<ReconciliationRepository, 'discrepancies' | 'markResyncRequested'>,
-    @Inject(OrderReads) private readonly orders: Pick<OrderReads, 'orderEvents' | 'hubErpIds'>,
+    @Inject(OrderReads)
+    private readonly orders: Pick<OrderReads, 'orderEvents' | 'documentPositions' | 'hubErpIds'>,
     @Inject(KafkaInfrastructure) private readonly kafka: Pick<KafkaInfrastructure, 'kafka' | 'producer' | 'topics'>,
     @Inject(NEWSTORE_CLIENT) private readonly newStore: NewStoreOrders,
     @Inject(ERP_PORTS) private readonly erps: ErpPorts,
@@ -76,6 +107,8 @@ export class Resync {
     const summary: ResyncSummary = {
       eventsReplayed: 0,
       ordersReplayed: [],
+      documentsReposted: 0,
+      ordersReposted: [],
       ordersInjected: [],
       cancellationsInjected: [],
       ordersNotFound: [],
@@ -99,8 +132,14 @@ export class Resync {
     }
     const known = await this.orders.orderEvents(request.tenant, [...orderIds]);
     const knownIds = new Set(known.map((order) => order.orderId));
-    summary.eventsReplayed = await this.replay(known);
-    summary.ordersReplayed = known.map((order) => order.orderId).sort();
+    const stored =
+      request.source === 'stored' ? await this.orders.documentPositions(request.tenant, [...knownIds]) : [];
+    summary.documentsReposted = await this.repost(stored);
+    summary.ordersReposted = [...new Set(stored.map((document) => document.orderId))].sort();
+    const reposted = new Set(summary.ordersReposted);
+    const replayed = known.filter((order) => !reposted.has(order.orderId));
+    summary.eventsReplayed = await this.replay(replayed);
+    summary.ordersReplayed = replayed.map((order) => order.orderId).sort();
     // After the order's own events, so its sale is there to close.
     for (const orderId of [...uncancelled].sort())
       await this.attempt(summary, orderId, 'inject-cancellation', async () => {
@@ -141,25 +180,39 @@ export class Resync {
     }
   }
 
-  /** Replays the orders' events in their original order, each marked as a replay. */
-  private async replay(orders: { partition: number; offsets: string[] }[]): Promise<number> {
+  /**
+   * Re-posts documents as the enricher built them: each read from erp.documents.v1 at its
+   * position and published again with the replay marker (the sink posts a replayed document
+   * even when its ledger says posted; the ERP upserts it by external id), in topic order.
+   */
+  private async repost(documents: { partition: number; offset: string }[]): Promise<number> {
+    if (documents.length === 0) return 0;
+    const topic = this.kafka.topics.erpDocuments;
+    const messages = await this.readAt(
+      topic,
+      documents.map((document) => ({ partition: document.partition, offsets: [document.offset] })),
+    );
+    await this.sendAsReplay(topic, messages);
+    this.metrics.resynced.inc({ action: 'document-reposted' }, messages.length);
+    return messages.length;
+  }
+
+  /** The messages of a topic at the given positions, in topic order per partition. */
+  private readAt(topic: string, positions: { partition: number; offsets: string[] }[]) {
     const wanted = new Map<number, Set<string>>();
-    for (const order of orders) {
-      const offsets = wanted.get(order.partition) ?? new Set<string>();
-      order.offsets.forEach((offset) => offsets.add(offset));
-      wanted.set(order.partition, offsets);
+    for (const position of positions) {
+      const offsets = wanted.get(position.partition) ?? new Set<string>();
+      position.offsets.forEach((offset) => offsets.add(offset));
+      wanted.set(position.partition, offsets);
     }
-    const topic = this.kafka.topics.newstoreEvents;
-    const read = await readOffsets(this.kafka.kafka, topic, wanted, { groupPrefix: 'reconciler-resync' });
-    // The projection also records the copies an earlier resync produced: each event goes once.
-    const seen = new Set<string>();
-    const messages = read.filter((message) => {
-      const eventId = message.headers[HEADERS.eventId];
-      if (eventId === undefined) return true;
-      if (seen.has(eventId)) return false;
-      seen.add(eventId);
-      return true;
-    });
+    return readOffsets(this.kafka.kafka, topic, wanted, { groupPrefix: 'reconciler-resync' });
+  }
+
+  /** Publishes messages again, as they were, with the replay marker; 500 at a time. */
+  private async sendAsReplay(
+    topic: string,
+    messages: { key: string | null; value: Buffer | null; headers: Record<string, string> }[],
+  ): Promise<void> {
     const replayedAt = new Date().toISOString();
     for (let start = 0; start < messages.length; start += 500) {
       await this.kafka.producer.send(
@@ -171,6 +224,22 @@ export class Resync {
         })),
       );
     }
+  }
+
+  /** Replays the orders' events in their original order, each marked as a replay. */
+  private async replay(orders: { partition: number; offsets: string[] }[]): Promise<number> {
+    const topic = this.kafka.topics.newstoreEvents;
+    const read = await this.readAt(topic, orders);
+    // The projection also records the copies an earlier resync produced: each event goes once.
+    const seen = new Set<string>();
+    const messages = read.filter((message) => {
+      const eventId = message.headers[HEADERS.eventId];
+      if (eventId === undefined) return true;
+      if (seen.has(eventId)) return false;
+      seen.add(eventId);
+      return true;
+    });
+    await this.sendAsReplay(topic, messages);
     this.metrics.resynced.inc({ action: 'event-replayed' }, messages.length);
     return messages.length;
   }
