@@ -88,6 +88,22 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   };
   const documentOf = (order: { externalId: string }): ErpRecord =>
     [...erp.records.values()].find((record) => record.externalId === order.externalId)!;
+  /** Someone in the ERP lowers the first line above 5.00 of an order's sale by `by`: the record and that line. */
+  const lowerALine = async (order: { externalId: string }, by: number) => {
+    const edited = documentOf(order);
+    const [first] = lineAmounts(edited)
+      .map((amount, position) => ({ amount: Number(amount), position }))
+      .filter(({ amount }) => amount > 5);
+    const plant = await fetch(`${bed.erpUrl}/_emulator/records/${edited.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        lines: [{ position: first.position, amount: decimal(first.amount).minus(by).toString() }],
+      }),
+    });
+    expect(plant.ok).toBe(true);
+    return { edited, first };
+  };
   const query = async <T>(sql: string, parameters: unknown[] = []) =>
     (await database.query(sql.replace(/\bS\./g, `"${schemas.reconciler}".`), parameters)).rows as T[];
   /**
@@ -477,18 +493,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
 
   it('fixes an order from its page in a real browser: searched by its number, a resync that names the amounts it writes over, recorded', async () => {
     // Someone edits a line of a sale again; the next run finds it.
-    const edited = documentOf(reLined);
-    const [first] = lineAmounts(edited)
-      .map((amount, position) => ({ amount: Number(amount), position }))
-      .filter(({ amount }) => amount > 5);
-    const plant = await fetch(`${bed.erpUrl}/_emulator/records/${edited.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        lines: [{ position: first.position, amount: decimal(first.amount).minus(1).toString() }],
-      }),
-    });
-    expect(plant.ok).toBe(true);
+    const { edited, first } = await lowerALine(reLined, 1);
     const { runs } = await json<{ runs: { openDiscrepancies: number }[] }>('POST', '/admin/reconciliations', {
       tenant: TENANT,
       date: DAY,
@@ -572,18 +577,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
 
   it('re-posts the records as the hub built them when the operator chooses so, after a dry run that shows where NewStore differs today', async () => {
     // The ERP's line edited again, and NewStore's order changed since (its first item 2.00 dearer).
-    const edited = documentOf(reLined);
-    const [first] = lineAmounts(edited)
-      .map((amount, position) => ({ amount: Number(amount), position }))
-      .filter(({ amount }) => amount > 5);
-    const plant = await fetch(`${bed.erpUrl}/_emulator/records/${edited.id}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        lines: [{ position: first.position, amount: decimal(first.amount).minus(3).toString() }],
-      }),
-    });
-    expect(plant.ok).toBe(true);
+    const { edited, first } = await lowerALine(reLined, 3);
     const index = newStore.store.indexOf(reLined.id)!;
     const original = newStore.store.order(index);
     newStore.store.replace(index, (order) => {

@@ -1,6 +1,6 @@
 import { fulfilmentsOf } from '../emulators/shared/newstore-events';
 import { seededRandom } from '../emulators/shared/random';
-import { FaultKind, faultSchedule } from './schedule';
+import { FAULT_KINDS, faultSchedule } from './schedule';
 import { documentIdentity, duplicatesOn } from './topic-audit';
 import { Workload } from './workload';
 
@@ -15,16 +15,7 @@ describe('the chaos run: its parts', () => {
 
     it('strikes every kind inside the push, every instance killed once, in time order', () => {
       const schedule = faultSchedule(options);
-      const kinds: FaultKind[] = [
-        'kill-service',
-        'kill-partner',
-        'broker-restart',
-        'broker-kill-leader',
-        'registry-restart',
-        'postgres-cut',
-        'erp-outage',
-      ];
-      expect(kinds.filter((kind) => !schedule.some((fault) => fault.kind === kind))).toEqual([]);
+      expect(FAULT_KINDS.filter((kind) => !schedule.some((fault) => fault.kind === kind))).toEqual([]);
       expect(
         schedule
           .filter((fault) => fault.target)

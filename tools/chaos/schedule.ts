@@ -1,13 +1,17 @@
 import { seededRandom } from '../emulators/shared/random';
 
-export type FaultKind =
-  | 'kill-service'
-  | 'kill-partner'
-  | 'broker-restart'
-  | 'broker-kill-leader'
-  | 'registry-restart'
-  | 'postgres-cut'
-  | 'erp-outage';
+/** Every kind of fault a run strikes at least once. */
+export const FAULT_KINDS = [
+  'kill-service',
+  'kill-partner',
+  'broker-restart',
+  'broker-kill-leader',
+  'registry-restart',
+  'postgres-cut',
+  'erp-outage',
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   /** Milliseconds after the push started. */

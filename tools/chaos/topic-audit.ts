@@ -15,34 +15,28 @@ export interface TopicAudit {
 
 const READ = { timeoutMs: 120_000, groupPrefix: 'chaos-checker' };
 
+type RawMessage = { value: Buffer | null; headers: Record<string, string | undefined> };
+
 /** Reads the raw topic, the documents topic and both dead-letter topics of the run (its topic prefix) to their end. */
 export async function auditTopics(kafka: Kafka, prefix: string): Promise<TopicAudit> {
-  const raw: { identity: string; sendId?: string }[] = [];
-  await readTopicToEnd(
-    kafka,
-    `${prefix}newstore.events.v1`,
-    async (batch) =>
-      void raw.push(
-        ...batch.map((message) => ({
-          identity: message.headers[HEADERS.eventId] ?? '',
-          sendId: message.headers[HEADERS.sendId],
-        })),
-      ),
-    READ,
-  );
+  /** Every message of a topic, as its identity (what makes two messages copies) and its send id. */
+  const identities = async (topic: string, identity: (message: RawMessage) => string) => {
+    const read: { identity: string; sendId?: string }[] = [];
+    await readTopicToEnd(
+      kafka,
+      `${prefix}${topic}`,
+      async (batch) =>
+        void read.push(
+          ...batch.map((message) => ({ identity: identity(message), sendId: message.headers[HEADERS.sendId] })),
+        ),
+      READ,
+    );
+    return read;
+  };
+  const raw = await identities('newstore.events.v1', (message) => message.headers[HEADERS.eventId] ?? '');
   // The documents topic: one document of one event is one message; more are duplicates.
-  const documents: { identity: string; sendId?: string }[] = [];
-  await readTopicToEnd(
-    kafka,
-    `${prefix}erp.documents.v1`,
-    async (batch) =>
-      void documents.push(
-        ...batch.map((message) => ({
-          identity: documentIdentity(message.value, message.headers[HEADERS.replay]),
-          sendId: message.headers[HEADERS.sendId],
-        })),
-      ),
-    READ,
+  const documents = await identities('erp.documents.v1', (message) =>
+    documentIdentity(message.value, message.headers[HEADERS.replay]),
   );
   const deadLetters: Record<string, number> = {};
   for (const topic of ['enricher.dlq.v1', 'erp.dlq.v1']) {

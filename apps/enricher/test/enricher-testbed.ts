@@ -6,7 +6,7 @@ import {
   newStoreEnv,
   readTopic,
   ServiceUnderTest,
-  startServiceForTest,
+  serviceInstances,
   testbed,
   uniqueName,
 } from '@hub/testing';
@@ -29,7 +29,8 @@ export function enricherTestbed(
   const emulator = base.closeAfter(new NewStoreEmulator(options.newStore));
   const codec = new DocumentCodec(createSchemaRegistry(settings), `${prefix}.erp.documents.v1-value`);
   const group = uniqueName(`${name}-group`);
-  const running: ServiceUnderTest[] = [];
+  // Closed first (registered last): the enrichers stop before the emulator and the topics go.
+  const enrichers = base.closeAfter(serviceInstances(enricherService));
 
   const bed = {
     prefix,
@@ -42,26 +43,19 @@ export function enricherTestbed(
     closeAfter: base.closeAfter,
     postgres: base.postgres,
     /** The environment every enricher of the block starts with; a start may add to it. */
-    env: {} as Record<string, string>,
+    get env(): Record<string, string> {
+      return enrichers.env;
+    },
     /** Where the block's NewStore emulator listens. */
     newStoreUrl: '',
     /** The enricher started last. */
     get enricher(): ServiceUnderTest {
-      const last = running.at(-1);
-      if (!last) throw new Error('no enricher started');
-      return last;
+      return enrichers.last;
     },
     /** Starts one more enricher in this process (the block's environment, `changes` added for this and later starts). */
-    start: async (changes: Record<string, string> = {}): Promise<ServiceUnderTest> => {
-      bed.env = { ...bed.env, ...changes };
-      const enricher = await startServiceForTest(enricherService, bed.env);
-      running.push(enricher);
-      return enricher;
-    },
+    start: enrichers.start,
     /** Stops every enricher gracefully (each finishes and commits what it holds). */
-    stop: async (): Promise<void> => {
-      for (const enricher of running.splice(0)) await enricher.close();
-    },
+    stop: enrichers.stop,
     /** Each event made visible in NewStore (GraphQL, after its lag), then put on the raw topic as ingest would. */
     publish: async (...envelopes: NewStoreEnvelope[]): Promise<void> => {
       for (const envelope of envelopes) {
@@ -86,14 +80,13 @@ export function enricherTestbed(
 
   beforeAll(async () => {
     bed.newStoreUrl = await emulator.listen(0);
-    bed.env = base.env({
+    enrichers.env = base.env({
       KAFKA_TOPIC_PARTITIONS: String(options.partitions ?? 3),
       ...newStoreEnv(bed.newStoreUrl),
       ENRICHER_CONSUMER_GROUP: group,
       ...options.env,
     });
   });
-  base.closeAfter({ close: () => bed.stop() });
 
   return bed;
 }

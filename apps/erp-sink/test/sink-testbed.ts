@@ -1,5 +1,5 @@
 import { ErpDocument } from '@hub/contracts';
-import { ServiceUnderTest, startServiceForTest, testbed, uniqueName, waitFor } from '@hub/testing';
+import { ServiceUnderTest, serviceInstances, testbed, uniqueName, waitFor } from '@hub/testing';
 import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
 import { erpSinkService } from '../src/erp-sink.service-definition';
 
@@ -38,7 +38,8 @@ export function sinkTestbed(
   const group = uniqueName(`${name}-group`);
   const database = base.postgres();
   const emulator = base.closeAfter(new ErpEmulator(options.erp ?? {}));
-  const running: ServiceUnderTest[] = [];
+  // Closed first (registered last): the sinks stop before the emulator, then the client.
+  const sinks = base.closeAfter(serviceInstances(erpSinkService));
 
   const bed = {
     prefix,
@@ -50,33 +51,26 @@ export function sinkTestbed(
     database,
     closeAfter: base.closeAfter,
     /** The environment every sink of the block starts with; a restart may add to it. */
-    env: {} as Record<string, string>,
+    get env(): Record<string, string> {
+      return sinks.env;
+    },
     /** NETSUITE_BASE_URL of the block's emulator. */
     erpUrl: '',
     /** The sink started last. */
     get sink(): ServiceUnderTest {
-      const last = running.at(-1);
-      if (!last) throw new Error('no sink started');
-      return last;
+      return sinks.last;
     },
     /** Every sink running, first started first. */
     get sinks(): readonly ServiceUnderTest[] {
-      return running;
+      return sinks.all;
     },
     /** Starts one more sink (the block's environment, `changes` added to it for this and later starts). */
-    async start(changes: Record<string, string> = {}): Promise<ServiceUnderTest> {
-      bed.env = { ...bed.env, ...changes };
-      const sink = await startServiceForTest(erpSinkService, bed.env);
-      running.push(sink);
-      return sink;
-    },
+    start: sinks.start,
     /** Stops every sink gracefully (each finishes and commits what it holds). */
-    async stop(): Promise<void> {
-      for (const sink of running.splice(0)) await sink.close();
-    },
-    async restart(changes: Record<string, string> = {}): Promise<ServiceUnderTest> {
-      await bed.stop();
-      return bed.start(changes);
+    stop: sinks.stop,
+    restart: async (changes: Record<string, string> = {}): Promise<ServiceUnderTest> => {
+      await sinks.stop();
+      return sinks.start(changes);
     },
     send: (...documents: ErpDocument[]) =>
       kafka.producer.send(
@@ -100,15 +94,13 @@ export function sinkTestbed(
 
   beforeAll(async () => {
     bed.erpUrl = `${await emulator.listen(0)}/services/rest`;
-    bed.env = base.env({
+    sinks.env = base.env({
       KAFKA_TOPIC_PARTITIONS: String(options.partitions ?? 3),
       NETSUITE_BASE_URL: bed.erpUrl,
       SINK_CONSUMER_GROUP: group,
       ...options.env,
     });
   });
-  // Closed in reverse: the sinks stop first, then the emulator, then the client.
-  base.closeAfter({ close: () => bed.stop() });
 
   return bed;
 }

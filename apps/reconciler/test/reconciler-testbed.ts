@@ -1,4 +1,4 @@
-import { newStoreEnv, ServiceUnderTest, startServiceForTest, testbed } from '@hub/testing';
+import { newStoreEnv, ServiceUnderTest, serviceInstances, testbed } from '@hub/testing';
 import { ErpEmulator, ErpEmulatorOptions } from '../../../tools/emulators/erp/erp-emulator';
 import { NewStoreEmulator, NewStoreEmulatorOptions } from '../../../tools/emulators/newstore/newstore-emulator';
 import { reconcilerService } from '../src/reconciler.service-definition';
@@ -22,7 +22,8 @@ export function reconcilerTestbed(
   const { prefix, schema, settings, kafka } = base;
   const newStore = base.closeAfter(new NewStoreEmulator(options.newStore));
   const erp = base.closeAfter(new ErpEmulator(options.erp ?? {}));
-  const running: ServiceUnderTest[] = [];
+  // Closed first (registered last): the reconcilers stop before the emulators and the topics go.
+  const reconcilers = base.closeAfter(serviceInstances(reconcilerService));
 
   const bed = {
     prefix,
@@ -34,27 +35,20 @@ export function reconcilerTestbed(
     closeAfter: base.closeAfter,
     postgres: base.postgres,
     /** The environment every reconciler of the block starts with; a start may add to it. */
-    env: {} as Record<string, string>,
+    get env(): Record<string, string> {
+      return reconcilers.env;
+    },
     /** Where the block's emulators listen. */
     newStoreUrl: '',
     erpUrl: '',
     /** The reconciler started last. */
     get reconciler(): ServiceUnderTest {
-      const last = running.at(-1);
-      if (!last) throw new Error('no reconciler started');
-      return last;
+      return reconcilers.last;
     },
     /** Starts one more reconciler (the block's environment, `changes` added for this and later starts). */
-    start: async (changes: Record<string, string> = {}): Promise<ServiceUnderTest> => {
-      bed.env = { ...bed.env, ...changes };
-      const reconciler = await startServiceForTest(reconcilerService, bed.env);
-      running.push(reconciler);
-      return reconciler;
-    },
+    start: reconcilers.start,
     /** Stops every reconciler gracefully. */
-    stop: async (): Promise<void> => {
-      for (const reconciler of running.splice(0)) await reconciler.close();
-    },
+    stop: reconcilers.stop,
     /** The admin API of the reconciler started last, with the block's token: the status and the JSON answer. */
     admin: async <T = Record<string, unknown>>(
       method: string,
@@ -78,7 +72,7 @@ export function reconcilerTestbed(
   beforeAll(async () => {
     bed.newStoreUrl = await newStore.listen(0);
     bed.erpUrl = await erp.listen(0);
-    bed.env = base.env({
+    reconcilers.env = base.env({
       ...newStoreEnv(bed.newStoreUrl),
       NETSUITE_BASE_URL: `${bed.erpUrl}/services/rest`,
       RECONCILER_TENANTS: options.newStore.day.tenant,
@@ -88,7 +82,6 @@ export function reconcilerTestbed(
       ...options.env,
     });
   });
-  base.closeAfter({ close: () => bed.stop() });
 
   return bed;
 }

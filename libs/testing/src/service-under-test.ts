@@ -22,3 +22,37 @@ export async function startServiceForTest<S extends EnvShape>(
   const port = typeof address === 'object' && address ? address.port : 0;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
+
+/**
+ * The instances of one service a testbed starts: each with the block's environment (`env`,
+ * set before the block) plus what a start adds, kept for later starts; `stop` stops them
+ * all gracefully, first started first. Closed with the testbed (`closeAfter`).
+ */
+export function serviceInstances<S extends EnvShape>(definition: HubServiceDefinition<S>) {
+  const running: ServiceUnderTest[] = [];
+  const instances = {
+    /** The environment every instance starts with; a start may add to it. */
+    env: {} as Record<string, string>,
+    /** The instance started last. */
+    get last(): ServiceUnderTest {
+      const last = running.at(-1);
+      if (!last) throw new Error(`no ${definition.service} started`);
+      return last;
+    },
+    /** Every instance running, first started first. */
+    get all(): readonly ServiceUnderTest[] {
+      return running;
+    },
+    start: async (changes: Record<string, string> = {}): Promise<ServiceUnderTest> => {
+      instances.env = { ...instances.env, ...changes };
+      const service = await startServiceForTest(definition, instances.env);
+      running.push(service);
+      return service;
+    },
+    stop: async (): Promise<void> => {
+      for (const service of running.splice(0)) await service.close();
+    },
+    close: () => instances.stop(),
+  };
+  return instances;
+}
