@@ -227,7 +227,8 @@ export const ADMIN_OPENAPI = {
     },
     '/admin/resync': {
       post: {
-        summary: 'Replay the open discrepancies of a day, or some orders, through the pipeline',
+        summary:
+          'Resync the open discrepancies of a day, or some orders: their events replayed through the pipeline, or their documents re-posted as built (source)',
         requestBody: {
           content: {
             'application/json': {

@@ -49,8 +49,12 @@ export const resyncBody = z
     tenant: z.string().optional(),
     date: dateField.optional(),
     orderIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
-    /** What is written for an order the hub knows: re-enriched from NewStore today (default) or the documents as built. */
-    source: z.enum(['newstore', 'stored']).optional(),
+    source: z
+      .enum(['newstore', 'stored'])
+      .optional()
+      .describe(
+        "What is written for an order the hub knows: 'newstore' (the default) replays its events, enriched again from NewStore today; 'stored' re-posts its documents from erp.documents.v1 as built",
+      ),
   })
   .strict()
   .refine((body) => body.date || body.orderIds, 'give "date" (its open discrepancies) or "orderIds", or both');
