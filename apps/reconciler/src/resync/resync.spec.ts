@@ -1,7 +1,7 @@
 import { HEADERS } from '@hub/contracts';
 import { ErpError } from '@hub/erp';
 import { NewStoreError } from '@hub/newstore-graphql';
-import { KafkaInfrastructure } from '@hub/kafka';
+import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { HUB_CONFIG, ServiceRuntime } from '@hub/platform';
 import { sampleGraphQlOrder } from '@hub/testing';
 import { Test } from '@nestjs/testing';
@@ -12,6 +12,21 @@ import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
 import { Resync } from './resync';
+
+// The topics' reader, faked: what a topic holds at the positions asked is given per test (`onTopic`).
+jest.mock('@hub/kafka', () => ({ ...jest.requireActual<object>('@hub/kafka'), readOffsets: jest.fn() }));
+const onTopic = (held: Record<string, { partition: number; offset: string; key: string }[]>) =>
+  jest.mocked(readOffsets).mockImplementation(async (_kafka, topic, wanted) =>
+    (held[topic] ?? [])
+      .filter((message) => wanted.get(message.partition)?.has(message.offset))
+      .map((message) => ({
+        ...message,
+        topic,
+        timestamp: '0',
+        value: Buffer.from('{}'),
+        headers: { [HEADERS.eventId]: `e-${message.offset}` },
+      })),
+  );
 
 const order = (id: string) => sampleGraphQlOrder({ id, externalId: `EXT-${id}` });
 
@@ -45,6 +60,8 @@ async function resyncWith(options: {
   newStoreFailures?: Error[];
   /** Internal ids whose delete the ERP refuses. */
   undeletable?: string[];
+  /** Orders the hub has: their events' and documents' positions. */
+  known?: { orderId: string; events: string[]; documents: string[] }[];
 }) {
   const sent: { topic: string; key: string | null; headers: Record<string, string> }[] = [];
   const deleted: string[] = [];
@@ -64,15 +81,22 @@ async function resyncWith(options: {
       {
         provide: OrderReads,
         useValue: {
-          // No order has events in the hub: everything resynced is fetched from NewStore.
-          orderEvents: async () => [],
+          // Unless a test says otherwise, no order has events in the hub: everything resynced is fetched from NewStore.
+          orderEvents: async (_tenant: string, ids: string[]) =>
+            (options.known ?? [])
+              .filter((known) => ids.includes(known.orderId))
+              .map((known) => ({ orderId: known.orderId, partition: 0, offsets: known.events })),
+          documentPositions: async (_tenant: string, ids: string[]) =>
+            (options.known ?? [])
+              .filter((known) => ids.includes(known.orderId))
+              .flatMap((known) => known.documents.map((offset) => ({ orderId: known.orderId, partition: 0, offset }))),
           hubErpIds: async (subjects: string[]) => new Map(subjects.map((subject) => [subject, options.hubErpId])),
         },
       },
       {
         provide: KafkaInfrastructure,
         useValue: {
-          topics: { newstoreEvents: 'newstore.events.v1' },
+          topics: { newstoreEvents: 'newstore.events.v1', erpDocuments: 'erp.documents.v1' },
           producer: {
             send: async (topic: string, messages: { key: string | null; headers: Record<string, string> }[]) =>
               messages.forEach((message) => sent.push({ topic, ...message })),
@@ -115,6 +139,51 @@ async function resyncWith(options: {
 }
 
 describe('Resync', () => {
+  it('re-posts the documents as built when asked (source stored), and replays the events of an order without any', async () => {
+    onTopic({
+      'erp.documents.v1': [
+        { partition: 0, offset: '10', key: 'o-1' },
+        { partition: 0, offset: '11', key: 'o-1' },
+      ],
+      'newstore.events.v1': [{ partition: 0, offset: '3', key: 'o-2' }],
+    });
+    const { resync, sent } = await resyncWith({
+      known: [
+        { orderId: 'o-1', events: ['1', '2'], documents: ['10', '11'] },
+        { orderId: 'o-2', events: ['3'], documents: [] },
+      ],
+    });
+    const summary = await resync.run({ tenant: 'acme', orderIds: ['o-1', 'o-2'], source: 'stored' });
+    expect(summary).toMatchObject({
+      documentsReposted: 2,
+      ordersReposted: ['o-1'],
+      eventsReplayed: 1,
+      ordersReplayed: ['o-2'],
+      failed: [],
+    });
+    expect(sent.map((message) => [message.topic, message.key])).toEqual([
+      ['erp.documents.v1', 'o-1'],
+      ['erp.documents.v1', 'o-1'],
+      ['newstore.events.v1', 'o-2'],
+    ]);
+    expect(sent.every((message) => message.headers[HEADERS.replay] !== undefined)).toBe(true);
+  });
+
+  it('fails an order whose documents the topic no longer holds, naming them, and re-posts what it holds', async () => {
+    onTopic({ 'erp.documents.v1': [{ partition: 0, offset: '10', key: 'o-1' }] });
+    const { resync, sent } = await resyncWith({ known: [{ orderId: 'o-1', events: ['1'], documents: ['10', '11'] }] });
+    const summary = await resync.run({ tenant: 'acme', orderIds: ['o-1'], source: 'stored' });
+    expect(summary.documentsReposted).toBe(1);
+    expect(summary.failed).toEqual([
+      {
+        orderId: 'o-1',
+        action: 'repost',
+        error: '1 of its documents are no longer on erp.documents.v1 (0:11): resync it from NewStore instead',
+      },
+    ]);
+    expect(sent).toHaveLength(1);
+  });
+
   it('injects an order the hub never received as its opening event, keyed by order id and marked as a replay', async () => {
     const { resync, sent } = await resyncWith({ inNewStore: ['o-1'] });
     const summary = await resync.run({ tenant: 'acme', orderIds: ['o-1', 'o-gone'] });

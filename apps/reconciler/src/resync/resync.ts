@@ -52,7 +52,11 @@ export interface ResyncSummary {
    * What could not be done, after retries: the order's discrepancy stays open and
    * unmarked, and a resync again tries it again. The others went on regardless.
    */
-  failed: { orderId: string; action: 'delete-duplicate' | 'inject' | 'inject-cancellation'; error: string }[];
+  failed: {
+    orderId: string;
+    action: 'delete-duplicate' | 'inject' | 'inject-cancellation' | 'repost';
+    error: string;
+  }[];
 }
 
 /** Several resyncs of one order (one per day with a discrepancy of it) as one outcome. */
@@ -134,7 +138,7 @@ export class Resync {
     const knownIds = new Set(known.map((order) => order.orderId));
     const stored =
       request.source === 'stored' ? await this.orders.documentPositions(request.tenant, [...knownIds]) : [];
-    summary.documentsReposted = await this.repost(stored);
+    summary.documentsReposted = await this.repost(stored, summary);
     summary.ordersReposted = [...new Set(stored.map((document) => document.orderId))].sort();
     const reposted = new Set(summary.ordersReposted);
     const replayed = known.filter((order) => !reposted.has(order.orderId));
@@ -185,13 +189,29 @@ export class Resync {
    * position and published again with the replay marker (the sink posts a replayed document
    * even when its ledger says posted; the ERP upserts it by external id), in topic order.
    */
-  private async repost(documents: { partition: number; offset: string }[]): Promise<number> {
+  private async repost(
+    documents: { orderId: string; partition: number; offset: string }[],
+    summary: ResyncSummary,
+  ): Promise<number> {
     if (documents.length === 0) return 0;
     const topic = this.kafka.topics.erpDocuments;
     const messages = await this.readAt(
       topic,
       documents.map((document) => ({ partition: document.partition, offsets: [document.offset] })),
     );
+    // A document the topic no longer holds (past its retention) cannot be re-posted as built: its order fails, said.
+    const found = new Set(messages.map((message) => `${message.partition}:${message.offset}`));
+    const gone = documents.filter((document) => !found.has(`${document.partition}:${document.offset}`));
+    for (const orderId of new Set(gone.map((document) => document.orderId))) {
+      const positions = gone.filter((document) => document.orderId === orderId);
+      summary.failed.push({
+        orderId,
+        action: 'repost',
+        error: `${positions.length} of its documents are no longer on ${topic} (${positions.map((document) => `${document.partition}:${document.offset}`).join(', ')}): resync it from NewStore instead`,
+      });
+      this.metrics.resynced.inc({ action: 'failed' });
+      this.logger.error({ orderId, positions }, 'resync: documents to re-post are no longer on the topic');
+    }
     await this.sendAsReplay(topic, messages);
     this.metrics.resynced.inc({ action: 'document-reposted' }, messages.length);
     return messages.length;
