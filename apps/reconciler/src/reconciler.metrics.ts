@@ -117,7 +117,7 @@ export class ReconcilerMetrics {
     });
     this.resynced = new Counter({
       name: 'parity_resync_actions_total',
-      help: 'Resync actions: events replayed, orders injected from NewStore or not found there, ERP duplicates deleted or left to a person, failed',
+      help: 'Resync actions: events replayed, documents re-posted as built, orders injected from NewStore or not found there, ERP duplicates deleted or left to a person, failed',
       labelNames: ['action'],
       registers,
     });
