@@ -1,3 +1,4 @@
+import { SALE_DOCUMENT_TYPES } from '@hub/contracts';
 import type { ErpDocumentType, SyncStatus } from '@hub/contracts';
 import { Coalescer } from '@hub/persistence';
 import { InjectConfig } from '@hub/platform';
@@ -17,7 +18,7 @@ export interface LedgerEntry {
  * once posted for as long as the ERP record lives, never by a TTL (issue: a return 120
  * days after its sale was dead-lettered when the sale's row had expired).
  */
-export const PARENT_TYPES: readonly ErpDocumentType[] = ['salesOrder', 'cashSale'];
+export const PARENT_TYPES: readonly ErpDocumentType[] = SALE_DOCUMENT_TYPES;
 
 /** The sink's idempotency ledger (schema erp_sink): derived state, rebuilt from erp.sync-status.v1. */
 @Injectable()

@@ -16,6 +16,8 @@ export const ERP_DOCUMENT_TYPES = [
   'itemFulfillment',
 ] as const;
 export type ErpDocumentType = (typeof ERP_DOCUMENT_TYPES)[number];
+/** The records an order's sale is booked as (docs/domain.md section 3): a sales order, or a cash sale handed over in store. */
+export const SALE_DOCUMENT_TYPES: readonly ErpDocumentType[] = ['salesOrder', 'cashSale'];
 /**
  * Records NetSuite makes itself from a hub record, that a hub record is made from
  * (docs/domain.md section 3): the invoice of a sales order billed before shipping, the

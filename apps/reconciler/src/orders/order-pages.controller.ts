@@ -21,9 +21,10 @@ import { orderHref } from '../reports/report-html';
 import { actorOf, postedForm, send } from '../reports/report-http';
 import { OrderReads } from '../reconciliation/order-reads.repository';
 import { ReconciliationRepository } from '../reconciliation/reconciliation.repository';
-import { mergeResyncSummaries, Resync, ResyncSource, ResyncSummary } from '../resync/resync';
+import { Resync, ResyncSource } from '../resync/resync';
 import { OperatorActions } from './operator-actions.repository';
 import { expectedLines } from '@hub/reconciliation';
+import { SALE_DOCUMENT_TYPES } from '@hub/contracts';
 import { ERP_PORTS, NEWSTORE_CLIENT } from '../reconciler.tokens';
 import type { NewStoreOrders } from '@hub/newstore';
 import { todaysSaleLines } from './todays-sale';
@@ -131,12 +132,14 @@ export class OrderPagesController {
         error: 'amounts not confirmed',
         message: `this resync writes over amounts the ERP holds (${overwrites.map((row) => `${row.externalId ?? row.subject}: ${row.found} → ${row.expected}`).join('; ')}): tick the box that names them`,
       });
-    const summary = await this.resyncOrder(
+    // One pass over every day with an open discrepancy of the order (its records written once), or, with
+    // none open, its records written again.
+    const summary = await this.resyncer.run({
       tenant,
-      order.orderId,
-      [...new Set(open.map((row) => row.businessDate))],
+      businessDates: open.map((row) => row.businessDate),
+      orderIds: [order.orderId],
       source,
-    );
+    });
     const writes = source === 'stored' ? 'the documents as built' : 'enriched from NewStore today';
     await this.actions.record({
       tenant,
@@ -167,7 +170,7 @@ export class OrderPagesController {
   private async dryRun(tenant: string, orderId: string): Promise<RecordDryRun[]> {
     const erp = this.erps.erpOf(tenant);
     const documents = await this.orders.documentLines(tenant, orderId);
-    const today = documents.some((document) => SALE_TYPES.includes(document.documentType))
+    const today = documents.some((document) => SALE_DOCUMENT_TYPES.includes(document.documentType))
       ? await this.newStore.order(tenant, orderId).then(
           (order) => todaysSaleLines(tenant, order),
           (error: unknown) =>
@@ -189,30 +192,14 @@ export class OrderPagesController {
           externalId: document.externalId,
           hub: expectedLines(document.lines, document.closings),
           erp: now,
-          ...(SALE_TYPES.includes(document.documentType) && today !== undefined
+          ...(SALE_DOCUMENT_TYPES.includes(document.documentType) && today !== undefined
             ? { today: typeof today === 'string' ? today : expectedLines(today, document.closings) }
             : {}),
         };
       }),
     );
   }
-
-  /** The order's resync, once per day with an open discrepancy of it (or its records written again when none is open). */
-  private async resyncOrder(
-    tenant: string,
-    orderId: string,
-    days: string[],
-    source: ResyncSource,
-  ): Promise<ResyncSummary> {
-    if (days.length === 0) return this.resyncer.run({ tenant, orderIds: [orderId], source });
-    const summaries: ResyncSummary[] = [];
-    for (const businessDate of days.sort())
-      summaries.push(await this.resyncer.run({ tenant, businessDate, orderIds: [orderId], source }));
-    return mergeResyncSummaries(summaries);
-  }
 }
-
-const SALE_TYPES = ['salesOrder', 'cashSale'];
 
 /** The form's choice of what the resync writes: NewStore today unless it says `stored`; anything else is refused. */
 function sourceOf(value: unknown): ResyncSource {

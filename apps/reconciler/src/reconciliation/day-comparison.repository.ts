@@ -1,4 +1,4 @@
-import { ErpDocumentType } from '@hub/contracts';
+import { ErpDocumentType, SALE_DOCUMENT_TYPES } from '@hub/contracts';
 import { EXTERNAL_ID_PREFIXES } from '@hub/newstore';
 import {
   classifyOrphan,
@@ -54,7 +54,7 @@ export class DayComparisonRepository {
          ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::text AS hub_total,
          h.item_count AS hub_item_count, h.is_historical AS hub_historical, h.opened AS hub_opened,
          EXISTS (SELECT 1 FROM erp_documents d WHERE d.tenant = $2 AND d.order_id = k.order_id
-           AND d.document_type IN ('salesOrder', 'cashSale') AND d.tran_date IS NOT NULL) AS has_sale,
+           AND d.document_type = ANY($5) AND d.tran_date IS NOT NULL) AS has_sale,
          ARRAY(SELECT coalesce(dl.event_name, 'event') || ': ' || coalesce(dl.reason, 'no reason') FROM dead_letters dl
            WHERE dl.tenant = $2 AND dl.order_id = k.order_id
            AND NOT EXISTS (SELECT 1 FROM erp_documents d2 WHERE d2.source_event_id = dl.event_id)
@@ -64,7 +64,7 @@ export class DayComparisonRepository {
        LEFT JOIN run_newstore_orders ns ON ns.run_id = $1 AND ns.order_id = k.order_id
        LEFT JOIN orders h ON h.tenant = $2 AND h.order_id = k.order_id
        ORDER BY k.order_id`,
-      [runId, tenant, businessDate, settledBefore],
+      [runId, tenant, businessDate, settledBefore, SALE_DOCUMENT_TYPES],
       pageSize,
       async (rows) =>
         onPage(

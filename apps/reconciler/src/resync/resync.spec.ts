@@ -74,7 +74,8 @@ async function resyncWith(options: {
       {
         provide: ReconciliationRepository,
         useValue: {
-          discrepancies: async () => options.discrepancies ?? [],
+          discrepancies: async (_tenant: string, day: string) =>
+            (options.discrepancies ?? []).filter((item) => item.businessDate === day),
           markResyncRequested: async (ids: string[]) => marked.push(ids),
         },
       },
@@ -167,6 +168,25 @@ describe('Resync', () => {
       ['newstore.events.v1', 'o-2'],
     ]);
     expect(sent.every((message) => message.headers[HEADERS.replay] !== undefined)).toBe(true);
+  });
+
+  it("resyncs an order's open discrepancies of several days in one pass: its events replayed once", async () => {
+    onTopic({ 'newstore.events.v1': [{ partition: 0, offset: '1', key: 'o-1' }] });
+    const { resync, sent, marked } = await resyncWith({
+      known: [{ orderId: 'o-1', events: ['1'], documents: [] }],
+      discrepancies: [
+        discrepancy({ id: '7', kind: 'line_mismatch', businessDate: '2026-11-25' }),
+        discrepancy({ id: '8', kind: 'amount_mismatch', businessDate: '2026-11-26' }),
+      ],
+    });
+    const summary = await resync.run({
+      tenant: 'acme',
+      businessDates: ['2026-11-26', '2026-11-25'],
+      orderIds: ['o-1'],
+    });
+    expect(summary).toMatchObject({ eventsReplayed: 1, ordersReplayed: ['o-1'], failed: [] });
+    expect(sent).toHaveLength(1);
+    expect(marked).toEqual([['7', '8']]);
   });
 
   it('fails an order whose documents the topic no longer holds, naming them, and re-posts what it holds', async () => {

@@ -29,6 +29,8 @@ export interface ResyncRequest {
   tenant: string;
   /** Every open discrepancy of this day. */
   businessDate?: string;
+  /** Every open discrepancy of these days (an order's page: each day with one of the order's), in one pass. */
+  businessDates?: string[];
   /** These orders (with or without a discrepancy). */
   orderIds?: string[];
   /** Default `newstore`. */
@@ -57,23 +59,6 @@ export interface ResyncSummary {
     action: 'delete-duplicate' | 'inject' | 'inject-cancellation' | 'repost';
     error: string;
   }[];
-}
-
-/** Several resyncs of one order (one per day with a discrepancy of it) as one outcome. */
-export function mergeResyncSummaries(summaries: ResyncSummary[]): ResyncSummary {
-  const union = (pick: (summary: ResyncSummary) => string[]) => [...new Set(summaries.flatMap(pick))];
-  return {
-    eventsReplayed: summaries.reduce((sum, summary) => sum + summary.eventsReplayed, 0),
-    ordersReplayed: union((summary) => summary.ordersReplayed),
-    documentsReposted: summaries.reduce((sum, summary) => sum + summary.documentsReposted, 0),
-    ordersReposted: union((summary) => summary.ordersReposted),
-    ordersInjected: union((summary) => summary.ordersInjected),
-    cancellationsInjected: union((summary) => summary.cancellationsInjected),
-    ordersNotFound: union((summary) => summary.ordersNotFound),
-    duplicatesDeleted: summaries.flatMap((summary) => summary.duplicatesDeleted),
-    manual: summaries.flatMap((summary) => summary.manual),
-    failed: summaries.flatMap((summary) => summary.failed),
-  };
 }
 
 /**
@@ -120,9 +105,12 @@ export class Resync {
       manual: [],
       failed: [],
     };
-    const discrepancies = request.businessDate
-      ? await this.repository.discrepancies(request.tenant, request.businessDate, { orderIds: request.orderIds })
-      : [];
+    const days = [
+      ...new Set([...(request.businessDate ? [request.businessDate] : []), ...(request.businessDates ?? [])]),
+    ];
+    const discrepancies: DiscrepancyRow[] = [];
+    for (const day of days.sort())
+      discrepancies.push(...(await this.repository.discrepancies(request.tenant, day, { orderIds: request.orderIds })));
     const orderIds = new Set<string>(request.orderIds ?? []);
     const uncancelled = new Set(
       discrepancies.filter((discrepancy) => discrepancy.kind === 'missing_cancellation').map((item) => item.orderId),
@@ -161,7 +149,7 @@ export class Resync {
         .filter((discrepancy) => !failedOrders.has(discrepancy.orderId))
         .map((discrepancy) => discrepancy.id),
     );
-    const context = { ...summary, tenant: request.tenant, businessDate: request.businessDate };
+    const context = { ...summary, tenant: request.tenant, businessDates: days };
     if (summary.failed.length > 0) this.logger.error(context, 'resync incomplete: some orders failed');
     else this.logger.info(context, 'resync done');
     return summary;
