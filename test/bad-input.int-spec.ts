@@ -41,6 +41,7 @@ describe('bad input against the running ingest and admin APIs (property-based, f
   const bed = hubTestbed('badinput', {
     newStore: { day: { tenant: 'acme', date: '2024-01-02', orders: 5, seed: 21 } },
     topics: ['newstoreEvents', 'erpDocuments', 'enricherDlq'],
+    env: { ENRICHER_RETRY_TIERS_MS: '100,200' },
   });
   const { kafka, newStore } = bed;
   let ingest: ServiceUnderTest;
@@ -51,7 +52,7 @@ describe('bad input against the running ingest and admin APIs (property-based, f
 
   beforeAll(async () => {
     ingest = await bed.start('ingest', { INGEST_API_KEYS: `acme:${KEY}`, INGEST_BODY_LIMIT_BYTES: '65536' });
-    enricher = await bed.start('enricher', { ENRICHER_RETRY_TIERS_MS: '100,200' });
+    enricher = await bed.start('enricher');
     reconciler = await bed.start('reconciler', { RECONCILER_ADMIN_TOKENS: ADMIN });
   });
 

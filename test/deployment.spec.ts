@@ -655,7 +655,11 @@ describe('Kubernetes overlays for Strimzi and KEDA, and the dashboards for Grafa
     expect(allows(acls('erp-sink'), 'group', 'erp-sink-ledger-rebuild-1', 'Read')).toBe(true);
     expect(allows(acls('reconciler'), 'group', 'reconciler-projections', 'Read')).toBe(true);
     expect(allows(acls('reconciler'), 'topic', 'reconciliation.discrepancies.v1', 'Write')).toBe(true);
-    expect(allows(acls('reconciler'), 'topic', 'erp.documents.v1', 'Write')).toBe(false);
+    // A resync re-posts the documents as built; the retry tiers are projected, never written.
+    expect(allows(acls('reconciler'), 'topic', 'erp.documents.v1', 'Write')).toBe(true);
+    expect(allows(acls('reconciler'), 'topic', 'enricher.retry.2000ms.v1', 'Read')).toBe(true);
+    expect(allows(acls('reconciler'), 'topic', 'enricher.retry.2000ms.v1', 'Write')).toBe(false);
+    expect(allows(acls('reconciler'), 'topic', 'erp.sync-status.v1', 'Write')).toBe(false);
   });
 
   it('keda: the enricher and the sink scale on their consumer lag up to the partition count, and own their replicas', () => {

@@ -84,6 +84,8 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
       pusher: { concurrency: 4, duplicateRate: 0, timeScale: 0.0001 },
     },
     erp: { concurrencyLimit: 10 },
+    // The enricher's tiers, which the reconciler projects.
+    env: { ENRICHER_RETRY_TIERS_MS: '200,400,800' },
   });
   const { erp } = bed;
   // An OTLP/HTTP receiver (what a collector offers): the apps send their spans to it.
@@ -128,7 +130,7 @@ describe('dashboards and alert rules against a live Prometheus scraping a day of
         }),
       })
     ).json()) as { id: string };
-    apps.enricher = await bed.start('enricher', { ...tracing, ENRICHER_RETRY_TIERS_MS: '200,400,800' });
+    apps.enricher = await bed.start('enricher', tracing);
     apps['erp-sink'] = await bed.start('erp-sink', tracing);
     apps.reconciler = await bed.start('reconciler', {
       ...tracing,

@@ -22,6 +22,8 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   const bed = hubTestbed('recon', {
     newStore: { day: { tenant: TENANT, date: DAY, orders: 40, seed: 27 } },
     erp: { concurrencyLimit: 10 },
+    // The enricher's tiers, which the reconciler projects.
+    env: { ENRICHER_RETRY_TIERS_MS: '200,400,800' },
   });
   const { prefix, kafka, newStore, erp, schemas } = bed;
   const database = bed.postgres();
@@ -143,7 +145,7 @@ describe('reconciler: a planted day, found, resynced, in parity', () => {
   };
 
   beforeAll(async () => {
-    await bed.start('enricher', { ENRICHER_RETRY_TIERS_MS: '200,400,800' });
+    await bed.start('enricher');
     await bed.start('erp-sink', { SINK_WAITING_SWEEP_MS: '200', ERP_RETRY_BASE_MS: '100' });
     reconciler = await bed.start('reconciler', {
       RECONCILER_ADMIN_TOKENS: TOKEN,

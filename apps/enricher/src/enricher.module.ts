@@ -1,4 +1,10 @@
-import { ConcurrencyLimit, DelayRetryTopics, GROUP_OFFSETS_QUIET_MS, KafkaInfrastructure } from '@hub/kafka';
+import {
+  ConcurrencyLimit,
+  DelayRetryTopics,
+  enricherRetryTopics,
+  GROUP_OFFSETS_QUIET_MS,
+  KafkaInfrastructure,
+} from '@hub/kafka';
 import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
@@ -40,15 +46,7 @@ import { EventEnricher } from './event-enricher';
     {
       provide: DelayRetryTopics,
       inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) =>
-        new DelayRetryTopics(kafka, {
-          stem: 'enricher.retry',
-          prefix: config.KAFKA_TOPIC_PREFIX,
-          tiersMs: config.ENRICHER_RETRY_TIERS_MS,
-          partitions: config.KAFKA_TOPIC_PARTITIONS,
-          replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-          create: config.KAFKA_CREATE_TOPICS,
-        }),
+      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) => enricherRetryTopics(kafka, config),
     },
     kafkaTransportProvider({
       inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics, EnricherStateRepository],

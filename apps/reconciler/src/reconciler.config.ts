@@ -1,4 +1,4 @@
-import { ConfigOf, env, secret, tenantsEnv } from '@hub/config';
+import { ConfigOf, env, retryTiersEnv, secret, tenantsEnv } from '@hub/config';
 import { erpEnv } from '@hub/erp';
 import { newStoreEnv } from '@hub/newstore-graphql';
 import { HubServiceBaseConfig } from '@hub/platform';
@@ -10,6 +10,8 @@ export const reconcilerEnv = {
   ...newStoreEnv,
   ...erpEnv,
   ...tenantsEnv,
+  /** The enricher's retry tiers (set as on the enricher): their topics are projected, an order's retries on its page. */
+  ...retryTiersEnv,
   /** Tenants the daily run reconciles (with TENANTS_FILE: the file's tenants instead). */
   RECONCILER_TENANTS: env.list('demo'),
   /** IANA zone of the business day (orders are dated by their creation instant in it). */

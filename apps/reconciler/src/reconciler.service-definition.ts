@@ -9,6 +9,7 @@ import { DailyExtracts1764300000000 } from './migrations/1764300000000-daily-ext
 import { ClosingDocuments1764800000000 } from './migrations/1764800000000-closing-documents';
 import { DocumentParity1765000000000 } from './migrations/1765000000000-document-parity';
 import { OperatorActions1765000001000 } from './migrations/1765000001000-operator-actions';
+import { EnrichmentRetries1765100000000 } from './migrations/1765100000000-enrichment-retries';
 import { reconcilerCommands } from './commands';
 import { reconcilerEnv } from './reconciler.config';
 import { reconcilerTenantProblems } from './reconciler-connections';
@@ -32,6 +33,7 @@ export const reconcilerService: HubServiceDefinition<typeof reconcilerEnv> = {
       ClosingDocuments1764800000000,
       DocumentParity1765000000000,
       OperatorActions1765000001000,
+      EnrichmentRetries1765100000000,
     ],
   },
   rules: [

@@ -79,6 +79,8 @@ export function reconcilerTestbed(
       RECONCILER_ADMIN_TOKENS: ADMIN_TOKEN,
       RECONCILER_CONSUMER_GROUP: `${prefix}-projections`,
       RECONCILER_SCHEDULE_ENABLED: 'false',
+      // No enricher runs beside it: one retry tier to project is enough.
+      ENRICHER_RETRY_TIERS_MS: '1000',
       ...options.env,
     });
   });

@@ -122,6 +122,14 @@ export const TOPICS = {
 
 export type TopicName = keyof typeof TOPICS;
 
+/**
+ * The stem of the enricher's delay-retry tiers: one topic per distinct delay of
+ * ENRICHER_RETRY_TIERS_MS, `<prefix>enricher.retry.<delay>ms.v1`, each message the event
+ * as it was with its attempt, due time and last error in headers. The enricher makes
+ * and consumes them; the reconciler projects them (an order's retries, on its page).
+ */
+export const ENRICHER_RETRY_STEM = 'enricher.retry';
+
 type JsonTopic = {
   [T in TopicName]: (typeof TOPICS)[T]['value'] extends { format: 'json' } ? T : never;
 }[TopicName];

@@ -1,4 +1,4 @@
-import { HEADERS } from '@hub/contracts';
+import { ENRICHER_RETRY_STEM, HEADERS } from '@hub/contracts';
 import { ConsumedMessage } from './hub-consumer';
 import { KafkaInfrastructure } from './kafka-infrastructure';
 import { ensurePhysicalTopics } from './topic-admin';
@@ -35,11 +35,16 @@ export interface DelayRetrySettings {
  */
 export class DelayRetryTopics {
   readonly topics: string[];
+  /** Each distinct delay and its topic, shortest first. */
+  readonly tiers: { delayMs: number; topic: string }[];
 
   constructor(
     private readonly kafka: KafkaInfrastructure,
     private readonly settings: DelayRetrySettings,
   ) {
+    this.tiers = [...new Set(settings.tiersMs)]
+      .sort((a, b) => a - b)
+      .map((delayMs) => ({ delayMs, topic: this.topicFor(delayMs) }));
     this.topics = [...new Set(settings.tiersMs.map((delay) => this.topicFor(delay)))];
   }
 
@@ -143,4 +148,25 @@ export class DelayRetryTopics {
   private topicFor(delay: number): string {
     return `${this.settings.prefix}${this.settings.stem}.${delay}ms.v1`;
   }
+}
+
+/** What a deployment's environment says of the enricher's retry tiers (the same on every service that names them). */
+export interface EnricherRetryConfig {
+  KAFKA_TOPIC_PREFIX: string;
+  ENRICHER_RETRY_TIERS_MS: number[];
+  KAFKA_TOPIC_PARTITIONS: number;
+  KAFKA_REPLICATION_FACTOR: number;
+  KAFKA_CREATE_TOPICS: boolean;
+}
+
+/** The enricher's retry tiers: it moves events to them and consumes them; the reconciler projects them. */
+export function enricherRetryTopics(kafka: KafkaInfrastructure, config: EnricherRetryConfig): DelayRetryTopics {
+  return new DelayRetryTopics(kafka, {
+    stem: ENRICHER_RETRY_STEM,
+    prefix: config.KAFKA_TOPIC_PREFIX,
+    tiersMs: config.ENRICHER_RETRY_TIERS_MS,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    create: config.KAFKA_CREATE_TOPICS,
+  });
 }

@@ -99,6 +99,15 @@ describe('reconciliation rules', () => {
 
   it('an opened order without a sale document is stuck in retry, or in the DLQ when dead-lettered; historical ones need none', () => {
     expect(classifyOrder(order({ hasSaleDocument: false }))[0].kind).toBe('stuck_in_retry');
+    expect(
+      classifyOrder(
+        order({ hasSaleDocument: false, lastRetry: 'order.opened in tier 3 (8000 ms): payments not settled' }),
+      )[0],
+    ).toMatchObject({
+      kind: 'stuck_in_retry',
+      detail:
+        'the opening event reached the hub but no sale document was emitted yet; last retry: order.opened in tier 3 (8000 ms): payments not settled',
+    });
     expect(classifyOrder(order({ hasSaleDocument: false, deadLetters: ['order.opened: not ready'] }))[0]).toMatchObject(
       {
         kind: 'stuck_in_dlq',

@@ -108,6 +108,8 @@ export interface OrderComparison {
   hasSaleDocument: boolean;
   /** Reasons of dead-lettered events of the order that no document followed. */
   deadLetters: string[];
+  /** The order's last move to an enricher retry tier that no document followed: event, tier, reason. */
+  lastRetry?: string | null;
 }
 
 export function discrepancy(
@@ -189,7 +191,7 @@ export function classifyOrder(comparison: OrderComparison): Discrepancy[] {
         orderId,
         kind === 'stuck_in_dlq'
           ? `no sale document; dead-lettered: ${comparison.deadLetters.join('; ')}`
-          : 'the opening event reached the hub but no sale document was emitted yet',
+          : `the opening event reached the hub but no sale document was emitted yet${comparison.lastRetry ? `; last retry: ${comparison.lastRetry}` : ''}`,
         { externalId: hub.externalId },
       ),
     );

@@ -112,7 +112,7 @@ export const ADMIN_OPENAPI = {
     '/admin/orders/{id}': {
       get: {
         summary:
-          "One order's story: its events on newstore.events.v1 (time, name, event id, duplicates), each ERP document with its outcome (status, ERP internal id, attempts, last error), its dead letters, its discrepancies, open and resolved, and what operators did to it",
+          "One order's story: its events on newstore.events.v1 (time, name, event id, duplicates), each with its enrichment outcome (documents made, retries with tier and reason, parked behind an event in retry, dead-lettered), each ERP document with its outcome (status, ERP internal id, attempts, last error), its dead letters, its discrepancies, open and resolved, and what operators did to it",
         parameters: [
           {
             name: 'id',
@@ -161,6 +161,44 @@ export const ADMIN_OPENAPI = {
                           name: { type: 'string', nullable: true },
                           eventId: { type: 'string', nullable: true },
                           duplicate: { type: 'boolean' },
+                          enrichment: {
+                            type: 'object',
+                            nullable: true,
+                            description: 'Where the enricher is with the event; null for a copy of an earlier one',
+                            properties: {
+                              state: {
+                                type: 'string',
+                                enum: [
+                                  'enriched',
+                                  'dead-lettered',
+                                  'in retry',
+                                  'retried',
+                                  'waiting',
+                                  'no document',
+                                  'needs no document',
+                                ],
+                                description:
+                                  'waiting: parked behind an earlier event of the order that is in retry; retried: its last retry tier is due and nothing is made from it yet',
+                              },
+                              detail: { type: 'string' },
+                              retries: {
+                                type: 'array',
+                                description: "Its moves to the enricher's retry tiers, oldest first",
+                                items: {
+                                  type: 'object',
+                                  properties: {
+                                    eventId: { type: 'string', nullable: true },
+                                    eventName: { type: 'string', nullable: true },
+                                    attempt: { type: 'integer', nullable: true, description: '1 for the first tier' },
+                                    delayMs: { type: 'integer', description: "The tier's delay" },
+                                    reason: { type: 'string', nullable: true },
+                                    movedAt: { type: 'string', format: 'date-time' },
+                                    dueAt: { type: 'string', format: 'date-time', nullable: true },
+                                  },
+                                },
+                              },
+                            },
+                          },
                         },
                       },
                     },
@@ -172,6 +210,7 @@ export const ADMIN_OPENAPI = {
                           documentType: { type: 'string' },
                           externalId: { type: 'string', nullable: true },
                           sourceEvent: { type: 'string', nullable: true },
+                          sourceEventId: { type: 'string', nullable: true },
                           status: { type: 'string', nullable: true },
                           erpInternalId: { type: 'string', nullable: true },
                           attempts: { type: 'integer', nullable: true },
@@ -184,6 +223,7 @@ export const ADMIN_OPENAPI = {
                       items: {
                         type: 'object',
                         properties: {
+                          eventId: { type: 'string', nullable: true },
                           eventName: { type: 'string', nullable: true },
                           reason: { type: 'string', nullable: true },
                         },

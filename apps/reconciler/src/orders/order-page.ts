@@ -47,8 +47,18 @@ export function renderOrderPage(view: OrderStoryView, actions: OperatorAction[],
     ['historical', order.historical ? 'yes' : 'no'],
   ];
   const events = view.events.map(
-    (event) => `<tr${event.duplicate ? ' class="muted"' : ''}><td>${cell(event.at)}</td><td>${cell(event.name)}</td>
-<td>${cell(event.eventId)}</td><td>${event.duplicate ? 'duplicate (skipped)' : ''}</td><td>${cell(event.partition)}:${cell(event.offset)}</td></tr>`,
+    (
+      event,
+    ) => `<tr${event.duplicate ? ' class="muted"' : ''} data-enrichment="${escape(event.enrichment?.state ?? 'duplicate')}">
+<td>${cell(event.at)}</td><td>${cell(event.name)}</td><td>${cell(event.eventId)}</td>
+<td>${event.duplicate ? 'duplicate (skipped)' : cell(event.enrichment?.state)}</td><td>${cell(event.enrichment?.detail)}</td>
+<td>${cell(event.partition)}:${cell(event.offset)}</td></tr>`,
+  );
+  const retries = view.events.flatMap((event) =>
+    (event.enrichment?.retries ?? []).map(
+      (retry) => `<tr><td>${cell(retry.movedAt)}</td><td>${cell(retry.eventName)}</td><td>${cell(retry.eventId)}</td>
+<td>${cell(retry.attempt)}</td><td>${cell(retry.delayMs)}</td><td>${cell(retry.dueAt)}</td><td>${cell(retry.reason)}</td></tr>`,
+    ),
   );
   const documents = view.documents.map(
     (document) => `<tr><td>${cell(document.documentType)}</td><td>${cell(document.externalId)}</td>
@@ -82,7 +92,9 @@ export function renderOrderPage(view: OrderStoryView, actions: OperatorAction[],
 <h2>Open discrepancies (${view.discrepancies.open.length})</h2>
 ${table('open', discrepancyHeaders, discrepancyRows(view.discrepancies.open))}
 <h2>Events on newstore.events.v1 (${view.events.length})</h2>
-${table('events', ['received', 'event', 'event id', '', 'partition:offset'], events)}
+${table('events', ['received', 'event', 'event id', 'enrichment', 'detail', 'partition:offset'], events)}
+<h2>Enrichment retries (${retries.length})</h2>
+${table('retries', ['moved', 'event', 'event id', 'tier', 'delay (ms)', 'due', 'reason'], retries)}
 <h2>ERP documents (${view.documents.length})</h2>
 ${table('documents', ['type', 'external id', 'made from', 'status', 'ERP internal id', 'attempts', 'last error'], documents)}
 <h2>Dead letters (${view.deadLetters.length})</h2>

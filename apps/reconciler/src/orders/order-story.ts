@@ -3,6 +3,7 @@ import { KafkaInfrastructure, readOffsets } from '@hub/kafka';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OrderPath, OrderReads, ProjectedOrder } from '../reconciliation/order-reads.repository';
 import { DiscrepancyRow, ReconciliationRepository } from '../reconciliation/reconciliation.repository';
+import { EventEnrichment, eventEnrichments } from './event-enrichment';
 
 /** One event of the order as it is on newstore.events.v1. */
 export interface StoryEvent {
@@ -14,6 +15,8 @@ export interface StoryEvent {
   eventId: string | null;
   /** Another copy of an event already on the topic (NewStore resends; the enricher skips it). */
   duplicate: boolean;
+  /** Where the enricher is with it (null for a copy): documents made, retries with tier and reason, parked, dead-lettered. */
+  enrichment: EventEnrichment | null;
 }
 
 /** Everything the hub knows of one order, from the topics and the projections. */
@@ -28,7 +31,9 @@ export interface OrderStoryView {
 
 /**
  * "Where is order X?" in one answer: the order's events as they are on the raw topic
- * (read at the offsets the projection recorded), each ERP document with its outcome
+ * (read at the offsets the projection recorded), each with its enrichment outcome (its
+ * retries with tier and reason, parked behind another, dead-lettered, documents made),
+ * each ERP document with its outcome
  * (status, ERP internal id, attempts, last error), its dead letters, and every
  * discrepancy the reconciliation found for it, open and resolved (with the resync
  * requested for each).
@@ -50,10 +55,15 @@ export class OrderStory {
       });
     const path = (await this.orders.orderPaths(tenant, [order.orderId])).get(order.orderId)!;
     const discrepancies = await this.repository.orderDiscrepancies(tenant, order.orderId);
+    const events = path.events ? await this.events(path.events.partition, path.events.offsets) : [];
+    const enrichments = eventEnrichments(events, path, new Date());
     return {
       tenant,
       order,
-      events: path.events ? await this.events(path.events.partition, path.events.offsets) : [],
+      events: events.map((event) => ({
+        ...event,
+        enrichment: (!event.duplicate && event.eventId && enrichments.get(event.eventId)) || null,
+      })),
       documents: path.documents,
       deadLetters: path.deadLetters,
       discrepancies: {
@@ -63,7 +73,7 @@ export class OrderStory {
     };
   }
 
-  private async events(partition: number, offsets: string[]): Promise<StoryEvent[]> {
+  private async events(partition: number, offsets: string[]): Promise<Omit<StoryEvent, 'enrichment'>[]> {
     const messages = await readOffsets(
       this.kafka.kafka,
       this.kafka.topics.newstoreEvents,

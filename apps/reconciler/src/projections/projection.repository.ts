@@ -18,6 +18,35 @@ export const PROJECTED_TOPICS = [
   'enricherDlq',
 ] as const satisfies readonly TopicName[];
 export type ProjectedTopic = (typeof PROJECTED_TOPICS)[number];
+/** What a projected message is: a message of one of those topics, or an event moved to one of the enricher's retry tiers. */
+export type ProjectedKind = ProjectedTopic | 'enricherRetries';
+
+/** One topic the projections are built from. */
+export interface ProjectedSource {
+  kind: ProjectedKind;
+  /** Its physical name. */
+  topic: string;
+  /** Its name in projection_offsets and unprojectable_messages: the topic's in the contract, or the tier's. */
+  key: string;
+  /** A retry tier's delay. */
+  delayMs?: number;
+}
+
+/** The hub's projected topics, then each of the enricher's retry tiers (their delays as ENRICHER_RETRY_TIERS_MS says). */
+export function projectedSources(
+  topics: Record<ProjectedTopic, string>,
+  retryTiers: readonly { delayMs: number; topic: string }[],
+): ProjectedSource[] {
+  return [
+    ...PROJECTED_TOPICS.map((kind) => ({ kind, topic: topics[kind], key: kind })),
+    ...retryTiers.map(({ delayMs, topic }) => ({
+      kind: 'enricherRetries' as const,
+      topic,
+      key: `enricherRetry.${delayMs}ms`,
+      delayMs,
+    })),
+  ];
+}
 
 const PROJECTION = 'hub';
 
@@ -52,13 +81,14 @@ export class ProjectionRepository {
   }
 
   /** Applies one partition's batch; returns how many messages were new. */
-  async applyBatch(topic: ProjectedTopic, partition: number, messages: ConsumedMessage[]): Promise<number> {
+  async applyBatch(source: ProjectedSource, partition: number, messages: ConsumedMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
+    const topic = source.key;
     // What cannot be projected is recorded with its reason, in the batch's transaction, and skipped.
     const skipped: Skip[] = [];
     const skip: SkipInBatch = (message, reason) => skipped.push({ message, reason });
     // Documents are decoded (schema registry) before the transaction opens.
-    const documents = topic === 'erpDocuments' ? await this.decodeDocuments(messages, skip) : undefined;
+    const documents = source.kind === 'erpDocuments' ? await this.decodeDocuments(messages, skip) : undefined;
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SET LOCAL synchronous_commit = off`);
       await manager.query(
@@ -72,7 +102,7 @@ export class ProjectionRepository {
       const from = BigInt(stored);
       const fresh = messages.filter((message) => BigInt(message.offset) >= from);
       if (fresh.length === 0) return 0;
-      switch (topic) {
+      switch (source.kind) {
         case 'newstoreEvents':
           await this.applyEvents(manager, fresh, skip);
           break;
@@ -88,10 +118,13 @@ export class ProjectionRepository {
         case 'enricherDlq':
           await this.applyDeadLetters(manager, fresh);
           break;
+        case 'enricherRetries':
+          await this.applyRetries(manager, source.delayMs!, fresh);
+          break;
       }
       await this.recordUnprojectable(
         manager,
-        topic,
+        source,
         skipped.filter(({ message }) => BigInt(message.offset) >= from),
       );
       const next = BigInt(fresh[fresh.length - 1].offset) + 1n;
@@ -106,7 +139,7 @@ export class ProjectionRepository {
   /** Drops every projected row and offset: the next consumption starts from the beginning. */
   async truncate(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`TRUNCATE orders, erp_documents, dead_letters, unprojectable_messages`);
+      await manager.query(`TRUNCATE orders, erp_documents, dead_letters, enrichment_retries, unprojectable_messages`);
       await manager.query(`DELETE FROM projection_offsets WHERE projection = $1`, [PROJECTION]);
     });
   }
@@ -121,12 +154,13 @@ export class ProjectionRepository {
   }
 
   /** Keeps what could not be projected, and why, where a person can find it (and counts and logs it). */
-  private async recordUnprojectable(manager: EntityManager, topic: ProjectedTopic, skipped: Skip[]): Promise<void> {
+  private async recordUnprojectable(manager: EntityManager, source: ProjectedSource, skipped: Skip[]): Promise<void> {
     if (skipped.length === 0) return;
+    const topic = source.key;
     for (const { message, reason } of skipped) {
-      this.metrics.skipped.inc({ topic });
+      this.metrics.skipped.inc({ topic: source.kind });
       this.logger.warn(
-        { topic, partition: message.partition, offset: message.offset, reason },
+        { topic: source.topic, partition: message.partition, offset: message.offset, reason },
         'unreadable message skipped',
       );
     }
@@ -320,6 +354,37 @@ export class ProjectionRepository {
       columns,
     );
     this.logger.debug({ count: messages.length }, 'dead letters projected');
+  }
+
+  /** Each move to a retry tier, as its headers say (docs/architecture.md, "enricher"): who, which attempt, why, when due. */
+  private async applyRetries(manager: EntityManager, delayMs: number, messages: ConsumedMessage[]): Promise<void> {
+    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+    const instant = (value: string | undefined) => (value && !Number.isNaN(Date.parse(value)) ? value : null);
+    for (const message of messages) {
+      const attempt = Number(message.headers[HEADERS.attempt]);
+      [
+        delayMs,
+        message.partition,
+        message.offset,
+        message.headers[HEADERS.tenant] ?? null,
+        message.key,
+        message.headers[HEADERS.eventId] ?? null,
+        message.headers[HEADERS.eventName] ?? null,
+        Number.isInteger(attempt) ? attempt : null,
+        message.headers[HEADERS.lastError] ?? null,
+        new Date(Number(message.timestamp)).toISOString(),
+        instant(message.headers[HEADERS.dueAt]),
+        instant(message.headers[HEADERS.firstSeenAt]),
+      ].forEach((value, index) => columns[index].push(value));
+    }
+    await manager.query(
+      `INSERT INTO enrichment_retries (tier_delay_ms, topic_partition, topic_offset, tenant, order_id, event_id, event_name,
+         attempt, reason, moved_at, due_at, first_seen_at)
+       SELECT * FROM unnest($1::int[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+         $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+       ON CONFLICT DO NOTHING`,
+      columns,
+    );
   }
 }
 

@@ -1,14 +1,15 @@
-import { KafkaInfrastructure } from '@hub/kafka';
+import { enricherRetryTopics, KafkaInfrastructure } from '@hub/kafka';
 import { HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { ReconcilerCoreModule } from '../reconciler-core.module';
 import { ReconcilerConfig } from '../reconciler.config';
-import { PROJECTED_TOPICS, ProjectionRepository } from './projection.repository';
+import { ProjectedSource, projectedSources, ProjectionRepository } from './projection.repository';
 import { ProjectionsController } from './projections.controller';
-import { PROJECTIONS, Projector } from './projector';
+import { PROJECTED_SOURCES, PROJECTIONS, Projector } from './projector';
 
 /**
- * The topics projected into Postgres (rebuildable by replay): the projector, its
+ * The topics projected into Postgres (rebuildable by replay), the enricher's retry tiers
+ * among them: the projector, its
  * repository, and the hub's Kafka transport with the projections' subscription,
  * whose handler is {@link ProjectionsController} (a rebuild stops and starts it).
  */
@@ -18,15 +19,25 @@ import { PROJECTIONS, Projector } from './projector';
   providers: [
     ProjectionRepository,
     Projector,
-    kafkaTransportProvider({
+    {
+      provide: PROJECTED_SOURCES,
       inject: [HUB_CONFIG, KafkaInfrastructure],
-      subscriptions: (config: ReconcilerConfig, kafka: KafkaInfrastructure) => [
+      useFactory: async (config: ReconcilerConfig, kafka: KafkaInfrastructure) => {
+        const retries = enricherRetryTopics(kafka, config);
+        // Made as the enricher makes them, so the projections can subscribe whichever service starts first.
+        await retries.ensureTopics();
+        return projectedSources(kafka.topics, retries.tiers);
+      },
+    },
+    kafkaTransportProvider({
+      inject: [HUB_CONFIG, PROJECTED_SOURCES],
+      subscriptions: (config: ReconcilerConfig, sources: ProjectedSource[]) => [
         {
           pattern: PROJECTIONS,
           mode: 'batch',
           options: {
             groupId: config.RECONCILER_CONSUMER_GROUP,
-            topics: PROJECTED_TOPICS.map((topic) => kafka.topics[topic]),
+            topics: sources.map((source) => source.topic),
             partitionsConsumedConcurrently: 4,
           },
         },

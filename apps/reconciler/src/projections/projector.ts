@@ -5,13 +5,15 @@ import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
-import { PROJECTED_TOPICS, ProjectedTopic, ProjectionRepository } from './projection.repository';
+import { ProjectedKind, ProjectedSource, ProjectionRepository } from './projection.repository';
 import { ReconcilerConfig } from '../reconciler.config';
 import { ReconcilerEvents } from '../reconciler.events';
 import { ReconcilerMetrics } from '../reconciler.metrics';
 
-/** The pattern of the projections' batch handler (ProjectionsController); its subscription is in ReconcilerModule. */
+/** The pattern of the projections' batch handler (ProjectionsController); its subscription is in ProjectionsModule. */
 export const PROJECTIONS = 'projections';
+/** Token of the topics the projections are built from ({@link ProjectedSource}[]; their retry tiers made if missing). */
+export const PROJECTED_SOURCES = Symbol('PROJECTED_SOURCES');
 
 export interface RebuildProgress {
   state: 'idle' | 'running' | 'done' | 'failed';
@@ -37,8 +39,8 @@ const IDLE: RebuildProgress = {
   error: null,
 };
 
-/** Offsets of every partition of the projected topics: earliest and end. */
-type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
+/** Offsets of every partition of the projected topics (by offsets key and partition): earliest and end. */
+type TopicOffsets = Map<string, { kind: ProjectedKind; low: bigint; high: bigint }>;
 
 /**
  * Keeps the projections up to date from the topics (a consumer group whose
@@ -51,7 +53,7 @@ type TopicOffsets = Map<string, { low: bigint; high: bigint }>;
 export class Projector {
   private progress: RebuildProgress = { ...IDLE };
   private rebuilding: Promise<RebuildProgress> | undefined;
-  private readonly byPhysicalName: Map<string, ProjectedTopic>;
+  private readonly byPhysicalName: Map<string, ProjectedSource>;
   private readonly logger: Logger;
   private readonly groupId: string;
 
@@ -63,10 +65,11 @@ export class Projector {
     @Inject(ReconcilerMetrics) private readonly metrics: ReconcilerMetrics,
     /** Told of every batch of NewStore events projected (the watchdog's last-event clock listens). */
     @Inject(ReconcilerEvents) private readonly events: Pick<ReconcilerEvents, 'newStoreEventsProjected'>,
+    @Inject(PROJECTED_SOURCES) private readonly sources: readonly ProjectedSource[],
     @InjectConfig() config: Pick<ReconcilerConfig, 'RECONCILER_CONSUMER_GROUP' | 'RECONCILER_REBUILD_WORKERS'>,
     @Inject(ServiceRuntime) private readonly runtime: Pick<ServiceRuntime, 'logger' | 'env'>,
   ) {
-    this.byPhysicalName = new Map(PROJECTED_TOPICS.map((topic) => [kafka.topics[topic], topic]));
+    this.byPhysicalName = new Map(sources.map((source) => [source.topic, source]));
     this.logger = runtime.logger.child({ context: 'reconciler' });
     this.groupId = config.RECONCILER_CONSUMER_GROUP;
     this.workers = config.RECONCILER_REBUILD_WORKERS;
@@ -80,11 +83,11 @@ export class Projector {
 
   /** Applies one partition's batch of a projected topic (rows and offset in one transaction). */
   async apply(physical: string, partition: number, messages: ConsumedMessage[]): Promise<void> {
-    const topic = this.byPhysicalName.get(physical);
-    if (!topic) throw new Error(`${physical} is not a projected topic`);
-    const applied = await this.repository.applyBatch(topic, partition, messages);
-    this.metrics.projected.inc({ topic }, applied);
-    if (topic === 'newstoreEvents') this.events.newStoreEventsProjected(messages);
+    const source = this.byPhysicalName.get(physical);
+    if (!source) throw new Error(`${physical} is not a projected topic`);
+    const applied = await this.repository.applyBatch(source, partition, messages);
+    this.metrics.projected.inc({ topic: source.kind }, applied);
+    if (source.kind === 'newstoreEvents') this.events.newStoreEventsProjected(messages);
   }
 
   get rebuildProgress(): RebuildProgress {
@@ -228,23 +231,22 @@ export class Projector {
 
   private async topicOffsets(): Promise<TopicOffsets> {
     const offsets: TopicOffsets = new Map();
-    for (const topic of PROJECTED_TOPICS) {
-      for (const { partition, low, high } of await fetchTopicOffsets(this.kafka.admin, this.kafka.topics[topic]))
-        offsets.set(`${topic}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+    for (const source of this.sources) {
+      for (const { partition, low, high } of await fetchTopicOffsets(this.kafka.admin, source.topic))
+        offsets.set(`${source.key}:${partition}`, { kind: source.kind, low: BigInt(low), high: BigInt(high) });
     }
     return offsets;
   }
 
-  /** Messages of each topic not applied yet; sets the lag gauge. */
-  async updateLag(): Promise<Record<ProjectedTopic, number>> {
+  /** Messages of each kind of projected topic not applied yet; sets the lag gauge. */
+  async updateLag(): Promise<Record<ProjectedKind, number>> {
     const [targets, stored] = await Promise.all([this.topicOffsets(), this.repository.storedOffsets()]);
-    const lag = Object.fromEntries(PROJECTED_TOPICS.map((topic) => [topic, 0])) as Record<ProjectedTopic, number>;
-    for (const [key, { low, high }] of targets) {
-      const topic = key.slice(0, key.lastIndexOf(':')) as ProjectedTopic;
+    const lag = Object.fromEntries(this.sources.map((source) => [source.kind, 0])) as Record<ProjectedKind, number>;
+    for (const [key, { kind, low, high }] of targets) {
       const next = stored.get(key) ?? low;
-      lag[topic] += Math.max(0, Number(high - (next > low ? next : low)));
+      lag[kind] += Math.max(0, Number(high - (next > low ? next : low)));
     }
-    for (const topic of PROJECTED_TOPICS) this.metrics.projectionLag.set({ topic }, lag[topic]);
+    for (const [topic, messages] of Object.entries(lag)) this.metrics.projectionLag.set({ topic }, messages);
     return lag;
   }
 }

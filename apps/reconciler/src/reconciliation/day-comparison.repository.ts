@@ -49,6 +49,7 @@ export class DayComparisonRepository {
       hub_opened: boolean | null;
       has_sale: boolean;
       dead_letters: string[];
+      last_retry: string | null;
     }>(
       `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::text AS ns_total, ns.item_count AS ns_item_count,
          ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::text AS hub_total,
@@ -58,7 +59,13 @@ export class DayComparisonRepository {
          ARRAY(SELECT coalesce(dl.event_name, 'event') || ': ' || coalesce(dl.reason, 'no reason') FROM dead_letters dl
            WHERE dl.tenant = $2 AND dl.order_id = k.order_id
            AND NOT EXISTS (SELECT 1 FROM erp_documents d2 WHERE d2.source_event_id = dl.event_id)
-           ORDER BY dl.topic_partition, dl.topic_offset) AS dead_letters
+           ORDER BY dl.topic_partition, dl.topic_offset) AS dead_letters,
+         (SELECT coalesce(r.event_name, 'event') || ' in tier ' || coalesce(r.attempt::text, '?') || ' ('
+             || r.tier_delay_ms || ' ms), moved ' || to_char(r.moved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+             || ': ' || coalesce(r.reason, 'no reason')
+           FROM enrichment_retries r WHERE r.tenant = $2 AND r.order_id = k.order_id
+           AND NOT EXISTS (SELECT 1 FROM erp_documents d3 WHERE d3.source_event_id = r.event_id)
+           ORDER BY r.moved_at DESC LIMIT 1) AS last_retry
        FROM (SELECT order_id FROM run_newstore_orders WHERE run_id = $1
              UNION SELECT order_id FROM orders WHERE tenant = $2 AND business_date = $3 AND created_at < $4) k
        LEFT JOIN run_newstore_orders ns ON ns.run_id = $1 AND ns.order_id = k.order_id
@@ -92,6 +99,7 @@ export class DayComparisonRepository {
                   },
             hasSaleDocument: row.has_sale,
             deadLetters: row.dead_letters,
+            lastRetry: row.last_retry,
           })),
         ),
     );

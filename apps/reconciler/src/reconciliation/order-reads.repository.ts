@@ -12,12 +12,31 @@ export interface OrderPath {
     documentType: string;
     externalId: string | null;
     sourceEvent: string | null;
+    sourceEventId: string | null;
     status: string | null;
     erpInternalId: string | null;
     attempts: number | null;
     error: string | null;
   }[];
-  deadLetters: { eventName: string | null; reason: string | null }[];
+  deadLetters: { eventId: string | null; eventName: string | null; reason: string | null }[];
+  /** Each move of one of its events to a retry tier, oldest first. */
+  retries: EnrichmentRetry[];
+}
+
+/** One move of an event to one of the enricher's retry tiers, as the tier's message headers tell it. */
+export interface EnrichmentRetry {
+  eventId: string | null;
+  eventName: string | null;
+  /** 1 for the first tier. */
+  attempt: number | null;
+  /** The tier's delay. */
+  delayMs: number;
+  /** Why the event could not be enriched then (the enricher's last error). */
+  reason: string | null;
+  /** When it was moved to the tier (ISO 8601). */
+  movedAt: string;
+  /** When the tier gives it back to the enricher (ISO 8601). */
+  dueAt: string | null;
 }
 
 /** A record-making document of an order with the lines the hub posted and its closings' lines. */
@@ -98,7 +117,7 @@ export class OrderReads {
   /** Each order's events, documents (with their ERP ids and errors) and dead letters, from the projections. */
   async orderPaths(tenant: string, orderIds: string[]): Promise<Map<string, OrderPath>> {
     const paths = new Map<string, OrderPath>(
-      orderIds.map((orderId) => [orderId, { orderId, events: null, documents: [], deadLetters: [] }]),
+      orderIds.map((orderId) => [orderId, { orderId, events: null, documents: [], deadLetters: [], retries: [] }]),
     );
     if (orderIds.length === 0) return paths;
     const orders = await this.dataSource.query<
@@ -129,13 +148,15 @@ export class OrderReads {
         document_type: string;
         external_id: string | null;
         source_event_name: string | null;
+        source_event_id: string | null;
         status: string | null;
         erp_internal_id: string | null;
         attempts: number | null;
         error: string | null;
       }[]
     >(
-      `SELECT order_id, document_type, external_id, source_event_name, status, erp_internal_id, attempts, error
+      `SELECT order_id, document_type, external_id, source_event_name, source_event_id, status, erp_internal_id,
+         attempts, error
        FROM erp_documents WHERE tenant = $1 AND order_id = ANY($2) ORDER BY order_id, document_offset`,
       [tenant, orderIds],
     );
@@ -144,20 +165,49 @@ export class OrderReads {
         documentType: row.document_type,
         externalId: row.external_id,
         sourceEvent: row.source_event_name,
+        sourceEventId: row.source_event_id,
         status: row.status,
         erpInternalId: row.erp_internal_id,
         attempts: row.attempts,
         error: row.error,
       });
     const deadLetters = await this.dataSource.query<
-      { order_id: string; event_name: string | null; reason: string | null }[]
+      { order_id: string; event_id: string | null; event_name: string | null; reason: string | null }[]
     >(
-      `SELECT order_id, event_name, reason FROM dead_letters WHERE tenant = $1 AND order_id = ANY($2)
+      `SELECT order_id, event_id, event_name, reason FROM dead_letters WHERE tenant = $1 AND order_id = ANY($2)
        ORDER BY order_id, topic_partition, topic_offset`,
       [tenant, orderIds],
     );
     for (const row of deadLetters)
-      paths.get(row.order_id)!.deadLetters.push({ eventName: row.event_name, reason: row.reason });
+      paths
+        .get(row.order_id)!
+        .deadLetters.push({ eventId: row.event_id, eventName: row.event_name, reason: row.reason });
+    const retries = await this.dataSource.query<
+      {
+        order_id: string;
+        event_id: string | null;
+        event_name: string | null;
+        attempt: number | null;
+        tier_delay_ms: number;
+        reason: string | null;
+        moved_at: Date;
+        due_at: Date | null;
+      }[]
+    >(
+      `SELECT order_id, event_id, event_name, attempt, tier_delay_ms, reason, moved_at, due_at FROM enrichment_retries
+       WHERE tenant = $1 AND order_id = ANY($2) ORDER BY order_id, moved_at, attempt`,
+      [tenant, orderIds],
+    );
+    for (const row of retries)
+      paths.get(row.order_id)!.retries.push({
+        eventId: row.event_id,
+        eventName: row.event_name,
+        attempt: row.attempt,
+        delayMs: row.tier_delay_ms,
+        reason: row.reason,
+        movedAt: row.moved_at.toISOString(),
+        dueAt: row.due_at?.toISOString() ?? null,
+      });
     return paths;
   }
 

@@ -184,6 +184,11 @@ function pathCell(path: OrderPath | undefined): string {
     items.push(
       `<li>dead letter: ${escape(letter.eventName ?? 'event')}: ${escape(letter.reason ?? 'no reason given')}</li>`,
     );
+  const retry = path.retries[path.retries.length - 1];
+  if (retry)
+    items.push(
+      `<li>retries: ${path.retries.length}, the last ${escape(retry.eventName ?? 'event')} in tier ${retry.attempt ?? '?'} (${retry.delayMs} ms), due ${escape(retry.dueAt ?? 'at once')}: ${escape(retry.reason ?? 'no reason given')}</li>`,
+    );
   return `<ul>${items.join('')}</ul>`;
 }
 
