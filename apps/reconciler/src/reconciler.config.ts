@@ -37,6 +37,12 @@ export const reconcilerEnv = {
    */
   RECONCILER_CATCH_UP_DAYS: env.integer(7, 0, 366),
   /**
+   * After its scheduled run, the daily run reconciles again this many days before it:
+   * NewStore lists a day's orders by creation, so an item cancelled days after its order
+   * was made is found only when the order's day is reconciled again. 0 turns it off.
+   */
+  RECONCILER_RECHECK_DAYS: env.integer(3, 0, 31),
+  /**
    * The event-stream integrations to watch, as tenant:integrationId (comma-separated);
    * unset: no watchdog.
    */

@@ -16,6 +16,8 @@ describe('reconciler schedule across replicas and restarts', () => {
       RECONCILER_SCHEDULE_ENABLED: 'true',
       RECONCILER_DAILY_AT: '00:00',
       RECONCILER_CATCH_UP_DAYS: '3',
+      // Counted per day below; the rechecks after a scheduled run have a unit spec of their own.
+      RECONCILER_RECHECK_DAYS: '0',
       RECONCILER_RETRY_BASE_MS: '50',
     },
   });

@@ -18,7 +18,7 @@ export const runSchema = z
     businessDate,
     /** The tenant's zone the business day is cut in. */
     timeZone: z.string(),
-    /** What started the run: the schedule, a catch-up, the admin API or the CLI. */
+    /** What started the run: the schedule, a catch-up, a recheck after the schedule's run, the admin API or the CLI. */
     trigger: z.string(),
     status: z.enum(['running', 'succeeded', 'failed']),
     startedAt: instant,

@@ -12,7 +12,8 @@ import { ReconcilerConnections } from '../reconciler-connections';
 /**
  * The reconciler's clock: while serving, the projection lag gauge refreshes, the
  * parity gauges are restored from Postgres, missed days are caught up, the daily
- * run is scheduled (one replica at a time) and the event-stream watchdog watches.
+ * run is scheduled (one replica at a time, then the days before it rechecked) and the
+ * event-stream watchdog watches.
  */
 @Injectable()
 export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -109,9 +110,9 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
   /**
    * A scheduled run, by one replica only: under a Postgres advisory lock, and only
    * when no scheduled run of that day has succeeded yet (a second replica, or a
-   * restart, finds it done and leaves it).
+   * restart, finds it done and leaves it). The daily one is followed by its rechecks.
    */
-  private async runScheduled(tenant: string, date: string, trigger: 'schedule' | 'catch-up'): Promise<void> {
+  async runScheduled(tenant: string, date: string, trigger: 'schedule' | 'catch-up'): Promise<void> {
     await this.repository.whileScheduling(async (acquired) => {
       if (!acquired) {
         this.runtime.logger.info({ tenant, businessDate: date }, 'another replica runs the schedule; skipped');
@@ -119,7 +120,28 @@ export class ReconcilerScheduler implements OnApplicationBootstrap, BeforeApplic
       }
       if (await this.repository.hasScheduledSuccess(tenant, date)) return;
       await this.reconciliation.run(tenant, date, trigger);
+      if (trigger === 'schedule') await this.recheck(tenant, date);
     });
+  }
+
+  /**
+   * The RECONCILER_RECHECK_DAYS days before a scheduled day, reconciled again (trigger
+   * `recheck`), oldest first, by the replica that ran the day, under the same lock. NewStore
+   * lists a day's orders by creation: an item cancelled after its order's day had its run
+   * is found when that day is reconciled again, and what a recheck no longer finds (fixed
+   * since) is resolved. A failed recheck is recorded as a failed run, and the next goes on.
+   */
+  async recheck(tenant: string, date: string): Promise<void> {
+    const days = this.config.RECONCILER_RECHECK_DAYS;
+    if (days === 0) return;
+    for (const day of datesBetween(addDays(date, -days), addDays(date, -1))) {
+      if (this.stopping) return;
+      await this.reconciliation
+        .run(tenant, day, 'recheck')
+        .catch((error: unknown) =>
+          this.runtime.logger.error({ err: error, tenant, businessDate: day }, 'recheck of an earlier day failed'),
+        );
+    }
   }
 
   /** Graceful stop: no new run starts, the running one finishes; then the transport stops the projections. */
