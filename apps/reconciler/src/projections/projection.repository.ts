@@ -1,6 +1,6 @@
-import { decimal, decodeTopicValue, ErpDocument, HEADERS, sum, SyncStatus, TopicName } from '@hub/contracts';
+import { decodeTopicValue, HEADERS, SyncStatus } from '@hub/contracts';
 import { ConsumedMessage, DocumentCodec, InvalidDocumentError } from '@hub/kafka';
-import { businessDateOf, foldOrderEvent, lifecycleRank, OrderFold, projectedLines } from '@hub/reconciliation';
+import { foldOrderEvent, OrderFold, projectedLines } from '@hub/reconciliation';
 import { ServiceRuntime } from '@hub/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -8,45 +8,9 @@ import { ReconcilerConnections } from '../reconciler-connections';
 import { ReconcilerMetrics } from '../reconciler.metrics';
 import { ERP_DOCUMENT_CODEC } from '../reconciler.tokens';
 import { readProjectedEvent } from './projected-event';
+import { bookedAmount, columnsOf, copiedEvent, jsonOrNull, orderColumns } from './projected-rows';
+import { ProjectedSource } from './projected-sources';
 import { DataSource, EntityManager } from 'typeorm';
-
-/** The topics the projections are built from. */
-export const PROJECTED_TOPICS = [
-  'newstoreEvents',
-  'erpDocuments',
-  'erpSyncStatus',
-  'enricherDlq',
-] as const satisfies readonly TopicName[];
-export type ProjectedTopic = (typeof PROJECTED_TOPICS)[number];
-/** What a projected message is: a message of one of those topics, or an event moved to one of the enricher's retry tiers. */
-export type ProjectedKind = ProjectedTopic | 'enricherRetries';
-
-/** One topic the projections are built from. */
-export interface ProjectedSource {
-  kind: ProjectedKind;
-  /** Its physical name. */
-  topic: string;
-  /** Its name in projection_offsets and unprojectable_messages: the topic's in the contract, or the tier's. */
-  key: string;
-  /** A retry tier's delay. */
-  delayMs?: number;
-}
-
-/** The hub's projected topics, then each of the enricher's retry tiers (their delays as ENRICHER_RETRY_TIERS_MS says). */
-export function projectedSources(
-  topics: Record<ProjectedTopic, string>,
-  retryTiers: readonly { delayMs: number; topic: string }[],
-): ProjectedSource[] {
-  return [
-    ...PROJECTED_TOPICS.map((kind) => ({ kind, topic: topics[kind], key: kind })),
-    ...retryTiers.map(({ delayMs, topic }) => ({
-      kind: 'enricherRetries' as const,
-      topic,
-      key: `enricherRetry.${delayMs}ms`,
-      delayMs,
-    })),
-  ];
-}
 
 const PROJECTION = 'hub';
 
@@ -271,8 +235,7 @@ export class ProjectionRepository {
     const latest = new Map<unknown, unknown[]>();
     for (const row of rows) latest.set(row.values[0], row.values);
     if (latest.size === 0) return;
-    const columns: unknown[][] = Array.from({ length: 14 }, () => []);
-    for (const values of latest.values()) values.forEach((value, index) => columns[index].push(value));
+    const columns = columnsOf([...latest.values()]);
     await manager.query(
       `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, tran_date, amount,
          line_count, source_event_id, source_event_name, document_partition, document_offset, closes_lines, lines)
@@ -303,9 +266,8 @@ export class ProjectionRepository {
       if (!seen || seen.updatedAt <= status.updatedAt) latest.set(status.idempotencyKey, status);
     }
     if (latest.size === 0) return;
-    const columns: unknown[][] = Array.from({ length: 10 }, () => []);
-    for (const status of latest.values()) {
-      [
+    const columns = columnsOf(
+      [...latest.values()].map((status) => [
         status.idempotencyKey,
         status.tenant,
         status.orderId,
@@ -316,8 +278,8 @@ export class ProjectionRepository {
         status.attempts,
         status.error,
         status.updatedAt,
-      ].forEach((value, index) => columns[index].push(value));
-    }
+      ]),
+    );
     await manager.query(
       `INSERT INTO erp_documents AS d (idempotency_key, tenant, order_id, document_type, external_id, status,
          erp_internal_id, attempts, error, status_updated_at)
@@ -335,18 +297,9 @@ export class ProjectionRepository {
   }
 
   private async applyDeadLetters(manager: EntityManager, messages: ConsumedMessage[]): Promise<void> {
-    const columns: unknown[][] = Array.from({ length: 7 }, () => []);
-    for (const message of messages) {
-      [
-        message.partition,
-        message.offset,
-        message.headers[HEADERS.tenant] ?? null,
-        message.key,
-        message.headers[HEADERS.eventId] ?? null,
-        message.headers[HEADERS.eventName] ?? null,
-        message.headers[HEADERS.dlqReason] ?? null,
-      ].forEach((value, index) => columns[index].push(value));
-    }
+    const columns = columnsOf(
+      messages.map((message) => [...copiedEvent(message), message.headers[HEADERS.dlqReason] ?? null]),
+    );
     await manager.query(
       `INSERT INTO dead_letters (topic_partition, topic_offset, tenant, order_id, event_id, event_name, reason)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -358,25 +311,21 @@ export class ProjectionRepository {
 
   /** Each move to a retry tier, as its headers say (docs/architecture.md, "enricher"): who, which attempt, why, when due. */
   private async applyRetries(manager: EntityManager, delayMs: number, messages: ConsumedMessage[]): Promise<void> {
-    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
     const instant = (value: string | undefined) => (value && !Number.isNaN(Date.parse(value)) ? value : null);
-    for (const message of messages) {
-      const attempt = Number(message.headers[HEADERS.attempt]);
-      [
-        delayMs,
-        message.partition,
-        message.offset,
-        message.headers[HEADERS.tenant] ?? null,
-        message.key,
-        message.headers[HEADERS.eventId] ?? null,
-        message.headers[HEADERS.eventName] ?? null,
-        Number.isInteger(attempt) ? attempt : null,
-        message.headers[HEADERS.lastError] ?? null,
-        new Date(Number(message.timestamp)).toISOString(),
-        instant(message.headers[HEADERS.dueAt]),
-        instant(message.headers[HEADERS.firstSeenAt]),
-      ].forEach((value, index) => columns[index].push(value));
-    }
+    const columns = columnsOf(
+      messages.map((message) => {
+        const attempt = Number(message.headers[HEADERS.attempt]);
+        return [
+          delayMs,
+          ...copiedEvent(message),
+          Number.isInteger(attempt) ? attempt : null,
+          message.headers[HEADERS.lastError] ?? null,
+          new Date(Number(message.timestamp)).toISOString(),
+          instant(message.headers[HEADERS.dueAt]),
+          instant(message.headers[HEADERS.firstSeenAt]),
+        ];
+      }),
+    );
     await manager.query(
       `INSERT INTO enrichment_retries (tier_delay_ms, topic_partition, topic_offset, tenant, order_id, event_id, event_name,
          attempt, reason, moved_at, due_at, first_seen_at)
@@ -387,45 +336,3 @@ export class ProjectionRepository {
     );
   }
 }
-
-/** The orders' rows as the insert's 17 column arrays (unnest), one fold per order. */
-function orderColumns(folds: Iterable<OrderFold>, timeZoneOf: (tenant: string) => string): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 17 }, () => []);
-  for (const fold of folds) {
-    const details = fold.details;
-    const values = [
-      fold.tenant,
-      fold.orderId,
-      details?.externalId ?? null,
-      details?.channel ?? null,
-      details?.channelType ?? null,
-      details?.createdAt ?? null,
-      details?.createdAt ? businessDateOf(details.createdAt, timeZoneOf(fold.tenant)) : null,
-      details?.currency ?? null,
-      details?.total ?? null,
-      details?.itemCount ?? null,
-      details?.isHistorical ?? false,
-      details !== null,
-      fold.status,
-      lifecycleRank(fold.status),
-      fold.eventCount,
-      fold.partition,
-      `{${fold.offsets.join(',')}}`,
-    ];
-    values.forEach((value, index) => columns[index].push(value));
-  }
-  return columns;
-}
-
-/**
- * What a document books besides its payment lines (items, discounts, taxes, shipping,
- * cash rounding): NetSuite's total less the payments, which is what the ERP listing
- * reads for a record (a paid sale totals 0 in NetSuite; docs/domain.md section 3).
- */
-function bookedAmount(document: ErpDocument): string {
-  const payments = document.lines.filter((line) => line.kind === 'payment').map((line) => line.amount);
-  return decimal(document.total).minus(sum(payments)).toString();
-}
-
-/** A JSON value for a jsonb column: SQL NULL for null, never JSON's `null`. */
-const jsonOrNull = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));

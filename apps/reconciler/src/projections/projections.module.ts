@@ -3,7 +3,8 @@ import { HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { ReconcilerCoreModule } from '../reconciler-core.module';
 import { ReconcilerConfig } from '../reconciler.config';
-import { ProjectedSource, projectedSources, ProjectionRepository } from './projection.repository';
+import { ProjectedSource, projectedSources } from './projected-sources';
+import { ProjectionRepository } from './projection.repository';
 import { ProjectionsController } from './projections.controller';
 import { PROJECTED_SOURCES, PROJECTIONS, Projector } from './projector';
 
