@@ -407,15 +407,22 @@ async function dayPart() {
       async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok,
       'reconciler',
     );
+  /** Every projected topic (the retry tiers among them) consumed to its end, per the lag gauge; 30 minutes at most. */
   const caughtUp = async () => {
-    for (;;) {
+    const projected = ['newstoreEvents', 'erpDocuments', 'erpSyncStatus', 'enricherDlq', 'enricherRetries'];
+    const deadline = Date.now() + 30 * 60_000;
+    while (Date.now() < deadline) {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      const lags = [...metrics.matchAll(/^parity_projection_lag_messages\{[^}]*\} (\d+)/gm)].map((match) =>
-        Number(match[1]),
+      const lags = new Map(
+        [...metrics.matchAll(/^parity_projection_lag_messages\{[^}]*topic="([^"]+)"[^}]*\} (\d+)/gm)].map((match) => [
+          match[1],
+          Number(match[2]),
+        ]),
       );
-      if (lags.length === 4 && lags.every((lag) => lag === 0)) return;
+      if (projected.every((topic) => lags.get(topic) === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
+    throw new Error('the projections did not catch up with the seeded topics in 30 minutes');
   };
   const results: Awaited<ReturnType<typeof dayBench>>[] = [];
   try {
