@@ -73,15 +73,9 @@ export class DelayRetryTopics {
    * the topics drained and how many messages each held.
    */
   async drainRemovedTiers(consumerGroup: string): Promise<{ topic: string; moved: number }[]> {
-    const stem = `${this.settings.prefix}${this.settings.stem}.`;
-    const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)ms\\.v1$`);
-    const removed = (await this.kafka.admin.listTopics())
-      .filter((topic) => pattern.test(topic) && !this.topics.includes(topic))
-      .sort();
     const drained: { topic: string; moved: number }[] = [];
     const delays = [...new Set(this.settings.tiersMs)].sort((a, b) => a - b);
-    for (const topic of removed) {
-      const delay = Number(pattern.exec(topic)![1]);
+    for (const { topic, delayMs: delay } of await this.unconfiguredTiers()) {
       const target = this.topicFor(delays.find((candidate) => candidate >= delay) ?? delays[delays.length - 1]);
       const [committed] = await this.kafka.admin.fetchOffsets({ groupId: consumerGroup, topics: [topic] });
       const from = new Map(
@@ -99,6 +93,16 @@ export class DelayRetryTopics {
       drained.push({ topic, moved });
     }
     return drained;
+  }
+
+  /** Tier topics of this stem on the broker that the configured delays do not name (the delays were changed). */
+  async unconfiguredTiers(): Promise<{ topic: string; delayMs: number }[]> {
+    const stem = `${this.settings.prefix}${this.settings.stem}.`;
+    const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)ms\\.v1$`);
+    return (await this.kafka.admin.listTopics())
+      .filter((topic) => pattern.test(topic) && !this.topics.includes(topic))
+      .sort()
+      .map((topic) => ({ topic, delayMs: Number(pattern.exec(topic)![1]) }));
   }
 
   /** The tier a retry message is in (0-based), from its attempt header. */

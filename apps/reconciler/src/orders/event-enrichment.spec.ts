@@ -36,7 +36,12 @@ describe('eventEnrichments', () => {
       retry('e1', 2, 4000, '2026-12-04T10:00:03.000Z', 'payments not settled yet'),
     ];
     const outcomes = eventEnrichments(
-      [event('e1', 'order.opened'), event('e2', 'order.items_cancelled'), event('e3', 'order.completed')],
+      [
+        event('e1', 'order.opened'),
+        event('e2', 'order.items_cancelled'),
+        event('e3', 'return.processed'),
+        event('e4', 'order.completed'),
+      ],
       path({ retries }),
       NOW,
     );
@@ -47,6 +52,8 @@ describe('eventEnrichments', () => {
     });
     expect(outcomes.get('e2')).toMatchObject({ state: 'waiting', detail: 'behind order.opened e1, in retry' });
     expect(outcomes.get('e3')).toMatchObject({ state: 'waiting', retries: [] });
+    // An event that books nothing is not said to wait: nothing in the ERP waits on it.
+    expect(outcomes.get('e4')).toMatchObject({ state: 'needs no document' });
   });
 
   it('counts the retries of an event enriched in the end, and names what was made from it', () => {
@@ -74,9 +81,9 @@ describe('eventEnrichments', () => {
     ).toMatchObject({ state: 'enriched' });
   });
 
-  it('says an event whose last tier is due is retried, not in retry, and parks nothing behind it', () => {
+  it('says an event whose last tier is due is retried, not in retry, and what waits behind it', () => {
     const outcomes = eventEnrichments(
-      [event('e1', 'order.opened'), event('e2', 'order.completed')],
+      [event('e1', 'order.opened'), event('e2', 'order.items_cancelled')],
       path({ retries: [retry('e1', 3, 8000, '2026-12-04T09:58:00.000Z', 'HTTP 503')] }),
       NOW,
     );
@@ -84,7 +91,10 @@ describe('eventEnrichments', () => {
       state: 'retried',
       detail: 'tier 3 (8 s) was due 2026-12-04T09:58:00.000Z (HTTP 503); nothing made from it since',
     });
-    expect(outcomes.get('e2')?.state).not.toBe('waiting');
+    expect(outcomes.get('e2')).toMatchObject({
+      state: 'waiting',
+      detail: 'behind order.opened e1, its last retry due, nothing made from it yet',
+    });
   });
 
   it('tells an event that books nothing from one that needs no document, and leaves copies out', () => {

@@ -8,8 +8,9 @@ import type { EnrichmentRetry, OrderPath } from '../reconciliation/order-reads.r
  * - `in retry`: it waits in a retry tier, not due yet;
  * - `retried`: it was in a retry tier, is due, and nothing is made from it yet (being enriched
  *   again, or it booked nothing);
- * - `waiting`: an earlier event of the order is in retry, and the enricher keeps the order's
- *   later events behind it (parked, docs/architecture.md "enricher");
+ * - `waiting`: an event that books a document, behind an earlier event of the order in retry
+ *   (or whose last tier is due with nothing made yet): the enricher keeps the order's later
+ *   events behind it (parked, docs/architecture.md "enricher");
  * - `no document`: an event that books a document, from which none was made: its order booked
  *   nothing (historical, or not booked by the deployment's mapping), or it is not enriched yet;
  * - `needs no document`: a NewStore event that implies no ERP document.
@@ -39,8 +40,8 @@ export function eventEnrichments(
   now: Date,
 ): Map<string, EventEnrichment> {
   const outcomes = new Map<string, EventEnrichment>();
-  /** The event in retry that the order's later events wait behind. */
-  let head: { eventId: string; name: string | null } | undefined;
+  /** The event in retry that the order's later events wait behind (`due`: its last tier is due, nothing made yet). */
+  let head: { eventId: string; name: string | null; due: boolean } | undefined;
   for (const { eventId, name, duplicate } of events) {
     if (!eventId || duplicate || outcomes.has(eventId)) continue;
     const documents = path.documents.filter((document) => document.sourceEventId === eventId);
@@ -61,13 +62,19 @@ export function eventEnrichments(
         state: 'in retry',
         detail: `${tierOf(last)}, due ${last.dueAt}: ${last.reason ?? 'no reason given'}`,
       };
-      head ??= { eventId, name };
-    } else if (last)
+      head ??= { eventId, name, due: false };
+    } else if (last) {
       outcome = {
         state: 'retried',
         detail: `${tierOf(last)} was due ${last.dueAt ?? 'at once'} (${last.reason ?? 'no reason given'}); nothing made from it since`,
       };
-    else if (head) outcome = { state: 'waiting', detail: `behind ${head.name ?? 'event'} ${head.eventId}, in retry` };
+      head ??= { eventId, name, due: true };
+    } else if (head && name !== null && impliesDocument(name))
+      // Parked behind the head; an event that books nothing waits too, but nothing in the ERP waits on it.
+      outcome = {
+        state: 'waiting',
+        detail: `behind ${head.name ?? 'event'} ${head.eventId}, ${head.due ? 'its last retry due, nothing made from it yet' : 'in retry'}`,
+      };
     else if (name !== null && impliesDocument(name))
       outcome = {
         state: 'no document',

@@ -1,5 +1,5 @@
 import { enricherRetryTopics, KafkaInfrastructure } from '@hub/kafka';
-import { HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
+import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { ReconcilerCoreModule } from '../reconciler-core.module';
 import { ReconcilerConfig } from '../reconciler.config';
@@ -22,11 +22,18 @@ import { PROJECTED_SOURCES, PROJECTIONS, Projector } from './projector';
     Projector,
     {
       provide: PROJECTED_SOURCES,
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: async (config: ReconcilerConfig, kafka: KafkaInfrastructure) => {
+      inject: [HUB_CONFIG, KafkaInfrastructure, ServiceRuntime],
+      useFactory: async (config: ReconcilerConfig, kafka: KafkaInfrastructure, runtime: ServiceRuntime) => {
         const retries = enricherRetryTopics(kafka, config);
         // Made as the enricher makes them, so the projections can subscribe whichever service starts first.
         await retries.ensureTopics();
+        // Tiers the enricher uses and this configuration does not name: their retries would be missing from the order pages.
+        const unknown = await retries.unconfiguredTiers();
+        if (unknown.length > 0)
+          runtime.logger.warn(
+            { tiers: unknown.map(({ topic }) => topic), configured: config.ENRICHER_RETRY_TIERS_MS },
+            'retry tiers on the broker that ENRICHER_RETRY_TIERS_MS does not name: set it as on the enricher, or their retries are not projected',
+          );
         return projectedSources(kafka.topics, retries.tiers);
       },
     },
