@@ -9,9 +9,9 @@ import { EnricherStateRepository } from './enricher-state.repository';
 import { EnrichmentFlow } from './enrichment-flow';
 
 /**
- * The enricher's jobs beside its handlers: before the consumers start, the retry
- * tiers' topics are made (and a tier no longer configured is drained into the
- * others); while they run, the parked-state and lag gauges refresh and expired
+ * The enricher's jobs beside its handlers: before the consumers start, a retry tier
+ * no longer configured is drained into the others (the tiers' topics are made by
+ * their provider, enricherRetryTopicsProvider); while they run, the parked-state and lag gauges refresh and expired
  * deduplication records are purged.
  */
 @Injectable()
@@ -35,8 +35,6 @@ export class EnricherJobs implements OnApplicationBootstrap {
   /** Runs before the transport starts consuming. */
   async onApplicationBootstrap(): Promise<void> {
     if (this.runtime.mode !== 'serve') return;
-    for (const change of await this.retries.ensureTopics())
-      this.logger.warn({ change }, 'topic durability raised to what the hub declares');
     for (const { topic, moved } of await this.retries.drainRemovedTiers(`${this.config.ENRICHER_CONSUMER_GROUP}-retry`))
       this.logger.warn(
         { topic, moved },

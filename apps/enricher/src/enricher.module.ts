@@ -1,11 +1,11 @@
+import { ConcurrencyLimit, DelayRetryTopics, GROUP_OFFSETS_QUIET_MS, KafkaInfrastructure } from '@hub/kafka';
 import {
-  ConcurrencyLimit,
-  DelayRetryTopics,
-  enricherRetryTopics,
-  GROUP_OFFSETS_QUIET_MS,
-  KafkaInfrastructure,
-} from '@hub/kafka';
-import { batchingPublisherProvider, erpDocumentCodecProvider, HUB_CONFIG, kafkaTransportProvider } from '@hub/platform';
+  batchingPublisherProvider,
+  enricherRetryTopicsProvider,
+  erpDocumentCodecProvider,
+  HUB_CONFIG,
+  kafkaTransportProvider,
+} from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { EnricherConfig } from './enricher.config';
 import { EnricherConnections } from './enricher-connections';
@@ -43,11 +43,7 @@ import { EventEnricher } from './event-enricher';
       maxBatchBytes: 524_288,
       sendTimeoutMs: 30_000,
     }),
-    {
-      provide: DelayRetryTopics,
-      inject: [HUB_CONFIG, KafkaInfrastructure],
-      useFactory: (config: EnricherConfig, kafka: KafkaInfrastructure) => enricherRetryTopics(kafka, config),
-    },
+    enricherRetryTopicsProvider(),
     kafkaTransportProvider({
       inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics, EnricherStateRepository],
       subscriptions: (

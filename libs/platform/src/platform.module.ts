@@ -4,7 +4,10 @@ import {
   BatchingPublisherOptions,
   createSchemaRegistry,
   subjectCompatibility,
+  DelayRetryTopics,
   DocumentCodec,
+  EnricherRetryConfig,
+  enricherRetryTopics,
   HubKafkaTransport,
   KafkaInfrastructure,
   KafkaSubscription,
@@ -174,6 +177,24 @@ export function batchingPublisherProvider(
     inject: [KafkaInfrastructure],
     useFactory: (kafka: KafkaInfrastructure) =>
       new BatchingPublisher(kafka.producer, { ...options, topic: kafka.topics[topic] }),
+  };
+}
+
+/**
+ * The enricher's retry tiers ({@link DelayRetryTopics}), their topics made or verified when
+ * Nest makes the provider (a durability raised is logged): the enricher moves events to them
+ * and consumes them, the reconciler projects them, so either may start first.
+ */
+export function enricherRetryTopicsProvider(): FactoryProvider<Promise<DelayRetryTopics>> {
+  return {
+    provide: DelayRetryTopics,
+    inject: [HUB_CONFIG, KafkaInfrastructure, ServiceRuntime],
+    useFactory: async (config: EnricherRetryConfig, kafka: KafkaInfrastructure, runtime: ServiceRuntime) => {
+      const retries = enricherRetryTopics(kafka, config);
+      for (const change of await retries.ensureTopics())
+        runtime.logger.warn({ change }, 'topic durability raised to what the hub declares');
+      return retries;
+    },
   };
 }
 

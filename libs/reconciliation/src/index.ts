@@ -2,3 +2,4 @@ export * from './business-day';
 export * from './discrepancies';
 export * from './order-events';
 export * from './document-parity';
+export * from './enrichment-retry';

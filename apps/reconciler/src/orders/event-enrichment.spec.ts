@@ -1,4 +1,5 @@
-import type { EnrichmentRetry, OrderPath } from '../reconciliation/order-reads.repository';
+import type { EnrichmentRetry } from '@hub/reconciliation';
+import type { OrderPath } from '../reconciliation/order-reads.repository';
 import { eventEnrichments } from './event-enrichment';
 
 const NOW = new Date('2026-12-04T10:00:00.000Z');

@@ -1,5 +1,6 @@
 import { impliesDocument } from '@hub/newstore';
-import type { EnrichmentRetry, OrderPath } from '../reconciliation/order-reads.repository';
+import { EnrichmentRetry, retryTier } from '@hub/reconciliation';
+import type { OrderPath } from '../reconciliation/order-reads.repository';
 
 /**
  * Where one event of an order is in the enricher, as the topics tell it:
@@ -25,9 +26,6 @@ export interface EventEnrichment {
   /** Its moves to a retry tier, oldest first. */
   retries: EnrichmentRetry[];
 }
-
-const tierOf = (retry: EnrichmentRetry) =>
-  `tier ${retry.attempt ?? '?'} (${retry.delayMs >= 1000 ? `${retry.delayMs / 1000} s` : `${retry.delayMs} ms`})`;
 
 /**
  * Each event's enrichment outcome, by event id, from the order's path: its documents (by
@@ -60,13 +58,13 @@ export function eventEnrichments(
     else if (last && last.dueAt !== null && Date.parse(last.dueAt) > now.getTime()) {
       outcome = {
         state: 'in retry',
-        detail: `${tierOf(last)}, due ${last.dueAt}: ${last.reason ?? 'no reason given'}`,
+        detail: `${retryTier(last)}, due ${last.dueAt}: ${last.reason ?? 'no reason given'}`,
       };
       head ??= { eventId, name, due: false };
     } else if (last) {
       outcome = {
         state: 'retried',
-        detail: `${tierOf(last)} was due ${last.dueAt ?? 'at once'} (${last.reason ?? 'no reason given'}); nothing made from it since`,
+        detail: `${retryTier(last)} was due ${last.dueAt ?? 'at once'} (${last.reason ?? 'no reason given'}); nothing made from it since`,
       };
       head ??= { eventId, name, due: true };
     } else if (head && name !== null && impliesDocument(name))

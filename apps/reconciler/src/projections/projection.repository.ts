@@ -83,7 +83,7 @@ export class ProjectionRepository {
           await this.applyDeadLetters(manager, fresh);
           break;
         case 'enricherRetries':
-          await this.applyRetries(manager, source.delayMs!, fresh);
+          await this.applyRetries(manager, source.delayMs, fresh);
           break;
       }
       await this.recordUnprojectable(

@@ -1,5 +1,5 @@
-import { enricherRetryTopics, KafkaInfrastructure } from '@hub/kafka';
-import { HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
+import { DelayRetryTopics, KafkaInfrastructure } from '@hub/kafka';
+import { enricherRetryTopicsProvider, HUB_CONFIG, kafkaTransportProvider, ServiceRuntime } from '@hub/platform';
 import { Module } from '@nestjs/common';
 import { ReconcilerCoreModule } from '../reconciler-core.module';
 import { ReconcilerConfig } from '../reconciler.config';
@@ -20,13 +20,16 @@ import { PROJECTED_SOURCES, PROJECTIONS, Projector } from './projector';
   providers: [
     ProjectionRepository,
     Projector,
+    enricherRetryTopicsProvider(),
     {
       provide: PROJECTED_SOURCES,
-      inject: [HUB_CONFIG, KafkaInfrastructure, ServiceRuntime],
-      useFactory: async (config: ReconcilerConfig, kafka: KafkaInfrastructure, runtime: ServiceRuntime) => {
-        const retries = enricherRetryTopics(kafka, config);
-        // Made as the enricher makes them, so the projections can subscribe whichever service starts first.
-        await retries.ensureTopics();
+      inject: [HUB_CONFIG, KafkaInfrastructure, DelayRetryTopics, ServiceRuntime],
+      useFactory: async (
+        config: ReconcilerConfig,
+        kafka: KafkaInfrastructure,
+        retries: DelayRetryTopics,
+        runtime: ServiceRuntime,
+      ) => {
         // Tiers the enricher uses and this configuration does not name: their retries would be missing from the order pages.
         const unknown = await retries.unconfiguredTiers();
         if (unknown.length > 0)

@@ -2,7 +2,9 @@ import { ErpDocumentType, SALE_DOCUMENT_TYPES } from '@hub/contracts';
 import { EXTERNAL_ID_PREFIXES } from '@hub/newstore';
 import {
   classifyOrphan,
+  describeRetry,
   DocumentComparison,
+  EnrichmentRetry,
   OrderComparison,
   ProjectedLine,
   ReturnComparison,
@@ -49,7 +51,7 @@ export class DayComparisonRepository {
       hub_opened: boolean | null;
       has_sale: boolean;
       dead_letters: string[];
-      last_retry: string | null;
+      last_retry: EnrichmentRetry | null;
     }>(
       `SELECT k.order_id, ns.external_id AS ns_external_id, ns.total::text AS ns_total, ns.item_count AS ns_item_count,
          ns.is_historical AS ns_historical, h.external_id AS hub_external_id, h.total::text AS hub_total,
@@ -60,9 +62,11 @@ export class DayComparisonRepository {
            WHERE dl.tenant = $2 AND dl.order_id = k.order_id
            AND NOT EXISTS (SELECT 1 FROM erp_documents d2 WHERE d2.source_event_id = dl.event_id)
            ORDER BY dl.topic_partition, dl.topic_offset) AS dead_letters,
-         (SELECT coalesce(r.event_name, 'event') || ' in tier ' || coalesce(r.attempt::text, '?') || ' ('
-             || r.tier_delay_ms || ' ms), moved ' || to_char(r.moved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-             || ': ' || coalesce(r.reason, 'no reason')
+         (SELECT json_build_object('eventId', r.event_id, 'eventName', r.event_name, 'attempt', r.attempt,
+             'delayMs', r.tier_delay_ms, 'reason', r.reason,
+             -- ISO 8601 in UTC as the order page gives it (toISOString).
+             'movedAt', to_char(r.moved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'dueAt', to_char(r.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
            FROM enrichment_retries r WHERE r.tenant = $2 AND r.order_id = k.order_id
            AND NOT EXISTS (SELECT 1 FROM erp_documents d3 WHERE d3.source_event_id = r.event_id)
            ORDER BY r.moved_at DESC LIMIT 1) AS last_retry
@@ -99,7 +103,7 @@ export class DayComparisonRepository {
                   },
             hasSaleDocument: row.has_sale,
             deadLetters: row.dead_letters,
-            lastRetry: row.last_retry,
+            lastRetry: row.last_retry && describeRetry(row.last_retry),
           })),
         ),
     );

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErpDocumentType } from '@hub/contracts';
-import { ProjectedLine } from '@hub/reconciliation';
+import { EnrichmentRetry, ProjectedLine } from '@hub/reconciliation';
 
 /** An order's path through the hub, as the projections know it. */
 export interface OrderPath {
@@ -21,22 +21,6 @@ export interface OrderPath {
   deadLetters: { eventId: string | null; eventName: string | null; reason: string | null }[];
   /** Each move of one of its events to a retry tier, oldest first. */
   retries: EnrichmentRetry[];
-}
-
-/** One move of an event to one of the enricher's retry tiers, as the tier's message headers tell it. */
-export interface EnrichmentRetry {
-  eventId: string | null;
-  eventName: string | null;
-  /** 1 for the first tier. */
-  attempt: number | null;
-  /** The tier's delay. */
-  delayMs: number;
-  /** Why the event could not be enriched then (the enricher's last error). */
-  reason: string | null;
-  /** When it was moved to the tier (ISO 8601). */
-  movedAt: string;
-  /** When the tier gives it back to the enricher (ISO 8601). */
-  dueAt: string | null;
 }
 
 /** A record-making document of an order with the lines the hub posted and its closings' lines. */

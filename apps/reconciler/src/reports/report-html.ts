@@ -1,5 +1,5 @@
 import { DiscrepancyKind } from '@hub/contracts';
-import { DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
+import { describeRetry, DISCREPANCY_DESCRIPTIONS, DISCREPANCY_KINDS } from '@hub/reconciliation';
 import { escape } from 'html-escaper';
 import type { ResyncSummary } from '../resync/resync';
 import type { OrderPath } from '../reconciliation/order-reads.repository';
@@ -185,10 +185,7 @@ function pathCell(path: OrderPath | undefined): string {
       `<li>dead letter: ${escape(letter.eventName ?? 'event')}: ${escape(letter.reason ?? 'no reason given')}</li>`,
     );
   const retry = path.retries[path.retries.length - 1];
-  if (retry)
-    items.push(
-      `<li>retries: ${path.retries.length}, the last ${escape(retry.eventName ?? 'event')} in tier ${retry.attempt ?? '?'} (${retry.delayMs} ms), due ${escape(retry.dueAt ?? 'at once')}: ${escape(retry.reason ?? 'no reason given')}</li>`,
-    );
+  if (retry) items.push(`<li>retries: ${path.retries.length}, the last ${escape(describeRetry(retry))}</li>`);
   return `<ul>${items.join('')}</ul>`;
 }
 
